@@ -1,0 +1,137 @@
+// Package cli builds keyless's commands. It owns flags, output streams and
+// the mapping of errors to exit codes; the work itself lives in the domain
+// packages (sandbox, ...), which know nothing of cobra.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keyless-dev/keyless/internal/redact"
+)
+
+// Streams are the command's standard streams. stdout carries data only;
+// logs, progress and prompts go to stderr.
+type Streams struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+// globalOptions are the flags every command shares.
+type globalOptions struct {
+	streams Streams
+	debug   bool
+	logger  *slog.Logger
+}
+
+// Log returns the logger that --debug switched on; without it, logs are dropped.
+func (g *globalOptions) Log() *slog.Logger {
+	if g.logger == nil {
+		level := slog.LevelWarn
+		if g.debug {
+			level = slog.LevelDebug
+		}
+		g.logger = slog.New(redact.NewHandler(slog.NewTextHandler(g.streams.Err, &slog.HandlerOptions{Level: level})))
+	}
+	return g.logger
+}
+
+const exitCodesHelp = `Exit codes:
+  0    success
+  1    error (the message says what went wrong and what to do)
+  2    reserved for "changes present" (plan --detailed-exitcode)
+  64   usage error: an unknown command, flag or bad argument
+  130  interrupted (SIGINT or SIGTERM)`
+
+// Main runs keyless with args and returns the process exit code.
+func Main(args []string, in io.Reader, out, errOut io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	g := &globalOptions{streams: Streams{In: in, Out: out, Err: errOut}}
+	root := newRootCommand(g)
+	root.SetArgs(args)
+	return report(errOut, root.ExecuteContext(ctx))
+}
+
+func newRootCommand(g *globalOptions) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "keyless",
+		Short: "Short-lived AWS credentials through IAM Identity Center, instead of access keys",
+		Long: `keyless takes a team's AWS access from long-lived access keys to short-lived
+credentials through AWS IAM Identity Center, and keeps it there.
+
+` + exitCodesHelp,
+		Version:       version(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(g.streams.In)
+	root.SetOut(g.streams.Out)
+	root.SetErr(g.streams.Err)
+	root.SetVersionTemplate("keyless {{.Version}}\n")
+	root.PersistentFlags().BoolVar(&g.debug, "debug", false, "log debug details to stderr (secrets are redacted)")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageErrorf("%v\nhint: run '%s --help' for usage", err, c.CommandPath())
+	})
+	root.AddCommand(newSandboxCommand(g))
+	return root
+}
+
+// version reports the module version stamped by the Go toolchain, with the
+// VCS revision when the binary was built from a checkout.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := info.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var rev, dirty string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "-dirty"
+			}
+		}
+	}
+	if rev != "" && v == "(devel)" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		v += " " + rev + dirty
+	}
+	return v + " " + info.GoVersion
+}
+
+// report prints err the way every keyless command does and returns its exit code.
+func report(w io.Writer, err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	code := ExitCode(err)
+	if code == ExitInterrupted {
+		fmt.Fprintln(w, "keyless: interrupted")
+		return code
+	}
+	fmt.Fprintf(w, "keyless: %s\n", redact.String(err.Error()))
+	var h interface{ Hint() string }
+	if errors.As(err, &h) && h.Hint() != "" {
+		fmt.Fprintf(w, "hint: %s\n", h.Hint())
+	}
+	return code
+}

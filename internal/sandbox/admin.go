@@ -1,0 +1,95 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// serveAdmin answers the sandbox's own endpoints under /_sandbox/.
+func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
+	const ct = "application/json"
+	switch r.URL.Path {
+	case "/_sandbox/health":
+		writeJSON(w, 200, ct, map[string]string{"status": "ok"})
+	case "/_sandbox/calls":
+		writeJSON(w, 200, ct, s.Calls())
+	case "/_sandbox/reset":
+		if r.Method != http.MethodPost {
+			writeJSONError(w, ct, newError(405, "MethodNotAllowed", "use POST /_sandbox/reset"))
+			return
+		}
+		if err := s.Reset(); err != nil {
+			writeJSONError(w, ct, errInternal("reset: %v", err))
+			return
+		}
+		writeJSON(w, 200, ct, map[string]string{"status": "reset"})
+	case "/_sandbox/state":
+		var b []byte
+		var err error
+		s.withWorld(func(wd *World, _ time.Time) { b, err = json.Marshal(wd) })
+		if err != nil {
+			writeJSONError(w, ct, errInternal("encode state: %v", err))
+			return
+		}
+		w.Header().Set("Content-Type", ct)
+		_, _ = w.Write(b)
+	case "/_sandbox/root":
+		s.serveAdminRoot(w, r)
+	default:
+		writeJSONError(w, ct, newError(404, "NotFound", "no sandbox endpoint %s; try /_sandbox/health, calls, reset, state or root", truncate(r.URL.Path, 100)))
+	}
+}
+
+// RootUpdate is the body of POST /_sandbox/root.
+type RootUpdate struct {
+	AccountID         string `json:"account_id"`
+	AccessKeysPresent *bool  `json:"access_keys_present"`
+	MFAEnabled        *bool  `json:"mfa_enabled"`
+	HardwareMFA       *bool  `json:"hardware_mfa"`
+}
+
+func (s *Server) serveAdminRoot(w http.ResponseWriter, r *http.Request) {
+	const ct = "application/json"
+	if r.Method != http.MethodPost {
+		writeJSONError(w, ct, newError(405, "MethodNotAllowed", "use POST /_sandbox/root"))
+		return
+	}
+	body, err := readBody(r)
+	if err != nil {
+		writeJSONError(w, ct, asAPIError(err))
+		return
+	}
+	var in RootUpdate
+	if err := decodeJSON(body, &in); err != nil {
+		writeJSONError(w, ct, asAPIError(err))
+		return
+	}
+	var aerr *apiError
+	var out RootState
+	s.withWorld(func(wd *World, _ time.Time) {
+		if in.AccountID == "" {
+			in.AccountID = wd.managementAccountID()
+		}
+		if wd.account(in.AccountID) == nil {
+			aerr = errNotFound("no account %q in the sandbox", in.AccountID)
+			return
+		}
+		root := &wd.iamAccount(in.AccountID).Root
+		if in.AccessKeysPresent != nil {
+			root.AccessKeysPresent = *in.AccessKeysPresent
+		}
+		if in.MFAEnabled != nil {
+			root.MFAEnabled = *in.MFAEnabled
+		}
+		if in.HardwareMFA != nil {
+			root.HardwareMFA = *in.HardwareMFA
+		}
+		out = *root
+	})
+	if aerr != nil {
+		writeJSONError(w, ct, aerr)
+		return
+	}
+	writeJSON(w, 200, ct, out)
+}

@@ -1,0 +1,16 @@
+// Package sandbox is a local AWS IAM Identity Center: the admin APIs
+// (organizations, sso-admin, identitystore), the sign-in side (sso-oidc, the
+// SSO portal, console federation), STS and IAM, served on one loopback
+// address so that the AWS CLI, boto3 and aws-sdk-go-v2 talk to it when
+// AWS_ENDPOINT_URL points at it.
+//
+// It owns the simulated world (plain Go data behind one lock), the three wire
+// protocols (awsJson1_1 with X-Amz-Target, restJson1, awsQuery with XML
+// replies) and one file per service. It must never reach the real AWS, and it
+// binds to loopback unless told otherwise.
+//
+// Asynchronous work (account assignments, provisioning) is modelled with
+// timestamps rather than goroutines: an operation records when it completes
+// and every request first advances the world to the current time. That keeps
+// the world deterministic under an injected clock.
+package sandbox

@@ -1,0 +1,374 @@
+package sandbox
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// call is one API request as a handler sees it: the world is locked and
+// advanced to now.
+type call struct {
+	s         *Server
+	w         *World
+	now       time.Time
+	r         *http.Request
+	requestID string
+	region    string
+	// accessKeyID is the SigV4 signer's key id, empty when unsigned.
+	accessKeyID string
+}
+
+// caller is the identity behind a signed request.
+type caller struct {
+	AccountID string
+	ARN       string
+	UserID    string
+	// IAMUser is set when the request was signed with an IAM user's key.
+	IAMUser *IAMUser
+	// Session is set for credentials the sandbox issued.
+	Session *Session
+}
+
+// Administrator identity used for any credentials the sandbox did not issue.
+const (
+	adminUserName = "sandbox-admin"
+	adminUserID   = "AIDASANDBOXADMIN00001"
+)
+
+// caller tells who signed the request. Keys the sandbox issued (portal role
+// credentials, AssumeRole, IAM users' keys) act as their owner; any other
+// key acts as an administrator of the management account, so dummy keys work.
+func (c *call) caller() caller {
+	if sess, ok := c.w.Sessions[c.accessKeyID]; ok && c.accessKeyID != "" {
+		return caller{AccountID: sess.AccountID, ARN: sess.ARN, UserID: sess.UserID, Session: sess}
+	}
+	if c.accessKeyID != "" {
+		for acct, ia := range c.w.IAM {
+			for _, u := range ia.Users {
+				for _, k := range u.AccessKeys {
+					if k.ID == c.accessKeyID {
+						return caller{AccountID: acct, ARN: iamUserARN(acct, u), UserID: u.ID, IAMUser: u}
+					}
+				}
+			}
+		}
+	}
+	mgmt := c.w.managementAccountID()
+	return caller{AccountID: mgmt, ARN: fmt.Sprintf("arn:aws:iam::%s:user/%s", mgmt, adminUserName), UserID: adminUserID}
+}
+
+func iamUserARN(account string, u *IAMUser) string {
+	return fmt.Sprintf("arn:aws:iam::%s:user%s%s", account, u.Path, u.Name)
+}
+
+// jsonOp handles one awsJson1_1 operation.
+type jsonOp func(c *call, body []byte) (any, error)
+
+// queryOp handles one awsQuery operation. It returns the content of the
+// <OpResult> element, or nil for operations that have none.
+type queryOp func(c *call, form url.Values) (any, error)
+
+// restOp handles one restJson1 operation and returns the status and body.
+type restOp func(c *call, body []byte) (int, any, error)
+
+// op adapts a typed handler to a jsonOp.
+func op[I any](f func(c *call, in *I) (any, error)) jsonOp {
+	return func(c *call, body []byte) (any, error) {
+		in := new(I)
+		if err := decodeJSON(body, in); err != nil {
+			return nil, err
+		}
+		return f(c, in)
+	}
+}
+
+type jsonService struct {
+	name string // counted as "<name>:<Op>"
+	ops  map[string]jsonOp
+	// limit is the TPS scope: "service" for one bucket for all operations,
+	// "operation" for one bucket per operation.
+	limit string
+}
+
+type restRoute struct {
+	method, path string
+	service, op  string
+	h            restOp
+}
+
+type querySvc struct {
+	name    string
+	version string
+	ns      string
+	ops     map[string]queryOp
+}
+
+// routes is the table of everything the sandbox serves.
+type routes struct {
+	json  map[string]*jsonService // by X-Amz-Target prefix
+	rest  []restRoute
+	query map[string]*querySvc // by SigV4 service name
+	pages map[string]http.HandlerFunc
+}
+
+func (s *Server) routes() *routes {
+	return &routes{
+		json: map[string]*jsonService{
+			"SWBExternalService":        {name: "sso-admin", ops: ssoAdminOps(), limit: "service"},
+			"AWSIdentityStore":          {name: "identitystore", ops: identityStoreOps(), limit: "operation"},
+			"AWSOrganizationsV20161128": {name: "organizations", ops: organizationsOps()},
+		},
+		rest: append(oidcRoutes(), portalRoutes()...),
+		query: map[string]*querySvc{
+			"sts": {name: "sts", version: "2011-06-15", ns: "https://sts.amazonaws.com/doc/2011-06-15/", ops: stsOps()},
+			"iam": {name: "iam", version: "2010-05-08", ns: "https://iam.amazonaws.com/doc/2010-05-08/", ops: iamOps()},
+		},
+		pages: s.pages(),
+	}
+}
+
+var credentialScope = regexp.MustCompile(`Credential=([^/,\s]+)/\d{8}/([^/,\s]+)/([^/,\s]+)/aws4_request`)
+
+// sigv4 returns the access key id, region and service of a SigV4 request.
+func sigv4(r *http.Request) (akid, region, service string) {
+	if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		return m[1], m[2], m[3]
+	}
+	// Presigned URLs carry the scope in the query.
+	if cred := r.URL.Query().Get("X-Amz-Credential"); cred != "" {
+		p := strings.Split(cred, "/")
+		if len(p) == 5 {
+			return p[0], p[2], p[3]
+		}
+	}
+	return "", "", ""
+}
+
+func (s *Server) newRequestID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.uuid()
+}
+
+// ServeHTTP routes a request the way AWS's endpoints would: admin paths,
+// X-Amz-Target, REST paths, then the query protocol by SigV4 service.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.opts.Log.Error("panic in handler", "path", r.URL.Path, "panic", fmt.Sprint(v))
+			writeJSONError(w, "application/json", errInternal("internal error"))
+		}
+	}()
+	if strings.HasPrefix(r.URL.Path, "/_sandbox/") {
+		s.serveAdmin(w, r)
+		return
+	}
+	rt := s.table()
+	reqID := s.newRequestID()
+	w.Header().Set("x-amzn-RequestId", reqID)
+	akid, region, sigService := sigv4(r)
+	if region == "" {
+		region = "us-east-1"
+	}
+
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		s.serveJSON(w, r, rt, target, reqID, akid, region)
+		return
+	}
+	for _, route := range rt.rest {
+		if r.URL.Path == route.path && r.Method == route.method {
+			s.serveREST(w, r, route, reqID, akid, region)
+			return
+		}
+	}
+	if h, ok := rt.pages[r.URL.Path]; ok {
+		h(w, r)
+		return
+	}
+	s.serveQuery(w, r, rt, sigService, reqID, akid, region)
+}
+
+func (s *Server) table() *routes {
+	s.routesOnce.Do(func() { s.rt = s.routes() })
+	return s.rt
+}
+
+func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, target, reqID, akid, region string) {
+	const ct = "application/x-amz-json-1.1"
+	prefix, opName, _ := strings.Cut(target, ".")
+	svc, ok := rt.json[prefix]
+	if !ok {
+		writeJSONError(w, ct, newError(400, "UnknownOperationException", "unknown X-Amz-Target %q", truncate(target, 100)))
+		return
+	}
+	s.count(svc.name, opName)
+	h, ok := svc.ops[opName]
+	if !ok {
+		writeJSONError(w, ct, newError(400, "UnknownOperationException", "%s does not support the operation %q", svc.name, truncate(opName, 100)))
+		return
+	}
+	if r.Method != http.MethodPost {
+		writeJSONError(w, ct, newError(405, "UnknownOperationException", "%s operations must be sent with POST", svc.name))
+		return
+	}
+	bucket := svc.name
+	if svc.limit == "operation" {
+		bucket += ":" + opName
+	}
+	if err := s.faults(r, svc.name, bucket, svc.limit != ""); err != nil {
+		writeJSONError(w, ct, err)
+		return
+	}
+	body, err := readBody(r)
+	if err != nil {
+		writeJSONError(w, ct, asAPIError(err))
+		return
+	}
+	var out any
+	s.withWorld(func(wd *World, now time.Time) {
+		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid}
+		out, err = h(c, body)
+	})
+	if err != nil {
+		s.opts.Log.Debug("request failed", "service", svc.name, "op", opName, "err", err)
+		writeJSONError(w, ct, asAPIError(err))
+		return
+	}
+	if out == nil {
+		out = struct{}{}
+	}
+	writeJSON(w, 200, ct, out)
+}
+
+func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, route restRoute, reqID, akid, region string) {
+	const ct = "application/json"
+	s.count(route.service, route.op)
+	if err := s.faults(r, route.service, route.service, false); err != nil {
+		writeJSONError(w, ct, err)
+		return
+	}
+	body, err := readBody(r)
+	if err != nil {
+		writeJSONError(w, ct, asAPIError(err))
+		return
+	}
+	var (
+		status int
+		out    any
+	)
+	s.withWorld(func(wd *World, now time.Time) {
+		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid}
+		status, out, err = route.h(c, body)
+	})
+	if err != nil {
+		s.opts.Log.Debug("request failed", "service", route.service, "op", route.op, "err", err)
+		writeJSONError(w, ct, asAPIError(err))
+		return
+	}
+	if out == nil {
+		out = struct{}{}
+	}
+	if status == 0 {
+		status = 200
+	}
+	writeJSON(w, status, ct, out)
+}
+
+// stsActions are the actions that identify STS when a query request is unsigned.
+var stsActions = map[string]bool{
+	"GetCallerIdentity": true, "AssumeRole": true, "GetAccessKeyInfo": true, "GetSessionToken": true,
+	"AssumeRoleWithWebIdentity": true, "AssumeRoleWithSAML": true, "GetFederationToken": true, "AssumeRoot": true,
+	"DecodeAuthorizationMessage": true,
+}
+
+func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, rt *routes, sigService, reqID, akid, region string) {
+	if r.Method != http.MethodPost && r.Method != http.MethodGet {
+		writeQueryError(w, reqID, newError(405, "InvalidAction", "method %s is not supported", r.Method))
+		return
+	}
+	body, err := readBody(r)
+	if err != nil {
+		writeQueryError(w, reqID, asAPIError(err))
+		return
+	}
+	form, err := parseForm(r, body)
+	if err != nil {
+		writeQueryError(w, reqID, asAPIError(err))
+		return
+	}
+	action := form.Get("Action")
+	svc := rt.query[sigService]
+	if svc == nil {
+		switch {
+		case form.Get("Version") == "2011-06-15" || stsActions[action]:
+			svc = rt.query["sts"]
+		case form.Get("Version") == "2010-05-08":
+			svc = rt.query["iam"]
+		}
+	}
+	if svc == nil {
+		if action == "" && r.URL.Path == "/" && r.Method == http.MethodGet {
+			http.Redirect(w, r, "/start", http.StatusFound)
+			return
+		}
+		writeQueryError(w, reqID, newError(400, "UnknownOperationException", "no service here answers %s %s (service %q, action %q)", r.Method, truncate(r.URL.Path, 100), sigService, truncate(action, 100)))
+		return
+	}
+	if action == "" {
+		writeQueryError(w, reqID, newError(400, "MissingAction", "the request must contain the parameter Action"))
+		return
+	}
+	s.count(svc.name, action)
+	h, ok := svc.ops[action]
+	if !ok {
+		writeQueryError(w, reqID, newError(400, "InvalidAction", "The action %s is not valid for this web service.", truncate(action, 100)))
+		return
+	}
+	if err := s.faults(r, svc.name, svc.name, false); err != nil {
+		if err.Code == "ThrottlingException" {
+			err.Code = "Throttling"
+		}
+		writeQueryError(w, reqID, err)
+		return
+	}
+	var out any
+	s.withWorld(func(wd *World, now time.Time) {
+		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid}
+		out, err = h(c, form)
+	})
+	if err != nil {
+		s.opts.Log.Debug("request failed", "service", svc.name, "op", action, "err", err)
+		writeQueryError(w, reqID, asAPIError(err))
+		return
+	}
+	writeQuery(w, reqID, queryResponse{op: action, ns: svc.ns, inner: out})
+}
+
+// faults applies --latency, --tps, --throttle and --fail5xx to an API request.
+func (s *Server) faults(r *http.Request, service, bucket string, quota bool) *apiError {
+	if s.opts.Latency > 0 {
+		select {
+		case <-time.After(s.opts.Latency):
+		case <-r.Context().Done():
+		}
+	}
+	if quota && s.opts.TPS > 0 && !s.limiter(bucket).Allow() {
+		return errThrottling(service)
+	}
+	if s.opts.Throttle > 0 || s.opts.Fail5xx > 0 {
+		s.faultMu.Lock()
+		p := s.faultRng.Float64()
+		s.faultMu.Unlock()
+		switch {
+		case p < s.opts.Throttle:
+			return errThrottling(service)
+		case p < s.opts.Throttle+s.opts.Fail5xx:
+			return errInternal("injected failure (--fail5xx)")
+		}
+	}
+	return nil
+}

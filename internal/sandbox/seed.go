@@ -1,0 +1,380 @@
+package sandbox
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+)
+
+// Seed is the documented YAML world that `keyless sandbox --seed FILE` loads
+// (docs/sandbox.md). Every field is optional; what is left out takes the
+// default world's value.
+type Seed struct {
+	// Organization: false starts with no organization (CreateOrganization makes one).
+	Organization      *bool                        `yaml:"organization"`
+	ManagementAccount string                       `yaml:"management_account"`
+	IdentityStoreID   string                       `yaml:"identity_store_id"`
+	InstanceARN       string                       `yaml:"instance_arn"`
+	Accounts          []SeedAccount                `yaml:"accounts"`
+	OUTags            map[string]map[string]string `yaml:"ou_tags"`
+	Users             []SeedUser                   `yaml:"users"`
+	Groups            []SeedGroup                  `yaml:"groups"`
+}
+
+type SeedAccount struct {
+	ID       string            `yaml:"id"`
+	Name     string            `yaml:"name"`
+	Email    string            `yaml:"email"`
+	OU       string            `yaml:"ou"` // path below the root, e.g. Workloads/Prod
+	Tags     map[string]string `yaml:"tags"`
+	Root     *SeedRoot         `yaml:"root"`
+	IAMUsers []SeedIAMUser     `yaml:"iam_users"`
+	Aliases  []string          `yaml:"aliases"`
+}
+
+type SeedRoot struct {
+	AccessKeysPresent bool       `yaml:"access_keys_present"`
+	MFAEnabled        bool       `yaml:"mfa_enabled"`
+	HardwareMFA       bool       `yaml:"hardware_mfa"`
+	PasswordLastUsed  *time.Time `yaml:"password_last_used"`
+}
+
+type SeedIAMUser struct {
+	Name             string          `yaml:"name"`
+	Created          *time.Time      `yaml:"created"`
+	Password         bool            `yaml:"password"`
+	PasswordLastUsed *time.Time      `yaml:"password_last_used"`
+	MFA              bool            `yaml:"mfa"`
+	Policies         []string        `yaml:"policies"`
+	AccessKeys       []SeedAccessKey `yaml:"access_keys"`
+}
+
+type SeedAccessKey struct {
+	ID              string     `yaml:"id"`
+	Secret          string     `yaml:"secret"`
+	Status          string     `yaml:"status"`
+	Created         *time.Time `yaml:"created"`
+	LastUsed        *time.Time `yaml:"last_used"`
+	LastUsedService string     `yaml:"last_used_service"`
+	LastUsedRegion  string     `yaml:"last_used_region"`
+}
+
+type SeedUser struct {
+	UserName    string `yaml:"user_name"`
+	GivenName   string `yaml:"given_name"`
+	FamilyName  string `yaml:"family_name"`
+	DisplayName string `yaml:"display_name"`
+	Email       string `yaml:"email"`
+	MFA         bool   `yaml:"mfa"`
+}
+
+type SeedGroup struct {
+	Name        string   `yaml:"name"`
+	Description string   `yaml:"description"`
+	Members     []string `yaml:"members"` // user names
+}
+
+// The default world.
+const (
+	defaultManagementAccount = "111111111111"
+	defaultIdentityStoreID   = "d-1111111111"
+	defaultInstanceARN       = "arn:aws:sso:::instance/ssoins-1111111111111111"
+	defaultOrgID             = "o-k3yl3ss000"
+	defaultRootID            = "r-k3yl"
+)
+
+// DefaultSeed is the world a sandbox starts with when no seed is given.
+func DefaultSeed() *Seed {
+	return &Seed{
+		ManagementAccount: defaultManagementAccount,
+		Accounts: []SeedAccount{
+			{ID: defaultManagementAccount, Name: "management", Email: "management@example.com", Root: &SeedRoot{MFAEnabled: true}},
+			{ID: "222222222222", Name: "dev", Email: "dev@example.com"},
+			{ID: "333333333333", Name: "prod", Email: "prod@example.com"},
+		},
+	}
+}
+
+// LoadSeed reads a seed file. Unknown fields and bad values are errors that
+// name the file, line and field.
+func LoadSeed(path string) (*Seed, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read seed: %w", err)
+	}
+	var s Seed
+	if err := yaml.NewDecoder(bytes.NewReader(b), yaml.DisallowUnknownField()).Decode(&s); err != nil {
+		return nil, fmt.Errorf("%s: %s", path, yaml.FormatError(err, false, true))
+	}
+	if err := s.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &s, nil
+}
+
+var storeIDPattern = regexp.MustCompile(`^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+func (s *Seed) validate() error {
+	var errs []string
+	seen := map[string]bool{}
+	for i, a := range s.Accounts {
+		if !accountIDPattern.MatchString(a.ID) {
+			errs = append(errs, fmt.Sprintf("accounts[%d].id: %q is not a 12-digit account id (quote it so leading zeros stay)", i, a.ID))
+		}
+		if seen[a.ID] {
+			errs = append(errs, fmt.Sprintf("accounts[%d].id: account %s appears twice", i, a.ID))
+		}
+		seen[a.ID] = true
+		for j, u := range a.IAMUsers {
+			if u.Name == "" {
+				errs = append(errs, fmt.Sprintf("accounts[%d].iam_users[%d].name: required", i, j))
+			}
+			for k, key := range u.AccessKeys {
+				if key.ID != "" && !regexp.MustCompile(`^AKIA[A-Z2-7]{16}$`).MatchString(key.ID) {
+					errs = append(errs, fmt.Sprintf("accounts[%d].iam_users[%d].access_keys[%d].id: %q is not an access key id (AKIA and 16 of A-Z2-7)", i, j, k, key.ID))
+				}
+				switch key.Status {
+				case "", "Active", "Inactive":
+				default:
+					errs = append(errs, fmt.Sprintf("accounts[%d].iam_users[%d].access_keys[%d].status: %q: use Active or Inactive", i, j, k, key.Status))
+				}
+			}
+		}
+	}
+	if s.ManagementAccount != "" && len(s.Accounts) > 0 && !seen[s.ManagementAccount] {
+		errs = append(errs, fmt.Sprintf("management_account: %s is not among accounts", s.ManagementAccount))
+	}
+	if s.IdentityStoreID != "" && !storeIDPattern.MatchString(s.IdentityStoreID) {
+		errs = append(errs, fmt.Sprintf("identity_store_id: %q is not an identity store id (d- and 10 hex digits)", s.IdentityStoreID))
+	}
+	users := map[string]bool{}
+	for i, u := range s.Users {
+		if u.UserName == "" {
+			errs = append(errs, fmt.Sprintf("users[%d].user_name: required", i))
+		}
+		if users[u.UserName] {
+			errs = append(errs, fmt.Sprintf("users[%d].user_name: %q appears twice", i, u.UserName))
+		}
+		users[u.UserName] = true
+	}
+	for i, g := range s.Groups {
+		if g.Name == "" {
+			errs = append(errs, fmt.Sprintf("groups[%d].name: required", i))
+		}
+		for j, m := range g.Members {
+			if !users[m] {
+				errs = append(errs, fmt.Sprintf("groups[%d].members[%d]: %q is not a user in users", i, j, m))
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("invalid seed:\n  %s", strings.Join(errs, "\n  "))
+	}
+	return nil
+}
+
+// buildWorld makes the world a seed describes.
+func buildWorld(seed *Seed, now time.Time) (*World, error) {
+	if seed == nil {
+		seed = DefaultSeed()
+	}
+	if err := seed.validate(); err != nil {
+		return nil, err
+	}
+	// A stable clock for creation dates: seeds describe a past that does not
+	// move with the wall clock, except where the seed gives dates.
+	created := now.Add(-400 * 24 * time.Hour).UTC().Truncate(time.Second)
+	mgmt := seed.ManagementAccount
+	if mgmt == "" {
+		mgmt = defaultManagementAccount
+		if len(seed.Accounts) > 0 {
+			mgmt = seed.Accounts[0].ID
+		}
+	}
+	accounts := seed.Accounts
+	if len(accounts) == 0 {
+		accounts = DefaultSeed().Accounts
+	}
+	w := &World{
+		RootID:       defaultRootID,
+		Sessions:     map[string]*Session{},
+		SigninTokens: map[string]*SigninToken{},
+		IAM:          map[string]*IAMAccount{},
+		OIDC: OIDCState{
+			Clients:     map[string]*OIDCClient{},
+			DeviceAuths: map[string]*DeviceAuth{},
+			AuthCodes:   map[string]*AuthCode{},
+			Tokens:      map[string]*Token{},
+		},
+	}
+	var mgmtEmail string
+	for _, sa := range accounts {
+		a := &Account{ID: sa.ID, Name: sa.Name, Email: sa.Email, Status: "ACTIVE", JoinedMethod: "INVITED",
+			Joined: created, ParentID: w.ouPath(sa.OU, mgmt)}
+		if a.Name == "" {
+			a.Name = "account-" + sa.ID
+		}
+		if a.Email == "" {
+			a.Email = a.Name + "@example.com"
+		}
+		if a.ID == mgmt {
+			a.JoinedMethod = "CREATED"
+			mgmtEmail = a.Email
+		}
+		a.Tags = sortedTags(sa.Tags)
+		w.Accounts = append(w.Accounts, a)
+
+		ia := w.iamAccount(a.ID)
+		ia.Root = RootState{MFAEnabled: a.ID == mgmt, Created: created}
+		if sa.Root != nil {
+			ia.Root = RootState{AccessKeysPresent: sa.Root.AccessKeysPresent, MFAEnabled: sa.Root.MFAEnabled,
+				HardwareMFA: sa.Root.HardwareMFA, PasswordLastUsed: sa.Root.PasswordLastUsed, Created: created}
+		}
+		ia.Aliases = sa.Aliases
+		if a.ID != mgmt {
+			ia.Roles = append(ia.Roles, &IAMRole{Name: "OrganizationAccountAccessRole", Path: "/",
+				ID: "AROA" + stableID(a.ID+"/OrganizationAccountAccessRole", 17), Created: created})
+		}
+		for _, su := range sa.IAMUsers {
+			ia.Users = append(ia.Users, seedIAMUser(a.ID, su, created))
+		}
+	}
+	for path, tags := range seed.OUTags {
+		if id := w.ouPath(path, mgmt); id != w.RootID {
+			w.ou(id).Tags = sortedTags(tags)
+		}
+	}
+	if seed.Organization == nil || *seed.Organization {
+		w.Organization = &Organization{ID: defaultOrgID, FeatureSet: "ALL", MasterAccountID: mgmt, MasterAccountEmail: mgmtEmail,
+			ARN: fmt.Sprintf("arn:aws:organizations::%s:organization/%s", mgmt, defaultOrgID)}
+	}
+
+	storeID := seed.IdentityStoreID
+	if storeID == "" {
+		storeID = defaultIdentityStoreID
+	}
+	instARN := seed.InstanceARN
+	if instARN == "" {
+		instARN = defaultInstanceARN
+	}
+	w.Instance = Instance{ARN: instARN, IdentityStoreID: storeID, OwnerAccountID: mgmt, Status: "ACTIVE", Created: created}
+
+	for _, su := range seed.Users {
+		u := &User{ID: storeUUID(storeID, "user/"+su.UserName), UserName: su.UserName, DisplayName: su.DisplayName,
+			Name: Name{GivenName: su.GivenName, FamilyName: su.FamilyName}, MFA: su.MFA}
+		if u.DisplayName == "" {
+			u.DisplayName = strings.TrimSpace(su.GivenName + " " + su.FamilyName)
+		}
+		if u.DisplayName == "" {
+			u.DisplayName = su.UserName
+		}
+		if su.Email != "" {
+			u.Emails = []Email{{Value: su.Email, Type: "work", Primary: true}}
+		}
+		w.Users = append(w.Users, u)
+	}
+	for _, sg := range seed.Groups {
+		g := &Group{ID: storeUUID(storeID, "group/"+sg.Name), DisplayName: sg.Name, Description: sg.Description}
+		w.Groups = append(w.Groups, g)
+		for _, m := range sg.Members {
+			u := w.userByName(m)
+			w.Memberships = append(w.Memberships, &Membership{ID: storeUUID(storeID, "membership/"+g.ID+"/"+u.ID), GroupID: g.ID, UserID: u.ID})
+		}
+	}
+	return w, nil
+}
+
+// ouPath returns the id of the OU at a slash-separated path below the root,
+// creating the OUs on the way. An empty path is the root.
+func (w *World) ouPath(path, mgmt string) string {
+	parent := w.RootID
+	for _, name := range strings.Split(strings.Trim(path, "/"), "/") {
+		if name == "" {
+			continue
+		}
+		var found *OU
+		for _, o := range w.OUs {
+			if o.ParentID == parent && o.Name == name {
+				found = o
+			}
+		}
+		if found == nil {
+			found = &OU{ID: "ou-" + strings.TrimPrefix(w.RootID, "r-") + "-" + strings.ToLower(stableID(parent+"/"+name, 8)), Name: name, ParentID: parent}
+			w.OUs = append(w.OUs, found)
+		}
+		parent = found.ID
+	}
+	return parent
+}
+
+func seedIAMUser(account string, su SeedIAMUser, created time.Time) *IAMUser {
+	u := &IAMUser{Name: su.Name, Path: "/", ID: "AIDA" + stableID(account+"/user/"+su.Name, 17), Created: created,
+		PasswordLastUsed: su.PasswordLastUsed, AttachedPolicies: su.Policies}
+	if su.Created != nil {
+		u.Created = *su.Created
+	}
+	if su.Password {
+		u.LoginProfile = &LoginProfile{Created: u.Created, PasswordChanged: u.Created}
+	}
+	if su.MFA {
+		u.MFASerials = []string{fmt.Sprintf("arn:aws:iam::%s:mfa/%s", account, su.Name)}
+	}
+	for i, sk := range su.AccessKeys {
+		k := &AccessKey{ID: sk.ID, Secret: sk.Secret, Status: sk.Status, Created: u.Created, LastUsed: sk.LastUsed,
+			LastUsedService: sk.LastUsedService, LastUsedRegion: sk.LastUsedRegion}
+		if k.ID == "" {
+			k.ID = "AKIA" + stableID(fmt.Sprintf("%s/%s/key%d", account, su.Name, i), 16)
+		}
+		if k.Secret == "" {
+			k.Secret = secretKey()
+		}
+		if k.Status == "" {
+			k.Status = "Active"
+		}
+		if sk.Created != nil {
+			k.Created = *sk.Created
+		}
+		u.AccessKeys = append(u.AccessKeys, k)
+	}
+	return u
+}
+
+// stableID derives n characters of [A-Z2-7] from s, so seeded ids are the
+// same on every start.
+func stableID(s string, n int) string {
+	sum := sha256.Sum256([]byte(s))
+	out := make([]byte, n)
+	for i := range out {
+		out[i] = upperBase32[sum[i%len(sum)]%32]
+	}
+	return string(out)
+}
+
+// storeUUID derives an identity-store style id ("<store hex>-<uuid>") from s.
+func storeUUID(store, s string) string {
+	sum := sha256.Sum256([]byte(store + "/" + s))
+	h := hex.EncodeToString(sum[:])
+	prefix := strings.TrimPrefix(store, "d-")
+	return fmt.Sprintf("%s-%s-%s-%s-%s-%s", prefix, h[0:8], h[8:12], h[12:16], h[16:20], h[20:32])
+}
+
+func sortedTags(m map[string]string) []Tag {
+	var out []Tag
+	for k, v := range m {
+		out = append(out, Tag{Key: k, Value: v})
+	}
+	sortTags(out)
+	return out
+}
+
+func sortTags(ts []Tag) {
+	slices.SortFunc(ts, func(a, b Tag) int { return strings.Compare(a.Key, b.Key) })
+}

@@ -1,0 +1,201 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Options configure a sandbox. The zero value is a usable default world.
+type Options struct {
+	// Seed replaces the default world when set.
+	Seed *Seed
+	// TPS is AWS's quota: sso-admin TPS requests/s for all its operations
+	// together, identitystore TPS per operation. Zero means unlimited.
+	TPS float64
+	// AssignmentDelay is how long account assignments and provisioning stay
+	// IN_PROGRESS. Negative means zero; zero means the default of 1s.
+	AssignmentDelay time.Duration
+	// Latency is added to every API request.
+	Latency time.Duration
+	// Throttle and Fail5xx are the fractions of API requests that fail with a
+	// ThrottlingException or an HTTP 500.
+	Throttle, Fail5xx float64
+	// ApproveAs approves every browser and device sign-in as this
+	// identity-store user name at once.
+	ApproveAs string
+	// AccessTokenTTL and RefreshTokenTTL set OIDC token lifetimes (defaults
+	// 1h and 90 days, as Identity Center's defaults); DeviceCodeTTL the
+	// device authorization's (10m).
+	AccessTokenTTL, RefreshTokenTTL, DeviceCodeTTL time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Log receives one debug line per request; nil discards.
+	Log *slog.Logger
+}
+
+// DefaultAssignmentDelay is how long an assignment stays IN_PROGRESS by default.
+const DefaultAssignmentDelay = time.Second
+
+// Server is a sandbox. It is an http.Handler.
+type Server struct {
+	opts Options
+
+	mu    sync.Mutex // guards world, rng
+	world *World
+	rng   *rand.Rand
+
+	callsMu sync.Mutex
+	calls   map[string]int64
+
+	limitMu  sync.Mutex
+	limiters map[string]*rate.Limiter
+
+	faultMu  sync.Mutex
+	faultRng *rand.Rand
+
+	baseURL string // set by Serve or SetBaseURL; used in portal and OIDC links
+
+	routesOnce sync.Once
+	rt         *routes
+}
+
+// New returns a sandbox with the world from opts.
+func New(opts Options) (*Server, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	switch {
+	case opts.AssignmentDelay == 0:
+		opts.AssignmentDelay = DefaultAssignmentDelay
+	case opts.AssignmentDelay < 0:
+		opts.AssignmentDelay = 0
+	}
+	if opts.AccessTokenTTL == 0 {
+		opts.AccessTokenTTL = time.Hour
+	}
+	if opts.RefreshTokenTTL == 0 {
+		opts.RefreshTokenTTL = 90 * 24 * time.Hour
+	}
+	if opts.DeviceCodeTTL == 0 {
+		opts.DeviceCodeTTL = 10 * time.Minute
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		opts:     opts,
+		calls:    map[string]int64{},
+		limiters: map[string]*rate.Limiter{},
+		faultRng: rand.New(rand.NewPCG(7, 11)),
+		baseURL:  "http://127.0.0.1:4599",
+	}
+	if err := s.Reset(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Reset puts the world back to its seed (or the default world) and clears
+// the call counters.
+func (s *Server) Reset() error {
+	w, err := buildWorld(s.opts.Seed, s.opts.Now())
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.world = w
+	s.rng = rand.New(rand.NewChaCha8([32]byte{'k', 'e', 'y', 'l', 'e', 's', 's'}))
+	s.mu.Unlock()
+	s.callsMu.Lock()
+	s.calls = map[string]int64{}
+	s.callsMu.Unlock()
+	return nil
+}
+
+// SetBaseURL tells the sandbox the URL clients reach it at, for the links it
+// hands out (verification URIs, portal URLs).
+func (s *Server) SetBaseURL(u string) { s.baseURL = strings.TrimRight(u, "/") }
+
+// BaseURL is the URL the sandbox believes it is served at.
+func (s *Server) BaseURL() string { return s.baseURL }
+
+// Listen binds addr, refusing a non-loopback address unless allowRemote.
+func Listen(addr string, allowRemote bool) (net.Listener, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("address %q: %w", addr, err)
+	}
+	if !allowRemote {
+		ip := net.ParseIP(host)
+		if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return nil, fmt.Errorf("address %q is not a loopback address; the sandbox accepts any credentials, so it only binds to 127.0.0.1 or ::1", addr)
+		}
+	}
+	return net.Listen("tcp", addr)
+}
+
+// Serve serves on l until ctx is done, then shuts down gracefully.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	s.SetBaseURL("http://" + l.Addr().String())
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			return err
+		}
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}
+}
+
+// count records one call of service:op for /_sandbox/calls.
+func (s *Server) count(service, op string) {
+	s.callsMu.Lock()
+	s.calls[service+":"+op]++
+	s.callsMu.Unlock()
+}
+
+// Calls returns a copy of the per-operation request counters.
+func (s *Server) Calls() map[string]int64 {
+	s.callsMu.Lock()
+	defer s.callsMu.Unlock()
+	out := make(map[string]int64, len(s.calls))
+	for k, v := range s.calls {
+		out[k] = v
+	}
+	return out
+}
+
+// withWorld runs f with the world locked and advanced to now.
+func (s *Server) withWorld(f func(w *World, now time.Time)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.opts.Now()
+	s.world.advance(now)
+	f(s.world, now)
+}
+
+// IdentityStoreID is the identity store of the sandbox's Identity Center instance.
+func (s *Server) IdentityStoreID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.world.Instance.IdentityStoreID
+}
