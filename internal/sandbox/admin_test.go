@@ -112,8 +112,8 @@ func TestUnknownOperationsAnswerLikeAWS(t *testing.T) {
 	_, url := startSandbox(t, Options{})
 	for _, tc := range []struct {
 		name, target, body, ctype string
-		wantStatus                 int
-		wantCode                   string
+		wantStatus                int
+		wantCode                  string
 	}{
 		{"unknown op", "AWSOrganizationsV20161128.Explode", "{}", "application/x-amz-json-1.1", 400, "UnknownOperationException"},
 		{"unknown service", "Nope.ListThings", "{}", "application/x-amz-json-1.1", 400, "UnknownOperationException"},

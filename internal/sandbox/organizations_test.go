@@ -177,4 +177,3 @@ func TestOrganizationsNoOrganizationThenCreate(t *testing.T) {
 		t.Fatalf("CreateOrganization = %+v, %v", out, err)
 	}
 }
-
