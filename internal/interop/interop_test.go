@@ -171,7 +171,9 @@ func TestAWSCLIv1(t *testing.T) {
 	e.awsFails("AccountNotFoundException", "organizations", "describe-account", "--account-id", "999999999999")
 
 	// Identity store: a second person and a membership.
-	var users struct{ Users []struct{ UserId, UserName string } }
+	var users struct {
+		Users []struct{ UserId, UserName string }
+	}
 	e.aws(&users, "identitystore", "list-users", "--identity-store-id", storeID)
 	if len(users.Users) != 1 || users.Users[0].UserName != userName {
 		t.Fatalf("list-users = %+v", users)
@@ -193,13 +195,17 @@ func TestAWSCLIv1(t *testing.T) {
 		"--display-name", "Bob Roe", "--name", "GivenName=Bob,FamilyName=Roe")
 
 	// sso-admin: a permission set assigned to the group in the dev account.
-	var inst struct{ Instances []struct{ InstanceArn, IdentityStoreId string } }
+	var inst struct {
+		Instances []struct{ InstanceArn, IdentityStoreId string }
+	}
 	e.aws(&inst, "sso-admin", "list-instances")
 	if len(inst.Instances) != 1 || inst.Instances[0].IdentityStoreId != storeID {
 		t.Fatalf("list-instances = %+v", inst)
 	}
 	arn := inst.Instances[0].InstanceArn
-	var ps struct{ PermissionSet struct{ PermissionSetArn string } }
+	var ps struct {
+		PermissionSet struct{ PermissionSetArn string }
+	}
 	e.aws(&ps, "sso-admin", "create-permission-set", "--instance-arn", arn, "--name", "PowerUser", "--session-duration", "PT2H")
 	psArn := ps.PermissionSet.PermissionSetArn
 	e.aws(nil, "sso-admin", "attach-managed-policy-to-permission-set", "--instance-arn", arn, "--permission-set-arn", psArn,
@@ -208,14 +214,18 @@ func TestAWSCLIv1(t *testing.T) {
 		"--inline-policy", `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"iam:*","Resource":"*"}]}`)
 	e.awsFails("ConflictException", "sso-admin", "create-permission-set", "--instance-arn", arn, "--name", "PowerUser", "--session-duration", "PT1H")
 	e.awsFails("ValidationException", "sso-admin", "create-permission-set", "--instance-arn", arn, "--name", "bad name!", "--session-duration", "PT1H")
-	var created struct{ AccountAssignmentCreationStatus struct{ RequestId, Status string } }
+	var created struct {
+		AccountAssignmentCreationStatus struct{ RequestId, Status string }
+	}
 	e.aws(&created, "sso-admin", "create-account-assignment", "--instance-arn", arn, "--permission-set-arn", psArn,
 		"--target-id", "222222222222", "--target-type", "AWS_ACCOUNT", "--principal-type", "GROUP", "--principal-id", gid.GroupId)
 	if created.AccountAssignmentCreationStatus.Status != "IN_PROGRESS" {
 		t.Fatalf("create-account-assignment = %+v", created)
 	}
 	waitAssignment(t, e, arn, created.AccountAssignmentCreationStatus.RequestId)
-	var assigned struct{ AccountAssignments []struct{ PrincipalId string } }
+	var assigned struct {
+		AccountAssignments []struct{ PrincipalId string }
+	}
 	e.aws(&assigned, "sso-admin", "list-account-assignments", "--instance-arn", arn, "--account-id", "222222222222", "--permission-set-arn", psArn)
 	if len(assigned.AccountAssignments) != 1 || assigned.AccountAssignments[0].PrincipalId != gid.GroupId {
 		t.Fatalf("list-account-assignments = %+v", assigned)
@@ -230,7 +240,9 @@ func TestAWSCLIv1(t *testing.T) {
 
 	// IAM: an old-style user with a key, then the credential report.
 	e.aws(nil, "iam", "create-user", "--user-name", "legacy-deploy")
-	var key struct{ AccessKey struct{ AccessKeyId, SecretAccessKey string } }
+	var key struct {
+		AccessKey struct{ AccessKeyId, SecretAccessKey string }
+	}
 	e.aws(&key, "iam", "create-access-key", "--user-name", "legacy-deploy")
 	if !strings.HasPrefix(key.AccessKey.AccessKeyId, "AKIA") || len(key.AccessKey.SecretAccessKey) != 40 {
 		t.Fatalf("create-access-key = %+v", key)
@@ -323,7 +335,9 @@ region = us-east-1
 func waitAssignment(t *testing.T, e *awsEnv, instanceArn, requestID string) {
 	t.Helper()
 	for range 100 {
-		var st struct{ AccountAssignmentCreationStatus struct{ Status, FailureReason string } }
+		var st struct {
+			AccountAssignmentCreationStatus struct{ Status, FailureReason string }
+		}
 		e.aws(&st, "sso-admin", "describe-account-assignment-creation-status", "--instance-arn", instanceArn,
 			"--account-assignment-creation-request-id", requestID)
 		switch st.AccountAssignmentCreationStatus.Status {
