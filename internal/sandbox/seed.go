@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
 )
 
 // Seed is the documented YAML world that `keyless sandbox --seed FILE` loads
@@ -114,71 +116,109 @@ func LoadSeed(path string) (*Seed, error) {
 	if err := yaml.NewDecoder(bytes.NewReader(b), yaml.DisallowUnknownField()).Decode(&s); err != nil {
 		return nil, fmt.Errorf("%s: %s", path, yaml.FormatError(err, false, true))
 	}
-	if err := s.validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if errs := s.problems(); len(errs) > 0 {
+		file, _ := parser.ParseBytes(b, 0)
+		lines := make([]string, len(errs))
+		for i, e := range errs {
+			lines[i] = fmt.Sprintf("%s:%d: %s: %s", path, lineOf(file, e.path), e.path, e.msg)
+		}
+		return nil, fmt.Errorf("invalid seed:\n  %s", strings.Join(lines, "\n  "))
 	}
 	return &s, nil
 }
 
+// seedProblem is one bad field, by its YAML path (accounts[1].id).
+type seedProblem struct{ path, msg string }
+
+// lineOf finds the line of a field in the parsed file, 0 when unknown.
+func lineOf(file *ast.File, path string) int {
+	if file == nil {
+		return 0
+	}
+	p, err := yaml.PathString("$." + path)
+	if err != nil {
+		return 0
+	}
+	n, err := p.FilterFile(file)
+	if err != nil || n == nil || n.GetToken() == nil {
+		return 0
+	}
+	return n.GetToken().Position.Line
+}
+
+var accessKeyIDPattern = regexp.MustCompile(`^AKIA[A-Z2-7]{16}$`)
+
 var storeIDPattern = regexp.MustCompile(`^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 func (s *Seed) validate() error {
-	var errs []string
+	errs := s.problems()
+	if len(errs) == 0 {
+		return nil
+	}
+	lines := make([]string, len(errs))
+	for i, e := range errs {
+		lines[i] = e.path + ": " + e.msg
+	}
+	return fmt.Errorf("invalid seed:\n  %s", strings.Join(lines, "\n  "))
+}
+
+func (s *Seed) problems() []seedProblem {
+	var errs []seedProblem
+	add := func(path, format string, a ...any) {
+		errs = append(errs, seedProblem{path, fmt.Sprintf(format, a...)})
+	}
 	seen := map[string]bool{}
 	for i, a := range s.Accounts {
 		if !accountIDPattern.MatchString(a.ID) {
-			errs = append(errs, fmt.Sprintf("accounts[%d].id: %q is not a 12-digit account id (quote it so leading zeros stay)", i, a.ID))
+			add(fmt.Sprintf("accounts[%d].id", i), "%q is not a 12-digit account id (quote it so leading zeros stay)", a.ID)
 		}
 		if seen[a.ID] {
-			errs = append(errs, fmt.Sprintf("accounts[%d].id: account %s appears twice", i, a.ID))
+			add(fmt.Sprintf("accounts[%d].id", i), "account %s appears twice", a.ID)
 		}
 		seen[a.ID] = true
 		for j, u := range a.IAMUsers {
 			if u.Name == "" {
-				errs = append(errs, fmt.Sprintf("accounts[%d].iam_users[%d].name: required", i, j))
+				add(fmt.Sprintf("accounts[%d].iam_users[%d].name", i, j), "required")
 			}
 			for k, key := range u.AccessKeys {
-				if key.ID != "" && !regexp.MustCompile(`^AKIA[A-Z2-7]{16}$`).MatchString(key.ID) {
-					errs = append(errs, fmt.Sprintf("accounts[%d].iam_users[%d].access_keys[%d].id: %q is not an access key id (AKIA and 16 of A-Z2-7)", i, j, k, key.ID))
+				if key.ID != "" && !accessKeyIDPattern.MatchString(key.ID) {
+					add(fmt.Sprintf("accounts[%d].iam_users[%d].access_keys[%d].id", i, j, k), "%q is not an access key id (AKIA and 16 of A-Z2-7)", key.ID)
 				}
 				switch key.Status {
 				case "", "Active", "Inactive":
 				default:
-					errs = append(errs, fmt.Sprintf("accounts[%d].iam_users[%d].access_keys[%d].status: %q: use Active or Inactive", i, j, k, key.Status))
+					add(fmt.Sprintf("accounts[%d].iam_users[%d].access_keys[%d].status", i, j, k), "%q: use Active or Inactive", key.Status)
 				}
 			}
 		}
 	}
 	if s.ManagementAccount != "" && len(s.Accounts) > 0 && !seen[s.ManagementAccount] {
-		errs = append(errs, fmt.Sprintf("management_account: %s is not among accounts", s.ManagementAccount))
+		add("management_account", "%s is not among accounts", s.ManagementAccount)
 	}
 	if s.IdentityStoreID != "" && !storeIDPattern.MatchString(s.IdentityStoreID) {
-		errs = append(errs, fmt.Sprintf("identity_store_id: %q is not an identity store id (d- and 10 hex digits)", s.IdentityStoreID))
+		add("identity_store_id", "%q is not an identity store id (d- and 10 hex digits)", s.IdentityStoreID)
 	}
 	users := map[string]bool{}
 	for i, u := range s.Users {
 		if u.UserName == "" {
-			errs = append(errs, fmt.Sprintf("users[%d].user_name: required", i))
+			add(fmt.Sprintf("users[%d].user_name", i), "required")
 		}
 		if users[u.UserName] {
-			errs = append(errs, fmt.Sprintf("users[%d].user_name: %q appears twice", i, u.UserName))
+			add(fmt.Sprintf("users[%d].user_name", i), "%q appears twice", u.UserName)
 		}
 		users[u.UserName] = true
 	}
 	for i, g := range s.Groups {
 		if g.Name == "" {
-			errs = append(errs, fmt.Sprintf("groups[%d].name: required", i))
+			add(fmt.Sprintf("groups[%d].name", i), "required")
 		}
 		for j, m := range g.Members {
 			if !users[m] {
-				errs = append(errs, fmt.Sprintf("groups[%d].members[%d]: %q is not a user in users", i, j, m))
+				add(fmt.Sprintf("groups[%d].members[%d]", i, j), "%q is not a user in users", m)
 			}
 		}
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("invalid seed:\n  %s", strings.Join(errs, "\n  "))
-	}
-	return nil
+	return errs
 }
 
 // buildWorld makes the world a seed describes.
