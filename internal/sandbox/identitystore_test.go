@@ -468,6 +468,11 @@ func TestConformanceIdentityStoreMemberships(t *testing.T) {
 			wantValidation(t, err, "groupIds")
 			_, err = c.DeleteGroupMembership(ctx, &identitystore.DeleteGroupMembershipInput{IdentityStoreId: store, MembershipId: aws.String(unknown)})
 			wantNotFound(t, err, istypes.ResourceTypeGroupMembership)
+			_, err = c.ListGroupMemberships(ctx, &identitystore.ListGroupMembershipsInput{IdentityStoreId: store, GroupId: aws.String(unknown)})
+			wantNotFound(t, err, istypes.ResourceTypeGroup)
+			_, err = c.ListGroupMembershipsForMember(ctx, &identitystore.ListGroupMembershipsForMemberInput{IdentityStoreId: store,
+				MemberId: &istypes.MemberIdMemberUserId{Value: unknown}})
+			wantNotFound(t, err, istypes.ResourceTypeUser)
 		}
 
 		if _, err := c.DeleteGroupMembership(ctx, &identitystore.DeleteGroupMembershipInput{IdentityStoreId: store, MembershipId: aws.String(aliceEng)}); err != nil {
@@ -493,6 +498,20 @@ func TestConformanceIdentityStoreMemberships(t *testing.T) {
 			}
 		} else if len(got) != 0 {
 			t.Fatalf("members of engineering after DeleteUser = %v, want none", got)
+		}
+
+		// Deleting a group removes its memberships.
+		if _, err := c.DeleteGroup(ctx, &identitystore.DeleteGroupInput{IdentityStoreId: store, GroupId: aws.String(ops)}); err != nil {
+			t.Fatal(err)
+		}
+		got = groupsOf(alice)
+		if tg.moto {
+			// moto differs from AWS: a deleted group's memberships stay.
+			if !slices.Contains(got, ops) {
+				t.Fatalf("moto groups of alice after DeleteGroup = %v", got)
+			}
+		} else if len(got) != 0 {
+			t.Fatalf("groups of alice after DeleteGroup = %v, want none", got)
 		}
 	})
 }
