@@ -43,11 +43,12 @@ func decodeToken(tok, kind string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	k, off, ok := strings.Cut(string(b), ":")
-	if !ok || k != kind {
+	// Kinds may contain colons ("ous:<parent>"); the offset never does.
+	i := strings.LastIndexByte(string(b), ':')
+	if i < 0 || string(b[:i]) != kind {
 		return 0, fmt.Errorf("token for another list")
 	}
-	n, err := strconv.Atoi(off)
+	n, err := strconv.Atoi(string(b[i+1:]))
 	if err != nil || n < 0 {
 		return 0, fmt.Errorf("bad offset")
 	}

@@ -23,6 +23,9 @@ type apiError struct {
 	OAuth string
 	// Receiver marks a server-side fault in awsQuery replies.
 	Receiver bool
+	// Fields are extra members of a JSON error body, such as identitystore's
+	// ResourceType and ResourceId or a ConflictException's Reason.
+	Fields map[string]any
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
@@ -128,6 +131,11 @@ func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
 func writeJSONError(w http.ResponseWriter, contentType string, err *apiError) {
 	w.Header().Set("x-amzn-ErrorType", err.Code)
 	body := map[string]any{"__type": err.Code, "message": err.Message, "Message": err.Message}
+	for k, v := range err.Fields {
+		if _, taken := body[k]; !taken {
+			body[k] = v
+		}
+	}
 	if err.OAuth != "" {
 		body["error"] = err.OAuth
 		body["error_description"] = err.Message

@@ -164,6 +164,14 @@ type User struct {
 	// MFA tells whether the user registered an MFA device (the sandbox's
 	// answer to a question the real API cannot: used by audit tests).
 	MFA bool `json:"mfa,omitempty"`
+	// Audit fields of the identity store API; zero for seeded objects, which
+	// report the instance's creation.
+	Created   time.Time `json:"created,omitzero"`
+	Updated   time.Time `json:"updated,omitzero"`
+	CreatedBy string    `json:"created_by,omitempty"`
+	UpdatedBy string    `json:"updated_by,omitempty"`
+	// Revision counts changes for optimistic locking (the API's Revision).
+	Revision int `json:"revision,omitempty"`
 }
 
 type Name struct {
@@ -208,12 +216,22 @@ type Group struct {
 	DisplayName string       `json:"display_name"`
 	Description string       `json:"description,omitempty"`
 	ExternalIDs []ExternalID `json:"external_ids,omitempty"`
+	// Audit fields of the identity store API; zero for seeded objects, which
+	// report the instance's creation.
+	Created   time.Time `json:"created,omitzero"`
+	Updated   time.Time `json:"updated,omitzero"`
+	CreatedBy string    `json:"created_by,omitempty"`
+	UpdatedBy string    `json:"updated_by,omitempty"`
+	// Revision counts changes for optimistic locking (the API's Revision).
+	Revision int `json:"revision,omitempty"`
 }
 
 type Membership struct {
-	ID      string `json:"id"`
-	GroupID string `json:"group_id"`
-	UserID  string `json:"user_id"`
+	ID        string    `json:"id"`
+	GroupID   string    `json:"group_id"`
+	UserID    string    `json:"user_id"`
+	Created   time.Time `json:"created,omitzero"`
+	CreatedBy string    `json:"created_by,omitempty"`
 }
 
 // Sign-in: sso-oidc and the portal.
