@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -773,6 +775,18 @@ func TestSSOAdminAssignmentFailures(t *testing.T) {
 	if err != nil || len(out.AccountAssignments) != 0 {
 		t.Fatalf("failed assignment listed: %+v, %v", out, err)
 	}
+
+	prov, err := f.c.ProvisionPermissionSet(context.Background(), &ssoadmin.ProvisionPermissionSetInput{InstanceArn: f.inst, PermissionSetArn: ps,
+		TargetType: ssotypes.ProvisionTargetTypeAwsAccount, TargetId: aws.String("999999999999")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(time.Minute)
+	d, err := f.c.DescribePermissionSetProvisioningStatus(context.Background(), &ssoadmin.DescribePermissionSetProvisioningStatusInput{InstanceArn: f.inst,
+		ProvisionPermissionSetRequestId: prov.PermissionSetProvisioningStatus.RequestId})
+	if err != nil || d.PermissionSetProvisioningStatus.Status != ssotypes.StatusValuesFailed || d.PermissionSetProvisioningStatus.FailureReason == nil {
+		t.Fatalf("provisioning to an unknown account = %+v, %v", d, err)
+	}
 }
 
 func TestSSOAdminOutstandingCreationLimit(t *testing.T) {
@@ -921,4 +935,33 @@ func TestSSOAdminValidation(t *testing.T) {
 	_, err = f.c.DescribeAccountAssignmentCreationStatus(ctx, &ssoadmin.DescribeAccountAssignmentCreationStatusInput{InstanceArn: f.inst,
 		AccountAssignmentCreationRequestId: aws.String("not-a-uuid")})
 	wantValidation(t, err, "'accountAssignmentCreationRequestId'")
+}
+
+func TestSSOAdminMalformedRequests(t *testing.T) {
+	_, url := startSandbox(t, Options{})
+	for _, body := range []string{
+		`{"InstanceArn":`,
+		`{"InstanceArn":42}`,
+		`{"InstanceArn":"arn:aws:sso:::instance/ssoins-1111111111111111","Tags":[{"Key":null}],"Name":"A"}`,
+		`{"InstanceArn":"arn:aws:sso:::instance/ssoins-1111111111111111","PermissionsBoundary":"x"}`,
+		`[]`,
+	} {
+		for _, target := range []string{"CreatePermissionSet", "PutPermissionsBoundaryToPermissionSet", "ListAccountAssignmentsForPrincipal"} {
+			req, err := http.NewRequest(http.MethodPost, url+"/", strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("X-Amz-Target", "SWBExternalService."+target)
+			req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode < 400 || resp.StatusCode >= 500 || !strings.Contains(string(b), `"__type"`) {
+				t.Errorf("%s %s: HTTP %d %s, want a 4xx AWS error", target, body, resp.StatusCode, b)
+			}
+		}
+	}
 }
