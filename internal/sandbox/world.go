@@ -78,6 +78,7 @@ type Instance struct {
 	OwnerAccountID  string    `json:"owner_account_id"`
 	Status          string    `json:"status"`
 	Created         time.Time `json:"created"`
+	Tags            []Tag     `json:"tags,omitempty"`
 }
 
 type PermissionSet struct {
