@@ -77,14 +77,6 @@ func wantNotFound(t *testing.T, err error, resourceType istypes.ResourceType) *i
 }
 
 // wantValidation checks a ValidationException whose message names field.
-func wantValidation(t *testing.T, err error, field string) {
-	t.Helper()
-	wantCode(t, err, "ValidationException")
-	if !strings.Contains(err.Error(), field) {
-		t.Fatalf("validation error %q does not name %q", err, field)
-	}
-}
-
 func wantConflict(t *testing.T, err error, reason istypes.ConflictExceptionReason) {
 	t.Helper()
 	var ce *istypes.ConflictException

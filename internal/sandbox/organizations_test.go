@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -25,6 +26,16 @@ func wantCode(t *testing.T, err error, code string) {
 	t.Helper()
 	if got := errorCode(err); got != code {
 		t.Fatalf("error code = %q (err %v), want %q", got, err, code)
+	}
+}
+
+// wantValidation checks for a ValidationException whose message names field.
+func wantValidation(t *testing.T, err error, field string) {
+	t.Helper()
+	wantCode(t, err, "ValidationException")
+	var ae smithy.APIError
+	if errors.As(err, &ae) && !strings.Contains(ae.ErrorMessage(), field) {
+		t.Fatalf("validation message %q does not name %s", ae.ErrorMessage(), field)
 	}
 }
 

@@ -408,13 +408,6 @@ func ssoCreatePermissionSet(c *call, in *struct {
 	return permissionSetOut(ps), nil
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
 func ssoDescribePermissionSet(c *call, in *psRef) (any, error) {
 	ps, err := c.permissionSet(in.InstanceArn, in.PermissionSetArn)
 	if err != nil {

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
-	"github.com/aws/smithy-go"
 )
 
 // ssoFixture is an sso-admin client and the instance it administers.
@@ -63,15 +61,6 @@ func (f ssoFixture) createPS(t *testing.T, name string) *string {
 func missingARN(arn *string) *string {
 	s := aws.ToString(arn)
 	return aws.String(s[:len(s)-16] + "0000000000000000")
-}
-
-func wantValidation(t *testing.T, err error, field string) {
-	t.Helper()
-	wantCode(t, err, "ValidationException")
-	var ae smithy.APIError
-	if errors.As(err, &ae) && !strings.Contains(ae.ErrorMessage(), field) {
-		t.Fatalf("validation message %q does not name %s", ae.ErrorMessage(), field)
-	}
 }
 
 func TestConformanceSSOAdminPermissionSets(t *testing.T) {
