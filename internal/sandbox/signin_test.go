@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
@@ -1109,5 +1111,81 @@ func TestOIDCErrorTypes(t *testing.T) {
 		if aws.ToString(oauth) != tc.oauth {
 			t.Errorf("%s: error field = %q, want %q", tc.name, aws.ToString(oauth), tc.oauth)
 		}
+	}
+}
+
+// TestSigninAWSCLI runs the sign-in calls through botocore (the AWS CLI), an
+// independent reader of the wire shapes.
+func TestSigninAWSCLI(t *testing.T) {
+	bin := requireTool(t, "aws")
+	e := newSigninEnv(t, Options{})
+	home := t.TempDir()
+	cfgFile := home + "/config"
+	if err := os.WriteFile(cfgFile, []byte("[default]\ncli_follow_urlparam = false\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run := func(env []string, args ...string) (map[string]any, string, error) {
+		t.Helper()
+		cmd := exec.Command(bin, append(args, "--output", "json")...)
+		cmd.Env = append([]string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "AWS_CONFIG_FILE=" + cfgFile,
+			"AWS_SHARED_CREDENTIALS_FILE=" + home + "/credentials", "AWS_ENDPOINT_URL=" + e.url, "AWS_DEFAULT_REGION=us-east-1",
+			"AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+			"AWS_MAX_ATTEMPTS=1"}, env...)
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		var out map[string]any
+		if err == nil && strings.TrimSpace(stdout.String()) != "" {
+			if jerr := json.Unmarshal([]byte(stdout.String()), &out); jerr != nil {
+				t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), jerr, stdout.String())
+			}
+		}
+		return out, stderr.String(), err
+	}
+	must := func(env []string, args ...string) map[string]any {
+		t.Helper()
+		out, stderr, err := run(env, args...)
+		if err != nil {
+			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, stderr)
+		}
+		return out
+	}
+	str := func(m map[string]any, k string) string {
+		s, _ := m[k].(string)
+		return s
+	}
+
+	reg := must(nil, "sso-oidc", "register-client", "--client-name", "cli", "--client-type", "public", "--scopes", "sso:account:access")
+	start := must(nil, "sso-oidc", "start-device-authorization", "--client-id", str(reg, "clientId"), "--client-secret", str(reg, "clientSecret"), "--start-url", e.url+"/start")
+	tokenArgs := []string{"sso-oidc", "create-token", "--client-id", str(reg, "clientId"), "--client-secret", str(reg, "clientSecret"),
+		"--grant-type", oidcGrantDevice, "--device-code", str(start, "deviceCode")}
+	if _, stderr, err := run(nil, tokenArgs...); err == nil || !strings.Contains(stderr, "AuthorizationPendingException") {
+		t.Fatalf("poll before approval: %v\n%s", err, stderr)
+	}
+	e.approveDevice(t, str(start, "userCode"), "alice")
+	tok := must(nil, tokenArgs...)
+	if str(tok, "refreshToken") == "" || tok["expiresIn"] != float64(3600) {
+		t.Fatalf("token = %v", tok)
+	}
+	accts := must(nil, "sso", "list-accounts", "--access-token", str(tok, "accessToken"))
+	if list, _ := accts["accountList"].([]any); len(list) != 3 {
+		t.Fatalf("accounts = %v", accts)
+	}
+	creds := must(nil, "sso", "get-role-credentials", "--access-token", str(tok, "accessToken"), "--account-id", devAcct, "--role-name", "ReadOnly")
+	rc, _ := creds["roleCredentials"].(map[string]any)
+	if want := float64(e.clock.Now().Add(time.Hour).UnixMilli()); rc["expiration"] != want {
+		t.Fatalf("role credentials = %v, want expiration %v", creds, want)
+	}
+	id := must([]string{"AWS_ACCESS_KEY_ID=" + str(rc, "accessKeyId"), "AWS_SECRET_ACCESS_KEY=" + str(rc, "secretAccessKey"), "AWS_SESSION_TOKEN=" + str(rc, "sessionToken")},
+		"sts", "get-caller-identity")
+	if str(id, "Arn") != "arn:aws:sts::222222222222:assumed-role/AWSReservedSSO_ReadOnly_fedcba9876543210/alice" || str(id, "Account") != devAcct {
+		t.Fatalf("identity = %v", id)
+	}
+	if _, stderr, err := run(nil, "sts", "assume-role", "--role-arn", "arn:aws:iam::222222222222:role/Nope", "--role-session-name", "s1"); err == nil || !strings.Contains(stderr, "AccessDenied") {
+		t.Fatalf("assume a missing role: %v\n%s", err, stderr)
+	}
+	must(nil, "sso", "logout", "--access-token", str(tok, "accessToken"))
+	if _, stderr, err := run(nil, "sso", "list-accounts", "--access-token", str(tok, "accessToken")); err == nil || !strings.Contains(stderr, "UnauthorizedException") {
+		t.Fatalf("list accounts after logout: %v\n%s", err, stderr)
 	}
 }
