@@ -248,6 +248,9 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, route restRou
 	const ct = "application/json"
 	s.count(route.service, route.op)
 	if err := s.faults(r, route.service, route.service, false); err != nil {
+		if route.service == "sso" && err.Code == "ThrottlingException" {
+			err = errTooManyRequests() // the portal's name for throttling
+		}
 		writeJSONError(w, ct, err)
 		return
 	}

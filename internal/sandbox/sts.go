@@ -1,7 +1,192 @@
 package sandbox
 
+import (
+	"crypto/subtle"
+	"fmt"
+	"net/url"
+	"regexp"
+	"time"
+)
+
 // STS (awsQuery, Version 2011-06-15).
 
 func stsOps() map[string]queryOp {
-	return map[string]queryOp{}
+	return map[string]queryOp{
+		"GetCallerIdentity": stsGetCallerIdentity,
+		"AssumeRole":        stsAssumeRole,
+		"GetAccessKeyInfo":  stsGetAccessKeyInfo,
+	}
+}
+
+const (
+	stsMinDuration = 900
+	stsMaxDuration = 43200
+	// stsChainedMax is the longest session of a role assumed with role
+	// credentials (role chaining).
+	stsChainedMax = 3600
+)
+
+var (
+	stsSessionName = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+	stsRoleARN     = regexp.MustCompile(`^arn:aws:iam::(\d{12}):role(/[\x21-\x7e]*)?/([\w+=,.@-]{1,64})$`)
+	stsAccessKeyID = regexp.MustCompile(`^\w{16,128}$`)
+)
+
+// stsValidation is STS's validation error (ValidationError, not ValidationException).
+func stsValidation(format string, a ...any) *apiError {
+	return newError(400, "ValidationError", format, a...)
+}
+
+func stsConstraint(field, value, constraint string) *apiError {
+	return stsValidation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, field, constraint)
+}
+
+// stsCaller is the request's identity, refusing issued credentials that
+// expired or whose session token does not match.
+func (c *call) stsCaller() (caller, error) {
+	who := c.caller()
+	if s := who.Session; s != nil {
+		if !c.now.Before(s.Expiration) {
+			return caller{}, newError(400, "ExpiredToken", "The security token included in the request is expired")
+		}
+		tok := c.r.Header.Get("X-Amz-Security-Token")
+		if tok == "" {
+			tok = c.r.URL.Query().Get("X-Amz-Security-Token")
+		}
+		if subtle.ConstantTimeCompare([]byte(tok), []byte(s.SessionToken)) != 1 {
+			return caller{}, newError(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
+		}
+	}
+	return who, nil
+}
+
+type stsIdentity struct {
+	UserID  string `xml:"UserId"`
+	Account string `xml:"Account"`
+	ARN     string `xml:"Arn"`
+}
+
+func stsGetCallerIdentity(c *call, _ url.Values) (any, error) {
+	who, err := c.stsCaller()
+	if err != nil {
+		return nil, err
+	}
+	return stsIdentity{UserID: who.UserID, Account: who.AccountID, ARN: who.ARN}, nil
+}
+
+type stsCredentials struct {
+	AccessKeyID     string `xml:"AccessKeyId"`
+	SecretAccessKey string `xml:"SecretAccessKey"`
+	SessionToken    string `xml:"SessionToken"`
+	Expiration      string `xml:"Expiration"`
+}
+
+type stsAssumeRoleOut struct {
+	Credentials     stsCredentials `xml:"Credentials"`
+	AssumedRoleUser struct {
+		AssumedRoleID string `xml:"AssumedRoleId"`
+		ARN           string `xml:"Arn"`
+	} `xml:"AssumedRoleUser"`
+}
+
+func stsAssumeRole(c *call, form url.Values) (any, error) {
+	who, err := c.stsCaller()
+	if err != nil {
+		return nil, err
+	}
+	roleARN, name := form.Get("RoleArn"), form.Get("RoleSessionName")
+	switch {
+	case roleARN == "":
+		return nil, stsValidation("1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null")
+	case len(roleARN) < 20 || len(roleARN) > 2048:
+		return nil, stsConstraint("roleArn", truncate(roleARN, 100), "Member must have length less than or equal to 2048 and greater than or equal to 20")
+	case name == "":
+		return nil, stsValidation("1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null")
+	case !stsSessionName.MatchString(name):
+		return nil, stsConstraint("roleSessionName", truncate(name, 100), `Member must satisfy regular expression pattern: [\w+=,.@-]*`+" and have length between 2 and 64")
+	}
+	duration, err := formInt(form, "DurationSeconds", stsChainedMax)
+	if err != nil {
+		return nil, stsConstraint("durationSeconds", form.Get("DurationSeconds"), "Member must be an integer")
+	}
+	if duration < stsMinDuration || duration > stsMaxDuration {
+		return nil, stsConstraint("durationSeconds", fmt.Sprint(duration), fmt.Sprintf("Member must have value less than or equal to %d and greater than or equal to %d", stsMaxDuration, stsMinDuration))
+	}
+	m := stsRoleARN.FindStringSubmatch(roleARN)
+	if m == nil {
+		return nil, stsValidation("%s is invalid: use arn:aws:iam::<account id>:role/<path/><role name>", truncate(roleARN, 200))
+	}
+	acct, path, roleName := m[1], m[2]+"/", m[3]
+	role := c.w.stsRole(acct, path, roleName)
+	if role == nil {
+		return nil, newError(403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", who.ARN, roleARN)
+	}
+	if who.Session != nil && duration > stsChainedMax {
+		return nil, stsValidation("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+	}
+	roleID := role.ID
+	if roleID == "" {
+		roleID = c.w.sessionRoleID(acct, role.Name)
+	}
+	sess := c.issueSession(acct, role.Name, name, roleID, c.now.Add(time.Duration(duration)*time.Second), "assume-role")
+	var out stsAssumeRoleOut
+	out.Credentials = stsCredentials{AccessKeyID: sess.AccessKeyID, SecretAccessKey: sess.SecretAccessKey,
+		SessionToken: sess.SessionToken, Expiration: sess.Expiration.Format(time.RFC3339)}
+	out.AssumedRoleUser.AssumedRoleID = sess.UserID
+	out.AssumedRoleUser.ARN = sess.ARN
+	return out, nil
+}
+
+// stsRole finds an IAM role by account, path ("/" or "/a/b/") and name.
+func (w *World) stsRole(account, path, name string) *IAMRole {
+	ia := w.IAM[account]
+	if ia == nil {
+		return nil
+	}
+	for _, r := range ia.Roles {
+		p := r.Path
+		if p == "" {
+			p = "/"
+		}
+		if r.Name == name && p == path {
+			return r
+		}
+	}
+	return nil
+}
+
+func stsGetAccessKeyInfo(c *call, form url.Values) (any, error) {
+	if _, err := c.stsCaller(); err != nil {
+		return nil, err
+	}
+	id := form.Get("AccessKeyId")
+	switch {
+	case id == "":
+		return nil, stsValidation("1 validation error detected: Value null at 'accessKeyId' failed to satisfy constraint: Member must not be null")
+	case !stsAccessKeyID.MatchString(id):
+		return nil, stsConstraint("accessKeyId", truncate(id, 128), `Member must satisfy regular expression pattern: [\w]* and have length between 16 and 128`)
+	}
+	account := c.w.managementAccountID()
+	if s, ok := c.w.Sessions[id]; ok {
+		account = s.AccountID
+	} else if acct := c.w.iamKeyAccount(id); acct != "" {
+		account = acct
+	}
+	return struct {
+		Account string `xml:"Account"`
+	}{account}, nil
+}
+
+// iamKeyAccount is the account of an IAM user's access key, or "".
+func (w *World) iamKeyAccount(id string) string {
+	for acct, ia := range w.IAM {
+		for _, u := range ia.Users {
+			for _, k := range u.AccessKeys {
+				if k.ID == id {
+					return acct
+				}
+			}
+		}
+	}
+	return ""
 }

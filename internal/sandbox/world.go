@@ -242,6 +242,9 @@ type OIDCState struct {
 	DeviceAuths map[string]*DeviceAuth `json:"device_auths"` // by device code
 	AuthCodes   map[string]*AuthCode   `json:"auth_codes"`   // by code
 	Tokens      map[string]*Token      `json:"tokens"`       // by access token
+	// FormNonces are the one-time nonces of the sign-in pages' forms, with
+	// their expiry.
+	FormNonces map[string]time.Time `json:"form_nonces,omitempty"`
 }
 
 type OIDCClient struct {
