@@ -158,3 +158,25 @@ func forEachTarget(t *testing.T, f func(t *testing.T, tg *target)) {
 		f(t, &target{name: "moto", url: url, moto: true, cfg: sdkConfig(t, url)})
 	})
 }
+
+// fakeClock is an injected clock the tests move by hand.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{t: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -618,28 +617,10 @@ func TestConformanceSSOAdminProvisioning(t *testing.T) {
 	})
 }
 
-// fakeClock is an injected clock tests move by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // ssoSandbox starts a sandbox on a fake clock with seeded users.
 func ssoSandbox(t *testing.T, users ...string) (*Server, ssoFixture, *fakeClock, []string) {
 	t.Helper()
-	clock := &fakeClock{now: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}
+	clock := newFakeClock()
 	seed := DefaultSeed()
 	for _, u := range users {
 		seed.Users = append(seed.Users, SeedUser{UserName: u, GivenName: u, FamilyName: "Test"})
