@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/identitystore"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
@@ -213,4 +215,48 @@ func TestListenRefusesNonLoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.Close()
+}
+
+func TestTPSQuotas(t *testing.T) {
+	ctx := context.Background()
+	_, url := startSandbox(t, Options{TPS: 5})
+	cfg := sdkConfig(t, url)
+	admin := ssoadmin.NewFromConfig(cfg)
+	ids := identitystore.NewFromConfig(cfg)
+	inst := aws.String(defaultInstanceARN)
+	store := aws.String(defaultIdentityStoreID)
+
+	// sso-admin: one bucket for all operations. A burst of 5 passes, then
+	// any sso-admin operation is throttled.
+	for i := range 5 {
+		if _, err := admin.ListPermissionSets(ctx, &ssoadmin.ListPermissionSetsInput{InstanceArn: inst}); err != nil {
+			t.Fatalf("request %d within the burst: %v", i, err)
+		}
+	}
+	_, err := admin.ListInstances(ctx, nil)
+	wantCode(t, err, "ThrottlingException")
+
+	// identitystore: one bucket per operation.
+	for range 5 {
+		if _, err := ids.ListUsers(ctx, &identitystore.ListUsersInput{IdentityStoreId: store}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = ids.ListUsers(ctx, &identitystore.ListUsersInput{IdentityStoreId: store})
+	wantCode(t, err, "ThrottlingException")
+	if _, err := ids.ListGroups(ctx, &identitystore.ListGroupsInput{IdentityStoreId: store}); err != nil {
+		t.Fatalf("ListGroups throttled by ListUsers' quota: %v", err)
+	}
+
+	// The bucket refills at the quota's rate.
+	time.Sleep(250 * time.Millisecond)
+	if _, err := admin.ListInstances(ctx, nil); err != nil {
+		t.Fatalf("after refilling: %v", err)
+	}
+	// Organizations has no quota here.
+	for range 20 {
+		if _, err := organizations.NewFromConfig(cfg).ListRoots(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
