@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"crypto/subtle"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -59,6 +60,37 @@ func (c *call) caller() caller {
 	}
 	mgmt := c.w.managementAccountID()
 	return caller{AccountID: mgmt, ARN: fmt.Sprintf("arn:aws:iam::%s:user/%s", mgmt, adminUserName), UserID: adminUserID}
+}
+
+// authenticate refuses keys the sandbox issued once they expired, or when
+// the request does not carry their session token, as AWS does for every
+// signed call. Codes differ by protocol: awsJson services answer
+// ExpiredTokenException/UnrecognizedClientException, awsQuery ones
+// ExpiredToken/InvalidClientTokenId.
+func (c *call) authenticate(query bool) error {
+	sess, ok := c.w.Sessions[c.accessKeyID]
+	if !ok || c.accessKeyID == "" {
+		return nil
+	}
+	if !c.now.Before(sess.Expiration) {
+		code := "ExpiredTokenException"
+		if query {
+			code = "ExpiredToken"
+		}
+		return newError(400, code, "The security token included in the request is expired")
+	}
+	tok := c.r.Header.Get("X-Amz-Security-Token")
+	if tok == "" {
+		tok = c.r.URL.Query().Get("X-Amz-Security-Token")
+	}
+	if subtle.ConstantTimeCompare([]byte(tok), []byte(sess.SessionToken)) != 1 {
+		code := "UnrecognizedClientException"
+		if query {
+			code = "InvalidClientTokenId"
+		}
+		return newError(403, code, "The security token included in the request is invalid.")
+	}
+	return nil
 }
 
 func iamUserARN(account string, u *IAMUser) string {
@@ -231,7 +263,9 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, t
 	var out any
 	s.withWorld(func(wd *World, now time.Time) {
 		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid}
-		out, err = h(c, body)
+		if err = c.authenticate(false); err == nil {
+			out, err = h(c, body)
+		}
 	})
 	if err != nil {
 		s.opts.Log.Debug("request failed", "service", svc.name, "op", opName, "err", err)
@@ -341,7 +375,9 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, rt *routes, 
 	var out any
 	s.withWorld(func(wd *World, now time.Time) {
 		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid}
-		out, err = h(c, form)
+		if err = c.authenticate(true); err == nil {
+			out, err = h(c, form)
+		}
 	})
 	if err != nil {
 		s.opts.Log.Debug("request failed", "service", svc.name, "op", action, "err", err)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sso"
 	ssotypes "github.com/aws/aws-sdk-go-v2/service/sso/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
@@ -772,10 +773,24 @@ func TestSTSWithPortalCredentials(t *testing.T) {
 	if err != nil || aws.ToString(id.Arn) != "arn:aws:iam::111111111111:user/sandbox-admin" || aws.ToString(id.Account) != mgmtAcct {
 		t.Fatalf("dummy keys identity = %+v, %v", id, err)
 	}
+	// Every signed service checks issued keys, not only STS.
+	orgWith := func(token string) *organizations.Client {
+		return organizations.NewFromConfig(e.cfg, func(o *organizations.Options) {
+			o.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(rc.AccessKeyId), aws.ToString(rc.SecretAccessKey), token)
+		})
+	}
+	if _, err := orgWith(aws.ToString(rc.SessionToken)).ListRoots(ctx, nil); err != nil {
+		t.Fatalf("organizations with live role credentials: %v", err)
+	}
+	_, err = orgWith("forged").ListRoots(ctx, nil)
+	wantCode(t, err, "UnrecognizedClientException")
+
 	// PT12H later the credentials have expired.
 	e.clock.Add(12*time.Hour + time.Second)
 	_, err = client.GetCallerIdentity(ctx, nil)
 	wantCode(t, err, "ExpiredToken")
+	_, err = orgWith(aws.ToString(rc.SessionToken)).ListRoots(ctx, nil)
+	wantCode(t, err, "ExpiredTokenException")
 }
 
 func TestSTSAssumeRole(t *testing.T) {
