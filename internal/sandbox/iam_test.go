@@ -13,6 +13,8 @@ import (
 	"encoding/pem"
 	"math/big"
 	neturl "net/url"
+	"os"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
@@ -883,4 +885,33 @@ func TestIAMRolesAndValidation(t *testing.T) {
 	must(c.UpdateAccountPasswordPolicy(ctx, &iam.UpdateAccountPasswordPolicyInput{MinimumPasswordLength: aws.Int32(14)}))(t)
 	_, err = c.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{UserName: aws.String("x"), Password: aws.String("short")})
 	wantCode(t, err, "PasswordPolicyViolation")
+}
+
+// TestIAMWithAWSCLI checks the replies parse in botocore too.
+func TestIAMWithAWSCLI(t *testing.T) {
+	bin := requireTool(t, "aws")
+	_, url := startSandbox(t, Options{})
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(bin, append([]string{"iam", "--output", "json"}, args...)...)
+		cmd.Env = append(os.Environ(), "AWS_ENDPOINT_URL="+url, "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE",
+			"AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "AWS_DEFAULT_REGION=us-east-1",
+			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_MAX_ATTEMPTS=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("aws iam %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	run("create-user", "--user-name", "cli", "--tags", "Key=k,Value=v")
+	if out := run("list-users"); !strings.Contains(out, `"UserName": "cli"`) || !strings.Contains(out, `"CreateDate": "`) {
+		t.Fatalf("list-users: %s", out)
+	}
+	if out := run("get-account-summary"); !strings.Contains(out, `"AccountMFAEnabled": 1`) {
+		t.Fatalf("get-account-summary: %s", out)
+	}
+	run("generate-credential-report")
+	if out := run("get-credential-report"); !strings.Contains(out, `"ReportFormat": "text/csv"`) {
+		t.Fatalf("get-credential-report: %s", out)
+	}
 }
