@@ -12,6 +12,7 @@ import (
 	"encoding/csv"
 	"encoding/pem"
 	"math/big"
+	"net/http"
 	neturl "net/url"
 	"os"
 	"os/exec"
@@ -23,12 +24,24 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 )
 
 const allowAll = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`
+
+// iamClient is an IAM client for a conformance target. Against moto it
+// opens a connection per request: moto's server now and then closes a kept-alive
+// connection while the SDK reads the reply ("use of closed network connection").
+func iamClient(tg *target) *iam.Client {
+	cfg := tg.cfg.Copy()
+	if tg.moto {
+		cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) { tr.DisableKeepAlives = true })
+	}
+	return iam.NewFromConfig(cfg)
+}
 
 // must turns a call's (out, err) into out, failing the test on err:
 // must(c.GetUser(ctx, in))(t).
@@ -91,7 +104,7 @@ func testSSHKey(t *testing.T) string {
 func TestConformanceIAMUsers(t *testing.T) {
 	forEachTarget(t, func(t *testing.T, tg *target) {
 		ctx := context.Background()
-		c := iam.NewFromConfig(tg.cfg)
+		c := iamClient(tg)
 
 		u := must(c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("alice"), Path: aws.String("/eng/"),
 			Tags: []iamtypes.Tag{{Key: aws.String("team"), Value: aws.String("a")}}}))(t).User
@@ -191,7 +204,7 @@ var accessKeyShape = regexp.MustCompile(`^AKIA[A-Z2-7]{16}$`)
 func TestConformanceIAMAccessKeys(t *testing.T) {
 	forEachTarget(t, func(t *testing.T, tg *target) {
 		ctx := context.Background()
-		c := iam.NewFromConfig(tg.cfg)
+		c := iamClient(tg)
 		createIAMUser(t, c, "keys")
 		user := aws.String("keys")
 
@@ -245,7 +258,7 @@ func TestConformanceIAMAccessKeys(t *testing.T) {
 func TestConformanceIAMLoginProfileAndMFA(t *testing.T) {
 	forEachTarget(t, func(t *testing.T, tg *target) {
 		ctx := context.Background()
-		c := iam.NewFromConfig(tg.cfg)
+		c := iamClient(tg)
 		createIAMUser(t, c, "console")
 		user := aws.String("console")
 
@@ -318,7 +331,7 @@ func TestConformanceIAMLoginProfileAndMFA(t *testing.T) {
 func TestConformanceIAMGroupsAndPolicies(t *testing.T) {
 	forEachTarget(t, func(t *testing.T, tg *target) {
 		ctx := context.Background()
-		c := iam.NewFromConfig(tg.cfg)
+		c := iamClient(tg)
 		createIAMUser(t, c, "dev")
 		user := aws.String("dev")
 
@@ -424,7 +437,7 @@ func TestConformanceIAMGroupsAndPolicies(t *testing.T) {
 func TestConformanceIAMCertificatesAndSSHKeys(t *testing.T) {
 	forEachTarget(t, func(t *testing.T, tg *target) {
 		ctx := context.Background()
-		c := iam.NewFromConfig(tg.cfg)
+		c := iamClient(tg)
 		createIAMUser(t, c, "git")
 		user := aws.String("git")
 
@@ -471,7 +484,7 @@ func TestConformanceIAMServiceSpecificCredentials(t *testing.T) {
 			t.Skip("moto does not implement service-specific credentials")
 		}
 		ctx := context.Background()
-		c := iam.NewFromConfig(tg.cfg)
+		c := iamClient(tg)
 		createIAMUser(t, c, "cc")
 		user := aws.String("cc")
 
@@ -514,7 +527,7 @@ func TestConformanceIAMServiceSpecificCredentials(t *testing.T) {
 func TestConformanceIAMAccountSettings(t *testing.T) {
 	forEachTarget(t, func(t *testing.T, tg *target) {
 		ctx := context.Background()
-		c := iam.NewFromConfig(tg.cfg)
+		c := iamClient(tg)
 
 		// Password policy.
 		_, err := c.GetAccountPasswordPolicy(ctx, nil)
@@ -595,7 +608,7 @@ func TestConformanceIAMAccountSettings(t *testing.T) {
 func TestConformanceIAMDeleteUserConflict(t *testing.T) {
 	forEachTarget(t, func(t *testing.T, tg *target) {
 		ctx := context.Background()
-		c := iam.NewFromConfig(tg.cfg)
+		c := iamClient(tg)
 		createIAMUser(t, c, "leaver")
 		user := aws.String("leaver")
 		k := must(c.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: user}))(t).AccessKey
