@@ -12,7 +12,6 @@ import (
 	"encoding/csv"
 	"encoding/pem"
 	"math/big"
-	"net/http"
 	neturl "net/url"
 	"os"
 	"os/exec"
@@ -24,7 +23,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
@@ -35,13 +33,7 @@ const allowAll = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action
 // iamClient is an IAM client for a conformance target. Against moto it
 // opens a connection per request: moto's server now and then closes a kept-alive
 // connection while the SDK reads the reply ("use of closed network connection").
-func iamClient(tg *target) *iam.Client {
-	cfg := tg.cfg.Copy()
-	if tg.moto {
-		cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) { tr.DisableKeepAlives = true })
-	}
-	return iam.NewFromConfig(cfg)
-}
+func iamClient(tg *target) *iam.Client { return iam.NewFromConfig(tg.cfg) }
 
 // must turns a call's (out, err) into out, failing the test on err:
 // must(c.GetUser(ctx, in))(t).
