@@ -23,9 +23,8 @@ import (
 // IAM (awsQuery, Version 2010-05-08), per account: the caller's.
 //
 // Names of users, groups and policies are unique and looked up without regard
-// to case, as IAM does. Calls signed with an IAM user's access key record the
-// key's last use (service "iam" and the request's region); an Inactive key is
-// refused with InvalidClientTokenId, as AWS refuses it.
+// to case, as IAM does. (Keys' last use and refusing Inactive keys happen for
+// every service, in call.authenticate.)
 //
 // GetUser without UserName answers for the signer: an IAM user's own record,
 // or, for the administrator keys the sandbox accepts from anyone, a
@@ -104,20 +103,7 @@ type iamCall struct {
 
 func newIAMCall(c *call) (*iamCall, error) {
 	who := c.caller()
-	ic := &iamCall{call: c, who: who, acct: who.AccountID, ia: c.w.iamAccount(who.AccountID)}
-	if who.IAMUser != nil {
-		for _, k := range who.IAMUser.AccessKeys {
-			if k.ID != c.accessKeyID {
-				continue
-			}
-			if k.Status != "Active" {
-				return nil, newError(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
-			}
-			now := c.now.UTC()
-			k.LastUsed, k.LastUsedService, k.LastUsedRegion = &now, "iam", c.region
-		}
-	}
-	return ic, nil
+	return &iamCall{call: c, who: who, acct: who.AccountID, ia: c.w.iamAccount(who.AccountID)}, nil
 }
 
 // Errors, with IAM's codes.

@@ -26,6 +26,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
 const allowAll = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`
@@ -837,9 +839,21 @@ func TestIAMAccessKeyLastUsedWhenSigned(t *testing.T) {
 		t.Fatalf("ListAccessKeys as worker = %+v", keys)
 	}
 
+	// Any service records the key's use, not only IAM.
+	who := must(sts.NewFromConfig(keyConfig(t, url, key)).GetCallerIdentity(ctx, nil))(t)
+	if aws.ToString(who.Arn) != "arn:aws:iam::111111111111:user/worker" {
+		t.Fatalf("GetCallerIdentity as worker = %+v", who)
+	}
+	lu = must(admin.GetAccessKeyLastUsed(ctx, &iam.GetAccessKeyLastUsedInput{AccessKeyId: key.AccessKeyId}))(t).AccessKeyLastUsed
+	if aws.ToString(lu.ServiceName) != "sts" {
+		t.Fatalf("last used after an STS call = %+v", lu)
+	}
+
 	must(admin.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String("worker"), AccessKeyId: key.AccessKeyId, Status: iamtypes.StatusTypeInactive}))(t)
 	_, err := worker.GetUser(ctx, nil)
 	wantCode(t, err, "InvalidClientTokenId")
+	_, err = organizations.NewFromConfig(keyConfig(t, url, key)).ListRoots(ctx, nil)
+	wantCode(t, err, "UnrecognizedClientException")
 
 	// The accept-anything administrator keys answer as sandbox-admin.
 	self := must(admin.GetUser(ctx, nil))(t).User

@@ -62,33 +62,51 @@ func (c *call) caller() caller {
 	return caller{AccountID: mgmt, ARN: fmt.Sprintf("arn:aws:iam::%s:user/%s", mgmt, adminUserName), UserID: adminUserID}
 }
 
-// authenticate refuses keys the sandbox issued once they expired, or when
-// the request does not carry their session token, as AWS does for every
-// signed call. Codes differ by protocol: awsJson services answer
-// ExpiredTokenException/UnrecognizedClientException, awsQuery ones
-// ExpiredToken/InvalidClientTokenId.
-func (c *call) authenticate(query bool) error {
-	sess, ok := c.w.Sessions[c.accessKeyID]
-	if !ok || c.accessKeyID == "" {
+// authenticate applies AWS's checks on the signing key to every signed
+// call: keys the sandbox issued are refused once expired or without their
+// session token; IAM users' keys are refused while Inactive, and record
+// their last use (service and region) as AWS does. Codes differ by protocol:
+// awsJson services answer ExpiredTokenException/UnrecognizedClientException,
+// awsQuery ones ExpiredToken/InvalidClientTokenId.
+func (c *call) authenticate(query bool, service string) error {
+	if c.accessKeyID == "" {
 		return nil
 	}
-	if !c.now.Before(sess.Expiration) {
-		code := "ExpiredTokenException"
-		if query {
-			code = "ExpiredToken"
-		}
-		return newError(400, code, "The security token included in the request is expired")
-	}
-	tok := c.r.Header.Get("X-Amz-Security-Token")
-	if tok == "" {
-		tok = c.r.URL.Query().Get("X-Amz-Security-Token")
-	}
-	if subtle.ConstantTimeCompare([]byte(tok), []byte(sess.SessionToken)) != 1 {
+	invalid := func() error {
 		code := "UnrecognizedClientException"
 		if query {
 			code = "InvalidClientTokenId"
 		}
 		return newError(403, code, "The security token included in the request is invalid.")
+	}
+	if sess, ok := c.w.Sessions[c.accessKeyID]; ok {
+		if !c.now.Before(sess.Expiration) {
+			code := "ExpiredTokenException"
+			if query {
+				code = "ExpiredToken"
+			}
+			return newError(400, code, "The security token included in the request is expired")
+		}
+		tok := c.r.Header.Get("X-Amz-Security-Token")
+		if tok == "" {
+			tok = c.r.URL.Query().Get("X-Amz-Security-Token")
+		}
+		if subtle.ConstantTimeCompare([]byte(tok), []byte(sess.SessionToken)) != 1 {
+			return invalid()
+		}
+		return nil
+	}
+	if who := c.caller(); who.IAMUser != nil {
+		for _, k := range who.IAMUser.AccessKeys {
+			if k.ID != c.accessKeyID {
+				continue
+			}
+			if k.Status != "Active" {
+				return invalid()
+			}
+			now := c.now.UTC()
+			k.LastUsed, k.LastUsedService, k.LastUsedRegion = &now, service, c.region
+		}
 	}
 	return nil
 }
@@ -208,7 +226,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
-		s.serveJSON(w, r, rt, target, reqID, akid, region)
+		s.serveJSON(w, r, rt, target, reqID, akid, region, sigService)
 		return
 	}
 	for _, route := range rt.rest {
@@ -224,12 +242,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.serveQuery(w, r, rt, sigService, reqID, akid, region)
 }
 
+// signingName is the service name AWS records for a key's last use: the
+// SigV4 scope's, else the sandbox's name for the service.
+func signingName(scope, fallback string) string {
+	if scope != "" {
+		return scope
+	}
+	return fallback
+}
+
 func (s *Server) table() *routes {
 	s.routesOnce.Do(func() { s.rt = s.routes() })
 	return s.rt
 }
 
-func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, target, reqID, akid, region string) {
+func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, target, reqID, akid, region, sigService string) {
 	const ct = "application/x-amz-json-1.1"
 	prefix, opName, _ := strings.Cut(target, ".")
 	svc, ok := rt.json[prefix]
@@ -263,7 +290,7 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, t
 	var out any
 	s.withWorld(func(wd *World, now time.Time) {
 		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid}
-		if err = c.authenticate(false); err == nil {
+		if err = c.authenticate(false, signingName(sigService, svc.name)); err == nil {
 			out, err = h(c, body)
 		}
 	})
@@ -375,7 +402,7 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, rt *routes, 
 	var out any
 	s.withWorld(func(wd *World, now time.Time) {
 		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid}
-		if err = c.authenticate(true); err == nil {
+		if err = c.authenticate(true, svc.name); err == nil {
 			out, err = h(c, form)
 		}
 	})
