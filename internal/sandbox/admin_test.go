@@ -1,12 +1,15 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -259,4 +262,52 @@ func TestTPSQuotas(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+func TestDebugLogHasOneLinePerRequestAndNoSecrets(t *testing.T) {
+	var buf syncBuffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	_, url := startSandbox(t, Options{Log: log})
+	const secretRefresh, secretBearer = "aorSECRETREFRESH0001", "aoaSECRETBEARER0001"
+	resp, err := http.Post(url+"/token", "application/json", strings.NewReader(`{"clientId":"c","clientSecret":"SECRETCLIENT","grantType":"refresh_token","refreshToken":"`+secretRefresh+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	req, _ := http.NewRequest("GET", url+"/assignment/accounts", nil)
+	req.Header.Set("x-amz-sso_bearer_token", secretBearer)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	out := buf.String()
+	for _, want := range []string{"op=sso-oidc:CreateToken", "op=sso:ListAccounts", "status=401"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("debug log lacks %q:\n%s", want, out)
+		}
+	}
+	for _, secret := range []string{secretRefresh, secretBearer, "SECRETCLIENT"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("debug log contains a secret %q:\n%s", secret, out)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

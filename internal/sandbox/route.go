@@ -3,6 +3,7 @@ package sandbox
 import (
 	"crypto/subtle"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -213,6 +214,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeJSONError(w, "application/json", errInternal("internal error"))
 		}
 	}()
+	if s.opts.Log.Enabled(r.Context(), slog.LevelDebug) {
+		start := time.Now()
+		lw := &loggedWriter{ResponseWriter: w, status: 200}
+		w = lw
+		defer func() {
+			s.opts.Log.Debug("sandbox request", "method", r.Method, "path", r.URL.Path, "op", lw.op,
+				"status", lw.status, "duration", time.Since(start).Round(time.Microsecond))
+		}()
+	}
 	if strings.HasPrefix(r.URL.Path, "/_sandbox/") {
 		s.serveAdmin(w, r)
 		return
@@ -264,7 +274,7 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, t
 		writeJSONError(w, ct, newError(400, "UnknownOperationException", "unknown X-Amz-Target %q", truncate(target, 100)))
 		return
 	}
-	s.count(svc.name, opName)
+	s.count(w, svc.name, opName)
 	h, ok := svc.ops[opName]
 	if !ok {
 		writeJSONError(w, ct, newError(400, "UnknownOperationException", "%s does not support the operation %q", svc.name, truncate(opName, 100)))
@@ -307,7 +317,7 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, t
 
 func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, route restRoute, reqID, akid, region string) {
 	const ct = "application/json"
-	s.count(route.service, route.op)
+	s.count(w, route.service, route.op)
 	if err := s.faults(r, route.service, route.service, false); err != nil {
 		if route.service == "sso" && err.Code == "ThrottlingException" {
 			err = errTooManyRequests() // the portal's name for throttling
@@ -386,7 +396,7 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, rt *routes, 
 		writeQueryError(w, reqID, newError(400, "MissingAction", "the request must contain the parameter Action"))
 		return
 	}
-	s.count(svc.name, action)
+	s.count(w, svc.name, action)
 	h, ok := svc.ops[action]
 	if !ok {
 		writeQueryError(w, reqID, newError(400, "InvalidAction", "The action %s is not valid for this web service.", truncate(action, 100)))
@@ -437,4 +447,17 @@ func (s *Server) faults(r *http.Request, service, bucket string, quota bool) *ap
 		}
 	}
 	return nil
+}
+
+// loggedWriter remembers what the debug log line needs. Request bodies,
+// tokens and keys are never logged.
+type loggedWriter struct {
+	http.ResponseWriter
+	status int
+	op     string
+}
+
+func (w *loggedWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
 }

@@ -172,8 +172,11 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	}
 }
 
-// count records one call of service:op for /_sandbox/calls.
-func (s *Server) count(service, op string) {
+// count records one call of service:op for /_sandbox/calls and the debug log.
+func (s *Server) count(w http.ResponseWriter, service, op string) {
+	if lw, ok := w.(*loggedWriter); ok {
+		lw.op = service + ":" + op
+	}
 	s.callsMu.Lock()
 	s.calls[service+":"+op]++
 	s.callsMu.Unlock()
