@@ -311,3 +311,19 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+func TestCallsCountPagesAndFederation(t *testing.T) {
+	_, url := startSandbox(t, Options{})
+	for _, p := range []string{"/federation?Action=getSigninToken&Session=%7B%7D", "/start"} {
+		resp, err := http.Get(url + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	var calls map[string]int64
+	getJSON(t, url+"/_sandbox/calls", &calls)
+	if calls["signin:getSigninToken"] != 1 || calls["page:/start"] != 1 {
+		t.Fatalf("calls = %v", calls)
+	}
+}

@@ -246,6 +246,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if h, ok := rt.pages[r.URL.Path]; ok {
+		if r.URL.Path == "/federation" {
+			s.count(w, "signin", truncate(r.URL.Query().Get("Action"), 40))
+		} else {
+			s.count(w, "page", r.URL.Path)
+		}
 		h(w, r)
 		return
 	}
