@@ -243,3 +243,44 @@ func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
 	}
 	return p, nil
 }
+
+// Adopt returns the changes that mark existing objects as keyless's own,
+// so that a file written by 'keyless import' plans as a no-op: the ownership
+// marker on groups and permission sets (and the owner tag), UserType on
+// users. Nothing else about them changes.
+func Adopt(st *ic.State) []ic.Change {
+	var out []ic.Change
+	mark := []ic.FieldChange{{Field: "managed_by", New: "keyless"}}
+	for i := range st.Users {
+		u := &st.Users[i]
+		if !u.Owned() {
+			want := *u
+			want.UserType = ic.UserType
+			out = append(out, ic.Change{Op: ic.Update, Kind: ic.KindUser, Name: u.UserName, Fields: mark, WantUser: &want, HaveUser: u})
+		}
+	}
+	for i := range st.Groups {
+		g := &st.Groups[i]
+		if !g.Owned() {
+			out = append(out, ic.Change{Op: ic.Update, Kind: ic.KindGroup, Name: g.Name, Fields: mark, HaveGroup: g,
+				WantGroup: &ic.DesiredGroup{Name: g.Name, Description: ic.UnmarkDescription(g.Description)}})
+		}
+	}
+	for i := range st.PermissionSets {
+		ps := &st.PermissionSets[i]
+		if !ps.Owned() {
+			want := *ps
+			want.Description = ic.UnmarkDescription(ps.Description)
+			if !ps.TagsUnknown {
+				want.Tags = maps.Clone(ps.Tags)
+				if want.Tags == nil {
+					want.Tags = map[string]string{}
+				}
+				want.Tags[ic.OwnerTagKey] = ic.OwnerTagValue
+			}
+			out = append(out, ic.Change{Op: ic.Update, Kind: ic.KindPermissionSet, Name: ps.Name, Fields: mark, WantPermissionSet: &want, HavePermissionSet: ps})
+		}
+	}
+	order(out)
+	return out
+}

@@ -323,3 +323,26 @@ func TestJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestAdoptMarksOnlyWhatIsNotOwned(t *testing.T) {
+	d := desired()
+	st := applied(d)
+	st.Users[1].UserType = ""
+	st.Groups[0].Description = "break glass"
+	st.PermissionSets[1].Description = "builders"
+	st.PermissionSets[1].Tags = map[string]string{"team": "a"}
+	got := Adopt(st)
+	want := []line{
+		{ic.Update, ic.KindUser, "jane@example.com"},
+		{ic.Update, ic.KindGroup, "SuperAdmins"},
+		{ic.Update, ic.KindPermissionSet, "PowerUser"},
+	}
+	if diff := cmp.Diff(want, lines(got)); diff != "" {
+		t.Fatalf("adopt (-want +got):\n%s", diff)
+	}
+	if got[0].WantUser.UserType != ic.UserType || got[1].WantGroup.Description != "break glass" ||
+		got[2].WantPermissionSet.Description != "builders" || got[2].WantPermissionSet.Tags[ic.OwnerTagKey] != ic.OwnerTagValue ||
+		got[2].WantPermissionSet.Tags["team"] != "a" || st.PermissionSets[1].Tags[ic.OwnerTagKey] != "" {
+		t.Fatalf("adopt changes: %+v %+v %+v", got[0].WantUser, got[1].WantGroup, got[2].WantPermissionSet)
+	}
+}
