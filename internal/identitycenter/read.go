@@ -92,27 +92,32 @@ func readInstance(ctx context.Context, c *Clients, want string, st *State) error
 		}
 		all = append(all, out.Instances...)
 	}
-	var found *ssotypes.InstanceMetadata
-	switch {
-	case want != "":
-		for i := range all {
-			if aws.ToString(all[i].InstanceArn) == want {
-				found = &all[i]
-			}
-		}
-		if found == nil {
-			return fmt.Errorf("identity center instance %s not found (this account and region have %s); check instance_arn and the region", want, instanceList(all))
-		}
-	case len(all) == 0:
-		return fmt.Errorf("identity center is not enabled in %s for this account: enable it in the console at %s (it cannot be enabled by API for an organization), then run keyless again", regionOr(c.Region), EnableURL)
-	case len(all) > 1:
-		return fmt.Errorf("this account has %d identity center instances (%s): set instance_arn in keyless.yaml to the one to manage", len(all), instanceList(all))
-	default:
-		found = &all[0]
+	found, err := pickInstance(all, want, c.Region)
+	if err != nil {
+		return err
 	}
 	st.InstanceARN = aws.ToString(found.InstanceArn)
 	st.IdentityStoreID = aws.ToString(found.IdentityStoreId)
 	return nil
+}
+
+// pickInstance chooses the instance to manage: the one asked for, else the
+// only one.
+func pickInstance(all []ssotypes.InstanceMetadata, want, region string) (*ssotypes.InstanceMetadata, error) {
+	switch {
+	case want != "":
+		for i := range all {
+			if aws.ToString(all[i].InstanceArn) == want {
+				return &all[i], nil
+			}
+		}
+		return nil, fmt.Errorf("identity center instance %s not found (this account and region have %s); check instance_arn and the region", want, instanceList(all))
+	case len(all) == 0:
+		return nil, fmt.Errorf("identity center is not enabled in %s for this account: enable it in the console at %s (it cannot be enabled by API for an organization), then run keyless again", regionOr(region), EnableURL)
+	case len(all) > 1:
+		return nil, fmt.Errorf("this account has %d identity center instances (%s): set instance_arn in keyless.yaml to the one to manage", len(all), instanceList(all))
+	}
+	return &all[0], nil
 }
 
 func instanceList(all []ssotypes.InstanceMetadata) string {
