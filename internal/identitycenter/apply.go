@@ -237,7 +237,9 @@ func (r *run) failures() int {
 	return r.res.Failed
 }
 
-func step(ch Change) string { return fmt.Sprintf("%s %s %s", ch.Op, strings.ReplaceAll(string(ch.Kind), "_", " "), ch.Name) }
+func step(ch Change) string {
+	return fmt.Sprintf("%s %s %s", ch.Op, strings.ReplaceAll(string(ch.Kind), "_", " "), ch.Name)
+}
 
 func (r *run) fail(ch Change, err error) {
 	r.mu.Lock()
