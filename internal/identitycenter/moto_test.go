@@ -1,0 +1,141 @@
+package identitycenter
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
+	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
+	"github.com/google/go-cmp/cmp"
+)
+
+// moto is a second, independent implementation of the admin APIs. It has
+// no organization here (so Read falls back to the caller's account), no
+// sso-admin tags or boundaries, and finishes asynchronous work at once.
+func TestMotoApplyAndRead(t *testing.T) {
+	url := motoURL(t)
+	rec := newRecorder()
+	c := NewClients(sdkConfig(t, url, rec, false), fastLimits())
+	ctx := context.Background()
+
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	st, err := Read(ctx, c, ReadOptions{Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct := st.Caller.AccountID
+	if acct == "" || st.ManagementAccountID != acct || len(st.Accounts) != 1 || st.Accounts[0].ID != acct || st.IdentityStoreID == "" {
+		t.Fatalf("read of an empty moto: caller %+v, management %q, accounts %v, store %q", st.Caller, st.ManagementAccountID, st.Accounts, st.IdentityStoreID)
+	}
+
+	chs := []Change{
+		{Op: Create, Kind: KindUser, Name: "carol", WantUser: &User{UserName: "carol", DisplayName: "Carol Poe", GivenName: "Carol", FamilyName: "Poe", Email: "carol@example.com"}},
+		{Op: Create, Kind: KindUser, Name: "dave", WantUser: &User{UserName: "dave", DisplayName: "Dave Low", GivenName: "Dave", FamilyName: "Low", Email: "dave@example.com"}},
+		{Op: Create, Kind: KindGroup, Name: "Operators", WantGroup: &DesiredGroup{Name: "Operators", Description: "On call"}},
+		member("Operators", "carol"),
+		member("Operators", "dave"),
+		{Op: Create, Kind: KindPermissionSet, Name: "Admin", WantPermissionSet: &PermissionSet{Name: "Admin", Description: "Full access", SessionDuration: "PT4H",
+			ManagedPolicies: []string{adminARN}, InlinePolicy: `{"Version": "2012-10-17", "Statement": []}`, CustomerManaged: []PolicyRef{{Name: "extra"}}}},
+		{Op: Create, Kind: KindPermissionSet, Name: "ReadOnly", WantPermissionSet: &PermissionSet{Name: "ReadOnly", ManagedPolicies: []string{readOnlyARN}}},
+		assign("Admin", "GROUP", "Operators", acct),
+		assign("ReadOnly", "USER", "dave", acct),
+	}
+	a := &Applier{C: c, PollInterval: time.Millisecond, Log: log}
+	if _, err := a.Apply(ctx, st, chs); err != nil {
+		t.Fatal(err)
+	}
+	// moto differs from AWS: creating an assignment does not provision the
+	// permission set, and Read finds assignments through provisioning. Do
+	// what AWS would have done.
+	for _, name := range []string{"Admin", "ReadOnly"} {
+		st, err := Read(ctx, c, ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps := find(t, st.PermissionSets, func(p PermissionSet) bool { return p.Name == name })
+		if _, err := c.SSOAdmin.ProvisionPermissionSet(ctx, &ssoadmin.ProvisionPermissionSetInput{InstanceArn: aws.String(st.InstanceARN),
+			PermissionSetArn: aws.String(ps.ARN), TargetType: ssotypes.ProvisionTargetTypeAwsAccount, TargetId: aws.String(acct)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err = Read(ctx, c, ReadOptions{Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &State{
+		Users: []User{
+			{UserName: "carol", DisplayName: "Carol Poe", GivenName: "Carol", FamilyName: "Poe", Email: "carol@example.com", UserType: UserType},
+			{UserName: "dave", DisplayName: "Dave Low", GivenName: "Dave", FamilyName: "Low", Email: "dave@example.com", UserType: UserType},
+		},
+		Groups: []Group{{Name: "Operators", Description: "On call [keyless]", Members: map[string]string{"carol": "", "dave": ""}}},
+		PermissionSets: []PermissionSet{
+			{Name: "Admin", Description: "Full access [keyless]", SessionDuration: "PT4H", ManagedPolicies: []string{adminARN},
+				InlinePolicy: `{"Version":"2012-10-17","Statement":[]}`, CustomerManaged: []PolicyRef{{Name: "extra", Path: "/"}},
+				TagsUnknown: true, ProvisionedTo: []string{acct}},
+			{Name: "ReadOnly", Description: "[keyless]", SessionDuration: "PT1H", ManagedPolicies: []string{readOnlyARN}, TagsUnknown: true, ProvisionedTo: []string{acct}},
+		},
+		Assignments: []Assignment{
+			{AccountID: acct, PermissionSetARN: "Admin", PrincipalType: "GROUP", PrincipalID: "Operators"},
+			{AccountID: acct, PermissionSetARN: "ReadOnly", PrincipalType: "USER", PrincipalID: "dave"},
+		},
+	}
+	if diff := cmp.Diff(want, identity(byName(st))); diff != "" {
+		t.Errorf("moto after apply (-want +got):\n%s", diff)
+	}
+	if n := strings.Count(logs.String(), "tags cannot be read"); n != 1 {
+		t.Errorf("logged missing tags %d times, want once per read... got logs:\n%s", n, logs.String())
+	}
+
+	// An update keeps the permission set (and so its roles).
+	admin := find(t, st.PermissionSets, func(p PermissionSet) bool { return p.Name == "Admin" })
+	dave := find(t, st.Users, func(u User) bool { return u.UserName == "dave" })
+	ops := find(t, st.Groups, func(g Group) bool { return g.Name == "Operators" })
+	if _, err := a.Apply(ctx, st, []Change{{Op: Update, Kind: KindPermissionSet, Name: "Admin", HavePermissionSet: admin,
+		WantPermissionSet: &PermissionSet{Name: "Admin", Description: "Admins", SessionDuration: "PT8H", ManagedPolicies: []string{readOnlyARN}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := rec.callCount("SWBExternalService.ProvisionPermissionSet"); n != 3 {
+		t.Errorf("ProvisionPermissionSet called %d times, want 3 (2 by the test, 1 after the update)", n)
+	}
+	st, err = Read(ctx, c, ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAdmin := PermissionSet{ARN: admin.ARN, Name: "Admin", Description: "Admins [keyless]", SessionDuration: "PT8H", ManagedPolicies: []string{readOnlyARN},
+		TagsUnknown: true, ProvisionedTo: []string{acct}}
+	if diff := cmp.Diff(wantAdmin, *find(t, st.PermissionSets, func(p PermissionSet) bool { return p.Name == "Admin" })); diff != "" {
+		t.Errorf("moto Admin after update (-want +got):\n%s", diff)
+	}
+
+	// Deletions, in reverse.
+	var del []Change
+	for _, as := range st.Assignments {
+		del = append(del, Change{Op: Delete, Kind: KindAssignment, Name: "a", HaveAssignment: &as})
+	}
+	del = append(del,
+		Change{Op: Delete, Kind: KindPermissionSet, Name: "Admin", HavePermissionSet: admin},
+		Change{Op: Delete, Kind: KindMembership, Name: "Operators/dave", Membership: &MembershipRef{Group: "Operators", User: "dave", MembershipID: ops.Members[dave.ID]}},
+		Change{Op: Delete, Kind: KindUser, Name: "dave", HaveUser: dave},
+	)
+	if _, err := a.Apply(ctx, st, del); err != nil {
+		t.Fatal(err)
+	}
+	st, err = Read(ctx, c, ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = &State{
+		Users:  want.Users[:1],
+		Groups: []Group{{Name: "Operators", Description: "On call [keyless]", Members: map[string]string{"carol": ""}}},
+		PermissionSets: []PermissionSet{{Name: "ReadOnly", Description: "[keyless]", SessionDuration: "PT1H", ManagedPolicies: []string{readOnlyARN},
+			TagsUnknown: true, ProvisionedTo: want.PermissionSets[1].ProvisionedTo}},
+	}
+	if diff := cmp.Diff(want, identity(byName(st))); diff != "" {
+		t.Errorf("moto after deletions (-want +got):\n%s", diff)
+	}
+}

@@ -1,0 +1,603 @@
+package identitycenter
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/identitystore"
+	istypes "github.com/aws/aws-sdk-go-v2/service/identitystore/types"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
+	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"golang.org/x/sync/errgroup"
+)
+
+// EnableURL is where Identity Center is enabled; no API can do it for an
+// organization.
+const EnableURL = "https://console.aws.amazon.com/singlesignon/home"
+
+// ReadOptions say what Read reads.
+type ReadOptions struct {
+	// InstanceARN picks the Identity Center instance; empty means the only one.
+	InstanceARN string
+	// AccountTags reads every account's tags (one call per account), for
+	// configurations that target accounts by tag.
+	AccountTags bool
+	// Log receives debug notes (calls an emulator does not implement); nil
+	// discards.
+	Log *slog.Logger
+}
+
+// readParallel bounds the calls Read has in flight per service; the rate
+// limiters decide the pace.
+const readParallel = 8
+
+// Read reads Identity Center, its identity store and the organization's
+// accounts into a State, every list paged to the end and sorted.
+func Read(ctx context.Context, c *Clients, opts ReadOptions) (*State, error) {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	st := &State{Region: c.Region}
+	if err := readInstance(ctx, c, opts.InstanceARN, st); err != nil {
+		return nil, err
+	}
+	caller, err := readCaller(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	st.Caller = caller
+
+	r := &reader{c: c, st: st, log: opts.Log}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return r.organization(gctx, opts.AccountTags) })
+	g.Go(func() error { return r.identityStore(gctx) })
+	g.Go(func() error { return r.permissionSets(gctx) })
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	sortState(st)
+	return st, nil
+}
+
+type reader struct {
+	c   *Clients
+	st  *State
+	log *slog.Logger
+
+	tagsOnce, boundaryOnce sync.Once
+}
+
+func readInstance(ctx context.Context, c *Clients, want string, st *State) error {
+	var all []ssotypes.InstanceMetadata
+	p := ssoadmin.NewListInstancesPaginator(c.SSOAdmin, &ssoadmin.ListInstancesInput{})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list identity center instances: %w", err)
+		}
+		all = append(all, out.Instances...)
+	}
+	found, err := pickInstance(all, want, c.Region)
+	if err != nil {
+		return err
+	}
+	st.InstanceARN = aws.ToString(found.InstanceArn)
+	st.IdentityStoreID = aws.ToString(found.IdentityStoreId)
+	return nil
+}
+
+// pickInstance chooses the instance to manage: the one asked for, else the
+// only one.
+func pickInstance(all []ssotypes.InstanceMetadata, want, region string) (*ssotypes.InstanceMetadata, error) {
+	switch {
+	case want != "":
+		for i := range all {
+			if aws.ToString(all[i].InstanceArn) == want {
+				return &all[i], nil
+			}
+		}
+		return nil, fmt.Errorf("identity center instance %s not found (this account and region have %s); check instance_arn and the region", want, instanceList(all))
+	case len(all) == 0:
+		return nil, fmt.Errorf("identity center is not enabled in %s for this account: enable it in the console at %s (it cannot be enabled by API for an organization), then run keyless again", regionOr(region), EnableURL)
+	case len(all) > 1:
+		return nil, fmt.Errorf("this account has %d identity center instances (%s): set instance_arn in keyless.yaml to the one to manage", len(all), instanceList(all))
+	}
+	return &all[0], nil
+}
+
+func instanceList(all []ssotypes.InstanceMetadata) string {
+	if len(all) == 0 {
+		return "none"
+	}
+	arns := make([]string, len(all))
+	for i, in := range all {
+		arns[i] = aws.ToString(in.InstanceArn)
+	}
+	return strings.Join(arns, ", ")
+}
+
+func regionOr(r string) string {
+	if r == "" {
+		return "this region"
+	}
+	return r
+}
+
+func readCaller(ctx context.Context, c *Clients) (Caller, error) {
+	out, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return Caller{}, fmt.Errorf("get caller identity: %w; check the AWS credentials keyless runs with", err)
+	}
+	return parseCaller(aws.ToString(out.Account), aws.ToString(out.Arn)), nil
+}
+
+func parseCaller(account, arn string) Caller {
+	cl := Caller{AccountID: account, ARN: arn}
+	// An Identity Center role session.
+	re := regexp.MustCompile(`^arn:aws[a-z-]*:sts::\d{12}:assumed-role/AWSReservedSSO_(.+)_[0-9a-f]{16}/(.+)$`)
+	if m := re.FindStringSubmatch(arn); m != nil {
+		cl.SSOPermissionSet, cl.SSOUserName = m[1], m[2]
+	}
+	return cl
+}
+
+// organization reads the accounts, the OU tree and, when asked, account tags.
+func (r *reader) organization(ctx context.Context, tags bool) error {
+	org, err := r.c.Organizations.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
+	var notInUse *orgtypes.AWSOrganizationsNotInUseException
+	switch {
+	case errors.As(err, &notInUse):
+		// A standalone account: it is the only account assignments can target.
+		r.st.ManagementAccountID = r.st.Caller.AccountID
+		r.st.Accounts = []Account{{ID: r.st.Caller.AccountID, Status: "ACTIVE"}}
+		return nil
+	case err != nil:
+		return fmt.Errorf("describe organization: %w", err)
+	}
+	r.st.ManagementAccountID = aws.ToString(org.Organization.MasterAccountId)
+
+	var accounts []Account
+	p := organizations.NewListAccountsPaginator(r.c.Organizations, &organizations.ListAccountsInput{})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list accounts: %w", err)
+		}
+		for _, a := range out.Accounts {
+			status := string(a.State)
+			if status == "" {
+				status = string(a.Status)
+			}
+			accounts = append(accounts, Account{ID: aws.ToString(a.Id), Name: aws.ToString(a.Name), Email: aws.ToString(a.Email), Status: status})
+		}
+	}
+
+	roots := organizations.NewListRootsPaginator(r.c.Organizations, &organizations.ListRootsInput{})
+	for roots.HasMorePages() {
+		out, err := roots.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list organization roots: %w", err)
+		}
+		for _, rt := range out.Roots {
+			if r.st.RootID == "" {
+				r.st.RootID = aws.ToString(rt.Id)
+			}
+		}
+	}
+	parents, ous, err := r.walk(ctx, r.st.RootID)
+	if err != nil {
+		return err
+	}
+	for i := range accounts {
+		accounts[i].ParentID = parents[accounts[i].ID]
+	}
+	r.st.OUs = ous
+
+	if tags {
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(readParallel)
+		for i := range accounts {
+			g.Go(func() error {
+				t, err := r.accountTags(gctx, accounts[i].ID)
+				accounts[i].Tags = t
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return err
+		}
+	}
+	r.st.Accounts = accounts
+	return nil
+}
+
+// walk lists the OUs below root, level by level, and which parent each
+// account is in.
+func (r *reader) walk(ctx context.Context, root string) (map[string]string, []OU, error) {
+	if root == "" {
+		return map[string]string{}, nil, nil
+	}
+	var (
+		mu      sync.Mutex
+		parents = map[string]string{}
+		ous     []OU
+	)
+	level := []string{root}
+	for len(level) > 0 {
+		var next []string
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(readParallel)
+		for _, parent := range level {
+			g.Go(func() error {
+				p := organizations.NewListOrganizationalUnitsForParentPaginator(r.c.Organizations, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(parent)})
+				for p.HasMorePages() {
+					out, err := p.NextPage(gctx)
+					if err != nil {
+						return fmt.Errorf("list organizational units in %s: %w", parent, err)
+					}
+					mu.Lock()
+					for _, ou := range out.OrganizationalUnits {
+						ous = append(ous, OU{ID: aws.ToString(ou.Id), Name: aws.ToString(ou.Name), ParentID: parent})
+						next = append(next, aws.ToString(ou.Id))
+					}
+					mu.Unlock()
+				}
+				a := organizations.NewListAccountsForParentPaginator(r.c.Organizations, &organizations.ListAccountsForParentInput{ParentId: aws.String(parent)})
+				for a.HasMorePages() {
+					out, err := a.NextPage(gctx)
+					if err != nil {
+						return fmt.Errorf("list accounts in %s: %w", parent, err)
+					}
+					mu.Lock()
+					for _, acct := range out.Accounts {
+						parents[aws.ToString(acct.Id)] = parent
+					}
+					mu.Unlock()
+				}
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, nil, err
+		}
+		level = next
+	}
+	return parents, ous, nil
+}
+
+func (r *reader) accountTags(ctx context.Context, id string) (map[string]string, error) {
+	tags := map[string]string{}
+	p := organizations.NewListTagsForResourcePaginator(r.c.Organizations, &organizations.ListTagsForResourceInput{ResourceId: aws.String(id)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list tags of account %s: %w", id, err)
+		}
+		for _, t := range out.Tags {
+			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
+	}
+	return tags, nil
+}
+
+// identityStore reads users and groups with their members.
+func (r *reader) identityStore(ctx context.Context) error {
+	store := aws.String(r.st.IdentityStoreID)
+	var users []User
+	up := identitystore.NewListUsersPaginator(r.c.IdentityStore, &identitystore.ListUsersInput{IdentityStoreId: store})
+	for up.HasMorePages() {
+		out, err := up.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list users of identity store %s: %w", r.st.IdentityStoreID, err)
+		}
+		for _, u := range out.Users {
+			users = append(users, userOf(u))
+		}
+	}
+
+	var groups []Group
+	gp := identitystore.NewListGroupsPaginator(r.c.IdentityStore, &identitystore.ListGroupsInput{IdentityStoreId: store})
+	for gp.HasMorePages() {
+		out, err := gp.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list groups of identity store %s: %w", r.st.IdentityStoreID, err)
+		}
+		for _, g := range out.Groups {
+			groups = append(groups, Group{ID: aws.ToString(g.GroupId), Name: aws.ToString(g.DisplayName), Description: aws.ToString(g.Description)})
+		}
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(readParallel)
+	for i := range groups {
+		g.Go(func() error {
+			members := map[string]string{}
+			p := identitystore.NewListGroupMembershipsPaginator(r.c.IdentityStore, &identitystore.ListGroupMembershipsInput{IdentityStoreId: store, GroupId: aws.String(groups[i].ID)})
+			for p.HasMorePages() {
+				out, err := p.NextPage(gctx)
+				if err != nil {
+					return fmt.Errorf("list members of group %s: %w", groups[i].Name, err)
+				}
+				for _, m := range out.GroupMemberships {
+					if u, ok := m.MemberId.(*istypes.MemberIdMemberUserId); ok {
+						members[u.Value] = aws.ToString(m.MembershipId)
+					}
+				}
+			}
+			groups[i].Members = members
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	r.st.Users, r.st.Groups = users, groups
+	return nil
+}
+
+func userOf(u istypes.User) User {
+	out := User{ID: aws.ToString(u.UserId), UserName: aws.ToString(u.UserName), DisplayName: aws.ToString(u.DisplayName), UserType: aws.ToString(u.UserType)}
+	if u.Name != nil {
+		out.GivenName, out.FamilyName = aws.ToString(u.Name.GivenName), aws.ToString(u.Name.FamilyName)
+	}
+	for i, e := range u.Emails {
+		if i == 0 || e.Primary {
+			out.Email = aws.ToString(e.Value)
+		}
+		if e.Primary {
+			break
+		}
+	}
+	return out
+}
+
+// permissionSets reads every permission set in full, then the assignments
+// in each account it is provisioned to.
+func (r *reader) permissionSets(ctx context.Context) error {
+	var arns []string
+	p := ssoadmin.NewListPermissionSetsPaginator(r.c.SSOAdmin, &ssoadmin.ListPermissionSetsInput{InstanceArn: aws.String(r.st.InstanceARN)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list permission sets: %w", err)
+		}
+		arns = append(arns, out.PermissionSets...)
+	}
+	sets := make([]PermissionSet, len(arns))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(readParallel)
+	for i, arn := range arns {
+		g.Go(func() error {
+			ps, err := r.permissionSet(gctx, arn)
+			if err != nil {
+				return err
+			}
+			sets[i] = *ps
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+
+	var (
+		mu          sync.Mutex
+		assignments []Assignment
+	)
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(readParallel)
+	for _, ps := range sets {
+		for _, acct := range ps.ProvisionedTo {
+			g.Go(func() error {
+				as, err := r.assignments(gctx, ps, acct)
+				mu.Lock()
+				assignments = append(assignments, as...)
+				mu.Unlock()
+				return err
+			})
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	r.st.PermissionSets, r.st.Assignments = sets, assignments
+	return nil
+}
+
+func (r *reader) assignments(ctx context.Context, ps PermissionSet, account string) ([]Assignment, error) {
+	var out []Assignment
+	p := ssoadmin.NewListAccountAssignmentsPaginator(r.c.SSOAdmin, &ssoadmin.ListAccountAssignmentsInput{
+		InstanceArn: aws.String(r.st.InstanceARN), PermissionSetArn: aws.String(ps.ARN), AccountId: aws.String(account)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list assignments of permission set %s in account %s: %w", ps.Name, account, err)
+		}
+		for _, a := range page.AccountAssignments {
+			out = append(out, Assignment{AccountID: aws.ToString(a.AccountId), PermissionSetARN: aws.ToString(a.PermissionSetArn),
+				PrincipalType: string(a.PrincipalType), PrincipalID: aws.ToString(a.PrincipalId)})
+		}
+	}
+	return out, nil
+}
+
+// permissionSet reads one permission set and everything attached to it.
+func (r *reader) permissionSet(ctx context.Context, arn string) (*PermissionSet, error) {
+	inst := aws.String(r.st.InstanceARN)
+	d, err := r.c.SSOAdmin.DescribePermissionSet(ctx, &ssoadmin.DescribePermissionSetInput{InstanceArn: inst, PermissionSetArn: aws.String(arn)})
+	if err != nil {
+		return nil, fmt.Errorf("describe permission set %s: %w", arn, err)
+	}
+	ps := &PermissionSet{ARN: arn, Name: aws.ToString(d.PermissionSet.Name), Description: aws.ToString(d.PermissionSet.Description),
+		SessionDuration: aws.ToString(d.PermissionSet.SessionDuration), RelayState: aws.ToString(d.PermissionSet.RelayState)}
+	what := func(s string, err error) error {
+		return fmt.Errorf("%s of permission set %s: %w", s, ps.Name, err)
+	}
+
+	mp := ssoadmin.NewListManagedPoliciesInPermissionSetPaginator(r.c.SSOAdmin, &ssoadmin.ListManagedPoliciesInPermissionSetInput{InstanceArn: inst, PermissionSetArn: aws.String(arn)})
+	for mp.HasMorePages() {
+		out, err := mp.NextPage(ctx)
+		if err != nil {
+			return nil, what("list managed policies", err)
+		}
+		for _, p := range out.AttachedManagedPolicies {
+			ps.ManagedPolicies = append(ps.ManagedPolicies, aws.ToString(p.Arn))
+		}
+	}
+
+	in, err := r.c.SSOAdmin.GetInlinePolicyForPermissionSet(ctx, &ssoadmin.GetInlinePolicyForPermissionSetInput{InstanceArn: inst, PermissionSetArn: aws.String(arn)})
+	if err != nil {
+		return nil, what("get the inline policy", err)
+	}
+	if ps.InlinePolicy, err = CompactPolicy(aws.ToString(in.InlinePolicy)); err != nil {
+		return nil, what("read the inline policy", err)
+	}
+
+	cp := ssoadmin.NewListCustomerManagedPolicyReferencesInPermissionSetPaginator(r.c.SSOAdmin, &ssoadmin.ListCustomerManagedPolicyReferencesInPermissionSetInput{InstanceArn: inst, PermissionSetArn: aws.String(arn)})
+	for cp.HasMorePages() {
+		out, err := cp.NextPage(ctx)
+		if err != nil {
+			return nil, what("list customer managed policies", err)
+		}
+		for _, p := range out.CustomerManagedPolicyReferences {
+			ps.CustomerManaged = append(ps.CustomerManaged, policyRefOf(p))
+		}
+	}
+
+	b, err := r.c.SSOAdmin.GetPermissionsBoundaryForPermissionSet(ctx, &ssoadmin.GetPermissionsBoundaryForPermissionSetInput{InstanceArn: inst, PermissionSetArn: aws.String(arn)})
+	var notFound *ssotypes.ResourceNotFoundException
+	switch {
+	case errors.As(err, &notFound):
+		// No boundary.
+	case notImplemented(err):
+		// moto differs from AWS: it has no permissions boundary calls
+		// (HTTP 500). The boundary is then unknown, read as none.
+		r.boundaryOnce.Do(func() {
+			r.log.Debug("permissions boundaries cannot be read here (the endpoint does not implement them); treating them as none", "err", err)
+		})
+	case err != nil:
+		return nil, what("get the permissions boundary", err)
+	case b.PermissionsBoundary != nil:
+		ps.Boundary = &Boundary{ManagedPolicyARN: aws.ToString(b.PermissionsBoundary.ManagedPolicyArn)}
+		if ref := b.PermissionsBoundary.CustomerManagedPolicyReference; ref != nil {
+			pr := policyRefOf(*ref)
+			ps.Boundary.CustomerManaged = &pr
+		}
+	}
+
+	tags, err := r.permissionSetTags(ctx, arn)
+	switch {
+	case notImplemented(err):
+		// moto differs from AWS: it has no sso-admin tag calls (HTTP 500).
+		// The tags are unknown, so no tag changes get planned.
+		ps.TagsUnknown = true
+		r.tagsOnce.Do(func() {
+			r.log.Debug("permission set tags cannot be read here (the endpoint does not implement sso-admin tags); tag changes are not planned", "err", err)
+		})
+	case err != nil:
+		return nil, what("list tags", err)
+	default:
+		ps.Tags = tags
+	}
+
+	ap := ssoadmin.NewListAccountsForProvisionedPermissionSetPaginator(r.c.SSOAdmin, &ssoadmin.ListAccountsForProvisionedPermissionSetInput{InstanceArn: inst, PermissionSetArn: aws.String(arn)})
+	for ap.HasMorePages() {
+		out, err := ap.NextPage(ctx)
+		if err != nil {
+			return nil, what("list the accounts it is provisioned to", err)
+		}
+		ps.ProvisionedTo = append(ps.ProvisionedTo, out.AccountIds...)
+	}
+	sortPermissionSet(ps)
+	return ps, nil
+}
+
+func (r *reader) permissionSetTags(ctx context.Context, arn string) (map[string]string, error) {
+	tags := map[string]string{}
+	p := ssoadmin.NewListTagsForResourcePaginator(r.c.SSOAdmin, &ssoadmin.ListTagsForResourceInput{InstanceArn: aws.String(r.st.InstanceARN), ResourceArn: aws.String(arn)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range out.Tags {
+			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
+	}
+	return tags, nil
+}
+
+func policyRefOf(p ssotypes.CustomerManagedPolicyReference) PolicyRef {
+	path := aws.ToString(p.Path)
+	if path == "" {
+		path = "/"
+	}
+	return PolicyRef{Name: aws.ToString(p.Name), Path: path}
+}
+
+// notImplemented reports an answer that means the endpoint lacks the call:
+// a 5xx that outlived the retries, or an explicit not-implemented code.
+func notImplemented(err error) bool {
+	if err == nil {
+		return false
+	}
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) && re.HTTPStatusCode() >= 500 {
+		return true
+	}
+	var ae smithy.APIError
+	return errors.As(err, &ae) && (ae.ErrorCode() == "NotImplemented" || ae.ErrorCode() == "NotImplementedException")
+}
+
+// CompactPolicy returns a policy document as compact JSON ("" stays "").
+func CompactPolicy(doc string) (string, error) {
+	if strings.TrimSpace(doc) == "" {
+		return "", nil
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, []byte(doc)); err != nil {
+		return "", fmt.Errorf("policy is not valid JSON: %w", err)
+	}
+	return b.String(), nil
+}
+
+func sortPermissionSet(ps *PermissionSet) {
+	slices.Sort(ps.ManagedPolicies)
+	slices.SortFunc(ps.CustomerManaged, comparePolicyRef)
+	slices.Sort(ps.ProvisionedTo)
+	ps.ProvisionedTo = slices.Compact(ps.ProvisionedTo)
+}
+
+func comparePolicyRef(a, b PolicyRef) int {
+	return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Name, b.Name))
+}
+
+func sortState(st *State) {
+	slices.SortFunc(st.Accounts, func(a, b Account) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(st.OUs, func(a, b OU) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(st.Users, func(a, b User) int { return cmp.Or(cmp.Compare(a.UserName, b.UserName), cmp.Compare(a.ID, b.ID)) })
+	slices.SortFunc(st.Groups, func(a, b Group) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
+	slices.SortFunc(st.PermissionSets, func(a, b PermissionSet) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ARN, b.ARN)) })
+	slices.SortFunc(st.Assignments, compareAssignment)
+	st.Assignments = slices.Compact(st.Assignments)
+}
+
+func compareAssignment(a, b Assignment) int {
+	return cmp.Or(cmp.Compare(a.PermissionSetARN, b.PermissionSetARN), cmp.Compare(a.AccountID, b.AccountID),
+		cmp.Compare(a.PrincipalType, b.PrincipalType), cmp.Compare(a.PrincipalID, b.PrincipalID))
+}
