@@ -1,13 +1,19 @@
 package cli
 
 import (
+	"context"
+	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/keyless-dev/keyless/internal/sandbox"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -19,10 +25,23 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs every command end to end: testdata/script/*.txtar.
 func TestScripts(t *testing.T) {
+	t.Cleanup(func() {
+		if moto.cmd != nil {
+			_ = moto.cmd.Process.Kill()
+			_ = moto.cmd.Wait()
+		}
+	})
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NO_COLOR", "1")
+			env.Setenv("HOME", env.WorkDir)
+			for _, k := range []string{"AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION"} {
+				env.Setenv(k, "")
+			}
+			env.Setenv("AWS_CONFIG_FILE", env.WorkDir+"/.aws/config")
+			env.Setenv("AWS_SHARED_CREDENTIALS_FILE", env.WorkDir+"/.aws/credentials")
+			env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -32,6 +51,20 @@ func TestScripts(t *testing.T) {
 				ts.Check(err)
 				ts.Setenv(args[0], fmt.Sprint(l.Addr().(*net.TCPAddr).Port))
 				l.Close()
+			},
+			// sandbox [--seed FILE] [--throttle P] [--fail5xx P] [--assignment-delay D] [--tps N]:
+			// start a sandbox for this script and point the AWS SDK at it.
+			"sandbox": cmdSandbox,
+			// moto: point the AWS SDK at a freshly reset moto_server (started
+			// once per test binary); a missing moto_server fails in CI.
+			"moto": cmdMoto,
+			// sandboxget PATH: GET an admin endpoint (/_sandbox/state...) to stdout.
+			"sandboxget": func(ts *testscript.TestScript, neg bool, args []string) {
+				resp, err := http.Get(ts.Getenv("AWS_ENDPOINT_URL") + args[0])
+				ts.Check(err)
+				defer resp.Body.Close()
+				_, err = io.Copy(ts.Stdout(), resp.Body)
+				ts.Check(err)
 			},
 			// waithttp URL: wait up to 10s for URL to answer 200.
 			"waithttp": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -50,4 +83,83 @@ func TestScripts(t *testing.T) {
 			},
 		},
 	})
+}
+
+func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
+	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
+	seed := fs.String("seed", "", "")
+	opts := sandbox.Options{AssignmentDelay: 10 * time.Millisecond}
+	fs.Float64Var(&opts.Throttle, "throttle", 0, "")
+	fs.Float64Var(&opts.Fail5xx, "fail5xx", 0, "")
+	fs.Float64Var(&opts.TPS, "tps", 0, "")
+	fs.DurationVar(&opts.AssignmentDelay, "assignment-delay", opts.AssignmentDelay, "")
+	ts.Check(fs.Parse(args))
+	if *seed != "" {
+		s, err := sandbox.LoadSeed(ts.MkAbs(*seed))
+		ts.Check(err)
+		opts.Seed = s
+	}
+	srv, err := sandbox.New(opts)
+	ts.Check(err)
+	l, err := sandbox.Listen("127.0.0.1:0", false)
+	ts.Check(err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, l) }()
+	ts.Defer(func() {
+		cancel()
+		<-done
+	})
+	ts.Setenv("AWS_ENDPOINT_URL", "http://"+l.Addr().String())
+	ts.Setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+	ts.Setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+	ts.Setenv("AWS_REGION", "us-east-1")
+}
+
+var moto struct {
+	sync.Mutex
+	url string
+	cmd *exec.Cmd
+}
+
+func cmdMoto(ts *testscript.TestScript, neg bool, args []string) {
+	bin, err := exec.LookPath("moto_server")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			ts.Fatalf("moto_server is required in CI: %v", err)
+		}
+		ts.Skip("moto_server not on PATH")
+	}
+	moto.Lock()
+	ts.Defer(moto.Unlock) // one script at a time uses moto
+	if moto.url == "" {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		ts.Check(err)
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+		cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true")
+		ts.Check(cmd.Start())
+		moto.cmd = cmd
+		moto.url = fmt.Sprintf("http://127.0.0.1:%d", port)
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			resp, err := http.Get(moto.url + "/moto-api/")
+			if err == nil {
+				resp.Body.Close()
+				break
+			}
+			if time.Now().After(deadline) {
+				ts.Fatalf("moto_server did not start: %v", err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	resp, err := http.Post(moto.url+"/moto-api/reset", "application/json", nil)
+	ts.Check(err)
+	resp.Body.Close()
+	ts.Setenv("AWS_ENDPOINT_URL", moto.url)
+	ts.Setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+	ts.Setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+	ts.Setenv("AWS_REGION", "us-east-1")
 }

@@ -83,7 +83,12 @@ credentials through AWS IAM Identity Center, and keeps it there.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErrorf("%v\nhint: run '%s --help' for usage", err, c.CommandPath())
 	})
-	root.AddCommand(newSandboxCommand(g))
+	root.AddCommand(
+		newSandboxCommand(g),
+		newPlanCommand(g),
+		newApplyCommand(g),
+		newImportCommand(g),
+	)
 	return root
 }
 
