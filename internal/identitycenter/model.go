@@ -144,7 +144,9 @@ func UnmarkDescription(desc string) string {
 }
 
 // Owned reports whether keyless owns the permission set.
-func (p *PermissionSet) Owned() bool { return strings.HasSuffix(strings.TrimSpace(p.Description), Marker) }
+func (p *PermissionSet) Owned() bool {
+	return strings.HasSuffix(strings.TrimSpace(p.Description), Marker)
+}
 
 // Owned reports whether keyless owns the group.
 func (g *Group) Owned() bool { return strings.HasSuffix(strings.TrimSpace(g.Description), Marker) }
