@@ -44,6 +44,15 @@ func TestScripts(t *testing.T) {
 			env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 			return nil
 		},
+		// [moto] holds where moto_server is installed, and always in CI,
+		// where a missing tool must fail rather than skip.
+		Condition: func(cond string) (bool, error) {
+			if cond != "moto" {
+				return false, fmt.Errorf("unknown condition %q", cond)
+			}
+			_, err := exec.LookPath("moto_server")
+			return err == nil || os.Getenv("CI") != "", nil
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			// freeport VAR: a free loopback port in $VAR.
 			"freeport": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -125,10 +134,7 @@ var moto struct {
 func cmdMoto(ts *testscript.TestScript, neg bool, args []string) {
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
-		if os.Getenv("CI") != "" {
-			ts.Fatalf("moto_server is required in CI: %v", err)
-		}
-		ts.Skip("moto_server not on PATH")
+		ts.Fatalf("moto_server is required (CI always has it; elsewhere guard the script with [!moto] skip): %v", err)
 	}
 	moto.Lock()
 	ts.Defer(moto.Unlock) // one script at a time uses moto
