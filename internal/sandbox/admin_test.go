@@ -222,7 +222,7 @@ func TestListenRefusesNonLoopback(t *testing.T) {
 
 func TestTPSQuotas(t *testing.T) {
 	ctx := context.Background()
-	_, url := startSandbox(t, Options{TPS: 5})
+	srv, url := startSandbox(t, Options{TPS: 5})
 	cfg := sdkConfig(t, url)
 	admin := ssoadmin.NewFromConfig(cfg)
 	ids := identitystore.NewFromConfig(cfg)
@@ -238,6 +238,9 @@ func TestTPSQuotas(t *testing.T) {
 	}
 	_, err := admin.ListInstances(ctx, nil)
 	wantCode(t, err, "ThrottlingException")
+	if n := srv.Calls()["throttled:sso-admin"]; n != 1 {
+		t.Fatalf("throttled:sso-admin = %d, want 1", n)
+	}
 
 	// identitystore: one bucket per operation.
 	for range 5 {

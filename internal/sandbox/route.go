@@ -438,6 +438,9 @@ func (s *Server) faults(r *http.Request, service, bucket string, quota bool) *ap
 		}
 	}
 	if quota && s.opts.TPS > 0 && !s.limiter(bucket).Allow() {
+		s.callsMu.Lock()
+		s.calls["throttled:"+bucket]++
+		s.callsMu.Unlock()
 		return errThrottling(service)
 	}
 	if s.opts.Throttle > 0 || s.opts.Fail5xx > 0 {

@@ -182,6 +182,13 @@ func (s *Server) count(w http.ResponseWriter, service, op string) {
 	s.callsMu.Unlock()
 }
 
+// ResetCalls clears the per-operation counters.
+func (s *Server) ResetCalls() {
+	s.callsMu.Lock()
+	s.calls = map[string]int64{}
+	s.callsMu.Unlock()
+}
+
 // Calls returns a copy of the per-operation request counters.
 func (s *Server) Calls() map[string]int64 {
 	s.callsMu.Lock()
