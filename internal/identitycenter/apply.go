@@ -62,130 +62,245 @@ type Result struct {
 	Elapsed     time.Duration
 }
 
-// The phases of an apply, in order. Creations and updates go forward
-// (principals and permission sets before what links them), deletions in
-// reverse, and only once everything that grants access has succeeded, so a
-// half-applied plan never takes access away.
-type phaseID int
-
-const (
-	phUsers phaseID = iota
-	phGroups
-	phMembershipsAdd
-	phPermissionSets
-	phAssignmentsCreate
-	phAssignmentsDelete
-	phPermissionSetsDelete
-	phMembershipsRemove
-	phGroupsDelete
-	phUsersDelete
-	numPhases
-)
-
-func (p phaseID) String() string {
-	return [...]string{"users", "groups", "group memberships", "permission sets", "account assignments",
-		"account assignment deletions", "permission set deletions", "membership removals", "group deletions",
-		"user deletions"}[p]
-}
-
-// deps lists the phases a phase needs to have succeeded.
-func (p phaseID) deps() []phaseID {
-	switch p {
-	case phMembershipsAdd:
-		return []phaseID{phUsers, phGroups}
-	case phAssignmentsCreate:
-		return []phaseID{phUsers, phGroups, phPermissionSets}
-	case phAssignmentsDelete, phMembershipsRemove:
-		return []phaseID{phMembershipsAdd, phAssignmentsCreate}
-	case phPermissionSetsDelete:
-		return []phaseID{phAssignmentsDelete}
-	case phGroupsDelete, phUsersDelete:
-		return []phaseID{phAssignmentsDelete, phMembershipsRemove}
-	}
-	return nil
-}
-
-func phaseOf(ch Change) (phaseID, bool) {
-	del := ch.Op == Delete
-	switch ch.Kind {
-	case KindUser:
-		return pick(del, phUsersDelete, phUsers), true
-	case KindGroup:
-		return pick(del, phGroupsDelete, phGroups), true
-	case KindMembership:
-		return pick(del, phMembershipsRemove, phMembershipsAdd), true
-	case KindPermissionSet:
-		return pick(del, phPermissionSetsDelete, phPermissionSets), true
-	case KindAssignment:
-		return pick(del, phAssignmentsDelete, phAssignmentsCreate), true
-	}
-	return 0, false
-}
-
-func pick[T any](c bool, a, b T) T {
-	if c {
-		return a
-	}
-	return b
-}
-
-// Apply executes changes against st, the State they were planned from. It
-// keeps going past errors where nothing depends on what failed, and returns
-// every error joined. Each change is idempotent where AWS allows, so running
-// a fresh plan after a crash converges.
+// Apply executes changes against st, the State they were planned from.
+//
+// Creations and updates run as a pipeline, each change as soon as what it
+// links exists: a membership once its user and group do, an assignment once
+// its permission set and principal do. So 1,000 new users and their
+// memberships proceed side by side, and assignments to groups do not wait
+// for users. Deletions run only once every creation and update succeeded
+// (a half-applied plan never takes access away), in reverse order:
+// assignments, permission sets (after their assignments), memberships,
+// groups, users.
+//
+// It keeps going past errors where nothing depends on what failed, and
+// returns every error joined. Each change is idempotent where AWS allows,
+// so running a fresh plan after a crash converges.
 func (a *Applier) Apply(ctx context.Context, st *State, changes []Change) (Result, error) {
 	start := time.Now()
 	r := newRun(a, st, len(changes))
 
-	var byPhase [numPhases][]Change
+	var forward []Change
+	var deletes [numDeletePhases][]Change
 	for _, ch := range changes {
-		p, ok := phaseOf(ch)
-		if !ok || (ch.Op != Create && ch.Op != Update && ch.Op != Delete) {
+		switch {
+		case ch.Op == Create || ch.Op == Update:
+			if !slices.Contains([]Kind{KindUser, KindGroup, KindMembership, KindPermissionSet, KindAssignment}, ch.Kind) {
+				r.fail(ch, fmt.Errorf("unknown change %s %s: this is a bug in keyless", ch.Op, ch.Kind))
+				continue
+			}
+			forward = append(forward, ch)
+		case ch.Op == Delete:
+			p, ok := deletePhaseOf(ch.Kind)
+			if !ok {
+				r.fail(ch, fmt.Errorf("unknown change %s %s: this is a bug in keyless", ch.Op, ch.Kind))
+				continue
+			}
+			deletes[p] = append(deletes[p], ch)
+		default:
 			r.fail(ch, fmt.Errorf("unknown change %s %s: this is a bug in keyless", ch.Op, ch.Kind))
-			continue
 		}
-		byPhase[p] = append(byPhase[p], ch)
 	}
 
-	var failed [numPhases]bool
-	var skippedBecause []string
-	for p := range numPhases {
-		chs := byPhase[p]
-		var blockers []string
-		for _, d := range p.deps() {
-			if failed[d] {
-				blockers = append(blockers, d.String())
-			}
-		}
-		if len(blockers) > 0 {
-			failed[p] = true
+	r.runForward(ctx, forward)
+
+	var skipped []string
+	if r.failures() > 0 {
+		for p, chs := range deletes {
 			if len(chs) > 0 {
-				r.mu.Lock()
-				r.res.Skipped += len(chs)
-				r.mu.Unlock()
-				skippedBecause = append(skippedBecause, fmt.Sprintf("%d %s (%s failed)", len(chs), p, strings.Join(blockers, ", ")))
+				r.skip(len(chs))
+				skipped = append(skipped, fmt.Sprintf("%d %s", len(chs), deletePhase(p)))
 			}
-			continue
 		}
-		if len(chs) == 0 {
-			continue
+	} else {
+		for p, chs := range deletes {
+			if len(chs) == 0 {
+				continue
+			}
+			if p > 0 && r.failures() > 0 {
+				r.skip(len(chs))
+				skipped = append(skipped, fmt.Sprintf("%d %s", len(chs), deletePhase(p)))
+				continue
+			}
+			if deletePhase(p) == delAssignments {
+				r.runAssignments(ctx, chs)
+			} else {
+				r.runParallel(ctx, chs, phaseParallel)
+			}
 		}
-		before := r.failures()
-		switch p {
-		case phAssignmentsCreate, phAssignmentsDelete:
-			r.runAssignments(ctx, chs)
-		default:
-			r.runParallel(ctx, chs, phaseParallel)
-		}
-		failed[p] = r.failures() > before
 	}
 
 	r.res.Elapsed = time.Since(start)
 	errs := r.errs
-	if len(skippedBecause) > 0 {
-		errs = append(errs, fmt.Errorf("not started: %s; fix the errors above and run apply again (the plan is recomputed from AWS)", strings.Join(skippedBecause, "; ")))
+	if len(skipped) > 0 {
+		errs = append(errs, fmt.Errorf("not started: %s, because changes above failed; fix them and run apply again (the plan is recomputed from AWS)", strings.Join(skipped, ", ")))
 	}
 	return r.res, errors.Join(errs...)
+}
+
+// Deletions run in these phases, in order.
+type deletePhase int
+
+const (
+	delAssignments deletePhase = iota
+	delPermissionSets
+	delMemberships
+	delGroups
+	delUsers
+	numDeletePhases
+)
+
+func (p deletePhase) String() string {
+	return [...]string{"account assignment deletions", "permission set deletions", "membership removals", "group deletions", "user deletions"}[p]
+}
+
+func deletePhaseOf(k Kind) (deletePhase, bool) {
+	switch k {
+	case KindAssignment:
+		return delAssignments, true
+	case KindPermissionSet:
+		return delPermissionSets, true
+	case KindMembership:
+		return delMemberships, true
+	case KindGroup:
+		return delGroups, true
+	case KindUser:
+		return delUsers, true
+	}
+	return 0, false
+}
+
+// ready tells when an object a change links to exists. Objects that are not
+// created or updated in this apply are ready from the start.
+type ready struct {
+	mu sync.Mutex
+	m  map[string]*future
+}
+
+type future struct {
+	done chan struct{}
+	ok   bool
+}
+
+func readyKey(kind, name string) string { return kind + "/" + strings.ToLower(name) }
+
+// expect registers an object this apply creates or updates.
+func (rd *ready) expect(key string) {
+	rd.mu.Lock()
+	defer rd.mu.Unlock()
+	rd.m[key] = &future{done: make(chan struct{})}
+}
+
+// settle marks an expected object done, or failed.
+func (rd *ready) settle(key string, ok bool) {
+	rd.mu.Lock()
+	f := rd.m[key]
+	rd.mu.Unlock()
+	if f != nil {
+		f.ok = ok
+		close(f.done)
+	}
+}
+
+// wait blocks until the object is ready and reports whether it is usable.
+func (rd *ready) wait(ctx context.Context, key string) error {
+	rd.mu.Lock()
+	f := rd.m[key]
+	rd.mu.Unlock()
+	if f == nil {
+		return nil
+	}
+	select {
+	case <-f.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if !f.ok {
+		return fmt.Errorf("not started: %s failed", strings.Replace(key, "/", " ", 1))
+	}
+	return nil
+}
+
+// runForward runs creations and updates, each as soon as its links exist.
+func (r *run) runForward(ctx context.Context, chs []Change) {
+	rd := &ready{m: map[string]*future{}}
+	var objects, members, assigns []Change
+	for _, ch := range chs {
+		switch ch.Kind {
+		case KindUser:
+			rd.expect(readyKey("user", ch.Name))
+			objects = append(objects, ch)
+		case KindGroup:
+			rd.expect(readyKey("group", ch.Name))
+			objects = append(objects, ch)
+		case KindPermissionSet:
+			rd.expect(readyKey("permission set", ch.Name))
+			objects = append(objects, ch)
+		case KindMembership:
+			members = append(members, ch)
+		case KindAssignment:
+			assigns = append(assigns, ch)
+		}
+	}
+	key := func(ch Change) string {
+		switch ch.Kind {
+		case KindUser:
+			return readyKey("user", ch.Name)
+		case KindGroup:
+			return readyKey("group", ch.Name)
+		}
+		return readyKey("permission set", ch.Name)
+	}
+
+	var wg sync.WaitGroup
+	// Users, groups and permission sets: independent of each other. Users
+	// first in the queue so their memberships can start early.
+	wg.Go(func() {
+		var g errgroup.Group
+		g.SetLimit(phaseParallel)
+		for _, ch := range objects {
+			g.Go(func() error {
+				err := r.apply(ctx, ch)
+				rd.settle(key(ch), err == nil)
+				r.finish(ch, err)
+				return nil
+			})
+		}
+		_ = g.Wait()
+	})
+	// Memberships, each once its user and group exist.
+	wg.Go(func() {
+		var g errgroup.Group
+		g.SetLimit(phaseParallel)
+		for _, ch := range members {
+			m := ch.Membership
+			if m == nil {
+				r.finish(ch, missing(ch))
+				continue
+			}
+			if err := errors.Join(rd.wait(ctx, readyKey("user", m.User)), rd.wait(ctx, readyKey("group", m.Group))); err != nil {
+				r.skipChange(ch, err)
+				continue
+			}
+			g.Go(func() error {
+				r.finish(ch, r.apply(ctx, ch))
+				return nil
+			})
+		}
+		_ = g.Wait()
+	})
+	// Assignments, each once its permission set and principal exist.
+	wg.Go(func() {
+		r.runAssignmentsWhen(ctx, assigns, func(ch Change) error {
+			a := ch.Assignment
+			if a == nil {
+				return missing(ch)
+			}
+			return errors.Join(rd.wait(ctx, readyKey("permission set", a.PermissionSet)),
+				rd.wait(ctx, readyKey(strings.ToLower(a.PrincipalType), a.Principal)))
+		})
+	})
+	wg.Wait()
 }
 
 // run is one Apply's working state.
@@ -201,6 +316,7 @@ type run struct {
 	provisioning chan struct{} // slots for ProvisionPermissionSet
 
 	mu     sync.Mutex
+	opTime time.Duration // how long assignment operations have been taking
 	done   int
 	res    Result
 	errs   []error
@@ -235,6 +351,27 @@ func (r *run) failures() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.res.Failed
+}
+
+// skip counts changes not tried because something they need failed.
+func (r *run) skip(n int) {
+	r.mu.Lock()
+	r.res.Skipped += n
+	r.done += n
+	r.mu.Unlock()
+}
+
+// skipChange records one change not tried, and why.
+func (r *run) skipChange(ch Change, why error) {
+	r.mu.Lock()
+	r.res.Skipped++
+	r.errs = append(r.errs, fmt.Errorf("%s: %w", step(ch), why))
+	r.done++
+	done := r.done
+	r.mu.Unlock()
+	if r.a.Progress != nil {
+		r.a.Progress(done, r.total, step(ch))
+	}
 }
 
 func step(ch Change) string {
@@ -291,6 +428,12 @@ func (r *run) runParallel(ctx context.Context, chs []Change, limit int) {
 // outstanding in all and one at a time per account (AWS updates one role
 // per account at a time, and refuses more than 15 in progress).
 func (r *run) runAssignments(ctx context.Context, chs []Change) {
+	r.runAssignmentsWhen(ctx, chs, func(Change) error { return nil })
+}
+
+// runAssignmentsWhen is runAssignments where each change first waits for
+// what it links to; when that fails, the change is skipped.
+func (r *run) runAssignmentsWhen(ctx context.Context, chs []Change, wait func(Change) error) {
 	byAccount := map[string][]Change{}
 	for _, ch := range chs {
 		acct := ""
@@ -307,6 +450,10 @@ func (r *run) runAssignments(ctx context.Context, chs []Change) {
 	for _, acct := range slices.Sorted(maps.Keys(byAccount)) {
 		wg.Go(func() {
 			for _, ch := range byAccount[acct] {
+				if err := wait(ch); err != nil {
+					r.skipChange(ch, err)
+					continue
+				}
 				select {
 				case slots <- struct{}{}:
 				case <-ctx.Done():
@@ -1001,8 +1148,14 @@ func (r *run) waitAssignment(ctx context.Context, what string, st *ssotypes.Acco
 		return fmt.Errorf("%s: AWS returned no operation status", what)
 	}
 	id := st.RequestId
-	for st.Status == ssotypes.StatusValuesInProgress {
-		if err := r.sleep(ctx); err != nil {
+	began := time.Now()
+	polls := 0
+	for ; st.Status == ssotypes.StatusValuesInProgress; polls++ {
+		wait := r.poll
+		if polls == 0 {
+			wait = r.firstPoll()
+		}
+		if err := r.sleepFor(ctx, wait); err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
 		next, err := describe(id)
@@ -1014,14 +1167,49 @@ func (r *run) waitAssignment(ctx context.Context, what string, st *ssotypes.Acco
 		}
 		st = next
 	}
+	r.observe(time.Since(began), polls)
 	if st.Status == ssotypes.StatusValuesFailed {
 		return fmt.Errorf("%s failed: %s", what, aws.ToString(st.FailureReason))
 	}
 	return nil
 }
 
-func (r *run) sleep(ctx context.Context) error {
-	t := time.NewTimer(r.poll)
+// firstPoll is how long to wait before the first status check of an
+// assignment operation: how long they have been taking, so most are
+// checked once (each check spends sso-admin's shared quota), else the
+// poll interval.
+func (r *run) firstPoll() time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.opTime == 0 {
+		return r.poll
+	}
+	return r.opTime + r.opTime/20
+}
+
+// observe adjusts the first-poll estimate: set from the first operation,
+// then probed a little earlier after each operation done at the first
+// check, and later after each that needed more. It hovers just above the
+// real duration, which a single check cannot measure.
+func (r *run) observe(took time.Duration, polls int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case polls == 0:
+		// Done when created: nothing learnt.
+	case r.opTime == 0:
+		r.opTime = took
+	case polls == 1:
+		r.opTime -= r.opTime / 50
+	default:
+		r.opTime += r.opTime / 10
+	}
+}
+
+func (r *run) sleep(ctx context.Context) error { return r.sleepFor(ctx, r.poll) }
+
+func (r *run) sleepFor(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:

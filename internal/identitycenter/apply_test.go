@@ -2,7 +2,9 @@ package identitycenter
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -451,5 +453,69 @@ func TestApplyKeepsUnderIdentityStoreQuota(t *testing.T) {
 	}
 	if el := time.Since(start); el < 1300*time.Millisecond {
 		t.Errorf("30 CreateUser calls in %v: faster than 20 TPS", el)
+	}
+}
+
+// TestApplyPipelinesIndependentWork checks that memberships start while
+// users are still being created, and that assignments to existing groups
+// do not wait for users at all.
+func TestApplyPipelinesIndependentWork(t *testing.T) {
+	ctx := context.Background()
+	_, url := startSandbox(t, sandbox.Options{Seed: seededWorld(), AssignmentDelay: 5 * time.Millisecond, Latency: 3 * time.Millisecond})
+	l := fastLimits()
+	l.IdentityStore = 100 // 40 users take at least 0.4s
+	c := NewClients(sdkConfig(t, url, newRecorder(), true), l)
+	st := mustRead(t, c)
+	chs := []Change{
+		{Op: Create, Kind: KindGroup, Name: "Crew", WantGroup: &DesiredGroup{Name: "Crew"}},
+		{Op: Create, Kind: KindPermissionSet, Name: "Ops", WantPermissionSet: &PermissionSet{Name: "Ops", SessionDuration: "PT1H"}},
+		assign("Ops", "GROUP", "Developers", "222222222222"),
+	}
+	for i := range 40 {
+		name := fmt.Sprintf("crew%02d@example.com", i)
+		chs = append(chs, Change{Op: Create, Kind: KindUser, Name: name,
+			WantUser: &User{UserName: name, DisplayName: "Crew " + name, GivenName: "Crew", FamilyName: "Member", Email: name}},
+			member("Crew", name))
+	}
+	if _, err := applier(c).Apply(ctx, st, chs); err != nil {
+		t.Fatal(err)
+	}
+	var state struct {
+		Users []struct {
+			UserName string    `json:"user_name"`
+			Created  time.Time `json:"created"`
+		} `json:"users"`
+		Memberships []struct {
+			Created time.Time `json:"created"`
+		} `json:"group_memberships"`
+		AssignmentOps []struct {
+			Created time.Time `json:"created"`
+		} `json:"account_assignment_operations"`
+	}
+	resp, err := http.Get(url + "/_sandbox/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&state); err != nil {
+		t.Fatal(err)
+	}
+	var lastUser time.Time
+	for _, u := range state.Users {
+		if strings.HasPrefix(u.UserName, "crew") && u.Created.After(lastUser) {
+			lastUser = u.Created
+		}
+	}
+	firstMember := state.Memberships[len(state.Memberships)-1].Created
+	for _, m := range state.Memberships {
+		if !m.Created.IsZero() && m.Created.Before(firstMember) {
+			firstMember = m.Created
+		}
+	}
+	if !firstMember.Before(lastUser) {
+		t.Errorf("memberships waited for every user: first membership %s, last user %s", firstMember.Format(time.StampMicro), lastUser.Format(time.StampMicro))
+	}
+	if len(state.AssignmentOps) != 1 || !state.AssignmentOps[0].Created.Before(lastUser) {
+		t.Errorf("the assignment to an existing group waited for users: %+v, last user %s", state.AssignmentOps, lastUser.Format(time.StampMicro))
 	}
 }
