@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -36,9 +38,8 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NO_COLOR", "1")
 			env.Setenv("HOME", env.WorkDir)
-			for _, k := range []string{"AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION"} {
-				env.Setenv(k, "")
-			}
+			// No AWS settings of the machine leak in; scripts set their own.
+			env.Vars = slices.DeleteFunc(env.Vars, func(kv string) bool { return strings.HasPrefix(kv, "AWS_") })
 			env.Setenv("AWS_CONFIG_FILE", env.WorkDir+"/.aws/config")
 			env.Setenv("AWS_SHARED_CREDENTIALS_FILE", env.WorkDir+"/.aws/credentials")
 			env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
@@ -56,10 +57,9 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			// freeport VAR: a free loopback port in $VAR.
 			"freeport": func(ts *testscript.TestScript, neg bool, args []string) {
-				l, err := net.Listen("tcp", "127.0.0.1:0")
+				port, err := freePort()
 				ts.Check(err)
-				ts.Setenv(args[0], fmt.Sprint(l.Addr().(*net.TCPAddr).Port))
-				l.Close()
+				ts.Setenv(args[0], fmt.Sprint(port))
 			},
 			// sandbox [--seed FILE] [--throttle P] [--fail5xx P] [--assignment-delay D] [--tps N]:
 			// start a sandbox for this script and point the AWS SDK at it.
@@ -123,6 +123,7 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
 	ts.Setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 	ts.Setenv("AWS_REGION", "us-east-1")
+	ts.Setenv("AWS_DEFAULT_REGION", "us-east-1")
 }
 
 var moto struct {
@@ -139,10 +140,8 @@ func cmdMoto(ts *testscript.TestScript, neg bool, args []string) {
 	moto.Lock()
 	ts.Defer(moto.Unlock) // one script at a time uses moto
 	if moto.url == "" {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		port, err := freePort()
 		ts.Check(err)
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
 		cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
 		cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true")
 		ts.Check(cmd.Start())
@@ -168,4 +167,15 @@ func cmdMoto(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
 	ts.Setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 	ts.Setenv("AWS_REGION", "us-east-1")
+	ts.Setenv("AWS_DEFAULT_REGION", "us-east-1")
+}
+
+// freePort returns a loopback port that was free a moment ago.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -85,6 +85,9 @@ credentials through AWS IAM Identity Center, and keeps it there.
 	})
 	root.AddCommand(
 		newSandboxCommand(g),
+		newPlanCommand(g),
+		newApplyCommand(g),
+		newImportCommand(g),
 	)
 	return root
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"golang.org/x/time/rate"
 )
 
@@ -101,7 +102,7 @@ func NewClients(cfg aws.Config, l Limits) *Clients {
 			// The SDK's retry quota would give up under sustained throttling,
 			// which is exactly when keyless must keep going, slowly.
 			o.RateLimiter = ratelimit.None
-			o.Retryables = append(o.Retryables, retryableConflict{})
+			o.Retryables = append([]retry.IsErrorRetryable{notAnAWSAnswer{}}, append(o.Retryables, retryableConflict{})...)
 		})
 	}
 	with := func(lim *limiter) func(*middleware.Stack) error {
@@ -150,6 +151,22 @@ func (j fullJitter) BackoffDelay(attempt int, _ error) (time.Duration, error) {
 		return 0, nil
 	}
 	return rand.N(ceil), nil
+}
+
+// notAnAWSAnswer stops retries of an HTTP 500 whose body is not an AWS
+// error at all. AWS answers 500 with a JSON InternalFailure, which is
+// retried; moto differs from AWS: it answers operations it does not
+// implement with an HTML 500 page, and retrying those only waits.
+// Gateways' HTML 502/503/504 are still retried.
+type notAnAWSAnswer struct{}
+
+func (notAnAWSAnswer) IsErrorRetryable(err error) aws.Ternary {
+	var de *smithy.DeserializationError
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &de) && errors.As(err, &re) && re.HTTPStatusCode() == 500 {
+		return aws.FalseTernary
+	}
+	return aws.UnknownTernary
 }
 
 // retryableConflict retries ConflictException when it means "busy": sso-admin

@@ -1,8 +1,13 @@
 package identitycenter
 
 import (
+	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -154,5 +159,35 @@ func TestCompactPolicy(t *testing.T) {
 	}
 	if _, err := CompactPolicy("{"); err == nil {
 		t.Error("CompactPolicy accepted bad JSON")
+	}
+}
+
+func TestRetriesAWSErrorsButNotHTMLPages(t *testing.T) {
+	for _, tc := range []struct {
+		name, ctype, body string
+		wantCalls         int
+	}{
+		{"aws internal failure", "application/x-amz-json-1.1", `{"__type":"InternalFailure","message":"try again"}`, 3},
+		{"html 500 (moto: not implemented)", "text/html", "<!doctype html><title>500 Internal Server Error</title>", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var calls atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				calls.Add(1)
+				w.Header().Set("Content-Type", tc.ctype)
+				w.WriteHeader(500)
+				io.WriteString(w, tc.body)
+			}))
+			defer srv.Close()
+			l := fastLimits()
+			l.MaxAttempts = 3
+			c := NewClients(sdkConfig(t, srv.URL, newRecorder(), true), l)
+			if _, err := c.SSOAdmin.ListInstances(context.Background(), nil); err == nil {
+				t.Fatal("no error from a 500")
+			}
+			if got := int(calls.Load()); got != tc.wantCalls {
+				t.Fatalf("%d requests, want %d", got, tc.wantCalls)
+			}
+		})
 	}
 }

@@ -70,6 +70,9 @@ func Read(ctx context.Context, c *Clients, opts ReadOptions) (*State, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	if err := r.groupAssignments(ctx); err != nil {
+		return nil, err
+	}
 	sortState(st)
 	return st, nil
 }
@@ -417,6 +420,48 @@ func (r *reader) permissionSets(ctx context.Context) error {
 	}
 	r.st.PermissionSets, r.st.Assignments = sets, assignments
 	return nil
+}
+
+// groupAssignments adds the assignments of keyless's groups, by principal.
+// On AWS they were all found through provisioning already (an assignment
+// provisions its permission set); moto differs from AWS: creating an
+// assignment does not provision, so those are found only here. It costs
+// one call per owned group.
+func (r *reader) groupAssignments(ctx context.Context) error {
+	seen := map[Assignment]bool{}
+	for _, a := range r.st.Assignments {
+		seen[a] = true
+	}
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(readParallel)
+	for _, grp := range r.st.Groups {
+		if !grp.Owned() {
+			continue
+		}
+		g.Go(func() error {
+			p := ssoadmin.NewListAccountAssignmentsForPrincipalPaginator(r.c.SSOAdmin, &ssoadmin.ListAccountAssignmentsForPrincipalInput{
+				InstanceArn: aws.String(r.st.InstanceARN), PrincipalId: aws.String(grp.ID), PrincipalType: ssotypes.PrincipalTypeGroup})
+			for p.HasMorePages() {
+				page, err := p.NextPage(gctx)
+				if err != nil {
+					return fmt.Errorf("list assignments of group %s: %w", grp.Name, err)
+				}
+				mu.Lock()
+				for _, a := range page.AccountAssignments {
+					as := Assignment{AccountID: aws.ToString(a.AccountId), PermissionSetARN: aws.ToString(a.PermissionSetArn),
+						PrincipalType: string(a.PrincipalType), PrincipalID: aws.ToString(a.PrincipalId)}
+					if !seen[as] {
+						seen[as] = true
+						r.st.Assignments = append(r.st.Assignments, as)
+					}
+				}
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	return g.Wait()
 }
 
 func (r *reader) assignments(ctx context.Context, ps PermissionSet, account string) ([]Assignment, error) {

@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	ic "github.com/keyless-dev/keyless/internal/identitycenter"
+)
+
+func newApplyCommand(g *globalOptions) *cobra.Command {
+	o := &planOptions{}
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "apply",
+		Short: "Make Identity Center match keyless.yaml",
+		Long: `Show the plan, ask for confirmation on a terminal (or take --yes), and make
+the changes: users and groups, memberships, permission sets and their
+policies (updated in place, provisioned once), then account assignments;
+deletions (with --prune) in reverse. It ends with the summary and the
+access portal URL.
+
+apply runs within AWS's quotas (see --sso-admin-tps, --identitystore-tps)
+and can be re-run after any interruption: it re-reads AWS and converges.
+
+Exit codes: 0 success, 1 error, 64 usage error, 130 interrupted.`,
+		Example: `  keyless apply
+  keyless apply --yes --prune`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			p, run, err := computePlan(ctx, g, o)
+			if err != nil {
+				return err
+			}
+			if err := showPlan(g, o, p); err != nil {
+				return err
+			}
+			// Results go to stdout with the plan, unless stdout is JSON.
+			result := g.streams.Out
+			if o.json {
+				result = g.streams.Err
+			}
+			if p.Empty() {
+				fmt.Fprintf(result, "Access portal: %s\n", p.PortalURL)
+				return nil
+			}
+			if !yes {
+				ok, err := confirm(g.streams.In, g.streams.Err, "\nApply these changes?")
+				if errors.Is(err, errNoTerminal) {
+					return usageErrorf("apply needs confirmation, and there is no terminal to ask on\nhint: review 'keyless plan', then run 'keyless apply --yes'")
+				}
+				if err != nil {
+					return err
+				}
+				if !ok {
+					fmt.Fprintln(g.streams.Err, "Apply cancelled; nothing changed.")
+					return nil
+				}
+			}
+			bar := newProgress(g.streams.Err)
+			a := &ic.Applier{C: run.clients, Progress: bar.Update, Log: g.Log()}
+			res, err := a.Apply(ctx, run.state, p.Changes)
+			bar.Done()
+			if err != nil {
+				return withHint(fmt.Errorf("apply: %w", err), "fix the cause and run 'keyless apply' again: it continues from where AWS is")
+			}
+			c, u, d := p.Counts()
+			fmt.Fprintf(result, "Apply complete: %d created, %d updated, %d deleted in %s.\n", c, u, d, res.Elapsed.Round(time.Millisecond))
+			fmt.Fprintf(result, "Access portal: %s\n", p.PortalURL)
+			return nil
+		},
+	}
+	o.addFlags(cmd)
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "apply without asking")
+	return cmd
+}

@@ -1,0 +1,293 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/google/go-cmp/cmp"
+
+	ic "github.com/keyless-dev/keyless/internal/identitycenter"
+	"github.com/keyless-dev/keyless/internal/sandbox"
+)
+
+// These tests run the real binary against a sandbox that fails, and kill it
+// at random points: apply must always converge to the same world, with no
+// duplicates.
+
+// buildKeyless builds the binary once per test run.
+func buildKeyless(t testing.TB) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "keyless")
+	cmd := exec.Command("go", "build", "-o", bin, "../../cmd/keyless")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func startTestSandbox(t testing.TB, opts sandbox.Options) (*sandbox.Server, string) {
+	t.Helper()
+	srv, err := sandbox.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := sandbox.Listen("127.0.0.1:0", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, l) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return srv, "http://" + l.Addr().String()
+}
+
+// convergeConfig is a world big enough that a kill lands mid-phase.
+func convergeConfig() string {
+	var b strings.Builder
+	b.WriteString("region: us-east-1\nusers:\n")
+	var emails []string
+	for i := range 24 {
+		e := fmt.Sprintf("user%02d@example.com", i)
+		emails = append(emails, e)
+		fmt.Fprintf(&b, "  - {email: %s, given_name: User, family_name: N%02d}\n", e, i)
+	}
+	fmt.Fprintf(&b, "super_admins: [%s]\n", emails[0])
+	fmt.Fprintf(&b, "power_users: [%s]\n", strings.Join(emails[1:12], ", "))
+	fmt.Fprintf(&b, "readonly_users: [%s]\n", strings.Join(emails[12:], ", "))
+	b.WriteString(`groups:
+  - {name: Auditors, description: read everything, members: [user03@example.com, user13@example.com]}
+permission_sets:
+  - name: Auditor
+    session_duration: PT2H
+    managed_policies: [SecurityAudit, ReadOnlyAccess]
+    inline_policy: '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:GetObject","Resource":"*"}]}'
+assignments:
+  - {permission_set: Auditor, groups: [Auditors], all_accounts: true}
+  - {permission_set: ReadOnly, groups: [ReadOnlyUsers], all_accounts: true}
+`)
+	return b.String()
+}
+
+type runner struct {
+	t   *testing.T
+	bin string
+	dir string
+	env []string
+}
+
+func newRunner(t *testing.T, bin, url string) *runner {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "keyless.yaml"), []byte(convergeConfig()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := append(withoutAWS(os.Environ()), "AWS_ENDPOINT_URL="+url, "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE",
+		"AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "AWS_REGION=us-east-1",
+		"HOME="+dir, "AWS_CONFIG_FILE="+dir+"/none", "AWS_SHARED_CREDENTIALS_FILE="+dir+"/none")
+	return &runner{t: t, bin: bin, dir: dir, env: env}
+}
+
+func (r *runner) cmd(args ...string) *exec.Cmd {
+	cmd := exec.Command(r.bin, args...)
+	cmd.Dir = r.dir
+	cmd.Env = r.env
+	return cmd
+}
+
+// run runs keyless and returns its exit code and output.
+func (r *runner) run(args ...string) (int, string) {
+	cmd := r.cmd(args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode(), out.String()
+	}
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return 0, out.String()
+}
+
+// world is Identity Center by names, for comparing two runs.
+type world struct {
+	Users       []string
+	Groups      []string
+	Sets        []string
+	Assignments []string
+}
+
+func worldAt(t *testing.T, url string) world {
+	t.Helper()
+	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion("us-east-1"),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "x", "")),
+		config.WithBaseEndpoint(url), config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := ic.Read(context.Background(), ic.NewClients(cfg, ic.DefaultLimits()), ic.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w world
+	names := map[string]string{}
+	for _, u := range st.Users {
+		names[u.ID] = u.UserName
+		w.Users = append(w.Users, u.UserName+" "+u.DisplayName)
+	}
+	for _, g := range st.Groups {
+		names[g.ID] = g.Name
+		var members []string
+		for uid := range g.Members {
+			members = append(members, names[uid])
+		}
+		slices.Sort(members)
+		w.Groups = append(w.Groups, g.Name+": "+strings.Join(members, ","))
+	}
+	for _, ps := range st.PermissionSets {
+		names[ps.ARN] = ps.Name
+		w.Sets = append(w.Sets, fmt.Sprintf("%s %s %v %s", ps.Name, ps.SessionDuration, ps.ManagedPolicies, ps.InlinePolicy))
+	}
+	for _, a := range st.Assignments {
+		w.Assignments = append(w.Assignments, fmt.Sprintf("%s %s:%s @%s", names[a.PermissionSetARN], a.PrincipalType, names[a.PrincipalID], a.AccountID))
+	}
+	for _, s := range [][]string{w.Users, w.Groups, w.Sets, w.Assignments} {
+		slices.Sort(s)
+	}
+	return w
+}
+
+func wantNoDuplicates(t *testing.T, w world) {
+	t.Helper()
+	for name, xs := range map[string][]string{"users": w.Users, "groups": w.Groups, "permission sets": w.Sets, "assignments": w.Assignments} {
+		if len(slices.Compact(slices.Clone(xs))) != len(xs) {
+			t.Errorf("duplicate %s: %v", name, xs)
+		}
+	}
+}
+
+func TestApplyConvergesUnderFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary against faulty sandboxes")
+	}
+	bin := buildKeyless(t)
+
+	_, clean := startTestSandbox(t, sandbox.Options{AssignmentDelay: 20 * time.Millisecond})
+	r := newRunner(t, bin, clean)
+	if code, out := r.run("apply", "--yes"); code != 0 {
+		t.Fatalf("clean apply: exit %d\n%s", code, out)
+	}
+	want := worldAt(t, clean)
+	if len(want.Assignments) != 8 {
+		t.Fatalf("clean world: %+v", want)
+	}
+
+	_, faulty := startTestSandbox(t, sandbox.Options{AssignmentDelay: 20 * time.Millisecond, Throttle: 0.2, Fail5xx: 0.05})
+	r = newRunner(t, bin, faulty)
+	if code, out := r.run("apply", "--yes"); code != 0 {
+		t.Fatalf("apply at --throttle 0.2 --fail5xx 0.05: exit %d\n%s", code, out)
+	}
+	if code, out := r.run("plan", "--detailed-exitcode"); code != 0 {
+		t.Fatalf("plan after a faulty apply: exit %d\n%s", code, out)
+	}
+	got := worldAt(t, faulty)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("world after faults differs from a clean apply (-clean +faulty):\n%s", diff)
+	}
+}
+
+func TestApplyKilledAtRandomPointsConverges(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills the binary mid-apply")
+	}
+	bin := buildKeyless(t)
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	_, sb := startTestSandbox(t, sandbox.Options{AssignmentDelay: 30 * time.Millisecond})
+	targets := map[string]string{"sandbox": sb}
+	if _, err := exec.LookPath("moto_server"); err == nil || os.Getenv("CI") != "" {
+		targets["moto"] = motoForTest(t)
+	}
+	for name, url := range targets {
+		t.Run(name, func(t *testing.T) {
+			r := newRunner(t, bin, url)
+			kills := 0
+			for i := range 6 {
+				cmd := r.cmd("apply", "--yes")
+				var out bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &out, &out
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				delay := time.Duration(50+rng.IntN(700)) * time.Millisecond
+				timer := time.AfterFunc(delay, func() { _ = cmd.Process.Signal(syscall.SIGKILL) })
+				err := cmd.Wait()
+				if timer.Stop() {
+					// Finished before the kill: nothing left to interrupt.
+					if err != nil {
+						t.Fatalf("apply %d failed on its own: %v\n%s", i, err, out.String())
+					}
+					break
+				}
+				kills++
+			}
+			if code, out := r.run("apply", "--yes"); code != 0 {
+				t.Fatalf("final apply after %d kills: exit %d\n%s", kills, code, out)
+			}
+			if code, out := r.run("plan", "--detailed-exitcode"); code != 0 {
+				t.Fatalf("plan after %d kills and a final apply: exit %d\n%s", kills, code, out)
+			}
+			w := worldAt(t, url)
+			wantNoDuplicates(t, w)
+			t.Logf("%s: converged after %d kills: %d users, %d groups, %d permission sets, %d assignments",
+				name, kills, len(w.Users), len(w.Groups), len(w.Sets), len(w.Assignments))
+		})
+	}
+}
+
+// motoForTest starts the scripts' moto (see cmdMoto) for a Go test.
+func motoForTest(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("moto_server")
+	if err != nil {
+		t.Fatalf("moto_server is required in CI: %v", err)
+	}
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		resp, err := http.Get(url + "/moto-api/")
+		if err == nil {
+			resp.Body.Close()
+			return url
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("moto_server did not start: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// withoutAWS drops the machine's AWS settings from an environment.
+func withoutAWS(env []string) []string {
+	return slices.DeleteFunc(slices.Clone(env), func(kv string) bool { return strings.HasPrefix(kv, "AWS_") })
+}

@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keyless-dev/keyless/internal/config"
+	ic "github.com/keyless-dev/keyless/internal/identitycenter"
+	"github.com/keyless-dev/keyless/internal/plan"
+)
+
+type importOptions struct {
+	aws         awsOptions
+	out         string
+	instanceARN string
+	force       bool
+	yes         bool
+	noAdopt     bool
+}
+
+func newImportCommand(g *globalOptions) *cobra.Command {
+	o := &importOptions{}
+	cmd := &cobra.Command{
+		Use:   "import",
+		Short: "Write keyless.yaml from an existing Identity Center, and adopt what it holds",
+		Long: `Read an existing Identity Center (users, groups and their members,
+permission sets with their policies, account assignments) and write a
+keyless.yaml that describes it, so an existing setup is adopted without
+re-creating anything.
+
+Adopting marks the objects as keyless's own (see docs/ownership.md): the
+marker at the end of group and permission-set descriptions, the owner tag,
+and UserType on users. After that, 'keyless plan' on the written file is a
+no-op. It asks first on a terminal; --yes adopts without asking, and
+--no-adopt only writes the file.
+
+Exit codes: 0 success, 1 error, 64 usage error.`,
+		Example: `  keyless import --out keyless.yaml
+  keyless import --out - --no-adopt   # print the file only`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if o.out != "-" && !o.force {
+				if _, err := os.Stat(o.out); err == nil {
+					return usageErrorf("--out %s: the file exists\nhint: choose another --out, or pass --force to overwrite it", o.out)
+				}
+			}
+			clients, awsCfg, err := o.aws.clients(ctx, "")
+			if err != nil {
+				return err
+			}
+			st, err := ic.Read(ctx, clients, ic.ReadOptions{InstanceARN: o.instanceARN, AccountTags: true, Log: g.Log()})
+			if err != nil {
+				return fmt.Errorf("read Identity Center: %w", err)
+			}
+			imp, err := config.Import(st, config.ImportOptions{Region: awsCfg.Region})
+			if err != nil {
+				return err
+			}
+			for _, name := range imp.Skipped {
+				fmt.Fprintf(g.streams.Err, "warning: user %s has no valid email or no given and family name: left out of the file, and not adopted\n", name)
+			}
+			if o.out == "-" {
+				if _, err := g.streams.Out.Write(imp.YAML); err != nil {
+					return err
+				}
+			} else if err := writeFileAtomic(o.out, imp.YAML, 0o644); err != nil {
+				return fmt.Errorf("--out: %w", err)
+			} else {
+				fmt.Fprintf(g.streams.Err, "Wrote %s: %d users, %d groups, %d permission sets, %d assignments.\n",
+					o.out, len(imp.State.Users), len(imp.State.Groups), len(imp.State.PermissionSets), len(imp.State.Assignments))
+			}
+			if o.noAdopt {
+				return nil
+			}
+			adopt := plan.Adopt(imp.State)
+			if len(adopt) == 0 {
+				fmt.Fprintln(g.streams.Err, "Everything is already managed by keyless.")
+				return nil
+			}
+			fmt.Fprintf(g.streams.Err, "\nTo adopt them, keyless marks %d objects as its own (nothing else about them changes):\n", len(adopt))
+			for _, c := range adopt {
+				fmt.Fprintf(g.streams.Err, "  ~ %s %s\n", c.Kind, c.Name)
+			}
+			if !o.yes {
+				ok, err := confirm(g.streams.In, g.streams.Err, "\nAdopt them?")
+				if errors.Is(err, errNoTerminal) {
+					return usageErrorf("adopting needs confirmation, and there is no terminal to ask on\nhint: run 'keyless import --yes' to adopt, or --no-adopt to only write the file")
+				}
+				if err != nil {
+					return err
+				}
+				if !ok {
+					fmt.Fprintln(g.streams.Err, "Not adopted; keyless will refuse to change these objects until they are.")
+					return nil
+				}
+			}
+			bar := newProgress(g.streams.Err)
+			_, err = (&ic.Applier{C: clients, Progress: bar.Update, Log: g.Log()}).Apply(ctx, st, adopt)
+			bar.Done()
+			if err != nil {
+				return withHint(fmt.Errorf("adopt: %w", err), "run 'keyless import' again: it adopts what is left")
+			}
+			fmt.Fprintf(g.streams.Err, "Adopted %d objects. 'keyless plan' now compares Identity Center with %s.\n", len(adopt), o.out)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.out, "out", "o", "keyless.yaml", "where to write the file (- for stdout)")
+	f.StringVar(&o.instanceARN, "instance-arn", "", "Identity Center instance, when the account has several")
+	f.BoolVar(&o.force, "force", false, "overwrite --out if it exists")
+	f.BoolVarP(&o.yes, "yes", "y", false, "adopt without asking")
+	f.BoolVar(&o.noAdopt, "no-adopt", false, "only write the file; do not mark anything as keyless's")
+	o.aws.addFlags(f)
+	return cmd
+}

@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keyless-dev/keyless/internal/config"
+	ic "github.com/keyless-dev/keyless/internal/identitycenter"
+	"github.com/keyless-dev/keyless/internal/plan"
+)
+
+// planOptions are shared by plan and apply.
+type planOptions struct {
+	aws   awsOptions
+	file  string
+	prune bool
+	json  bool
+}
+
+func (o *planOptions) addFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVarP(&o.file, "file", "f", "keyless.yaml", "the configuration `FILE`")
+	f.BoolVar(&o.prune, "prune", false, "delete objects keyless manages that left the file (or set prune: true)")
+	f.BoolVar(&o.json, "json", false, "print the plan as JSON on stdout")
+	o.aws.addFlags(f)
+}
+
+// errChanges makes plan --detailed-exitcode exit 2.
+var errChanges = &exitError{code: ExitChanges, err: errors.New("changes present")}
+
+func newPlanCommand(g *globalOptions) *cobra.Command {
+	o := &planOptions{}
+	var detailed bool
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Show what apply would change in Identity Center",
+		Long: `Read Identity Center and show the changes that would make it match
+keyless.yaml: create (+), update in place (~), delete (-), and a summary.
+Nothing is changed. There is no state file: AWS is the state, and keyless
+only touches what it marked as its own (see docs/ownership.md).
+
+Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error,
+2 changes present (with --detailed-exitcode), 64 usage error.`,
+		Example: `  keyless plan
+  keyless plan -f teams/keyless.yaml --json
+  keyless plan --detailed-exitcode   # in CI: 0 no changes, 2 changes, 1 error`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, _, err := computePlan(cmd.Context(), g, o)
+			if err != nil {
+				return err
+			}
+			if err := showPlan(g, o, p); err != nil {
+				return err
+			}
+			if detailed && !p.Empty() {
+				return errChanges
+			}
+			return nil
+		},
+	}
+	o.addFlags(cmd)
+	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 0 for no changes, 2 for changes, 1 for errors")
+	return cmd
+}
+
+// computePlan loads the file, reads AWS and compares them.
+func computePlan(ctx context.Context, g *globalOptions, o *planOptions) (*plan.Plan, *planRun, error) {
+	cfg, err := config.Load(o.file)
+	if err != nil {
+		return nil, nil, err
+	}
+	clients, _, err := o.aws.clients(ctx, cfg.Region)
+	if err != nil {
+		return nil, nil, err
+	}
+	start := time.Now()
+	st, err := ic.Read(ctx, clients, ic.ReadOptions{InstanceARN: cfg.InstanceARN, AccountTags: cfg.UsesAccountTags(), Log: g.Log()})
+	if err != nil {
+		return nil, nil, fmt.Errorf("read Identity Center: %w", err)
+	}
+	g.Log().Debug("read Identity Center", "users", len(st.Users), "groups", len(st.Groups),
+		"permission_sets", len(st.PermissionSets), "assignments", len(st.Assignments), "took", time.Since(start))
+	d, err := cfg.Desired(st)
+	if err != nil {
+		return nil, nil, err
+	}
+	d.Prune = d.Prune || o.prune
+	p, err := plan.Compute(d, st)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, &planRun{clients: clients, state: st}, nil
+}
+
+// planRun is what apply needs after planning.
+type planRun struct {
+	clients *ic.Clients
+	state   *ic.State
+}
+
+func showPlan(g *globalOptions, o *planOptions, p *plan.Plan) error {
+	if o.json {
+		return p.WriteJSON(g.streams.Out)
+	}
+	p.Render(g.streams.Out, colorOK(g.streams.Out))
+	return nil
+}

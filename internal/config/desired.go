@@ -1,0 +1,289 @@
+package config
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	ic "github.com/keyless-dev/keyless/internal/identitycenter"
+)
+
+// UsesAccountTags reports whether resolving the file needs account tags.
+func (c *Config) UsesAccountTags() bool {
+	for _, a := range c.Assignments {
+		if len(a.AccountTags) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// relayState is the console home in the file's region.
+func (c *Config) relayState() string {
+	if c.Region == "" {
+		return "https://console.aws.amazon.com/console/home"
+	}
+	return fmt.Sprintf("https://%s.console.aws.amazon.com/console/home?region=%s", c.Region, c.Region)
+}
+
+// Desired resolves the file against Identity Center: members to user
+// names, assignment targets (names, OUs, tags, all accounts, the caller's
+// account) to account ids. Problems are reported with their positions.
+func (c *Config) Desired(st *ic.State) (*ic.Desired, error) {
+	e := &Errors{File: c.File}
+	d := &ic.Desired{Prune: c.Prune, PortalURL: c.PortalURL}
+
+	// Users by folded user name and email: the file's, then AWS's.
+	byName := map[string]string{}
+	for _, u := range st.Users {
+		byName[strings.ToLower(u.UserName)] = u.UserName
+		if u.Email != "" {
+			if _, taken := byName[strings.ToLower(u.Email)]; !taken {
+				byName[strings.ToLower(u.Email)] = u.UserName
+			}
+		}
+	}
+	for _, u := range c.Users {
+		byName[strings.ToLower(u.UserName)] = u.UserName
+		byName[strings.ToLower(u.Email)] = u.UserName
+		d.Users = append(d.Users, ic.User{UserName: u.UserName, DisplayName: u.DisplayName, GivenName: u.GivenName,
+			FamilyName: u.FamilyName, Email: u.Email, UserType: ic.UserType})
+	}
+	member := func(r Ref) (string, bool) {
+		name, ok := byName[strings.ToLower(r.Value)]
+		if !ok {
+			e.add(Problem{Line: r.Pos.Line, Col: r.Pos.Col, Path: r.Path, Message: fmt.Sprintf("%s is not a user", r.Value),
+				Hint: "add it under users:, or create it in Identity Center"})
+		}
+		return name, ok
+	}
+	members := func(refs []Ref) []string {
+		var out []string
+		for _, r := range refs {
+			if name, ok := member(r); ok && !slices.Contains(out, name) {
+				out = append(out, name)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+
+	duration := cmp.Or(c.SessionDuration, "PT1H")
+	for _, b := range builtins {
+		list := b.list(c)
+		if len(list) == 0 {
+			continue
+		}
+		d.PermissionSets = append(d.PermissionSets, ic.PermissionSet{Name: b.set, Description: b.describe, SessionDuration: duration,
+			RelayState: c.relayState(), ManagedPolicies: []string{b.policy}, Tags: map[string]string{ic.OwnerTagKey: ic.OwnerTagValue}})
+		d.Groups = append(d.Groups, ic.DesiredGroup{Name: b.group, Description: b.describe, Members: members(list)})
+		d.Assignments = append(d.Assignments, ic.DesiredAssignment{PermissionSet: b.set, PrincipalType: "GROUP", Principal: b.group, AccountID: st.Caller.AccountID})
+	}
+	for _, g := range c.Groups {
+		d.Groups = append(d.Groups, ic.DesiredGroup{Name: g.Name, Description: g.Description, Members: members(g.Members)})
+	}
+	for _, ps := range c.Sets {
+		tags := maps.Clone(ps.Tags)
+		if tags == nil {
+			tags = map[string]string{}
+		}
+		tags[ic.OwnerTagKey] = ic.OwnerTagValue
+		set := ic.PermissionSet{Name: ps.Name, Description: ps.Description, SessionDuration: cmp.Or(ps.SessionDuration, "PT1H"),
+			RelayState: ps.RelayState, ManagedPolicies: slices.Sorted(slices.Values(ps.ManagedPolicies)), InlinePolicy: ps.InlinePolicy, Tags: tags}
+		for _, ref := range ps.CustomerManaged {
+			set.CustomerManaged = append(set.CustomerManaged, ic.PolicyRef{Name: ref.Name, Path: cmp.Or(ref.Path, "/")})
+		}
+		slices.SortFunc(set.CustomerManaged, func(a, b ic.PolicyRef) int { return cmp.Compare(a.Path+a.Name, b.Path+b.Name) })
+		if b := ps.Boundary; b != nil {
+			set.Boundary = &ic.Boundary{ManagedPolicyARN: b.ManagedPolicy}
+			if b.CustomerManaged != nil {
+				set.Boundary.CustomerManaged = &ic.PolicyRef{Name: b.CustomerManaged.Name, Path: cmp.Or(b.CustomerManaged.Path, "/")}
+			}
+		}
+		d.PermissionSets = append(d.PermissionSets, set)
+	}
+
+	seen := map[ic.DesiredAssignment]bool{}
+	for _, a := range c.Assignments {
+		accounts := c.targets(e, st, a)
+		var principals []ic.DesiredAssignment
+		for _, g := range a.Groups {
+			principals = append(principals, ic.DesiredAssignment{PrincipalType: "GROUP", Principal: groupName(c, g.Value)})
+		}
+		for _, u := range a.Users {
+			if name, ok := member(u); ok {
+				principals = append(principals, ic.DesiredAssignment{PrincipalType: "USER", Principal: name})
+			}
+		}
+		for _, p := range principals {
+			for _, acct := range accounts {
+				da := ic.DesiredAssignment{PermissionSet: a.PermissionSet.Value, PrincipalType: p.PrincipalType, Principal: p.Principal, AccountID: acct}
+				if !seen[da] {
+					seen[da] = true
+					d.Assignments = append(d.Assignments, da)
+				}
+			}
+		}
+	}
+	slices.SortFunc(d.Assignments, func(a, b ic.DesiredAssignment) int {
+		return cmp.Or(cmp.Compare(a.PermissionSet, b.PermissionSet), cmp.Compare(a.PrincipalType, b.PrincipalType),
+			cmp.Compare(a.Principal, b.Principal), cmp.Compare(a.AccountID, b.AccountID))
+	})
+	if err := e.err(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// groupName is the group's name as the file spells it.
+func groupName(c *Config, name string) string {
+	for _, b := range builtins {
+		if strings.EqualFold(b.group, name) {
+			return b.group
+		}
+	}
+	for _, g := range c.Groups {
+		if strings.EqualFold(g.Name, name) {
+			return g.Name
+		}
+	}
+	return name
+}
+
+// targets resolves an assignment's targets to account ids.
+func (c *Config) targets(e *Errors, st *ic.State, a Assignment) []string {
+	var out []string
+	addAcct := func(id string) {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	known := map[string]bool{}
+	for _, acct := range st.Accounts {
+		known[acct.ID] = true
+	}
+	for _, r := range a.Accounts {
+		switch {
+		case accountIDPattern.MatchString(r.Value):
+			if !known[r.Value] {
+				e.add(Problem{Line: r.Pos.Line, Col: r.Pos.Col, Path: r.Path, Message: fmt.Sprintf("account %s is not in the organization", r.Value),
+					Hint: "check the id with 'aws organizations list-accounts'"})
+				continue
+			}
+			addAcct(r.Value)
+		default:
+			var ids []string
+			for _, acct := range st.Accounts {
+				if acct.Name == r.Value {
+					ids = append(ids, acct.ID)
+				}
+			}
+			switch len(ids) {
+			case 0:
+				hint := "use the account's name as Organizations shows it, or its 12-digit id"
+				var names []string
+				for _, acct := range st.Accounts {
+					names = append(names, acct.Name)
+				}
+				if s := didYouMeanExact(r.Value, names); s != "" {
+					hint = fmt.Sprintf("did you mean %q?", s)
+				}
+				e.add(Problem{Line: r.Pos.Line, Col: r.Pos.Col, Path: r.Path, Message: fmt.Sprintf("no account is named %q", r.Value), Hint: hint})
+			case 1:
+				addAcct(ids[0])
+			default:
+				e.add(Problem{Line: r.Pos.Line, Col: r.Pos.Col, Path: r.Path, Message: fmt.Sprintf("%d accounts are named %q (%s)", len(ids), r.Value, strings.Join(ids, ", ")), Hint: "use the account id"})
+			}
+		}
+	}
+	for _, r := range a.OUs {
+		ou, ok := resolveOU(st, r.Value)
+		if !ok {
+			e.add(Problem{Line: r.Pos.Line, Col: r.Pos.Col, Path: r.Path, Message: fmt.Sprintf("no organizational unit %s", r.Value),
+				Hint: "give an OU id (ou-...) or a path of OU names from the root, e.g. /Workloads/Prod"})
+			continue
+		}
+		for _, id := range accountsBelow(st, ou) {
+			addAcct(id)
+		}
+	}
+	if len(a.AccountTags) > 0 {
+		for _, acct := range st.Accounts {
+			match := true
+			for k, v := range a.AccountTags {
+				if acct.Tags[k] != v {
+					match = false
+				}
+			}
+			if match {
+				addAcct(acct.ID)
+			}
+		}
+	}
+	if a.AllAccounts {
+		for _, acct := range st.Accounts {
+			if acct.Status == "" || acct.Status == "ACTIVE" {
+				addAcct(acct.ID)
+			}
+		}
+	}
+	if a.CurrentAccount {
+		addAcct(st.Caller.AccountID)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// resolveOU finds an OU by id or by path of names from the root ("/" is the root).
+func resolveOU(st *ic.State, ref string) (string, bool) {
+	if !strings.HasPrefix(ref, "/") {
+		for _, ou := range st.OUs {
+			if ou.ID == ref {
+				return ou.ID, true
+			}
+		}
+		return "", false
+	}
+	parent := st.RootID
+	for _, name := range strings.Split(strings.Trim(ref, "/"), "/") {
+		if name == "" {
+			continue
+		}
+		found := ""
+		for _, ou := range st.OUs {
+			if ou.ParentID == parent && ou.Name == name {
+				found = ou.ID
+			}
+		}
+		if found == "" {
+			return "", false
+		}
+		parent = found
+	}
+	return parent, parent != ""
+}
+
+// accountsBelow lists the accounts in an OU and every OU below it.
+func accountsBelow(st *ic.State, ou string) []string {
+	var out []string
+	for _, acct := range st.Accounts {
+		for p := acct.ParentID; p != ""; p = parentOf(st, p) {
+			if p == ou {
+				out = append(out, acct.ID)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func parentOf(st *ic.State, ou string) string {
+	for _, o := range st.OUs {
+		if o.ID == ou {
+			return o.ParentID
+		}
+	}
+	return ""
+}

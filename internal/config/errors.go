@@ -1,0 +1,110 @@
+// Package config reads keyless.yaml: the Terraform module's shape (users,
+// super_admins, power_users, readonly_users) and its extensions (groups,
+// permission sets, assignments to accounts, OUs, tags). It reports every
+// problem in a file at once, each with file:line:column and the field, and
+// resolves the file against Identity Center into identitycenter.Desired.
+//
+// It owns the file format (docs/keyless-yaml.md, schema/keyless.schema.json)
+// and never calls AWS.
+package config
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Problem is one thing wrong in a file.
+type Problem struct {
+	File      string
+	Line, Col int
+	Path      string // the field, e.g. users[2].email
+	Message   string
+	Hint      string
+}
+
+func (p Problem) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s:%d:%d: ", p.File, p.Line, p.Col)
+	if p.Path != "" {
+		b.WriteString(p.Path + ": ")
+	}
+	b.WriteString(p.Message)
+	if p.Hint != "" {
+		b.WriteString(" (" + p.Hint + ")")
+	}
+	return b.String()
+}
+
+// Errors is every problem found in a file, in file order.
+type Errors struct {
+	File     string
+	Problems []Problem
+}
+
+func (e *Errors) Error() string {
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = p.String()
+	}
+	head := fmt.Sprintf("%s: 1 problem:\n", e.File)
+	if len(e.Problems) != 1 {
+		head = fmt.Sprintf("%s: %d problems:\n", e.File, len(e.Problems))
+	}
+	return head + strings.Join(lines, "\n")
+}
+
+// Hint says where the format is described.
+func (e *Errors) Hint() string {
+	return "fix them and run again; docs/keyless-yaml.md describes every field"
+}
+
+func (e *Errors) add(p Problem) {
+	p.File = e.File
+	e.Problems = append(e.Problems, p)
+}
+
+func (e *Errors) err() error {
+	if len(e.Problems) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(e.Problems, func(a, b Problem) int {
+		if a.Line != b.Line {
+			return a.Line - b.Line
+		}
+		return a.Col - b.Col
+	})
+	return e
+}
+
+// didYouMean suggests the closest known name, when one is close.
+func didYouMean(name string, known []string) string {
+	best, bestD := "", 3
+	for _, k := range known {
+		if d := distance(strings.ToLower(name), k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+// distance is the Levenshtein distance between a and b.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,213 @@
+package config
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+
+	ic "github.com/keyless-dev/keyless/internal/identitycenter"
+)
+
+// ImportOptions tune Import.
+type ImportOptions struct {
+	// Region is written as region: (the console home of relay states).
+	Region string
+}
+
+// Imported is a file written from Identity Center, and the part of the
+// State it describes (what adopting it marks as keyless's).
+type Imported struct {
+	YAML  []byte
+	State *ic.State
+	// Skipped lists users the file cannot describe (no valid email, or no
+	// given or family name): they stay as they are, referenced by name.
+	Skipped []string
+}
+
+// Import writes a keyless.yaml that describes st: users, groups and
+// members, permission sets and their policies, and assignments, so that
+// Desired on the result equals what st holds.
+func Import(st *ic.State, opts ImportOptions) (*Imported, error) {
+	out := &Imported{State: &ic.State{InstanceARN: st.InstanceARN, IdentityStoreID: st.IdentityStoreID,
+		Groups: st.Groups, PermissionSets: st.PermissionSets, Assignments: st.Assignments}}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# keyless.yaml, written by 'keyless import' from Identity Center %s.\n", st.IdentityStoreID)
+	b.WriteString("# docs/keyless-yaml.md describes the fields; 'keyless plan' compares this file with AWS.\n")
+	if opts.Region != "" {
+		fmt.Fprintf(&b, "region: %s\n", scalarYAML(opts.Region))
+	}
+
+	userName := map[string]string{}
+	for _, u := range st.Users {
+		userName[u.ID] = u.UserName
+	}
+	var users []ic.User
+	for _, u := range st.Users {
+		email := cmp.Or(u.Email, u.UserName)
+		if !validEmail(email) || u.GivenName == "" || u.FamilyName == "" {
+			out.Skipped = append(out.Skipped, u.UserName)
+			continue
+		}
+		users = append(users, u)
+	}
+	out.State.Users = users
+	if len(users) > 0 {
+		b.WriteString("\nusers:\n")
+		for _, u := range users {
+			email := cmp.Or(u.Email, u.UserName)
+			fmt.Fprintf(&b, "  - email: %s\n", scalarYAML(email))
+			if u.UserName != email {
+				fmt.Fprintf(&b, "    user_name: %s\n", scalarYAML(u.UserName))
+			}
+			fmt.Fprintf(&b, "    given_name: %s\n    family_name: %s\n", scalarYAML(u.GivenName), scalarYAML(u.FamilyName))
+			if u.DisplayName != strings.TrimSpace(u.GivenName+" "+u.FamilyName) {
+				fmt.Fprintf(&b, "    display_name: %s\n", scalarYAML(u.DisplayName))
+			}
+		}
+	}
+
+	groupName := map[string]string{}
+	if len(st.Groups) > 0 {
+		b.WriteString("\ngroups:\n")
+		for _, g := range st.Groups {
+			groupName[g.ID] = g.Name
+			fmt.Fprintf(&b, "  - name: %s\n", scalarYAML(g.Name))
+			if desc := ic.UnmarkDescription(g.Description); desc != "" {
+				fmt.Fprintf(&b, "    description: %s\n", scalarYAML(desc))
+			}
+			var members []string
+			for uid := range g.Members {
+				if n, ok := userName[uid]; ok {
+					members = append(members, n)
+				}
+			}
+			slices.Sort(members)
+			fmt.Fprintf(&b, "    members: %s\n", flowList(members))
+		}
+	}
+
+	setName := map[string]string{}
+	if len(st.PermissionSets) > 0 {
+		b.WriteString("\npermission_sets:\n")
+		for _, ps := range st.PermissionSets {
+			setName[ps.ARN] = ps.Name
+			writeSet(&b, ps)
+		}
+	}
+
+	type key struct{ set, ptype, principal string }
+	targets := map[key][]string{}
+	for _, a := range st.Assignments {
+		k := key{setName[a.PermissionSetARN], a.PrincipalType, ""}
+		if a.PrincipalType == "GROUP" {
+			k.principal = groupName[a.PrincipalID]
+		} else {
+			k.principal = userName[a.PrincipalID]
+		}
+		if k.set == "" || k.principal == "" {
+			continue
+		}
+		targets[k] = append(targets[k], a.AccountID)
+	}
+	if len(targets) > 0 {
+		accountName := map[string]string{}
+		for _, acct := range st.Accounts {
+			accountName[acct.ID] = acct.Name
+		}
+		b.WriteString("\nassignments:\n")
+		keys := slices.SortedFunc(maps.Keys(targets), func(a, b key) int {
+			return cmp.Or(cmp.Compare(a.set, b.set), cmp.Compare(a.ptype, b.ptype), cmp.Compare(a.principal, b.principal))
+		})
+		for _, k := range keys {
+			fmt.Fprintf(&b, "  - permission_set: %s\n", scalarYAML(k.set))
+			field := "groups"
+			if k.ptype == "USER" {
+				field = "users"
+			}
+			fmt.Fprintf(&b, "    %s: [%s]\n", field, scalarYAML(k.principal))
+			b.WriteString("    accounts:\n")
+			ids := slices.Compact(slices.Sorted(slices.Values(targets[k])))
+			for _, id := range ids {
+				fmt.Fprintf(&b, "      - %q", id)
+				if n := accountName[id]; n != "" {
+					fmt.Fprintf(&b, "  # %s", n)
+				}
+				b.WriteString("\n")
+			}
+		}
+	}
+	out.YAML = b.Bytes()
+	return out, nil
+}
+
+func writeSet(b *bytes.Buffer, ps ic.PermissionSet) {
+	fmt.Fprintf(b, "  - name: %s\n", scalarYAML(ps.Name))
+	if desc := ic.UnmarkDescription(ps.Description); desc != "" {
+		fmt.Fprintf(b, "    description: %s\n", scalarYAML(desc))
+	}
+	fmt.Fprintf(b, "    session_duration: %s\n", scalarYAML(cmp.Or(ps.SessionDuration, "PT1H")))
+	if ps.RelayState != "" {
+		fmt.Fprintf(b, "    relay_state: %s\n", scalarYAML(ps.RelayState))
+	}
+	if len(ps.ManagedPolicies) > 0 {
+		fmt.Fprintf(b, "    managed_policies: %s\n", flowList(slices.Sorted(slices.Values(ps.ManagedPolicies))))
+	}
+	if ps.InlinePolicy != "" {
+		var pretty bytes.Buffer
+		if err := json.Indent(&pretty, []byte(ps.InlinePolicy), "      ", "  "); err == nil {
+			fmt.Fprintf(b, "    inline_policy: |\n      %s\n", pretty.String())
+		} else {
+			fmt.Fprintf(b, "    inline_policy: %s\n", scalarYAML(ps.InlinePolicy))
+		}
+	}
+	if len(ps.CustomerManaged) > 0 {
+		b.WriteString("    customer_managed_policies:\n")
+		for _, r := range ps.CustomerManaged {
+			fmt.Fprintf(b, "      - {name: %s, path: %s}\n", scalarYAML(r.Name), scalarYAML(cmp.Or(r.Path, "/")))
+		}
+	}
+	if bd := ps.Boundary; bd != nil {
+		if bd.CustomerManaged != nil {
+			fmt.Fprintf(b, "    permissions_boundary: {customer_managed: {name: %s, path: %s}}\n", scalarYAML(bd.CustomerManaged.Name), scalarYAML(cmp.Or(bd.CustomerManaged.Path, "/")))
+		} else {
+			fmt.Fprintf(b, "    permissions_boundary: {managed_policy: %s}\n", scalarYAML(bd.ManagedPolicyARN))
+		}
+	}
+	tags := maps.Clone(ps.Tags)
+	delete(tags, ic.OwnerTagKey)
+	if len(tags) > 0 && !ps.TagsUnknown {
+		b.WriteString("    tags:\n")
+		for _, k := range sortedKeys(tags) {
+			fmt.Fprintf(b, "      %s: %s\n", scalarYAML(k), scalarYAML(tags[k]))
+		}
+	}
+}
+
+var plainYAML = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9@._/+=-]*$`)
+
+// scalarYAML writes s plainly when YAML reads it back as the same text,
+// else as a double-quoted (JSON) string.
+func scalarYAML(s string) string {
+	switch strings.ToLower(s) {
+	case "true", "false", "yes", "no", "on", "off", "null", "y", "n", "~":
+		return fmt.Sprintf("%q", s)
+	}
+	if plainYAML.MatchString(s) && !strings.Contains(s, ": ") {
+		return s
+	}
+	q, _ := json.Marshal(s)
+	return string(q)
+}
+
+func flowList(xs []string) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = scalarYAML(x)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}

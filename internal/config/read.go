@@ -1,0 +1,352 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// Pos is a place in the file.
+type Pos struct{ Line, Col int }
+
+// Ref is a name in the file and where it stands.
+type Ref struct {
+	Value string
+	Pos   Pos
+	Path  string
+}
+
+// Config is a parsed, checked keyless.yaml.
+type Config struct {
+	File            string
+	Region          string
+	PortalURL       string
+	InstanceARN     string
+	Prune           bool
+	SessionDuration string // for the built-in permission sets
+
+	Users         []User
+	SuperAdmins   []Ref
+	PowerUsers    []Ref
+	ReadonlyUsers []Ref
+	Groups        []Group
+	Sets          []PermissionSet
+	Assignments   []Assignment
+
+	sessionPos Pos
+}
+
+// User is a person in users:.
+type User struct {
+	Email, UserName, GivenName, FamilyName, DisplayName string
+	Pos                                                 Pos
+	Path                                                string
+}
+
+// Group is a group in groups:.
+type Group struct {
+	Name, Description string
+	Members           []Ref
+	Pos               Pos
+	Path              string
+}
+
+// PermissionSet is a set in permission_sets:.
+type PermissionSet struct {
+	Name, Description, SessionDuration, RelayState string
+	ManagedPolicies                                []string // full ARNs
+	InlinePolicy                                   string   // compact JSON or ""
+	CustomerManaged                                []PolicyRef
+	Boundary                                       *Boundary
+	Tags                                           map[string]string
+	Pos                                            Pos
+	Path                                           string
+}
+
+// PolicyRef is a customer-managed policy by name and path.
+type PolicyRef struct{ Name, Path string }
+
+// Boundary is a permissions boundary: one of the two.
+type Boundary struct {
+	ManagedPolicy   string
+	CustomerManaged *PolicyRef
+}
+
+// Assignment gives principals a permission set on targets.
+type Assignment struct {
+	PermissionSet  Ref
+	Groups, Users  []Ref
+	Accounts, OUs  []Ref
+	AccountTags    map[string]string
+	AllAccounts    bool
+	CurrentAccount bool
+	Pos            Pos
+	Path           string
+}
+
+// Load reads and checks a file. Every problem is reported at once, as *Errors.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, &missingFileError{path: path}
+		}
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return Parse(path, data)
+}
+
+type missingFileError struct{ path string }
+
+func (e *missingFileError) Error() string { return fmt.Sprintf("%s: no such file", e.path) }
+func (e *missingFileError) Hint() string {
+	return "write one (see docs/keyless-yaml.md), pass -f FILE, or run 'keyless import' to write it from Identity Center"
+}
+
+// Parse checks data read from path.
+func Parse(path string, data []byte) (*Config, error) {
+	errs := &Errors{File: path}
+	f, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not valid YAML: %w", path, err)
+	}
+	c := &Config{File: path}
+	r := &reader{errs: errs, dir: filepath.Dir(path)}
+	var body ast.Node
+	if len(f.Docs) > 0 {
+		body = f.Docs[0].Body
+	}
+	if len(f.Docs) > 1 {
+		errs.add(Problem{Line: 1, Col: 1, Message: "the file holds several YAML documents; keyless reads one"})
+	}
+	if body == nil {
+		errs.add(Problem{Line: 1, Col: 1, Message: "the file is empty", Hint: "start with users: and super_admins:, see docs/keyless-yaml.md"})
+		return nil, errs.err()
+	}
+	r.config(c, body)
+	c.check(errs)
+	if err := errs.err(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+var topFields = []string{"region", "portal_url", "instance_arn", "prune", "session_duration", "users", "super_admins",
+	"power_users", "readonly_users", "groups", "permission_sets", "assignments"}
+
+func (r *reader) config(c *Config, n ast.Node) {
+	for key, v := range r.fields(n, "", topFields) {
+		switch key {
+		case "region":
+			c.Region = r.str(v, key)
+		case "portal_url":
+			c.PortalURL = r.str(v, key)
+		case "instance_arn":
+			c.InstanceARN = r.str(v, key)
+		case "prune":
+			c.Prune = r.boolean(v, key)
+		case "session_duration":
+			c.SessionDuration, c.sessionPos = r.str(v, key), posOf(v)
+		case "users":
+			for i, item := range r.list(v, key) {
+				c.Users = append(c.Users, r.user(item, fmt.Sprintf("users[%d]", i)))
+			}
+		case "super_admins":
+			c.SuperAdmins = r.refs(v, key)
+		case "power_users":
+			c.PowerUsers = r.refs(v, key)
+		case "readonly_users":
+			c.ReadonlyUsers = r.refs(v, key)
+		case "groups":
+			for i, item := range r.list(v, key) {
+				c.Groups = append(c.Groups, r.group(item, fmt.Sprintf("groups[%d]", i)))
+			}
+		case "permission_sets":
+			for i, item := range r.list(v, key) {
+				c.Sets = append(c.Sets, r.permissionSet(item, fmt.Sprintf("permission_sets[%d]", i)))
+			}
+		case "assignments":
+			for i, item := range r.list(v, key) {
+				c.Assignments = append(c.Assignments, r.assignment(item, fmt.Sprintf("assignments[%d]", i)))
+			}
+		}
+	}
+}
+
+func (r *reader) user(n ast.Node, path string) User {
+	u := User{Pos: posOf(n), Path: path}
+	for key, v := range r.fields(n, path, []string{"email", "user_name", "given_name", "family_name", "display_name"}) {
+		s := r.str(v, path+"."+key)
+		switch key {
+		case "email":
+			u.Email = s
+		case "user_name":
+			u.UserName = s
+		case "given_name":
+			u.GivenName = s
+		case "family_name":
+			u.FamilyName = s
+		case "display_name":
+			u.DisplayName = s
+		}
+	}
+	return u
+}
+
+func (r *reader) group(n ast.Node, path string) Group {
+	g := Group{Pos: posOf(n), Path: path}
+	for key, v := range r.fields(n, path, []string{"name", "description", "members"}) {
+		switch key {
+		case "name":
+			g.Name = r.str(v, path+".name")
+		case "description":
+			g.Description = r.str(v, path+".description")
+		case "members":
+			g.Members = r.refs(v, path+".members")
+		}
+	}
+	return g
+}
+
+var setFields = []string{"name", "description", "session_duration", "relay_state", "managed_policies", "inline_policy",
+	"inline_policy_file", "customer_managed_policies", "permissions_boundary", "tags"}
+
+func (r *reader) permissionSet(n ast.Node, path string) PermissionSet {
+	ps := PermissionSet{Pos: posOf(n), Path: path}
+	fields := r.fields(n, path, setFields)
+	if fields["inline_policy"] != nil && fields["inline_policy_file"] != nil {
+		r.problem(fields["inline_policy_file"], path+".inline_policy_file", "give inline_policy or inline_policy_file, not both", "")
+	}
+	for key, v := range fields {
+		p := path + "." + key
+		switch key {
+		case "name":
+			ps.Name = r.str(v, p)
+		case "description":
+			ps.Description = r.str(v, p)
+		case "session_duration":
+			ps.SessionDuration = r.str(v, p)
+		case "relay_state":
+			ps.RelayState = r.str(v, p)
+		case "managed_policies":
+			for _, ref := range r.refs(v, p) {
+				if arn, ok := managedPolicyARN(ref.Value); ok {
+					ps.ManagedPolicies = append(ps.ManagedPolicies, arn)
+				} else {
+					r.errs.add(Problem{Line: ref.Pos.Line, Col: ref.Pos.Col, Path: ref.Path, Message: fmt.Sprintf("%q is not an AWS-managed policy", ref.Value),
+						Hint: "give its ARN (arn:aws:iam::aws:policy/ReadOnlyAccess) or its name (ReadOnlyAccess, job-function/ViewOnlyAccess); customer-managed policies go under customer_managed_policies"})
+				}
+			}
+		case "inline_policy":
+			ps.InlinePolicy = r.policy(v, p)
+		case "inline_policy_file":
+			file := r.str(v, p)
+			if file != "" {
+				if !filepath.IsAbs(file) {
+					file = filepath.Join(r.dir, file)
+				}
+				data, err := os.ReadFile(file)
+				if err != nil {
+					r.problem(v, p, fmt.Sprintf("cannot read %s: %v", file, errorsRoot(err)), "the path is relative to keyless.yaml")
+				} else {
+					ps.InlinePolicy = r.policyText(v, p, string(data))
+				}
+			}
+		case "customer_managed_policies":
+			for i, item := range r.list(v, p) {
+				ps.CustomerManaged = append(ps.CustomerManaged, r.policyRef(item, fmt.Sprintf("%s[%d]", p, i)))
+			}
+		case "permissions_boundary":
+			ps.Boundary = r.boundary(v, p)
+		case "tags":
+			ps.Tags = r.strMap(v, p)
+		}
+	}
+	return ps
+}
+
+func (r *reader) policyRef(n ast.Node, path string) PolicyRef {
+	var ref PolicyRef
+	if s, ok := scalar(n); ok {
+		// "name" or "/path/name".
+		if i := strings.LastIndex(s, "/"); i >= 0 {
+			return PolicyRef{Name: s[i+1:], Path: s[:i+1]}
+		}
+		return PolicyRef{Name: s, Path: "/"}
+	}
+	for key, v := range r.fields(n, path, []string{"name", "path"}) {
+		switch key {
+		case "name":
+			ref.Name = r.str(v, path+".name")
+		case "path":
+			ref.Path = r.str(v, path+".path")
+		}
+	}
+	if ref.Name == "" {
+		r.problem(n, path+".name", "a customer-managed policy needs a name", "")
+	}
+	if ref.Path == "" {
+		ref.Path = "/"
+	}
+	return ref
+}
+
+func (r *reader) boundary(n ast.Node, path string) *Boundary {
+	fields := r.fields(n, path, []string{"managed_policy", "customer_managed"})
+	b := &Boundary{}
+	if v := fields["managed_policy"]; v != nil {
+		s := r.str(v, path+".managed_policy")
+		arn, ok := managedPolicyARN(s)
+		if !ok {
+			r.problem(v, path+".managed_policy", fmt.Sprintf("%q is not an AWS-managed policy", s), "give its ARN or name, e.g. PowerUserAccess")
+		}
+		b.ManagedPolicy = arn
+	}
+	if v := fields["customer_managed"]; v != nil {
+		ref := r.policyRef(v, path+".customer_managed")
+		b.CustomerManaged = &ref
+	}
+	if (b.ManagedPolicy != "") == (b.CustomerManaged != nil) {
+		r.problem(n, path, "give exactly one of managed_policy and customer_managed", "")
+		return nil
+	}
+	return b
+}
+
+func (r *reader) assignment(n ast.Node, path string) Assignment {
+	a := Assignment{Pos: posOf(n), Path: path}
+	fields := r.fields(n, path, []string{"permission_set", "groups", "users", "accounts", "ous", "account_tags", "all_accounts", "current_account"})
+	for key, v := range fields {
+		p := path + "." + key
+		switch key {
+		case "permission_set":
+			a.PermissionSet = Ref{Value: r.str(v, p), Pos: posOf(v), Path: p}
+		case "groups":
+			a.Groups = r.refs(v, p)
+		case "users":
+			a.Users = r.refs(v, p)
+		case "accounts":
+			a.Accounts = r.refs(v, p)
+		case "ous":
+			a.OUs = r.refs(v, p)
+		case "account_tags":
+			a.AccountTags = r.strMap(v, p)
+		case "all_accounts":
+			a.AllAccounts = r.boolean(v, p)
+		case "current_account":
+			a.CurrentAccount = r.boolean(v, p)
+		}
+	}
+	return a
+}
+
+func errorsRoot(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
