@@ -17,6 +17,9 @@ import (
 type reader struct {
 	errs *Errors
 	dir  string
+	// pos maps a field's path (users[1].email) to where its key stands, and
+	// an item's path (users[1]) to where the item starts.
+	pos map[string]Pos
 }
 
 func posOf(n ast.Node) Pos {
@@ -77,12 +80,18 @@ func (r *reader) fields(n ast.Node, path string, known []string) map[string]ast.
 		r.problem(n, path, fmt.Sprintf("expected a mapping of fields, found %s", kind(n)), "")
 		return out
 	}
+	if len(pairs) > 0 {
+		if _, ok := r.pos[path]; !ok {
+			r.pos[path] = posOf(pairs[0].Key)
+		}
+	}
 	for _, kv := range pairs {
 		key, _ := scalar(kv.Key)
 		where := key
 		if path != "" {
 			where = path + "." + key
 		}
+		r.pos[where] = posOf(kv.Key)
 		switch {
 		case !slices.Contains(known, key):
 			hint := ""
@@ -150,6 +159,7 @@ func (r *reader) refs(n ast.Node, path string) []Ref {
 	var out []Ref
 	for i, item := range r.list(n, path) {
 		p := fmt.Sprintf("%s[%d]", path, i)
+		r.pos[p] = posOf(item)
 		out = append(out, Ref{Value: r.str(item, p), Pos: posOf(item), Path: p})
 	}
 	return out

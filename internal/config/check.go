@@ -44,12 +44,13 @@ const (
 
 // check finds every problem that needs no AWS state.
 func (c *Config) check(e *Errors) {
-	at := func(p Pos, path, msg, hint string) {
+	at := func(_ Pos, path, msg, hint string) {
+		p := c.at(path)
 		e.add(Problem{Line: p.Line, Col: p.Col, Path: path, Message: msg, Hint: hint})
 	}
 	if c.SessionDuration != "" {
 		if msg := checkDuration(c.SessionDuration); msg != "" {
-			at(c.sessionPos, "session_duration", msg, "use ISO 8601, e.g. PT1H or PT8H")
+			at(Pos{}, "session_duration", msg, "use ISO 8601, e.g. PT1H or PT8H")
 		}
 	}
 
@@ -83,7 +84,7 @@ func (c *Config) check(e *Errors) {
 			continue
 		}
 		if first, dup := users[strings.ToLower(u.UserName)]; dup {
-			at(u.Pos, u.Path, fmt.Sprintf("user %s appears twice (first at line %d)", u.UserName, first.Line), "user names are compared without case")
+			at(u.Pos, u.Path+".email", fmt.Sprintf("user %s appears twice (first at line %d)", u.UserName, first.Line), "user names are compared without case")
 		} else {
 			users[strings.ToLower(u.UserName)] = u.Pos
 		}
@@ -140,9 +141,9 @@ func (c *Config) check(e *Errors) {
 			at(ps.Pos, ps.Path+".relay_state", fmt.Sprintf("a relay state is at most %d characters", maxRelayState), "")
 		}
 		if n := len(ps.ManagedPolicies) + len(ps.CustomerManaged); n > maxPolicies {
-			at(ps.Pos, ps.Path, fmt.Sprintf("%d policies: AWS allows %d AWS-managed and customer-managed policies per permission set", n, maxPolicies), "combine policies, or split the permission set")
+			at(ps.Pos, ps.Path+".managed_policies", fmt.Sprintf("%d policies: AWS allows %d AWS-managed and customer-managed policies per permission set", n, maxPolicies), "combine policies, or split the permission set")
 		}
-		checkTags(e, ps)
+		checkTags(e, c, ps)
 	}
 
 	for i := range c.Assignments {
@@ -199,9 +200,10 @@ func checkMembers(e *Errors, refs []Ref) {
 	}
 }
 
-func checkTags(e *Errors, ps *PermissionSet) {
+func checkTags(e *Errors, c *Config, ps *PermissionSet) {
 	at := func(msg string) {
-		e.add(Problem{Line: ps.Pos.Line, Col: ps.Pos.Col, Path: ps.Path + ".tags", Message: msg})
+		p := c.at(ps.Path + ".tags")
+		e.add(Problem{Line: p.Line, Col: p.Col, Path: ps.Path + ".tags", Message: msg})
 	}
 	if len(ps.Tags) > maxTags-1 {
 		at(fmt.Sprintf("%d tags: AWS allows %d, and keyless uses one (%s)", len(ps.Tags), maxTags, ic.OwnerTagKey))

@@ -37,7 +37,24 @@ type Config struct {
 	Sets          []PermissionSet
 	Assignments   []Assignment
 
-	sessionPos Pos
+	// pos maps paths of fields and items to where they stand.
+	pos map[string]Pos
+}
+
+// at is where a field stands, or the nearest enclosing item when the field
+// is missing (a required field left out).
+func (c *Config) at(path string) Pos {
+	for p := path; p != ""; {
+		if pos, ok := c.pos[p]; ok {
+			return pos
+		}
+		i := strings.LastIndexAny(p, ".[")
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return Pos{1, 1}
 }
 
 // User is a person in users:.
@@ -115,7 +132,7 @@ func Parse(path string, data []byte) (*Config, error) {
 		return nil, fmt.Errorf("%s: not valid YAML: %w", path, err)
 	}
 	c := &Config{File: path}
-	r := &reader{errs: errs, dir: filepath.Dir(path)}
+	r := &reader{errs: errs, dir: filepath.Dir(path), pos: map[string]Pos{}}
 	var body ast.Node
 	if len(f.Docs) > 0 {
 		body = f.Docs[0].Body
@@ -128,6 +145,7 @@ func Parse(path string, data []byte) (*Config, error) {
 		return nil, errs.err()
 	}
 	r.config(c, body)
+	c.pos = r.pos
 	c.check(errs)
 	if err := errs.err(); err != nil {
 		return nil, err
@@ -150,7 +168,7 @@ func (r *reader) config(c *Config, n ast.Node) {
 		case "prune":
 			c.Prune = r.boolean(v, key)
 		case "session_duration":
-			c.SessionDuration, c.sessionPos = r.str(v, key), posOf(v)
+			c.SessionDuration = r.str(v, key)
 		case "users":
 			for i, item := range r.list(v, key) {
 				c.Users = append(c.Users, r.user(item, fmt.Sprintf("users[%d]", i)))

@@ -1,0 +1,341 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	ic "github.com/keyless-dev/keyless/internal/identitycenter"
+)
+
+func parse(t *testing.T, doc string) (*Config, error) {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keyless.yaml")
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "policy.json"), []byte(`{"Version": "2012-10-17", "Statement": []}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return Load(path)
+}
+
+// problems returns "line:col: path: message" for each problem.
+func problems(t *testing.T, err error) []string {
+	t.Helper()
+	var e *Errors
+	if !errors.As(err, &e) {
+		t.Fatalf("err = %v, want *Errors", err)
+	}
+	var out []string
+	for _, p := range e.Problems {
+		s := p.String()
+		out = append(out, s[strings.Index(s, ":")+1:])
+	}
+	return out
+}
+
+func TestEveryProblemAtOnceWithItsPosition(t *testing.T) {
+	doc := `region: eu-west-1
+users:
+  - email: john@example.com
+    given_name: John
+    family_name: Doe
+  - emial: jane@example.com
+    given_name: Jane
+    family_name: Roe
+  - email: not-an-email
+    given_name: X
+    family_name: Y
+  - email: JOHN@example.com
+    given_name: John
+    family_name: Again
+super_admins: [john@example.com, bob@]
+permission_sets:
+  - name: bad name!
+    session_duration: PT13H
+    inline_policy: '{"Version": "2012-10-17", "Statement": [}'
+  - name: Data
+    session_duration: 2 hours
+    managed_policies: [ReadOnlyAccess, "not a policy"]
+    relay_state: https://example.com/` + strings.Repeat("x", 240) + `
+    tags: {"aws:owner": me}
+assignments:
+  - permission_set: Dta
+    groups: [Nobody]
+    accounts: [12345678901, dev]
+    ous: [Workloads]
+  - permission_set: Data
+sesion_duration: PT1H
+`
+	_, err := parse(t, doc)
+	want := []string{
+		`6:5: users[1].emial: unknown field "emial" (did you mean "email"?)`,
+		`6:5: users[1].email: every user needs an email`,
+		`9:5: users[2].email: "not-an-email" is not a valid email address`,
+		`12:5: users[3].email: user JOHN@example.com appears twice (first at line 3) (user names are compared without case)`,
+		`15:34: super_admins[1]: "bob@" is not a valid email address`,
+		`17:5: permission_sets[0].name: "bad name!" is not a valid permission set name (1 to 32 letters, digits and +=,.@_-)`,
+		`18:5: permission_sets[0].session_duration: PT13H is outside AWS's range of 1 to 12 hours (PT1H to PT12H) (use ISO 8601, e.g. PT1H or PT8H)`,
+		`19:20: permission_sets[0].inline_policy: the inline policy is not valid JSON: invalid character '}' looking for beginning of value`,
+		`21:5: permission_sets[1].session_duration: "2 hours" is not an ISO 8601 duration (use ISO 8601, e.g. PT1H or PT8H)`,
+		`22:40: permission_sets[1].managed_policies[1]: "not a policy" is not an AWS-managed policy (give its ARN (arn:aws:iam::aws:policy/ReadOnlyAccess) or its name (ReadOnlyAccess, job-function/ViewOnlyAccess); customer-managed policies go under customer_managed_policies)`,
+		`23:5: permission_sets[1].relay_state: a relay state is at most 240 characters`,
+		`24:5: permission_sets[1].tags: tag key "aws:owner": the aws: prefix is reserved by AWS`,
+		`26:5: assignments[0].permission_set: permission set "Dta" is not defined in this file (did you mean "Data"?)`,
+		`27:14: assignments[0].groups[0]: group "Nobody" is not defined in this file (define it under groups (keyless assigns only groups it manages))`,
+		`28:16: assignments[0].accounts[0]: account id 12345678901 is not 12 digits (quote ids in YAML ("012345678901") so leading zeros stay)`,
+		`29:11: assignments[0].ous[0]: "Workloads" is neither an OU id (ou-xxxx-xxxxxxxx) nor a path from the root (/Workloads/Prod)`,
+		`30:5: assignments[1]: an assignment needs groups or users`,
+		`30:5: assignments[1]: an assignment needs a target: accounts, ous, account_tags, all_accounts or current_account`,
+		`31:1: sesion_duration: unknown field "sesion_duration" (did you mean "session_duration"?)`,
+	}
+	if diff := cmp.Diff(want, problems(t, err)); diff != "" {
+		t.Fatalf("problems (-want +got):\n%s", diff)
+	}
+	if !strings.HasPrefix(err.Error(), filepath.Join(filepath.Dir(err.(*Errors).File), "keyless.yaml")+": 19 problems:\n") {
+		t.Fatalf("error head: %q", strings.SplitN(err.Error(), "\n", 2)[0])
+	}
+}
+
+func TestMoreProblems(t *testing.T) {
+	for _, tc := range []struct{ name, doc, want string }{
+		{"too many policies", "permission_sets:\n  - name: Big\n    managed_policies: [" + strings.Repeat("ReadOnlyAccess, ", 20) + "ViewOnlyAccess]\n",
+			"3:5: permission_sets[0].managed_policies: 21 policies: AWS allows 20 AWS-managed and customer-managed policies per permission set (combine policies, or split the permission set)"},
+		{"inline policy too large", "permission_sets:\n  - name: Big\n    inline_policy: '{\"Statement\": \"" + strings.Repeat("x", MaxInlinePolicy) + "\"}'\n",
+			"3:20: permission_sets[0].inline_policy: the inline policy is 32784 characters, more than AWS's 32768 (move permissions to managed policies)"},
+		{"policy file missing", "permission_sets:\n  - name: P\n    inline_policy_file: nope.json\n",
+			"3:25: permission_sets[0].inline_policy_file: cannot read "},
+		{"wrong type", "users: john@example.com\n", "1:8: users: expected a list, found a single value (write it as [a, b] or as lines starting with -)"},
+		{"prune not a bool", "prune: sometimes\n", "1:8: prune: expected true or false, found a single value"},
+		{"duplicate group", "groups:\n  - {name: Ops}\n  - {name: ops}\n", "3:6: groups[1].name: group ops is defined twice"},
+		{"built-in set name taken", "super_admins: [a@example.com]\npermission_sets:\n  - name: SuperAdmin\n", "3:5: permission_sets[0].name: permission set SuperAdmin is defined twice"},
+		{"missing names", "users:\n  - email: a@example.com\n", "2:5: users[0].family_name: Identity Center requires a family name"},
+		{"boundary with both", "permission_sets:\n  - name: B\n    permissions_boundary: {managed_policy: PowerUserAccess, customer_managed: {name: x}}\n",
+			"3:27: permission_sets[0].permissions_boundary: give exactly one of managed_policy and customer_managed"},
+		{"empty file", "", "1:1: the file is empty"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parse(t, tc.doc)
+			got := problems(t, err)
+			for _, g := range got {
+				if strings.HasPrefix(g, tc.want) {
+					return
+				}
+			}
+			t.Fatalf("want a problem starting %q, got:\n%s", tc.want, strings.Join(got, "\n"))
+		})
+	}
+}
+
+func TestLeadingZerosAreKept(t *testing.T) {
+	c, err := parse(t, `groups: [{name: G}]
+permission_sets: [{name: P}]
+assignments:
+  - {permission_set: P, groups: [G], accounts: [012345678901, "000000000042"]}
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []string{c.Assignments[0].Accounts[0].Value, c.Assignments[0].Accounts[1].Value}
+	if diff := cmp.Diff([]string{"012345678901", "000000000042"}, got); diff != "" {
+		t.Fatalf("account ids (-want +got):\n%s", diff)
+	}
+}
+
+func moduleState() *ic.State {
+	return &ic.State{IdentityStoreID: "d-1111111111", Caller: ic.Caller{AccountID: "111111111111"}, ManagementAccountID: "111111111111",
+		RootID: "r-root",
+		OUs: []ic.OU{
+			{ID: "ou-root-workload", Name: "Workloads", ParentID: "r-root"},
+			{ID: "ou-root-prod0000", Name: "Prod", ParentID: "ou-root-workload"},
+			{ID: "ou-root-sandbox0", Name: "Sandbox", ParentID: "r-root"},
+		},
+		Accounts: []ic.Account{
+			{ID: "111111111111", Name: "management", ParentID: "r-root"},
+			{ID: "222222222222", Name: "dev", ParentID: "ou-root-workload", Tags: map[string]string{"env": "dev"}},
+			{ID: "333333333333", Name: "prod", ParentID: "ou-root-prod0000", Tags: map[string]string{"env": "prod"}},
+			{ID: "444444444444", Name: "play", ParentID: "ou-root-sandbox0"},
+			{ID: "555555555555", Name: "closed", ParentID: "r-root", Status: "SUSPENDED"},
+		},
+		Users: []ic.User{{ID: "u1", UserName: "scim@example.com", Email: "scim@example.com"}},
+	}
+}
+
+func TestModuleShapeDesired(t *testing.T) {
+	c, err := parse(t, `region: ap-southeast-1
+users:
+  - email: john@example.com
+    given_name: John
+    family_name: Doe
+super_admins:   [john@example.com]
+readonly_users: [scim@example.com]
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.Desired(moduleState())
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay := "https://ap-southeast-1.console.aws.amazon.com/console/home?region=ap-southeast-1"
+	owner := map[string]string{ic.OwnerTagKey: ic.OwnerTagValue}
+	want := &ic.Desired{
+		Users: []ic.User{{UserName: "john@example.com", DisplayName: "John Doe", GivenName: "John", FamilyName: "Doe", Email: "john@example.com", UserType: ic.UserType}},
+		Groups: []ic.DesiredGroup{
+			{Name: "SuperAdmins", Description: "Full access to every service", Members: []string{"john@example.com"}},
+			{Name: "ReadOnlyUsers", Description: "Read-only access", Members: []string{"scim@example.com"}},
+		},
+		PermissionSets: []ic.PermissionSet{
+			{Name: "SuperAdmin", Description: "Full access to every service", SessionDuration: "PT1H", RelayState: relay, ManagedPolicies: []string{"arn:aws:iam::aws:policy/AdministratorAccess"}, Tags: owner},
+			{Name: "ReadOnly", Description: "Read-only access", SessionDuration: "PT1H", RelayState: relay, ManagedPolicies: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}, Tags: owner},
+		},
+		Assignments: []ic.DesiredAssignment{
+			{PermissionSet: "ReadOnly", PrincipalType: "GROUP", Principal: "ReadOnlyUsers", AccountID: "111111111111"},
+			{PermissionSet: "SuperAdmin", PrincipalType: "GROUP", Principal: "SuperAdmins", AccountID: "111111111111"},
+		},
+	}
+	if diff := cmp.Diff(want, d); diff != "" {
+		t.Fatalf("desired (-want +got):\n%s", diff)
+	}
+}
+
+func TestExtendedTargets(t *testing.T) {
+	c, err := parse(t, `users:
+  - {email: a@example.com, given_name: A, family_name: B}
+groups:
+  - {name: G, members: [a@example.com]}
+permission_sets:
+  - name: P
+    session_duration: PT2H
+    managed_policies: [job-function/ViewOnlyAccess, arn:aws:iam::aws:policy/ReadOnlyAccess]
+    inline_policy_file: policy.json
+    customer_managed_policies: [{name: extra, path: /team/}, plain]
+    permissions_boundary: {customer_managed: {name: limit}}
+    tags: {team: data}
+assignments:
+  - {permission_set: P, groups: [G], ous: [/Workloads]}
+  - {permission_set: P, users: [a@example.com], account_tags: {env: prod}, accounts: [management]}
+  - {permission_set: P, groups: [g], all_accounts: true}
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.Desired(moduleState())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range d.Assignments {
+		got = append(got, a.PrincipalType+":"+a.Principal+"@"+a.AccountID)
+	}
+	want := []string{
+		// ous: /Workloads is dev and, recursively, prod; all_accounts skips the suspended account.
+		"GROUP:G@111111111111", "GROUP:G@222222222222", "GROUP:G@333333333333", "GROUP:G@444444444444",
+		"USER:a@example.com@111111111111", "USER:a@example.com@333333333333",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("assignments (-want +got):\n%s", diff)
+	}
+	ps := d.PermissionSets[0]
+	wantPS := ic.PermissionSet{Name: "P", SessionDuration: "PT2H",
+		ManagedPolicies: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"},
+		InlinePolicy:    `{"Version":"2012-10-17","Statement":[]}`,
+		CustomerManaged: []ic.PolicyRef{{Name: "plain", Path: "/"}, {Name: "extra", Path: "/team/"}},
+		Boundary:        &ic.Boundary{CustomerManaged: &ic.PolicyRef{Name: "limit", Path: "/"}},
+		Tags:            map[string]string{"team": "data", ic.OwnerTagKey: ic.OwnerTagValue}}
+	if diff := cmp.Diff(wantPS, ps); diff != "" {
+		t.Fatalf("permission set (-want +got):\n%s", diff)
+	}
+}
+
+func TestResolutionProblems(t *testing.T) {
+	c, err := parse(t, `groups:
+  - {name: G, members: [ghost@example.com]}
+permission_sets: [{name: P}]
+assignments:
+  - {permission_set: P, groups: [G], accounts: [devv, "999999999999"], ous: [/Nope]}
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Desired(moduleState())
+	want := []string{
+		`2:25: groups[0].members[0]: ghost@example.com is not a user (add it under users:, or create it in Identity Center)`,
+		`5:49: assignments[0].accounts[0]: no account is named "devv" (did you mean "dev"?)`,
+		`5:55: assignments[0].accounts[1]: account 999999999999 is not in the organization (check the id with 'aws organizations list-accounts')`,
+		`5:78: assignments[0].ous[0]: no organizational unit /Nope (give an OU id (ou-...) or a path of OU names from the root, e.g. /Workloads/Prod)`,
+	}
+	if diff := cmp.Diff(want, problems(t, err)); diff != "" {
+		t.Fatalf("problems (-want +got):\n%s", diff)
+	}
+}
+
+func TestImportRoundTrip(t *testing.T) {
+	st := moduleState()
+	st.Users = []ic.User{
+		{ID: "u1", UserName: "alice@example.com", DisplayName: "Alice Doe", GivenName: "Alice", FamilyName: "Doe", Email: "alice@example.com"},
+		{ID: "u2", UserName: "bob", DisplayName: "Bobby", GivenName: "Bob", FamilyName: "Roe", Email: "bob@example.com"},
+		{ID: "u3", UserName: "svc-no-names"},
+	}
+	st.Groups = []ic.Group{{ID: "g1", Name: "Admins", Description: "break glass", Members: map[string]string{"u1": "m1"}},
+		{ID: "g2", Name: "Devs: backend", Members: map[string]string{"u1": "m2", "u2": "m3", "u3": "m4"}}}
+	st.PermissionSets = []ic.PermissionSet{
+		{ARN: "arn:ps/1", Name: "Admin", Description: "all [keyless]", SessionDuration: "PT4H", RelayState: "https://console.aws.amazon.com/",
+			ManagedPolicies: []string{"arn:aws:iam::aws:policy/AdministratorAccess"}, InlinePolicy: `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"x:*","Resource":"*"}]}`,
+			CustomerManaged: []ic.PolicyRef{{Name: "extra", Path: "/t/"}}, Boundary: &ic.Boundary{ManagedPolicyARN: "arn:aws:iam::aws:policy/PowerUserAccess"},
+			Tags: map[string]string{"team": "yes", ic.OwnerTagKey: ic.OwnerTagValue}},
+	}
+	st.Assignments = []ic.Assignment{
+		{AccountID: "111111111111", PermissionSetARN: "arn:ps/1", PrincipalType: "GROUP", PrincipalID: "g1"},
+		{AccountID: "222222222222", PermissionSetARN: "arn:ps/1", PrincipalType: "GROUP", PrincipalID: "g1"},
+		{AccountID: "333333333333", PermissionSetARN: "arn:ps/1", PrincipalType: "USER", PrincipalID: "u2"},
+	}
+	imp, err := Import(st, ImportOptions{Region: "us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"svc-no-names"}, imp.Skipped); diff != "" {
+		t.Fatalf("skipped (-want +got):\n%s", diff)
+	}
+	c, err := Parse("imported.yaml", imp.YAML)
+	if err != nil {
+		t.Fatalf("the imported file does not parse: %v\n%s", err, imp.YAML)
+	}
+	d, err := c.Desired(st)
+	if err != nil {
+		t.Fatalf("the imported file does not resolve: %v\n%s", err, imp.YAML)
+	}
+	if diff := cmp.Diff([]string{"alice@example.com", "bob"}, userNames(d.Users)); diff != "" {
+		t.Fatalf("users (-want +got):\n%s", diff)
+	}
+	if d.Users[1].DisplayName != "Bobby" || d.Users[1].Email != "bob@example.com" {
+		t.Fatalf("bob = %+v", d.Users[1])
+	}
+	wantGroups := []ic.DesiredGroup{{Name: "Admins", Description: "break glass", Members: []string{"alice@example.com"}},
+		{Name: "Devs: backend", Members: []string{"alice@example.com", "bob", "svc-no-names"}}}
+	if diff := cmp.Diff(wantGroups, d.Groups); diff != "" {
+		t.Fatalf("groups (-want +got):\n%s", diff)
+	}
+	ps := st.PermissionSets[0]
+	ps.ARN, ps.Description = "", "all"
+	if diff := cmp.Diff(ps, d.PermissionSets[0]); diff != "" {
+		t.Fatalf("permission set (-want +got):\n%s", diff)
+	}
+	if len(d.Assignments) != 3 {
+		t.Fatalf("assignments %+v", d.Assignments)
+	}
+}
+
+func userNames(us []ic.User) []string {
+	var out []string
+	for _, u := range us {
+		out = append(out, u.UserName)
+	}
+	return out
+}
