@@ -28,6 +28,7 @@ func BenchmarkApplyAtAWSQuotas(b *testing.B) {
 	bin := buildKeyless(b)
 	seed := sandbox.DefaultSeed()
 	seed.Accounts = nil
+	seed.ManagementAccount = fmt.Sprintf("%012d", 100000000000)
 	for i := range accounts {
 		seed.Accounts = append(seed.Accounts, sandbox.SeedAccount{ID: fmt.Sprintf("%012d", 100000000000+i), Name: fmt.Sprintf("acct-%03d", i)})
 	}

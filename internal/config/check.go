@@ -31,7 +31,7 @@ var (
 	setNamePattern   = regexp.MustCompile(`^[\w+=,.@-]{1,32}$`)
 	durationPattern  = regexp.MustCompile(`^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$`)
 	accountIDPattern = regexp.MustCompile(`^\d{12}$`)
-	ouIDPattern      = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
+	ouIDPattern      = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$|^r-[0-9a-z]{4,32}$`)
 )
 
 // Limits AWS sets, named in messages.
@@ -57,9 +57,9 @@ func (c *Config) check(e *Errors) {
 	users := map[string]Pos{}
 	for i := range c.Users {
 		u := &c.Users[i]
-		if u.Email == "" {
-			at(u.Pos, u.Path+".email", "every user needs an email", "")
-		} else if !validEmail(u.Email) {
+		if u.Email == "" && u.UserName == "" {
+			at(u.Pos, u.Path+".email", "every user needs an email (or a user_name)", "")
+		} else if u.Email != "" && !validEmail(u.Email) {
 			at(u.Pos, u.Path+".email", fmt.Sprintf("%q is not a valid email address", u.Email), "")
 		}
 		if u.UserName == "" {
@@ -179,7 +179,7 @@ func (c *Config) check(e *Errors) {
 		}
 		for _, ou := range a.OUs {
 			if !strings.HasPrefix(ou.Value, "/") && !ouIDPattern.MatchString(ou.Value) {
-				at(ou.Pos, ou.Path, fmt.Sprintf("%q is neither an OU id (ou-xxxx-xxxxxxxx) nor a path from the root (/Workloads/Prod)", ou.Value), "")
+				at(ou.Pos, ou.Path, fmt.Sprintf("%q is neither an OU id (ou-xxxx-xxxxxxxx, or r-xxxx for the root) nor a path from the root (/Workloads/Prod)", ou.Value), "")
 			}
 		}
 	}

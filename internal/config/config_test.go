@@ -76,7 +76,7 @@ sesion_duration: PT1H
 	_, err := parse(t, doc)
 	want := []string{
 		`6:5: users[1].emial: unknown field "emial" (did you mean "email"?)`,
-		`6:5: users[1].email: every user needs an email`,
+		`6:5: users[1].email: every user needs an email (or a user_name)`,
 		`9:5: users[2].email: "not-an-email" is not a valid email address`,
 		`12:5: users[3].email: user JOHN@example.com appears twice (first at line 3) (user names are compared without case)`,
 		`15:34: super_admins[1]: "bob@" is not a valid email address`,
@@ -90,7 +90,7 @@ sesion_duration: PT1H
 		`26:5: assignments[0].permission_set: permission set "Dta" is not defined in this file (did you mean "Data"?)`,
 		`27:14: assignments[0].groups[0]: group "Nobody" is not defined in this file (define it under groups (keyless assigns only groups it manages))`,
 		`28:16: assignments[0].accounts[0]: account id 12345678901 is not 12 digits (quote ids in YAML ("012345678901") so leading zeros stay)`,
-		`29:11: assignments[0].ous[0]: "Workloads" is neither an OU id (ou-xxxx-xxxxxxxx) nor a path from the root (/Workloads/Prod)`,
+		`29:11: assignments[0].ous[0]: "Workloads" is neither an OU id (ou-xxxx-xxxxxxxx, or r-xxxx for the root) nor a path from the root (/Workloads/Prod)`,
 		`30:5: assignments[1]: an assignment needs groups or users`,
 		`30:5: assignments[1]: an assignment needs a target: accounts, ous, account_tags, all_accounts or current_account`,
 		`31:1: sesion_duration: unknown field "sesion_duration" (did you mean "session_duration"?)`,

@@ -47,7 +47,9 @@ func (c *Config) Desired(st *ic.State) (*ic.Desired, error) {
 	}
 	for _, u := range c.Users {
 		byName[strings.ToLower(u.UserName)] = u.UserName
-		byName[strings.ToLower(u.Email)] = u.UserName
+		if u.Email != "" {
+			byName[strings.ToLower(u.Email)] = u.UserName
+		}
 		d.Users = append(d.Users, ic.User{UserName: u.UserName, DisplayName: u.DisplayName, GivenName: u.GivenName,
 			FamilyName: u.FamilyName, Email: u.Email, UserType: ic.UserType})
 	}
@@ -206,12 +208,14 @@ func (c *Config) targets(e *Errors, st *ic.State, a Assignment) []string {
 			continue
 		}
 		for _, id := range accountsBelow(st, ou) {
-			addAcct(id)
+			if active(st, id) {
+				addAcct(id)
+			}
 		}
 	}
 	if len(a.AccountTags) > 0 {
 		for _, acct := range st.Accounts {
-			match := true
+			match := acct.Status == "" || acct.Status == "ACTIVE"
 			for k, v := range a.AccountTags {
 				if acct.Tags[k] != v {
 					match = false
@@ -238,6 +242,9 @@ func (c *Config) targets(e *Errors, st *ic.State, a Assignment) []string {
 
 // resolveOU finds an OU by id or by path of names from the root ("/" is the root).
 func resolveOU(st *ic.State, ref string) (string, bool) {
+	if ref == st.RootID && ref != "" {
+		return ref, true
+	}
 	if !strings.HasPrefix(ref, "/") {
 		for _, ou := range st.OUs {
 			if ou.ID == ref {
@@ -286,4 +293,15 @@ func parentOf(st *ic.State, ou string) string {
 		}
 	}
 	return ""
+}
+
+// active reports whether an account is active (not suspended or closing):
+// OUs, tags and all_accounts take active accounts only.
+func active(st *ic.State, id string) bool {
+	for _, a := range st.Accounts {
+		if a.ID == id {
+			return a.Status == "" || a.Status == "ACTIVE"
+		}
+	}
+	return false
 }

@@ -197,7 +197,7 @@ func (r *reader) config(c *Config, n ast.Node) {
 
 func (r *reader) user(n ast.Node, path string) User {
 	u := User{Pos: posOf(n), Path: path}
-	for key, v := range r.fields(n, path, []string{"email", "user_name", "given_name", "family_name", "display_name"}) {
+	for key, v := range r.fields(n, path, userFields) {
 		s := r.str(v, path+"."+key)
 		switch key {
 		case "email":
@@ -217,7 +217,7 @@ func (r *reader) user(n ast.Node, path string) User {
 
 func (r *reader) group(n ast.Node, path string) Group {
 	g := Group{Pos: posOf(n), Path: path}
-	for key, v := range r.fields(n, path, []string{"name", "description", "members"}) {
+	for key, v := range r.fields(n, path, groupFields) {
 		switch key {
 		case "name":
 			g.Name = r.str(v, path+".name")
@@ -229,6 +229,16 @@ func (r *reader) group(n ast.Node, path string) Group {
 	}
 	return g
 }
+
+// The fields of each part of the file; schema_test.go checks that
+// schema/keyless.schema.json names the same.
+var (
+	userFields       = []string{"email", "user_name", "given_name", "family_name", "display_name"}
+	groupFields      = []string{"name", "description", "members"}
+	policyRefFields  = []string{"name", "path"}
+	boundaryFields   = []string{"managed_policy", "customer_managed"}
+	assignmentFields = []string{"permission_set", "groups", "users", "accounts", "ous", "account_tags", "all_accounts", "current_account"}
+)
 
 var setFields = []string{"name", "description", "session_duration", "relay_state", "managed_policies", "inline_policy",
 	"inline_policy_file", "customer_managed_policies", "permissions_boundary", "tags"}
@@ -296,7 +306,7 @@ func (r *reader) policyRef(n ast.Node, path string) PolicyRef {
 		}
 		return PolicyRef{Name: s, Path: "/"}
 	}
-	for key, v := range r.fields(n, path, []string{"name", "path"}) {
+	for key, v := range r.fields(n, path, policyRefFields) {
 		switch key {
 		case "name":
 			ref.Name = r.str(v, path+".name")
@@ -314,7 +324,7 @@ func (r *reader) policyRef(n ast.Node, path string) PolicyRef {
 }
 
 func (r *reader) boundary(n ast.Node, path string) *Boundary {
-	fields := r.fields(n, path, []string{"managed_policy", "customer_managed"})
+	fields := r.fields(n, path, boundaryFields)
 	b := &Boundary{}
 	if v := fields["managed_policy"]; v != nil {
 		s := r.str(v, path+".managed_policy")
@@ -337,7 +347,7 @@ func (r *reader) boundary(n ast.Node, path string) *Boundary {
 
 func (r *reader) assignment(n ast.Node, path string) Assignment {
 	a := Assignment{Pos: posOf(n), Path: path}
-	fields := r.fields(n, path, []string{"permission_set", "groups", "users", "accounts", "ous", "account_tags", "all_accounts", "current_account"})
+	fields := r.fields(n, path, assignmentFields)
 	for key, v := range fields {
 		p := path + "." + key
 		switch key {
