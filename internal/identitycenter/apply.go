@@ -253,21 +253,28 @@ func (r *run) runForward(ctx context.Context, chs []Change) {
 	}
 
 	var wg sync.WaitGroup
-	// Users, groups and permission sets: independent of each other. Users
-	// first in the queue so their memberships can start early.
-	wg.Go(func() {
-		var g errgroup.Group
-		g.SetLimit(phaseParallel)
-		for _, ch := range objects {
-			g.Go(func() error {
-				err := r.apply(ctx, ch)
-				rd.settle(key(ch), err == nil)
-				r.finish(ch, err)
-				return nil
-			})
-		}
-		_ = g.Wait()
-	})
+	// Users, groups and permission sets: independent of each other, each
+	// kind in its own pool, so a thousand users do not hold up the groups
+	// and permission sets that memberships and assignments wait for.
+	byKind := map[Kind][]Change{}
+	for _, ch := range objects {
+		byKind[ch.Kind] = append(byKind[ch.Kind], ch)
+	}
+	for _, chs := range byKind {
+		wg.Go(func() {
+			var g errgroup.Group
+			g.SetLimit(phaseParallel)
+			for _, ch := range chs {
+				g.Go(func() error {
+					err := r.apply(ctx, ch)
+					rd.settle(key(ch), err == nil)
+					r.finish(ch, err)
+					return nil
+				})
+			}
+			_ = g.Wait()
+		})
+	}
 	// Memberships, each once its user and group exist.
 	wg.Go(func() {
 		var g errgroup.Group
@@ -1150,8 +1157,12 @@ func (r *run) waitAssignment(ctx context.Context, what string, st *ssotypes.Acco
 	id := st.RequestId
 	began := time.Now()
 	polls := 0
+	var stillRunning time.Duration // when it was last seen in progress
 	for ; st.Status == ssotypes.StatusValuesInProgress; polls++ {
-		wait := r.poll
+		if polls > 0 {
+			stillRunning = time.Since(began)
+		}
+		wait := r.nextPoll()
 		if polls == 0 {
 			wait = r.firstPoll()
 		}
@@ -1167,7 +1178,7 @@ func (r *run) waitAssignment(ctx context.Context, what string, st *ssotypes.Acco
 		}
 		st = next
 	}
-	r.observe(time.Since(began), polls)
+	r.observe(time.Since(began), stillRunning, polls)
 	if st.Status == ssotypes.StatusValuesFailed {
 		return fmt.Errorf("%s failed: %s", what, aws.ToString(st.FailureReason))
 	}
@@ -1184,26 +1195,42 @@ func (r *run) firstPoll() time.Duration {
 	if r.opTime == 0 {
 		return r.poll
 	}
-	return r.opTime + r.opTime/20
+	return r.opTime + r.opTime/32
 }
 
-// observe adjusts the first-poll estimate: set from the first operation,
-// then probed a little earlier after each operation done at the first
-// check, and later after each that needed more. It hovers just above the
-// real duration, which a single check cannot measure.
-func (r *run) observe(took time.Duration, polls int) {
+// observe adjusts the first-poll estimate from one operation: done at the
+// first check, it may have been done earlier, so the next first check comes
+// slightly sooner (adapting to faster operations over a few hundred); seen
+// in progress at a check, it took at least that long, so the estimate
+// rises to it. The estimate settles just above the real
+// duration, which no single check can measure, and most operations are
+// checked once.
+func (r *run) observe(took, stillRunning time.Duration, polls int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch {
 	case polls == 0:
 		// Done when created: nothing learnt.
-	case r.opTime == 0:
-		r.opTime = took
 	case polls == 1:
-		r.opTime -= r.opTime / 50
+		r.opTime = min(r.opTime, took)
+		r.opTime -= r.opTime / 200
 	default:
-		r.opTime += r.opTime / 10
+		r.opTime = max(r.opTime, stillRunning)
 	}
+	r.log.Debug("assignment operation done", "took", took.Round(time.Millisecond), "polls", polls, "next_first_poll", r.opTime.Round(time.Millisecond))
+}
+
+// nextPoll is how long to wait between later checks: an eighth of the
+// estimate (an operation seen in progress is usually about to finish, and
+// every moment it holds one of the 15 slots), within 100ms and the poll
+// interval.
+func (r *run) nextPoll() time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.opTime == 0 {
+		return r.poll
+	}
+	return min(r.poll, max(r.opTime/8, 100*time.Millisecond))
 }
 
 func (r *run) sleep(ctx context.Context) error { return r.sleepFor(ctx, r.poll) }
