@@ -330,3 +330,11 @@ func TestCallsCountPagesAndFederation(t *testing.T) {
 		t.Fatalf("calls = %v", calls)
 	}
 }
+
+func TestSecretsStartWithALetterOrDigit(t *testing.T) {
+	for range 2000 {
+		if s := secret(32); s[0] == '-' || s[0] == '_' {
+			t.Fatalf("secret %q starts with %q: command-line tools read it as an option", s, s[0])
+		}
+	}
+}

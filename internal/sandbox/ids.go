@@ -44,7 +44,13 @@ func (c *call) uuid() string                       { return c.s.uuid() }
 func secret(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
+	s := []byte(base64.RawURLEncoding.EncodeToString(b))
+	// A leading '-' reads as an option to command-line tools (the AWS CLI
+	// refuses "--device-code -abc"); AWS's own tokens start with a letter.
+	for s[0] == '-' || s[0] == '_' {
+		s[0] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[int(b[0])%26]
+	}
+	return string(s)
 }
 
 // secretKey returns a 40-character secret access key.

@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keyless-dev/keyless/internal/sandbox"
+)
+
+// TestApplyAsksOnATerminal drives keyless apply in a real terminal (tmux):
+// it shows the plan, asks, takes only "yes", and otherwise changes nothing.
+func TestApplyAsksOnATerminal(t *testing.T) {
+	tmux, err := exec.LookPath("tmux")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("tmux is required in CI: %v", err)
+		}
+		t.Skip("tmux not installed")
+	}
+	bin := buildKeyless(t)
+	_, url := startTestSandbox(t, sandbox.Options{AssignmentDelay: 10 * time.Millisecond})
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "keyless.yaml"), []byte(`users:
+  - {email: john@example.com, given_name: John, family_name: Doe}
+super_admins: [john@example.com]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	session := fmt.Sprintf("keyless-test-%d", os.Getpid())
+	socket := filepath.Join(dir, "tmux.sock")
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(tmux, append([]string{"-S", socket}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("tmux %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	screen := func() string { return run("capture-pane", "-p", "-t", session) }
+	waitFor := func(s string) string {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for time.Now().Before(deadline) {
+			if sc := screen(); strings.Contains(sc, s) {
+				return sc
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("the terminal never showed %q:\n%s", s, screen())
+		return ""
+	}
+	env := fmt.Sprintf("cd %s && env -i PATH=/usr/bin:/bin HOME=%s TERM=xterm AWS_ENDPOINT_URL=%s AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=x AWS_REGION=us-east-1", dir, dir, url)
+	run("new-session", "-d", "-s", session, "-x", "120", "-y", "50", "sh")
+	t.Cleanup(func() { _ = exec.Command(tmux, "-S", socket, "kill-server").Run() })
+
+	// Anything but "yes" cancels.
+	run("send-keys", "-t", session, env+" "+bin+" apply; echo EXIT=$?", "Enter")
+	waitFor("Only 'yes' is accepted:")
+	run("send-keys", "-t", session, "y", "Enter")
+	sc := waitFor("EXIT=")
+	if !strings.Contains(sc, "Apply cancelled; nothing changed.") || !strings.Contains(sc, "EXIT=0") {
+		t.Fatalf("after answering y:\n%s", sc)
+	}
+	run("send-keys", "-t", session, "clear", "Enter")
+
+	run("send-keys", "-t", session, env+" "+bin+" apply; echo EXIT=$?", "Enter")
+	waitFor("Only 'yes' is accepted:")
+	run("send-keys", "-t", session, "yes", "Enter")
+	sc = waitFor("EXIT=")
+	for _, want := range []string{"Apply complete: 5 created", "Access portal: https://d-1111111111.awsapps.com/start", "EXIT=0"} {
+		if !strings.Contains(sc, want) {
+			t.Fatalf("after answering yes, no %q:\n%s", want, sc)
+		}
+	}
+}
