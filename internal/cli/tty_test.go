@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -42,11 +43,14 @@ super_admins: [john@example.com]
 		return string(out)
 	}
 	screen := func() string { return run("capture-pane", "-p", "-t", session) }
+	// waitFor waits for a pattern on the screen: "EXIT=[0-9]" is the exit
+	// status echoed after a command, not the command line that echoes it.
 	waitFor := func(s string) string {
 		t.Helper()
+		re := regexp.MustCompile(s)
 		deadline := time.Now().Add(20 * time.Second)
 		for time.Now().Before(deadline) {
-			if sc := screen(); strings.Contains(sc, s) {
+			if sc := screen(); re.MatchString(sc) {
 				return sc
 			}
 			time.Sleep(50 * time.Millisecond)
@@ -60,18 +64,24 @@ super_admins: [john@example.com]
 
 	// Anything but "yes" cancels.
 	run("send-keys", "-t", session, env+" "+bin+" apply; echo EXIT=$?", "Enter")
-	waitFor("Only 'yes' is accepted:")
+	waitFor(`Only 'yes' is accepted:`)
 	run("send-keys", "-t", session, "y", "Enter")
-	sc := waitFor("EXIT=")
+	sc := waitFor(`EXIT=\d`)
 	if !strings.Contains(sc, "Apply cancelled; nothing changed.") || !strings.Contains(sc, "EXIT=0") {
 		t.Fatalf("after answering y:\n%s", sc)
 	}
 	run("send-keys", "-t", session, "clear", "Enter")
+	for deadline := time.Now().Add(10 * time.Second); strings.Contains(screen(), "EXIT="); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the screen was not cleared:\n%s", screen())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 
 	run("send-keys", "-t", session, env+" "+bin+" apply; echo EXIT=$?", "Enter")
-	waitFor("Only 'yes' is accepted:")
+	waitFor(`Only 'yes' is accepted:`)
 	run("send-keys", "-t", session, "yes", "Enter")
-	sc = waitFor("EXIT=")
+	sc = waitFor(`EXIT=\d`)
 	for _, want := range []string{"Apply complete: 5 created", "Access portal: https://d-1111111111.awsapps.com/start", "EXIT=0"} {
 		if !strings.Contains(sc, want) {
 			t.Fatalf("after answering yes, no %q:\n%s", want, sc)
