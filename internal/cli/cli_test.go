@@ -11,28 +11,30 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/keyless-dev/keyless/internal/sandbox"
+	"github.com/keyless-dev/keyless/internal/sandbox/sandboxtest"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(stopMotoAfter{m}, map[string]func(){
 		"keyless": func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
 }
 
+// stopMotoAfter stops the package's moto once every test has run.
+type stopMotoAfter struct{ m *testing.M }
+
+func (s stopMotoAfter) Run() int {
+	defer moto.Stop()
+	return s.m.Run()
+}
+
 // TestScripts runs every command end to end: testdata/script/*.txtar.
 func TestScripts(t *testing.T) {
-	t.Cleanup(func() {
-		if moto.cmd != nil {
-			_ = moto.cmd.Process.Kill()
-			_ = moto.cmd.Wait()
-		}
-	})
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
@@ -126,44 +128,17 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("AWS_DEFAULT_REGION", "us-east-1")
 }
 
-var moto struct {
-	sync.Mutex
-	url string
-	cmd *exec.Cmd
-}
+// moto is the package's one moto_server, for scripts and Go tests.
+var moto sandboxtest.Moto
 
 func cmdMoto(ts *testscript.TestScript, neg bool, args []string) {
-	bin, err := exec.LookPath("moto_server")
+	url, err := moto.Started()
 	if err != nil {
-		ts.Fatalf("moto_server is required (CI always has it; elsewhere guard the script with [!moto] skip): %v", err)
+		ts.Fatalf("%v (CI always has it; elsewhere guard the script with [!moto] skip)", err)
 	}
-	moto.Lock()
-	ts.Defer(moto.Unlock) // one script at a time uses moto
-	if moto.url == "" {
-		port, err := freePort()
-		ts.Check(err)
-		cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-		cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true")
-		ts.Check(cmd.Start())
-		moto.cmd = cmd
-		moto.url = fmt.Sprintf("http://127.0.0.1:%d", port)
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			resp, err := http.Get(moto.url + "/moto-api/")
-			if err == nil {
-				resp.Body.Close()
-				break
-			}
-			if time.Now().After(deadline) {
-				ts.Fatalf("moto_server did not start: %v", err)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	resp, err := http.Post(moto.url+"/moto-api/reset", "application/json", nil)
-	ts.Check(err)
-	resp.Body.Close()
-	ts.Setenv("AWS_ENDPOINT_URL", moto.url)
+	ts.Defer(moto.Lock()) // one script or test at a time uses moto
+	ts.Check(moto.Reset())
+	ts.Setenv("AWS_ENDPOINT_URL", url)
 	ts.Setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
 	ts.Setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 	ts.Setenv("AWS_REGION", "us-east-1")

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +20,7 @@ import (
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
 	"github.com/keyless-dev/keyless/internal/sandbox"
+	"github.com/keyless-dev/keyless/internal/sandbox/sandboxtest"
 )
 
 // These tests run the real binary against a sandbox that fails, and kill it
@@ -40,19 +40,7 @@ func buildKeyless(t testing.TB) string {
 
 func startTestSandbox(t testing.TB, opts sandbox.Options) (*sandbox.Server, string) {
 	t.Helper()
-	srv, err := sandbox.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := sandbox.Listen("127.0.0.1:0", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, l) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return srv, "http://" + l.Addr().String()
+	return sandboxtest.Start(t, opts)
 }
 
 // convergeConfig is a world big enough that a kill lands mid-phase.
@@ -257,34 +245,10 @@ func TestApplyKilledAtRandomPointsConverges(t *testing.T) {
 	}
 }
 
-// motoForTest starts the scripts' moto (see cmdMoto) for a Go test.
+// motoForTest is the package's moto, reset and held for a Go test.
 func motoForTest(t *testing.T) string {
 	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		t.Fatalf("moto_server is required in CI: %v", err)
-	}
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		resp, err := http.Get(url + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			return url
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto_server did not start: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return moto.URL(t)
 }
 
 // withoutAWS drops the machine's AWS settings from an environment.

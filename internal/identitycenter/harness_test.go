@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/keyless-dev/keyless/internal/sandbox"
+	"github.com/keyless-dev/keyless/internal/sandbox/sandboxtest"
 )
 
 // Test helpers, after internal/sandbox/harness_test.go.
@@ -25,24 +24,7 @@ import (
 // startSandbox serves a fresh sandbox on a loopback port for the test.
 func startSandbox(t testing.TB, opts sandbox.Options) (*sandbox.Server, string) {
 	t.Helper()
-	srv, err := sandbox.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := sandbox.Listen("127.0.0.1:0", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, l) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("sandbox shutdown: %v", err)
-		}
-	})
-	return srv, "http://" + l.Addr().String()
+	return sandboxtest.Start(t, opts)
 }
 
 // sdkConfig is an aws-sdk-go-v2 config pointed at url with dummy keys,
@@ -176,81 +158,22 @@ func getSandboxState(t testing.TB, url string) sandboxState {
 	return s
 }
 
-// requireTool finds an outside tool. Missing in CI (CI set) fails the test;
-// elsewhere it skips with the reason.
+// moto is the package's one moto_server.
+var moto sandboxtest.Moto
+
 func requireTool(t testing.TB, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is required in CI but not on PATH: %v", name, err)
-		}
-		t.Skipf("%s not on PATH (install it to run this test; CI requires it)", name)
-	}
-	return p
+	return sandboxtest.RequireTool(t, name)
 }
 
-// moto is one moto_server for the package's tests, started on first use;
-// motoMu runs moto tests one at a time since they share it.
-var (
-	moto struct {
-		once sync.Once
-		url  string
-		cmd  *exec.Cmd
-		err  error
-	}
-	motoMu sync.Mutex
-)
-
-// motoURL starts moto_server once and resets it for the test, which holds
-// motoMu until it ends.
+// motoURL resets moto and holds it for the test.
 func motoURL(t testing.TB) string {
 	t.Helper()
-	bin := requireTool(t, "moto_server")
-	motoMu.Lock()
-	t.Cleanup(motoMu.Unlock)
-	moto.once.Do(func() {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			moto.err = err
-			return
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-		if err := cmd.Start(); err != nil {
-			moto.err = err
-			return
-		}
-		moto.cmd = cmd
-		moto.url = fmt.Sprintf("http://127.0.0.1:%d", port)
-		deadline := time.Now().Add(30 * time.Second)
-		for time.Now().Before(deadline) {
-			resp, err := http.Get(moto.url + "/moto-api/")
-			if err == nil {
-				resp.Body.Close()
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		moto.err = fmt.Errorf("moto_server did not answer on %s within 30s", moto.url)
-	})
-	if moto.err != nil {
-		t.Fatalf("start moto: %v", moto.err)
-	}
-	resp, err := http.Post(moto.url+"/moto-api/reset", "application/json", strings.NewReader(""))
-	if err != nil {
-		t.Fatalf("reset moto: %v", err)
-	}
-	resp.Body.Close()
-	return moto.url
+	return moto.URL(t)
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if moto.cmd != nil {
-		_ = moto.cmd.Process.Kill()
-		_ = moto.cmd.Wait()
-	}
+	moto.Stop()
 	os.Exit(code)
 }

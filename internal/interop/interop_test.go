@@ -4,7 +4,6 @@ package interop
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/keyless-dev/keyless/internal/sandbox"
+	"github.com/keyless-dev/keyless/internal/sandbox/sandboxtest"
 )
 
 const (
@@ -37,36 +37,13 @@ func world() *sandbox.Seed {
 
 func requireTool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is required in CI but not on PATH: %v", name, err)
-		}
-		t.Skipf("%s not on PATH; CI requires it", name)
-	}
-	return p
+	return sandboxtest.RequireTool(t, name)
 }
 
 func startSandbox(t *testing.T) string {
 	t.Helper()
-	srv, err := sandbox.New(sandbox.Options{Seed: world(), ApproveAs: userName, AssignmentDelay: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := sandbox.Listen("127.0.0.1:0", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, l) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
-	return "http://" + l.Addr().String()
+	_, url := sandboxtest.Start(t, sandbox.Options{Seed: world(), ApproveAs: userName, AssignmentDelay: 100 * time.Millisecond})
+	return url
 }
 
 // awsEnv is a clean environment for the AWS CLI and boto3: a HOME of its
