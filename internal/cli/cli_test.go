@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/keyless-dev/keyless/internal/sandbox"
-	"github.com/keyless-dev/keyless/internal/sandbox/sandboxtest"
+	"github.com/keyless-dev/keyless/internal/testtool"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -129,7 +129,7 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // moto is the package's one moto_server, for scripts and Go tests.
-var moto sandboxtest.Moto
+var moto testtool.Moto
 
 func cmdMoto(ts *testscript.TestScript, neg bool, args []string) {
 	url, err := moto.Started()

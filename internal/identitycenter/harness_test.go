@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/keyless-dev/keyless/internal/sandbox"
 	"github.com/keyless-dev/keyless/internal/sandbox/sandboxtest"
+	"github.com/keyless-dev/keyless/internal/testtool"
 )
 
 // Test helpers, after internal/sandbox/harness_test.go.
@@ -159,11 +160,11 @@ func getSandboxState(t testing.TB, url string) sandboxState {
 }
 
 // moto is the package's one moto_server.
-var moto sandboxtest.Moto
+var moto testtool.Moto
 
 func requireTool(t testing.TB, name string) string {
 	t.Helper()
-	return sandboxtest.RequireTool(t, name)
+	return testtool.RequireTool(t, name)
 }
 
 // motoURL resets moto and holds it for the test.

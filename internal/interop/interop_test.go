@@ -18,6 +18,7 @@ import (
 
 	"github.com/keyless-dev/keyless/internal/sandbox"
 	"github.com/keyless-dev/keyless/internal/sandbox/sandboxtest"
+	"github.com/keyless-dev/keyless/internal/testtool"
 )
 
 const (
@@ -37,7 +38,7 @@ func world() *sandbox.Seed {
 
 func requireTool(t *testing.T, name string) string {
 	t.Helper()
-	return sandboxtest.RequireTool(t, name)
+	return testtool.RequireTool(t, name)
 }
 
 func startSandbox(t *testing.T) string {

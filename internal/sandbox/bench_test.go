@@ -135,8 +135,6 @@ func BenchmarkAdminMix(b *testing.B) {
 		run(b, cfg)
 	})
 	b.Run("moto", func(b *testing.B) {
-		motoMu.Lock()
-		defer motoMu.Unlock()
 		url := motoURL(b)
 		cfg := sdkConfig(b, url)
 		cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) { tr.DisableKeepAlives = true })

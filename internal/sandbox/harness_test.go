@@ -2,12 +2,8 @@ package sandbox
 
 import (
 	"context"
-	"fmt"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +12,8 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/keyless-dev/keyless/internal/testtool"
 )
 
 // target is an implementation the conformance scenarios run against: the
@@ -70,91 +68,35 @@ func sdkConfig(t testing.TB, url string) aws.Config {
 	return cfg
 }
 
-// requireTool finds an outside tool. Missing in CI (CI set) fails the test;
-// elsewhere it skips with the reason.
 func requireTool(t testing.TB, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is required in CI but not on PATH: %v", name, err)
-		}
-		t.Skipf("%s not on PATH (install it to run this test; CI requires it)", name)
-	}
-	return p
+	return testtool.RequireTool(t, name)
 }
 
-var moto struct {
-	once sync.Once
-	url  string
-	cmd  *exec.Cmd
-	err  error
-}
+// moto is the package's one moto_server.
+var moto testtool.Moto
 
-// motoURL starts one moto_server for the package's tests.
+// motoURL resets moto and holds it for the test: moto tests run one at a
+// time since they share it.
 func motoURL(t testing.TB) string {
 	t.Helper()
-	bin := requireTool(t, "moto_server")
-	moto.once.Do(func() {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			moto.err = err
-			return
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-		cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true")
-		if err := cmd.Start(); err != nil {
-			moto.err = err
-			return
-		}
-		moto.cmd = cmd
-		moto.url = fmt.Sprintf("http://127.0.0.1:%d", port)
-		deadline := time.Now().Add(30 * time.Second)
-		for time.Now().Before(deadline) {
-			resp, err := http.Get(moto.url + "/moto-api/")
-			if err == nil {
-				resp.Body.Close()
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		moto.err = fmt.Errorf("moto_server did not answer on %s within 30s", moto.url)
-	})
-	if moto.err != nil {
-		t.Fatalf("start moto: %v", moto.err)
-	}
-	resp, err := http.Post(moto.url+"/moto-api/reset", "application/json", strings.NewReader(""))
-	if err != nil {
-		t.Fatalf("reset moto: %v", err)
-	}
-	resp.Body.Close()
-	return moto.url
+	return moto.URL(t)
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if moto.cmd != nil {
-		_ = moto.cmd.Process.Kill()
-		_ = moto.cmd.Wait()
-	}
+	moto.Stop()
 	os.Exit(code)
 }
 
 // forEachTarget runs a conformance scenario against a fresh sandbox and,
-// when available, a freshly reset moto. Moto tests run one at a time since
-// they share one server.
-var motoMu sync.Mutex
-
+// when available, a freshly reset moto.
 func forEachTarget(t *testing.T, f func(t *testing.T, tg *target)) {
 	t.Run("sandbox", func(t *testing.T) {
 		srv, url := startSandbox(t, Options{AssignmentDelay: 50 * time.Millisecond})
 		f(t, &target{name: "sandbox", url: url, srv: srv, cfg: sdkConfig(t, url)})
 	})
 	t.Run("moto", func(t *testing.T) {
-		motoMu.Lock()
-		defer motoMu.Unlock()
 		url := motoURL(t)
 		cfg := sdkConfig(t, url)
 		// moto sometimes closes a reused connection while the SDK reads the
