@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
@@ -96,7 +98,9 @@ func setFields(have, want *ic.PermissionSet) []ic.FieldChange {
 		}
 	}
 	diff("description", ic.UnmarkDescription(have.Description), want.Description)
-	diff("session_duration", have.SessionDuration, want.SessionDuration)
+	if !sameDuration(have.SessionDuration, want.SessionDuration) {
+		diff("session_duration", have.SessionDuration, want.SessionDuration)
+	}
 	diff("relay_state", have.RelayState, want.RelayState)
 	diff("managed_policies", strings.Join(sorted(have.ManagedPolicies), ", "), strings.Join(sorted(want.ManagedPolicies), ", "))
 	diff("inline_policy", have.InlinePolicy, want.InlinePolicy)
@@ -240,4 +244,33 @@ func (e *conflictsError) Error() string { return e.err.Error() }
 func (e *conflictsError) Unwrap() error { return e.err }
 func (e *conflictsError) Hint() string {
 	return "adopt them with 'keyless import', or give them other names in keyless.yaml"
+}
+
+var isoDuration = regexp.MustCompile(`^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$`)
+
+// sameDuration compares ISO 8601 durations by value: PT90M is PT1H30M.
+func sameDuration(a, b string) bool {
+	if a == b {
+		return true
+	}
+	seconds := func(s string) (int, bool) {
+		m := isoDuration.FindStringSubmatch(s)
+		if m == nil {
+			return 0, false
+		}
+		total := 0
+		for i, unit := range []int{3600, 60, 1} {
+			if m[i+1] != "" {
+				n, err := strconv.Atoi(m[i+1])
+				if err != nil {
+					return 0, false
+				}
+				total += n * unit
+			}
+		}
+		return total, true
+	}
+	x, okA := seconds(a)
+	y, okB := seconds(b)
+	return okA && okB && x == y
 }

@@ -346,3 +346,24 @@ func TestAdoptMarksOnlyWhatIsNotOwned(t *testing.T) {
 		t.Fatalf("adopt changes: %+v %+v %+v", got[0].WantUser, got[1].WantGroup, got[2].WantPermissionSet)
 	}
 }
+
+func TestDurationsCompareByValue(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		same bool
+	}{
+		{"PT90M", "PT1H30M", true}, {"PT1H", "PT60M", true}, {"PT1H", "PT3600S", true},
+		{"PT1H", "PT2H", false}, {"PT1H", "1 hour", false},
+	} {
+		if got := sameDuration(tc.a, tc.b); got != tc.same {
+			t.Errorf("sameDuration(%q, %q) = %v", tc.a, tc.b, got)
+		}
+	}
+	d := desired()
+	st := applied(d)
+	d.PermissionSets[0].SessionDuration = "PT60M"
+	p, err := Compute(d, st)
+	if err != nil || !p.Empty() {
+		t.Fatalf("PT60M against PT1H: %v %v", lines(p.Changes), err)
+	}
+}
