@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -45,6 +46,11 @@ func TestScripts(t *testing.T) {
 			env.Setenv("AWS_CONFIG_FILE", env.WorkDir+"/.aws/config")
 			env.Setenv("AWS_SHARED_CREDENTIALS_FILE", env.WorkDir+"/.aws/credentials")
 			env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+			examples, err := filepath.Abs("../../examples")
+			if err != nil {
+				return err
+			}
+			env.Setenv("EXAMPLES", examples)
 			return nil
 		},
 		// [moto] holds where moto_server is installed, and always in CI,
