@@ -68,16 +68,8 @@ func kind(n ast.Node) string {
 // suggestion), duplicate keys and values that are not mappings.
 func (r *reader) fields(n ast.Node, path string, known []string) map[string]ast.Node {
 	out := map[string]ast.Node{}
-	var pairs []*ast.MappingValueNode
-	switch x := unwrap(n).(type) {
-	case *ast.MappingNode:
-		pairs = x.Values
-	case *ast.MappingValueNode:
-		pairs = []*ast.MappingValueNode{x}
-	case *ast.NullNode:
-		return out
-	default:
-		r.problem(n, path, fmt.Sprintf("expected a mapping of fields, found %s", kind(n)), "")
+	pairs, ok := r.pairs(n, path, "a mapping of fields")
+	if !ok {
 		return out
 	}
 	if len(pairs) > 0 {
@@ -108,6 +100,21 @@ func (r *reader) fields(n ast.Node, path string, known []string) map[string]ast.
 		}
 	}
 	return out
+}
+
+// pairs returns a mapping's key/value nodes (none for null), reporting
+// anything else as not the wanted mapping.
+func (r *reader) pairs(n ast.Node, path, want string) ([]*ast.MappingValueNode, bool) {
+	switch x := unwrap(n).(type) {
+	case *ast.MappingNode:
+		return x.Values, true
+	case *ast.MappingValueNode:
+		return []*ast.MappingValueNode{x}, true
+	case *ast.NullNode:
+		return nil, true
+	}
+	r.problem(n, path, fmt.Sprintf("expected %s, found %s", want, kind(n)), "")
+	return nil, false
 }
 
 // scalar returns the text of a scalar: a string, or a number as written in
@@ -168,16 +175,8 @@ func (r *reader) refs(n ast.Node, path string) []Ref {
 // strMap reads tags: a mapping of text to text.
 func (r *reader) strMap(n ast.Node, path string) map[string]string {
 	out := map[string]string{}
-	var pairs []*ast.MappingValueNode
-	switch x := unwrap(n).(type) {
-	case *ast.MappingNode:
-		pairs = x.Values
-	case *ast.MappingValueNode:
-		pairs = []*ast.MappingValueNode{x}
-	case *ast.NullNode:
-		return out
-	default:
-		r.problem(n, path, fmt.Sprintf("expected a mapping of key: value, found %s", kind(n)), "")
+	pairs, ok := r.pairs(n, path, "a mapping of key: value")
+	if !ok {
 		return out
 	}
 	for _, kv := range pairs {

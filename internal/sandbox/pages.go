@@ -254,21 +254,28 @@ func (w *World) approveAuth(req *authRequest, userID string, now time.Time) stri
 	return withParams(req.redirectURI, url.Values{"code": {ac.Code}, "state": {req.state}})
 }
 
-func (p *signinPages) authorize(w http.ResponseWriter, r *http.Request) {
-	var params url.Values
+// params reads a page's parameters: the query of a GET, the form of a
+// same-site POST. Otherwise it answers the browser and reports false.
+func (p *signinPages) params(w http.ResponseWriter, r *http.Request, title string) (url.Values, bool) {
 	switch r.Method {
 	case http.MethodGet:
-		params = r.URL.Query()
+		return r.URL.Query(), true
 	case http.MethodPost:
 		form, ok := postForm(r, w)
 		if !ok {
-			p.fail(w, http.StatusForbidden, "Sign-in refused", "The form was posted from another site or could not be read.")
-			return
+			p.fail(w, http.StatusForbidden, title+" refused", "The form was posted from another site or could not be read.")
 		}
-		params = form
+		return form, ok
 	default:
 		w.Header().Set("Allow", "GET, POST")
-		p.fail(w, http.StatusMethodNotAllowed, "Sign-in", "Use GET or POST.")
+		p.fail(w, http.StatusMethodNotAllowed, title, "Use GET or POST.")
+		return nil, false
+	}
+}
+
+func (p *signinPages) authorize(w http.ResponseWriter, r *http.Request) {
+	params, ok := p.params(w, r, "Sign-in")
+	if !ok {
 		return
 	}
 	var (
@@ -331,20 +338,8 @@ func (p *signinPages) authorize(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *signinPages) device(w http.ResponseWriter, r *http.Request) {
-	var params url.Values
-	switch r.Method {
-	case http.MethodGet:
-		params = r.URL.Query()
-	case http.MethodPost:
-		form, ok := postForm(r, w)
-		if !ok {
-			p.fail(w, http.StatusForbidden, "Device sign-in refused", "The form was posted from another site or could not be read.")
-			return
-		}
-		params = form
-	default:
-		w.Header().Set("Allow", "GET, POST")
-		p.fail(w, http.StatusMethodNotAllowed, "Device sign-in", "Use GET or POST.")
+	params, ok := p.params(w, r, "Device sign-in")
+	if !ok {
 		return
 	}
 	code := strings.TrimSpace(params.Get("user_code"))
