@@ -29,6 +29,26 @@ type Seed struct {
 	OUTags            map[string]map[string]string `yaml:"ou_tags"`
 	Users             []SeedUser                   `yaml:"users"`
 	Groups            []SeedGroup                  `yaml:"groups"`
+	// PermissionSets and Assignments give people access from the start,
+	// as if an apply had run (assignments succeed at once).
+	PermissionSets []SeedPermissionSet `yaml:"permission_sets"`
+	Assignments    []SeedAssignment    `yaml:"assignments"`
+}
+
+type SeedPermissionSet struct {
+	Name            string   `yaml:"name"`
+	Description     string   `yaml:"description"`
+	SessionDuration string   `yaml:"session_duration"` // ISO 8601, default PT1H
+	ManagedPolicies []string `yaml:"managed_policies"` // ARNs
+}
+
+// SeedAssignment gives a user or a group a permission set in accounts
+// ("all" for every account).
+type SeedAssignment struct {
+	PermissionSet string   `yaml:"permission_set"`
+	User          string   `yaml:"user"`
+	Group         string   `yaml:"group"`
+	Accounts      []string `yaml:"accounts"`
 }
 
 type SeedAccount struct {
@@ -218,6 +238,42 @@ func (s *Seed) problems() []seedProblem {
 			}
 		}
 	}
+	sets := map[string]bool{}
+	for i, p := range s.PermissionSets {
+		if p.Name == "" {
+			add(fmt.Sprintf("permission_sets[%d].name", i), "required")
+		}
+		if sets[p.Name] {
+			add(fmt.Sprintf("permission_sets[%d].name", i), "%q appears twice", p.Name)
+		}
+		sets[p.Name] = true
+	}
+	groups := map[string]bool{}
+	for _, g := range s.Groups {
+		groups[g.Name] = true
+	}
+	for i, a := range s.Assignments {
+		at := fmt.Sprintf("assignments[%d]", i)
+		if !sets[a.PermissionSet] {
+			add(at+".permission_set", "%q is not in permission_sets", a.PermissionSet)
+		}
+		switch {
+		case (a.User == "") == (a.Group == ""):
+			add(at, "give exactly one of user and group")
+		case a.User != "" && !users[a.User]:
+			add(at+".user", "%q is not a user in users", a.User)
+		case a.Group != "" && !groups[a.Group]:
+			add(at+".group", "%q is not a group in groups", a.Group)
+		}
+		if len(a.Accounts) == 0 {
+			add(at+".accounts", "required: account ids, or all")
+		}
+		for j, id := range a.Accounts {
+			if id != "all" && len(s.Accounts) > 0 && !seen[id] {
+				add(fmt.Sprintf("%s.accounts[%d]", at, j), "%q is not among accounts", id)
+			}
+		}
+	}
 	return errs
 }
 
@@ -329,7 +385,55 @@ func buildWorld(seed *Seed, now time.Time) (*World, error) {
 			w.Memberships = append(w.Memberships, &Membership{ID: storeUUID(storeID, "membership/"+g.ID+"/"+u.ID), GroupID: g.ID, UserID: u.ID})
 		}
 	}
+	instID := instARN[strings.LastIndex(instARN, "/")+1:]
+	for _, sp := range seed.PermissionSets {
+		dur := sp.SessionDuration
+		if dur == "" {
+			dur = "PT1H"
+		}
+		w.PermissionSets = append(w.PermissionSets, &PermissionSet{
+			ARN:  fmt.Sprintf("arn:aws:sso:::permissionSet/%s/ps-%s", instID, strings.ToLower(hexID(instID+"/ps/"+sp.Name))),
+			Name: sp.Name, Description: sp.Description, SessionDuration: dur, Created: created,
+			ManagedPolicies: sp.ManagedPolicies, RoleSuffix: hexID(instID + "/role/" + sp.Name),
+		})
+	}
+	for _, sa := range seed.Assignments {
+		var ps *PermissionSet
+		for _, p := range w.PermissionSets {
+			if p.Name == sa.PermissionSet {
+				ps = p
+			}
+		}
+		typ, id := "USER", ""
+		if sa.User != "" {
+			id = w.userByName(sa.User).ID
+		} else {
+			typ = "GROUP"
+			for _, g := range w.Groups {
+				if g.DisplayName == sa.Group {
+					id = g.ID
+				}
+			}
+		}
+		ids := sa.Accounts
+		if slices.Contains(ids, "all") {
+			ids = nil
+			for _, a := range w.Accounts {
+				ids = append(ids, a.ID)
+			}
+		}
+		for _, acct := range ids {
+			w.Assignments = append(w.Assignments, &Assignment{AccountID: acct, PermissionSetARN: ps.ARN, PrincipalType: typ, PrincipalID: id})
+			w.provision(ps, acct, created)
+		}
+	}
 	return w, nil
+}
+
+// hexID is 16 lower-case hex digits derived from s.
+func hexID(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:8])
 }
 
 // ouPath returns the id of the OU at a slash-separated path below the root,

@@ -3,9 +3,12 @@ package sandbox
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestLoadSeedReportsEveryProblemWithItsLine(t *testing.T) {
@@ -110,5 +113,65 @@ groups:
 	w2, _ := buildWorld(seed, time.Now())
 	if w2.Users[0].ID != w.Users[0].ID || w2.OUs[0].ID != w.OUs[0].ID {
 		t.Fatal("seeded ids differ between two builds")
+	}
+}
+
+func TestSeedAccess(t *testing.T) {
+	seed := &Seed{
+		Users:          []SeedUser{{UserName: "alice"}, {UserName: "bob"}},
+		Groups:         []SeedGroup{{Name: "devs", Members: []string{"bob"}}},
+		PermissionSets: []SeedPermissionSet{{Name: "SuperAdmin", SessionDuration: "PT2H"}, {Name: "ReadOnly"}},
+		Assignments: []SeedAssignment{
+			{PermissionSet: "SuperAdmin", User: "alice", Accounts: []string{"111111111111"}},
+			{PermissionSet: "ReadOnly", Group: "devs", Accounts: []string{"all"}},
+		},
+	}
+	w, err := buildWorld(seed, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, u := range w.Users {
+		for acct, sets := range w.portalAccess(u) {
+			for _, ps := range sets {
+				got[u.UserName] = append(got[u.UserName], acct+"/"+ps.Name)
+			}
+		}
+		slices.Sort(got[u.UserName])
+	}
+	want := map[string][]string{
+		"alice": {"111111111111/SuperAdmin"},
+		"bob":   {"111111111111/ReadOnly", "222222222222/ReadOnly", "333333333333/ReadOnly"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("access (-want +got):\n%s", diff)
+	}
+	// The roles exist in IAM, so STS calls see the assumed-role ARN.
+	if r := w.iamAccount("111111111111").Roles; !slices.ContainsFunc(r, func(r *IAMRole) bool { return strings.HasPrefix(r.Name, "AWSReservedSSO_SuperAdmin_") }) {
+		t.Errorf("no reserved role in the management account: %v", r)
+	}
+
+	bad := &Seed{
+		Users:          []SeedUser{{UserName: "alice"}},
+		PermissionSets: []SeedPermissionSet{{Name: "A"}},
+		Assignments: []SeedAssignment{
+			{PermissionSet: "B", User: "alice", Accounts: []string{"111111111111"}},
+			{PermissionSet: "A", User: "nobody", Accounts: []string{"111111111111"}},
+			{PermissionSet: "A", Accounts: []string{"999999999999"}},
+		},
+		Accounts: DefaultSeed().Accounts,
+	}
+	var msgs []string
+	for _, p := range bad.problems() {
+		msgs = append(msgs, p.path+": "+p.msg)
+	}
+	wantMsgs := []string{
+		`assignments[0].permission_set: "B" is not in permission_sets`,
+		`assignments[1].user: "nobody" is not a user in users`,
+		`assignments[2]: give exactly one of user and group`,
+		`assignments[2].accounts[0]: "999999999999" is not among accounts`,
+	}
+	if diff := cmp.Diff(wantMsgs, msgs); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
 	}
 }

@@ -1,0 +1,77 @@
+// Package safefile writes files that other programs read at any moment
+// (~/.aws/config, the SSO token cache, the role-credential cache): through a
+// temporary file and a rename, so a reader sees the old bytes or the new ones
+// and never half a file, and under a cross-process lock on a separate .lock
+// file, so concurrent writers do not lose each other's updates.
+//
+// It must not decide what goes into a file; callers do that under Lock.
+package safefile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// Write replaces path with data through a temporary file in the same
+// directory and a rename. The directory is created (0700) if missing.
+func Write(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// Lock takes an exclusive lock on path+".lock", waiting until it is free
+// or ctx is done. The lock file stays behind (removing it would race with
+// the next locker); it holds no data.
+//
+// waited reports whether another process held the lock when Lock was
+// called: callers use it to re-read what that process may have written.
+func Lock(ctx context.Context, path string) (unlock func(), waited bool, err error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, false, err
+	}
+	fl := flock.New(path+".lock", flock.SetPermissions(0o600))
+	ok, err := fl.TryLock()
+	if err != nil {
+		return nil, false, fmt.Errorf("lock %s: %w", path+".lock", err)
+	}
+	if !ok {
+		waited = true
+		ok, err = fl.TryLockContext(ctx, 10*time.Millisecond)
+		if err != nil || !ok {
+			if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				return nil, true, fmt.Errorf("wait for lock %s: %w", path+".lock", context.Cause(ctx))
+			}
+			return nil, true, fmt.Errorf("lock %s: %w", path+".lock", err)
+		}
+	}
+	return func() { _ = fl.Unlock() }, waited, nil
+}

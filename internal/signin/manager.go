@@ -1,0 +1,352 @@
+package signin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sso"
+	ssotypes "github.com/aws/aws-sdk-go-v2/service/sso/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
+	oidctypes "github.com/aws/aws-sdk-go-v2/service/ssooidc/types"
+
+	"github.com/keyless-dev/keyless/internal/safefile"
+)
+
+// Refresh windows, as the AWS CLI uses them.
+const (
+	// AdvisoryWindow: with less than this left, a token or role credentials
+	// are refreshed; if that fails they are still used.
+	AdvisoryWindow = 15 * time.Minute
+	// MandatoryWindow: with less than this left, a failed refresh is an error.
+	MandatoryWindow = 10 * time.Minute
+)
+
+// ScopeAccountAccess is the scope that makes a token refreshable and lets it
+// open the portal.
+const ScopeAccountAccess = "sso:account:access"
+
+// Session is what a sign-in needs: an sso-session section of ~/.aws/config,
+// or the start URL and region of a legacy SSO profile (Name empty).
+type Session struct {
+	Name     string
+	StartURL string
+	Region   string
+	Scopes   []string
+}
+
+func (s Session) cacheKey() string {
+	if s.Name != "" {
+		return s.Name
+	}
+	return s.StartURL
+}
+
+// LoginCommand is the command that signs this session in again.
+func (s Session) LoginCommand() string {
+	if s.Name != "" {
+		return "keyless login --session " + shellWord(s.Name)
+	}
+	return "keyless login --start-url " + shellWord(s.StartURL) + " --region " + shellWord(s.Region)
+}
+
+func (s Session) label() string {
+	if s.Name != "" {
+		return fmt.Sprintf("sso-session %q", s.Name)
+	}
+	return "start URL " + s.StartURL
+}
+
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@=") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// LoginRequiredError says a session has no usable token: never signed in,
+// expired, revoked, or the refresh failed.
+type LoginRequiredError struct {
+	Session Session
+	Reason  string
+}
+
+func (e *LoginRequiredError) Error() string {
+	return fmt.Sprintf("%s: %s", e.Session.label(), e.Reason)
+}
+
+// Hint is the line that tells the person what to run.
+func (e *LoginRequiredError) Hint() string {
+	return "sign in with: " + e.Session.LoginCommand()
+}
+
+// Manager signs in and hands out tokens and role credentials. The zero
+// value is not usable: set Home and Config.
+type Manager struct {
+	// Home holds .aws/sso/cache and .aws/cli/cache.
+	Home string
+	// Config returns the SDK configuration for a region: endpoint
+	// overrides, HTTP client and retries come from it.
+	Config func(ctx context.Context, region string) (aws.Config, error)
+	// Now and Sleep are the clock; nil means the real one.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Log gets debug lines; never secrets.
+	Log *slog.Logger
+	// Out is where sign-in instructions for the person go (stderr).
+	Out io.Writer
+	// Browser opens a URL; nil means no browser can be used here.
+	Browser func(url string) error
+	// ClientName is the OIDC client name registered (default "keyless").
+	ClientName string
+}
+
+func (m *Manager) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}
+
+func (m *Manager) sleep(ctx context.Context, d time.Duration) error {
+	if m.Sleep != nil {
+		return m.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+func (m *Manager) log() *slog.Logger {
+	if m.Log != nil {
+		return m.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func (m *Manager) out() io.Writer {
+	if m.Out != nil {
+		return m.Out
+	}
+	return io.Discard
+}
+
+func (m *Manager) oidc(ctx context.Context, region string) (*ssooidc.Client, error) {
+	cfg, err := m.Config(ctx, region)
+	if err != nil {
+		return nil, err
+	}
+	return ssooidc.NewFromConfig(cfg), nil
+}
+
+// Portal returns a client of the access portal in the session's region.
+func (m *Manager) Portal(ctx context.Context, s Session) (*sso.Client, error) {
+	cfg, err := m.Config(ctx, s.Region)
+	if err != nil {
+		return nil, err
+	}
+	return sso.NewFromConfig(cfg), nil
+}
+
+// CachedToken returns the cached token of a session as it is, or nil.
+func (m *Manager) CachedToken(s Session) (*Token, error) {
+	return readToken(TokenPath(m.Home, s.cacheKey()))
+}
+
+// Token returns an access token for the session with more than the
+// advisory window left, refreshing it if it can. Without one it returns a
+// *LoginRequiredError.
+func (m *Manager) Token(ctx context.Context, s Session) (*Token, error) {
+	path := TokenPath(m.Home, s.cacheKey())
+	t, err := readToken(path)
+	if err != nil {
+		return nil, err
+	}
+	now := m.now()
+	if t.Valid(now, AdvisoryWindow) {
+		return t, nil
+	}
+	if t == nil {
+		return nil, &LoginRequiredError{Session: s, Reason: "not signed in"}
+	}
+	if !t.CanRefresh(now) {
+		if t.Valid(now, 0) {
+			return t, nil // cannot refresh; use it while it lasts
+		}
+		return nil, &LoginRequiredError{Session: s, Reason: "the sign-in expired at " + t.ExpiresAt.Format(time.RFC3339)}
+	}
+
+	unlock, _, err := safefile.Lock(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	// Another process may have refreshed while this one waited.
+	if t, err = readToken(path); err != nil {
+		return nil, err
+	}
+	now = m.now()
+	if t.Valid(now, AdvisoryWindow) {
+		return t, nil
+	}
+	if t == nil || !t.CanRefresh(now) {
+		return nil, &LoginRequiredError{Session: s, Reason: "not signed in"}
+	}
+	nt, err := m.refresh(ctx, s, t)
+	if err == nil {
+		if err := writeToken(path, nt); err != nil {
+			return nil, fmt.Errorf("save refreshed token: %w", err)
+		}
+		m.log().Debug("sso token refreshed", "session", s.cacheKey(), "expires", nt.ExpiresAt)
+		return nt, nil
+	}
+	var lr *LoginRequiredError
+	switch {
+	case t.Valid(now, MandatoryWindow) && !errors.As(err, &lr):
+		// Advisory window: keep using the token, try again next time.
+		m.log().Debug("sso token refresh failed; token still valid", "err", err)
+		return t, nil
+	case errors.As(err, &lr):
+		return nil, err
+	default:
+		return nil, fmt.Errorf("refresh the sign-in of %s: %w", s.label(), err)
+	}
+}
+
+// refresh trades the refresh token for a new access token. The refresh
+// token may rotate; the caller saves what is returned.
+func (m *Manager) refresh(ctx context.Context, s Session, t *Token) (*Token, error) {
+	region := t.Region
+	if region == "" {
+		region = s.Region
+	}
+	c, err := m.oidc(ctx, region)
+	if err != nil {
+		return nil, err
+	}
+	start := m.now()
+	out, err := c.CreateToken(ctx, &ssooidc.CreateTokenInput{
+		ClientId:     aws.String(t.ClientID),
+		ClientSecret: aws.String(t.ClientSecret),
+		GrantType:    aws.String("refresh_token"),
+		RefreshToken: aws.String(t.RefreshToken),
+	})
+	if err != nil {
+		if isOIDCRejection(err) {
+			return nil, &LoginRequiredError{Session: s, Reason: "the sign-in can no longer be refreshed (" + oidcReason(err) + ")"}
+		}
+		return nil, fmt.Errorf("CreateToken: %w", err)
+	}
+	nt := *t
+	nt.AccessToken = aws.ToString(out.AccessToken)
+	nt.ExpiresAt = start.Add(time.Duration(out.ExpiresIn) * time.Second).UTC().Truncate(time.Second)
+	if r := aws.ToString(out.RefreshToken); r != "" {
+		nt.RefreshToken = r
+	}
+	return &nt, nil
+}
+
+// isOIDCRejection reports whether an OIDC error means the grant is gone
+// (as opposed to the network or the service failing).
+func isOIDCRejection(err error) bool {
+	var (
+		ig *oidctypes.InvalidGrantException
+		et *oidctypes.ExpiredTokenException
+		ic *oidctypes.InvalidClientException
+		ad *oidctypes.AccessDeniedException
+		uc *oidctypes.UnauthorizedClientException
+	)
+	return errors.As(err, &ig) || errors.As(err, &et) || errors.As(err, &ic) || errors.As(err, &ad) || errors.As(err, &uc)
+}
+
+func oidcReason(err error) string {
+	var ae interface{ ErrorCode() string }
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return "rejected"
+}
+
+// Credentials returns role credentials with more than the advisory window
+// left: from the AWS CLI's cache when it has them (no network call), else
+// from the portal, saved to the cache for keyless and the AWS CLI alike.
+func (m *Manager) Credentials(ctx context.Context, r Role) (Credentials, error) {
+	path := RolePath(m.Home, r)
+	c, ok, err := readRole(path)
+	if err != nil {
+		return Credentials{}, err
+	}
+	if ok && c.Expiration.Sub(m.now()) > AdvisoryWindow {
+		return c, nil
+	}
+	unlock, _, err := safefile.Lock(ctx, path)
+	if err != nil {
+		return Credentials{}, err
+	}
+	defer unlock()
+	if c, ok, err = readRole(path); err != nil {
+		return Credentials{}, err
+	}
+	if ok && c.Expiration.Sub(m.now()) > AdvisoryWindow {
+		return c, nil
+	}
+	fresh, err := m.fetchRole(ctx, r)
+	if err != nil {
+		if ok && c.Expiration.Sub(m.now()) > MandatoryWindow {
+			m.log().Debug("role credentials refresh failed; cached ones still valid", "err", err)
+			return c, nil
+		}
+		return Credentials{}, err
+	}
+	if err := writeRole(path, fresh); err != nil {
+		return Credentials{}, fmt.Errorf("save role credentials: %w", err)
+	}
+	return fresh, nil
+}
+
+func (m *Manager) fetchRole(ctx context.Context, r Role) (Credentials, error) {
+	t, err := m.Token(ctx, r.Session)
+	if err != nil {
+		return Credentials{}, err
+	}
+	pc, err := m.Portal(ctx, r.Session)
+	if err != nil {
+		return Credentials{}, err
+	}
+	out, err := pc.GetRoleCredentials(ctx, &sso.GetRoleCredentialsInput{
+		AccessToken: aws.String(t.AccessToken),
+		AccountId:   aws.String(r.AccountID),
+		RoleName:    aws.String(r.RoleName),
+	})
+	if err != nil {
+		var ue *ssotypes.UnauthorizedException
+		if errors.As(err, &ue) {
+			return Credentials{}, &LoginRequiredError{Session: r.Session, Reason: "the portal refused the sign-in (expired or signed out)"}
+		}
+		var ae interface{ ErrorCode() string }
+		if errors.As(err, &ae) && (ae.ErrorCode() == "ForbiddenException" || ae.ErrorCode() == "ResourceNotFoundException") {
+			return Credentials{}, fmt.Errorf("role %s in account %s is not assigned to you (ForbiddenException); run `keyless profiles sync` to see what is", r.RoleName, r.AccountID)
+		}
+		return Credentials{}, fmt.Errorf("GetRoleCredentials for %s in %s: %w", r.RoleName, r.AccountID, err)
+	}
+	rc := out.RoleCredentials
+	if rc == nil || rc.AccessKeyId == nil {
+		return Credentials{}, fmt.Errorf("GetRoleCredentials for %s in %s: empty answer", r.RoleName, r.AccountID)
+	}
+	return Credentials{
+		AccessKeyID:     aws.ToString(rc.AccessKeyId),
+		SecretAccessKey: aws.ToString(rc.SecretAccessKey),
+		SessionToken:    aws.ToString(rc.SessionToken),
+		Expiration:      time.UnixMilli(rc.Expiration).UTC(),
+	}, nil
+}

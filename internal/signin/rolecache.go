@@ -1,0 +1,107 @@
+package signin
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/keyless-dev/keyless/internal/safefile"
+)
+
+// Role names one role of one account reached through an SSO session.
+type Role struct {
+	Session   Session
+	AccountID string
+	RoleName  string
+}
+
+// Credentials are temporary role credentials.
+type Credentials struct {
+	AccessKeyID     string
+	SecretAccessKey string
+	SessionToken    string
+	Expiration      time.Time
+}
+
+func (c Credentials) String() string {
+	return fmt.Sprintf("credentials %s (expires %s)", c.AccessKeyID, c.Expiration.Format(time.RFC3339))
+}
+
+// cacheKey is botocore's SSOCredentialFetcher key: sha1 of the compact,
+// key-sorted JSON of accountId, roleName and sessionName (or startUrl for
+// legacy profiles).
+func (r Role) cacheKey() string {
+	var b []byte
+	if r.Session.Name != "" {
+		b, _ = json.Marshal(struct {
+			AccountID   string `json:"accountId"`
+			RoleName    string `json:"roleName"`
+			SessionName string `json:"sessionName"`
+		}{r.AccountID, r.RoleName, r.Session.Name})
+	} else {
+		b, _ = json.Marshal(struct {
+			AccountID string `json:"accountId"`
+			RoleName  string `json:"roleName"`
+			StartURL  string `json:"startUrl"`
+		}{r.AccountID, r.RoleName, r.Session.StartURL})
+	}
+	return sha1Hex(string(b))
+}
+
+// RolePath is the AWS CLI's cache file for a role's credentials.
+func RolePath(home string, r Role) string {
+	return filepath.Join(home, ".aws", "cli", "cache", r.cacheKey()+".json")
+}
+
+type roleCacheFile struct {
+	ProviderType string `json:"ProviderType"`
+	Credentials  struct {
+		AccessKeyID     string `json:"AccessKeyId"`
+		SecretAccessKey string `json:"SecretAccessKey"`
+		SessionToken    string `json:"SessionToken"`
+		Expiration      string `json:"Expiration"`
+	} `json:"Credentials"`
+}
+
+func readRole(path string) (Credentials, bool, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Credentials{}, false, nil
+	}
+	if err != nil {
+		return Credentials{}, false, err
+	}
+	var f roleCacheFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		// A damaged entry is only a cache miss: it is rewritten.
+		return Credentials{}, false, nil
+	}
+	exp, err := parseTime(f.Credentials.Expiration)
+	if err != nil || f.Credentials.AccessKeyID == "" || f.Credentials.SecretAccessKey == "" {
+		return Credentials{}, false, nil
+	}
+	return Credentials{
+		AccessKeyID:     f.Credentials.AccessKeyID,
+		SecretAccessKey: f.Credentials.SecretAccessKey,
+		SessionToken:    f.Credentials.SessionToken,
+		Expiration:      exp,
+	}, true, nil
+}
+
+func writeRole(path string, c Credentials) error {
+	var f roleCacheFile
+	f.ProviderType = "sso"
+	f.Credentials.AccessKeyID = c.AccessKeyID
+	f.Credentials.SecretAccessKey = c.SecretAccessKey
+	f.Credentials.SessionToken = c.SessionToken
+	f.Credentials.Expiration = c.Expiration.UTC().Format(timeLayout)
+	b, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	return safefile.Write(path, b, 0o600)
+}
