@@ -1,0 +1,10 @@
+// Package awsconfig reads and edits the AWS shared config file (~/.aws/config)
+// the way botocore reads it: configparser rules, keys lower-cased, duplicate
+// sections and keys refused, [profile x] and [default] as profiles.
+//
+// keyless owns only the sections between its marker comments (blocks); every
+// other byte of the file is kept exactly as it was, line endings, comments and
+// a missing final newline included. Writes go through Update: a lock on a
+// separate .lock file, a backup of the previous bytes, and an atomic rename.
+// The package never writes credentials or tokens into the file.
+package awsconfig

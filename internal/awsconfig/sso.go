@@ -1,0 +1,138 @@
+package awsconfig
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Errors callers can tell apart with errors.Is.
+var (
+	ErrNoProfile = errors.New("no such profile")
+	ErrNotSSO    = errors.New("not an SSO profile")
+	ErrNoSession = errors.New("no such sso-session")
+)
+
+const (
+	hintSync  = "hint: run `keyless profiles sync` to write SSO profiles"
+	hintLogin = "hint: run `keyless login --start-url URL --region REGION` to set up an sso-session"
+)
+
+// SSOProfile is what keyless needs to sign in for a profile and fetch its
+// role credentials. Session is "" for legacy profiles that carry
+// sso_start_url and sso_region themselves. AccountID and RoleName are both
+// set or both empty (a profile used only to sign in).
+type SSOProfile struct {
+	Profile, Session, StartURL, SSORegion string
+	Scopes                                []string
+	AccountID, RoleName, Region           string
+}
+
+// SSOSession is one [sso-session NAME] section.
+type SSOSession struct {
+	Name, StartURL, Region string
+	Scopes                 []string
+}
+
+// SSO resolves profile as botocore's SSO provider does: through its
+// sso_session, or from the legacy keys, refusing a profile whose start URL
+// or region disagrees with its session.
+func (f *File) SSO(profile string) (SSOProfile, error) {
+	p, ok := f.Profile(profile)
+	if !ok {
+		return SSOProfile{}, fmt.Errorf("%s: profile %q: %w; %s", f.name, profile, ErrNoProfile, hintSync)
+	}
+	out := SSOProfile{Profile: profile}
+	out.Region, _ = p.Get("region")
+	out.AccountID, _ = p.Get("sso_account_id")
+	out.RoleName, _ = p.Get("sso_role_name")
+	startURL, hasURL := p.Get("sso_start_url")
+	region, hasRegion := p.Get("sso_region")
+
+	if session, ok := p.Get("sso_session"); ok {
+		s, ok := f.SSOSession(session)
+		if !ok {
+			return SSOProfile{}, fmt.Errorf("%s:%d: profile %q: sso_session = %s but there is no [sso-session %s]: %w; %s",
+				f.name, p.KeyLine("sso_session"), profile, session, session, ErrNoSession, hintLogin)
+		}
+		sess, err := f.session(s)
+		if err != nil {
+			return SSOProfile{}, err
+		}
+		if hasURL && startURL != sess.StartURL {
+			return SSOProfile{}, fmt.Errorf("%s:%d: profile %q: sso_start_url differs from [sso-session %s] at line %d; remove it from the profile",
+				f.name, p.KeyLine("sso_start_url"), profile, session, s.KeyLine("sso_start_url"))
+		}
+		if hasRegion && region != sess.Region {
+			return SSOProfile{}, fmt.Errorf("%s:%d: profile %q: sso_region differs from [sso-session %s] at line %d; remove it from the profile",
+				f.name, p.KeyLine("sso_region"), profile, session, s.KeyLine("sso_region"))
+		}
+		out.Session, out.StartURL, out.SSORegion, out.Scopes = sess.Name, sess.StartURL, sess.Region, sess.Scopes
+	} else {
+		if !hasURL && !hasRegion {
+			return SSOProfile{}, fmt.Errorf("%s:%d: profile %q has neither sso_session nor sso_start_url: %w; %s",
+				f.name, p.Line, profile, ErrNotSSO, hintSync)
+		}
+		if err := requireKeys(f.name, p, fmt.Sprintf("profile %q", profile), "sso_start_url", "sso_region"); err != nil {
+			return SSOProfile{}, err
+		}
+		out.StartURL, out.SSORegion = startURL, region
+	}
+	if (out.AccountID == "") != (out.RoleName == "") {
+		missing := "sso_account_id"
+		if out.RoleName == "" {
+			missing = "sso_role_name"
+		}
+		return SSOProfile{}, fmt.Errorf("%s:%d: profile %q has no %s; set it or %s", f.name, p.Line, profile, missing, strings.TrimPrefix(hintSync, "hint: "))
+	}
+	return out, nil
+}
+
+func requireKeys(file string, s *Section, what string, keys ...string) error {
+	for _, k := range keys {
+		if v, ok := s.Get(k); !ok || v == "" {
+			return fmt.Errorf("%s:%d: %s has no %s; add it or %s", file, s.Line, what, k, strings.TrimPrefix(hintLogin, "hint: "))
+		}
+	}
+	return nil
+}
+
+// Session returns [sso-session name] with its start URL and region, which
+// must be set.
+func (f *File) Session(name string) (SSOSession, error) {
+	s, ok := f.SSOSession(name)
+	if !ok {
+		return SSOSession{}, fmt.Errorf("%s: sso-session %q: %w; %s", f.name, name, ErrNoSession, hintLogin)
+	}
+	return f.session(s)
+}
+
+func (f *File) session(s *Section) (SSOSession, error) {
+	if err := requireKeys(f.name, s, "[sso-session "+s.Name+"]", "sso_start_url", "sso_region"); err != nil {
+		return SSOSession{}, err
+	}
+	return sessionOf(s), nil
+}
+
+func sessionOf(s *Section) SSOSession {
+	out := SSOSession{Name: s.Name}
+	out.StartURL, _ = s.Get("sso_start_url")
+	out.Region, _ = s.Get("sso_region")
+	scopes, _ := s.Get("sso_registration_scopes")
+	for sc := range strings.SplitSeq(scopes, ",") {
+		if sc = strings.TrimSpace(sc); sc != "" {
+			out.Scopes = append(out.Scopes, sc)
+		}
+	}
+	return out
+}
+
+// Sessions are all sso-session sections in file order, with whatever they
+// set (a field may be empty).
+func (f *File) Sessions() []SSOSession {
+	var out []SSOSession
+	for _, s := range f.ofKind("sso-session") {
+		out = append(out, sessionOf(s))
+	}
+	return out
+}

@@ -1,0 +1,238 @@
+package awsconfig
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"text/template"
+)
+
+// DefaultNameTemplate names profiles as `aws configure sso` does.
+const DefaultNameTemplate = "{{.RoleName}}-{{.AccountID}}"
+
+// Access is one role in one account the person can use.
+type Access struct{ AccountID, AccountName, AccountEmail, RoleName string }
+
+// SyncInput is what `keyless profiles sync` writes. See Sync.
+type SyncInput struct {
+	Session           string   // sso-session the profiles use
+	Access            []Access // everything the person can use now
+	NameTemplate      string   // text/template over .AccountID .AccountName .AccountEmail .RoleName .Session
+	Region            string   // region = ..., when set
+	Default           string   // "ROLE@ACCOUNT" (account id or name): also write [default]
+	Prune             bool     // drop block profiles no longer in Access
+	CredentialProcess string   // keyless executable: add credential_process to each profile
+}
+
+// SyncResult lists profile names by what happened to them.
+type SyncResult struct{ Added, Changed, Unchanged, Removed, Kept, Skipped []string }
+
+// SyncBlockID is the block that holds the profiles of sso-session session.
+func SyncBlockID(session string) string { return "profiles " + session }
+
+// Sync writes one profile per access into the session's block, sorted by
+// account name then role so that a re-sync with the same access changes
+// nothing. Profiles the block had that are no longer in Access are kept
+// unless Prune. A profile that already exists outside the block is left
+// alone and reported in Skipped. Two accesses that the template gives the
+// same name are an error (not a suffix): a suffix would depend on which
+// other accesses exist and could rename a profile between syncs.
+func Sync(f *File, in SyncInput) (SyncResult, error) {
+	var res SyncResult
+	if in.Session == "" {
+		return res, errors.New("no sso-session to sync profiles for")
+	}
+	tmpl := cmp.Or(in.NameTemplate, DefaultNameTemplate)
+	access := slices.Clone(in.Access)
+	slices.SortStableFunc(access, func(a, b Access) int {
+		return cmp.Or(cmp.Compare(a.AccountName, b.AccountName), cmp.Compare(a.RoleName, b.RoleName), cmp.Compare(a.AccountID, b.AccountID))
+	})
+	var secs []NewSection
+	names := map[string]Access{}
+	for _, a := range access {
+		name, err := ProfileName(tmpl, a, in.Session)
+		if err != nil {
+			return res, err
+		}
+		if prev, dup := names[name]; dup {
+			if prev == a {
+				continue
+			}
+			return res, fmt.Errorf("--name-template %q gives profile %q to both %s@%s and %s@%s; use a template with {{.RoleName}} and {{.AccountID}}",
+				tmpl, name, prev.RoleName, prev.AccountID, a.RoleName, a.AccountID)
+		}
+		names[name] = a
+		secs = append(secs, profileSection("profile "+name, name, a, in))
+	}
+	if in.Default != "" {
+		a, err := findDefault(in.Default, access)
+		if err != nil {
+			return res, err
+		}
+		secs = append([]NewSection{profileSection("default", "default", a, in)}, secs...)
+	}
+
+	id := SyncBlockID(in.Session)
+	before := map[string][]KV{}
+	var oldOrder []*Section
+	for _, s := range f.Block(id) {
+		if s.Kind == "profile" {
+			before[s.Name] = s.Keys()
+			oldOrder = append(oldOrder, s)
+		}
+	}
+	wanted := map[string]bool{}
+	for _, s := range secs {
+		wanted[profileOf(s.Header)] = true
+	}
+	for _, s := range oldOrder {
+		if wanted[s.Name] {
+			continue
+		}
+		if in.Prune {
+			res.Removed = append(res.Removed, s.Name)
+			continue
+		}
+		secs = append(secs, NewSection{Header: s.Header, Keys: s.Keys()})
+	}
+	skipped, err := f.SetBlock(id, secs)
+	if err != nil {
+		return res, err
+	}
+	isSkipped := map[string]bool{}
+	for _, h := range skipped {
+		isSkipped[h] = true
+		res.Skipped = append(res.Skipped, profileOf(h))
+	}
+	for _, s := range secs {
+		name := profileOf(s.Header)
+		old, had := before[name]
+		switch {
+		case isSkipped[s.Header]:
+			if had { // it was ours, but now a section outside the block has the name
+				res.Removed = append(res.Removed, name)
+			}
+		case !wanted[name]:
+			res.Kept = append(res.Kept, name)
+		case !had:
+			res.Added = append(res.Added, name)
+		case slices.Equal(old, s.Keys):
+			res.Unchanged = append(res.Unchanged, name)
+		default:
+			res.Changed = append(res.Changed, name)
+		}
+	}
+	return res, nil
+}
+
+func profileOf(header string) string {
+	if _, name := classify(header); name != "" {
+		return name
+	}
+	return header
+}
+
+func profileSection(header, name string, a Access, in SyncInput) NewSection {
+	keys := []KV{
+		{"sso_session", in.Session},
+		{"sso_account_id", a.AccountID},
+		{"sso_role_name", a.RoleName},
+	}
+	if in.Region != "" {
+		keys = append(keys, KV{"region", in.Region})
+	}
+	if in.CredentialProcess != "" {
+		keys = append(keys, KV{"credential_process", quoteExe(in.CredentialProcess, runtime.GOOS) + " credential-process --profile " + name})
+	}
+	return NewSection{Header: header, Keys: keys}
+}
+
+// findDefault matches "ROLE@ACCOUNT"; role and account names may hold '@',
+// so every split is tried.
+func findDefault(spec string, access []Access) (Access, error) {
+	var found []Access
+	for i := range len(spec) {
+		if spec[i] != '@' {
+			continue
+		}
+		role, account := spec[:i], spec[i+1:]
+		for _, a := range access {
+			if a.RoleName == role && (a.AccountID == account || a.AccountName == account) && !slices.Contains(found, a) {
+				found = append(found, a)
+			}
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0], nil
+	case 0:
+		var can []string
+		for _, a := range access {
+			can = append(can, a.RoleName+"@"+a.AccountID)
+		}
+		return Access{}, fmt.Errorf("--default %q matches no role you can use; use ROLE@ACCOUNT with one of: %s", spec, strings.Join(can, ", "))
+	default:
+		return Access{}, fmt.Errorf("--default %q matches %d roles (accounts share a name); use the account id, e.g. %s@%s", spec, len(found), found[0].RoleName, found[0].AccountID)
+	}
+}
+
+// ProfileName runs tmpl over a and keeps only characters that are safe in a
+// section header, a shell word and a file name: [A-Za-z0-9._@+=/-]; any
+// other run of characters becomes one '-', and '-' at either end is dropped.
+func ProfileName(tmpl string, a Access, session string) (string, error) {
+	t, err := template.New("name").Option("missingkey=error").Parse(tmpl)
+	if err != nil {
+		return "", fmt.Errorf("--name-template %q: %w", tmpl, err)
+	}
+	var b strings.Builder
+	data := struct{ AccountID, AccountName, AccountEmail, RoleName, Session string }{
+		a.AccountID, a.AccountName, a.AccountEmail, a.RoleName, session,
+	}
+	if err := t.Execute(&b, data); err != nil {
+		return "", fmt.Errorf("--name-template %q: %w; fields are .AccountID .AccountName .AccountEmail .RoleName .Session", tmpl, err)
+	}
+	var out []byte
+	for _, r := range b.String() {
+		if !safeNameRune(r) {
+			r = '-'
+		}
+		if r == '-' && len(out) > 0 && out[len(out)-1] == '-' {
+			continue
+		}
+		out = append(out, byte(r))
+	}
+	name := strings.Trim(string(out), "-")
+	if name == "" {
+		return "", fmt.Errorf("--name-template %q gives an empty profile name for %s@%s", tmpl, a.RoleName, a.AccountID)
+	}
+	return name, nil
+}
+
+func safeNameRune(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("._@+=/-", r)
+}
+
+// quoteExe makes exe one word for credential_process, which botocore splits
+// like a shell (Windows: its own rules) and the Go SDK runs through sh -c or
+// cmd.exe /C.
+func quoteExe(exe, goos string) string {
+	if goos == "windows" {
+		if strings.ContainsAny(exe, " \t&()^%!") {
+			return `"` + exe + `"`
+		}
+		return exe
+	}
+	safe := exe != ""
+	for _, r := range exe {
+		if !(safeNameRune(r) || r == ':' || r == ',') {
+			safe = false
+		}
+	}
+	if safe {
+		return exe
+	}
+	return "'" + strings.ReplaceAll(exe, "'", `'\''`) + "'"
+}
