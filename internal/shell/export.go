@@ -124,7 +124,7 @@ func checkVars(set []Var, unset []string) error {
 }
 
 // shQuote single-quotes s for POSIX shells: inside single quotes nothing is
-// special, and a single quote is written as '\''.
+// special, and a single quote is written as '\”.
 func shQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
