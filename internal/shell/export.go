@@ -124,7 +124,7 @@ func checkVars(set []Var, unset []string) error {
 }
 
 // shQuote single-quotes s for POSIX shells: inside single quotes nothing is
-// special, and a single quote is written as '\”.
+// special, so a single quote closes the quotes, adds \' and reopens them.
 func shQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
