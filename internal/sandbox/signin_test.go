@@ -750,7 +750,10 @@ func TestPortalQuota(t *testing.T) {
 
 	// A burst of tps calls passes, whatever the operations.
 	burst := []func() error{
-		func() error { _, err := e.sso.ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: alice.AccessToken}); return err },
+		func() error {
+			_, err := e.sso.ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: alice.AccessToken})
+			return err
+		},
 		func() error {
 			_, err := e.sso.ListAccountRoles(ctx, &sso.ListAccountRolesInput{AccessToken: alice.AccessToken, AccountId: aws.String(devAcct)})
 			return err
