@@ -323,8 +323,11 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, t
 func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, route restRoute, reqID, akid, region string) {
 	const ct = "application/json"
 	s.count(w, route.service, route.op)
-	if err := s.faults(r, route.service, route.service, false); err != nil {
-		if route.service == "sso" && err.Code == "ThrottlingException" {
+	// The portal has one quota for all its operations, as sso-admin does;
+	// OIDC has none.
+	portal := route.service == "sso"
+	if err := s.faults(r, route.service, route.service, portal); err != nil {
+		if portal && err.Code == "ThrottlingException" {
 			err = errTooManyRequests() // the portal's name for throttling
 		}
 		writeJSONError(w, ct, err)

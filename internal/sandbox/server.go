@@ -20,7 +20,8 @@ type Options struct {
 	// Seed replaces the default world when set.
 	Seed *Seed
 	// TPS is AWS's quota: sso-admin TPS requests/s for all its operations
-	// together, identitystore TPS per operation. Zero means unlimited.
+	// together, the portal (sso) likewise, identitystore TPS per operation.
+	// OIDC is not limited. Zero means unlimited.
 	TPS float64
 	// AssignmentDelay is how long account assignments and provisioning stay
 	// IN_PROGRESS. Negative means zero; zero means the default of 1s.

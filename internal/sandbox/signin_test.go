@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sso"
@@ -736,6 +737,54 @@ func TestPortalThrottling(t *testing.T) {
 	var tm *ssotypes.TooManyRequestsException
 	if !errors.As(err, &tm) {
 		t.Fatalf("throttled portal call: %v, want TooManyRequestsException", err)
+	}
+}
+
+// TestPortalQuota: with --tps the portal's operations share one bucket, as
+// AWS's portal quota; OIDC stays unlimited.
+func TestPortalQuota(t *testing.T) {
+	const tps = 3
+	e := newSigninEnv(t, Options{TPS: tps})
+	ctx := context.Background()
+	alice := e.deviceLogin(t, "alice", "sso:account:access")
+
+	// A burst of tps calls passes, whatever the operations.
+	burst := []func() error{
+		func() error {
+			_, err := e.sso.ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: alice.AccessToken})
+			return err
+		},
+		func() error {
+			_, err := e.sso.ListAccountRoles(ctx, &sso.ListAccountRolesInput{AccessToken: alice.AccessToken, AccountId: aws.String(devAcct)})
+			return err
+		},
+		func() error {
+			_, err := e.sso.GetRoleCredentials(ctx, &sso.GetRoleCredentialsInput{AccessToken: alice.AccessToken,
+				AccountId: aws.String(devAcct), RoleName: aws.String("ReadOnly")})
+			return err
+		},
+	}
+	for i, call := range burst {
+		if err := call(); err != nil {
+			t.Fatalf("portal call %d within the burst: %v", i, err)
+		}
+	}
+	// The next portal call is refused with the portal's own throttling error.
+	_, err := e.sso.ListAccountRoles(ctx, &sso.ListAccountRolesInput{AccessToken: alice.AccessToken, AccountId: aws.String(mgmtAcct)})
+	var tm *ssotypes.TooManyRequestsException
+	var re *awshttp.ResponseError
+	if !errors.As(err, &tm) || !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusTooManyRequests {
+		t.Fatalf("call over the quota: %v, want HTTP 429 TooManyRequestsException", err)
+	}
+	if n := e.srv.Calls()["throttled:sso"]; n != 1 {
+		t.Fatalf("throttled:sso = %d, want 1 (calls %v)", n, e.srv.Calls())
+	}
+	// OIDC is not limited: a whole sign-in goes through while the portal is throttled.
+	bob := e.deviceLogin(t, "bob", "sso:account:access")
+	// The bucket refills at the quota's rate.
+	time.Sleep(time.Second / tps * 3 / 2)
+	if _, err := e.sso.ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: bob.AccessToken}); err != nil {
+		t.Fatalf("after refilling: %v", err)
 	}
 }
 
