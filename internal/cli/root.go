@@ -88,6 +88,14 @@ credentials through AWS IAM Identity Center, and keeps it there.
 		newPlanCommand(g),
 		newApplyCommand(g),
 		newImportCommand(g),
+		newLoginCommand(g),
+		newLogoutCommand(g),
+		newProfilesCommand(g),
+		newCredentialProcessCommand(g),
+		newExecCommand(g),
+		newEnvCommand(g),
+		newShellInitCommand(g),
+		newConsoleCommand(g),
 	)
 	return root
 }
@@ -127,6 +135,10 @@ func version() string {
 func report(w io.Writer, err error) int {
 	if err == nil {
 		return ExitOK
+	}
+	var q *quietExit
+	if errors.As(err, &q) {
+		return q.code
 	}
 	code := ExitCode(err)
 	if code == ExitInterrupted {

@@ -1,0 +1,430 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keyless-dev/keyless/internal/awsconfig"
+	"github.com/keyless-dev/keyless/internal/console"
+	"github.com/keyless-dev/keyless/internal/shell"
+	"github.com/keyless-dev/keyless/internal/signin"
+)
+
+// roleCredentials resolves a profile and returns its credentials and the
+// region to use with them (the profile's, else the SSO region).
+func roleCredentials(ctx context.Context, g *globalOptions, profile string, offer bool) (signin.Credentials, string, error) {
+	e, err := newSigninEnv(g)
+	if err != nil {
+		return signin.Credentials{}, "", err
+	}
+	f, err := e.loadConfig()
+	if err != nil {
+		return signin.Credentials{}, "", err
+	}
+	r, p, err := e.role(f, profile)
+	if err != nil {
+		return signin.Credentials{}, "", err
+	}
+	var c signin.Credentials
+	if offer {
+		c, err = e.credentials(ctx, r)
+	} else {
+		c, err = e.m.Credentials(ctx, r)
+	}
+	region := p.Region
+	if region == "" {
+		region = p.SSORegion
+	}
+	return c, region, err
+}
+
+func newCredentialProcessCommand(g *globalOptions) *cobra.Command {
+	var profile string
+	cmd := &cobra.Command{
+		Use:   "credential-process --profile PROFILE",
+		Short: "Print a profile's role credentials as credential_process JSON",
+		Long: `Print role credentials as the JSON a credential_process must write
+(Version 1). Credentials come from the AWS CLI's cache (~/.aws/cli/cache)
+while more than 15 minutes remain, without any network call; otherwise from
+the portal, refreshing the SSO token if needed. A hundred processes asking
+at once cause one GetRoleCredentials.
+
+  [profile legacy-tool]
+  credential_process = keyless credential-process --profile PowerUser-111111111111`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				if profile != "" && profile != args[0] {
+					return usageErrorf("give the profile once: --profile %s or %s", profile, args[0])
+				}
+				profile = args[0]
+			}
+			c, _, err := roleCredentials(cmd.Context(), g, profile, false)
+			if err != nil {
+				return err
+			}
+			return json.NewEncoder(g.streams.Out).Encode(struct {
+				Version         int
+				AccessKeyID     string `json:"AccessKeyId"`
+				SecretAccessKey string
+				SessionToken    string
+				Expiration      string
+			}{1, c.AccessKeyID, c.SecretAccessKey, c.SessionToken, c.Expiration.UTC().Format(time.RFC3339)})
+		},
+		ValidArgsFunction: completeProfiles,
+	}
+	cmd.Flags().StringVar(&profile, "profile", "", "the SSO `PROFILE` to get credentials for")
+	_ = cmd.RegisterFlagCompletionFunc("profile", completeProfiles)
+	return cmd
+}
+
+// credentialVars are the environment variables that carry credentials.
+func credentialVars(c signin.Credentials, region, profile string) []shell.Var {
+	vars := []shell.Var{
+		{Name: "AWS_ACCESS_KEY_ID", Value: c.AccessKeyID},
+		{Name: "AWS_SECRET_ACCESS_KEY", Value: c.SecretAccessKey},
+		{Name: "AWS_SESSION_TOKEN", Value: c.SessionToken},
+		{Name: "AWS_CREDENTIAL_EXPIRATION", Value: c.Expiration.UTC().Format(time.RFC3339)},
+	}
+	if region != "" {
+		vars = append(vars, shell.Var{Name: "AWS_REGION", Value: region}, shell.Var{Name: "AWS_DEFAULT_REGION", Value: region})
+	}
+	return append(vars, shell.Var{Name: "KEYLESS_PROFILE", Value: profile})
+}
+
+// staleVars are unset wherever credentials are set: a profile or an older
+// session token in the environment would override or confuse them.
+var staleVars = []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN"}
+
+// allVars is what `env --unset` clears.
+var allVars = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+	"AWS_CREDENTIAL_EXPIRATION", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "KEYLESS_PROFILE"}
+
+func newExecCommand(g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "exec PROFILE -- COMMAND [ARGS...]",
+		Short: "Run a command with a profile's role credentials in its environment",
+		Long: `Run COMMAND with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+AWS_CREDENTIAL_EXPIRATION, AWS_REGION and AWS_DEFAULT_REGION set, and
+AWS_PROFILE unset. Signals are passed to COMMAND; keyless exits with its exit
+code (128+N when a signal N ended it).`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if cmd.ArgsLenAtDash() != 1 || len(args) < 2 {
+				return usageErrorf("usage: keyless exec PROFILE -- COMMAND [ARGS...]")
+			}
+			return nil
+		},
+		ValidArgsFunction: completeProfiles,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, region, err := roleCredentials(cmd.Context(), g, args[0], true)
+			if err != nil {
+				return err
+			}
+			touchRecent(g, args[0])
+			return runWithCredentials(g, credentialVars(c, region, args[0]), args[1], args[2:])
+		},
+	}
+	return cmd
+}
+
+// runWithCredentials runs a command with the variables set, forwards the
+// signals a terminal or supervisor sends, and returns its exit status.
+func runWithCredentials(g *globalOptions, vars []shell.Var, name string, args []string) error {
+	path, err := exec.LookPath(name)
+	if err != nil {
+		return fmt.Errorf("run %s: %w", name, err)
+	}
+	drop := map[string]bool{}
+	for _, k := range staleVars {
+		drop[k] = true
+	}
+	for _, v := range vars {
+		drop[v.Name] = true
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if !drop[k] {
+			env = append(env, kv)
+		}
+	}
+	for _, v := range vars {
+		env = append(env, v.Name+"="+v.Value)
+	}
+	cmd := exec.Command(path, args...)
+	cmd.Env = env
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = g.streams.In, g.streams.Out, g.streams.Err
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, forwardedSignals...)
+	defer signal.Stop(sigs)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("run %s: %w", name, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case s := <-sigs:
+				_ = cmd.Process.Signal(s)
+			case <-done:
+				return
+			}
+		}
+	}()
+	err = cmd.Wait()
+	close(done)
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code := ee.ExitCode()
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			code = 128 + int(ws.Signal())
+		}
+		return &quietExit{code: code}
+	}
+	if err != nil {
+		return fmt.Errorf("run %s: %w", name, err)
+	}
+	return nil
+}
+
+// quietExit ends keyless with a code and no message: the command it ran
+// already spoke for itself.
+type quietExit struct{ code int }
+
+func (q *quietExit) Error() string { return fmt.Sprintf("exit status %d", q.code) }
+
+func newEnvCommand(g *globalOptions) *cobra.Command {
+	var (
+		format string
+		unset  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "env [PROFILE]",
+		Short: "Print a profile's role credentials as shell statements (what `assume` evaluates)",
+		Long: `Print statements that set AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION, AWS_REGION, AWS_DEFAULT_REGION and
+KEYLESS_PROFILE, and unset AWS_PROFILE, in the --format of a shell:
+sh (bash, zsh, dash), fish, powershell, cmd, json or dotenv.
+
+  eval "$(keyless env PowerUser-111111111111)"
+
+Without PROFILE, on a terminal, a picker lists the SSO profiles, most
+recently used first. --unset prints statements that clear all of them.
+'keyless shell-init' defines 'assume', which does this for you.`,
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: completeProfiles,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !validFormat(format) {
+				return usageErrorf("--format %q: use one of %s", format, strings.Join(shell.Formats(), ", "))
+			}
+			if unset {
+				if len(args) > 0 {
+					return usageErrorf("--unset takes no profile")
+				}
+				return shell.Export(g.streams.Out, format, nil, allVars)
+			}
+			profile := ""
+			if len(args) == 1 {
+				profile = args[0]
+			} else {
+				p, err := pickProfile(g)
+				if err != nil {
+					return err
+				}
+				profile = p
+			}
+			c, region, err := roleCredentials(cmd.Context(), g, profile, true)
+			if err != nil {
+				return err
+			}
+			touchRecent(g, profile)
+			vars := credentialVars(c, region, profile)
+			unset := staleVars
+			if region == "" {
+				unset = append(unset, "AWS_REGION", "AWS_DEFAULT_REGION")
+			}
+			return shell.Export(g.streams.Out, format, vars, unset)
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "sh", "`FORMAT`: "+strings.Join(shell.Formats(), ", "))
+	cmd.Flags().BoolVar(&unset, "unset", false, "print statements that clear the variables instead")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(shell.Formats(), cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func validFormat(f string) bool {
+	for _, x := range shell.Formats() {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+// pickProfile shows the picker on a terminal.
+func pickProfile(g *globalOptions) (string, error) {
+	in, ok := g.streams.In.(*os.File)
+	if !ok || !isTerminal(in) || !isTerminal(g.streams.Err) {
+		return "", usageErrorf("name a profile (the picker needs a terminal)\nhint: keyless profiles list shows them")
+	}
+	f, err := awsconfig.Load(awsconfig.ConfigPath())
+	if err != nil {
+		return "", err
+	}
+	var names []string
+	for _, p := range ssoProfiles(f) {
+		names = append(names, p.Profile)
+	}
+	if len(names) == 0 {
+		return "", withHint(errors.New("no SSO profiles in "+awsconfig.ConfigPath()), "write them with: keyless profiles sync")
+	}
+	p, err := shell.Pick(in, g.streams.Err, shell.Recent{Path: recentPath()}.Order(names))
+	if errors.Is(err, shell.ErrCancelled) {
+		return "", &quietExit{code: ExitInterrupted}
+	}
+	return p, err
+}
+
+func touchRecent(g *globalOptions, profile string) {
+	if err := (shell.Recent{Path: recentPath()}).Touch(profile); err != nil {
+		g.Log().Debug("remember recent profile", "err", err)
+	}
+}
+
+func newShellInitCommand(g *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "shell-init bash|zsh|fish|powershell",
+		Short: "Print the shell function `assume` (add it to your shell's startup file)",
+		Long: `Print shell code that defines 'assume':
+
+  assume PROFILE   set the profile's role credentials in this shell
+  assume           pick a profile (most recently used first)
+  assume --unset   clear them
+
+Add it to your shell:
+  bash/zsh:    eval "$(keyless shell-init bash)"     (or zsh) in ~/.bashrc / ~/.zshrc
+  fish:        keyless shell-init fish | source       in ~/.config/fish/config.fish
+  PowerShell:  keyless shell-init powershell | Invoke-Expression   in $PROFILE`,
+		Args:      cobra.ExactArgs(1),
+		ValidArgs: shell.Shells(),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			exe, err := os.Executable()
+			if err != nil {
+				return fmt.Errorf("find keyless's own path: %w", err)
+			}
+			s, err := shell.Init(args[0], exe)
+			if err != nil {
+				return usageErrorf("%v", err)
+			}
+			_, err = fmt.Fprint(g.streams.Out, s)
+			return err
+		},
+	}
+}
+
+func newConsoleCommand(g *globalOptions) *cobra.Command {
+	var (
+		print          bool
+		service, regon string
+	)
+	cmd := &cobra.Command{
+		Use:   "console [PROFILE]",
+		Short: "Open the AWS console signed in as a profile's role",
+		Long: `Trade the profile's role credentials for a console sign-in URL (the
+federation endpoint's getSigninToken) and open it in the browser, or print it
+with --print. --service opens a service's page (ec2, s3, iam, lambda, ...)
+and --region its region. The URL signs in whoever has it for 15 minutes:
+treat it as a secret.`,
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: completeProfiles,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			profile := os.Getenv("AWS_PROFILE")
+			if len(args) == 1 {
+				profile = args[0]
+			}
+			if profile == "" {
+				p, err := pickProfile(g)
+				if err != nil {
+					return err
+				}
+				profile = p
+			}
+			c, region, err := roleCredentials(cmd.Context(), g, profile, true)
+			if err != nil {
+				return err
+			}
+			if regon != "" {
+				region = regon
+			}
+			dest, err := console.Destination(service, region)
+			if err != nil {
+				return usageErrorf("--service %q: %v", service, err)
+			}
+			u, err := console.SigninURL(cmd.Context(), &http.Client{Timeout: 30 * time.Second}, federationURL(os.Getenv), console.Credentials{
+				AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
+			}, dest, "keyless")
+			if err != nil {
+				return err
+			}
+			touchRecent(g, profile)
+			open, why := browserOpener(g.streams.Err, os.Getenv)
+			if print || open == nil {
+				if !print {
+					fmt.Fprintf(g.streams.Err, "No browser (%s); open this URL within 15 minutes:\n", why)
+				}
+				fmt.Fprintln(g.streams.Out, u)
+				return nil
+			}
+			if err := open(u); err != nil {
+				return withHint(fmt.Errorf("open the browser: %w", err), "print the URL instead with --print")
+			}
+			fmt.Fprintf(g.streams.Err, "Opened the console as %s.\n", profile)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&print, "print", false, "print the sign-in URL instead of opening it")
+	cmd.Flags().StringVar(&service, "service", "", "open this service's console `NAME` (ec2, s3, iam, ...)")
+	cmd.Flags().StringVar(&regon, "region", "", "console `REGION` (default: the profile's)")
+	return cmd
+}
+
+// federationURL is the console federation endpoint: AWS's, unless
+// AWS_ENDPOINT_URL_SIGNIN (or AWS_ENDPOINT_URL, as for the sandbox) points
+// elsewhere.
+func federationURL(getenv func(string) string) string {
+	for _, k := range []string{"AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL"} {
+		if v := strings.TrimRight(getenv(k), "/"); v != "" {
+			return v + "/federation"
+		}
+	}
+	return console.DefaultFederationURL
+}
+
+// completeProfiles completes SSO profile names.
+func completeProfiles(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	f, err := awsconfig.Load(awsconfig.ConfigPath())
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []string
+	for _, p := range ssoProfiles(f) {
+		if strings.HasPrefix(p.Profile, toComplete) {
+			out = append(out, p.Profile)
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}

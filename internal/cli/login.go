@@ -1,0 +1,191 @@
+package cli
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keyless-dev/keyless/internal/awsconfig"
+	"github.com/keyless-dev/keyless/internal/signin"
+)
+
+type loginOptions struct {
+	session, startURL, region, profile string
+	deviceCode, force                  bool
+	noSync                             bool
+	sync                               syncOptions
+}
+
+func newLoginCommand(g *globalOptions) *cobra.Command {
+	o := &loginOptions{}
+	cmd := &cobra.Command{
+		Use:   "login",
+		Short: "Sign in to IAM Identity Center (browser, or device code) and cache the token",
+		Long: `Sign in to IAM Identity Center and save the token where the AWS CLI and SDKs
+read it (~/.aws/sso/cache). The browser sign-in (authorization code with PKCE)
+is used when a browser can open; --device-code, BROWSER=none, an SSH session
+or no display switch to the device code, whose URL and code are printed.
+
+The first time, give the start URL and region:
+  keyless login --start-url https://d-1234567890.awsapps.com/start --region eu-west-1
+This writes an [sso-session] section (scope sso:account:access, so the token
+refreshes) and, after the first sign-in, one profile per account and role
+(see 'keyless profiles sync'; --no-sync skips it).
+
+A valid or refreshable token is reused; --force signs in again. Concurrent
+logins of one session wait for each other and open at most one browser.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runLogin(cmd, g, o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.session, "session", "", "sso-session `NAME` (default: the only one in ~/.aws/config)")
+	f.StringVar(&o.startURL, "start-url", "", "the access portal `URL`, to set up a new sso-session")
+	f.StringVar(&o.region, "region", "", "the Identity Center `REGION` of --start-url")
+	f.StringVar(&o.profile, "profile", "", "sign in for this SSO `PROFILE` (sso-session or legacy)")
+	f.BoolVar(&o.deviceCode, "device-code", false, "sign in with a device code instead of the browser")
+	f.BoolVar(&o.force, "force", false, "sign in again even if the cached token is good")
+	f.BoolVar(&o.noSync, "no-sync", false, "do not write profiles after the first sign-in")
+	cmd.MarkFlagsMutuallyExclusive("profile", "start-url")
+	cmd.MarkFlagsMutuallyExclusive("profile", "session")
+	return cmd
+}
+
+var sessionNamePattern = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+
+func runLogin(cmd *cobra.Command, g *globalOptions, o *loginOptions) error {
+	ctx := cmd.Context()
+	e, err := newSigninEnv(g)
+	if err != nil {
+		return err
+	}
+	f, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	var s signin.Session
+	wroteSession := false
+	switch {
+	case o.startURL != "":
+		if s, wroteSession, err = e.setupSession(o); err != nil {
+			return err
+		}
+	case o.region != "":
+		return usageErrorf("--region goes with --start-url\nhint: keyless login --start-url URL --region %s", o.region)
+	case o.profile != "":
+		p, err := f.SSO(o.profile)
+		if err != nil {
+			return err
+		}
+		s = signin.Session{Name: p.Session, StartURL: p.StartURL, Region: p.SSORegion, Scopes: p.Scopes}
+	default:
+		if s, err = e.session(f, o.session); err != nil {
+			return err
+		}
+	}
+	if s.Name != "" && !hasScope(s.Scopes, signin.ScopeAccountAccess) {
+		fmt.Fprintf(g.streams.Err, "keyless: warning: sso-session %s has no sso_registration_scopes = %s: its token cannot be refreshed and lasts until it expires\n", s.Name, signin.ScopeAccountAccess)
+	}
+	if e.m.Browser == nil && !o.deviceCode {
+		if _, why := browserOpener(g.streams.Err, os.Getenv); why != "" {
+			fmt.Fprintf(g.streams.Err, "Using a device code: %s.\n", why)
+		}
+	}
+	res, err := e.m.Login(ctx, s, signin.LoginOptions{DeviceCode: o.deviceCode, Force: o.force})
+	if err != nil {
+		return err
+	}
+	left := time.Until(res.Token.ExpiresAt).Round(time.Minute)
+	switch res.How {
+	case "cached":
+		fmt.Fprintf(g.streams.Err, "Already signed in to %s (token valid for %s; --force signs in again).\n", s.StartURL, left)
+	case "refreshed":
+		fmt.Fprintf(g.streams.Err, "Signed in to %s (token refreshed, valid for %s).\n", s.StartURL, left)
+	default:
+		fmt.Fprintf(g.streams.Err, "Signed in to %s (token valid for %s).\n", s.StartURL, left)
+	}
+	if s.Name == "" || o.noSync {
+		return nil
+	}
+	// The first sign-in of a session writes its profiles.
+	f, err = e.loadConfig()
+	if err != nil {
+		return err
+	}
+	if !wroteSession && len(f.Block(awsconfig.SyncBlockID(s.Name))) > 0 {
+		return nil
+	}
+	so := syncOptions{session: s.Name, tps: 20}
+	return runSync(cmd, g, e, &so)
+}
+
+func hasScope(scopes []string, want string) bool {
+	for _, s := range scopes {
+		if s == want {
+			return true
+		}
+	}
+	return false
+}
+
+// setupSession writes the [sso-session] section for --start-url, in a block
+// keyless owns, unless an identical one exists.
+func (e *signinEnv) setupSession(o *loginOptions) (signin.Session, bool, error) {
+	u, err := url.Parse(o.startURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return signin.Session{}, false, usageErrorf("--start-url %q is not a URL like https://d-1234567890.awsapps.com/start", o.startURL)
+	}
+	if o.region == "" {
+		return signin.Session{}, false, usageErrorf("--start-url needs --region, the region of the Identity Center instance\nhint: the region is shown in the IAM Identity Center console's settings")
+	}
+	name := o.session
+	if name == "" {
+		name = defaultSessionName(u)
+	}
+	if !sessionNamePattern.MatchString(name) {
+		return signin.Session{}, false, usageErrorf("--session %q: use letters, digits, '.', '_' and '-'", name)
+	}
+	s := signin.Session{Name: name, StartURL: o.startURL, Region: o.region, Scopes: []string{signin.ScopeAccountAccess}}
+	wrote := false
+	_, _, err = awsconfig.Update(e.configPath, func(f *awsconfig.File) error {
+		if sec, ok := f.SSOSession(name); ok && len(f.Block("sso-session "+name)) == 0 {
+			have, _ := f.Session(name)
+			if have.StartURL != o.startURL || have.Region != o.region {
+				return withHint(fmt.Errorf("%s:%d: [sso-session %s] already exists with sso_start_url %s and sso_region %s, not written by keyless",
+					e.configPath, sec.Line, name, have.StartURL, have.Region), "choose another name with --session, or sign in to it with: keyless login --session "+name)
+			}
+			s = toSession(have)
+			return nil
+		}
+		_, err := f.SetBlock("sso-session "+name, []awsconfig.NewSection{{
+			Header: "sso-session " + name,
+			Keys: []awsconfig.KV{
+				{Key: "sso_start_url", Value: o.startURL},
+				{Key: "sso_region", Value: o.region},
+				{Key: "sso_registration_scopes", Value: signin.ScopeAccountAccess},
+			},
+		}})
+		wrote = true
+		return err
+	})
+	return s, wrote, err
+}
+
+// defaultSessionName is the portal's subdomain (d-1234567890, mycorp), or
+// "keyless" for a start URL on an IP address (the sandbox).
+func defaultSessionName(u *url.URL) string {
+	host := u.Hostname()
+	if net.ParseIP(host) != nil || host == "localhost" {
+		return "keyless"
+	}
+	first, _, _ := strings.Cut(host, ".")
+	if sessionNamePattern.MatchString(first) {
+		return first
+	}
+	return "keyless"
+}

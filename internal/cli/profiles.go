@@ -1,0 +1,264 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keyless-dev/keyless/internal/awsconfig"
+	"github.com/keyless-dev/keyless/internal/portal"
+	"github.com/keyless-dev/keyless/internal/signin"
+)
+
+type syncOptions struct {
+	session           string
+	prune, dryRun     bool
+	nameTemplate      string
+	region            string
+	def               string
+	credentialProcess bool
+	tps               float64
+	json              bool
+}
+
+func newProfilesCommand(g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "profiles",
+		Short: "Write and list AWS profiles for every account and role you can use",
+	}
+	cmd.AddCommand(newProfilesSyncCommand(g), newProfilesListCommand(g))
+	return cmd
+}
+
+func newProfilesSyncCommand(g *globalOptions) *cobra.Command {
+	o := &syncOptions{}
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Write one profile per account and role you can use to ~/.aws/config",
+		Long: `List every account and role the signed-in person can use (the portal's
+ListAccounts and ListAccountRoles, under its 20 requests/s quota) and write one
+[profile ...] per account and role, with sso_session, sso_account_id,
+sso_role_name and region.
+
+keyless writes its profiles between '# BEGIN keyless profiles NAME' and
+'# END keyless profiles NAME' lines and changes nothing else in the file; a
+profile of the same name outside that block is left alone and reported. The
+previous file is kept as ~/.aws/config.keyless-backup.
+
+Names follow the AWS CLI (<RoleName>-<AccountId>) unless --name-template
+says otherwise, e.g. --name-template '{{.AccountName}}/{{.RoleName}}'
+(fields: .AccountID .AccountName .AccountEmail .RoleName .Session).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			e, err := newSigninEnv(g)
+			if err != nil {
+				return err
+			}
+			return runSync(cmd, g, e, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.session, "session", "", "sso-session `NAME` (default: the only one)")
+	f.BoolVar(&o.prune, "prune", false, "remove keyless's profiles for roles no longer assigned")
+	f.BoolVar(&o.dryRun, "dry-run", false, "print the change to ~/.aws/config as a diff and write nothing")
+	f.StringVar(&o.nameTemplate, "name-template", awsconfig.DefaultNameTemplate, "Go `TEMPLATE` for profile names")
+	f.StringVar(&o.region, "region", "", "`REGION` written into each profile (default: the sso-session's region)")
+	f.StringVar(&o.def, "default", "", "also write [default] for `ROLE@ACCOUNT` (account id or name)")
+	f.BoolVar(&o.credentialProcess, "credential-process", false, "add credential_process to each profile, for tools that cannot read SSO profiles")
+	f.Float64Var(&o.tps, "tps", portal.DefaultTPS, "portal requests per second (its quota is 20)")
+	f.BoolVar(&o.json, "json", false, "print what changed as JSON on stdout")
+	return cmd
+}
+
+func runSync(cmd *cobra.Command, g *globalOptions, e *signinEnv, o *syncOptions) error {
+	ctx := cmd.Context()
+	if o.tps <= 0 {
+		return usageErrorf("--tps must be above 0")
+	}
+	f, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	s, err := e.session(f, o.session)
+	if err != nil {
+		return err
+	}
+	tok, err := e.m.Token(ctx, s)
+	var lr *signin.LoginRequiredError
+	if errors.As(err, &lr) && e.offerLogin(lr) {
+		var res signin.LoginResult
+		res, err = e.m.Login(ctx, s, signin.LoginOptions{})
+		tok = res.Token
+	}
+	if err != nil {
+		return err
+	}
+	client, err := e.m.Portal(ctx, s)
+	if err != nil {
+		return err
+	}
+	prog := newProgress(g.streams.Err)
+	access, err := portal.List(ctx, client, tok.AccessToken, portal.Options{
+		TPS:      o.tps,
+		Progress: func(done, total int) { prog.Update(done, total, "accounts listed") },
+	})
+	prog.Done()
+	if err != nil {
+		if errors.Is(err, portal.ErrTokenExpired) {
+			return withHint(fmt.Errorf("list your accounts: %w", err), "sign in again with: "+s.LoginCommand())
+		}
+		return fmt.Errorf("list your accounts: %w", err)
+	}
+	in := awsconfig.SyncInput{
+		Session:      s.Name,
+		NameTemplate: o.nameTemplate,
+		Region:       o.region,
+		Default:      o.def,
+		Prune:        o.prune,
+	}
+	if in.Region == "" {
+		in.Region = s.Region
+	}
+	for _, a := range access {
+		in.Access = append(in.Access, awsconfig.Access{AccountID: a.AccountID, AccountName: a.AccountName, AccountEmail: a.AccountEmail, RoleName: a.RoleName})
+	}
+	if o.credentialProcess {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("find keyless's own path for credential_process: %w", err)
+		}
+		in.CredentialProcess = exe
+	}
+
+	var res awsconfig.SyncResult
+	apply := func(f *awsconfig.File) error {
+		var err error
+		res, err = awsconfig.Sync(f, in)
+		if err != nil {
+			return syncFlagError(err)
+		}
+		return nil
+	}
+	var old, new []byte
+	if o.dryRun {
+		old = f.Bytes()
+		if err := apply(f); err != nil {
+			return err
+		}
+		new = f.Bytes()
+		fmt.Fprint(g.streams.Out, awsconfig.Diff(e.configPath, old, new))
+	} else if old, new, err = awsconfig.Update(e.configPath, apply); err != nil {
+		return err
+	}
+	if o.json {
+		return json.NewEncoder(g.streams.Out).Encode(map[string]any{
+			"session": s.Name, "config": e.configPath, "dry_run": o.dryRun, "accounts": countAccounts(access), "roles": len(access),
+			"added": nonNil(res.Added), "changed": nonNil(res.Changed), "unchanged": nonNil(res.Unchanged),
+			"removed": nonNil(res.Removed), "kept": nonNil(res.Kept), "skipped": nonNil(res.Skipped),
+		})
+	}
+	w := g.streams.Err
+	verb := "Wrote"
+	if o.dryRun {
+		verb = "Would write"
+	} else if string(old) == string(new) {
+		verb = "No change to"
+	}
+	fmt.Fprintf(w, "%s %s: %d roles in %d accounts; %d added, %d changed, %d removed, %d unchanged.\n",
+		verb, e.configPath, len(access), countAccounts(access), len(res.Added), len(res.Changed), len(res.Removed), len(res.Unchanged))
+	if len(res.Kept) > 0 {
+		fmt.Fprintf(w, "Kept %d profiles no longer assigned (%s); --prune removes them.\n", len(res.Kept), short(res.Kept))
+	}
+	if len(res.Skipped) > 0 {
+		fmt.Fprintf(w, "Skipped %d profiles that exist outside keyless's block (%s): rename them or use --name-template.\n", len(res.Skipped), short(res.Skipped))
+	}
+	if len(res.Added) > 0 && !o.dryRun {
+		fmt.Fprintf(w, "Use one with: aws sts get-caller-identity --profile %s\n", res.Added[0])
+	}
+	return nil
+}
+
+// syncFlagError makes Sync's bad-template and bad-default errors usage
+// errors: they are the person's flags.
+func syncFlagError(err error) error {
+	msg := err.Error()
+	if strings.Contains(msg, "--name-template") || strings.Contains(msg, "--default") {
+		return usageErrorf("%s", msg)
+	}
+	return err
+}
+
+func countAccounts(access []portal.Access) int {
+	seen := map[string]bool{}
+	for _, a := range access {
+		seen[a.AccountID] = true
+	}
+	return len(seen)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func short(names []string) string {
+	if len(names) <= 5 {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:5], ", ") + fmt.Sprintf(" and %d more", len(names)-5)
+}
+
+func newProfilesListCommand(g *globalOptions) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the SSO profiles in ~/.aws/config",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err := awsconfig.Load(awsconfig.ConfigPath())
+			if err != nil {
+				return err
+			}
+			type row struct {
+				Profile   string `json:"profile"`
+				Session   string `json:"sso_session,omitempty"`
+				StartURL  string `json:"sso_start_url"`
+				AccountID string `json:"account_id"`
+				RoleName  string `json:"role_name"`
+				Region    string `json:"region,omitempty"`
+			}
+			rows := []row{}
+			for _, p := range ssoProfiles(f) {
+				rows = append(rows, row{p.Profile, p.Session, p.StartURL, p.AccountID, p.RoleName, p.Region})
+			}
+			if asJSON {
+				return json.NewEncoder(g.streams.Out).Encode(rows)
+			}
+			for _, r := range rows {
+				fmt.Fprintf(g.streams.Out, "%s\t%s\t%s\n", r.Profile, r.AccountID, r.RoleName)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+// ssoProfiles are the profiles that name a role through SSO.
+func ssoProfiles(f *awsconfig.File) []awsconfig.SSOProfile {
+	var out []awsconfig.SSOProfile
+	for _, sec := range f.Profiles() {
+		if p, err := f.SSO(sec.Name); err == nil && p.AccountID != "" {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b awsconfig.SSOProfile) int { return strings.Compare(a.Profile, b.Profile) })
+	return out
+}
