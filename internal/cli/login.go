@@ -3,8 +3,8 @@ package cli
 import (
 	"fmt"
 	"net"
-	"os"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"time"

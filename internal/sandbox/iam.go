@@ -13,7 +13,6 @@ import (
 	"image/color"
 	"image/png"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -143,15 +142,15 @@ func iamMalformedPolicy(format string, a ...any) *apiError {
 // Parameters.
 
 var (
-	iamNamePattern    = regexp.MustCompile(`^[\w+=,.@-]+$`)
-	iamPathPattern    = regexp.MustCompile(`^(/|/[\x21-\x7e]+/)$`)
-	iamKeyIDPattern   = regexp.MustCompile(`^\w+$`)
-	iamAliasPattern   = regexp.MustCompile(`^[a-z0-9]([a-z0-9]|-[a-z0-9])*$`)
-	iamPolicyARN      = regexp.MustCompile(`^arn:aws:iam::(aws|\d{12}):policy(/|/[\x21-\x7e]+/)([\w+=,.@-]+)$`)
-	iamAuthCode       = regexp.MustCompile(`^\d{6}$`)
-	iamSerialPattern  = regexp.MustCompile(`^[\w+=/:,.@-]+$`)
-	iamCertIDPattern  = regexp.MustCompile(`^\w+$`)
-	iamSvcNamePattern = regexp.MustCompile(`^[\w.-]+$`)
+	iamNamePattern    = lazyRegexp(`^[\w+=,.@-]+$`)
+	iamPathPattern    = lazyRegexp(`^(/|/[\x21-\x7e]+/)$`)
+	iamKeyIDPattern   = lazyRegexp(`^\w+$`)
+	iamAliasPattern   = lazyRegexp(`^[a-z0-9]([a-z0-9]|-[a-z0-9])*$`)
+	iamPolicyARN      = lazyRegexp(`^arn:aws:iam::(aws|\d{12}):policy(/|/[\x21-\x7e]+/)([\w+=,.@-]+)$`)
+	iamAuthCode       = lazyRegexp(`^\d{6}$`)
+	iamSerialPattern  = lazyRegexp(`^[\w+=/:,.@-]+$`)
+	iamCertIDPattern  = lazyRegexp(`^\w+$`)
+	iamSvcNamePattern = lazyRegexp(`^[\w.-]+$`)
 )
 
 const (

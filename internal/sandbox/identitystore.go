@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,27 +49,27 @@ const (
 )
 
 var (
-	resourceIDPattern = regexp.MustCompile(`^` + resourceIDRegex + `$`)
-	attrPathPattern   = regexp.MustCompile(`^` + attrPathRegex + `$`)
+	resourceIDPattern = lazyRegexp(`^` + resourceIDRegex + `$`)
+	attrPathPattern   = lazyRegexp(`^` + attrPathRegex + `$`)
 	// ARNs the newer API accepts in place of ids: the store's
 	// arn:aws:identitystore::<account>:identitystore/<id>, and
 	// arn:aws:identitystore:::user/<id> (group/, membership/).
-	identityStoreARN = regexp.MustCompile(`^arn:aws[a-z-]*:identitystore::(\d{12})?:identitystore/(.+)$`)
-	identityObjARN   = regexp.MustCompile(`^arn:aws[a-z-]*:identitystore::(\d{12})?:(user|group|membership)/(.+)$`)
+	identityStoreARN = lazyRegexp(`^arn:aws[a-z-]*:identitystore::(\d{12})?:identitystore/(.+)$`)
+	identityObjARN   = lazyRegexp(`^arn:aws[a-z-]*:identitystore::(\d{12})?:(user|group|membership)/(.+)$`)
 )
 
 // strRule is a string member's length and pattern.
 type strRule struct {
 	min, max int
-	re       *regexp.Regexp
+	re       *lazyRE
 	pattern  string
 }
 
 var (
-	userNameRule  = strRule{1, 128, regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`), `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`}
-	groupNameRule = strRule{1, 1024, regexp.MustCompile("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u00a0]+$"), "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u00a0]+"}
-	sensitiveRule = strRule{1, 1024, regexp.MustCompile("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u00a0\u3000]+$"), "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u00a0\u3000]+"}
-	externalRule  = strRule{1, 256, regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`), `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`}
+	userNameRule  = strRule{1, 128, lazyRegexp(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`), `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`}
+	groupNameRule = strRule{1, 1024, lazyRegexp("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u00a0]+$"), "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u00a0]+"}
+	sensitiveRule = strRule{1, 1024, lazyRegexp("^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u00a0\u3000]+$"), "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r \u00a0\u3000]+"}
+	externalRule  = strRule{1, 256, lazyRegexp(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`), `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`}
 )
 
 // errSensitive is the validation message for a member marked sensitive in

@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -97,8 +96,8 @@ func (o *OIDCState) init() {
 }
 
 var (
-	oidcScopePattern = regexp.MustCompile(`^[A-Za-z0-9_.\-]+(:[A-Za-z0-9_.*\-]+)*$`)
-	oidcVerifier     = regexp.MustCompile(`^[A-Za-z0-9\-._~]{43,128}$`)
+	oidcScopePattern = lazyRegexp(`^[A-Za-z0-9_.\-]+(:[A-Za-z0-9_.*\-]+)*$`)
+	oidcVerifier     = lazyRegexp(`^[A-Za-z0-9\-._~]{43,128}$`)
 )
 
 type oidcRegisterIn struct {

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"fmt"
-	"regexp"
 	"time"
 )
 
@@ -23,9 +22,9 @@ func organizationsOps() map[string]jsonOp {
 }
 
 var (
-	accountIDPattern = regexp.MustCompile(`^\d{12}$`)
-	rootIDPattern    = regexp.MustCompile(`^r-[0-9a-z]{4,32}$`)
-	ouIDPattern      = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
+	accountIDPattern = lazyRegexp(`^\d{12}$`)
+	rootIDPattern    = lazyRegexp(`^r-[0-9a-z]{4,32}$`)
+	ouIDPattern      = lazyRegexp(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
 )
 
 func errOrgNotInUse() *apiError {

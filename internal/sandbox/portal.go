@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -266,7 +265,7 @@ func (c *call) issueSession(account, role, sessionName, roleID string, exp time.
 	return s
 }
 
-var portalDurationPattern = regexp.MustCompile(`^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$`)
+var portalDurationPattern = lazyRegexp(`^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$`)
 
 // portalSessionLength parses a permission set's ISO 8601 SessionDuration
 // (PT1H, PT12H, PT1H30M).

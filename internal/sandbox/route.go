@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -182,7 +181,7 @@ func (s *Server) routes() *routes {
 	}
 }
 
-var credentialScope = regexp.MustCompile(`Credential=([^/,\s]+)/\d{8}/([^/,\s]+)/([^/,\s]+)/aws4_request`)
+var credentialScope = lazyRegexp(`Credential=([^/,\s]+)/\d{8}/([^/,\s]+)/([^/,\s]+)/aws4_request`)
 
 // sigv4 returns the access key id, region and service of a SigV4 request.
 func sigv4(r *http.Request) (akid, region, service string) {

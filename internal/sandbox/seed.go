@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -166,9 +165,9 @@ func lineOf(file *ast.File, path string) int {
 	return n.GetToken().Position.Line
 }
 
-var accessKeyIDPattern = regexp.MustCompile(`^AKIA[A-Z2-7]{16}$`)
+var accessKeyIDPattern = lazyRegexp(`^AKIA[A-Z2-7]{16}$`)
 
-var storeIDPattern = regexp.MustCompile(`^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+var storeIDPattern = lazyRegexp(`^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 func (s *Seed) validate() error {
 	errs := s.problems()

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,14 +80,14 @@ const (
 // stringField is a string member with the constraints of the sso-admin model.
 type stringField struct {
 	min, max int
-	pattern  string         // as AWS prints it in validation messages
-	re       *regexp.Regexp // the same, anchored, in Go's syntax
+	pattern  string  // as AWS prints it in validation messages
+	re       *lazyRE // the same, anchored, in Go's syntax
 }
 
 func newField(min, max int, pattern, goPattern string) stringField {
 	f := stringField{min: min, max: max, pattern: pattern}
 	if goPattern != "" {
-		f.re = regexp.MustCompile(`^(?:` + goPattern + `)$`)
+		f.re = lazyRegexp(`^(?:` + goPattern + `)$`)
 	}
 	return f
 }

@@ -3,7 +3,6 @@ package sandbox
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"time"
 )
 
@@ -26,9 +25,9 @@ const (
 )
 
 var (
-	stsSessionName = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
-	stsRoleARN     = regexp.MustCompile(`^arn:aws:iam::(\d{12}):role(/[\x21-\x7e]*)?/([\w+=,.@-]{1,64})$`)
-	stsAccessKeyID = regexp.MustCompile(`^\w{16,128}$`)
+	stsSessionName = lazyRegexp(`^[\w+=,.@-]{2,64}$`)
+	stsRoleARN     = lazyRegexp(`^arn:aws:iam::(\d{12}):role(/[\x21-\x7e]*)?/([\w+=,.@-]{1,64})$`)
+	stsAccessKeyID = lazyRegexp(`^\w{16,128}$`)
 )
 
 // stsValidation is STS's validation error (ValidationError, not ValidationException).
