@@ -50,11 +50,18 @@ func newSigninEnv(g *globalOptions) (*signinEnv, error) {
 // region and endpoint overrides (AWS_ENDPOINT_URL*, the config file's
 // services section) as the SDK reads them, no credentials.
 func sdkConfig(ctx context.Context, region string) (aws.Config, error) {
-	cfg, err := config.LoadDefaultConfig(ctx,
+	opts := []func(*config.LoadOptions) error{
 		config.WithRegion(region),
 		config.WithCredentialsProvider(aws.AnonymousCredentials{}),
 		config.WithRetryMaxAttempts(5),
-	)
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	var missing config.SharedConfigProfileNotExistError
+	if errors.As(err, &missing) {
+		// AWS_PROFILE names a profile that does not exist: irrelevant to
+		// signing in, which names its session and region itself.
+		cfg, err = config.LoadDefaultConfig(ctx, append(opts, config.WithSharedConfigProfile("default"))...)
+	}
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS SDK configuration: %w", err)
 	}
