@@ -217,7 +217,7 @@ func (p *person) roleCache(profile string) processCredentials {
 }
 
 // requireCLIv2 finds the AWS CLI v2 (in CI it must be there).
-func requireCLIv2(t *testing.T) string {
+func requireCLIv2(t testing.TB) string {
 	t.Helper()
 	bin := testtool.RequireTool(t, awsCLIv2)
 	out, err := exec.Command(bin, "--version").CombinedOutput()
