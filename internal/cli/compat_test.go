@@ -219,10 +219,21 @@ func (p *person) roleCache(profile string) processCredentials {
 // requireCLIv2 finds the AWS CLI v2 (in CI it must be there).
 func requireCLIv2(t testing.TB) string {
 	t.Helper()
-	bin := testtool.RequireTool(t, awsCLIv2)
+	return requireCLI(t, awsCLIv2, "2", "apt-get install awscli")
+}
+
+// requireCLIv1 finds the AWS CLI v1, the `aws` first in PATH.
+func requireCLIv1(t testing.TB) string {
+	t.Helper()
+	return requireCLI(t, "aws", "1", "pip install awscli")
+}
+
+func requireCLI(t testing.TB, name, major, install string) string {
+	t.Helper()
+	bin := testtool.RequireTool(t, name)
 	out, err := exec.Command(bin, "--version").CombinedOutput()
-	if err != nil || !strings.HasPrefix(string(out), "aws-cli/2.") {
-		t.Fatalf("%s is not the AWS CLI v2 (apt-get install awscli): %v %s", bin, err, out)
+	if err != nil || !strings.HasPrefix(string(out), "aws-cli/"+major+".") {
+		t.Fatalf("%s is not the AWS CLI v%s (%s): %v %s", bin, major, install, err, out)
 	}
 	return bin
 }
@@ -257,7 +268,7 @@ func TestSigninCompat(t *testing.T) {
 
 		var arns []string
 		t.Run("AWS CLI v1", func(t *testing.T) {
-			aws := testtool.RequireTool(t, "aws")
+			aws := requireCLIv1(t)
 			before := sb.srv.Calls()
 			var id struct{ Arn string }
 			out := p.must(nil, aws, "sts", "get-caller-identity", "--profile", powerUser, "--output", "json")
