@@ -489,10 +489,17 @@ func readCachesConstantly(t *testing.T, home string) func() map[string]int {
 		}
 		done <- reads
 	}()
-	return func() map[string]int {
-		stop.Store(true)
-		return <-done
+	var once sync.Once
+	var reads map[string]int
+	finish := func() map[string]int {
+		once.Do(func() {
+			stop.Store(true)
+			reads = <-done
+		})
+		return reads
 	}
+	t.Cleanup(func() { finish() }) // a test that ends early stops it too
+	return finish
 }
 
 // assertCalls checks how many calls of each operation the sandbox answered
