@@ -12,8 +12,8 @@ import (
 
 // BenchmarkList1000x3 lists 1,000 accounts with 3 roles each from a sandbox
 // holding the portal's quota of 20 requests/s, and compares the wall time
-// with the floor that quota sets. Setting the world up through sso-admin,
-// under the same quota, takes about 150 s before the timer starts. Run with:
+// with the floor that quota sets. The world comes from a seed, so setting
+// it up takes well under a second. Run with:
 //
 //	go test -run '^$' -bench List1000x3 -benchtime 1x -timeout 30m ./internal/portal/
 //
