@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
@@ -102,6 +103,14 @@ func forEachTarget(t *testing.T, f func(t *testing.T, tg *target)) {
 		// moto sometimes closes a reused connection while the SDK reads the
 		// reply ("use of closed network connection"): one connection per request.
 		cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) { tr.DisableKeepAlives = true })
+		// It still happens under load on a fresh connection: retry connection
+		// errors only (never moto's 500 for an unimplemented call).
+		cfg.Retryer = func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = 3
+				o.Retryables = []retry.IsErrorRetryable{retry.RetryableConnectionError{}}
+			})
+		}
 		f(t, &target{name: "moto", url: url, moto: true, cfg: cfg})
 	})
 }
