@@ -55,7 +55,7 @@ func TestScripts(t *testing.T) {
 		},
 		// [moto] holds where moto_server is installed, and always in CI,
 		// where a missing tool must fail rather than skip.
-		// [chromium] likewise for /usr/bin/chromium (Debian's chromium).
+		// [chromium] and [aws] likewise for Debian's chromium and the AWS CLI.
 		Condition: func(cond string) (bool, error) {
 			var tool string
 			switch cond {
@@ -63,6 +63,8 @@ func TestScripts(t *testing.T) {
 				tool = "moto_server"
 			case "chromium":
 				tool = "chromium"
+			case "aws":
+				tool = "aws"
 			default:
 				return false, fmt.Errorf("unknown condition %q", cond)
 			}
