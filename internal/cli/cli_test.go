@@ -55,11 +55,20 @@ func TestScripts(t *testing.T) {
 		},
 		// [moto] holds where moto_server is installed, and always in CI,
 		// where a missing tool must fail rather than skip.
+		// [chromium] and [aws] likewise for Debian's chromium and the AWS CLI.
 		Condition: func(cond string) (bool, error) {
-			if cond != "moto" {
+			var tool string
+			switch cond {
+			case "moto":
+				tool = "moto_server"
+			case "chromium":
+				tool = "chromium"
+			case "aws":
+				tool = "aws"
+			default:
 				return false, fmt.Errorf("unknown condition %q", cond)
 			}
-			_, err := exec.LookPath("moto_server")
+			_, err := exec.LookPath(tool)
 			return err == nil || os.Getenv("CI") != "", nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -69,7 +78,8 @@ func TestScripts(t *testing.T) {
 				ts.Check(err)
 				ts.Setenv(args[0], fmt.Sprint(port))
 			},
-			// sandbox [--seed FILE] [--throttle P] [--fail5xx P] [--assignment-delay D] [--tps N]:
+			// sandbox [--seed FILE] [--throttle P] [--fail5xx P] [--assignment-delay D] [--tps N]
+			// [--approve-as USER] [--access-token-ttl D] [--refresh-token-ttl D]:
 			// start a sandbox for this script and point the AWS SDK at it.
 			"sandbox": cmdSandbox,
 			// moto: point the AWS SDK at a freshly reset moto_server (started
@@ -98,6 +108,11 @@ func TestScripts(t *testing.T) {
 				}
 				ts.Fatalf("%s did not answer 200 within 10s", args[0])
 			},
+			"sha1":      cmdSHA1,
+			"perm":      cmdPerm,
+			"waitfile":  cmdWaitFile,
+			"nosecrets": cmdNoSecrets,
+			"jsonget":   cmdJSONGet,
 		},
 	})
 }
@@ -110,7 +125,13 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 	fs.Float64Var(&opts.Fail5xx, "fail5xx", 0, "")
 	fs.Float64Var(&opts.TPS, "tps", 0, "")
 	fs.DurationVar(&opts.AssignmentDelay, "assignment-delay", opts.AssignmentDelay, "")
+	fs.StringVar(&opts.ApproveAs, "approve-as", "", "")
+	fs.DurationVar(&opts.AccessTokenTTL, "access-token-ttl", 0, "")
+	fs.DurationVar(&opts.RefreshTokenTTL, "refresh-token-ttl", 0, "")
 	ts.Check(fs.Parse(args))
+	if opts.AssignmentDelay == 0 {
+		opts.AssignmentDelay = -1 // zero means "complete at once", as on the command line
+	}
 	if *seed != "" {
 		s, err := sandbox.LoadSeed(ts.MkAbs(*seed))
 		ts.Check(err)
