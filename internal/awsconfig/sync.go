@@ -34,8 +34,8 @@ type SyncResult struct{ Added, Changed, Unchanged, Removed, Kept, Skipped []stri
 func SyncBlockID(session string) string { return "profiles " + session }
 
 // Sync writes one profile per access into the session's block, sorted by
-// account name then role so that a re-sync with the same access changes
-// nothing. Profiles the block had that are no longer in Access are kept
+// profile name so that a re-sync with the same access changes nothing.
+// Profiles the block had that are no longer in Access are kept, in place,
 // unless Prune. A profile that already exists outside the block is left
 // alone and reported in Skipped. Two accesses that the template gives the
 // same name are an error (not a suffix): a suffix would depend on which
@@ -98,6 +98,17 @@ func Sync(f *File, in SyncInput) (SyncResult, error) {
 		}
 		secs = append(secs, NewSection{Header: s.Header, Keys: s.Keys()})
 	}
+	// Profiles in name order, [default] first: kept profiles stay where they
+	// were, so losing access to a role changes nothing but that role.
+	slices.SortStableFunc(secs, func(a, b NewSection) int {
+		rank := func(s NewSection) string {
+			if s.Header == "default" {
+				return ""
+			}
+			return "profile " + profileOf(s.Header)
+		}
+		return cmp.Compare(rank(a), rank(b))
+	})
 	skipped, err := f.SetBlock(id, secs)
 	if err != nil {
 		return res, err

@@ -98,7 +98,7 @@ func TestSyncChangesKeepsPrunes(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = SyncResult{
-		Unchanged: []string{"ReadOnly-222222222222", "Admin-333333333333"}, // account prod < sandbox
+		Unchanged: []string{"Admin-333333333333", "ReadOnly-222222222222"}, // by profile name
 		Removed:   []string{"Admin-111111111111", "Admin-222222222222"},
 	}
 	if diff := cmp.Diff(want, res); diff != "" {
@@ -108,7 +108,7 @@ func TestSyncChangesKeepsPrunes(t *testing.T) {
 	for _, p := range f.Profiles() {
 		names = append(names, p.Name)
 	}
-	if diff := cmp.Diff([]string{"ReadOnly-222222222222", "Admin-333333333333"}, names); diff != "" {
+	if diff := cmp.Diff([]string{"Admin-333333333333", "ReadOnly-222222222222"}, names); diff != "" {
 		t.Errorf("profiles after prune (-want +got):\n%s", diff)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -91,16 +90,14 @@ func runLogin(cmd *cobra.Command, g *globalOptions, o *loginOptions) error {
 	if s.Name != "" && !hasScope(s.Scopes, signin.ScopeAccountAccess) {
 		fmt.Fprintf(g.streams.Err, "keyless: warning: sso-session %s has no sso_registration_scopes = %s: its token cannot be refreshed and lasts until it expires\n", s.Name, signin.ScopeAccountAccess)
 	}
-	if e.m.Browser == nil && !o.deviceCode {
-		if _, why := browserOpener(g.streams.Err, os.Getenv); why != "" {
-			fmt.Fprintf(g.streams.Err, "Using a device code: %s.\n", why)
-		}
-	}
 	res, err := e.m.Login(ctx, s, signin.LoginOptions{DeviceCode: o.deviceCode, Force: o.force})
 	if err != nil {
 		return err
 	}
-	left := time.Until(res.Token.ExpiresAt).Round(time.Minute)
+	left := time.Until(res.Token.ExpiresAt).Round(time.Second)
+	if left > time.Minute {
+		left = left.Round(time.Minute)
+	}
 	switch res.How {
 	case "cached":
 		fmt.Fprintf(g.streams.Err, "Already signed in to %s (token valid for %s; --force signs in again).\n", s.StartURL, left)

@@ -35,13 +35,14 @@ func newSigninEnv(g *globalOptions) (*signinEnv, error) {
 		return nil, withHint(fmt.Errorf("find the home directory: %w", err), "set HOME")
 	}
 	e := &signinEnv{g: g, configPath: awsconfig.ConfigPath()}
-	open, _ := browserOpener(g.streams.Err, os.Getenv)
+	open, why := browserOpener(g.streams.Err, os.Getenv)
 	e.m = &signin.Manager{
-		Home:    home,
-		Config:  sdkConfig,
-		Log:     g.Log(),
-		Out:     g.streams.Err,
-		Browser: open,
+		Home:      home,
+		Config:    sdkConfig,
+		Log:       g.Log(),
+		Out:       g.streams.Err,
+		Browser:   open,
+		NoBrowser: why,
 	}
 	return e, nil
 }

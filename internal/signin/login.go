@@ -113,6 +113,9 @@ func (m *Manager) Login(ctx context.Context, s Session, o LoginOptions) (LoginRe
 	start := m.now()
 	if o.DeviceCode || m.Browser == nil {
 		how = "device code"
+		if !o.DeviceCode && m.NoBrowser != "" {
+			fmt.Fprintf(m.out(), "Using a device code: %s.\n", m.NoBrowser)
+		}
 		out, err = m.deviceLogin(ctx, c, s, reg)
 	} else {
 		how = "browser"

@@ -100,8 +100,10 @@ type Manager struct {
 	Log *slog.Logger
 	// Out is where sign-in instructions for the person go (stderr).
 	Out io.Writer
-	// Browser opens a URL; nil means no browser can be used here.
-	Browser func(url string) error
+	// Browser opens a URL; nil means no browser can be used here, and
+	// NoBrowser says why (shown when a device code is used instead).
+	Browser   func(url string) error
+	NoBrowser string
 	// ClientName is the OIDC client name registered (default "keyless").
 	ClientName string
 }
