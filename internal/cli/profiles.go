@@ -172,7 +172,7 @@ func runSync(cmd *cobra.Command, g *globalOptions, e *signinEnv, o *syncOptions)
 	fmt.Fprintf(w, "%s %s: %d roles in %d accounts; %d added, %d changed, %d removed, %d unchanged.\n",
 		verb, e.configPath, len(access), countAccounts(access), len(res.Added), len(res.Changed), len(res.Removed), len(res.Unchanged))
 	if len(res.Kept) > 0 {
-		fmt.Fprintf(w, "Kept %d profiles no longer assigned (%s); --prune removes them.\n", len(res.Kept), short(res.Kept))
+		fmt.Fprintf(w, "Kept %d profiles keyless no longer writes (%s): their roles are no longer assigned, or --name-template renamed them; --prune removes them.\n", len(res.Kept), short(res.Kept))
 	}
 	if len(res.Skipped) > 0 {
 		fmt.Fprintf(w, "Skipped %d profiles that exist outside keyless's block (%s): rename them or use --name-template.\n", len(res.Skipped), short(res.Skipped))
