@@ -185,6 +185,7 @@ func (e *signinEnv) credentials(ctx context.Context, r signin.Role) (signin.Cred
 	if _, err := e.m.Login(ctx, r.Session, signin.LoginOptions{}); err != nil {
 		return c, err
 	}
+	fmt.Fprintf(e.g.streams.Err, "Signed in to %s.\n", r.Session.StartURL)
 	return e.m.Credentials(ctx, r)
 }
 
