@@ -1,0 +1,299 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/spf13/cobra"
+
+	"github.com/keyless-dev/keyless/internal/sandbox"
+)
+
+// demoConfig is the keyless.yaml of the demo: the Terraform module's shape,
+// three people, three roles.
+const demoConfig = `# The Terraform module's shape: three people, three roles.
+users:
+  - {email: john@example.com, given_name: John, family_name: Doe}
+  - {email: jane@example.com, given_name: Jane, family_name: Roe}
+  - {email: bob@example.com,  given_name: Bob,  family_name: Ray}
+super_admins:   [john@example.com]
+power_users:    [jane@example.com]
+readonly_users: [bob@example.com]
+`
+
+// demoSeed is an account with what audit finds in real ones: root access
+// keys, an old unused IAM user key, a console user without MFA.
+func demoSeed(now time.Time) *sandbox.Seed {
+	s := sandbox.DefaultSeed()
+	old := now.AddDate(0, 0, -400)
+	lastUsed := now.AddDate(0, 0, -200)
+	s.Accounts[0].Root = &sandbox.SeedRoot{AccessKeysPresent: true, MFAEnabled: false}
+	s.Accounts[0].IAMUsers = []sandbox.SeedIAMUser{
+		{Name: "deploy-bot", Created: &old, Policies: []string{"arn:aws:iam::aws:policy/AdministratorAccess"},
+			AccessKeys: []sandbox.SeedAccessKey{{ID: "AKIADEMODEPLOYBOT001", Created: &old, LastUsed: &lastUsed, LastUsedService: "s3", LastUsedRegion: "us-east-1"}}},
+		{Name: "john", Created: &old, Password: true, PasswordLastUsed: &lastUsed, Policies: []string{"arn:aws:iam::aws:policy/AdministratorAccess"}},
+	}
+	return s
+}
+
+type demoOptions struct {
+	keep bool
+	addr string
+}
+
+func newDemoCommand(g *globalOptions) *cobra.Command {
+	o := &demoOptions{}
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "See keyless work end to end in a minute, without an AWS account",
+		Long: `Start a local Identity Center (the sandbox) and a throw-away home directory,
+and run the whole story: apply a keyless.yaml, sign in as one of its people,
+write their profiles, get credentials and call STS with the AWS SDK, then
+audit an account with root keys and an old IAM user and show what cleanup
+would do. Nothing outside the temporary directory is touched; everything is
+removed at the end unless --keep, which leaves the sandbox running and says
+how to explore it with the AWS CLI.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runDemo(cmd.Context(), g, o) },
+	}
+	cmd.Flags().BoolVar(&o.keep, "keep", false, "leave the sandbox and the directory for exploring; Ctrl-C stops it")
+	cmd.Flags().StringVar(&o.addr, "addr", "127.0.0.1:0", "sandbox address (loopback)")
+	cmd.AddCommand(newDemoSTSCommand(g))
+	return cmd
+}
+
+// demoRun runs keyless itself as a person would, in the demo's home.
+type demoRun struct {
+	g     *globalOptions
+	exe   string
+	env   []string
+	dir   string
+	start time.Time
+	step  int
+}
+
+func (d *demoRun) say(format string, a ...any) {
+	fmt.Fprintf(d.g.streams.Out, format+"\n", a...)
+}
+
+// run runs one keyless command and returns its stdout and stderr.
+func (d *demoRun) run(ctx context.Context, extraEnv []string, args ...string) (string, string, error) {
+	cmd := exec.CommandContext(ctx, d.exe, args...)
+	cmd.Dir = d.dir
+	cmd.Env = append(append([]string{}, d.env...), extraEnv...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	if err != nil {
+		return out.String(), errb.String(), fmt.Errorf("keyless %s: %w\n%s", strings.Join(args, " "), err, indent(errb.String()))
+	}
+	return out.String(), errb.String(), nil
+}
+
+// stepf prints a step's title; done prints its timing.
+func (d *demoRun) stepf(format string, a ...any) func() {
+	d.step++
+	t := time.Now()
+	fmt.Fprintf(d.g.streams.Out, "\n%d. %s\n", d.step, fmt.Sprintf(format, a...))
+	return func() {
+		fmt.Fprintf(d.g.streams.Out, "   (%s)\n", time.Since(t).Round(time.Millisecond))
+	}
+}
+
+func indent(s string) string {
+	s = strings.TrimRight(s, "\n")
+	if s == "" {
+		return ""
+	}
+	return "   " + strings.ReplaceAll(s, "\n", "\n   ")
+}
+
+func lineWith(s, sub string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			return strings.TrimSpace(l)
+		}
+	}
+	return ""
+}
+
+func runDemo(ctx context.Context, g *globalOptions, o *demoOptions) error {
+	start := time.Now()
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find keyless's own path: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "keyless-demo-*")
+	if err != nil {
+		return err
+	}
+	if !o.keep {
+		defer os.RemoveAll(dir)
+	}
+
+	srv, err := sandbox.New(sandbox.Options{Seed: demoSeed(time.Now()), ApproveAs: "john@example.com", AssignmentDelay: 100 * time.Millisecond})
+	if err != nil {
+		return err
+	}
+	l, err := sandbox.Listen(o.addr, false)
+	if err != nil {
+		return usageErrorf("--addr %s: %v", o.addr, err)
+	}
+	sctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(sctx, l) }()
+	defer func() {
+		stop()
+		<-served
+	}()
+	url := "http://" + l.Addr().String()
+
+	home := filepath.Join(dir, "home")
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return err
+	}
+	d := &demoRun{g: g, exe: exe, dir: dir, start: start}
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "AWS_") || k == "HOME" || k == "BROWSER" || k == "KEYLESS_PROFILE" {
+			continue
+		}
+		d.env = append(d.env, kv)
+	}
+	d.env = append(d.env, "HOME="+home, "AWS_CONFIG_FILE="+filepath.Join(home, ".aws", "config"),
+		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, ".aws", "credentials"),
+		"AWS_ENDPOINT_URL="+url, "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true", "BROWSER=none", "NO_COLOR=1")
+	admin := []string{"AWS_ACCESS_KEY_ID=AKIASANDBOXEXAMPLE00", "AWS_SECRET_ACCESS_KEY=sandbox"}
+
+	d.say("keyless demo: a local IAM Identity Center at %s, a throw-away home in %s", url, home)
+
+	done := d.stepf("An administrator applies keyless.yaml (three people, three roles)")
+	if err := os.WriteFile(filepath.Join(dir, "keyless.yaml"), []byte(demoConfig), 0o644); err != nil {
+		return err
+	}
+	d.say("%s", indent(demoConfig))
+	out, errOut, err := d.run(ctx, admin, "apply", "-f", "keyless.yaml", "--yes")
+	if err != nil {
+		return err
+	}
+	d.say("   $ keyless apply -f keyless.yaml --yes\n   %s", lineWith(errOut+out, "Apply complete"))
+	portal := lineWith(errOut+out, "Access portal:")
+	d.say("   %s", portal)
+	done()
+
+	done = d.stepf("John signs in (the sandbox approves him at once) and gets a profile per role")
+	startURL := url + "/start"
+	_, errOut, err = d.run(ctx, nil, "login", "--start-url", startURL, "--region", "us-east-1", "--device-code")
+	if err != nil {
+		return err
+	}
+	d.say("   $ keyless login --start-url %s --region us-east-1\n   %s\n   %s", startURL,
+		lineWith(errOut, "Signed in"), lineWith(errOut, "roles in"))
+	out, _, err = d.run(ctx, nil, "profiles", "list")
+	if err != nil {
+		return err
+	}
+	profile := strings.Fields(out + " SuperAdmin-111111111111")[0]
+	d.say("   $ keyless profiles list\n%s", indent(out))
+	done()
+
+	done = d.stepf("The AWS SDK (aws-sdk-go-v2) reads the profile keyless wrote and calls STS")
+	out, _, err = d.run(ctx, []string{"AWS_ENDPOINT_URL_SSO=" + url, "AWS_ENDPOINT_URL_STS=" + url}, "demo", "sts", profile)
+	if err != nil {
+		return err
+	}
+	d.say("   GetCallerIdentity --profile %s\n   %s", profile, strings.TrimSpace(out))
+	done()
+
+	done = d.stepf("What John runs every day")
+	out, _, err = d.run(ctx, nil, "exec", profile, "--", exe, "--version")
+	if err != nil {
+		return err
+	}
+	d.say(`   eval "$(keyless shell-init bash)"     # once, in ~/.bashrc
+   assume %[1]s               # credentials in this shell; 'assume' alone picks
+   keyless exec %[1]s -- terraform plan
+   keyless console %[1]s --service ec2
+   $ keyless exec %[1]s -- keyless --version
+   %[2]s`, profile, strings.TrimSpace(out))
+	done()
+
+	if err := demoAudit(ctx, d, admin); err != nil {
+		return err
+	}
+
+	d.say("\nDone in %s.", time.Since(start).Round(time.Millisecond))
+	if !o.keep {
+		d.say("Everything the demo made is gone. Real account: keyless init (or keyless apply + keyless login).")
+		return nil
+	}
+	d.say(`The sandbox keeps running until Ctrl-C. Explore it:
+   export HOME=%s AWS_ENDPOINT_URL=%s AWS_REGION=us-east-1
+   aws sts get-caller-identity --profile %s
+   aws sso-admin list-instances        # with AWS_ACCESS_KEY_ID=AKIASANDBOXEXAMPLE00 AWS_SECRET_ACCESS_KEY=sandbox
+   %s profiles list`, home, url, profile, exe)
+	<-ctx.Done()
+	return nil
+}
+
+// demoAudit is the demo's last part: audit and cleanup, when keyless has them.
+func demoAudit(ctx context.Context, d *demoRun, admin []string) error {
+	root := newRootCommand(d.g)
+	if c, _, err := root.Find([]string{"audit"}); err != nil || c.Name() != "audit" {
+		return nil
+	}
+	done := d.stepf("The account still has long-lived keys: audit finds them")
+	out, _, err := d.run(ctx, admin, "audit", "--local=false")
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		return err
+	}
+	d.say("   $ keyless audit\n%s", indent(out))
+	done()
+	if c, _, err := root.Find([]string{"cleanup"}); err != nil || c.Name() != "cleanup" {
+		return nil
+	}
+	done = d.stepf("cleanup shows what it would do (dry run: nothing changes without --yes)")
+	out, _, err = d.run(ctx, admin, "cleanup")
+	if err != nil && !errors.As(err, &ee) {
+		return err
+	}
+	d.say("   $ keyless cleanup\n%s", indent(out))
+	done()
+	return nil
+}
+
+// newDemoSTSCommand is the demo's SDK step: aws-sdk-go-v2's default
+// configuration, the profile keyless wrote, GetCallerIdentity.
+func newDemoSTSCommand(g *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:    "sts PROFILE",
+		Hidden: true,
+		Args:   cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := config.LoadDefaultConfig(cmd.Context(), config.WithSharedConfigProfile(args[0]))
+			if err != nil {
+				return err
+			}
+			out, err := sts.NewFromConfig(cfg).GetCallerIdentity(cmd.Context(), &sts.GetCallerIdentityInput{})
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(g.streams.Out, aws.ToString(out.Arn))
+			return err
+		},
+	}
+}
+
+var _ io.Writer = (*bytes.Buffer)(nil)
