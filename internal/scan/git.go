@@ -115,7 +115,7 @@ func listBlobs(ctx context.Context, dir string, c *collector, ig *Ignore, o Opti
 		tok = strings.TrimLeft(tok[:len(tok)-1], "\n")
 		switch {
 		case meta != "":
-			if b, ok := rawBlob(meta); ok && !seen[b] {
+			if b, ok := rawBlob(meta); ok && !seen[b] && filepathBase(tok) != IgnoreFileName {
 				seen[b] = true
 				if reason := pathSkip(tok, ig, o); reason != "" {
 					c.skip(reason)
@@ -265,3 +265,5 @@ func gitOutput(ctx context.Context, dir string, args ...string) (string, error) 
 	}
 	return string(out), nil
 }
+
+func filepathBase(p string) string { return p[strings.LastIndexByte(p, '/')+1:] }

@@ -31,7 +31,14 @@ const IgnoreFileName = ".keylessignore"
 type Ignore struct {
 	fingerprints map[string]bool
 	idents       map[string]bool
-	globs        []string
+	globs        []glob
+}
+
+type glob struct {
+	pattern string
+	// anchored globs (with a slash) match from the root; others match a
+	// name at any depth.
+	anchored bool
 }
 
 var fingerprintLine = regexp.MustCompile(`^(A[A-Z0-9]{19}|sha256-[0-9a-f]{16})(:.+:[0-9]+)?$`)
@@ -51,8 +58,9 @@ func ParseIgnore(r io.Reader, name string) (*Ignore, error) {
 				ig.idents[line] = true
 			}
 		default:
-			g := strings.TrimSuffix(strings.TrimPrefix(line, "/"), "/")
-			if _, err := path.Match(strings.ReplaceAll(g, "**", "*"), ""); err != nil {
+			trimmed := strings.TrimSuffix(line, "/")
+			g := glob{pattern: strings.TrimPrefix(trimmed, "/"), anchored: strings.Contains(trimmed, "/")}
+			if _, err := path.Match(strings.ReplaceAll(g.pattern, "**", "*"), ""); err != nil {
 				return nil, fmt.Errorf("%s:%d: bad glob %q: %w; hint: see 'keyless scan --help' for the format", name, n, line, err)
 			}
 			ig.globs = append(ig.globs, g)
@@ -93,15 +101,15 @@ func (ig *Ignore) Path(p string) bool {
 	}
 	segs := strings.Split(p, "/")
 	for _, g := range ig.globs {
-		if !strings.Contains(g, "/") && g != "**" {
+		if !g.anchored {
 			for _, s := range segs {
-				if ok, _ := path.Match(g, s); ok {
+				if ok, _ := path.Match(g.pattern, s); ok {
 					return true
 				}
 			}
 			continue
 		}
-		if matchSegments(strings.Split(g, "/"), segs) {
+		if matchSegments(strings.Split(g.pattern, "/"), segs) {
 			return true
 		}
 	}

@@ -277,8 +277,8 @@ func walkRoot(ctx context.Context, c *collector, root string, o Options, send fu
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() {
-			return nil
+		if !d.Type().IsRegular() || d.Name() == IgnoreFileName {
+			return nil // the ignore file names accepted keys by design
 		}
 		if ig.Path(rel) {
 			c.skip("ignored path")
