@@ -3,8 +3,8 @@ package scan
 import (
 	"bytes"
 	"strings"
-	"unicode/utf8"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzScan: Find never panics, and every match's offsets point at text of
