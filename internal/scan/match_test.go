@@ -109,3 +109,22 @@ func TestEntropy(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkFind: source text with keyword and prefix bait, a key per 64 KiB.
+func BenchmarkFind(b *testing.B) {
+	var sb strings.Builder
+	for i := 0; sb.Len() < 8<<20; i++ {
+		sb.WriteString("\tresult, err := client.DoSomething(ctx, &Input{Name: aws.String(name), Index: i}) // AROAQ3EGYOJ2BMYTCHM4\n")
+		if i%16 == 0 {
+			sb.WriteString("\tsecret := os.Getenv(\"APP_SECRET\") // commit 0f7bc766052a5a0ee28a393d51d2370f96d8ceb8\n")
+		}
+		if i%640 == 0 {
+			sb.WriteString(ini(id1, secret1))
+		}
+	}
+	data := []byte(sb.String())
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		Find(data)
+	}
+}
