@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,7 +40,7 @@ func demoSeed(now time.Time) *sandbox.Seed {
 	s.Accounts[0].Root = &sandbox.SeedRoot{AccessKeysPresent: true, MFAEnabled: false}
 	s.Accounts[0].IAMUsers = []sandbox.SeedIAMUser{
 		{Name: "deploy-bot", Created: &old, Policies: []string{"arn:aws:iam::aws:policy/AdministratorAccess"},
-			AccessKeys: []sandbox.SeedAccessKey{{ID: "AKIADEMODEPLOYBOT001", Created: &old, LastUsed: &lastUsed, LastUsedService: "s3", LastUsedRegion: "us-east-1"}}},
+			AccessKeys: []sandbox.SeedAccessKey{{ID: "AKIADEMODEPLOYBTAAAA", Created: &old, LastUsed: &lastUsed, LastUsedService: "s3", LastUsedRegion: "us-east-1"}}},
 		{Name: "john", Created: &old, Password: true, PasswordLastUsed: &lastUsed, Policies: []string{"arn:aws:iam::aws:policy/AdministratorAccess"}},
 	}
 	return s
@@ -217,15 +216,15 @@ func runDemo(ctx context.Context, g *globalOptions, o *demoOptions) error {
 	done()
 
 	done = d.stepf("What John runs every day")
-	out, _, err = d.run(ctx, nil, "exec", profile, "--", exe, "--version")
+	out, _, err = d.run(ctx, []string{"AWS_ENDPOINT_URL_STS=" + url}, "exec", profile, "--", exe, "demo", "sts")
 	if err != nil {
 		return err
 	}
-	d.say(`   eval "$(keyless shell-init bash)"     # once, in ~/.bashrc
-   assume %[1]s               # credentials in this shell; 'assume' alone picks
+	d.say(`   eval "$(keyless shell-init bash)"   # once, in ~/.bashrc
+   assume %[1]s   # credentials in this shell; 'assume' alone picks
    keyless exec %[1]s -- terraform plan
    keyless console %[1]s --service ec2
-   $ keyless exec %[1]s -- keyless --version
+   $ keyless exec %[1]s -- <a program that calls STS with the SDK's default chain>
    %[2]s`, profile, strings.TrimSpace(out))
 	done()
 
@@ -278,11 +277,15 @@ func demoAudit(ctx context.Context, d *demoRun, admin []string) error {
 // configuration, the profile keyless wrote, GetCallerIdentity.
 func newDemoSTSCommand(g *globalOptions) *cobra.Command {
 	return &cobra.Command{
-		Use:    "sts PROFILE",
+		Use:    "sts [PROFILE]",
 		Hidden: true,
-		Args:   cobra.ExactArgs(1),
+		Args:   cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := config.LoadDefaultConfig(cmd.Context(), config.WithSharedConfigProfile(args[0]))
+			var opts []func(*config.LoadOptions) error
+			if len(args) == 1 {
+				opts = append(opts, config.WithSharedConfigProfile(args[0]))
+			}
+			cfg, err := config.LoadDefaultConfig(cmd.Context(), opts...)
 			if err != nil {
 				return err
 			}
@@ -295,5 +298,3 @@ func newDemoSTSCommand(g *globalOptions) *cobra.Command {
 		},
 	}
 }
-
-var _ io.Writer = (*bytes.Buffer)(nil)
