@@ -187,8 +187,10 @@ var checks = []check{
 	},
 	{
 		id: "root-centralized-access", title: "Centralized root access is not enabled for the organization", severity: Medium,
-		needs:   []string{ActionListOrganizationsFeatures},
-		applies: func(st *AccountState) bool { return st.Organization != nil && st.Organization.ManagementAccountID != st.AccountID },
+		needs: []string{ActionListOrganizationsFeatures},
+		applies: func(st *AccountState) bool {
+			return st.Organization != nil && st.Organization.ManagementAccountID != st.AccountID
+		},
 		run: func(st *AccountState, _ time.Time) []Finding {
 			if slices.Contains(st.Organization.RootFeatures, "RootCredentialsManagement") {
 				return nil
@@ -313,7 +315,7 @@ var checks = []check{
 	},
 	{
 		id: "iam-user-no-identity-center", title: "IAM user with no Identity Center counterpart yet", severity: Low,
-		needs: userListActions,
+		needs:   userListActions,
 		applies: func(st *AccountState) bool { return st.IdentityCenter != nil && st.IdentityCenter.Enabled },
 		run: eachUser(func(st *AccountState, u IAMUser, _ time.Time) []Finding {
 			if counterpart(st.IdentityCenter.State, u.Name) != "" {

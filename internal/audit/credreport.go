@@ -122,7 +122,9 @@ func (p *rowParser) fail(name, format string, a ...any) {
 func (p *rowParser) str(name string) string { return p.rec[p.col[name]] }
 
 // absent reports the report's words for "no value".
-func absent(v string) bool { return v == "N/A" || v == "no_information" || v == "not_supported" || v == "" }
+func absent(v string) bool {
+	return v == "N/A" || v == "no_information" || v == "not_supported" || v == ""
+}
 
 func (p *rowParser) text(name string) string {
 	if v := p.str(name); !absent(v) {
