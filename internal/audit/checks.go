@@ -294,7 +294,7 @@ var checks = []check{
 	{
 		id: "password-policy-length", title: "The password policy allows passwords shorter than 14 characters", severity: Medium,
 		controls: []string{"CIS 1.8", "Security Hub IAM.15"}, needs: []string{"iam:GetAccountPasswordPolicy"},
-		applies: func(st *AccountState) bool { return st.PasswordPolicy != nil },
+		applies: hasPasswordPolicy,
 		run: func(st *AccountState, _ time.Time) []Finding {
 			if st.PasswordPolicy.MinimumLength >= MinPasswordLength {
 				return nil
@@ -305,7 +305,7 @@ var checks = []check{
 	{
 		id: "password-policy-reuse", title: "The password policy remembers fewer than 24 passwords", severity: Low,
 		controls: []string{"CIS 1.9", "Security Hub IAM.16"}, needs: []string{"iam:GetAccountPasswordPolicy"},
-		applies: func(st *AccountState) bool { return st.PasswordPolicy != nil },
+		applies: hasPasswordPolicy,
 		run: func(st *AccountState, _ time.Time) []Finding {
 			if st.PasswordPolicy.ReusePrevention >= MinPasswordReuse {
 				return nil
@@ -381,6 +381,11 @@ var checks = []check{
 		cannot: "AWS has no public API that lists Identity Center users' MFA devices",
 		manual: "check Identity Center > Settings > Authentication: MFA \"Every time they sign in\" and \"Require them to register one at sign-in\": " + identityCenterMFAURL,
 	},
+}
+
+// hasPasswordPolicy: the account has one, or may have (the read failed).
+func hasPasswordPolicy(st *AccountState) bool {
+	return st.PasswordPolicy != nil || !st.Known("iam:GetAccountPasswordPolicy")
 }
 
 // icActions are what reading Identity Center calls.
