@@ -137,7 +137,10 @@ func TestSeededWorldEveryFinding(t *testing.T) {
 		_, err := c.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("ops")})
 		return err
 	})
-	mustDo(t, func() error { _, err := c.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: aws.String("ops"), UserName: u}); return err })
+	mustDo(t, func() error {
+		_, err := c.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: aws.String("ops"), UserName: u})
+		return err
+	})
 	mustDo(t, func() error {
 		_, err := c.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: u, PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")})
 		return err

@@ -142,3 +142,15 @@ func (r *Report) AtOrAbove(s Severity) int {
 	}
 	return n
 }
+
+// NotCoveredID is the check id of an account the audit could not reach.
+const NotCoveredID = "account-not-covered"
+
+// NotCovered reports an account the audit could not reach, and how to
+// cover it.
+func NotCovered(account, why, how string) *Report {
+	f := Finding{ID: NotCoveredID, Severity: High, Status: NotEvaluated, Account: account,
+		Resource: "arn:aws:iam::" + account + ":root", Title: "Account not audited", Evidence: why, Remediation: how}
+	f.fingerprint()
+	return &Report{Accounts: []string{account}, Findings: []Finding{f}, Checks: map[string]CheckCount{NotCoveredID: {NotEvaluated: 1}}}
+}
