@@ -246,7 +246,7 @@ h1{font-size:1.6em;margin:0 0 .2em}h2{font-size:1.2em;margin:1.6em 0 .5em}
 .card{border:1px solid #d7dce1;border-radius:6px;padding:.6em 1em;min-width:6em}
 .card b{display:block;font-size:1.6em}
 table{border-collapse:collapse;width:100%}
-th,td{border:1px solid #d7dce1;padding:.35em .5em;text-align:left;vertical-align:top}
+th,td{border:1px solid #d7dce1;padding:.35em .5em;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#f3f5f7}
 code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em;word-break:break-all}
 .sev{font-weight:600;white-space:nowrap;border-radius:4px;padding:.1em .4em}
