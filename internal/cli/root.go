@@ -98,6 +98,7 @@ credentials through AWS IAM Identity Center, and keeps it there.
 		newConsoleCommand(g),
 		newDemoCommand(g),
 		newScanCommand(g),
+		newAuditCommand(g),
 	)
 	return root
 }

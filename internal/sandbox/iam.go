@@ -78,6 +78,7 @@ func iamOps() map[string]queryOp {
 		"ListRoles": iamListRoles, "GetRole": iamGetRole,
 		"GetAccountSummary":        iamGetAccountSummary,
 		"GenerateCredentialReport": iamGenerateCredentialReport, "GetCredentialReport": iamGetCredentialReport,
+		"ListOrganizationsFeatures": iamListOrganizationsFeatures,
 	}
 	out := make(map[string]queryOp, len(ops))
 	for name, f := range ops {
@@ -969,7 +970,7 @@ func iamListVirtualMFADevices(ic *iamCall, form url.Values) (any, error) {
 		return nil, iamConstraint("assignmentStatus", status, "Member must satisfy enum value set: [Unassigned, Any, Assigned]")
 	}
 	var match []*MFADevice
-	for _, d := range ic.ia.VirtualMFADevices {
+	for _, d := range append(ic.rootVirtualMFA(), ic.ia.VirtualMFADevices...) {
 		if status == "Any" || (status == "Assigned") == (d.UserName != "") {
 			match = append(match, d)
 		}
@@ -984,7 +985,9 @@ func iamListVirtualMFADevices(ic *iamCall, form url.Values) (any, error) {
 	}{iamPaging: p}
 	for _, d := range pg {
 		o := iamVirtualMFAOut{SerialNumber: d.Serial}
-		if u := ic.findUser(d.UserName); d.UserName != "" && u != nil {
+		if d.UserName == rootMFAUser {
+			o.User, o.EnableDate = ic.rootUserOut(), isoPtr(&d.Enabled)
+		} else if u := ic.findUser(d.UserName); d.UserName != "" && u != nil {
 			uo := ic.userOut(u, false)
 			o.User, o.EnableDate = &uo, isoPtr(&d.Enabled)
 		}

@@ -49,6 +49,11 @@ func must[T any](out T, err error) func(*testing.T) T {
 	}
 }
 
+// isRootDevice tells the root user's virtual MFA device.
+func isRootDevice(d iamtypes.VirtualMFADevice) bool {
+	return d.User != nil && strings.HasSuffix(aws.ToString(d.User.Arn), ":root")
+}
+
 func createIAMUser(t *testing.T, c *iam.Client, name string) *iamtypes.User {
 	t.Helper()
 	return must(c.CreateUser(context.Background(), &iam.CreateUserInput{UserName: aws.String(name)}))(t).User
@@ -294,6 +299,9 @@ func TestConformanceIAMLoginProfileAndMFA(t *testing.T) {
 		must(c.EnableMFADevice(ctx, &iam.EnableMFADeviceInput{UserName: user, SerialNumber: aws.String(serial),
 			AuthenticationCode1: aws.String("123456"), AuthenticationCode2: aws.String("654321")}))(t)
 		assigned := must(c.ListVirtualMFADevices(ctx, &iam.ListVirtualMFADevicesInput{AssignmentStatus: iamtypes.AssignmentStatusTypeAssigned}))(t).VirtualMFADevices
+		// The default world's management root has a virtual MFA device, listed
+		// as AWS lists it; moto differs from AWS: it lists none for root.
+		assigned = slices.DeleteFunc(assigned, isRootDevice)
 		if len(assigned) != 1 || assigned[0].User == nil || aws.ToString(assigned[0].User.UserName) != "console" || assigned[0].EnableDate == nil {
 			t.Fatalf("assigned devices = %+v", assigned)
 		}
@@ -314,7 +322,7 @@ func TestConformanceIAMLoginProfileAndMFA(t *testing.T) {
 		}
 		must(c.DeleteVirtualMFADevice(ctx, &iam.DeleteVirtualMFADeviceInput{SerialNumber: aws.String(serial)}))(t)
 		all := must(c.ListVirtualMFADevices(ctx, &iam.ListVirtualMFADevicesInput{}))(t).VirtualMFADevices
-		if len(all) != 0 {
+		if all = slices.DeleteFunc(all, isRootDevice); len(all) != 0 {
 			t.Fatalf("devices after delete = %+v", all)
 		}
 		_, err = c.DeleteVirtualMFADevice(ctx, &iam.DeleteVirtualMFADeviceInput{SerialNumber: aws.String(serial)})

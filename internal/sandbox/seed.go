@@ -32,6 +32,9 @@ type Seed struct {
 	// as if an apply had run (assignments succeed at once).
 	PermissionSets []SeedPermissionSet `yaml:"permission_sets"`
 	Assignments    []SeedAssignment    `yaml:"assignments"`
+	// CentralizedRootAccess enables the organization's centralized root
+	// access (RootCredentialsManagement and RootSessions).
+	CentralizedRootAccess bool `yaml:"centralized_root_access"`
 }
 
 type SeedPermissionSet struct {
@@ -350,6 +353,9 @@ func buildWorld(seed *Seed, now time.Time) (*World, error) {
 	if seed.Organization == nil || *seed.Organization {
 		w.Organization = &Organization{ID: defaultOrgID, FeatureSet: "ALL", MasterAccountID: mgmt, MasterAccountEmail: mgmtEmail,
 			ARN: fmt.Sprintf("arn:aws:organizations::%s:organization/%s", mgmt, defaultOrgID)}
+		if seed.CentralizedRootAccess {
+			w.Organization.IAMFeatures = []string{"RootCredentialsManagement", "RootSessions"}
+		}
 	}
 
 	storeID := seed.IdentityStoreID

@@ -49,6 +49,8 @@ type Organization struct {
 	FeatureSet         string `json:"feature_set"`
 	MasterAccountID    string `json:"management_account_id"`
 	MasterAccountEmail string `json:"management_account_email"`
+	// IAMFeatures are the centralized root access features enabled (iam_org.go).
+	IAMFeatures []string `json:"iam_features,omitempty"`
 }
 
 type Account struct {

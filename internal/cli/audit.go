@@ -1,0 +1,337 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/keyless-dev/keyless/internal/audit"
+	"github.com/keyless-dev/keyless/internal/awsconfig"
+)
+
+type auditOptions struct {
+	profiles    []string
+	allAccounts bool
+	region      string
+	json, sarif bool
+	html        string
+	failOn      string
+	local       bool
+}
+
+func newAuditCommand(g *globalOptions) *cobra.Command {
+	o := &auditOptions{}
+	cmd := &cobra.Command{
+		Use:   "audit [--profile P ... | --all-accounts] [--json | --sarif | --html FILE] [--fail-on SEVERITY]",
+		Short: "Check accounts and this machine for long-lived credentials and weak posture",
+		Long: `Check each account: the root user (access keys, MFA, hardware MFA, recent
+use, centralized root access for member accounts), IAM users (console
+passwords without MFA, active, doubled, old and unused keys, unused
+passwords; a never-used key or password counts from its creation), the
+password policy, and Identity Center (instance, keyless's groups, the
+SuperAdmin assignment, IAM users with no Identity Center counterpart).
+With --local (on by default when run at a terminal) it also checks this
+machine: long-lived keys in ~/.aws/credentials and the profiles using them,
+keys in the environment, key ids in shell history files.
+
+Every finding has a stable id, severity, resource, evidence, its CIS AWS
+Foundations / Security Hub controls and the remediation. A check that could
+not run (AccessDenied) is reported "not evaluated" with the permission it
+needs, never as a pass. Nothing is changed.
+
+--all-accounts audits every account through your SSO profiles (one per
+account, the most privileged role), or, without any, the management account
+through the current credentials, naming the others as not covered.
+
+Exit codes: 0 success (findings or not, unless --fail-on), 1 findings at or
+above --fail-on SEVERITY (info, low, medium, high, critical), or an error,
+64 usage error.`,
+		Example: `  keyless audit
+  keyless audit --all-accounts --html audit.html
+  keyless audit --profile prod --json --fail-on high   # in CI`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !cmd.Flags().Changed("local") {
+				o.local = isTerminal(g.streams.In)
+			}
+			return runAudit(cmd.Context(), g, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&o.profiles, "profile", nil, "audit the account of `PROFILE` (repeat for several; default: the default credentials)")
+	f.BoolVar(&o.allAccounts, "all-accounts", false, "audit every account, through your SSO profiles or Organizations")
+	f.StringVar(&o.region, "region", "", "AWS region of Identity Center (default: AWS_REGION or the profile's)")
+	f.BoolVar(&o.json, "json", false, "print the report as JSON on stdout")
+	f.BoolVar(&o.sarif, "sarif", false, "print the report as SARIF 2.1.0 on stdout")
+	f.StringVar(&o.html, "html", "", "write the report as one self-contained HTML page to `FILE`")
+	f.StringVar(&o.failOn, "fail-on", "", "exit 1 when findings of `SEVERITY` or worse exist")
+	f.BoolVar(&o.local, "local", false, "also check this machine (default: on at a terminal; --local=false skips)")
+	return cmd
+}
+
+// auditTarget is one account to audit, and how.
+type auditTarget struct {
+	label string // the profile, or "default credentials"
+	cfg   func(ctx context.Context) (aws.Config, error)
+}
+
+func runAudit(ctx context.Context, g *globalOptions, o *auditOptions) error {
+	n := 0
+	for _, b := range []bool{o.json, o.sarif, o.html != ""} {
+		if b {
+			n++
+		}
+	}
+	if n > 1 {
+		return usageErrorf("give one of --json, --sarif and --html")
+	}
+	if o.allAccounts && len(o.profiles) > 0 {
+		return usageErrorf("give --profile or --all-accounts, not both")
+	}
+	failOn := audit.Severity(-1)
+	if o.failOn != "" {
+		s, err := audit.ParseSeverity(o.failOn)
+		if err != nil {
+			return usageErrorf("--fail-on: %v", err)
+		}
+		failOn = s
+	}
+
+	targets, rep, err := auditTargets(ctx, g, o)
+	if err != nil {
+		return err
+	}
+	var mu sync.Mutex
+	var states []*audit.AccountState
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.SetLimit(8)
+	for _, t := range targets {
+		eg.Go(func() error {
+			st, err := collectTarget(ectx, o, t)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil && !o.allAccounts:
+				return err
+			case err != nil:
+				rep.Add(audit.NotCovered("unknown", fmt.Sprintf("%s: %v", t.label, err), "sign in (keyless login) and run the audit again"))
+			default:
+				states = append(states, st)
+			}
+			return nil
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return err
+	}
+	audit.Share(states)
+	now := time.Now()
+	for _, st := range states {
+		rep.Add(audit.Run(st, now))
+		if c := st.IdentityCenter; c != nil && c.Enabled && c.Account == st.AccountID && rep.Matrix == nil {
+			rep.Matrix = audit.AccessMatrix(c.State)
+		}
+	}
+	if o.local {
+		home, _ := os.UserHomeDir()
+		lr, err := audit.Local(audit.Machine{Home: home, Getenv: os.Getenv})
+		if err != nil {
+			return fmt.Errorf("check this machine: %w", err)
+		}
+		rep.Add(lr)
+	}
+	rep.Sort()
+
+	out := g.streams.Out
+	switch {
+	case o.json:
+		err = rep.WriteJSON(out)
+	case o.sarif:
+		err = rep.WriteSARIF(out, version())
+	case o.html != "":
+		err = writeHTMLReport(o.html, rep, now)
+		if err == nil {
+			fmt.Fprintf(g.streams.Err, "keyless: wrote %s: %s\n", o.html, rep.Summary())
+		}
+	default:
+		err = rep.WriteText(out, colorOK(out))
+	}
+	if err != nil {
+		return err
+	}
+	if failOn >= 0 {
+		if n := rep.AtOrAbove(failOn); n > 0 {
+			return fmt.Errorf("%d findings at or above %s (--fail-on)", n, failOn)
+		}
+	}
+	return nil
+}
+
+func writeHTMLReport(path string, rep *audit.Report, now time.Time) error {
+	var b strings.Builder
+	if err := rep.WriteHTML(&b, now.UTC().Format(time.RFC1123)); err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return fmt.Errorf("--html %s: %w", path, err)
+	}
+	if err := writeFileAtomic(abs, []byte(b.String()), 0o600); err != nil {
+		return fmt.Errorf("write --html %s: %w", path, err)
+	}
+	return nil
+}
+
+// collectTarget reads one account.
+func collectTarget(ctx context.Context, o *auditOptions, t auditTarget) (*audit.AccountState, error) {
+	cfg, err := t.cfg(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Region == "" {
+		return nil, usageErrorf("no AWS region for %s\nhint: pass --region or set AWS_REGION", t.label)
+	}
+	st, err := audit.Collect(ctx, audit.NewClients(cfg), audit.CollectOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", t.label, err)
+	}
+	return st, nil
+}
+
+// auditTargets decides which accounts to audit, and reports the accounts
+// it knows of but cannot reach.
+func auditTargets(ctx context.Context, g *globalOptions, o *auditOptions) ([]auditTarget, *audit.Report, error) {
+	rep := &audit.Report{}
+	sdk := func(profile string, creds aws.CredentialsProvider, region string) func(context.Context) (aws.Config, error) {
+		return func(ctx context.Context) (aws.Config, error) {
+			var opts []func(*config.LoadOptions) error
+			if profile != "" {
+				opts = append(opts, config.WithSharedConfigProfile(profile))
+			}
+			if creds != nil {
+				opts = append(opts, config.WithCredentialsProvider(creds))
+			}
+			if region = cmpOr(o.region, region); region != "" {
+				opts = append(opts, config.WithRegion(region))
+			}
+			cfg, err := config.LoadDefaultConfig(ctx, opts...)
+			if err != nil {
+				return aws.Config{}, withHint(fmt.Errorf("load AWS configuration: %w", err), "check --profile and ~/.aws/config")
+			}
+			return cfg, nil
+		}
+	}
+	if len(o.profiles) > 0 {
+		var ts []auditTarget
+		for _, p := range o.profiles {
+			ts = append(ts, auditTarget{label: "profile " + p, cfg: sdk(p, nil, "")})
+		}
+		return ts, rep, nil
+	}
+	if !o.allAccounts {
+		return []auditTarget{{label: "the default credentials", cfg: sdk("", nil, "")}}, rep, nil
+	}
+
+	// Every account: the person's SSO profiles, one per account.
+	f, err := awsconfig.Load(awsconfig.ConfigPath())
+	if err != nil {
+		return nil, nil, err
+	}
+	if best := bestProfiles(f); len(best) > 0 {
+		var ts []auditTarget
+		for _, p := range best {
+			ts = append(ts, auditTarget{label: "profile " + p.Profile, cfg: func(ctx context.Context) (aws.Config, error) {
+				c, region, err := roleCredentials(ctx, g, p.Profile, true)
+				if err != nil {
+					return aws.Config{}, err
+				}
+				creds := credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)
+				return sdk("", creds, region)(ctx)
+			}})
+		}
+		return ts, rep, nil
+	}
+
+	// No SSO profiles: the current credentials for the management account,
+	// the organization's other accounts named as not covered.
+	def := sdk("", nil, "")
+	cfg, err := def(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	org := organizations.NewFromConfig(cfg)
+	desc, err := org.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
+	if err != nil {
+		return nil, nil, withHint(fmt.Errorf("--all-accounts: no SSO profiles in %s, and the organization is unreadable: %w", awsconfig.ConfigPath(), err),
+			"sign in and write SSO profiles (keyless login; keyless profiles sync), or run from the management account")
+	}
+	mgmt := aws.ToString(desc.Organization.MasterAccountId)
+	p := organizations.NewListAccountsPaginator(org, &organizations.ListAccountsInput{})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--all-accounts: list accounts: %w", err)
+		}
+		for _, a := range out.Accounts {
+			if id := aws.ToString(a.Id); id != mgmt {
+				rep.Add(audit.NotCovered(id, "no SSO profile for this account, and the audit runs with the management account's credentials only",
+					"sign in and write SSO profiles (keyless login; keyless profiles sync), then run keyless audit --all-accounts again"))
+			}
+		}
+	}
+	return []auditTarget{{label: "the default credentials", cfg: def}}, rep, nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// bestProfiles picks one SSO profile per account: the most privileged role.
+func bestProfiles(f *awsconfig.File) []awsconfig.SSOProfile {
+	best := map[string]awsconfig.SSOProfile{}
+	for _, sec := range f.Profiles() {
+		p, err := f.SSO(sec.Name)
+		if err != nil || p.AccountID == "" || p.RoleName == "" {
+			continue
+		}
+		if cur, ok := best[p.AccountID]; !ok || rolePrivilege(p.RoleName) > rolePrivilege(cur.RoleName) {
+			best[p.AccountID] = p
+		}
+	}
+	var out []awsconfig.SSOProfile
+	for _, p := range best {
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b awsconfig.SSOProfile) int { return strings.Compare(a.AccountID, b.AccountID) })
+	return out
+}
+
+// rolePrivilege ranks roles: SuperAdmin or AdministratorAccess, then
+// PowerUser, then ReadOnly, then anything else.
+func rolePrivilege(role string) int {
+	r := strings.ToLower(role)
+	switch {
+	case strings.Contains(r, "superadmin") || strings.Contains(r, "administratoraccess") || r == "admin":
+		return 3
+	case strings.Contains(r, "poweruser"):
+		return 2
+	case strings.Contains(r, "readonly") || strings.Contains(r, "securityaudit"):
+		return 1
+	}
+	return 0
+}
