@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"github.com/keyless-dev/keyless/internal/scan"
+
 	"bufio"
 	"bytes"
 	"errors"
@@ -8,7 +10,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -33,15 +34,14 @@ var historyFiles = []string{".bash_history", ".zsh_history", ".local/share/fish/
 // LocalAccount is the Account of findings about this machine.
 const LocalAccount = "local"
 
-// keyIDPattern matches access key ids: long-lived (AKIA) and session (ASIA).
-// It is a stand-in for internal/scan's matcher.
-var keyIDPattern = regexp.MustCompile(`\b(AKIA|ASIA)[A-Z2-7]{16}\b`)
-
-// findKeyIDs returns the access key ids in text.
+// findKeyIDs returns the access key ids in text, as keyless scan finds
+// them (documentation keys ending in EXAMPLE and placeholders are not).
 func findKeyIDs(text []byte) []string {
 	var out []string
-	for _, m := range keyIDPattern.FindAll(text, -1) {
-		out = append(out, string(m))
+	for _, m := range scan.Find(text) {
+		if m.IDStart >= 0 {
+			out = append(out, string(text[m.IDStart:m.IDEnd]))
+		}
 	}
 	return out
 }

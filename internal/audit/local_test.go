@@ -16,8 +16,8 @@ func TestLocal(t *testing.T) {
 		".aws/config": "[default]\nregion = eu-west-1\n[profile admin]\nrole_arn = arn:aws:iam::1:role/A\nsource_profile = old\n" +
 			"[profile chained]\nrole_arn = arn:aws:iam::1:role/B\nsource_profile = admin\n[profile old]\nregion = us-east-1\n" +
 			"[profile loop]\nsource_profile = loop\n",
-		".zsh_history":                   ": 1700000000:0;aws s3 ls\n: 1700000001:0;export AWS_ACCESS_KEY_ID=AKIACCCCCCCCCCCCCCCC\n",
-		".local/share/fish/fish_history": "- cmd: echo ASIADDDDDDDDDDDDDDDD\n- cmd: echo AKIAEXAMPLE\n",
+		".zsh_history":                   ": 1700000000:0;aws s3 ls\n: 1700000001:0;export AWS_ACCESS_KEY_ID=AKIAQ3EGYOJ2BMYTCCCC\n",
+		".local/share/fish/fish_history": "- cmd: echo ASIAZT5RUDXKQ7MWDDDD\n- cmd: echo AKIAEXAMPLE\n",
 	}
 	for name, body := range files {
 		p := filepath.Join(home, name)

@@ -258,7 +258,7 @@ func demoAudit(ctx context.Context, d *demoRun, admin []string) error {
 	if err != nil && !errors.As(err, &ee) {
 		return err
 	}
-	d.say("   $ keyless audit\n%s", indent(out))
+	d.say("   $ keyless audit   (findings only; each also has evidence, controls and the fix)\n%s", indent(findingLines(out)))
 	done()
 	if c, _, err := root.Find([]string{"cleanup"}); err != nil || c.Name() != "cleanup" {
 		return nil
@@ -271,6 +271,21 @@ func demoAudit(ctx context.Context, d *demoRun, admin []string) error {
 	d.say("   $ keyless cleanup\n%s", indent(out))
 	done()
 	return nil
+}
+
+// findingLines keeps the audit's one-line findings and its summary.
+func findingLines(out string) string {
+	var keep []string
+	for _, l := range strings.Split(out, "\n") {
+		t := strings.TrimSpace(l)
+		for _, p := range []string{"CRITICAL", "HIGH", "MEDIUM", "LOW", "NOT EVALUATED", "Account ", "accounts audited"} {
+			if strings.HasPrefix(t, p) {
+				keep = append(keep, l)
+				break
+			}
+		}
+	}
+	return strings.Join(keep, "\n")
 }
 
 // newDemoSTSCommand is the demo's SDK step: aws-sdk-go-v2's default

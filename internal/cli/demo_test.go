@@ -30,6 +30,7 @@ func TestDemo(t *testing.T) {
 		`SuperAdmin-111111111111\t111111111111\tSuperAdmin`,
 		`arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_SuperAdmin_[0-9a-f]{16}/john@example\.com`,
 		`assume SuperAdmin-111111111111`,
+		`CRITICAL +root-access-keys`,
 		`Done in `,
 	} {
 		if !regexp.MustCompile(want).Match(out) {
