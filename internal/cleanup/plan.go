@@ -122,6 +122,9 @@ type Input struct {
 	// RootSession reports that the executor can open sts:AssumeRoot
 	// sessions (it has the management account's credentials).
 	RootSession bool
+	// RootCredentials are the member account's root credentials as a root
+	// session read them (AuditRoot); nil when not read.
+	RootCredentials *RootCredentials
 	// Local are the long-lived keys of this machine's credentials file.
 	Local []LocalProfile
 }
@@ -389,6 +392,10 @@ func (b *builder) root() {
 	org := st.Organization
 	central := org != nil && org.ManagementAccountID != st.AccountID &&
 		slices.Contains(org.RootFeatures, "RootCredentialsManagement") && slices.Contains(org.RootFeatures, "RootSessions")
+	if central && b.in.RootCredentials != nil && b.in.RootCredentials.None() {
+		// No password, keys or certificates: MFA has nothing to guard.
+		return
+	}
 	if central && (keys || noMFA) {
 		a := Action{Kind: DeleteRootCredentials, Target: "root", Reason: reason, State: Ready,
 			Steps: []string{
