@@ -96,6 +96,7 @@ credentials through AWS IAM Identity Center, and keeps it there.
 		newEnvCommand(g),
 		newShellInitCommand(g),
 		newConsoleCommand(g),
+		newCleanupCommand(g),
 	)
 	return root
 }
