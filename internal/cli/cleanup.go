@@ -270,4 +270,3 @@ func printResults(w io.Writer, results []cleanup.Result) {
 		fmt.Fprintln(w, line)
 	}
 }
-
