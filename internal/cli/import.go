@@ -115,5 +115,6 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 	f.BoolVarP(&o.yes, "yes", "y", false, "adopt without asking")
 	f.BoolVar(&o.noAdopt, "no-adopt", false, "only write the file; do not mark anything as keyless's")
 	o.aws.addFlags(f)
+	cmd.AddCommand(newImportIAMUsersCommand(g))
 	return cmd
 }

@@ -99,6 +99,7 @@ credentials through AWS IAM Identity Center, and keeps it there.
 		newDemoCommand(g),
 		newScanCommand(g),
 		newAuditCommand(g),
+		newCleanupCommand(g),
 	)
 	return root
 }

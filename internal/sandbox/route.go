@@ -168,14 +168,14 @@ type routes struct {
 func (s *Server) routes() *routes {
 	return &routes{
 		json: map[string]*jsonService{
-			"SWBExternalService":        {name: "sso-admin", ops: ssoAdminOps(), limit: "service"},
-			"AWSIdentityStore":          {name: "identitystore", ops: identityStoreOps(), limit: "operation"},
-			"AWSOrganizationsV20161128": {name: "organizations", ops: organizationsOps()},
+			"SWBExternalService":        {name: "sso-admin", ops: guardRootSessionsJSON("sso", ssoAdminOps()), limit: "service"},
+			"AWSIdentityStore":          {name: "identitystore", ops: guardRootSessionsJSON("identitystore", identityStoreOps()), limit: "operation"},
+			"AWSOrganizationsV20161128": {name: "organizations", ops: guardRootSessionsJSON("organizations", organizationsOps())},
 		},
 		rest: append(oidcRoutes(), portalRoutes()...),
 		query: map[string]*querySvc{
-			"sts": {name: "sts", version: "2011-06-15", ns: "https://sts.amazonaws.com/doc/2011-06-15/", ops: stsOps()},
-			"iam": {name: "iam", version: "2010-05-08", ns: "https://iam.amazonaws.com/doc/2010-05-08/", ops: iamOps()},
+			"sts": {name: "sts", version: "2011-06-15", ns: "https://sts.amazonaws.com/doc/2011-06-15/", ops: guardRootSessions("sts", stsOps(), nil)},
+			"iam": {name: "iam", version: "2010-05-08", ns: "https://iam.amazonaws.com/doc/2010-05-08/", ops: guardRootSessions("iam", iamOps(), rootIAMOps())},
 		},
 		pages: s.pages(),
 	}

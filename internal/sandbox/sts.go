@@ -13,6 +13,7 @@ func stsOps() map[string]queryOp {
 		"GetCallerIdentity": stsGetCallerIdentity,
 		"AssumeRole":        stsAssumeRole,
 		"GetAccessKeyInfo":  stsGetAccessKeyInfo,
+		"AssumeRoot":        stsAssumeRoot,
 	}
 }
 

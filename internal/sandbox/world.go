@@ -336,6 +336,9 @@ type RootState struct {
 	PasswordLastUsed  *time.Time `json:"password_last_used,omitempty"`
 	KeyLastUsed       *time.Time `json:"key_last_used,omitempty"`
 	Created           time.Time  `json:"created"`
+
+	// NoPassword: a root session deleted the root user's password (iam_root.go).
+	NoPassword bool `json:"no_password,omitempty"`
 }
 
 type IAMUser struct {

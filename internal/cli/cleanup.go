@@ -1,0 +1,272 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/spf13/cobra"
+
+	"github.com/keyless-dev/keyless/internal/audit"
+	"github.com/keyless-dev/keyless/internal/awsconfig"
+	"github.com/keyless-dev/keyless/internal/cleanup"
+)
+
+type cleanupOptions struct {
+	aws         awsOptions
+	yes         bool
+	deleteAfter string
+	mapFile     string
+	json        bool
+	only        string
+	user        string
+	account     string
+	mgmtProfile string
+}
+
+func newCleanupCommand(g *globalOptions) *cobra.Command {
+	o := &cleanupOptions{}
+	cmd := &cobra.Command{
+		Use:   "cleanup",
+		Short: "Remove long-lived credentials the audit found: keys, IAM users, root credentials, local keys",
+		Long: `Turn what 'keyless audit' finds into actions. Without --yes it only prints
+what it would do and why, and what it refuses and why.
+
+  keys    deactivate flagged access keys (unused 45+ days, older than 90 days,
+          a second active key, keys of IAM users moving to Identity Center);
+          delete them once inactive for --delete-after and unused since.
+          keyless records when it deactivated a key in the IAM user tag
+          keyless:deactivated:<KEYID>.
+  users   delete IAM users whose person has an Identity Center user with
+          access (matched by the email/Email tag, the user name, or --map),
+          after a JSON backup in ~/.aws/keyless/backups/<account>/.
+  root    delete a member account's root credentials through sts:AssumeRoot
+          (--management-profile, centralized root access), else print the
+          console steps.
+  local   move long-lived keys out of ~/.aws/credentials (backed up) once an
+          SSO profile of the same name works.
+
+It never touches the access key or IAM user it runs as, nor another account
+than the credentials'. With --yes on a terminal it asks you to type the
+account id; without a terminal --yes acts. Every action and refusal is
+appended to ~/.aws/keyless/audit.log.
+
+Exit codes: 0 success (dry run included), 1 error or a failed action, 64 usage error.`,
+		Example: `  keyless cleanup                      # dry run: what and why
+  keyless cleanup --only keys --yes
+  keyless cleanup --map people.yaml --yes`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runCleanup(cmd.Context(), g, o) },
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&o.yes, "yes", "y", false, "act (on a terminal, after typing the account id)")
+	f.StringVar(&o.deleteAfter, "delete-after", "7d", "how long a key stays deactivated, unused, before it is deleted (7d, 36h)")
+	f.StringVar(&o.mapFile, "map", "", "YAML file mapping IAM user names to Identity Center user names or emails")
+	f.BoolVar(&o.json, "json", false, "print the plan (and results) as JSON")
+	f.StringVar(&o.only, "only", "", "only one part: keys, users, root or local")
+	f.StringVar(&o.user, "user", "", "only this IAM user")
+	f.StringVar(&o.account, "account", "", "refuse to act unless the credentials are for this account id")
+	f.StringVar(&o.mgmtProfile, "management-profile", "", "profile of the organization's management account, for sts:AssumeRoot")
+	o.aws.addFlags(f)
+	return cmd
+}
+
+// parseDays reads 7d (days) or a Go duration (36h).
+func parseDays(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		d, err := strconv.Atoi(n)
+		if err == nil && d >= 0 {
+			return time.Duration(d) * 24 * time.Hour, nil
+		}
+	} else if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return d, nil
+	}
+	return 0, usageErrorf("--delete-after %q: use days (7d) or a duration (36h)", s)
+}
+
+func runCleanup(ctx context.Context, g *globalOptions, o *cleanupOptions) error {
+	grace, err := parseDays(o.deleteAfter)
+	if err != nil {
+		return err
+	}
+	only, err := cleanup.ParseScope(o.only)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	var mapping map[string]string
+	if o.mapFile != "" {
+		if mapping, err = cleanup.LoadMap(o.mapFile); err != nil {
+			return err
+		}
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return withHint(fmt.Errorf("find the home directory: %w", err), "set HOME")
+	}
+	clients, cfg, err := o.aws.clients(ctx, "us-east-1")
+	if err != nil {
+		return err
+	}
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return withHint(fmt.Errorf("get AWS credentials: %w", err), "check --profile, or run keyless login")
+	}
+	ac := audit.Clients{IAM: iam.NewFromConfig(cfg), STS: sts.NewFromConfig(cfg), Organizations: organizations.NewFromConfig(cfg), IdentityCenter: clients}
+	fmt.Fprintln(g.streams.Err, "Reading the account...")
+	st, err := audit.Collect(ctx, ac, audit.CollectOptions{})
+	if err != nil {
+		return err
+	}
+	if o.account != "" && o.account != st.AccountID {
+		return usageErrorf("--account %s: the credentials are for account %s; keyless acts only on the credentials' account\nhint: pick the profile of %s with --profile", o.account, st.AccountID, o.account)
+	}
+	for _, gap := range st.Gaps {
+		fmt.Fprintf(g.streams.Err, "warning: %s refused or failed (%s): what it reads is left out of the plan\n", gap.Action, gap.Err)
+	}
+	in := cleanup.Input{State: st, CallerKeyID: creds.AccessKeyID, Now: time.Now(), DeleteAfter: grace, Map: mapping, Only: only, User: o.user}
+	var names []string
+	for _, u := range st.Users {
+		names = append(names, u.Name)
+	}
+	if in.Tags, err = cleanup.ReadTags(ctx, ac.IAM, names); err != nil {
+		return err
+	}
+	ex := &cleanup.Executor{IAM: ac.IAM, STS: ac.STS, BackupDir: filepath.Join(home, ".aws", "keyless", "backups"),
+		Log: &cleanup.AuditLog{Path: filepath.Join(home, ".aws", "keyless", "audit.log")}, CredentialsPath: credentialsPath(home)}
+	if o.mgmtProfile != "" && (only == cleanup.All || only == cleanup.Root) {
+		mgmt, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile(o.mgmtProfile), config.WithRegion(cfg.Region))
+		if err != nil {
+			return withHint(fmt.Errorf("load --management-profile %s: %w", o.mgmtProfile, err), "check ~/.aws/config")
+		}
+		if st.Organization != nil && st.Organization.ManagementAccountID != st.AccountID {
+			if st.Organization.RootFeatures, err = cleanup.RootFeatures(ctx, iam.NewFromConfig(mgmt)); err != nil {
+				return err
+			}
+			if in.RootCredentials, err = cleanup.AuditRoot(ctx, mgmt, st.AccountID); err != nil {
+				fmt.Fprintf(g.streams.Err, "warning: %v\n", err)
+			}
+		}
+		in.RootSession, ex.AssumeRoot = true, cleanup.AssumeRootWith(mgmt)
+	}
+	if (only == cleanup.All || only == cleanup.Local) && o.user == "" {
+		works := func(ctx context.Context, profile string) error {
+			_, _, err := roleCredentials(ctx, g, profile, false)
+			return err
+		}
+		if in.Local, err = cleanup.ReadLocal(ctx, ex.CredentialsPath, awsconfig.ConfigPath(), works); err != nil {
+			return err
+		}
+	}
+	p := cleanup.Build(in)
+	if !o.yes {
+		if o.json {
+			return writeJSON(g.streams.Out, struct {
+				Plan *cleanup.Plan `json:"plan"`
+			}{p})
+		}
+		printPlan(g.streams.Out, p)
+		fmt.Fprintf(g.streams.Err, "\nDry run: nothing changed. %d actions would run; run 'keyless cleanup --yes' to carry them out.\n", p.Ready())
+		return nil
+	}
+	if !o.json {
+		printPlan(g.streams.Out, p)
+	}
+	if isTerminal(g.streams.In) && p.Ready() > 0 {
+		fmt.Fprintf(g.streams.Err, "\nThis changes account %s. Type the account id to go ahead: ", p.Account)
+		line, err := bufio.NewReader(g.streams.In).ReadString('\n')
+		if err != nil && line == "" {
+			return fmt.Errorf("read answer: %w", err)
+		}
+		if strings.TrimSpace(line) != p.Account {
+			fmt.Fprintln(g.streams.Err, "That is not the account id: nothing changed.")
+			return nil
+		}
+	}
+	ex.Progress = func(a cleanup.Action) { fmt.Fprintf(g.streams.Err, "%s %s...\n", a.Kind, a.Target) }
+	results, runErr := ex.Run(ctx, p)
+	if o.json {
+		if err := writeJSON(g.streams.Out, struct {
+			Plan    *cleanup.Plan    `json:"plan"`
+			Results []cleanup.Result `json:"results"`
+		}{p, results}); err != nil {
+			return err
+		}
+	} else {
+		printResults(g.streams.Out, results)
+	}
+	if runErr != nil {
+		return withHint(runErr, "run 'keyless cleanup' again: it plans what is left; backups are in ~/.aws/keyless/backups")
+	}
+	return nil
+}
+
+func credentialsPath(home string) string {
+	if p := os.Getenv("AWS_SHARED_CREDENTIALS_FILE"); p != "" {
+		return p
+	}
+	return filepath.Join(home, ".aws", "credentials")
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+var stateMark = map[cleanup.State]string{cleanup.Ready: "+", cleanup.Waiting: "~", cleanup.Refused: "!", cleanup.Manual: "?"}
+
+// printPlan shows each action: + runs, ~ waits, ! refused, ? for you to do.
+func printPlan(w io.Writer, p *cleanup.Plan) {
+	fmt.Fprintf(w, "Cleanup of account %s, as %s:\n", p.Account, p.CallerARN)
+	if len(p.Actions) == 0 {
+		fmt.Fprintln(w, "  nothing to do")
+		return
+	}
+	for _, a := range p.Actions {
+		target := a.Target
+		if a.Account == "local" {
+			target = "local profile " + a.Target + " (" + a.KeyID + ")"
+		}
+		fmt.Fprintf(w, "\n%s %s %s\n    because: %s\n", stateMark[a.State], a.Kind, target, a.Reason)
+		switch a.State {
+		case cleanup.Refused:
+			fmt.Fprintf(w, "    refused: %s\n", a.Why)
+		case cleanup.Waiting:
+			fmt.Fprintf(w, "    waits: %s\n", a.Why)
+		case cleanup.Manual:
+			fmt.Fprintf(w, "    %s; do it yourself:\n", a.Why)
+		}
+		for i, s := range a.Steps {
+			fmt.Fprintf(w, "    %d. %s\n", i+1, s)
+		}
+	}
+	fmt.Fprintln(w, "\nLegend: + runs with --yes, ~ waits, ! refused, ? for you to do")
+}
+
+func printResults(w io.Writer, results []cleanup.Result) {
+	fmt.Fprintln(w, "\nResults:")
+	for _, r := range results {
+		if r.Action.State != cleanup.Ready {
+			continue
+		}
+		line := fmt.Sprintf("  %s %s %s", r.Outcome, r.Action.Kind, r.Action.Target)
+		if r.Detail != "" {
+			line += ": " + r.Detail
+		}
+		if r.Backup != "" {
+			line += " (backup " + r.Backup + ")"
+		}
+		fmt.Fprintln(w, line)
+	}
+}

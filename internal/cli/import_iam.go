@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/spf13/cobra"
+
+	"github.com/keyless-dev/keyless/internal/audit"
+	"github.com/keyless-dev/keyless/internal/cleanup"
+	"github.com/keyless-dev/keyless/internal/config"
+)
+
+type importIAMOptions struct {
+	aws     awsOptions
+	out     string
+	mapFile string
+}
+
+func newImportIAMUsersCommand(g *globalOptions) *cobra.Command {
+	o := &importIAMOptions{}
+	cmd := &cobra.Command{
+		Use:   "iam-users",
+		Short: "Write the account's IAM users into keyless.yaml as Identity Center users",
+		Long: `Read the account's IAM users and write them as keyless.yaml users: the
+first step of a migration (import, keyless apply, people sign in, then
+keyless cleanup deletes the IAM users).
+
+The email comes from the IAM user tag email (or Email), or --map
+(iam-user: email); given and family names from the tags given_name and
+family_name, else split from the user name (john.doe). Users without an
+email are listed as skipped, with how to include them. user_name is the IAM
+user name, so cleanup matches the two.
+
+The built-in set comes from the user's managed policies, direct or through
+groups: AdministratorAccess to super_admins, PowerUserAccess to
+power_users, ReadOnlyAccess, ViewOnlyAccess or SecurityAudit to
+readonly_users. Anyone else starts in readonly_users, with a comment naming
+their policies for you to review.
+
+--out must be a new file: merge it into an existing keyless.yaml by hand.
+
+Exit codes: 0 success, 1 error, 64 usage error.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if o.out != "-" {
+				if _, err := os.Stat(o.out); err == nil {
+					return usageErrorf("--out %s: the file exists, and keyless does not merge into it (its comments would be lost)\nhint: write to a new file (--out keyless.iam-users.yaml) and copy its users into %s", o.out, o.out)
+				}
+			}
+			var mapping map[string]string
+			if o.mapFile != "" {
+				var err error
+				if mapping, err = cleanup.LoadMap(o.mapFile); err != nil {
+					return err
+				}
+			}
+			_, cfg, err := o.aws.clients(ctx, "us-east-1")
+			if err != nil {
+				return err
+			}
+			c := iam.NewFromConfig(cfg)
+			st, err := audit.Collect(ctx, audit.Clients{IAM: c, STS: sts.NewFromConfig(cfg), Organizations: organizations.NewFromConfig(cfg)}, audit.CollectOptions{})
+			if err != nil {
+				return err
+			}
+			if !st.Known("iam:ListUsers") {
+				return fmt.Errorf("iam:ListUsers was refused: allow it (the SecurityAudit managed policy has it) and run again")
+			}
+			var names, groups []string
+			for _, u := range st.Users {
+				names = append(names, u.Name)
+				groups = append(groups, u.Groups...)
+			}
+			tags, err := cleanup.ReadTags(ctx, c, names)
+			if err != nil {
+				return err
+			}
+			gp, err := cleanup.ReadGroupPolicies(ctx, c, groups)
+			if err != nil {
+				return err
+			}
+			imp := cleanup.ImportIAMUsers(st, tags, gp, mapping)
+			for _, s := range imp.Skipped {
+				fmt.Fprintf(g.streams.Err, "skipped %s\n", s)
+			}
+			if len(imp.Imported) == 0 {
+				return fmt.Errorf("no IAM user could be imported: give them an email (tag email, or --map)")
+			}
+			name := o.out
+			if name == "-" {
+				name = "keyless.yaml"
+			}
+			if _, err := config.Parse(name, imp.YAML); err != nil {
+				return fmt.Errorf("the written file does not validate (a keyless bug; please report it): %w", err)
+			}
+			if o.out == "-" {
+				_, err := g.streams.Out.Write(imp.YAML)
+				return err
+			}
+			if err := writeFileAtomic(o.out, imp.YAML, 0o644); err != nil {
+				return fmt.Errorf("--out: %w", err)
+			}
+			fmt.Fprintf(g.streams.Err, "Wrote %s: %d users, %d skipped. Next: keyless plan --file %s, then keyless apply.\n", o.out, len(imp.Imported), len(imp.Skipped), o.out)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.out, "out", "o", "keyless.yaml", "where to write the file (- for stdout); must not exist")
+	f.StringVar(&o.mapFile, "map", "", "YAML file mapping IAM user names to emails")
+	o.aws.addFlags(f)
+	return cmd
+}
