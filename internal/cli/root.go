@@ -98,7 +98,11 @@ credentials through AWS IAM Identity Center, and keeps it there.
 		newConsoleCommand(g),
 		newDemoCommand(g),
 		newScanCommand(g),
+		newCompletionCommand(g),
 	)
+	// keyless's own completion command replaces cobra's, with install notes.
+	root.CompletionOptions.DisableDefaultCmd = true
+	registerCompletions(root)
 	return root
 }
 
