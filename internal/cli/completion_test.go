@@ -46,8 +46,8 @@ sso_role_name = Dev
 	t.Setenv("AWS_CONFIG_FILE", cfg)
 
 	const (
-		noFile     = ":4"
-		filterExt  = ":8"
+		noFile    = ":4"
+		filterExt = ":8"
 	)
 	tests := []struct {
 		args []string
