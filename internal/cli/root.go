@@ -99,6 +99,7 @@ credentials through AWS IAM Identity Center, and keeps it there.
 		newDemoCommand(g),
 		newScanCommand(g),
 		newCompletionCommand(g),
+		newGendocsCommand(g),
 	)
 	// keyless's own completion command replaces cobra's, with install notes.
 	root.CompletionOptions.DisableDefaultCmd = true
