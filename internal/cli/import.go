@@ -68,7 +68,9 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 			if err != nil {
 				return err
 			}
+			stop := busy(g.streams.Err, "reading Identity Center")
 			st, err := ic.Read(ctx, clients, ic.ReadOptions{InstanceARN: o.instanceARN, AccountTags: true, Log: g.Log()})
+			stop()
 			if err != nil {
 				return fmt.Errorf("read Identity Center: %w", err)
 			}
