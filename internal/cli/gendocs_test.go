@@ -43,13 +43,14 @@ func TestDocsCurrent(t *testing.T) {
 	}
 }
 
-// TestManPages checks that every command gets a man page, dated by
-// SOURCE_DATE_EPOCH so that release archives are reproducible.
-func TestManPages(t *testing.T) {
+// TestReleaseExtras checks what release archives carry: a man page per
+// command, dated by SOURCE_DATE_EPOCH so that archives are reproducible,
+// and each shell's completion script.
+func TestReleaseExtras(t *testing.T) {
 	t.Setenv("SOURCE_DATE_EPOCH", "1767225600") // 2026-01-01
-	tmp := t.TempDir()
+	tmp, compl := t.TempDir(), t.TempDir()
 	var out, errOut bytes.Buffer
-	if code := Main([]string{gendocsCommand, "--man", tmp}, strings.NewReader(""), &out, &errOut); code != 0 {
+	if code := Main([]string{gendocsCommand, "--man", tmp, "--completions", compl}, strings.NewReader(""), &out, &errOut); code != 0 {
 		t.Fatalf("%s: exit %d: %s", gendocsCommand, code, errOut.String())
 	}
 	pages := readDir(t, tmp)
@@ -64,6 +65,15 @@ func TestManPages(t *testing.T) {
 	}
 	if _, ok := pages["keyless-"+gendocsCommand+".1"]; ok {
 		t.Errorf("the hidden %s command has a man page", gendocsCommand)
+	}
+	scripts := readDir(t, compl)
+	if got, want := slices.Sorted(maps.Keys(scripts)), []string{"_keyless", "keyless.bash", "keyless.fish", "keyless.ps1"}; !slices.Equal(got, want) {
+		t.Errorf("completion scripts = %v, want %v", got, want)
+	}
+	for name, script := range scripts {
+		if !strings.Contains(script, "__complete") {
+			t.Errorf("%s never calls keyless __complete", name)
+		}
 	}
 }
 
