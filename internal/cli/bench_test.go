@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -130,5 +129,5 @@ func timed(b *testing.B, r *runner, args ...string) (time.Duration, int64, strin
 	if err := cmd.Run(); err != nil {
 		b.Fatalf("keyless %v: %v\n%s", args, err, out.String())
 	}
-	return time.Since(start), cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss, out.String()
+	return time.Since(start), maxRSS(cmd.ProcessState), out.String()
 }

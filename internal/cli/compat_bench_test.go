@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -117,7 +116,7 @@ func BenchmarkProfilesSync1000x3(b *testing.B) {
 		wall += d
 		made += c
 		throttled += t
-		rss = max(rss, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
+		rss = max(rss, maxRSS(cmd.ProcessState))
 		runs++
 	}
 	n := float64(runs)

@@ -410,21 +410,3 @@ func federationURL(getenv func(string) string) string {
 	}
 	return console.DefaultFederationURL
 }
-
-// completeProfiles completes SSO profile names.
-func completeProfiles(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-	if len(args) > 0 {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	f, err := awsconfig.Load(awsconfig.ConfigPath())
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	var out []string
-	for _, p := range ssoProfiles(f) {
-		if strings.HasPrefix(p.Profile, toComplete) {
-			out = append(out, p.Profile)
-		}
-	}
-	return out, cobra.ShellCompDirectiveNoFileComp
-}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -19,6 +20,18 @@ type importOptions struct {
 	force       bool
 	yes         bool
 	noAdopt     bool
+	json        bool
+}
+
+// importReport is what import did, as --json prints it.
+type importReport struct {
+	File           string   `json:"file"`
+	Users          int      `json:"users"`
+	Groups         int      `json:"groups"`
+	PermissionSets int      `json:"permission_sets"`
+	Assignments    int      `json:"assignments"`
+	Skipped        []string `json:"skipped"` // users left out of the file
+	Adopted        []string `json:"adopted"` // "kind name" of each object marked as keyless's
 }
 
 func newImportCommand(g *globalOptions) *cobra.Command {
@@ -43,6 +56,9 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if o.json && o.out == "-" {
+				return usageErrorf("--json and --out - both want stdout\nhint: write the file with --out FILE, or drop --json")
+			}
 			if o.out != "-" && !o.force {
 				if _, err := os.Stat(o.out); err == nil {
 					return usageErrorf("--out %s: the file exists\nhint: choose another --out, or pass --force to overwrite it", o.out)
@@ -52,7 +68,9 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 			if err != nil {
 				return err
 			}
+			stop := busy(g.streams.Err, "reading Identity Center")
 			st, err := ic.Read(ctx, clients, ic.ReadOptions{InstanceARN: o.instanceARN, AccountTags: true, Log: g.Log()})
+			stop()
 			if err != nil {
 				return fmt.Errorf("read Identity Center: %w", err)
 			}
@@ -73,13 +91,22 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 				fmt.Fprintf(g.streams.Err, "Wrote %s: %d users, %d groups, %d permission sets, %d assignments.\n",
 					o.out, len(imp.State.Users), len(imp.State.Groups), len(imp.State.PermissionSets), len(imp.State.Assignments))
 			}
+			report := importReport{File: o.out, Users: len(imp.State.Users), Groups: len(imp.State.Groups),
+				PermissionSets: len(imp.State.PermissionSets), Assignments: len(imp.State.Assignments),
+				Skipped: nonNil(imp.Skipped), Adopted: []string{}}
+			done := func() error {
+				if !o.json {
+					return nil
+				}
+				return json.NewEncoder(g.streams.Out).Encode(report)
+			}
 			if o.noAdopt {
-				return nil
+				return done()
 			}
 			adopt := plan.Adopt(imp.State)
 			if len(adopt) == 0 {
 				fmt.Fprintln(g.streams.Err, "Everything is already managed by keyless.")
-				return nil
+				return done()
 			}
 			fmt.Fprintf(g.streams.Err, "\nTo adopt them, keyless marks %d objects as its own (nothing else about them changes):\n", len(adopt))
 			for _, c := range adopt {
@@ -95,7 +122,7 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 				}
 				if !ok {
 					fmt.Fprintln(g.streams.Err, "Not adopted; keyless will refuse to change these objects until they are.")
-					return nil
+					return done()
 				}
 			}
 			bar := newProgress(g.streams.Err)
@@ -105,7 +132,10 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 				return withHint(fmt.Errorf("adopt: %w", err), "run 'keyless import' again: it adopts what is left")
 			}
 			fmt.Fprintf(g.streams.Err, "Adopted %d objects. 'keyless plan' now compares Identity Center with %s.\n", len(adopt), o.out)
-			return nil
+			for _, c := range adopt {
+				report.Adopted = append(report.Adopted, fmt.Sprintf("%s %s", c.Kind, c.Name))
+			}
+			return done()
 		},
 	}
 	f := cmd.Flags()
@@ -114,6 +144,7 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 	f.BoolVar(&o.force, "force", false, "overwrite --out if it exists")
 	f.BoolVarP(&o.yes, "yes", "y", false, "adopt without asking")
 	f.BoolVar(&o.noAdopt, "no-adopt", false, "only write the file; do not mark anything as keyless's")
+	f.BoolVar(&o.json, "json", false, "print what was written and adopted as JSON on stdout")
 	o.aws.addFlags(f)
 	cmd.AddCommand(newImportIAMUsersCommand(g))
 	return cmd

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/url"
@@ -18,7 +19,17 @@ type loginOptions struct {
 	session, startURL, region, profile string
 	deviceCode, force                  bool
 	noSync                             bool
-	sync                               syncOptions
+	json                               bool
+}
+
+// loginReport is what login did, as --json prints it.
+type loginReport struct {
+	Session   string      `json:"session,omitempty"`
+	StartURL  string      `json:"start_url"`
+	Region    string      `json:"region"`
+	How       string      `json:"how"` // cached, refreshed, browser or device code
+	ExpiresAt time.Time   `json:"expires_at"`
+	Profiles  *syncReport `json:"profiles,omitempty"` // the first sign-in's profiles sync
 }
 
 func newLoginCommand(g *globalOptions) *cobra.Command {
@@ -50,6 +61,7 @@ logins of one session wait for each other and open at most one browser.`,
 	f.BoolVar(&o.deviceCode, "device-code", false, "sign in with a device code instead of the browser")
 	f.BoolVar(&o.force, "force", false, "sign in again even if the cached token is good")
 	f.BoolVar(&o.noSync, "no-sync", false, "do not write profiles after the first sign-in")
+	f.BoolVar(&o.json, "json", false, "print what happened (session, how, token expiry, profiles written) as JSON on stdout")
 	cmd.MarkFlagsMutuallyExclusive("profile", "start-url")
 	cmd.MarkFlagsMutuallyExclusive("profile", "session")
 	return cmd
@@ -106,8 +118,15 @@ func runLogin(cmd *cobra.Command, g *globalOptions, o *loginOptions) error {
 	default:
 		fmt.Fprintf(g.streams.Err, "Signed in to %s (token valid for %s).\n", s.StartURL, left)
 	}
+	report := loginReport{Session: s.Name, StartURL: s.StartURL, Region: s.Region, How: res.How, ExpiresAt: res.Token.ExpiresAt.UTC()}
+	done := func() error {
+		if !o.json {
+			return nil
+		}
+		return json.NewEncoder(g.streams.Out).Encode(report)
+	}
 	if s.Name == "" || o.noSync {
-		return nil
+		return done()
 	}
 	// The first sign-in of a session writes its profiles.
 	f, err = e.loadConfig()
@@ -115,10 +134,16 @@ func runLogin(cmd *cobra.Command, g *globalOptions, o *loginOptions) error {
 		return err
 	}
 	if !wroteSession && len(f.Block(awsconfig.SyncBlockID(s.Name))) > 0 {
-		return nil
+		return done()
 	}
 	so := syncOptions{session: s.Name, tps: 20}
-	return runSync(cmd, g, e, &so)
+	if !o.json {
+		return runSync(cmd, g, e, &so)
+	}
+	if report.Profiles, err = syncProfiles(cmd, g, e, &so); err != nil {
+		return err
+	}
+	return done()
 }
 
 func hasScope(scopes []string, want string) bool {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -13,7 +14,14 @@ func newLogoutCommand(g *globalOptions) *cobra.Command {
 	var (
 		session string
 		all     bool
+		asJSON  bool
 	)
+	// result is one session's sign-out, as --json prints it.
+	type result struct {
+		Session   string `json:"session,omitempty"`
+		StartURL  string `json:"start_url"`
+		SignedOut bool   `json:"signed_out"` // false: there was no token
+	}
 	cmd := &cobra.Command{
 		Use:   "logout",
 		Short: "Sign out at the portal and remove the cached token and role credentials",
@@ -42,11 +50,13 @@ token and the cached role credentials of the session's profiles are removed.`,
 				}
 				sessions = append(sessions, s)
 			}
+			results := []result{}
 			for _, s := range sessions {
 				had, err := e.m.Logout(cmd.Context(), s, sessionRoles(f, s))
 				if err != nil {
 					return fmt.Errorf("sign out of %s: %w", s.StartURL, err)
 				}
+				results = append(results, result{Session: s.Name, StartURL: s.StartURL, SignedOut: had})
 				label := s.Name
 				if label == "" {
 					label = s.StartURL
@@ -57,11 +67,15 @@ token and the cached role credentials of the session's profiles are removed.`,
 					fmt.Fprintf(g.streams.Err, "Not signed in to %s; nothing to do.\n", label)
 				}
 			}
+			if asJSON {
+				return json.NewEncoder(g.streams.Out).Encode(results)
+			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&session, "session", "", "sso-session `NAME` (default: the only one)")
 	cmd.Flags().BoolVar(&all, "all", false, "sign out of every sso-session and legacy SSO profile's start URL")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the sessions signed out of as JSON on stdout")
 	cmd.MarkFlagsMutuallyExclusive("session", "all")
 	return cmd
 }

@@ -79,7 +79,9 @@ func computePlan(ctx context.Context, g *globalOptions, o *planOptions) (*plan.P
 		return nil, nil, err
 	}
 	start := time.Now()
+	stop := busy(g.streams.Err, "reading Identity Center")
 	st, err := ic.Read(ctx, clients, ic.ReadOptions{InstanceARN: cfg.InstanceARN, AccountTags: cfg.UsesAccountTags(), Log: g.Log()})
+	stop()
 	if err != nil {
 		return nil, nil, fmt.Errorf("read Identity Center: %w", err)
 	}

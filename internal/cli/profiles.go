@@ -75,18 +75,71 @@ says otherwise, e.g. --name-template '{{.AccountName}}/{{.RoleName}}'
 	return cmd
 }
 
+// syncReport is what profiles sync did, as --json prints it.
+type syncReport struct {
+	Session   string   `json:"session"`
+	Config    string   `json:"config"`
+	DryRun    bool     `json:"dry_run"`
+	Diff      string   `json:"diff,omitempty"` // with dry_run
+	Accounts  int      `json:"accounts"`
+	Roles     int      `json:"roles"`
+	Added     []string `json:"added"`
+	Changed   []string `json:"changed"`
+	Unchanged []string `json:"unchanged"`
+	Removed   []string `json:"removed"`
+	Kept      []string `json:"kept"`
+	Skipped   []string `json:"skipped"`
+	wrote     bool     // the file changed
+}
+
+// runSync syncs the profiles and reports it: JSON on stdout with --json,
+// else a summary on stderr (and the --dry-run diff on stdout).
 func runSync(cmd *cobra.Command, g *globalOptions, e *signinEnv, o *syncOptions) error {
+	r, err := syncProfiles(cmd, g, e, o)
+	if err != nil {
+		return err
+	}
+	if o.json {
+		return json.NewEncoder(g.streams.Out).Encode(r)
+	}
+	if o.dryRun {
+		fmt.Fprint(g.streams.Out, r.Diff)
+	}
+	w := g.streams.Err
+	verb := "Wrote"
+	if o.dryRun {
+		verb = "Would write"
+	} else if !r.wrote {
+		verb = "No change to"
+	}
+	fmt.Fprintf(w, "%s %s: %d roles in %d accounts; %d added, %d changed, %d removed, %d unchanged.\n",
+		verb, r.Config, r.Roles, r.Accounts, len(r.Added), len(r.Changed), len(r.Removed), len(r.Unchanged))
+	if len(r.Kept) > 0 {
+		fmt.Fprintf(w, "Kept %d profiles keyless no longer writes (%s): their roles are no longer assigned, or --name-template renamed them; --prune removes them.\n", len(r.Kept), short(r.Kept))
+	}
+	if len(r.Skipped) > 0 {
+		fmt.Fprintf(w, "Skipped %d profiles that exist outside keyless's block (%s): rename them or use --name-template.\n", len(r.Skipped), short(r.Skipped))
+	}
+	if len(r.Added) > 0 && !o.dryRun {
+		fmt.Fprintf(w, "Use one with: aws sts get-caller-identity --profile %s\n", r.Added[0])
+	}
+	return nil
+}
+
+// syncProfiles lists the person's accounts and roles and writes (or with
+// --dry-run, diffs) their profiles.
+func syncProfiles(cmd *cobra.Command, g *globalOptions, e *signinEnv, o *syncOptions) (*syncReport, error) {
 	ctx := cmd.Context()
 	if o.tps <= 0 {
-		return usageErrorf("--tps must be above 0")
+		return nil, usageErrorf("--tps must be above 0")
 	}
 	f, err := e.loadConfig()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s, err := e.session(f, o.session)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	tok, err := e.m.Token(ctx, s)
 	var lr *signin.LoginRequiredError
@@ -96,11 +149,11 @@ func runSync(cmd *cobra.Command, g *globalOptions, e *signinEnv, o *syncOptions)
 		tok = res.Token
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	client, err := e.m.Portal(ctx, s)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	prog := newProgress(g.streams.Err)
 	access, err := portal.List(ctx, client, tok.AccessToken, portal.Options{
@@ -110,9 +163,9 @@ func runSync(cmd *cobra.Command, g *globalOptions, e *signinEnv, o *syncOptions)
 	prog.Done()
 	if err != nil {
 		if errors.Is(err, portal.ErrTokenExpired) {
-			return withHint(fmt.Errorf("list your accounts: %w", err), "sign in again with: "+s.LoginCommand())
+			return nil, withHint(fmt.Errorf("list your accounts: %w", err), "sign in again with: "+s.LoginCommand())
 		}
-		return fmt.Errorf("list your accounts: %w", err)
+		return nil, fmt.Errorf("list your accounts: %w", err)
 	}
 	in := awsconfig.SyncInput{
 		Session:      s.Name,
@@ -130,7 +183,7 @@ func runSync(cmd *cobra.Command, g *globalOptions, e *signinEnv, o *syncOptions)
 	if o.credentialProcess {
 		exe, err := os.Executable()
 		if err != nil {
-			return fmt.Errorf("find keyless's own path for credential_process: %w", err)
+			return nil, fmt.Errorf("find keyless's own path for credential_process: %w", err)
 		}
 		in.CredentialProcess = exe
 	}
@@ -144,43 +197,23 @@ func runSync(cmd *cobra.Command, g *globalOptions, e *signinEnv, o *syncOptions)
 		}
 		return nil
 	}
-	var old, new []byte
+	r := &syncReport{Session: s.Name, Config: e.configPath, DryRun: o.dryRun, Accounts: countAccounts(access), Roles: len(access)}
 	if o.dryRun {
-		old = f.Bytes()
+		old := f.Bytes()
 		if err := apply(f); err != nil {
-			return err
+			return nil, err
 		}
-		new = f.Bytes()
-		fmt.Fprint(g.streams.Out, awsconfig.Diff(e.configPath, old, new))
-	} else if old, new, err = awsconfig.Update(e.configPath, apply); err != nil {
-		return err
+		r.Diff = awsconfig.Diff(e.configPath, old, f.Bytes())
+	} else {
+		old, new, err := awsconfig.Update(e.configPath, apply)
+		if err != nil {
+			return nil, err
+		}
+		r.wrote = string(old) != string(new)
 	}
-	if o.json {
-		return json.NewEncoder(g.streams.Out).Encode(map[string]any{
-			"session": s.Name, "config": e.configPath, "dry_run": o.dryRun, "accounts": countAccounts(access), "roles": len(access),
-			"added": nonNil(res.Added), "changed": nonNil(res.Changed), "unchanged": nonNil(res.Unchanged),
-			"removed": nonNil(res.Removed), "kept": nonNil(res.Kept), "skipped": nonNil(res.Skipped),
-		})
-	}
-	w := g.streams.Err
-	verb := "Wrote"
-	if o.dryRun {
-		verb = "Would write"
-	} else if string(old) == string(new) {
-		verb = "No change to"
-	}
-	fmt.Fprintf(w, "%s %s: %d roles in %d accounts; %d added, %d changed, %d removed, %d unchanged.\n",
-		verb, e.configPath, len(access), countAccounts(access), len(res.Added), len(res.Changed), len(res.Removed), len(res.Unchanged))
-	if len(res.Kept) > 0 {
-		fmt.Fprintf(w, "Kept %d profiles keyless no longer writes (%s): their roles are no longer assigned, or --name-template renamed them; --prune removes them.\n", len(res.Kept), short(res.Kept))
-	}
-	if len(res.Skipped) > 0 {
-		fmt.Fprintf(w, "Skipped %d profiles that exist outside keyless's block (%s): rename them or use --name-template.\n", len(res.Skipped), short(res.Skipped))
-	}
-	if len(res.Added) > 0 && !o.dryRun {
-		fmt.Fprintf(w, "Use one with: aws sts get-caller-identity --profile %s\n", res.Added[0])
-	}
-	return nil
+	r.Added, r.Changed, r.Unchanged = nonNil(res.Added), nonNil(res.Changed), nonNil(res.Unchanged)
+	r.Removed, r.Kept, r.Skipped = nonNil(res.Removed), nonNil(res.Kept), nonNil(res.Skipped)
+	return r, nil
 }
 
 // syncFlagError makes Sync's bad-template and bad-default errors usage

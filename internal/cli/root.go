@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"syscall"
 
@@ -100,13 +101,29 @@ credentials through AWS IAM Identity Center, and keeps it there.
 		newScanCommand(g),
 		newAuditCommand(g),
 		newCleanupCommand(g),
+		newCompletionCommand(g),
+		newGendocsCommand(g),
 	)
+	// keyless's own completion command replaces cobra's, with install notes.
+	root.CompletionOptions.DisableDefaultCmd = true
+	registerCompletions(root)
 	return root
 }
 
-// version reports the module version stamped by the Go toolchain, with the
-// VCS revision when the binary was built from a checkout.
+// Version is stamped by release builds:
+//
+//	go build -ldflags "-X github.com/keyless-dev/keyless/internal/cli.Version=v1.2.3" ./cmd/keyless
+//
+// Other builds leave it empty and report the module version instead.
+var Version string
+
+// version reports the stamped Version, else the module version recorded by
+// the Go toolchain (go install ...@v1.2.3), with the VCS revision when the
+// binary was built from a checkout.
 func version() string {
+	if Version != "" {
+		return Version + " " + runtime.Version()
+	}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "(unknown)"

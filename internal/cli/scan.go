@@ -104,9 +104,14 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 		if len(paths) != 1 {
 			return usageErrorf("--git takes one repository path, got %d\nhint: run one scan per repository", len(paths))
 		}
+		bar := newProgress(g.streams.Err)
+		o.opts.Progress = func(done, total int) { bar.Update(done, total, "blobs read") }
 		res, err = scan.Git(ctx, paths[0], o.opts)
+		bar.Done()
 	} else {
+		stop := busy(g.streams.Err, "scanning files")
 		res, err = scan.Files(ctx, paths, o.opts)
+		stop()
 	}
 	if err != nil {
 		return err

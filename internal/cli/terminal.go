@@ -40,8 +40,9 @@ func confirm(in io.Reader, out io.Writer, question string) (bool, error) {
 
 var errNoTerminal = fmt.Errorf("no terminal to ask for confirmation")
 
-// progress shows done/total and the current step on stderr: one line
-// rewritten in place on a terminal, a line every few seconds otherwise.
+// progress shows done/total and the current step on stderr, once the
+// operation has run for busyDelay: one line rewritten in place on a
+// terminal, a line every few seconds (and at the end) otherwise.
 type progress struct {
 	mu    sync.Mutex
 	w     io.Writer
@@ -59,6 +60,9 @@ func (p *progress) Update(done, total int, step string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := time.Now()
+	if now.Sub(p.start) < busyDelay {
+		return
+	}
 	if p.tty {
 		fmt.Fprintf(p.w, "\r\x1b[K[%d/%d] %s", done, total, step)
 		p.shown = true
@@ -76,5 +80,49 @@ func (p *progress) Done() {
 	defer p.mu.Unlock()
 	if p.tty && p.shown {
 		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+}
+
+// busyDelay is how long an operation runs before busy shows anything:
+// quick ones stay silent.
+const busyDelay = time.Second
+
+// busy shows label and the time spent on w while an operation of unknown
+// length runs, from its first second on: one line rewritten in place on a
+// terminal, a line every five seconds otherwise. stop ends it (and clears
+// the line on a terminal); it must be called once.
+func busy(w io.Writer, label string) (stop func()) {
+	tty := isTerminal(w)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		start := time.Now()
+		t := time.NewTimer(busyDelay)
+		defer t.Stop()
+		shown := false
+		for {
+			select {
+			case <-done:
+				if shown && tty {
+					fmt.Fprint(w, "\r\x1b[K")
+				}
+				return
+			case <-t.C:
+			}
+			took := time.Since(start).Round(time.Second)
+			if tty {
+				fmt.Fprintf(w, "\r\x1b[K%s (%s)", label, took)
+				t.Reset(time.Second)
+			} else {
+				fmt.Fprintf(w, "%s (%s)\n", label, took)
+				t.Reset(5 * time.Second)
+			}
+			shown = true
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
 	}
 }

@@ -212,7 +212,10 @@ func catBlobs(ctx context.Context, dir string, blobs []blob, c *collector, o Opt
 	g.Go(func() error {
 		defer close(jobs)
 		r := bufio.NewReaderSize(out, 1<<20)
-		for _, b := range blobs {
+		for i, b := range blobs {
+			if o.Progress != nil {
+				o.Progress(i, len(blobs))
+			}
 			header, err := r.ReadString('\n')
 			if err != nil {
 				return fmt.Errorf("read git cat-file: %w", err)
@@ -241,6 +244,9 @@ func catBlobs(ctx context.Context, dir string, blobs []blob, c *collector, o Opt
 			case <-gctx.Done():
 				return gctx.Err()
 			}
+		}
+		if o.Progress != nil {
+			o.Progress(len(blobs), len(blobs))
 		}
 		return nil
 	})

@@ -345,3 +345,23 @@ func checkSARIF(t *testing.T, b []byte, results int) {
 		}
 	}
 }
+
+func TestGitProgress(t *testing.T) {
+	dir, _ := gitRepo(t)
+	type call struct{ Done, Total int }
+	var calls []call
+	_, err := Git(context.Background(), dir, Options{Progress: func(done, total int) { calls = append(calls, call{done, total}) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The blobs scanned: README.md, three config.ini versions and
+	// deploy/env.sh (not .keylessignore, nor fixtures/, an ignored path).
+	const blobs = 5
+	var want []call
+	for i := range blobs + 1 {
+		want = append(want, call{i, blobs})
+	}
+	if diff := cmp.Diff(want, calls); diff != "" {
+		t.Errorf("progress calls (-want +got):\n%s", diff)
+	}
+}

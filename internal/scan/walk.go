@@ -37,6 +37,9 @@ type Options struct {
 	Workers int
 	// IgnoreFile replaces ROOT/.keylessignore for every root.
 	IgnoreFile string
+	// Progress, when set, is called by Git after each blob is read, with
+	// how many of the total are done, from one goroutine.
+	Progress func(done, total int)
 }
 
 func (o Options) maxSize() int64 {
