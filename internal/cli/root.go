@@ -98,6 +98,7 @@ credentials through AWS IAM Identity Center, and keeps it there.
 		newConsoleCommand(g),
 		newDemoCommand(g),
 		newScanCommand(g),
+		newInitCommand(g),
 	)
 	return root
 }
