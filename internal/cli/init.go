@@ -43,8 +43,9 @@ type initOptions struct {
 	confirmChecklist bool
 	createOrg, apply *bool // nil: ask
 	login, importIAM *bool
-	rootKeys         bool     // step 1 found the root user's keys
-	leftToDo         []string // checklist items not confirmed
+	people           []initPerson // from --user or --users-file
+	rootKeys         bool         // step 1 found the root user's keys
+	leftToDo         []string     // checklist items not confirmed
 	instanceARN      string
 }
 
@@ -146,7 +147,13 @@ func runInit(cmd *cobra.Command, g *globalOptions, o *initOptions) error {
 		in:  g.streams.In,
 		out: g.streams.Err,
 	}}
+	if err := r.scripted(); err != nil {
+		return err
+	}
 	if err := r.resolveRegion(ctx); err != nil {
+		return err
+	}
+	if err := r.readPeopleFlags(); err != nil {
 		return err
 	}
 	clients, _, err := o.aws.clients(ctx, "")
@@ -183,6 +190,22 @@ func runInit(cmd *cobra.Command, g *globalOptions, o *initOptions) error {
 	}
 	r.header("Next")
 	r.next()
+	return nil
+}
+
+// scripted fails at once, before anything changes, when there is no
+// terminal and an answer every run needs has no flag.
+func (r *initRun) scripted() error {
+	o := r.o
+	if r.ask.tty {
+		return nil
+	}
+	if !o.skipChecklist && !o.confirmChecklist {
+		return needFlag("are the console-only settings done?", "--confirm-checklist once they are, or --skip-checklist")
+	}
+	if _, err := os.Stat(o.out); err != nil && len(o.users) == 0 && o.usersFile == "" && (o.importIAM == nil || !*o.importIAM) {
+		return needFlag("who gets access?", "--user EMAIL:GIVEN:FAMILY:ROLE (repeatable), --users-file FILE or --import-iam-users")
+	}
 	return nil
 }
 
@@ -322,17 +345,20 @@ func (r *initRun) identityCenter(ctx context.Context, c *ic.Clients) error {
 }
 
 // checkItem is a setting only the console can change.
-type checkItem struct{ what, how, link string }
+type checkItem struct {
+	what, how, link string
+	optional        bool
+}
 
 func checklistItems(region, instanceARN string) []checkItem {
 	id := instanceARN[strings.LastIndex(instanceARN, "/")+1:]
 	settings := fmt.Sprintf("%sinstances/%s/settings", identityConsole(region), id)
 	return []checkItem{
-		{"MFA at every sign-in", "Settings > Authentication > Multi-factor authentication: prompt users \"Every time they sign in\"", settings},
-		{"MFA types: authenticator apps and security keys", "same page: allow \"Authenticator apps\" and \"Security keys and built-in authenticators\"", settings},
-		{"Email OTP for users created from the API", "Settings > Authentication > Standard authentication: \"Send email OTP\" (otherwise people keyless adds get no invitation)", settings},
-		{"Optional: a custom portal subdomain", "Settings > Identity source > AWS access portal URL > Customize (settable once; then set portal_url in keyless.yaml)", settings},
-		{"IAM access to billing", "Account > IAM user and role access to Billing information > Activate IAM Access (as the root user)", "https://console.aws.amazon.com/billing/home#/account"},
+		{"MFA at every sign-in", "Settings > Authentication > Multi-factor authentication: prompt users \"Every time they sign in\"", settings, false},
+		{"MFA types: authenticator apps and security keys", "same page: allow \"Authenticator apps\" and \"Security keys and built-in authenticators\"", settings, false},
+		{"Email OTP for users created from the API", "Settings > Authentication > Standard authentication: \"Send email OTP\" (otherwise people keyless adds get no invitation)", settings, false},
+		{"Optional: a custom portal subdomain", "Settings > Identity source > AWS access portal URL > Customize (settable once; then set portal_url in keyless.yaml)", settings, true},
+		{"IAM access to billing", "Account > IAM user and role access to Billing information > Activate IAM Access (as the root user)", "https://console.aws.amazon.com/billing/home#/account", false},
 	}
 }
 
@@ -342,7 +368,9 @@ func (r *initRun) checklist(ctx context.Context, region string) error {
 		r.say("Skipped (--skip-checklist). Left to do in the console:")
 		for _, it := range items {
 			r.say("- %s: %s", it.what, it.link)
-			r.o.leftToDo = append(r.o.leftToDo, it.what)
+			if !it.optional {
+				r.o.leftToDo = append(r.o.leftToDo, it.what)
+			}
 		}
 		return nil
 	}
@@ -351,7 +379,7 @@ func (r *initRun) checklist(ctx context.Context, region string) error {
 	}
 	r.say("The API cannot change these; open each link, make the change, and confirm.")
 	for i, it := range items {
-		r.say("")
+		fmt.Fprintln(r.w)
 		r.say("%d/%d %s", i+1, len(items), it.what)
 		r.say("    %s", it.how)
 		r.say("    %s", it.link)
@@ -363,12 +391,12 @@ func (r *initRun) checklist(ctx context.Context, region string) error {
 		if err != nil {
 			return err
 		}
-		if !ok {
+		if !ok && !it.optional {
 			r.o.leftToDo = append(r.o.leftToDo, it.what)
 		}
 	}
 	if r.o.confirmChecklist {
-		r.say("")
+		fmt.Fprintln(r.w)
 		r.say("Confirmed by --confirm-checklist.")
 	}
 	return nil
@@ -392,6 +420,67 @@ func parsePerson(s string) (initPerson, error) {
 		return initPerson{}, fmt.Errorf("%q: role %q is not one of %s", s, p.role, strings.Join(roles, ", "))
 	}
 	return p, nil
+}
+
+// readPeopleFlags reads and checks --user and --users-file before anything
+// changes, so that a typo costs nothing.
+func (r *initRun) readPeopleFlags() error {
+	o := r.o
+	for _, s := range o.users {
+		p, err := parsePerson(s)
+		if err != nil {
+			return usageErrorf("--user %v", err)
+		}
+		o.people = append(o.people, p)
+	}
+	if o.usersFile != "" {
+		var err error
+		if o.people, err = readPeople(o.usersFile); err != nil {
+			return err
+		}
+		if len(o.people) == 0 {
+			return usageErrorf("--users-file %s names nobody", o.usersFile)
+		}
+	}
+	if len(o.people) == 0 {
+		return nil
+	}
+	region := o.aws.region
+	if region == "" {
+		region = "us-east-1" // checked again with the real region when written
+	}
+	if _, err := peopleYAML(o.out, region, o.people); err != nil {
+		flag := "--user"
+		if o.usersFile != "" {
+			flag = "--users-file " + o.usersFile
+		}
+		return usageErrorf("%s: %v", flag, peopleError(o.people, err))
+	}
+	return nil
+}
+
+var userPath = regexp.MustCompile(`^users\[(\d+)\]`)
+
+// peopleError says what is wrong with which person, rather than where in
+// a file that is not written yet.
+func peopleError(people []initPerson, err error) error {
+	var ce *config.Errors
+	if !errors.As(err, &ce) {
+		return err
+	}
+	var msgs []string
+	for _, p := range ce.Problems {
+		who := p.Path
+		if m := userPath.FindStringSubmatch(p.Path); m != nil {
+			var i int
+			fmt.Sscan(m[1], &i)
+			if i < len(people) {
+				who = people[i].email
+			}
+		}
+		msgs = append(msgs, who+": "+p.Message)
+	}
+	return errors.New(strings.Join(msgs, "; "))
 }
 
 // readPeople reads --users-file: one initPerson a line, '#' comments.
@@ -492,7 +581,7 @@ func (r *initRun) askPeople(ctx context.Context, path, region string) ([]initPer
 			}
 		}
 		if _, err := peopleYAML(path, region, append(slices.Clone(people), p)); err != nil {
-			r.say("Not added: %v", err)
+			r.say("Not added: %v", peopleError(append(slices.Clone(people), p), err))
 			continue
 		}
 		people = append(people, p)
@@ -546,25 +635,8 @@ func (r *initRun) people(ctx context.Context, cmd *cobra.Command, region string)
 
 func (r *initRun) writePeople(ctx context.Context, cmd *cobra.Command, region string) error {
 	o := r.o
-	var people []initPerson
-	switch {
-	case len(o.users) > 0:
-		for _, s := range o.users {
-			p, err := parsePerson(s)
-			if err != nil {
-				return usageErrorf("--user %v", err)
-			}
-			people = append(people, p)
-		}
-	case o.usersFile != "":
-		var err error
-		if people, err = readPeople(o.usersFile); err != nil {
-			return err
-		}
-		if len(people) == 0 {
-			return usageErrorf("--users-file %s names nobody", o.usersFile)
-		}
-	default:
+	people := o.people
+	if len(people) == 0 {
 		imported, err := r.importIAMUsers(ctx, cmd)
 		if err != nil || imported {
 			return err
@@ -613,7 +685,7 @@ func (r *initRun) importIAMUsers(ctx context.Context, cmd *cobra.Command) (bool,
 func (r *initRun) machine(ctx context.Context, cmd *cobra.Command, portalURL, region string, applied bool) error {
 	o := r.o
 	if !applied {
-		r.say("Skipped: sign in once keyless.yaml is applied:")
+		r.say("Skipped: sign in once %s is applied:", o.out)
 		r.say("keyless login --start-url %s --region %s", portalURL, region)
 	} else {
 		ok, err := r.ask.yesNo(ctx, "   Sign in on this machine and write its AWS profiles?", true, o.login, "--login (or --login=false)")
