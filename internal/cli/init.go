@@ -652,7 +652,7 @@ func (r *initRun) writePeople(ctx context.Context, cmd *cobra.Command, region st
 	if err := writeFileAtomic(o.out, data, 0o644); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
-	r.say("Wrote %s (%d people).", o.out, len(people))
+	r.say("Wrote %s (%s).", o.out, plural(len(people), "person", "people"))
 	return nil
 }
 
@@ -751,4 +751,11 @@ func (r *initRun) next() {
 	if r.o.rootKeys {
 		r.say("You ran init with the root user's keys: sign in with 'keyless login' and use an SSO profile from now on.")
 	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
