@@ -1,13 +1,16 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
+	"github.com/keyless-dev/keyless/internal/plan"
 )
 
 func newApplyCommand(g *globalOptions) *cobra.Command {
@@ -60,20 +63,26 @@ Exit codes: 0 success, 1 error, 64 usage error, 130 interrupted.`,
 					return nil
 				}
 			}
-			bar := newProgress(g.streams.Err)
-			a := &ic.Applier{C: run.clients, Progress: bar.Update, Log: g.Log()}
-			res, err := a.Apply(ctx, run.state, p.Changes)
-			bar.Done()
-			if err != nil {
-				return withHint(fmt.Errorf("apply: %w", err), "fix the cause and run 'keyless apply' again: it continues from where AWS is")
-			}
-			c, u, d := p.Counts()
-			fmt.Fprintf(result, "Apply complete: %d created, %d updated, %d deleted in %s.\n", c, u, d, res.Elapsed.Round(time.Millisecond))
-			fmt.Fprintf(result, "Access portal: %s\n", p.PortalURL)
-			return nil
+			return applyPlan(ctx, g, p, run, result)
 		},
 	}
 	o.addFlags(cmd)
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "apply without asking")
 	return cmd
+}
+
+// applyPlan makes the plan's changes with a progress display and reports
+// the result and the portal URL to w.
+func applyPlan(ctx context.Context, g *globalOptions, p *plan.Plan, run *planRun, w io.Writer) error {
+	bar := newProgress(g.streams.Err)
+	a := &ic.Applier{C: run.clients, Progress: bar.Update, Log: g.Log()}
+	res, err := a.Apply(ctx, run.state, p.Changes)
+	bar.Done()
+	if err != nil {
+		return withHint(fmt.Errorf("apply: %w", err), "fix the cause and run 'keyless apply' again: it continues from where AWS is")
+	}
+	c, u, d := p.Counts()
+	fmt.Fprintf(w, "Apply complete: %d created, %d updated, %d deleted in %s.\n", c, u, d, res.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "Access portal: %s\n", p.PortalURL)
+	return nil
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -92,6 +94,33 @@ func TestScripts(t *testing.T) {
 				defer resp.Body.Close()
 				_, err = io.Copy(ts.Stdout(), resp.Body)
 				ts.Check(err)
+			},
+			// sandboxpost PATH JSON: POST to an admin endpoint (/_sandbox/identity-center...).
+			"sandboxpost": func(ts *testscript.TestScript, neg bool, args []string) {
+				resp, err := http.Post(ts.Getenv("AWS_ENDPOINT_URL")+args[0], "application/json", strings.NewReader(args[1]))
+				ts.Check(err)
+				defer resp.Body.Close()
+				if resp.StatusCode != 200 {
+					ts.Fatalf("POST %s: %s", args[0], resp.Status)
+				}
+			},
+			// sandboxcalls CALL N: wait up to 10s for the sandbox to have
+			// answered CALL (sso-admin:ListInstances) at least N times.
+			"sandboxcalls": func(ts *testscript.TestScript, neg bool, args []string) {
+				want, err := strconv.Atoi(args[1])
+				ts.Check(err)
+				var calls map[string]int
+				for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+					resp, err := http.Get(ts.Getenv("AWS_ENDPOINT_URL") + "/_sandbox/calls")
+					ts.Check(err)
+					err = json.NewDecoder(resp.Body).Decode(&calls)
+					resp.Body.Close()
+					ts.Check(err)
+					if calls[args[0]] >= want {
+						return
+					}
+				}
+				ts.Fatalf("%s was called %d times within 10s, want %d", args[0], calls[args[0]], want)
 			},
 			// waithttp URL: wait up to 10s for URL to answer 200.
 			"waithttp": func(ts *testscript.TestScript, neg bool, args []string) {

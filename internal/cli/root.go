@@ -103,6 +103,7 @@ credentials through AWS IAM Identity Center, and keeps it there.
 		newCleanupCommand(g),
 		newCompletionCommand(g),
 		newGendocsCommand(g),
+		newInitCommand(g),
 	)
 	// keyless's own completion command replaces cobra's, with install notes.
 	root.CompletionOptions.DisableDefaultCmd = true

@@ -36,8 +36,10 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(b)
 	case "/_sandbox/root":
 		s.serveAdminRoot(w, r)
+	case "/_sandbox/identity-center":
+		s.serveAdminIdentityCenter(w, r)
 	default:
-		writeJSONError(w, ct, newError(404, "NotFound", "no sandbox endpoint %s; try /_sandbox/health, calls, reset, state or root", truncate(r.URL.Path, 100)))
+		writeJSONError(w, ct, newError(404, "NotFound", "no sandbox endpoint %s; try /_sandbox/health, calls, reset, state, root or identity-center", truncate(r.URL.Path, 100)))
 	}
 }
 

@@ -130,7 +130,7 @@ func (c *call) checkStore(v *string) error {
 		return errConstraint("identityStoreId", truncate(id, 64), "Member must have length less than or equal to 36")
 	case !storeIDPattern.MatchString(id):
 		return errConstraint("identityStoreId", id, "Member must satisfy regular expression pattern: "+storeIDRegex)
-	case id != c.w.Instance.IdentityStoreID:
+	case id != c.w.Instance.IdentityStoreID || c.w.Instance.Disabled:
 		return errISNotFound("IDENTITY_STORE", id)
 	}
 	return nil

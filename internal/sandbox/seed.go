@@ -20,7 +20,10 @@ import (
 // default world's value.
 type Seed struct {
 	// Organization: false starts with no organization (CreateOrganization makes one).
-	Organization      *bool                        `yaml:"organization"`
+	Organization *bool `yaml:"organization"`
+	// IdentityCenter: false starts with Identity Center not enabled
+	// (POST /_sandbox/identity-center enables it, as the console would).
+	IdentityCenter    *bool                        `yaml:"identity_center"`
 	ManagementAccount string                       `yaml:"management_account"`
 	IdentityStoreID   string                       `yaml:"identity_store_id"`
 	InstanceARN       string                       `yaml:"instance_arn"`
@@ -367,6 +370,7 @@ func buildWorld(seed *Seed, now time.Time) (*World, error) {
 		instARN = defaultInstanceARN
 	}
 	w.Instance = Instance{ARN: instARN, IdentityStoreID: storeID, OwnerAccountID: mgmt, Status: "ACTIVE", Created: created}
+	w.Instance.Disabled = seed.IdentityCenter != nil && !*seed.IdentityCenter
 
 	for _, su := range seed.Users {
 		u := &User{ID: storeUUID(storeID, "user/"+su.UserName), UserName: su.UserName, DisplayName: su.DisplayName,

@@ -232,7 +232,7 @@ func (c *call) instance(arn string) (*Instance, error) {
 	if err := fInstanceARN.required("instanceArn", arn); err != nil {
 		return nil, err
 	}
-	if arn != c.w.Instance.ARN {
+	if arn != c.w.Instance.ARN || c.w.Instance.Disabled {
 		return nil, errNotFound("Could not find Instance with arn %s", arn)
 	}
 	return &c.w.Instance, nil
@@ -311,7 +311,11 @@ type ssoPaging struct {
 }
 
 func ssoListInstances(c *call, in *ssoPaging) (any, error) {
-	pg, next, err := page([]ssoInstanceOut{instanceOut(&c.w.Instance)}, "instances", in.MaxResults, in.NextToken, ssoMaxResults, ssoMaxResults)
+	all := []ssoInstanceOut{instanceOut(&c.w.Instance)}
+	if c.w.Instance.Disabled {
+		all = []ssoInstanceOut{}
+	}
+	pg, next, err := page(all, "instances", in.MaxResults, in.NextToken, ssoMaxResults, ssoMaxResults)
 	if err != nil {
 		return nil, err
 	}

@@ -81,6 +81,10 @@ type Instance struct {
 	Status          string    `json:"status"`
 	Created         time.Time `json:"created"`
 	Tags            []Tag     `json:"tags,omitempty"`
+	// Disabled: Identity Center is not enabled yet. ListInstances is empty
+	// and calls naming the instance or its store fail, as in an account
+	// without one.
+	Disabled bool `json:"disabled,omitempty"`
 }
 
 type PermissionSet struct {
