@@ -23,8 +23,20 @@ type IAMUsersImport struct {
 	YAML []byte
 	// Imported are the IAM user names written.
 	Imported []string
+	// Users are the users written, in order.
+	Users []ImportedUser
 	// Skipped are the users left out, with how to include them.
 	Skipped []string
+}
+
+// ImportedUser is one IAM user as a keyless.yaml user.
+type ImportedUser struct {
+	IAMUser, Email, GivenName, FamilyName string
+	// List is the built-in set: super_admins, power_users or readonly_users.
+	List string
+	// Review names the policies of a user placed in readonly_users for
+	// want of a known one ("had AmazonS3FullAccess"), else "".
+	Review string
 }
 
 // Built-in sets by the AWS-managed policies that place a user in them;
@@ -51,9 +63,6 @@ func ImportIAMUsers(st *audit.AccountState, tags map[string]map[string]string, g
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# keyless.yaml, written by 'keyless import iam-users' from the IAM users of account %s.\n", st.AccountID)
 	b.WriteString("# Next: keyless apply; people sign in with keyless login; then keyless cleanup removes the IAM users.\n")
-	lists := map[string][]string{}
-	var review []string
-	var users bytes.Buffer
 	for _, u := range st.Users {
 		t := tags[u.Name]
 		email := EmailTag(t)
@@ -76,21 +85,19 @@ func ImportIAMUsers(st *audit.AccountState, tags map[string]map[string]string, g
 			out.Skipped = append(out.Skipped, u.Name+": no given and family name: tag the IAM user with given_name and family_name")
 			continue
 		}
-		fmt.Fprintf(&users, "  - email: %s\n    user_name: %s\n    given_name: %s\n    family_name: %s\n", scalar(email), scalar(u.Name), scalar(given), scalar(family))
-		out.Imported = append(out.Imported, u.Name)
+		iu := ImportedUser{IAMUser: u.Name, Email: email, GivenName: given, FamilyName: family}
 		policies := slices.Clone(u.AttachedPolicies)
 		for _, g := range u.Groups {
 			policies = append(policies, groupPolicies[g]...)
 		}
-		list := ""
 		for _, bp := range builtinByPolicy {
 			if slices.ContainsFunc(policies, func(p string) bool { return slices.Contains(bp.policies, p) }) {
-				list = bp.list
+				iu.List = bp.list
 				break
 			}
 		}
-		if list == "" {
-			list = "readonly_users"
+		if iu.List == "" {
+			iu.List = "readonly_users"
 			var names []string
 			for _, p := range policies {
 				names = append(names, p[strings.LastIndex(p, "/")+1:])
@@ -101,9 +108,20 @@ func ImportIAMUsers(st *audit.AccountState, tags map[string]map[string]string, g
 			if len(names) == 0 {
 				names = []string{"no policies"}
 			}
-			review = append(review, fmt.Sprintf("%s had %s", email, strings.Join(names, "; ")))
+			iu.Review = "had " + strings.Join(names, "; ")
 		}
-		lists[list] = append(lists[list], email)
+		out.Users = append(out.Users, iu)
+		out.Imported = append(out.Imported, u.Name)
+	}
+	lists := map[string][]string{}
+	var review []string
+	var users bytes.Buffer
+	for _, iu := range out.Users {
+		fmt.Fprintf(&users, "  - email: %s\n    user_name: %s\n    given_name: %s\n    family_name: %s\n", scalar(iu.Email), scalar(iu.IAMUser), scalar(iu.GivenName), scalar(iu.FamilyName))
+		lists[iu.List] = append(lists[iu.List], iu.Email)
+		if iu.Review != "" {
+			review = append(review, iu.Email+" "+iu.Review)
+		}
 	}
 	if users.Len() > 0 {
 		b.WriteString("\nusers:\n")

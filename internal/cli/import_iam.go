@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
@@ -12,6 +14,7 @@ import (
 	"github.com/keyless-dev/keyless/internal/audit"
 	"github.com/keyless-dev/keyless/internal/cleanup"
 	"github.com/keyless-dev/keyless/internal/config"
+	"github.com/keyless-dev/keyless/internal/safefile"
 )
 
 type importIAMOptions struct {
@@ -41,15 +44,24 @@ power_users, ReadOnlyAccess, ViewOnlyAccess or SecurityAudit to
 readonly_users. Anyone else starts in readonly_users, with a comment naming
 their policies for you to review.
 
---out must be a new file: merge it into an existing keyless.yaml by hand.
+When --out exists, the users it lacks (by email) are added to it: to the
+end of users: and of their set, which is created at the end of the file when
+missing. Every other line, comment and field stays as it was; the file
+before is kept as FILE.bak. A file whose shape keyless cannot edit safely
+(an explicit null, an anchor, a comment inside a [...] list) is refused.
 
 Exit codes: 0 success, 1 error, 64 usage error.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			var existing []byte
+			var perm os.FileMode = 0o644
 			if o.out != "-" {
-				if _, err := os.Stat(o.out); err == nil {
-					return usageErrorf("--out %s: the file exists, and keyless does not merge into it (its comments would be lost)\nhint: write to a new file (--out keyless.iam-users.yaml) and copy its users into %s", o.out, o.out)
+				if fi, err := os.Stat(o.out); err == nil {
+					if existing, err = os.ReadFile(o.out); err != nil {
+						return fmt.Errorf("--out: %w", err)
+					}
+					perm = fi.Mode().Perm()
 				}
 			}
 			var mapping map[string]string
@@ -91,6 +103,9 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 			if len(imp.Imported) == 0 {
 				return fmt.Errorf("no IAM user could be imported: give them an email (tag email, or --map)")
 			}
+			if existing != nil {
+				return addIAMUsers(g, o.out, existing, perm, imp)
+			}
 			name := o.out
 			if name == "-" {
 				name = "keyless.yaml"
@@ -102,7 +117,7 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 				_, err := g.streams.Out.Write(imp.YAML)
 				return err
 			}
-			if err := writeFileAtomic(o.out, imp.YAML, 0o644); err != nil {
+			if err := writeFileAtomic(o.out, imp.YAML, perm); err != nil {
 				return fmt.Errorf("--out: %w", err)
 			}
 			fmt.Fprintf(g.streams.Err, "Wrote %s: %d users, %d skipped. Next: keyless plan --file %s, then keyless apply.\n", o.out, len(imp.Imported), len(imp.Skipped), o.out)
@@ -110,8 +125,38 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.out, "out", "o", "keyless.yaml", "where to write the file (- for stdout); must not exist")
+	f.StringVarP(&o.out, "out", "o", "keyless.yaml", "where to write the file (- for stdout); an existing file gets the users it lacks")
 	f.StringVar(&o.mapFile, "map", "", "YAML file mapping IAM user names to emails")
 	o.aws.addFlags(f)
 	return cmd
+}
+
+// addIAMUsers adds the imported users an existing file lacks, keeping the
+// file before as path.bak.
+func addIAMUsers(g *globalOptions, path string, existing []byte, perm os.FileMode, imp *cleanup.IAMUsersImport) error {
+	add, err := cleanup.AddIAMUsers(path, existing, imp.Users)
+	if errors.Is(err, cleanup.ErrCannotEdit) {
+		return withHint(err, "write to a new file (--out keyless.iam-users.yaml) and copy its users into "+path+" by hand")
+	}
+	if err != nil {
+		return err
+	}
+	if len(add.Added) == 0 {
+		fmt.Fprintf(g.streams.Err, "%s already has all %d users; nothing changed.\n", path, len(add.Present))
+		return nil
+	}
+	for _, u := range imp.Users {
+		if u.Review != "" && slices.Contains(add.Added, u.Email) {
+			fmt.Fprintf(g.streams.Err, "review: %s %s, so starts in readonly_users\n", u.Email, u.Review)
+		}
+	}
+	if err := safefile.Write(path+".bak", existing, perm); err != nil {
+		return fmt.Errorf("keep %s.bak: %w", path, err)
+	}
+	if err := safefile.Write(path, add.YAML, perm); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	fmt.Fprintf(g.streams.Err, "Added %d users to %s (%d already there, %d skipped; the file before is %s.bak). Next: keyless plan --file %s, then keyless apply.\n",
+		len(add.Added), path, len(add.Present), len(imp.Skipped), path, path)
+	return nil
 }
