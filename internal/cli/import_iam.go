@@ -21,6 +21,25 @@ type importIAMOptions struct {
 	aws     awsOptions
 	out     string
 	mapFile string
+	json    bool
+}
+
+// importIAMReport is what --json prints.
+type importIAMReport struct {
+	File     string   `json:"file"`
+	Imported []string `json:"imported"` // emails in the written file
+	Added    []string `json:"added"`    // emails added to an existing file
+	Present  []string `json:"present"`  // emails an existing file already had
+	Skipped  []string `json:"skipped"`  // IAM users without an email, and why
+	Changed  bool     `json:"changed"`
+}
+
+func (o *importIAMOptions) report(g *globalOptions, r importIAMReport) error {
+	if !o.json {
+		return nil
+	}
+	r.Imported, r.Added, r.Present, r.Skipped = nonNil(r.Imported), nonNil(r.Added), nonNil(r.Present), nonNil(r.Skipped)
+	return writeJSON(g.streams.Out, r)
 }
 
 func newImportIAMUsersCommand(g *globalOptions) *cobra.Command {
@@ -54,6 +73,9 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if o.json && o.out == "-" {
+				return usageErrorf("--json and --out - both write to stdout: choose one")
+			}
 			var existing []byte
 			var perm os.FileMode = 0o644
 			if o.out != "-" {
@@ -104,7 +126,11 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 				return fmt.Errorf("no IAM user could be imported: give them an email (tag email, or --map)")
 			}
 			if existing != nil {
-				return addIAMUsers(g, o.out, existing, perm, imp)
+				r, err := addIAMUsers(g, o.out, existing, perm, imp)
+				if err != nil {
+					return err
+				}
+				return o.report(g, r)
 			}
 			name := o.out
 			if name == "-" {
@@ -121,29 +147,36 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 				return fmt.Errorf("--out: %w", err)
 			}
 			fmt.Fprintf(g.streams.Err, "Wrote %s: %d users, %d skipped. Next: keyless plan --file %s, then keyless apply.\n", o.out, len(imp.Imported), len(imp.Skipped), o.out)
-			return nil
+			var emails []string
+			for _, u := range imp.Users {
+				emails = append(emails, u.Email)
+			}
+			return o.report(g, importIAMReport{File: o.out, Imported: emails, Skipped: imp.Skipped, Changed: true})
 		},
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.out, "out", "o", "keyless.yaml", "where to write the file (- for stdout); an existing file gets the users it lacks")
 	f.StringVar(&o.mapFile, "map", "", "YAML file mapping IAM user names to emails")
+	f.BoolVar(&o.json, "json", false, "print what was imported as JSON on stdout")
 	o.aws.addFlags(f)
 	return cmd
 }
 
 // addIAMUsers adds the imported users an existing file lacks, keeping the
 // file before as path.bak.
-func addIAMUsers(g *globalOptions, path string, existing []byte, perm os.FileMode, imp *cleanup.IAMUsersImport) error {
+func addIAMUsers(g *globalOptions, path string, existing []byte, perm os.FileMode, imp *cleanup.IAMUsersImport) (importIAMReport, error) {
+	r := importIAMReport{File: path, Skipped: imp.Skipped}
 	add, err := cleanup.AddIAMUsers(path, existing, imp.Users)
 	if errors.Is(err, cleanup.ErrCannotEdit) {
-		return withHint(err, "write to a new file (--out keyless.iam-users.yaml) and copy its users into "+path+" by hand")
+		return r, withHint(err, "write to a new file (--out keyless.iam-users.yaml) and copy its users into "+path+" by hand")
 	}
 	if err != nil {
-		return err
+		return r, err
 	}
+	r.Added, r.Present = add.Added, add.Present
 	if len(add.Added) == 0 {
 		fmt.Fprintf(g.streams.Err, "%s already has all %d users; nothing changed.\n", path, len(add.Present))
-		return nil
+		return r, nil
 	}
 	for _, u := range imp.Users {
 		if u.Review != "" && slices.Contains(add.Added, u.Email) {
@@ -151,12 +184,13 @@ func addIAMUsers(g *globalOptions, path string, existing []byte, perm os.FileMod
 		}
 	}
 	if err := safefile.Write(path+".bak", existing, perm); err != nil {
-		return fmt.Errorf("keep %s.bak: %w", path, err)
+		return r, fmt.Errorf("keep %s.bak: %w", path, err)
 	}
 	if err := safefile.Write(path, add.YAML, perm); err != nil {
-		return fmt.Errorf("--out: %w", err)
+		return r, fmt.Errorf("--out: %w", err)
 	}
 	fmt.Fprintf(g.streams.Err, "Added %d users to %s (%d already there, %d skipped; the file before is %s.bak). Next: keyless plan --file %s, then keyless apply.\n",
 		len(add.Added), path, len(add.Present), len(imp.Skipped), path, path)
-	return nil
+	r.Changed = true
+	return r, nil
 }

@@ -99,6 +99,7 @@ func TestInitOnATerminal(t *testing.T) {
 		answer(`Done\? \[y/N\] `, i+1, a)
 	}
 	// People: one good, one refused, then done.
+	answer(`Start from this account's IAM users \(keyless import iam-users\)\? \[y/N\] `, 1, "n")
 	answer(`Email \(empty when done\): `, 1, "john@example.com")
 	answer(`Given name: `, 1, "John")
 	answer(`Family name: `, 1, "Doe")
