@@ -123,7 +123,7 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 				fmt.Fprintf(g.streams.Err, "skipped %s\n", s)
 			}
 			if len(imp.Imported) == 0 {
-				return fmt.Errorf("no IAM user could be imported: give them an email (tag email, or --map)")
+				return fmt.Errorf("no IAM user could be imported: each was skipped, for the reason printed above (tag the users, or map them with --map)")
 			}
 			if existing != nil {
 				r, err := addIAMUsers(g, o.out, existing, perm, imp)
