@@ -238,7 +238,7 @@ func runDemo(ctx context.Context, g *globalOptions, o *demoOptions) error {
 		return nil
 	}
 	d.say(`The sandbox keeps running until Ctrl-C. Explore it:
-   export HOME=%s AWS_ENDPOINT_URL=%s AWS_REGION=us-east-1
+   export HOME=%s AWS_ENDPOINT_URL=%s AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
    aws sts get-caller-identity --profile %s
    aws sso-admin list-instances        # with AWS_ACCESS_KEY_ID=AKIASANDBOXEXAMPLE00 AWS_SECRET_ACCESS_KEY=sandbox
    %s profiles list`, home, url, profile, exe)

@@ -1,13 +1,18 @@
 package cli
 
 import (
+	"bufio"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
+
+	"github.com/keyless-dev/keyless/internal/testtool"
 )
 
 // TestDemo runs `keyless demo` as a person would: it must tell the whole
@@ -49,5 +54,54 @@ func TestDemo(t *testing.T) {
 	})
 	if err != nil {
 		t.Error(err)
+	}
+}
+
+// TestDemoKeep: --keep leaves the sandbox running, says how to explore it,
+// and the AWS CLI can use the profile keyless wrote; Ctrl-C ends it.
+func TestDemoKeep(t *testing.T) {
+	aws := testtool.RequireTool(t, "aws")
+	bin := buildKeyless(t)
+	tmp := t.TempDir()
+	cmd := exec.Command(bin, "demo", "--keep")
+	cmd.Env = append(withoutAWS(os.Environ()), "TMPDIR="+tmp, "HOME="+t.TempDir())
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	var (
+		out      strings.Builder
+		home     string
+		endpoint string
+	)
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+		if m := regexp.MustCompile(`export HOME=(\S+) AWS_ENDPOINT_URL=(\S+)`).FindStringSubmatch(sc.Text()); m != nil {
+			home, endpoint = m[1], m[2]
+			break
+		}
+	}
+	if home == "" {
+		t.Fatalf("demo --keep did not say how to explore:\n%s", out.String())
+	}
+	go io.Copy(io.Discard, stdout)
+	// The AWS CLI, as the person would run it.
+	aclI := exec.Command(aws, "sts", "get-caller-identity", "--profile", "SuperAdmin-111111111111", "--output", "text", "--query", "Arn")
+	aclI.Env = append(withoutAWS(os.Environ()), "HOME="+home, "AWS_ENDPOINT_URL="+endpoint, "AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1") // as printed
+	arn, err := aclI.CombinedOutput()
+	if err != nil || !strings.Contains(string(arn), "assumed-role/AWSReservedSSO_SuperAdmin_") {
+		t.Fatalf("aws sts get-caller-identity in the kept demo: %v\n%s", err, arn)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("demo --keep after Ctrl-C: %v", err)
 	}
 }
