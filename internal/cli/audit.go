@@ -19,6 +19,7 @@ import (
 
 	"github.com/keyless-dev/keyless/internal/audit"
 	"github.com/keyless-dev/keyless/internal/awsconfig"
+	"github.com/keyless-dev/keyless/internal/safefile"
 )
 
 type auditOptions struct {
@@ -188,7 +189,7 @@ func writeHTMLReport(path string, rep *audit.Report, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("--html %s: %w", path, err)
 	}
-	if err := writeFileAtomic(abs, []byte(b.String()), 0o600); err != nil {
+	if err := safefile.Write(abs, []byte(b.String()), 0o600); err != nil {
 		return fmt.Errorf("write --html %s: %w", path, err)
 	}
 	return nil

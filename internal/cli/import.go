@@ -11,6 +11,7 @@ import (
 	"github.com/keyless-dev/keyless/internal/config"
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
 	"github.com/keyless-dev/keyless/internal/plan"
+	"github.com/keyless-dev/keyless/internal/safefile"
 )
 
 type importOptions struct {
@@ -85,7 +86,7 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 				if _, err := g.streams.Out.Write(imp.YAML); err != nil {
 					return err
 				}
-			} else if err := writeFileAtomic(o.out, imp.YAML, 0o644); err != nil {
+			} else if err := safefile.Write(o.out, imp.YAML, 0o644); err != nil {
 				return fmt.Errorf("--out: %w", err)
 			} else {
 				fmt.Fprintf(g.streams.Err, "Wrote %s: %d users, %d groups, %d permission sets, %d assignments.\n",

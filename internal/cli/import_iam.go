@@ -143,7 +143,7 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 				_, err := g.streams.Out.Write(imp.YAML)
 				return err
 			}
-			if err := writeFileAtomic(o.out, imp.YAML, perm); err != nil {
+			if err := safefile.Write(o.out, imp.YAML, perm); err != nil {
 				return fmt.Errorf("--out: %w", err)
 			}
 			fmt.Fprintf(g.streams.Err, "Wrote %s: %d users, %d skipped. Next: keyless plan --file %s, then keyless apply.\n", o.out, len(imp.Imported), len(imp.Skipped), o.out)

@@ -27,6 +27,7 @@ import (
 	"github.com/keyless-dev/keyless/internal/config"
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
 	"github.com/keyless-dev/keyless/internal/portal"
+	"github.com/keyless-dev/keyless/internal/safefile"
 	"github.com/keyless-dev/keyless/internal/shell"
 )
 
@@ -649,7 +650,7 @@ func (r *initRun) writePeople(ctx context.Context, cmd *cobra.Command, region st
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(o.out, data, 0o644); err != nil {
+	if err := safefile.Write(o.out, data, 0o644); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
 	r.say("Wrote %s (%s).", o.out, plural(len(people), "person", "people"))
