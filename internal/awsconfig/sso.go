@@ -14,9 +14,24 @@ var (
 )
 
 const (
-	hintSync  = "hint: run `keyless profiles sync` to write SSO profiles"
-	hintLogin = "hint: run `keyless login --start-url URL --region REGION` to set up an sso-session"
+	hintSync  = "run `keyless profiles sync` to write SSO profiles"
+	hintLogin = "run `keyless login --start-url URL --region REGION` to set up an sso-session"
 )
+
+// hinted is an error with a separate line that says what to do; the CLI
+// prints it as "hint: ...".
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h *hinted) Error() string { return h.err.Error() }
+func (h *hinted) Unwrap() error { return h.err }
+func (h *hinted) Hint() string  { return h.hint }
+
+func withHint(hint, format string, a ...any) error {
+	return &hinted{err: fmt.Errorf(format, a...), hint: hint}
+}
 
 // SSOProfile is what keyless needs to sign in for a profile and fetch its
 // role credentials. Session is "" for legacy profiles that carry
@@ -40,7 +55,7 @@ type SSOSession struct {
 func (f *File) SSO(profile string) (SSOProfile, error) {
 	p, ok := f.Profile(profile)
 	if !ok {
-		return SSOProfile{}, fmt.Errorf("%s: profile %q: %w; %s", f.name, profile, ErrNoProfile, hintSync)
+		return SSOProfile{}, withHint(hintSync, "%s: profile %q: %w", f.name, profile, ErrNoProfile)
 	}
 	out := SSOProfile{Profile: profile}
 	out.Region, _ = p.Get("region")
@@ -52,8 +67,8 @@ func (f *File) SSO(profile string) (SSOProfile, error) {
 	if session, ok := p.Get("sso_session"); ok {
 		s, ok := f.SSOSession(session)
 		if !ok {
-			return SSOProfile{}, fmt.Errorf("%s:%d: profile %q: sso_session = %s but there is no [sso-session %s]: %w; %s",
-				f.name, p.KeyLine("sso_session"), profile, session, session, ErrNoSession, hintLogin)
+			return SSOProfile{}, withHint(hintLogin, "%s:%d: profile %q: sso_session = %s but there is no [sso-session %s]: %w",
+				f.name, p.KeyLine("sso_session"), profile, session, session, ErrNoSession)
 		}
 		sess, err := f.session(s)
 		if err != nil {
@@ -70,8 +85,8 @@ func (f *File) SSO(profile string) (SSOProfile, error) {
 		out.Session, out.StartURL, out.SSORegion, out.Scopes = sess.Name, sess.StartURL, sess.Region, sess.Scopes
 	} else {
 		if !hasURL && !hasRegion {
-			return SSOProfile{}, fmt.Errorf("%s:%d: profile %q has neither sso_session nor sso_start_url: %w; %s",
-				f.name, p.Line, profile, ErrNotSSO, hintSync)
+			return SSOProfile{}, withHint(hintSync, "%s:%d: profile %q has neither sso_session nor sso_start_url: %w",
+				f.name, p.Line, profile, ErrNotSSO)
 		}
 		if err := requireKeys(f.name, p, fmt.Sprintf("profile %q", profile), "sso_start_url", "sso_region"); err != nil {
 			return SSOProfile{}, err
@@ -83,7 +98,7 @@ func (f *File) SSO(profile string) (SSOProfile, error) {
 		if out.RoleName == "" {
 			missing = "sso_role_name"
 		}
-		return SSOProfile{}, fmt.Errorf("%s:%d: profile %q has no %s; set it or %s", f.name, p.Line, profile, missing, strings.TrimPrefix(hintSync, "hint: "))
+		return SSOProfile{}, fmt.Errorf("%s:%d: profile %q has no %s; set it or %s", f.name, p.Line, profile, missing, hintSync)
 	}
 	return out, nil
 }
@@ -91,7 +106,7 @@ func (f *File) SSO(profile string) (SSOProfile, error) {
 func requireKeys(file string, s *Section, what string, keys ...string) error {
 	for _, k := range keys {
 		if v, ok := s.Get(k); !ok || v == "" {
-			return fmt.Errorf("%s:%d: %s has no %s; add it or %s", file, s.Line, what, k, strings.TrimPrefix(hintLogin, "hint: "))
+			return fmt.Errorf("%s:%d: %s has no %s; add it or %s", file, s.Line, what, k, hintLogin)
 		}
 	}
 	return nil
@@ -102,7 +117,7 @@ func requireKeys(file string, s *Section, what string, keys ...string) error {
 func (f *File) Session(name string) (SSOSession, error) {
 	s, ok := f.SSOSession(name)
 	if !ok {
-		return SSOSession{}, fmt.Errorf("%s: sso-session %q: %w; %s", f.name, name, ErrNoSession, hintLogin)
+		return SSOSession{}, withHint(hintLogin, "%s: sso-session %q: %w", f.name, name, ErrNoSession)
 	}
 	return f.session(s)
 }

@@ -70,7 +70,7 @@ func TestSSO(t *testing.T) {
 		{profile: "login-only", want: SSOProfile{Profile: "login-only", Session: "corp", StartURL: "https://corp.awsapps.com/start", SSORegion: "us-east-1", Scopes: scopes}},
 		{profile: "legacy", want: SSOProfile{Profile: "legacy", StartURL: "https://d-1.awsapps.com/start", SSORegion: "us-west-2",
 			AccountID: "222222222222", RoleName: "ReadOnly"}},
-		{profile: "missing", err: `/home/a/.aws/config: profile "missing": no such profile; hint: run ` + "`keyless profiles sync`", is: ErrNoProfile},
+		{profile: "missing", err: `/home/a/.aws/config: profile "missing": no such profile`, is: ErrNoProfile},
 		{profile: "keys", err: `/home/a/.aws/config:21: profile "keys" has neither sso_session nor sso_start_url`, is: ErrNotSSO},
 		{profile: "no-session", err: `/home/a/.aws/config:25: profile "no-session": sso_session = gone but there is no [sso-session gone]`, is: ErrNoSession},
 		{profile: "legacy-half", err: `/home/a/.aws/config:27: profile "legacy-half" has no sso_region; add it or run ` + "`keyless login --start-url URL --region REGION`"},
