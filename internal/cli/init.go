@@ -335,7 +335,7 @@ func (r *initRun) identityCenter(ctx context.Context, c *ic.Clients) error {
 				return err
 			}
 			if arn == "" && time.Now().After(deadline) {
-				return withHint(fmt.Errorf("Identity Center did not appear in %s within %s", c.Region, r.o.waitTimeout),
+				return withHint(fmt.Errorf("no Identity Center instance appeared in %s within %s", c.Region, r.o.waitTimeout),
 					"enable it at "+identityConsole(c.Region)+" (in this region), then run 'keyless init' again")
 			}
 		}

@@ -15,7 +15,6 @@ type prompter struct {
 	in    io.Reader
 	out   io.Writer
 	lines chan string // read by one goroutine, so Ctrl-C is not stuck in a read
-	eof   error
 }
 
 // readLine waits for a line of input or for ctx to end.

@@ -162,11 +162,6 @@ func getSandboxState(t testing.TB, url string) sandboxState {
 // moto is the package's one moto_server.
 var moto testtool.Moto
 
-func requireTool(t testing.TB, name string) string {
-	t.Helper()
-	return testtool.RequireTool(t, name)
-}
-
 // motoURL resets moto and holds it for the test.
 func motoURL(t testing.TB) string {
 	t.Helper()

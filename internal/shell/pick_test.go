@@ -218,12 +218,12 @@ func TestPickOnATerminal(t *testing.T) {
 
 	// Type to filter, move down, pick.
 	start("A=1")
-	sc := waitFor(`> prod\n  dev\n  audit\n  sandbox-dev`)
+	waitFor(`> prod\n  dev\n  audit\n  sandbox-dev`)
 	if colored := screen("-e"); !strings.Contains(colored, "\x1b[7m") {
 		t.Errorf("the selected line is not highlighted:\n%q", colored)
 	}
 	keys("-l", "DEV")
-	sc = waitFor(`profile> DEV\n> dev\n  sandbox-dev\n`)
+	sc := waitFor(`profile> DEV\n> dev\n  sandbox-dev\n`)
 	if strings.Contains(sc, "prod") || strings.Contains(sc, "audit") {
 		t.Errorf("the filter kept non-matching items:\n%s", sc)
 	}
