@@ -156,6 +156,7 @@ func TestConformanceIdentityStoreUsers(t *testing.T) {
 		}
 		// Filters (deprecated, still served): by UserName.
 		names, _ = listUserNames(t, c, &identitystore.ListUsersInput{IdentityStoreId: store,
+			//lint:ignore SA1019 AWS still serves the deprecated filters, so the sandbox does too
 			Filters: []istypes.Filter{{AttributePath: aws.String("UserName"), AttributeValue: aws.String("carol")}}})
 		if !slices.Equal(names, []string{"carol"}) {
 			t.Fatalf("ListUsers filtered = %v", names)
@@ -250,6 +251,7 @@ func TestConformanceIdentityStoreUsers(t *testing.T) {
 			_, err = c.ListUsers(ctx, &identitystore.ListUsersInput{IdentityStoreId: store, MaxResults: aws.Int32(101)})
 			wantValidation(t, err, "maxResults")
 			_, err = c.ListUsers(ctx, &identitystore.ListUsersInput{IdentityStoreId: store,
+				//lint:ignore SA1019 AWS still serves the deprecated filters, so the sandbox does too
 				Filters: []istypes.Filter{{AttributePath: aws.String("DisplayName"), AttributeValue: aws.String("x")}}})
 			wantValidation(t, err, "DisplayName")
 		}
@@ -292,6 +294,7 @@ func TestConformanceIdentityStoreGroups(t *testing.T) {
 			t.Fatalf("ListGroups = %v in %d pages", names, pages)
 		}
 		f, err := c.ListGroups(ctx, &identitystore.ListGroupsInput{IdentityStoreId: store,
+			//lint:ignore SA1019 AWS still serves the deprecated filters, so the sandbox does too
 			Filters: []istypes.Filter{{AttributePath: aws.String("DisplayName"), AttributeValue: aws.String("sales")}}})
 		if err != nil || len(f.Groups) != 1 || aws.ToString(f.Groups[0].DisplayName) != "sales" {
 			t.Fatalf("ListGroups filtered = %+v, %v", f, err)
