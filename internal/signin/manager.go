@@ -171,6 +171,11 @@ func (m *Manager) CachedToken(s Session) (*Token, error) {
 func (m *Manager) Token(ctx context.Context, s Session) (*Token, error) {
 	path := TokenPath(m.Home, s.cacheKey())
 	t, err := readToken(path)
+	var ce *CacheError
+	if errors.As(err, &ce) {
+		// Nothing in it can be used; a new sign-in replaces it.
+		return nil, &LoginRequiredError{Session: s, Reason: fmt.Sprintf("the token cache %s is not valid JSON (%v)", path, ce.Err)}
+	}
 	if err != nil {
 		return nil, err
 	}

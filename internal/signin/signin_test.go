@@ -512,3 +512,24 @@ func TestLogout(t *testing.T) {
 		_ = tok
 	}
 }
+
+// A damaged token cache asks for a sign-in, which replaces it.
+func TestDamagedTokenCache(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	path := TokenPath(e.m.Home, "corp")
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(`{"accessToken": "trunc`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.m.Token(context.Background(), e.sess)
+	var lr *LoginRequiredError
+	if !errors.As(err, &lr) || !strings.Contains(lr.Reason, "not valid JSON") {
+		t.Fatalf("err = %v, want a LoginRequiredError about the cache", err)
+	}
+	login(t, e)
+	if _, err := e.m.Token(context.Background(), e.sess); err != nil {
+		t.Fatalf("after a new sign-in: %v", err)
+	}
+}
