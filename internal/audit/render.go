@@ -252,6 +252,7 @@ code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em;word-brea
 .sev{font-weight:600;white-space:nowrap;border-radius:4px;padding:.1em .4em}
 .critical{background:#7a0010;color:#fff}.high{background:#c4182b;color:#fff}.medium{background:#f0b400}
 .low{background:#cde4f7}.info{background:#eceff2}.ne{background:#e6e0f5}
+.acct,code.id{white-space:nowrap;overflow-wrap:normal;word-break:normal}
 .matrix td{font-size:.92em}.matrix td span{display:block}
 </style></head><body>
 <h1>keyless audit</h1>
@@ -261,7 +262,7 @@ code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em;word-brea
 <div class="cards">{{range .Counts}}<div class="card"><b>{{.N}}</b>{{.Sev}}</div>{{end}}<div class="card"><b>{{.NotEvaluated}}</b>not evaluated</div><div class="card"><b>{{.Passed}}</b>checks passed</div></div>
 <h2 id="findings">Findings</h2>
 {{if .Report.Findings}}<table class="findings"><thead><tr><th>Severity</th><th>Account</th><th>Check</th><th>Resource</th><th>Evidence</th><th>Controls</th><th>Remediation</th></tr></thead><tbody>
-{{range .Report.Findings}}<tr><td><span class="sev {{class .}}">{{label .}}</span></td><td>{{.Account}}</td><td><code>{{.ID}}</code><br>{{.Title}}</td><td><code>{{.Resource}}</code></td><td>{{.Evidence}}{{if .Permission}}<br>needs <code>{{.Permission}}</code>{{end}}</td><td>{{join .Controls ", "}}</td><td>{{.Remediation}}</td></tr>
+{{range .Report.Findings}}<tr><td><span class="sev {{class .}}">{{label .}}</span></td><td class="acct">{{.Account}}</td><td><code>{{.ID}}</code><br>{{.Title}}</td><td><code>{{.Resource}}</code></td><td>{{.Evidence}}{{if .Permission}}<br>needs <code>{{.Permission}}</code>{{end}}</td><td>{{join .Controls ", "}}</td><td>{{.Remediation}}</td></tr>
 {{end}}</tbody></table>{{else}}<p>No findings.</p>{{end}}
 <h2 id="access">Access matrix</h2>
 {{if .Report.Matrix}}<table class="matrix"><thead><tr><th>Who</th>{{range .Report.Matrix.Accounts}}<th>{{.Name}}<br><code>{{.ID}}</code></th>{{end}}</tr></thead><tbody>
