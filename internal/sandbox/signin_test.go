@@ -840,6 +840,19 @@ func TestSTSWithPortalCredentials(t *testing.T) {
 	wantCode(t, err, "ExpiredToken")
 	_, err = orgWith(aws.ToString(rc.SessionToken)).ListRoots(ctx, nil)
 	wantCode(t, err, "ExpiredTokenException")
+
+	// A day later the session is forgotten (the sandbox does not grow without
+	// bound), and its key is still refused, never taken for an admin's.
+	e.clock.Add(24 * time.Hour)
+	_, err = orgWith(aws.ToString(rc.SessionToken)).ListRoots(ctx, nil)
+	wantCode(t, err, "ExpiredTokenException")
+	e.srv.withWorld(func(w *World, _ time.Time) {
+		if _, ok := w.Sessions[aws.ToString(rc.AccessKeyId)]; ok {
+			t.Error("a session expired a day ago is still kept")
+		}
+	})
+	_, err = client.GetCallerIdentity(ctx, nil)
+	wantCode(t, err, "ExpiredToken")
 }
 
 func TestSTSAssumeRole(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 // Server.mu; handlers receive it locked. Slices keep creation order, which
 // the List operations return, so paging is stable.
 type World struct {
+	lastPrune    time.Time     // when pruneSessions last ran
 	Organization *Organization `json:"organization"` // nil until CreateOrganization when the seed has none
 	Accounts     []*Account    `json:"accounts"`
 	RootID       string        `json:"root_id"`
@@ -523,4 +524,24 @@ func (w *World) iamAccount(id string) *IAMAccount {
 // advance completes asynchronous work whose time has come.
 func (w *World) advance(now time.Time) {
 	w.advanceSSOAdmin(now)
+	w.pruneSessions(now)
+}
+
+// sessionGrace is how long an expired session is kept, so a request signed
+// with it is told it expired rather than that it is unknown.
+const sessionGrace = time.Hour
+
+// pruneSessions forgets sessions long expired, so a sandbox handing out
+// credentials for days does not grow without bound. A request signed with
+// a forgotten session key (ASIA...) is still refused: see authenticate.
+func (w *World) pruneSessions(now time.Time) {
+	if now.Sub(w.lastPrune) < time.Minute {
+		return // once a minute is enough, and keeps requests O(1)
+	}
+	w.lastPrune = now
+	for id, s := range w.Sessions {
+		if now.Sub(s.Expiration) > sessionGrace {
+			delete(w.Sessions, id)
+		}
+	}
 }
