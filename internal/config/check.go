@@ -55,6 +55,7 @@ func (c *Config) check(e *Errors) {
 	}
 
 	users := map[string]Pos{}
+	emails := map[string]Pos{}
 	for i := range c.Users {
 		u := &c.Users[i]
 		if u.Email == "" && u.UserName == "" {
@@ -80,13 +81,23 @@ func (c *Config) check(e *Errors) {
 		if k := strings.ToLower(u.UserName); k == "administrator" || k == "awsadministrators" {
 			at(u.Pos, u.Path+".user_name", fmt.Sprintf("%q is reserved by Identity Center", u.UserName), "")
 		}
-		if u.UserName == "" {
-			continue
+		dupName := false
+		if u.UserName != "" {
+			if first, dup := users[strings.ToLower(u.UserName)]; dup {
+				dupName = true
+				at(u.Pos, u.Path+".email", fmt.Sprintf("user %s appears twice (first at line %d)", u.UserName, first.Line), "user names are compared without case")
+			} else {
+				users[strings.ToLower(u.UserName)] = u.Pos
+			}
 		}
-		if first, dup := users[strings.ToLower(u.UserName)]; dup {
-			at(u.Pos, u.Path+".email", fmt.Sprintf("user %s appears twice (first at line %d)", u.UserName, first.Line), "user names are compared without case")
-		} else {
-			users[strings.ToLower(u.UserName)] = u.Pos
+		// keyless.yaml names people by email (super_admins, assignments), so
+		// two users with one email would make those lists ambiguous.
+		if e := strings.ToLower(u.Email); e != "" && !dupName {
+			if first, dup := emails[e]; dup {
+				at(u.Pos, u.Path+".email", fmt.Sprintf("email %s appears twice (first at line %d)", u.Email, first.Line), "keyless.yaml names people by email: give each user their own")
+			} else {
+				emails[e] = u.Pos
+			}
 		}
 	}
 

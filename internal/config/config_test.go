@@ -339,3 +339,20 @@ func userNames(us []ic.User) []string {
 	}
 	return out
 }
+
+// Two users with one email make the lists that name people by email
+// ambiguous, whatever their user names.
+func TestDuplicateEmail(t *testing.T) {
+	_, err := parse(t, `users:
+  - {email: ann@example.com, user_name: ann1, given_name: Ann, family_name: Lee}
+  - {email: Ann@Example.com, given_name: Ann, family_name: Two}
+  - {email: bob@example.com, given_name: Bob, family_name: One}
+super_admins: [ann@example.com]
+`)
+	want := []string{
+		`3:6: users[1].email: email Ann@Example.com appears twice (first at line 2) (keyless.yaml names people by email: give each user their own)`,
+	}
+	if diff := cmp.Diff(want, problems(t, err)); diff != "" {
+		t.Fatalf("problems (-want +got):\n%s", diff)
+	}
+}
