@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -102,7 +104,7 @@ func NewClients(cfg aws.Config, l Limits) *Clients {
 			// The SDK's retry quota would give up under sustained throttling,
 			// which is exactly when keyless must keep going, slowly.
 			o.RateLimiter = ratelimit.None
-			o.Retryables = append([]retry.IsErrorRetryable{notAnAWSAnswer{}}, append(o.Retryables, retryableConflict{})...)
+			o.Retryables = append([]retry.IsErrorRetryable{notAnAWSAnswer{}, unreachable{}}, append(o.Retryables, retryableConflict{})...)
 		})
 	}
 	with := func(lim *limiter) func(*middleware.Stack) error {
@@ -151,6 +153,20 @@ func (j fullJitter) BackoffDelay(attempt int, _ error) (time.Duration, error) {
 		return 0, nil
 	}
 	return rand.N(ceil), nil
+}
+
+// unreachable stops retries when nothing listens at the endpoint or its
+// name does not resolve: a wrong endpoint or region, or no network. Retrying
+// those for a minute only hides the mistake; a reset or a timeout is still
+// retried.
+type unreachable struct{}
+
+func (unreachable) IsErrorRetryable(err error) aws.Ternary {
+	var dns *net.DNSError
+	if errors.Is(err, syscall.ECONNREFUSED) || (errors.As(err, &dns) && dns.IsNotFound) {
+		return aws.FalseTernary
+	}
+	return aws.UnknownTernary
 }
 
 // notAnAWSAnswer stops retries of an HTTP 500 whose body is not an AWS

@@ -4,15 +4,19 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	istypes "github.com/aws/aws-sdk-go-v2/service/identitystore/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
@@ -190,4 +194,37 @@ func TestRetriesAWSErrorsButNotHTMLPages(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Nothing listening: one attempt and a prompt error, not a minute of
+// retries.
+func TestUnreachableIsNotRetried(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // now nothing listens there
+	var attempts atomic.Int32
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "x", ""),
+		HTTPClient:  countingClient{n: &attempts, c: http.DefaultClient}}
+	c := NewClients(cfg, Limits{})
+	_, err = c.SSOAdmin.ListInstances(context.Background(), &ssoadmin.ListInstancesInput{})
+	if err == nil || !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("err = %v, want connection refused", err)
+	}
+	if n := attempts.Load(); n != 1 {
+		t.Errorf("%d attempts, want 1: connection refused was retried", n)
+	}
+}
+
+type countingClient struct {
+	n *atomic.Int32
+	c *http.Client
+}
+
+func (c countingClient) Do(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.c.Do(r)
 }
