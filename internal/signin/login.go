@@ -399,6 +399,7 @@ func (m *Manager) Logout(ctx context.Context, s Session, roles []Role) (hadToken
 	} else if err == nil {
 		hadToken = true
 	}
+	_ = os.Remove(path + failedSuffix)
 	for _, r := range roles {
 		if err := os.Remove(RolePath(m.Home, r)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return hadToken, err

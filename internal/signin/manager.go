@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -209,25 +210,53 @@ func (m *Manager) Token(ctx context.Context, s Session) (*Token, error) {
 	if t == nil || !t.CanRefresh(now) {
 		return nil, &LoginRequiredError{Session: s, Reason: "not signed in"}
 	}
+	advisory := t.Valid(now, MandatoryWindow)
+	if advisory && recentlyFailed(path, now) {
+		// Like the AWS CLI, at most one attempt a minute in the advisory
+		// window; across processes, so a hundred callers do not queue up
+		// behind a failing OIDC service while the token is still good.
+		return t, nil
+	}
 	nt, err := m.refresh(ctx, s, t)
 	if err == nil {
 		if err := writeToken(path, nt); err != nil {
 			return nil, fmt.Errorf("save refreshed token: %w", err)
 		}
+		_ = os.Remove(path + failedSuffix)
 		m.log().Debug("sso token refreshed", "session", s.cacheKey(), "expires", nt.ExpiresAt)
 		return nt, nil
 	}
 	var lr *LoginRequiredError
 	switch {
-	case t.Valid(now, MandatoryWindow) && !errors.As(err, &lr):
-		// Advisory window: keep using the token, try again next time.
+	case advisory && !errors.As(err, &lr):
+		// Advisory window: keep using the token, try again in a minute.
 		m.log().Debug("sso token refresh failed; token still valid", "err", err)
+		if werr := safefile.Write(path+failedSuffix, []byte(now.UTC().Format(time.RFC3339)), 0o600); werr != nil {
+			m.log().Debug("record the failed refresh", "err", werr)
+		}
 		return t, nil
 	case errors.As(err, &lr):
 		return nil, err
 	default:
 		return nil, fmt.Errorf("refresh the sign-in of %s: %w", s.label(), err)
 	}
+}
+
+// failedSuffix names the file beside a token cache that records when a
+// refresh in the advisory window last failed.
+const failedSuffix = ".refresh-failed"
+
+// refreshRetryAfter is how long after a failed advisory refresh the next
+// attempt waits.
+const refreshRetryAfter = time.Minute
+
+func recentlyFailed(path string, now time.Time) bool {
+	b, err := os.ReadFile(path + failedSuffix)
+	if err != nil {
+		return false
+	}
+	at, err := time.Parse(time.RFC3339, strings.TrimSpace(string(b)))
+	return err == nil && now.Sub(at) < refreshRetryAfter && !at.After(now)
 }
 
 // refresh trades the refresh token for a new access token. The refresh

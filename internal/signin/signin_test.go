@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -531,5 +532,51 @@ func TestDamagedTokenCache(t *testing.T) {
 	login(t, e)
 	if _, err := e.m.Token(context.Background(), e.sess); err != nil {
 		t.Fatalf("after a new sign-in: %v", err)
+	}
+}
+
+// In the advisory window a failing refresh is tried at most once a minute,
+// across processes (the record is a file), and a success clears it.
+func TestAdvisoryRefreshAtMostOnceAMinute(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	first := login(t, e)
+	var calls atomic.Int32
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, `{"error":"service_unavailable"}`)
+	}))
+	defer down.Close()
+	live := e.m.Config
+	e.m.Config = func(ctx context.Context, region string) (aws.Config, error) {
+		return aws.Config{Region: region, BaseEndpoint: aws.String(down.URL), Credentials: aws.AnonymousCredentials{}, RetryMaxAttempts: 1}, nil
+	}
+	ctx := context.Background()
+	e.clock.Add(48 * time.Minute) // 12 minutes left: advisory
+	for range 5 {
+		if tok, err := e.m.Token(ctx, e.sess); err != nil || tok.AccessToken != first.AccessToken {
+			t.Fatalf("advisory window: %v", err)
+		}
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("%d refresh attempts in the same minute, want 1", n)
+	}
+	e.clock.Add(61 * time.Second)
+	if _, err := e.m.Token(ctx, e.sess); err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.Load(); n != 2 {
+		t.Fatalf("%d refresh attempts after a minute, want 2", n)
+	}
+	// The service is back: the refresh succeeds and the record goes.
+	e.m.Config = live
+	e.clock.Add(61 * time.Second)
+	tok, err := e.m.Token(ctx, e.sess)
+	if err != nil || tok.AccessToken == first.AccessToken {
+		t.Fatalf("refresh once the service is back: %v", err)
+	}
+	if _, err := os.Stat(TokenPath(e.m.Home, "corp") + failedSuffix); !errors.Is(err, os.ErrNotExist) {
+		t.Error("the failed-refresh record outlived a successful refresh")
 	}
 }
