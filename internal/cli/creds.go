@@ -9,10 +9,12 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/spf13/cobra"
 
 	"github.com/keyless-dev/keyless/internal/awsconfig"
@@ -23,6 +25,12 @@ import (
 
 // roleCredentials resolves a profile and returns its credentials and the
 // region to use with them (the profile's, else the SSO region).
+//
+// For exec, env and console (offer set) a profile that is not an SSO
+// profile — a role assumed from an SSO profile (role_arn + source_profile),
+// a credential_process — is resolved by the AWS SDK as any tool would.
+// credential-process never does that: a profile whose credential_process
+// runs keyless for itself would call itself forever.
 func roleCredentials(ctx context.Context, g *globalOptions, profile string, offer bool) (signin.Credentials, string, error) {
 	e, err := newSigninEnv(g)
 	if err != nil {
@@ -33,6 +41,18 @@ func roleCredentials(ctx context.Context, g *globalOptions, profile string, offe
 		return signin.Credentials{}, "", err
 	}
 	r, p, err := e.role(f, profile)
+	if offer && errors.Is(err, awsconfig.ErrNotSSO) {
+		c, region, sdkErr := sdkProfileCredentials(ctx, g, profile)
+		if sdkErr != nil {
+			return c, region, fmt.Errorf("%w, and the AWS SDK found no credentials in it either: %v", err, sdkErr)
+		}
+		if sec, ok := f.Profile(profile); ok {
+			if r, ok := sec.Get("region"); ok && r != "" {
+				region = r // the profile's, as for SSO profiles, over AWS_REGION
+			}
+		}
+		return c, region, nil
+	}
 	if err != nil {
 		return signin.Credentials{}, "", err
 	}
@@ -47,6 +67,31 @@ func roleCredentials(ctx context.Context, g *globalOptions, profile string, offe
 		region = p.SSORegion
 	}
 	return c, region, err
+}
+
+// sdkProfileCredentials resolves a profile through aws-sdk-go-v2's shared
+// configuration: assume-role chains, credential_process, web identity. Long-
+// lived keys are handed out too, with a warning: keyless exists to retire them.
+func sdkProfileCredentials(ctx context.Context, g *globalOptions, profile string) (signin.Credentials, string, error) {
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile(profile))
+	if err != nil {
+		return signin.Credentials{}, "", fmt.Errorf("profile %s: %w", profile, err)
+	}
+	if cfg.Credentials == nil {
+		return signin.Credentials{}, "", fmt.Errorf("profile %s gives no credentials", profile)
+	}
+	c, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return signin.Credentials{}, "", fmt.Errorf("credentials of profile %s: %w", profile, err)
+	}
+	if c.SessionToken == "" {
+		fmt.Fprintf(g.streams.Err, "keyless: warning: profile %s holds long-lived access keys (%s); move it to Identity Center (keyless audit, keyless cleanup)\n", profile, c.Source)
+	}
+	out := signin.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}
+	if c.CanExpire {
+		out.Expiration = c.Expires.UTC()
+	}
+	return out, cfg.Region, nil
 }
 
 func newCredentialProcessCommand(g *globalOptions) *cobra.Command {
@@ -94,8 +139,12 @@ func credentialVars(c signin.Credentials, region, profile string) []shell.Var {
 	vars := []shell.Var{
 		{Name: "AWS_ACCESS_KEY_ID", Value: c.AccessKeyID},
 		{Name: "AWS_SECRET_ACCESS_KEY", Value: c.SecretAccessKey},
-		{Name: "AWS_SESSION_TOKEN", Value: c.SessionToken},
-		{Name: "AWS_CREDENTIAL_EXPIRATION", Value: c.Expiration.UTC().Format(time.RFC3339)},
+	}
+	if c.SessionToken != "" {
+		vars = append(vars, shell.Var{Name: "AWS_SESSION_TOKEN", Value: c.SessionToken})
+	}
+	if !c.Expiration.IsZero() {
+		vars = append(vars, shell.Var{Name: "AWS_CREDENTIAL_EXPIRATION", Value: c.Expiration.UTC().Format(time.RFC3339)})
 	}
 	if region != "" {
 		vars = append(vars, shell.Var{Name: "AWS_REGION", Value: region}, shell.Var{Name: "AWS_DEFAULT_REGION", Value: region})
@@ -106,6 +155,23 @@ func credentialVars(c signin.Credentials, region, profile string) []shell.Var {
 // staleVars are unset wherever credentials are set: a profile or an older
 // session token in the environment would override or confuse them.
 var staleVars = []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN"}
+
+// unsetWith lists what must be unset beside vars: stale profile settings,
+// and a session token or expiration from earlier credentials when these
+// have none. With region, also a region they do not set.
+func unsetWith(vars []shell.Var, region bool) []string {
+	set := map[string]bool{}
+	for _, v := range vars {
+		set[v.Name] = true
+	}
+	out := slices.Clone(staleVars)
+	for _, k := range []string{"AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION", "AWS_REGION", "AWS_DEFAULT_REGION"} {
+		if !set[k] && (region || !strings.Contains(k, "REGION")) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
 
 // allVars is what `env --unset` clears.
 var allVars = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
@@ -118,7 +184,11 @@ func newExecCommand(g *globalOptions) *cobra.Command {
 		Long: `Run COMMAND with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
 AWS_CREDENTIAL_EXPIRATION, AWS_REGION and AWS_DEFAULT_REGION set, and
 AWS_PROFILE unset. Signals are passed to COMMAND; keyless exits with its exit
-code (128+N when a signal N ended it).`,
+code (128+N when a signal N ended it).
+
+PROFILE is an SSO profile, or any profile the AWS SDK resolves (a role
+assumed from an SSO profile with role_arn and source_profile, a
+credential_process).`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if cmd.ArgsLenAtDash() != 1 || len(args) < 2 {
 				return usageErrorf("usage: keyless exec PROFILE -- COMMAND [ARGS...]")
@@ -146,7 +216,7 @@ func runWithCredentials(g *globalOptions, vars []shell.Var, name string, args []
 		return fmt.Errorf("run %s: %w", name, err)
 	}
 	drop := map[string]bool{}
-	for _, k := range staleVars {
+	for _, k := range unsetWith(vars, false) {
 		drop[k] = true
 	}
 	for _, v := range vars {
@@ -250,11 +320,7 @@ recently used first. --unset prints statements that clear all of them.
 			}
 			touchRecent(g, profile)
 			vars := credentialVars(c, region, profile)
-			unset := staleVars
-			if region == "" {
-				unset = append(unset, "AWS_REGION", "AWS_DEFAULT_REGION")
-			}
-			return shell.Export(g.streams.Out, format, vars, unset)
+			return shell.Export(g.streams.Out, format, vars, unsetWith(vars, true))
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "sh", "`FORMAT`: "+strings.Join(shell.Formats(), ", "))
