@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"sync"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -33,6 +34,9 @@ type globalOptions struct {
 	streams Streams
 	debug   bool
 	logger  *slog.Logger
+	// prompts serializes questions to the person, so parallel work (audit
+	// --all-accounts) asks one thing at a time.
+	prompts sync.Mutex
 }
 
 // Log returns the logger that --debug switched on; without it, logs are dropped.

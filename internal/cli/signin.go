@@ -179,6 +179,13 @@ func (e *signinEnv) credentials(ctx context.Context, r signin.Role) (signin.Cred
 	if !errors.As(err, &lr) {
 		return c, err
 	}
+	e.g.prompts.Lock()
+	defer e.g.prompts.Unlock()
+	// Another goroutine may have signed this session in while this one
+	// waited to ask.
+	if c, err2 := e.m.Credentials(ctx, r); !errors.As(err2, &lr) {
+		return c, err2
+	}
 	if !e.offerLogin(lr) {
 		return c, err
 	}
