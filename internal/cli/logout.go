@@ -38,6 +38,10 @@ token and the cached role credentials of the session's profiles are removed.`,
 				return err
 			}
 			var sessions []signin.Session
+			if session == "" && len(f.Sessions()) == 0 && len(legacySessions(f)) == 0 {
+				fmt.Fprintf(g.streams.Err, "%s names no sso-session and no SSO profile: nothing to sign out of.\n", e.configPath)
+				return nil
+			}
 			if all {
 				for _, s := range f.Sessions() {
 					sessions = append(sessions, toSession(s))
