@@ -136,8 +136,14 @@ func (e *signinEnv) session(f *awsconfig.File, name string) (signin.Session, err
 	all := f.Sessions()
 	switch len(all) {
 	case 0:
-		return signin.Session{}, withHint(fmt.Errorf("%s has no [sso-session] section", e.configPath),
-			"set one up with: keyless login --start-url URL --region REGION")
+		hint := "set one up with: keyless login --start-url URL --region REGION"
+		for _, sec := range f.Profiles() {
+			if p, err := f.SSO(sec.Name); err == nil && p.Session == "" {
+				hint = fmt.Sprintf("profile %s is a legacy SSO profile: keyless login --profile %s (or set up an sso-session with --start-url and --region)", p.Profile, p.Profile)
+				break
+			}
+		}
+		return signin.Session{}, withHint(fmt.Errorf("%s has no [sso-session] section", e.configPath), hint)
 	case 1:
 		return toSession(all[0]), nil
 	}
