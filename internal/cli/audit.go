@@ -13,7 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
@@ -30,6 +33,7 @@ type auditOptions struct {
 	html        string
 	failOn      string
 	local       bool
+	orgRole     string
 }
 
 func newAuditCommand(g *globalOptions) *cobra.Command {
@@ -73,6 +77,7 @@ above --fail-on SEVERITY (info, low, medium, high, critical), or an error,
 	f := cmd.Flags()
 	f.StringArrayVar(&o.profiles, "profile", nil, "audit the account of `PROFILE` (repeat for several; default: the default credentials)")
 	f.BoolVar(&o.allAccounts, "all-accounts", false, "audit every account, through your SSO profiles or Organizations")
+	f.StringVar(&o.orgRole, "org-role", "OrganizationAccountAccessRole", "with --all-accounts and no SSO profiles: the `ROLE` to assume in member accounts (\"\" to skip them)")
 	f.StringVar(&o.region, "region", "", "AWS region of Identity Center (default: AWS_REGION or the profile's)")
 	f.BoolVar(&o.json, "json", false, "print the report as JSON on stdout")
 	f.BoolVar(&o.sarif, "sarif", false, "print the report as SARIF 2.1.0 on stdout")
@@ -84,8 +89,10 @@ above --fail-on SEVERITY (info, low, medium, high, critical), or an error,
 
 // auditTarget is one account to audit, and how.
 type auditTarget struct {
-	label string // the profile, or "default credentials"
-	cfg   func(ctx context.Context) (aws.Config, error)
+	label   string // the profile, or "default credentials"
+	account string // when known before collecting, for a not-covered finding
+	how     string // how to cover the account when collecting fails
+	cfg     func(ctx context.Context) (aws.Config, error)
 }
 
 func runAudit(ctx context.Context, g *globalOptions, o *auditOptions) error {
@@ -127,7 +134,7 @@ func runAudit(ctx context.Context, g *globalOptions, o *auditOptions) error {
 			case err != nil && !o.allAccounts:
 				return err
 			case err != nil:
-				rep.Add(audit.NotCovered("unknown", fmt.Sprintf("%s: %v", t.label, err), "sign in (keyless login) and run the audit again"))
+				rep.Add(audit.NotCovered(cmpOr(t.account, "unknown"), fmt.Sprintf("%s: %v", t.label, err), cmpOr(t.how, "sign in (keyless login) and run the audit again")))
 			default:
 				states = append(states, st)
 			}
@@ -279,6 +286,7 @@ func auditTargets(ctx context.Context, g *globalOptions, o *auditOptions) ([]aud
 			"sign in and write SSO profiles (keyless login; keyless profiles sync), or run from the management account")
 	}
 	mgmt := aws.ToString(desc.Organization.MasterAccountId)
+	ts := []auditTarget{{label: "the default credentials", cfg: def}}
 	p := organizations.NewListAccountsPaginator(org, &organizations.ListAccountsInput{})
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
@@ -286,13 +294,44 @@ func auditTargets(ctx context.Context, g *globalOptions, o *auditOptions) ([]aud
 			return nil, nil, fmt.Errorf("--all-accounts: list accounts: %w", err)
 		}
 		for _, a := range out.Accounts {
-			if id := aws.ToString(a.Id); id != mgmt {
-				rep.Add(audit.NotCovered(id, "no SSO profile for this account, and the audit runs with the management account's credentials only",
-					"sign in and write SSO profiles (keyless login; keyless profiles sync), then run keyless audit --all-accounts again"))
+			id := aws.ToString(a.Id)
+			if id == mgmt || a.State != orgtypes.AccountStateActive {
+				continue
 			}
+			if o.orgRole == "" {
+				rep.Add(audit.NotCovered(id, "no SSO profile for this account, and --org-role is empty",
+					"sign in and write SSO profiles (keyless login; keyless profiles sync), or give --org-role"))
+				continue
+			}
+			// Member accounts through the role Organizations creates in them,
+			// assumed with the management account's credentials.
+			arn := fmt.Sprintf("arn:%s:iam::%s:role/%s", partitionOf(desc.Organization.Arn), id, o.orgRole)
+			ts = append(ts, auditTarget{
+				label:   "role " + arn,
+				account: id,
+				how:     "allow the management account's credentials to assume " + arn + ", or sign in and write SSO profiles (keyless login; keyless profiles sync)",
+				cfg: func(ctx context.Context) (aws.Config, error) {
+					creds := aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), arn, func(o *stscreds.AssumeRoleOptions) {
+						o.RoleSessionName = "keyless-audit"
+					}))
+					if _, err := creds.Retrieve(ctx); err != nil {
+						return aws.Config{}, fmt.Errorf("assume %s: %w", arn, err)
+					}
+					return sdk("", creds, cfg.Region)(ctx)
+				},
+			})
 		}
 	}
-	return []auditTarget{{label: "the default credentials", cfg: def}}, rep, nil
+	return ts, rep, nil
+}
+
+// partitionOf reads the partition (aws, aws-cn, aws-us-gov) from an ARN.
+func partitionOf(arn *string) string {
+	parts := strings.SplitN(aws.ToString(arn), ":", 3)
+	if len(parts) < 2 || parts[1] == "" {
+		return "aws"
+	}
+	return parts[1]
 }
 
 func cmpOr(a, b string) string {
