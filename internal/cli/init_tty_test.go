@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/keyless-dev/keyless/internal/sandbox"
+	"github.com/keyless-dev/keyless/internal/testtool"
 )
 
 // TestInitOnATerminal drives keyless init in a real terminal (tmux) against
@@ -22,13 +23,7 @@ import (
 // Identity Center until Ctrl-C, then, once it is enabled, goes through the
 // checklist, the people, the plan and the sign-in.
 func TestInitOnATerminal(t *testing.T) {
-	tmux, err := exec.LookPath("tmux")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("tmux is required in CI: %v", err)
-		}
-		t.Skip("tmux not installed")
-	}
+	tmux := testtool.RequireTool(t, "tmux")
 	bin := buildKeyless(t)
 	off := false
 	seed := sandbox.DefaultSeed()

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyless-dev/keyless/internal/sandbox"
+	"github.com/keyless-dev/keyless/internal/testtool"
 )
 
 // printsDataAnyway are the commands without --json: their stdout is data in
@@ -116,13 +117,7 @@ func TestNoColorThroughPipes(t *testing.T) {
 		}
 	}
 
-	tmux, err := exec.LookPath("tmux")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("tmux is required in CI: %v", err)
-		}
-		t.Skip("tmux not installed")
-	}
+	tmux := testtool.RequireTool(t, "tmux")
 	// A file that adds a user, so that plan has a colored line to show.
 	writeFile(t, filepath.Join(dir, "more.yaml"), "users:\n  - {email: john@example.com, given_name: John, family_name: Doe}\n  - {email: ann@example.com, given_name: Ann, family_name: Roe}\nsuper_admins: [john@example.com]\n")
 	socket := filepath.Join(dir, "tmux.sock")

@@ -73,8 +73,8 @@ func TestExportInRealShells(t *testing.T) {
 		{"sh", "sh", []string{"-c"}, false},
 		{"bash", "sh", []string{"-c"}, false},
 		{"dash", "sh", []string{"-c"}, false},
-		{"zsh", "sh", []string{"-f", "-c"}, true},
-		{"fish", "fish", []string{"--no-config", "-c"}, true},
+		{"zsh", "sh", []string{"-f", "-c"}, false},
+		{"fish", "fish", []string{"--no-config", "-c"}, false},
 		{"pwsh", "powershell", []string{"-NoProfile", "-NonInteractive", "-Command"}, true},
 	}
 	for _, sh := range shells {

@@ -61,11 +61,10 @@ func TestInitAssume(t *testing.T) {
 	shells := []struct {
 		shell, bin, format, status string
 		args                       []string
-		optional                   bool
 	}{
-		{"bash", "bash", "sh", "$?", []string{"--norc", "--noprofile", "-c"}, false},
-		{"zsh", "zsh", "sh", "$?", []string{"-f", "-c"}, true},
-		{"fish", "fish", "fish", "$status", []string{"--no-config", "-c"}, true},
+		{"bash", "bash", "sh", "$?", []string{"--norc", "--noprofile", "-c"}},
+		{"zsh", "zsh", "sh", "$?", []string{"-f", "-c"}},
+		{"fish", "fish", "fish", "$status", []string{"--no-config", "-c"}},
 	}
 	for _, sh := range shells {
 		for _, onPath := range []bool{true, false} {
@@ -74,16 +73,7 @@ func TestInitAssume(t *testing.T) {
 				name = sh.shell + "/on PATH"
 			}
 			t.Run(name, func(t *testing.T) {
-				var bin string
-				if sh.optional {
-					p, err := exec.LookPath(sh.bin)
-					if err != nil {
-						t.Skipf("%s not installed", sh.bin)
-					}
-					bin = p
-				} else {
-					bin = testtool.RequireTool(t, sh.bin)
-				}
+				bin := testtool.RequireTool(t, sh.bin) // zsh and fish too: .ci/run installs them
 				runAssume(t, bin, sh.shell, sh.format, sh.status, sh.args, onPath)
 			})
 		}
