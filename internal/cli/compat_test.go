@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,6 +24,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/keyless-dev/keyless/internal/sandbox"
+	"github.com/keyless-dev/keyless/internal/sandbox/sandboxtest"
 	"github.com/keyless-dev/keyless/internal/signin"
 	"github.com/keyless-dev/keyless/internal/testtool"
 )
@@ -72,28 +72,8 @@ type liveSandbox struct {
 
 func startLiveSandbox(t testing.TB, opts sandbox.Options) *liveSandbox {
 	t.Helper()
-	srv, err := sandbox.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := sandbox.Listen("127.0.0.1:0", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, l) }()
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-				t.Errorf("sandbox shutdown: %v", err)
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return &liveSandbox{srv: srv, url: "http://" + l.Addr().String(), stop: stop}
+	srv, url, stop := sandboxtest.StartStoppable(t, opts)
+	return &liveSandbox{srv: srv, url: url, stop: stop}
 }
 
 // person is someone's machine: a HOME of its own with nothing in it, the
