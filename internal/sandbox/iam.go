@@ -80,12 +80,23 @@ func iamOps() map[string]queryOp {
 		"GenerateCredentialReport": iamGenerateCredentialReport, "GetCredentialReport": iamGetCredentialReport,
 		"ListOrganizationsFeatures": iamListOrganizationsFeatures,
 	}
+	return iamQueryOps(ops, nil)
+}
+
+// iamQueryOps makes IAM handlers query operations: each resolves the
+// caller's IAM account first, then passes guard (when set), then runs.
+func iamQueryOps(ops map[string]func(*iamCall, url.Values) (any, error), guard func(ic *iamCall, op string, form url.Values) error) map[string]queryOp {
 	out := make(map[string]queryOp, len(ops))
 	for name, f := range ops {
 		out[name] = func(c *call, form url.Values) (any, error) {
 			ic, err := newIAMCall(c)
 			if err != nil {
 				return nil, err
+			}
+			if guard != nil {
+				if err := guard(ic, name, form); err != nil {
+					return nil, err
+				}
 			}
 			return f(ic, form)
 		}

@@ -22,20 +22,13 @@ func rootIAMOps() map[string]queryOp {
 		"GetLoginProfile": rootGetLoginProfile, "DeleteLoginProfile": rootDeleteLoginProfile, "CreateLoginProfile": rootCreateLoginProfile,
 		"ListMFADevices": rootListMFADevices, "DeactivateMFADevice": rootDeactivateMFADevice,
 	}
-	out := make(map[string]queryOp, len(ops))
-	for name, f := range ops {
-		out[name] = func(c *call, form url.Values) (any, error) {
-			ic, err := newIAMCall(c)
-			if err != nil {
-				return nil, err
-			}
-			if form.Get("UserName") != "" {
-				return nil, rootDenied(ic.who, "iam:"+name)
-			}
-			return f(ic, form)
+	// Naming a user is outside every root task policy.
+	return iamQueryOps(ops, func(ic *iamCall, op string, form url.Values) error {
+		if form.Get("UserName") != "" {
+			return rootDenied(ic.who, "iam:"+op)
 		}
-	}
-	return out
+		return nil
+	})
 }
 
 // rootKeyID is the root user's access key id: stable per account.
