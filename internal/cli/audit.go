@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -134,7 +135,7 @@ func runAudit(ctx context.Context, g *globalOptions, o *auditOptions) error {
 			case err != nil && !o.allAccounts:
 				return err
 			case err != nil:
-				rep.Add(audit.NotCovered(cmpOr(t.account, "unknown"), fmt.Sprintf("%s: %v", t.label, err), cmpOr(t.how, "sign in (keyless login) and run the audit again")))
+				rep.Add(audit.NotCovered(cmp.Or(t.account, "unknown"), fmt.Sprintf("%s: %v", t.label, err), cmp.Or(t.how, "sign in (keyless login) and run the audit again")))
 			default:
 				states = append(states, st)
 			}
@@ -231,7 +232,7 @@ func auditTargets(ctx context.Context, g *globalOptions, o *auditOptions) ([]aud
 			if creds != nil {
 				opts = append(opts, config.WithCredentialsProvider(creds))
 			}
-			if region = cmpOr(o.region, region); region != "" {
+			if region = cmp.Or(o.region, region); region != "" {
 				opts = append(opts, config.WithRegion(region))
 			}
 			cfg, err := config.LoadDefaultConfig(ctx, opts...)
@@ -332,13 +333,6 @@ func partitionOf(arn *string) string {
 		return "aws"
 	}
 	return parts[1]
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // bestProfiles picks one SSO profile per account: the most privileged role.

@@ -295,7 +295,7 @@ recently used first. --unset prints statements that clear all of them.
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: completeProfiles,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !validFormat(format) {
+			if !slices.Contains(shell.Formats(), format) {
 				return usageErrorf("--format %q: use one of %s", format, strings.Join(shell.Formats(), ", "))
 			}
 			if unset {
@@ -327,15 +327,6 @@ recently used first. --unset prints statements that clear all of them.
 	cmd.Flags().BoolVar(&unset, "unset", false, "print statements that clear the variables instead")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(shell.Formats(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
-}
-
-func validFormat(f string) bool {
-	for _, x := range shell.Formats() {
-		if x == f {
-			return true
-		}
-	}
-	return false
 }
 
 // pickProfile shows the picker on a terminal.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -99,7 +100,7 @@ func runLogin(cmd *cobra.Command, g *globalOptions, o *loginOptions) error {
 			return err
 		}
 	}
-	if s.Name != "" && !hasScope(s.Scopes, signin.ScopeAccountAccess) {
+	if s.Name != "" && !slices.Contains(s.Scopes, signin.ScopeAccountAccess) {
 		fmt.Fprintf(g.streams.Err, "keyless: warning: sso-session %s has no sso_registration_scopes = %s: its token cannot be refreshed and lasts until it expires\n", s.Name, signin.ScopeAccountAccess)
 	}
 	res, err := e.m.Login(ctx, s, signin.LoginOptions{DeviceCode: o.deviceCode, Force: o.force})
@@ -144,15 +145,6 @@ func runLogin(cmd *cobra.Command, g *globalOptions, o *loginOptions) error {
 		return err
 	}
 	return done()
-}
-
-func hasScope(scopes []string, want string) bool {
-	for _, s := range scopes {
-		if s == want {
-			return true
-		}
-	}
-	return false
 }
 
 // setupSession writes the [sso-session] section for --start-url, in a block
