@@ -74,12 +74,11 @@ how to explore it with the AWS CLI.`,
 
 // demoRun runs keyless itself as a person would, in the demo's home.
 type demoRun struct {
-	g     *globalOptions
-	exe   string
-	env   []string
-	dir   string
-	start time.Time
-	step  int
+	g    *globalOptions
+	exe  string
+	env  []string
+	dir  string
+	step int
 }
 
 func (d *demoRun) say(format string, a ...any) {
@@ -162,7 +161,7 @@ func runDemo(ctx context.Context, g *globalOptions, o *demoOptions) error {
 	if err := os.MkdirAll(home, 0o700); err != nil {
 		return err
 	}
-	d := &demoRun{g: g, exe: exe, dir: dir, start: start}
+	d := &demoRun{g: g, exe: exe, dir: dir}
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		if strings.HasPrefix(k, "AWS_") || k == "HOME" || k == "BROWSER" || k == "KEYLESS_PROFILE" {
@@ -246,12 +245,8 @@ func runDemo(ctx context.Context, g *globalOptions, o *demoOptions) error {
 	return nil
 }
 
-// demoAudit is the demo's last part: audit and cleanup, when keyless has them.
+// demoAudit is the demo's last part: audit, then what cleanup would do.
 func demoAudit(ctx context.Context, d *demoRun, admin []string) error {
-	root := newRootCommand(d.g)
-	if c, _, err := root.Find([]string{"audit"}); err != nil || c.Name() != "audit" {
-		return nil
-	}
 	done := d.stepf("The account still has long-lived keys: audit finds them")
 	out, _, err := d.run(ctx, admin, "audit", "--local=false")
 	var ee *exec.ExitError
@@ -260,9 +255,6 @@ func demoAudit(ctx context.Context, d *demoRun, admin []string) error {
 	}
 	d.say("   $ keyless audit   (findings only; each also has evidence, controls and the fix)\n%s", indent(findingLines(out)))
 	done()
-	if c, _, err := root.Find([]string{"cleanup"}); err != nil || c.Name() != "cleanup" {
-		return nil
-	}
 	done = d.stepf("cleanup shows what it would do (dry run: nothing changes without --yes)")
 	out, _, err = d.run(ctx, admin, "cleanup")
 	if err != nil && !errors.As(err, &ee) {
