@@ -576,7 +576,7 @@ func TestAdvisoryRefreshAtMostOnceAMinute(t *testing.T) {
 	if err != nil || tok.AccessToken == first.AccessToken {
 		t.Fatalf("refresh once the service is back: %v", err)
 	}
-	if _, err := os.Stat(TokenPath(e.m.Home, "corp") + failedSuffix); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(e.m.failedPath(TokenPath(e.m.Home, "corp"))); !errors.Is(err, os.ErrNotExist) {
 		t.Error("the failed-refresh record outlived a successful refresh")
 	}
 }
