@@ -249,9 +249,17 @@ func (m *Manager) Token(ctx context.Context, s Session) (*Token, error) {
 }
 
 // lock takes the cross-process lock of a cache file, in keyless's own
-// directory rather than beside the file (see safefile).
+// directory rather than beside the file (see safefile). When the lock file
+// cannot even be created (a full disk, a read-only directory) the work goes
+// on without the lock, with a warning: credentials this process can get are
+// worth more than the guarantee of a single fetch.
 func (m *Manager) lock(ctx context.Context, path string) (func(), bool, error) {
-	return safefile.LockIn(ctx, safefile.LockDir(filepath.Join(m.Home, ".aws")), path)
+	unlock, waited, err := safefile.LockIn(ctx, safefile.LockDir(filepath.Join(m.Home, ".aws")), path)
+	if err != nil && ctx.Err() == nil {
+		m.warn("%v; going on without the lock", err)
+		return func() {}, false, nil
+	}
+	return unlock, waited, err
 }
 
 // failedPath is the file that records when a refresh of the token cache at
@@ -339,10 +347,7 @@ func oidcReason(err error) string {
 // from the portal, saved to the cache for keyless and the AWS CLI alike.
 func (m *Manager) Credentials(ctx context.Context, r Role) (Credentials, error) {
 	path := RolePath(m.Home, r)
-	c, ok, err := readRole(path)
-	if err != nil {
-		return Credentials{}, err
-	}
+	c, ok := readRole(path)
 	if ok && c.Expiration.Sub(m.now()) > AdvisoryWindow {
 		return c, nil
 	}
@@ -351,9 +356,7 @@ func (m *Manager) Credentials(ctx context.Context, r Role) (Credentials, error) 
 		return Credentials{}, err
 	}
 	defer unlock()
-	if c, ok, err = readRole(path); err != nil {
-		return Credentials{}, err
-	}
+	c, ok = readRole(path)
 	if ok && c.Expiration.Sub(m.now()) > AdvisoryWindow {
 		return c, nil
 	}
