@@ -236,11 +236,8 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // person might write it (k=v, k = v, k: v, k v), and any long token-shaped
 // word, such as a token pasted on a line of its own.
 func quoteLine(v string) string {
-	k := v
-	if i := strings.IndexAny(v, "=: \t"); i >= 0 {
-		k = v[:i]
-	}
-	if secretKey(k) {
+	if i := strings.IndexAny(v, "=: \t"); i > 0 && secretKey(v[:i]) {
+		k := v[:i]
 		rest := v[len(k):]
 		sep := rest[:len(rest)-len(strings.TrimLeft(rest, "=: \t"))]
 		if len(sep) == len(rest) {

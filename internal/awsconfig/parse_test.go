@@ -169,6 +169,7 @@ func TestParseErrorsKeepSecretsOut(t *testing.T) {
 		"[default]\naws_session_token\n" + tok + "\n",
 		"[default]\n" + tok + "\n",
 		tok + "\n",
+		"TOKENSECRET" + tok + "\n",
 	} {
 		_, err := Parse("cfg", []byte(in))
 		if err == nil {
