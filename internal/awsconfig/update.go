@@ -107,11 +107,39 @@ func Update(path string, fn func(*File) error) (old, new []byte, err error) {
 		if err := safefile.Write(BackupPath(path), old, 0o600); err != nil {
 			return nil, nil, fmt.Errorf("back up AWS config: %w", err)
 		}
+	} else if existed {
+		repairBackup(BackupPath(path))
 	}
 	if err := safefile.Write(target, new, mode); err != nil {
 		return nil, nil, fmt.Errorf("write AWS config: %w", err)
 	}
 	return old, new, nil
+}
+
+// repairBackup turns a backup that earlier keyless versions overwrote with
+// a state of keyless's own (one holding keyless blocks) back into the
+// person's file: keyless's blocks come out byte for byte, so removing them
+// gives the file as it was before keyless wrote them. A backup keyless
+// cannot read or repair is left as it is.
+func repairBackup(path string) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return
+	}
+	f, err := Parse(path, b)
+	if err != nil || len(f.blocks) == 0 {
+		return
+	}
+	var ids []string
+	for id := range f.blocks {
+		ids = append(ids, id)
+	}
+	for _, id := range ids {
+		if _, err := f.RemoveBlock(id); err != nil {
+			return
+		}
+	}
+	_ = safefile.Write(path, f.Bytes(), 0o600)
 }
 
 // Diff is a unified diff of the config before and after an Update, "" when

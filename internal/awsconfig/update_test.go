@@ -241,6 +241,31 @@ func TestUpdateBackupIsTheOriginal(t *testing.T) {
 	}
 }
 
+// Earlier versions left keyless's own half-written config as the backup
+// (the original plus the sso-session block). The next change repairs it:
+// without keyless's blocks it is the original again, byte for byte.
+func TestUpdateRepairsABackupOfKeylesssState(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".aws", "config")
+	orig := corpus(t)["05-no-trailing-newline.ini"]
+	os.MkdirAll(filepath.Dir(path), 0o700)
+	os.WriteFile(path, orig, 0o600)
+	session := func(f *File) error {
+		_, err := f.SetBlock("sso-session corp", []NewSection{{Header: "sso-session corp", Keys: []KV{{"sso_start_url", "https://x.awsapps.com/start"}, {"sso_region", "eu-west-1"}}}})
+		return err
+	}
+	_, half, err := Update(path, session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(BackupPath(path), half, 0o600) // what the old Update left
+	if _, _, err := Update(path, func(f *File) error { _, err := Sync(f, syncInput()); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if backup, _ := os.ReadFile(BackupPath(path)); !bytes.Equal(backup, orig) {
+		t.Errorf("backup = %q, want the original %q", backup, orig)
+	}
+}
+
 // A file its owner cannot write (chmod a-w) means "do not touch": Update
 // refuses to change it, says so with a hint, and leaves file and mode.
 func TestUpdateRefusesReadOnlyFile(t *testing.T) {

@@ -72,8 +72,18 @@ func LockDir(awsDir string) string {
 //
 // waited reports whether another process held the lock when LockIn was
 // called: callers use it to re-read what that process may have written.
+//
+// Earlier keyless versions locked path+".lock" beside the file: once the
+// lock is held, that file is removed when it is empty, so ~/.aws ends up
+// clean without anyone deleting a lock file by hand.
 func LockIn(ctx context.Context, dir, path string) (unlock func(), waited bool, err error) {
-	return lockFile(ctx, filepath.Join(dir, filepath.Base(path)+".lock"))
+	unlock, waited, err = lockFile(ctx, filepath.Join(dir, filepath.Base(path)+".lock"))
+	if err == nil {
+		if fi, err := os.Lstat(path + ".lock"); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+			_ = os.Remove(path + ".lock")
+		}
+	}
+	return unlock, waited, err
 }
 
 func lockFile(ctx context.Context, name string) (unlock func(), waited bool, err error) {

@@ -259,6 +259,11 @@ func (m *Manager) lock(ctx context.Context, path string) (func(), bool, error) {
 		m.warn("%v; going on without the lock", err)
 		return func() {}, false, nil
 	}
+	if err == nil {
+		// Earlier keyless versions kept this record in the AWS CLI's
+		// directory, beside the token cache.
+		_ = os.Remove(path + ".refresh-failed")
+	}
 	return unlock, waited, err
 }
 
