@@ -53,9 +53,11 @@ func SyncBlockID(session string) string { return "profiles " + session }
 // person's and is never touched: when it is an SSO profile of the same
 // role, keyless writes nothing for the role (Skipped); otherwise (a
 // hand-written credential_process, keys, another role) keyless writes its
-// profile as NAME-keyless (Renamed), so the role still gets one. Two accesses that the template gives the
-// same name are an error (not a suffix): a suffix would depend on which
-// other accesses exist and could rename a profile between syncs.
+// profile as NAME-keyless (Renamed), so the role still gets one; that name
+// depends only on the person's own sections, not on the other accesses.
+// Two accesses that the template gives the same name are an error (not a
+// suffix): a suffix would depend on which other accesses exist and could
+// rename a profile between syncs.
 func Sync(f *File, in SyncInput) (SyncResult, error) {
 	var res SyncResult
 	if in.Session == "" {
