@@ -127,8 +127,12 @@ func runSync(cmd *cobra.Command, g *globalOptions, e *signinEnv, o *syncOptions)
 	if len(r.Kept) > 0 {
 		fmt.Fprintf(w, "Kept %d profiles keyless no longer writes (%s): their roles are no longer assigned, or --name-template renamed them; --prune removes them.\n", len(r.Kept), short(r.Kept))
 	}
+	wrote := "wrote"
+	if o.dryRun {
+		wrote = "would write"
+	}
 	for _, rn := range r.Renamed {
-		fmt.Fprintf(w, "Profile %s is your own (outside keyless's block, not an SSO profile of that role) and was left as it is; keyless wrote its profile as %s.\n", rn.Profile, rn.WrittenAs)
+		fmt.Fprintf(w, "Profile %s is your own (outside keyless's block, not an SSO profile of that role) and was left as it is; keyless %s its profile as %s.\n", rn.Profile, wrote, rn.WrittenAs)
 	}
 	if len(r.Skipped) > 0 {
 		fmt.Fprintf(w, "Skipped %d profiles that your own sections outside keyless's block already name (%s); they are left as they are.\n", len(r.Skipped), short(r.Skipped))
