@@ -4,7 +4,9 @@
 //
 // keyless owns only the sections between its marker comments (blocks); every
 // other byte of the file is kept exactly as it was, line endings, comments and
-// a missing final newline included. Writes go through Update: a lock on a
-// separate .lock file, a backup of the previous bytes, and an atomic rename.
-// The package never writes credentials or tokens into the file.
+// a missing final newline included. Writes go through Update: a lock file in
+// keyless's own directory, a backup of the person's original file, and an
+// atomic rename; a read-only file is left alone. The package never writes
+// credentials or tokens into the file, and its errors never quote the value
+// of a secret key found in it.
 package awsconfig

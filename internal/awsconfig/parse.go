@@ -1,14 +1,19 @@
 package awsconfig
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/keyless-dev/keyless/internal/redact"
 )
 
 // ConfigPath is where the AWS CLI and SDKs read the shared config:
@@ -129,6 +134,11 @@ func (f *File) Bytes() []byte {
 // Parse reads data the way botocore does (Python configparser with its
 // defaults) and refuses what botocore refuses, naming name:line.
 func Parse(name string, data []byte) (*File, error) {
+	if bytes.HasPrefix(data, utf8BOM) {
+		return nil, withHint(`remove the BOM with: sed -i '1s/^\xEF\xBB\xBF//' `+quoteExe(name, "linux")+
+			` (GNU sed), or save the file as "UTF-8" rather than "UTF-8 with BOM" in your editor`,
+			"%s:1: the file starts with a UTF-8 byte-order mark (BOM, the bytes EF BB BF), which the AWS CLI v1 and v2 cannot read either; keyless changed nothing", name)
+	}
 	f := &File{name: name, lines: splitLines(string(data)), eol: "\n"}
 	for _, l := range f.lines {
 		if l.eol != "" {
@@ -188,11 +198,11 @@ func Parse(name string, data []byte) (*File, error) {
 			continue
 		}
 		if cur == nil {
-			return nil, fmt.Errorf("%s:%d: %q comes before any [section]; put it under a [profile NAME] or [default] header", name, n, value)
+			return nil, fmt.Errorf("%s:%d: %s comes before any [section]; put it under a [profile NAME] or [default] header", name, n, quoteLine(value))
 		}
 		d := strings.IndexAny(value, "=:")
 		if d < 0 {
-			return nil, fmt.Errorf("%s:%d: %q is neither a [section] nor a key = value line; fix or comment it out with #", name, n, value)
+			return nil, fmt.Errorf("%s:%d: %s is neither a [section] nor a key = value line; fix or comment it out with #", name, n, quoteLine(value))
 		}
 		k := strings.ToLower(strings.TrimRightFunc(value[:d], unicode.IsSpace))
 		if k == "" {
@@ -213,6 +223,44 @@ func Parse(name string, data []byte) (*File, error) {
 	}
 	f.blocks = findBlocks(f.lines)
 	return f, nil
+}
+
+// utf8BOM is the byte-order mark some Windows editors put at the start of
+// a UTF-8 file. configparser keeps it as part of the first line, so botocore
+// (AWS CLI v1 and v2) refuses the file; keyless says so plainly.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// quoteLine quotes a line of the file for an error message, keeping secrets
+// out: the value of a secret key (aws_session_token, aws_secret_access_key,
+// any *token*, *secret* or *password* key) in every form configparser or a
+// person might write it (k=v, k = v, k: v, k v), and any long token-shaped
+// word, such as a token pasted on a line of its own.
+func quoteLine(v string) string {
+	if i := strings.IndexAny(v, "=: \t"); i > 0 && secretKey(v[:i]) {
+		k := v[:i]
+		rest := v[len(k):]
+		sep := rest[:len(rest)-len(strings.TrimLeft(rest, "=: \t"))]
+		if len(sep) == len(rest) {
+			return strconv.Quote(k + sep)
+		}
+		return strconv.Quote(k + sep + redact.Mask)
+	}
+	v = tokenShaped.ReplaceAllStringFunc(v, func(w string) string {
+		if strings.ContainsAny(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") && strings.ContainsAny(w, "abcdefghijklmnopqrstuvwxyz") && strings.ContainsAny(w, "0123456789") {
+			return redact.Mask
+		}
+		return w
+	})
+	return strconv.Quote(redact.String(v))
+}
+
+// tokenShaped matches words as long as access tokens, session tokens and
+// secret keys are at least.
+var tokenShaped = regexp.MustCompile(`[A-Za-z0-9+/=_.~-]{32,}`)
+
+func secretKey(k string) bool {
+	k = strings.ToLower(k)
+	return redact.IsSecretKey(k) || strings.Contains(k, "secret") || strings.Contains(k, "token") || strings.Contains(k, "password")
 }
 
 // splitLines splits after each "\n"; a last line without one keeps eol "".

@@ -2,6 +2,7 @@ package awsconfig
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -131,12 +132,62 @@ func TestParseErrors(t *testing.T) {
 		{"[default]\na=1\n\n[default]\n", "cfg:4: section [default] appears again (first at line 1)"},
 		{"[default]\nRegion=1\nregion=2\n", "cfg:3: key region appears again in [default] (first at line 2)"},
 		{"[default]\r\na=\xff\r\n", "cfg:2: not valid UTF-8"},
-		{"\ufeff[default]\n", "cfg:1:"}, // botocore reads a BOM as text too
+		{"\ufeff[default]\n", "cfg:1: the file starts with a UTF-8 byte-order mark (BOM"}, // botocore reads a BOM as text too
+		{"\ufeff# comment\n[default]\n", "which the AWS CLI v1 and v2 cannot read either"},
 	} {
 		_, err := Parse("cfg", []byte(c.in))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Parse(%q) error = %v, want it to contain %q", c.in, err, c.want)
 		}
+	}
+}
+
+func TestParseBOMHint(t *testing.T) {
+	_, err := Parse("/home/x/my aws/config", []byte("\xEF\xBB\xBF[default]\nregion = eu-west-1\n"))
+	var h interface{ Hint() string }
+	if !errors.As(err, &h) || h.Hint() != `remove the BOM with: sed -i '1s/^\xEF\xBB\xBF//' '/home/x/my aws/config' (GNU sed), or save the file as "UTF-8" rather than "UTF-8 with BOM" in your editor` {
+		t.Errorf("BOM error %v has no usable hint", err)
+	}
+}
+
+// A secret pasted where the parser cannot place it must not come back in
+// the error, whatever the line looks like.
+func TestParseErrorsKeepSecretsOut(t *testing.T) {
+	const tok = "IQoJb3JpZ2luX2VjEHgaCXVzLWVhc3QtMSJGMEQCIDz8Kq1vYp9xQWe2RtY7uI3oP4aS5dF6gH7jK8lZ9xC0"
+	const key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	for _, in := range []string{
+		"aws_session_token = " + tok + "\n[default]\n",
+		"aws_session_token=" + tok + "\n[default]\n",
+		"aws_session_token: " + tok + "\n[default]\n",
+		"aws_session_token:" + tok + "\n[default]\n",
+		"aws_session_token " + tok + "\n[default]\n",
+		"AWS_SESSION_TOKEN\t" + tok + "\n[default]\n",
+		"aws_security_token = " + tok + "\n[default]\n",
+		"aws_secret_access_key = " + key + "\n[default]\n",
+		"sso_refresh_token = " + tok + "\n",
+		"[default]\naws_session_token =\n" + tok + "\n",
+		"[default]\naws_session_token\n" + tok + "\n",
+		"[default]\n" + tok + "\n",
+		tok + "\n",
+		"TOKENSECRET" + tok + "\n",
+	} {
+		_, err := Parse("cfg", []byte(in))
+		if err == nil {
+			t.Errorf("Parse(%q) accepted", in)
+			continue
+		}
+		if strings.Contains(err.Error(), tok[10:40]) || strings.Contains(err.Error(), key[10:30]) {
+			t.Errorf("Parse(%q) error quotes the secret: %v", in, err)
+		}
+	}
+	// What is not secret is still quoted, to find the line.
+	_, err := Parse("cfg", []byte("region = us-east-1\n"))
+	if err == nil || !strings.Contains(err.Error(), `"region = us-east-1"`) {
+		t.Errorf("plain line not quoted: %v", err)
+	}
+	_, err = Parse("cfg", []byte("aws_session_token = x\n"))
+	if err == nil || !strings.Contains(err.Error(), `"aws_session_token = [REDACTED]" comes before any [section]`) {
+		t.Errorf("secret line not named by its key: %v", err)
 	}
 }
 

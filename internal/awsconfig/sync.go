@@ -27,8 +27,21 @@ type SyncInput struct {
 	CredentialProcess string   // keyless executable: add credential_process to each profile
 }
 
-// SyncResult lists profile names by what happened to them.
-type SyncResult struct{ Added, Changed, Unchanged, Removed, Kept, Skipped []string }
+// SyncResult lists profile names by what happened to them. Renamed are the
+// profiles written under another name (also listed in Added, Changed or
+// Unchanged by that name).
+type SyncResult struct {
+	Added, Changed, Unchanged, Removed, Kept, Skipped []string
+	Renamed                                           []Rename
+}
+
+// Rename is a profile keyless wrote as To because a section of the person's
+// own, for another role, already has the name From.
+type Rename struct{ From, To string }
+
+// renameSuffix is added to a profile name that a person's own section
+// already uses.
+const renameSuffix = "-keyless"
 
 // SyncBlockID is the block that holds the profiles of sso-session session.
 func SyncBlockID(session string) string { return "profiles " + session }
@@ -36,10 +49,15 @@ func SyncBlockID(session string) string { return "profiles " + session }
 // Sync writes one profile per access into the session's block, sorted by
 // profile name so that a re-sync with the same access changes nothing.
 // Profiles the block had that are no longer in Access are kept, in place,
-// unless Prune. A profile that already exists outside the block is left
-// alone and reported in Skipped. Two accesses that the template gives the
-// same name are an error (not a suffix): a suffix would depend on which
-// other accesses exist and could rename a profile between syncs.
+// unless Prune. A profile that already exists outside the block is the
+// person's and is never touched: when it is an SSO profile of the same
+// role, keyless writes nothing for the role (Skipped); otherwise (a
+// hand-written credential_process, keys, another role) keyless writes its
+// profile as NAME-keyless (Renamed), so the role still gets one; that name
+// depends only on the person's own sections, not on the other accesses.
+// Two accesses that the template gives the same name are an error (not a
+// suffix): a suffix would depend on which other accesses exist and could
+// rename a profile between syncs.
 func Sync(f *File, in SyncInput) (SyncResult, error) {
 	var res SyncResult
 	if in.Session == "" {
@@ -50,12 +68,22 @@ func Sync(f *File, in SyncInput) (SyncResult, error) {
 	slices.SortStableFunc(access, func(a, b Access) int {
 		return cmp.Or(cmp.Compare(a.AccountName, b.AccountName), cmp.Compare(a.RoleName, b.RoleName), cmp.Compare(a.AccountID, b.AccountID))
 	})
+	id := SyncBlockID(in.Session)
+	outside := f.profilesOutside(id)
 	var secs []NewSection
 	names := map[string]Access{}
 	for _, a := range access {
 		name, err := ProfileName(tmpl, a, in.Session)
 		if err != nil {
 			return res, err
+		}
+		if sec, taken := outside[name]; taken && !sameRole(sec, a) {
+			if _, alsoTaken := outside[name+renameSuffix]; !alsoTaken {
+				if !slices.Contains(res.Renamed, Rename{name, name + renameSuffix}) {
+					res.Renamed = append(res.Renamed, Rename{name, name + renameSuffix})
+				}
+				name += renameSuffix
+			}
 		}
 		if prev, dup := names[name]; dup {
 			if prev == a {
@@ -75,7 +103,6 @@ func Sync(f *File, in SyncInput) (SyncResult, error) {
 		secs = append([]NewSection{profileSection("default", "default", a, in)}, secs...)
 	}
 
-	id := SyncBlockID(in.Session)
 	before := map[string][]KV{}
 	var oldOrder []*Section
 	for _, s := range f.Block(id) {
@@ -137,6 +164,25 @@ func Sync(f *File, in SyncInput) (SyncResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// profilesOutside are the profile sections outside block id, by name.
+func (f *File) profilesOutside(id string) map[string]*Section {
+	b, exists := f.blocks[id]
+	out := map[string]*Section{}
+	for _, s := range f.sections {
+		if s.Kind == "profile" && (!exists || s.index < b.begin || s.index > b.end) {
+			out[s.Name] = s
+		}
+	}
+	return out
+}
+
+// sameRole reports whether a section is an SSO profile of a's role.
+func sameRole(s *Section, a Access) bool {
+	acct, _ := s.Get("sso_account_id")
+	role, _ := s.Get("sso_role_name")
+	return acct == a.AccountID && role == a.RoleName
 }
 
 func profileOf(header string) string {

@@ -284,3 +284,44 @@ print(json.dumps(out))
 		}
 	}
 }
+
+// A person's own section with the name keyless would write is left as it
+// is. When it is not an SSO profile of that role (here a credential_process
+// of its own) keyless writes the role's profile as NAME-keyless, so the role
+// is not left without one; when it is, keyless writes nothing for the role.
+func TestSyncRenamesAroundAPersonsProfile(t *testing.T) {
+	mine := "[profile Admin-111111111111]\ncredential_process = /usr/local/bin/my-creds admin\n\n" +
+		"[profile ReadOnly-222222222222]\nsso_session = corp\nsso_account_id = 222222222222\nsso_role_name = ReadOnly\n"
+	f := mustParse(t, mine)
+	res, err := Sync(f, syncInput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]Rename{{"Admin-111111111111", "Admin-111111111111-keyless"}}, res.Renamed); d != "" {
+		t.Errorf("renamed (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"Admin-111111111111-keyless", "Admin-222222222222"}, res.Added); d != "" {
+		t.Errorf("added (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"ReadOnly-222222222222"}, res.Skipped); d != "" {
+		t.Errorf("skipped (-want +got):\n%s", d)
+	}
+	out := string(f.Bytes())
+	if !strings.HasPrefix(out, mine) {
+		t.Errorf("the person's sections changed:\n%s", out)
+	}
+	p := mustProfile(t, f, "Admin-111111111111-keyless")
+	if role, _ := p.Get("sso_role_name"); role != "Admin" {
+		t.Errorf("renamed profile has role %q", role)
+	}
+	if cp, _ := p.Get("credential_process"); !strings.HasSuffix(cp, "credential-process --profile Admin-111111111111-keyless") {
+		t.Errorf("renamed profile's credential_process = %q, want it to name the new profile", cp)
+	}
+	if cp, _ := mustProfile(t, f, "Admin-111111111111").Get("credential_process"); cp != "/usr/local/bin/my-creds admin" {
+		t.Errorf("the person's profile now has credential_process %q", cp)
+	}
+	again, err := Sync(f, syncInput())
+	if err != nil || string(f.Bytes()) != out || len(again.Added)+len(again.Changed) != 0 {
+		t.Errorf("second sync changed something: %v %+v", err, again)
+	}
+}

@@ -2,10 +2,12 @@ package awsconfig
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -201,5 +203,110 @@ func TestUpdateRefusesUnreadableFile(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(path); !bytes.Equal(got, bad) {
 		t.Errorf("broken file rewritten: %q", got)
+	}
+}
+
+// The backup is the person's file as it was before keyless first changed
+// it: the second edit of a first login (profiles after the sso-session)
+// must not replace it with keyless's half-written state.
+func TestUpdateBackupIsTheOriginal(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".aws", "config")
+	orig := corpus(t)["02-comments-and-spacing.ini"]
+	os.MkdirAll(filepath.Dir(path), 0o700)
+	if err := os.WriteFile(path, orig, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	session := func(f *File) error {
+		_, err := f.SetBlock("sso-session corp", []NewSection{{Header: "sso-session corp", Keys: []KV{{"sso_start_url", "https://x.awsapps.com/start"}, {"sso_region", "eu-west-1"}}}})
+		return err
+	}
+	profiles := func(f *File) error { _, err := Sync(f, syncInput()); return err }
+	for _, fn := range []func(*File) error{session, profiles} {
+		if _, _, err := Update(path, fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if backup, err := os.ReadFile(BackupPath(path)); err != nil || !bytes.Equal(backup, orig) {
+		t.Errorf("backup after a first login:\n%s\nwant the original:\n%s", backup, orig)
+	}
+	// Once every keyless block is gone the file is all the person's
+	// again, and the next change backs that up.
+	edited := append(bytes.Clone(orig), "\n[profile mine]\nregion = us-west-2\n"...)
+	os.WriteFile(path, edited, 0o600)
+	if _, _, err := Update(path, session); err != nil {
+		t.Fatal(err)
+	}
+	if backup, _ := os.ReadFile(BackupPath(path)); !bytes.Equal(backup, edited) {
+		t.Errorf("backup of a file without keyless blocks = %q, want %q", backup, edited)
+	}
+}
+
+// Earlier versions left keyless's own half-written config as the backup
+// (the original plus the sso-session block). The next change repairs it:
+// without keyless's blocks it is the original again, byte for byte.
+func TestUpdateRepairsABackupOfKeylesssState(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".aws", "config")
+	orig := corpus(t)["05-no-trailing-newline.ini"]
+	os.MkdirAll(filepath.Dir(path), 0o700)
+	os.WriteFile(path, orig, 0o600)
+	session := func(f *File) error {
+		_, err := f.SetBlock("sso-session corp", []NewSection{{Header: "sso-session corp", Keys: []KV{{"sso_start_url", "https://x.awsapps.com/start"}, {"sso_region", "eu-west-1"}}}})
+		return err
+	}
+	_, half, err := Update(path, session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(BackupPath(path), half, 0o600) // what the old Update left
+	if _, _, err := Update(path, func(f *File) error { _, err := Sync(f, syncInput()); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if backup, _ := os.ReadFile(BackupPath(path)); !bytes.Equal(backup, orig) {
+		t.Errorf("backup = %q, want the original %q", backup, orig)
+	}
+}
+
+// A file its owner cannot write (chmod a-w) means "do not touch": Update
+// refuses to change it, says so with a hint, and leaves file and mode.
+func TestUpdateRefusesReadOnlyFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config")
+	orig := []byte("[default]\nregion = eu-west-1\n")
+	os.WriteFile(path, orig, 0o444)
+	os.Chmod(path, 0o444)
+	_, _, err := Update(path, func(f *File) error { _, err := Sync(f, syncInput()); return err })
+	var ro *ReadOnlyError
+	if !errors.As(err, &ro) || !strings.Contains(err.Error(), path+" is read-only (mode 0444)") || !strings.Contains(ro.Hint(), "chmod u+w "+path) {
+		t.Fatalf("Update of a 0444 file: %v", err)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, orig) {
+		t.Errorf("read-only file rewritten: %q", got)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o444 {
+		t.Errorf("mode = %v, want 0444 kept", fi.Mode())
+	}
+	// An edit that changes nothing is not a write: no error.
+	if _, _, err := Update(path, func(*File) error { return nil }); err != nil {
+		t.Errorf("no-op update of a read-only file: %v", err)
+	}
+}
+
+// No lock file is left beside the config (the AWS CLI leaves none): the
+// lock lives in keyless's own directory.
+func TestUpdateLeavesNoLockBesideTheFile(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), ".aws")
+	path := filepath.Join(dir, "config")
+	if _, _, err := Update(path, func(f *File) error { _, err := Sync(f, syncInput()); return err }); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if !slices.Equal(names, []string{"config", "keyless"}) {
+		t.Errorf("%s holds %v, want only config and keyless/", dir, names)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "keyless", "locks", "config.lock")); err != nil {
+		t.Errorf("lock file: %v", err)
 	}
 }

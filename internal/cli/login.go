@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -139,9 +140,18 @@ func runLogin(cmd *cobra.Command, g *globalOptions, o *loginOptions) error {
 	}
 	so := syncOptions{session: s.Name, tps: 20}
 	if !o.json {
-		return runSync(cmd, g, e, &so)
+		err = runSync(cmd, g, e, &so)
+	} else {
+		report.Profiles, err = syncProfiles(cmd, g, e, &so)
 	}
-	if report.Profiles, err = syncProfiles(cmd, g, e, &so); err != nil {
+	var ro *awsconfig.ReadOnlyError
+	if errors.As(err, &ro) {
+		// The sign-in worked; a config the person made read-only only
+		// means no profiles are written.
+		fmt.Fprintf(g.streams.Err, "keyless: warning: %v; no profiles written\nhint: to write them: chmod u+w %s && keyless profiles sync\n", ro, ro.Path)
+		err = nil
+	}
+	if err != nil {
 		return err
 	}
 	return done()

@@ -46,9 +46,11 @@ ListAccounts and ListAccountRoles, under its 20 requests/s quota) and write one
 sso_role_name and region.
 
 keyless writes its profiles between '# BEGIN keyless profiles NAME' and
-'# END keyless profiles NAME' lines and changes nothing else in the file; a
-profile of the same name outside that block is left alone and reported. The
-previous file is kept as ~/.aws/config.keyless-backup.
+'# END keyless profiles NAME' lines and changes nothing else in the file. A
+profile of the same name outside that block is yours and is left alone: when
+it is not an SSO profile of that role, keyless writes its own as NAME-keyless
+and says so. Your file as it was before keyless first changed it is kept as
+~/.aws/config.keyless-backup. A read-only config (chmod a-w) is not changed.
 
 Names follow the AWS CLI (<RoleName>-<AccountId>) unless --name-template
 says otherwise, e.g. --name-template '{{.AccountName}}/{{.RoleName}}'
@@ -89,7 +91,15 @@ type syncReport struct {
 	Removed   []string `json:"removed"`
 	Kept      []string `json:"kept"`
 	Skipped   []string `json:"skipped"`
+	Renamed   []rename `json:"renamed"`
 	wrote     bool     // the file changed
+}
+
+// rename is a profile written under another name, since a section of the
+// person's own has its name.
+type rename struct {
+	Profile   string `json:"profile"`    // the name the person's own section has
+	WrittenAs string `json:"written_as"` // the name keyless wrote
 }
 
 // runSync syncs the profiles and reports it: JSON on stdout with --json,
@@ -117,8 +127,15 @@ func runSync(cmd *cobra.Command, g *globalOptions, e *signinEnv, o *syncOptions)
 	if len(r.Kept) > 0 {
 		fmt.Fprintf(w, "Kept %d profiles keyless no longer writes (%s): their roles are no longer assigned, or --name-template renamed them; --prune removes them.\n", len(r.Kept), short(r.Kept))
 	}
+	wrote := "wrote"
+	if o.dryRun {
+		wrote = "would write"
+	}
+	for _, rn := range r.Renamed {
+		fmt.Fprintf(w, "Profile %s is your own (outside keyless's block, not an SSO profile of that role) and was left as it is; keyless %s its profile as %s.\n", rn.Profile, wrote, rn.WrittenAs)
+	}
 	if len(r.Skipped) > 0 {
-		fmt.Fprintf(w, "Skipped %d profiles that exist outside keyless's block (%s): rename them or use --name-template.\n", len(r.Skipped), short(r.Skipped))
+		fmt.Fprintf(w, "Skipped %d profiles that your own sections outside keyless's block already name (%s); they are left as they are.\n", len(r.Skipped), short(r.Skipped))
 	}
 	if len(r.Added) > 0 && !o.dryRun {
 		fmt.Fprintf(w, "Use one with: aws sts get-caller-identity --profile %s\n", r.Added[0])
@@ -213,6 +230,10 @@ func syncProfiles(cmd *cobra.Command, g *globalOptions, e *signinEnv, o *syncOpt
 	}
 	r.Added, r.Changed, r.Unchanged = nonNil(res.Added), nonNil(res.Changed), nonNil(res.Unchanged)
 	r.Removed, r.Kept, r.Skipped = nonNil(res.Removed), nonNil(res.Kept), nonNil(res.Skipped)
+	r.Renamed = []rename{}
+	for _, rn := range res.Renamed {
+		r.Renamed = append(r.Renamed, rename{Profile: rn.From, WrittenAs: rn.To})
+	}
 	return r, nil
 }
 

@@ -20,7 +20,7 @@ import (
 // TestSyncCorpus runs the real login and profiles sync against one sandbox
 // on every file of the AWS config corpus: bytes outside keyless's blocks
 // stay as they were, --dry-run only prints, a second sync changes nothing,
-// the backup is the file before the write, and botocore reads the result
+// the backup stays the person's original, and botocore reads the result
 // with every old profile unchanged and the new ones as SSO profiles.
 func TestSyncCorpus(t *testing.T) {
 	python := testtool.RequireTool(t, "python3")
@@ -100,8 +100,8 @@ func TestSyncCorpus(t *testing.T) {
 			}
 			synced := read(config)
 			wantOutsideUnchanged(t, "after sync", string(orig), synced)
-			if got := read(backup); got != loggedIn {
-				t.Errorf("backup after sync is not the file before it:\n%s", cmp.Diff(loggedIn, got))
+			if got := read(backup); got != string(orig) {
+				t.Errorf("backup after sync is not the original any more:\n%s", cmp.Diff(string(orig), got))
 			}
 			if fi, err := os.Stat(config); err != nil || fi.Mode().Perm() != 0o600 {
 				t.Errorf("config mode: %v %v, want 0600", fi.Mode().Perm(), err)

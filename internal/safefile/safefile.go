@@ -4,6 +4,10 @@
 // and never half a file, and under a cross-process lock on a separate .lock
 // file, so concurrent writers do not lose each other's updates.
 //
+// The locks of files in ~/.aws live in ~/.aws/keyless/locks (LockDir), not
+// beside the files: the AWS CLI leaves no lock files in ~/.aws and a person
+// should not find keyless's there either.
+//
 // It must not decide what goes into a file; callers do that under Lock.
 package safefile
 
@@ -49,28 +53,56 @@ func Write(path string, data []byte, perm os.FileMode) error {
 }
 
 // Lock takes an exclusive lock on path+".lock", waiting until it is free
-// or ctx is done. The lock file stays behind (removing it would race with
-// the next locker); it holds no data.
-//
-// waited reports whether another process held the lock when Lock was
-// called: callers use it to re-read what that process may have written.
+// or ctx is done. It is for keyless's own files; files other programs read
+// are locked with LockIn.
 func Lock(ctx context.Context, path string) (unlock func(), waited bool, err error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, false, err
+	return lockFile(ctx, path+".lock")
+}
+
+// LockDir is the directory of the lock files of the files in awsDir
+// (~/.aws): awsDir/keyless/locks.
+func LockDir(awsDir string) string {
+	return filepath.Join(awsDir, "keyless", "locks")
+}
+
+// LockIn takes an exclusive lock for path on dir/<base name of path>.lock,
+// waiting until it is free or ctx is done. Every process that writes path
+// must pass the same dir. The lock file stays behind (removing it would race
+// with the next locker); it holds no data.
+//
+// waited reports whether another process held the lock when LockIn was
+// called: callers use it to re-read what that process may have written.
+//
+// Earlier keyless versions locked path+".lock" beside the file: once the
+// lock is held, that file is removed when it is empty, so ~/.aws ends up
+// clean without anyone deleting a lock file by hand.
+func LockIn(ctx context.Context, dir, path string) (unlock func(), waited bool, err error) {
+	unlock, waited, err = lockFile(ctx, filepath.Join(dir, filepath.Base(path)+".lock"))
+	if err == nil {
+		if fi, err := os.Lstat(path + ".lock"); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+			_ = os.Remove(path + ".lock")
+		}
 	}
-	fl := flock.New(path+".lock", flock.SetPermissions(0o600))
+	return unlock, waited, err
+}
+
+func lockFile(ctx context.Context, name string) (unlock func(), waited bool, err error) {
+	if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
+		return nil, false, fmt.Errorf("lock %s: %w", name, err)
+	}
+	fl := flock.New(name, flock.SetPermissions(0o600))
 	ok, err := fl.TryLock()
 	if err != nil {
-		return nil, false, fmt.Errorf("lock %s: %w", path+".lock", err)
+		return nil, false, fmt.Errorf("lock %s: %w", name, err)
 	}
 	if !ok {
 		waited = true
 		ok, err = fl.TryLockContext(ctx, 10*time.Millisecond)
 		if err != nil || !ok {
 			if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-				return nil, true, fmt.Errorf("wait for lock %s: %w", path+".lock", context.Cause(ctx))
+				return nil, true, fmt.Errorf("wait for lock %s: %w", name, context.Cause(ctx))
 			}
-			return nil, true, fmt.Errorf("lock %s: %w", path+".lock", err)
+			return nil, true, fmt.Errorf("lock %s: %w", name, err)
 		}
 	}
 	return func() { _ = fl.Unlock() }, waited, nil

@@ -11,7 +11,9 @@
 // role credentials with 15 minutes left. Every change to a cache file happens
 // under a cross-process lock and re-reads the file first, so a hundred
 // processes asking at once cause one sign-in, one refresh, one
-// GetRoleCredentials.
+// GetRoleCredentials. The lock files and keyless's own records live in
+// ~/.aws/keyless, never beside the AWS CLI's files. A cache that cannot be
+// written is a warning, not an error: credentials in hand are handed out.
 //
 // It owns those two caches and nothing in ~/.aws/config (see awsconfig).
 // Tokens, refresh tokens, client secrets and credentials never reach logs or

@@ -21,8 +21,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sso"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	oidctypes "github.com/aws/aws-sdk-go-v2/service/ssooidc/types"
-
-	"github.com/keyless-dev/keyless/internal/safefile"
 )
 
 // LoginTimeout bounds how long a person has to finish signing in.
@@ -60,7 +58,7 @@ func (m *Manager) Login(ctx context.Context, s Session, o LoginOptions) (LoginRe
 		return LoginResult{}, errors.New("a sign-in needs a start URL and a region")
 	}
 	path := TokenPath(m.Home, s.cacheKey())
-	unlock, waited, err := safefile.Lock(ctx, path)
+	unlock, waited, err := m.lock(ctx, path)
 	if err != nil {
 		return LoginResult{}, err
 	}
@@ -378,7 +376,7 @@ func truncate(s string, n int) string {
 // knows is still removed locally.
 func (m *Manager) Logout(ctx context.Context, s Session, roles []Role) (hadToken bool, err error) {
 	path := TokenPath(m.Home, s.cacheKey())
-	unlock, _, err := safefile.Lock(ctx, path)
+	unlock, _, err := m.lock(ctx, path)
 	if err != nil {
 		return false, err
 	}
@@ -399,7 +397,7 @@ func (m *Manager) Logout(ctx context.Context, s Session, roles []Role) (hadToken
 	} else if err == nil {
 		hadToken = true
 	}
-	_ = os.Remove(path + failedSuffix)
+	_ = os.Remove(m.failedPath(path))
 	for _, r := range roles {
 		if err := os.Remove(RolePath(m.Home, r)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return hadToken, err

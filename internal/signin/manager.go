@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -194,7 +195,7 @@ func (m *Manager) Token(ctx context.Context, s Session) (*Token, error) {
 		return nil, &LoginRequiredError{Session: s, Reason: "the sign-in expired at " + t.ExpiresAt.Format(time.RFC3339)}
 	}
 
-	unlock, _, err := safefile.Lock(ctx, path)
+	unlock, _, err := m.lock(ctx, path)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +212,8 @@ func (m *Manager) Token(ctx context.Context, s Session) (*Token, error) {
 		return nil, &LoginRequiredError{Session: s, Reason: "not signed in"}
 	}
 	advisory := t.Valid(now, MandatoryWindow)
-	if advisory && recentlyFailed(path, now) {
+	failed := m.failedPath(path)
+	if advisory && recentlyFailed(failed, now) {
 		// Like the AWS CLI, at most one attempt a minute in the advisory
 		// window; across processes, so a hundred callers do not queue up
 		// behind a failing OIDC service while the token is still good.
@@ -220,18 +222,22 @@ func (m *Manager) Token(ctx context.Context, s Session) (*Token, error) {
 	nt, err := m.refresh(ctx, s, t)
 	if err == nil {
 		if err := writeToken(path, nt); err != nil {
-			return nil, fmt.Errorf("save refreshed token: %w", err)
+			// The new token works now; the next process refreshes again
+			// (or, if the refresh token rotated, asks for a sign-in).
+			m.warn("save the refreshed SSO token to %s: %v; it is used now but not kept", path, err)
 		}
-		_ = os.Remove(path + failedSuffix)
+		_ = os.Remove(failed)
 		m.log().Debug("sso token refreshed", "session", s.cacheKey(), "expires", nt.ExpiresAt)
 		return nt, nil
 	}
 	var lr *LoginRequiredError
 	switch {
-	case advisory && !errors.As(err, &lr):
-		// Advisory window: keep using the token, try again in a minute.
+	case advisory:
+		// Advisory window: keep using the token, try again in a minute,
+		// even when the refresh token was refused (revoked, expired): the
+		// access token is still good for more than 10 minutes.
 		m.log().Debug("sso token refresh failed; token still valid", "err", err)
-		if werr := safefile.Write(path+failedSuffix, []byte(now.UTC().Format(time.RFC3339)), 0o600); werr != nil {
+		if werr := safefile.Write(failed, []byte(now.UTC().Format(time.RFC3339)), 0o600); werr != nil {
 			m.log().Debug("record the failed refresh", "err", werr)
 		}
 		return t, nil
@@ -242,16 +248,44 @@ func (m *Manager) Token(ctx context.Context, s Session) (*Token, error) {
 	}
 }
 
-// failedSuffix names the file beside a token cache that records when a
-// refresh in the advisory window last failed.
-const failedSuffix = ".refresh-failed"
+// lock takes the cross-process lock of a cache file, in keyless's own
+// directory rather than beside the file (see safefile). When the lock file
+// cannot even be created (a full disk, a read-only directory) the work goes
+// on without the lock, with a warning: credentials this process can get are
+// worth more than the guarantee of a single fetch.
+func (m *Manager) lock(ctx context.Context, path string) (func(), bool, error) {
+	unlock, waited, err := safefile.LockIn(ctx, safefile.LockDir(filepath.Join(m.Home, ".aws")), path)
+	if err != nil && ctx.Err() == nil {
+		m.warn("%v; going on without the lock", err)
+		return func() {}, false, nil
+	}
+	if err == nil {
+		// Earlier keyless versions kept this record in the AWS CLI's
+		// directory, beside the token cache.
+		_ = os.Remove(path + ".refresh-failed")
+	}
+	return unlock, waited, err
+}
+
+// failedPath is the file that records when a refresh of the token cache at
+// path last failed in the advisory window: in keyless's directory, since
+// the AWS CLI owns ~/.aws/sso/cache.
+func (m *Manager) failedPath(path string) string {
+	return filepath.Join(m.Home, ".aws", "keyless", "sso", filepath.Base(path)+".refresh-failed")
+}
+
+// warn tells the person about something that went wrong but did not stop
+// the command (stderr; never a secret).
+func (m *Manager) warn(format string, a ...any) {
+	fmt.Fprintf(m.out(), "keyless: warning: "+format+"\n", a...)
+}
 
 // refreshRetryAfter is how long after a failed advisory refresh the next
 // attempt waits.
 const refreshRetryAfter = time.Minute
 
-func recentlyFailed(path string, now time.Time) bool {
-	b, err := os.ReadFile(path + failedSuffix)
+func recentlyFailed(failed string, now time.Time) bool {
+	b, err := os.ReadFile(failed)
 	if err != nil {
 		return false
 	}
@@ -318,21 +352,16 @@ func oidcReason(err error) string {
 // from the portal, saved to the cache for keyless and the AWS CLI alike.
 func (m *Manager) Credentials(ctx context.Context, r Role) (Credentials, error) {
 	path := RolePath(m.Home, r)
-	c, ok, err := readRole(path)
-	if err != nil {
-		return Credentials{}, err
-	}
+	c, ok := readRole(path)
 	if ok && c.Expiration.Sub(m.now()) > AdvisoryWindow {
 		return c, nil
 	}
-	unlock, _, err := safefile.Lock(ctx, path)
+	unlock, _, err := m.lock(ctx, path)
 	if err != nil {
 		return Credentials{}, err
 	}
 	defer unlock()
-	if c, ok, err = readRole(path); err != nil {
-		return Credentials{}, err
-	}
+	c, ok = readRole(path)
 	if ok && c.Expiration.Sub(m.now()) > AdvisoryWindow {
 		return c, nil
 	}
@@ -345,7 +374,9 @@ func (m *Manager) Credentials(ctx context.Context, r Role) (Credentials, error) 
 		return Credentials{}, err
 	}
 	if err := writeRole(path, fresh); err != nil {
-		return Credentials{}, fmt.Errorf("save role credentials: %w", err)
+		// A full disk or a read-only cache must not cost the credentials
+		// in hand: hand them out, and fetch again next time.
+		m.warn("save role credentials to the cache %s: %v; they are used now but fetched again next time", path, err)
 	}
 	return fresh, nil
 }

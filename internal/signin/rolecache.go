@@ -2,9 +2,7 @@ package signin
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -67,29 +65,28 @@ type roleCacheFile struct {
 	} `json:"Credentials"`
 }
 
-func readRole(path string) (Credentials, bool, error) {
+func readRole(path string) (Credentials, bool) {
 	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return Credentials{}, false, nil
-	}
 	if err != nil {
-		return Credentials{}, false, err
+		// Missing or unreadable (a directory, no permission): a cache miss,
+		// like a damaged entry; the credentials are fetched again.
+		return Credentials{}, false
 	}
 	var f roleCacheFile
 	if err := json.Unmarshal(b, &f); err != nil {
 		// A damaged entry is only a cache miss: it is rewritten.
-		return Credentials{}, false, nil
+		return Credentials{}, false
 	}
 	exp, err := parseTime(f.Credentials.Expiration)
 	if err != nil || f.Credentials.AccessKeyID == "" || f.Credentials.SecretAccessKey == "" {
-		return Credentials{}, false, nil
+		return Credentials{}, false
 	}
 	return Credentials{
 		AccessKeyID:     f.Credentials.AccessKeyID,
 		SecretAccessKey: f.Credentials.SecretAccessKey,
 		SessionToken:    f.Credentials.SessionToken,
 		Expiration:      exp,
-	}, true, nil
+	}, true
 }
 
 func writeRole(path string, c Credentials) error {

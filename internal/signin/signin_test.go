@@ -576,7 +576,74 @@ func TestAdvisoryRefreshAtMostOnceAMinute(t *testing.T) {
 	if err != nil || tok.AccessToken == first.AccessToken {
 		t.Fatalf("refresh once the service is back: %v", err)
 	}
-	if _, err := os.Stat(TokenPath(e.m.Home, "corp") + failedSuffix); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(e.m.failedPath(TokenPath(e.m.Home, "corp"))); !errors.Is(err, os.ErrNotExist) {
 		t.Error("the failed-refresh record outlived a successful refresh")
+	}
+}
+
+// A refresh the OIDC service refuses (the refresh token was revoked or is
+// unknown: invalid_grant) in the advisory window still leaves a good access
+// token: it is used, and the refresh is tried again at most once a minute,
+// across processes. In the mandatory window the person must sign in.
+func TestAdvisoryRefreshRejectedKeepsToken(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	first := login(t, e)
+	path := TokenPath(e.m.Home, "corp")
+	revoked, _ := readToken(path)
+	revoked.RefreshToken = "aor-revoked"
+	if err := writeToken(path, revoked); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	e.clock.Add(48 * time.Minute) // 12 minutes left
+	before := e.calls(t, "sso-oidc:CreateToken")
+	for range 20 {
+		if tok, err := e.m.Token(ctx, e.sess); err != nil || tok.AccessToken != first.AccessToken {
+			t.Fatalf("advisory window, refresh refused: %v", err)
+		}
+	}
+	if n := e.calls(t, "sso-oidc:CreateToken") - before; n != 1 {
+		t.Fatalf("%d CreateToken calls for 20 tokens in one minute, want 1", n)
+	}
+	// Role credentials come with the still-valid token.
+	if _, err := e.m.Credentials(ctx, Role{Session: e.sess, AccountID: "111111111111", RoleName: "SuperAdmin"}); err != nil {
+		t.Fatalf("credentials with the still-valid token: %v", err)
+	}
+	e.clock.Add(61 * time.Second)
+	if _, err := e.m.Token(ctx, e.sess); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.calls(t, "sso-oidc:CreateToken") - before; n != 2 {
+		t.Fatalf("%d CreateToken calls after a minute, want 2", n)
+	}
+	e.clock.Add(2 * time.Minute) // 8 minutes left: mandatory
+	var lr *LoginRequiredError
+	if _, err := e.m.Token(ctx, e.sess); !errors.As(err, &lr) {
+		t.Fatalf("mandatory window with a refused refresh: %v, want LoginRequiredError", err)
+	}
+}
+
+// Role credentials in hand are handed out even when the cache cannot be
+// written (full disk, a directory in the way): a warning, not an error.
+func TestCredentialsCacheWriteFailureIsAWarning(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	login(t, e)
+	var out strings.Builder
+	e.m.Out = &out
+	r := Role{Session: e.sess, AccountID: "222222222222", RoleName: "PowerUser"}
+	// A non-empty directory where the cache file goes: the rename fails,
+	// for root too.
+	if err := os.MkdirAll(filepath.Join(RolePath(e.m.Home, r), "x"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.m.Credentials(context.Background(), r)
+	if err != nil || c.AccessKeyID == "" {
+		t.Fatalf("credentials with an unwritable cache: %v", err)
+	}
+	if !strings.Contains(out.String(), "keyless: warning: save role credentials to the cache") {
+		t.Errorf("no warning: %q", out.String())
+	}
+	if strings.Contains(out.String(), c.SecretAccessKey) || strings.Contains(out.String(), c.SessionToken) {
+		t.Error("the warning carries a secret")
 	}
 }
