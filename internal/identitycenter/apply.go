@@ -79,6 +79,13 @@ type Result struct {
 func (a *Applier) Apply(ctx context.Context, st *State, changes []Change) (Result, error) {
 	start := time.Now()
 	r := newRun(a, st, len(changes))
+	if err := sameNamesInCase(changes); err != nil {
+		// Linked by folded names, the two would be one object half way
+		// through: refuse the batch before changing anything.
+		r.skip(len(changes))
+		r.res.Elapsed = time.Since(start)
+		return r.res, err
+	}
 
 	var forward []Change
 	var deletes [numDeletePhases][]Change
@@ -170,6 +177,29 @@ func deletePhaseOf(k Kind) (deletePhase, bool) {
 	return 0, false
 }
 
+// sameNamesInCase reports users, groups or permission sets that the
+// changes create or update under names differing only in case. Identity
+// Center takes such names for one (keyless.yaml's validator refuses them;
+// this keeps the engine safe from any caller).
+func sameNamesInCase(changes []Change) error {
+	seen := map[string]string{}
+	var errs []error
+	for _, ch := range changes {
+		if ch.Op == Delete || !slices.Contains([]Kind{KindUser, KindGroup, KindPermissionSet}, ch.Kind) {
+			continue
+		}
+		k := readyKey(string(ch.Kind), ch.Name)
+		first, dup := seen[k]
+		if !dup {
+			seen[k] = ch.Name
+			continue
+		}
+		plural := map[Kind]string{KindUser: "users", KindGroup: "groups", KindPermissionSet: "permission sets"}[ch.Kind]
+		errs = append(errs, fmt.Errorf("%s %q and %q differ only in case, and Identity Center takes them for one name; rename or remove one in keyless.yaml (nothing was changed)", plural, first, ch.Name))
+	}
+	return errors.Join(errs...)
+}
+
 // ready tells when an object a change links to exists. Objects that are not
 // created or updated in this apply are ready from the start.
 type ready struct {
@@ -177,27 +207,39 @@ type ready struct {
 	m  map[string]*future
 }
 
+// future is one object (by folded name) that changes of this apply make:
+// done once every change expected for it settled, ok when all succeeded.
 type future struct {
-	done chan struct{}
-	ok   bool
+	done    chan struct{}
+	pending int
+	ok      bool
 }
 
 func readyKey(kind, name string) string { return kind + "/" + strings.ToLower(name) }
 
-// expect registers an object this apply creates or updates.
+// expect registers a change that creates or updates the object. Two
+// changes under one folded name make one future that waits for both.
 func (rd *ready) expect(key string) {
 	rd.mu.Lock()
 	defer rd.mu.Unlock()
-	rd.m[key] = &future{done: make(chan struct{})}
+	f := rd.m[key]
+	if f == nil {
+		f = &future{done: make(chan struct{}), ok: true}
+		rd.m[key] = f
+	}
+	f.pending++
 }
 
-// settle marks an expected object done, or failed.
+// settle records that one expected change finished, or failed.
 func (rd *ready) settle(key string, ok bool) {
 	rd.mu.Lock()
+	defer rd.mu.Unlock()
 	f := rd.m[key]
-	rd.mu.Unlock()
-	if f != nil {
-		f.ok = ok
+	if f == nil || f.pending == 0 {
+		return
+	}
+	f.ok = f.ok && ok
+	if f.pending--; f.pending == 0 {
 		close(f.done)
 	}
 }
@@ -215,7 +257,10 @@ func (rd *ready) wait(ctx context.Context, key string) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	if !f.ok {
+	rd.mu.Lock()
+	ok := f.ok
+	rd.mu.Unlock()
+	if !ok {
 		return fmt.Errorf("not started: %s failed", strings.Replace(key, "/", " ", 1))
 	}
 	return nil
