@@ -320,27 +320,24 @@ func (r *run) runForward(ctx context.Context, chs []Change) {
 			_ = g.Wait()
 		})
 	}
-	// Memberships, each once its user and group exist.
-	wg.Go(func() {
-		var g errgroup.Group
-		g.SetLimit(phaseParallel)
-		for _, ch := range members {
+	// Memberships, each as soon as its user and group exist, whatever the
+	// order of the changes: each waits on its own, so one for the last
+	// user created never holds up those whose users exist already.
+	slots := make(chan struct{}, phaseParallel)
+	for _, ch := range members {
+		wg.Go(func() {
 			m := ch.Membership
 			if m == nil {
 				r.finish(ch, missing(ch))
-				continue
+				return
 			}
 			if err := errors.Join(rd.wait(ctx, readyKey("user", m.User)), rd.wait(ctx, readyKey("group", m.Group))); err != nil {
 				r.skipChange(ch, err)
-				continue
+				return
 			}
-			g.Go(func() error {
-				r.finish(ch, r.apply(ctx, ch))
-				return nil
-			})
-		}
-		_ = g.Wait()
-	})
+			r.applyInSlot(ctx, slots, ch)
+		})
+	}
 	// Assignments, each once its permission set and principal exist.
 	wg.Go(func() {
 		r.runAssignmentsWhen(ctx, assigns, func(ch Change) error {
@@ -480,11 +477,12 @@ func (r *run) runParallel(ctx context.Context, chs []Change, limit int) {
 // outstanding in all and one at a time per account (AWS updates one role
 // per account at a time, and refuses more than 15 in progress).
 func (r *run) runAssignments(ctx context.Context, chs []Change) {
-	r.runAssignmentsWhen(ctx, chs, func(Change) error { return nil })
+	r.runAssignmentsWhen(ctx, chs, nil)
 }
 
 // runAssignmentsWhen is runAssignments where each change first waits for
-// what it links to; when that fails, the change is skipped.
+// what it links to (when wait is set); when that fails, the change is
+// skipped.
 func (r *run) runAssignmentsWhen(ctx context.Context, chs []Change, wait func(Change) error) {
 	byAccount := map[string][]Change{}
 	for _, ch := range chs {
@@ -500,25 +498,50 @@ func (r *run) runAssignmentsWhen(ctx context.Context, chs []Change, wait func(Ch
 	slots := make(chan struct{}, maxOutstandingAssignments)
 	var wg sync.WaitGroup
 	for _, acct := range slices.Sorted(maps.Keys(byAccount)) {
-		wg.Go(func() {
-			for _, ch := range byAccount[acct] {
+		chs := byAccount[acct]
+		// The account's changes in the order what they link to comes to
+		// exist, not in the order given: one waiting for a user created
+		// last does not hold up the account.
+		next := make(chan Change, len(chs))
+		for _, ch := range chs {
+			if wait == nil {
+				next <- ch
+				continue
+			}
+			wg.Go(func() {
 				if err := wait(ch); err != nil {
 					r.skipChange(ch, err)
+					next <- Change{}
+					return
+				}
+				next <- ch
+			})
+		}
+		wg.Go(func() {
+			for range chs {
+				ch := <-next
+				if ch.Kind == "" { // skipped
 					continue
 				}
-				select {
-				case slots <- struct{}{}:
-				case <-ctx.Done():
-					r.finish(ch, ctx.Err())
-					continue
-				}
-				err := r.apply(ctx, ch)
-				<-slots
-				r.finish(ch, err)
+				r.applyInSlot(ctx, slots, ch)
 			}
 		})
 	}
 	wg.Wait()
+}
+
+// applyInSlot applies a change once one of slots is free, and records the
+// outcome.
+func (r *run) applyInSlot(ctx context.Context, slots chan struct{}, ch Change) {
+	select {
+	case slots <- struct{}{}:
+	case <-ctx.Done():
+		r.finish(ch, ctx.Err())
+		return
+	}
+	err := r.apply(ctx, ch)
+	<-slots
+	r.finish(ch, err)
 }
 
 func (r *run) apply(ctx context.Context, ch Change) error {

@@ -2,9 +2,7 @@ package identitycenter
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -480,26 +478,7 @@ func TestApplyPipelinesIndependentWork(t *testing.T) {
 	if _, err := applier(c).Apply(ctx, st, chs); err != nil {
 		t.Fatal(err)
 	}
-	var state struct {
-		Users []struct {
-			UserName string    `json:"user_name"`
-			Created  time.Time `json:"created"`
-		} `json:"users"`
-		Memberships []struct {
-			Created time.Time `json:"created"`
-		} `json:"group_memberships"`
-		AssignmentOps []struct {
-			Created time.Time `json:"created"`
-		} `json:"account_assignment_operations"`
-	}
-	resp, err := http.Get(url + "/_sandbox/state")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(&state); err != nil {
-		t.Fatal(err)
-	}
+	state := getSandboxState(t, url)
 	var lastUser time.Time
 	for _, u := range state.Users {
 		if strings.HasPrefix(u.UserName, "crew") && u.Created.After(lastUser) {
