@@ -34,6 +34,11 @@ Exit codes: 0 success, 1 error, 64 usage error, 130 interrupted.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			unlock, err := lockApply(ctx, g)
+			if err != nil {
+				return err
+			}
+			defer unlock()
 			p, run, err := computePlan(ctx, g, o)
 			if err != nil {
 				return err
@@ -78,6 +83,10 @@ func applyPlan(ctx context.Context, g *globalOptions, p *plan.Plan, run *planRun
 	a := &ic.Applier{C: run.clients, Progress: bar.Update, Log: g.Log()}
 	res, err := a.Apply(ctx, run.state, p.Changes)
 	bar.Done()
+	var lockout *plan.LockoutError
+	if errors.As(err, &lockout) {
+		return withHint(fmt.Errorf("apply: %w", err), lockout.Hint()+"; then run 'keyless plan' again: it reads AWS afresh")
+	}
 	if err != nil {
 		return withHint(fmt.Errorf("apply: %w", err), "fix the cause and run 'keyless apply' again: it continues from where AWS is")
 	}

@@ -372,12 +372,18 @@ type run struct {
 	users  map[string]string // user name to id
 	groups map[string]string // group name to id
 	sets   map[string]string // permission set name to ARN
+
+	// admins is who had AdministratorAccess in the management account
+	// when the plan was made; adminMu lets one change at a time take it
+	// away (lockout.go).
+	admins  []adminPath
+	adminMu sync.Mutex
 }
 
 func newRun(a *Applier, st *State, total int) *run {
 	r := &run{a: a, st: st, inst: aws.String(st.InstanceARN), store: aws.String(st.IdentityStoreID), log: a.Log,
 		poll: a.PollInterval, total: total, provisioning: make(chan struct{}, maxConcurrentProvisioning),
-		users: map[string]string{}, groups: map[string]string{}, sets: map[string]string{}}
+		users: map[string]string{}, groups: map[string]string{}, sets: map[string]string{}, admins: adminPathsOf(st)}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
@@ -544,7 +550,16 @@ func (r *run) applyInSlot(ctx context.Context, slots chan struct{}, ch Change) {
 	r.finish(ch, err)
 }
 
+// apply makes one change; one that takes administrator access away from
+// the management account is checked against AWS around the call.
 func (r *run) apply(ctx context.Context, ch Change) error {
+	if r.takesAwayAdmin(ch) {
+		return r.applyGuarded(ctx, ch)
+	}
+	return r.applyChange(ctx, ch)
+}
+
+func (r *run) applyChange(ctx context.Context, ch Change) error {
 	switch ch.Kind {
 	case KindUser:
 		switch ch.Op {
@@ -1178,8 +1193,13 @@ func (r *run) createAssignment(ctx context.Context, ch Change) error {
 		return err
 	}
 	what := fmt.Sprintf("assign permission set %s to %s %s in account %s", a.PermissionSet, strings.ToLower(a.PrincipalType), a.Principal, a.AccountID)
+	return r.assign(ctx, what, Assignment{AccountID: a.AccountID, PermissionSetARN: arn, PrincipalType: a.PrincipalType, PrincipalID: principal})
+}
+
+// assign creates an assignment, by ids, and waits for it.
+func (r *run) assign(ctx context.Context, what string, a Assignment) error {
 	out, err := r.a.C.SSOAdmin.CreateAccountAssignment(ctx, &ssoadmin.CreateAccountAssignmentInput{InstanceArn: r.inst,
-		PermissionSetArn: aws.String(arn), PrincipalType: ssotypes.PrincipalType(a.PrincipalType), PrincipalId: aws.String(principal),
+		PermissionSetArn: aws.String(a.PermissionSetARN), PrincipalType: ssotypes.PrincipalType(a.PrincipalType), PrincipalId: aws.String(a.PrincipalID),
 		TargetId: aws.String(a.AccountID), TargetType: ssotypes.TargetTypeAwsAccount})
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
