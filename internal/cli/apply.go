@@ -27,6 +27,9 @@ access portal URL.
 
 apply runs within AWS's quotas (see --sso-admin-tps, --identitystore-tps)
 and can be re-run after any interruption: it re-reads AWS and converges.
+Applies on one machine run one at a time. Before and after each change that
+takes AdministratorAccess in the management account away, apply re-reads
+AWS, and refuses (or undoes) a change that would leave no one with it.
 
 Exit codes: 0 success, 1 error, 64 usage error, 130 interrupted.`,
 		Example: `  keyless apply
