@@ -145,8 +145,8 @@ func (r *run) applyGuarded(ctx context.Context, ch Change) error {
 		return fmt.Errorf("re-read who has AdministratorAccess in the management account %s before taking it away: %w", mgmt, err)
 	}
 	if !ok {
-		return &LockoutError{Reason: fmt.Sprintf("would leave no one with AdministratorAccess in the management account %s: "+
-			"AWS, read just now, differs from the plan (another apply, or someone in the console, took the rest away since)", mgmt)}
+		return &LockoutError{Reason: fmt.Sprintf("would leave no one with AdministratorAccess in the management account %s, "+
+			"as AWS stands now (read just before the change: another apply, or someone in the console, may have taken the rest away since the plan)", mgmt)}
 	}
 
 	if err := r.applyChange(ctx, ch); err != nil {
