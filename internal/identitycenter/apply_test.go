@@ -567,3 +567,28 @@ func TestReadyWaitsForEveryChangeOfAFoldedName(t *testing.T) {
 		t.Fatalf("wait: %v; want the failure of one of the two", err)
 	}
 }
+
+// TestApplyNeverPanicsOnMalformedChanges: changes missing what their kind
+// needs, or of no known kind or op, fail one by one with an error; nothing
+// panics, and the well-formed change beside them is made.
+func TestApplyNeverPanicsOnMalformedChanges(t *testing.T) {
+	c, _, _ := sandboxClients(t, sandbox.Options{Seed: seededWorld()}, fastLimits())
+	st := mustRead(t, c)
+	var chs []Change
+	for _, k := range []Kind{KindUser, KindGroup, KindMembership, KindPermissionSet, KindAssignment, "widget"} {
+		for _, op := range []Op{Create, Update, Delete, "rename"} {
+			chs = append(chs, Change{Op: op, Kind: k, Name: fmt.Sprintf("%s-%s", k, op)})
+		}
+	}
+	chs = append(chs, Change{Op: Create, Kind: KindGroup, Name: "Fine", WantGroup: &DesiredGroup{Name: "Fine"}})
+	res, err := applier(c).Apply(context.Background(), st, chs)
+	if err == nil {
+		t.Fatal("no error for malformed changes")
+	}
+	if res.Created != 1 || res.Failed+res.Skipped != len(chs)-1 {
+		t.Errorf("result %+v: want the one good change made and the %d others failed or skipped", res, len(chs)-1)
+	}
+	if !slices.ContainsFunc(mustRead(t, c).Groups, func(g Group) bool { return g.Name == "Fine" }) {
+		t.Error("the well-formed group was not created")
+	}
+}
