@@ -27,6 +27,9 @@ access portal URL.
 
 apply runs within AWS's quotas (see --sso-admin-tps, --identitystore-tps)
 and can be re-run after any interruption: it re-reads AWS and converges.
+Applies on one machine run one at a time. Before and after each change that
+takes AdministratorAccess in the management account away, apply re-reads
+AWS, and refuses (or undoes) a change that would leave no one with it.
 
 Exit codes: 0 success, 1 error, 64 usage error, 130 interrupted.`,
 		Example: `  keyless apply
@@ -34,6 +37,11 @@ Exit codes: 0 success, 1 error, 64 usage error, 130 interrupted.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			unlock, err := lockApply(ctx, g)
+			if err != nil {
+				return err
+			}
+			defer unlock()
 			p, run, err := computePlan(ctx, g, o)
 			if err != nil {
 				return err
@@ -78,6 +86,10 @@ func applyPlan(ctx context.Context, g *globalOptions, p *plan.Plan, run *planRun
 	a := &ic.Applier{C: run.clients, Progress: bar.Update, Log: g.Log()}
 	res, err := a.Apply(ctx, run.state, p.Changes)
 	bar.Done()
+	var lockout *plan.LockoutError
+	if errors.As(err, &lockout) {
+		return withHint(fmt.Errorf("apply: %w", err), lockout.Hint()+"; then run 'keyless plan' again: it reads AWS afresh")
+	}
 	if err != nil {
 		return withHint(fmt.Errorf("apply: %w", err), "fix the cause and run 'keyless apply' again: it continues from where AWS is")
 	}

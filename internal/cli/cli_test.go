@@ -80,7 +80,7 @@ func TestScripts(t *testing.T) {
 				ts.Check(err)
 				ts.Setenv(args[0], fmt.Sprint(port))
 			},
-			// sandbox [--seed FILE] [--throttle P] [--fail5xx P] [--assignment-delay D] [--tps N]
+			// sandbox [--seed FILE] [--throttle P] [--fail5xx P] [--assignment-delay D] [--tps N] [--latency D]
 			// [--approve-as USER] [--access-token-ttl D] [--refresh-token-ttl D]:
 			// start a sandbox for this script and point the AWS SDK at it.
 			"sandbox": cmdSandbox,
@@ -154,6 +154,7 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 	fs.Float64Var(&opts.Fail5xx, "fail5xx", 0, "")
 	fs.Float64Var(&opts.TPS, "tps", 0, "")
 	fs.DurationVar(&opts.AssignmentDelay, "assignment-delay", opts.AssignmentDelay, "")
+	fs.DurationVar(&opts.Latency, "latency", 0, "")
 	fs.StringVar(&opts.ApproveAs, "approve-as", "", "")
 	fs.DurationVar(&opts.AccessTokenTTL, "access-token-ttl", 0, "")
 	fs.DurationVar(&opts.RefreshTokenTTL, "refresh-token-ttl", 0, "")

@@ -79,6 +79,13 @@ type Result struct {
 func (a *Applier) Apply(ctx context.Context, st *State, changes []Change) (Result, error) {
 	start := time.Now()
 	r := newRun(a, st, len(changes))
+	if err := sameNamesInCase(changes); err != nil {
+		// Linked by folded names, the two would be one object half way
+		// through: refuse the batch before changing anything.
+		r.skip(len(changes))
+		r.res.Elapsed = time.Since(start)
+		return r.res, err
+	}
 
 	var forward []Change
 	var deletes [numDeletePhases][]Change
@@ -170,6 +177,29 @@ func deletePhaseOf(k Kind) (deletePhase, bool) {
 	return 0, false
 }
 
+// sameNamesInCase reports users, groups or permission sets that the
+// changes create or update under names differing only in case. Identity
+// Center takes such names for one (keyless.yaml's validator refuses them;
+// this keeps the engine safe from any caller).
+func sameNamesInCase(changes []Change) error {
+	seen := map[string]string{}
+	var errs []error
+	for _, ch := range changes {
+		if ch.Op == Delete || !slices.Contains([]Kind{KindUser, KindGroup, KindPermissionSet}, ch.Kind) {
+			continue
+		}
+		k := readyKey(string(ch.Kind), ch.Name)
+		first, dup := seen[k]
+		if !dup {
+			seen[k] = ch.Name
+			continue
+		}
+		plural := map[Kind]string{KindUser: "users", KindGroup: "groups", KindPermissionSet: "permission sets"}[ch.Kind]
+		errs = append(errs, fmt.Errorf("%s %q and %q differ only in case, and Identity Center takes them for one name; rename or remove one in keyless.yaml (nothing was changed)", plural, first, ch.Name))
+	}
+	return errors.Join(errs...)
+}
+
 // ready tells when an object a change links to exists. Objects that are not
 // created or updated in this apply are ready from the start.
 type ready struct {
@@ -177,27 +207,39 @@ type ready struct {
 	m  map[string]*future
 }
 
+// future is one object (by folded name) that changes of this apply make:
+// done once every change expected for it settled, ok when all succeeded.
 type future struct {
-	done chan struct{}
-	ok   bool
+	done    chan struct{}
+	pending int
+	ok      bool
 }
 
 func readyKey(kind, name string) string { return kind + "/" + strings.ToLower(name) }
 
-// expect registers an object this apply creates or updates.
+// expect registers a change that creates or updates the object. Two
+// changes under one folded name make one future that waits for both.
 func (rd *ready) expect(key string) {
 	rd.mu.Lock()
 	defer rd.mu.Unlock()
-	rd.m[key] = &future{done: make(chan struct{})}
+	f := rd.m[key]
+	if f == nil {
+		f = &future{done: make(chan struct{}), ok: true}
+		rd.m[key] = f
+	}
+	f.pending++
 }
 
-// settle marks an expected object done, or failed.
+// settle records that one expected change finished, or failed.
 func (rd *ready) settle(key string, ok bool) {
 	rd.mu.Lock()
+	defer rd.mu.Unlock()
 	f := rd.m[key]
-	rd.mu.Unlock()
-	if f != nil {
-		f.ok = ok
+	if f == nil || f.pending == 0 {
+		return
+	}
+	f.ok = f.ok && ok
+	if f.pending--; f.pending == 0 {
 		close(f.done)
 	}
 }
@@ -215,7 +257,10 @@ func (rd *ready) wait(ctx context.Context, key string) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	if !f.ok {
+	rd.mu.Lock()
+	ok := f.ok
+	rd.mu.Unlock()
+	if !ok {
 		return fmt.Errorf("not started: %s failed", strings.Replace(key, "/", " ", 1))
 	}
 	return nil
@@ -275,27 +320,24 @@ func (r *run) runForward(ctx context.Context, chs []Change) {
 			_ = g.Wait()
 		})
 	}
-	// Memberships, each once its user and group exist.
-	wg.Go(func() {
-		var g errgroup.Group
-		g.SetLimit(phaseParallel)
-		for _, ch := range members {
+	// Memberships, each as soon as its user and group exist, whatever the
+	// order of the changes: each waits on its own, so one for the last
+	// user created never holds up those whose users exist already.
+	slots := make(chan struct{}, phaseParallel)
+	for _, ch := range members {
+		wg.Go(func() {
 			m := ch.Membership
 			if m == nil {
 				r.finish(ch, missing(ch))
-				continue
+				return
 			}
 			if err := errors.Join(rd.wait(ctx, readyKey("user", m.User)), rd.wait(ctx, readyKey("group", m.Group))); err != nil {
 				r.skipChange(ch, err)
-				continue
+				return
 			}
-			g.Go(func() error {
-				r.finish(ch, r.apply(ctx, ch))
-				return nil
-			})
-		}
-		_ = g.Wait()
-	})
+			r.applyInSlot(ctx, slots, ch)
+		})
+	}
 	// Assignments, each once its permission set and principal exist.
 	wg.Go(func() {
 		r.runAssignmentsWhen(ctx, assigns, func(ch Change) error {
@@ -330,12 +372,18 @@ type run struct {
 	users  map[string]string // user name to id
 	groups map[string]string // group name to id
 	sets   map[string]string // permission set name to ARN
+
+	// admins is who had AdministratorAccess in the management account
+	// when the plan was made; adminMu lets one change at a time take it
+	// away (lockout.go).
+	admins  []adminPath
+	adminMu sync.Mutex
 }
 
 func newRun(a *Applier, st *State, total int) *run {
 	r := &run{a: a, st: st, inst: aws.String(st.InstanceARN), store: aws.String(st.IdentityStoreID), log: a.Log,
 		poll: a.PollInterval, total: total, provisioning: make(chan struct{}, maxConcurrentProvisioning),
-		users: map[string]string{}, groups: map[string]string{}, sets: map[string]string{}}
+		users: map[string]string{}, groups: map[string]string{}, sets: map[string]string{}, admins: adminPathsOf(st)}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
@@ -435,11 +483,12 @@ func (r *run) runParallel(ctx context.Context, chs []Change, limit int) {
 // outstanding in all and one at a time per account (AWS updates one role
 // per account at a time, and refuses more than 15 in progress).
 func (r *run) runAssignments(ctx context.Context, chs []Change) {
-	r.runAssignmentsWhen(ctx, chs, func(Change) error { return nil })
+	r.runAssignmentsWhen(ctx, chs, nil)
 }
 
 // runAssignmentsWhen is runAssignments where each change first waits for
-// what it links to; when that fails, the change is skipped.
+// what it links to (when wait is set); when that fails, the change is
+// skipped.
 func (r *run) runAssignmentsWhen(ctx context.Context, chs []Change, wait func(Change) error) {
 	byAccount := map[string][]Change{}
 	for _, ch := range chs {
@@ -455,28 +504,62 @@ func (r *run) runAssignmentsWhen(ctx context.Context, chs []Change, wait func(Ch
 	slots := make(chan struct{}, maxOutstandingAssignments)
 	var wg sync.WaitGroup
 	for _, acct := range slices.Sorted(maps.Keys(byAccount)) {
-		wg.Go(func() {
-			for _, ch := range byAccount[acct] {
+		chs := byAccount[acct]
+		// The account's changes in the order what they link to comes to
+		// exist, not in the order given: one waiting for a user created
+		// last does not hold up the account.
+		next := make(chan Change, len(chs))
+		for _, ch := range chs {
+			if wait == nil {
+				next <- ch
+				continue
+			}
+			wg.Go(func() {
 				if err := wait(ch); err != nil {
 					r.skipChange(ch, err)
+					next <- Change{}
+					return
+				}
+				next <- ch
+			})
+		}
+		wg.Go(func() {
+			for range chs {
+				ch := <-next
+				if ch.Kind == "" { // skipped
 					continue
 				}
-				select {
-				case slots <- struct{}{}:
-				case <-ctx.Done():
-					r.finish(ch, ctx.Err())
-					continue
-				}
-				err := r.apply(ctx, ch)
-				<-slots
-				r.finish(ch, err)
+				r.applyInSlot(ctx, slots, ch)
 			}
 		})
 	}
 	wg.Wait()
 }
 
+// applyInSlot applies a change once one of slots is free, and records the
+// outcome.
+func (r *run) applyInSlot(ctx context.Context, slots chan struct{}, ch Change) {
+	select {
+	case slots <- struct{}{}:
+	case <-ctx.Done():
+		r.finish(ch, ctx.Err())
+		return
+	}
+	err := r.apply(ctx, ch)
+	<-slots
+	r.finish(ch, err)
+}
+
+// apply makes one change; one that takes administrator access away from
+// the management account is checked against AWS around the call.
 func (r *run) apply(ctx context.Context, ch Change) error {
+	if r.takesAwayAdmin(ch) {
+		return r.applyGuarded(ctx, ch)
+	}
+	return r.applyChange(ctx, ch)
+}
+
+func (r *run) applyChange(ctx context.Context, ch Change) error {
 	switch ch.Kind {
 	case KindUser:
 		switch ch.Op {
@@ -1110,8 +1193,13 @@ func (r *run) createAssignment(ctx context.Context, ch Change) error {
 		return err
 	}
 	what := fmt.Sprintf("assign permission set %s to %s %s in account %s", a.PermissionSet, strings.ToLower(a.PrincipalType), a.Principal, a.AccountID)
+	return r.assign(ctx, what, Assignment{AccountID: a.AccountID, PermissionSetARN: arn, PrincipalType: a.PrincipalType, PrincipalID: principal})
+}
+
+// assign creates an assignment, by ids, and waits for it.
+func (r *run) assign(ctx context.Context, what string, a Assignment) error {
 	out, err := r.a.C.SSOAdmin.CreateAccountAssignment(ctx, &ssoadmin.CreateAccountAssignmentInput{InstanceArn: r.inst,
-		PermissionSetArn: aws.String(arn), PrincipalType: ssotypes.PrincipalType(a.PrincipalType), PrincipalId: aws.String(principal),
+		PermissionSetArn: aws.String(a.PermissionSetARN), PrincipalType: ssotypes.PrincipalType(a.PrincipalType), PrincipalId: aws.String(a.PrincipalID),
 		TargetId: aws.String(a.AccountID), TargetType: ssotypes.TargetTypeAwsAccount})
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)

@@ -2,9 +2,7 @@ package identitycenter
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -480,26 +478,7 @@ func TestApplyPipelinesIndependentWork(t *testing.T) {
 	if _, err := applier(c).Apply(ctx, st, chs); err != nil {
 		t.Fatal(err)
 	}
-	var state struct {
-		Users []struct {
-			UserName string    `json:"user_name"`
-			Created  time.Time `json:"created"`
-		} `json:"users"`
-		Memberships []struct {
-			Created time.Time `json:"created"`
-		} `json:"group_memberships"`
-		AssignmentOps []struct {
-			Created time.Time `json:"created"`
-		} `json:"account_assignment_operations"`
-	}
-	resp, err := http.Get(url + "/_sandbox/state")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(&state); err != nil {
-		t.Fatal(err)
-	}
+	state := getSandboxState(t, url)
 	var lastUser time.Time
 	for _, u := range state.Users {
 		if strings.HasPrefix(u.UserName, "crew") && u.Created.After(lastUser) {
@@ -517,5 +496,99 @@ func TestApplyPipelinesIndependentWork(t *testing.T) {
 	}
 	if len(state.AssignmentOps) != 1 || !state.AssignmentOps[0].Created.Before(lastUser) {
 		t.Errorf("the assignment to an existing group waited for users: %+v, last user %s", state.AssignmentOps, lastUser.Format(time.StampMicro))
+	}
+}
+
+// TestApplyRefusesNamesDifferingInCase gives the engine what the validator
+// refuses (names that differ only in case: a custom set beside a built-in
+// one, two custom sets, two users, two groups). apply used to panic ("close
+// of closed channel") after a partial apply; now it refuses the batch
+// before changing anything.
+func TestApplyRefusesNamesDifferingInCase(t *testing.T) {
+	ps := func(name string) Change {
+		return Change{Op: Create, Kind: KindPermissionSet, Name: name, WantPermissionSet: &PermissionSet{Name: name, SessionDuration: "PT1H"}}
+	}
+	user := func(name string) Change {
+		return Change{Op: Create, Kind: KindUser, Name: name, WantUser: &User{UserName: name, DisplayName: name, GivenName: "A", FamilyName: "B"}}
+	}
+	group := func(name string) Change {
+		return Change{Op: Create, Kind: KindGroup, Name: name, WantGroup: &DesiredGroup{Name: name}}
+	}
+	for _, tc := range []struct {
+		name    string
+		changes []Change
+		want    string
+	}{
+		{"a custom set beside a built-in one", []Change{ps("SuperAdmin"), ps("superadmin"), assign("SuperAdmin", "GROUP", "Developers", "111111111111")},
+			`permission sets "SuperAdmin" and "superadmin" differ only in case`},
+		{"two custom sets", []Change{ps("Dev"), ps("dev"), assign("dev", "GROUP", "Developers", "222222222222")},
+			`permission sets "Dev" and "dev" differ only in case`},
+		{"two users", []Change{user("Zed@example.com"), user("zed@example.com"), member("Developers", "zed@example.com")},
+			`users "Zed@example.com" and "zed@example.com" differ only in case`},
+		{"two groups", []Change{group("Ops"), group("OPS"), member("OPS", "bob@example.com")},
+			`groups "Ops" and "OPS" differ only in case`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, rec, _ := sandboxClients(t, sandbox.Options{Seed: seededWorld()}, fastLimits())
+			st := mustRead(t, c)
+			before, _ := rec.snapshot()
+			res, err := applier(c).Apply(context.Background(), st, tc.changes)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Apply: %v; want an error saying %s", err, tc.want)
+			}
+			after, _ := rec.snapshot()
+			for op, n := range after {
+				if n != before[op] && !strings.Contains(op, "List") && !strings.Contains(op, "Describe") {
+					t.Errorf("%s called %d times: the refused batch changed AWS", op, n-before[op])
+				}
+			}
+			if res.Created+res.Updated+res.Deleted != 0 || res.Skipped != len(tc.changes) {
+				t.Errorf("result %+v: want nothing done and all %d changes skipped", res, len(tc.changes))
+			}
+		})
+	}
+}
+
+// TestReadyWaitsForEveryChangeOfAFoldedName: two changes under names that
+// fold alike settle one future once, when both are done.
+func TestReadyWaitsForEveryChangeOfAFoldedName(t *testing.T) {
+	rd := &ready{m: map[string]*future{}}
+	rd.expect(readyKey("permission set", "Dev"))
+	rd.expect(readyKey("permission set", "dev"))
+	rd.settle(readyKey("permission set", "Dev"), true)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if err := rd.wait(ctx, readyKey("permission set", "DEV")); err == nil {
+		t.Fatal("ready after one of two changes")
+	}
+	rd.settle(readyKey("permission set", "dev"), false)
+	rd.settle(readyKey("permission set", "dev"), true) // one too many: ignored
+	if err := rd.wait(context.Background(), readyKey("permission set", "Dev")); err == nil || !strings.Contains(err.Error(), "failed") {
+		t.Fatalf("wait: %v; want the failure of one of the two", err)
+	}
+}
+
+// TestApplyNeverPanicsOnMalformedChanges: changes missing what their kind
+// needs, or of no known kind or op, fail one by one with an error; nothing
+// panics, and the well-formed change beside them is made.
+func TestApplyNeverPanicsOnMalformedChanges(t *testing.T) {
+	c, _, _ := sandboxClients(t, sandbox.Options{Seed: seededWorld()}, fastLimits())
+	st := mustRead(t, c)
+	var chs []Change
+	for _, k := range []Kind{KindUser, KindGroup, KindMembership, KindPermissionSet, KindAssignment, "widget"} {
+		for _, op := range []Op{Create, Update, Delete, "rename"} {
+			chs = append(chs, Change{Op: op, Kind: k, Name: fmt.Sprintf("%s-%s", k, op)})
+		}
+	}
+	chs = append(chs, Change{Op: Create, Kind: KindGroup, Name: "Fine", WantGroup: &DesiredGroup{Name: "Fine"}})
+	res, err := applier(c).Apply(context.Background(), st, chs)
+	if err == nil {
+		t.Fatal("no error for malformed changes")
+	}
+	if res.Created != 1 || res.Failed+res.Skipped != len(chs)-1 {
+		t.Errorf("result %+v: want the one good change made and the %d others failed or skipped", res, len(chs)-1)
+	}
+	if !slices.ContainsFunc(mustRead(t, c).Groups, func(g Group) bool { return g.Name == "Fine" }) {
+		t.Error("the well-formed group was not created")
 	}
 }

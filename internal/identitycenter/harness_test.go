@@ -138,11 +138,30 @@ type sandboxState struct {
 		Assignment struct {
 			AccountID        string `json:"account_id"`
 			PermissionSetARN string `json:"permission_set_arn"`
+			PrincipalType    string `json:"principal_type"`
 		} `json:"assignment"`
 	} `json:"account_assignment_operations"`
+	Users []struct {
+		UserName string    `json:"user_name"`
+		Created  time.Time `json:"created"`
+	} `json:"users"`
+	Memberships []struct {
+		Created time.Time `json:"created"`
+	} `json:"group_memberships"`
 	PermissionSets []struct {
 		ARN string `json:"arn"`
 	} `json:"permission_sets"`
+}
+
+// lastUserCreated is when the newest user was created.
+func (s sandboxState) lastUserCreated() time.Time {
+	var last time.Time
+	for _, u := range s.Users {
+		if u.Created.After(last) {
+			last = u.Created
+		}
+	}
+	return last
 }
 
 func getSandboxState(t testing.TB, url string) sandboxState {

@@ -2,7 +2,9 @@ package identitycenter
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,8 @@ import (
 // moto is a second, independent implementation of the admin APIs. It has
 // no organization here (so Read falls back to the caller's account), no
 // sso-admin tags or boundaries, and finishes asynchronous work at once.
+// Admin has PowerUserAccess, not AdministratorAccess: the test deletes it,
+// which the lock-out guard would refuse (TestMotoLockoutRecheck).
 func TestMotoApplyAndRead(t *testing.T) {
 	url := motoURL(t)
 	rec := newRecorder()
@@ -40,7 +44,7 @@ func TestMotoApplyAndRead(t *testing.T) {
 		member("Operators", "carol"),
 		member("Operators", "dave"),
 		{Op: Create, Kind: KindPermissionSet, Name: "Admin", WantPermissionSet: &PermissionSet{Name: "Admin", Description: "Full access", SessionDuration: "PT4H",
-			ManagedPolicies: []string{adminARN}, InlinePolicy: `{"Version": "2012-10-17", "Statement": []}`, CustomerManaged: []PolicyRef{{Name: "extra"}}}},
+			ManagedPolicies: []string{powerARN}, InlinePolicy: `{"Version": "2012-10-17", "Statement": []}`, CustomerManaged: []PolicyRef{{Name: "extra"}}}},
 		{Op: Create, Kind: KindPermissionSet, Name: "ReadOnly", WantPermissionSet: &PermissionSet{Name: "ReadOnly", ManagedPolicies: []string{readOnlyARN}}},
 		assign("Admin", "GROUP", "Operators", acct),
 		assign("ReadOnly", "USER", "dave", acct),
@@ -52,17 +56,7 @@ func TestMotoApplyAndRead(t *testing.T) {
 	// moto differs from AWS: creating an assignment does not provision the
 	// permission set, and Read finds assignments through provisioning. Do
 	// what AWS would have done.
-	for _, name := range []string{"Admin", "ReadOnly"} {
-		st, err := Read(ctx, c, ReadOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ps := find(t, st.PermissionSets, func(p PermissionSet) bool { return p.Name == name })
-		if _, err := c.SSOAdmin.ProvisionPermissionSet(ctx, &ssoadmin.ProvisionPermissionSetInput{InstanceArn: aws.String(st.InstanceARN),
-			PermissionSetArn: aws.String(ps.ARN), TargetType: ssotypes.ProvisionTargetTypeAwsAccount, TargetId: aws.String(acct)}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	motoProvision(t, c, acct, "Admin", "ReadOnly")
 	st, err = Read(ctx, c, ReadOptions{Log: log})
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +68,7 @@ func TestMotoApplyAndRead(t *testing.T) {
 		},
 		Groups: []Group{{Name: "Operators", Description: "On call [keyless]", Members: map[string]string{"carol": "", "dave": ""}}},
 		PermissionSets: []PermissionSet{
-			{Name: "Admin", Description: "Full access [keyless]", SessionDuration: "PT4H", ManagedPolicies: []string{adminARN},
+			{Name: "Admin", Description: "Full access [keyless]", SessionDuration: "PT4H", ManagedPolicies: []string{powerARN},
 				InlinePolicy: `{"Version":"2012-10-17","Statement":[]}`, CustomerManaged: []PolicyRef{{Name: "extra", Path: "/"}},
 				TagsUnknown: true, ProvisionedTo: []string{acct}},
 			{Name: "ReadOnly", Description: "[keyless]", SessionDuration: "PT1H", ManagedPolicies: []string{readOnlyARN}, TagsUnknown: true, ProvisionedTo: []string{acct}},
@@ -138,4 +132,57 @@ func TestMotoApplyAndRead(t *testing.T) {
 	if diff := cmp.Diff(want, identity(byName(st))); diff != "" {
 		t.Errorf("moto after deletions (-want +got):\n%s", diff)
 	}
+}
+
+// motoProvision provisions permission sets to an account, as creating an
+// assignment does in AWS and not in moto.
+func motoProvision(t *testing.T, c *Clients, acct string, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		st := mustRead(t, c)
+		ps := find(t, st.PermissionSets, func(p PermissionSet) bool { return p.Name == name })
+		if _, err := c.SSOAdmin.ProvisionPermissionSet(context.Background(), &ssoadmin.ProvisionPermissionSetInput{InstanceArn: aws.String(st.InstanceARN),
+			PermissionSetArn: aws.String(ps.ARN), TargetType: ssotypes.ProvisionTargetTypeAwsAccount, TargetId: aws.String(acct)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestMotoLockoutRecheck: moto, too, holds the apply-time re-check (from
+// its own reading of assignments and memberships): two applies planned from
+// one read, each removing one of the two administrators, leave one.
+func TestMotoLockoutRecheck(t *testing.T) {
+	url := motoURL(t)
+	rec := newRecorder()
+	c := NewClients(sdkConfig(t, url, rec, false), fastLimits())
+	ctx := context.Background()
+	st := mustRead(t, c)
+	acct := st.ManagementAccountID
+	user := func(name string) Change {
+		return Change{Op: Create, Kind: KindUser, Name: name, WantUser: &User{UserName: name, DisplayName: name, GivenName: "A", FamilyName: "B"}}
+	}
+	if _, err := applier(c).Apply(ctx, st, []Change{user("alice"), user("bob"),
+		{Op: Create, Kind: KindGroup, Name: "Ops", WantGroup: &DesiredGroup{Name: "Ops"}}, member("Ops", "alice"), member("Ops", "bob"),
+		{Op: Create, Kind: KindPermissionSet, Name: "Admin", WantPermissionSet: &PermissionSet{Name: "Admin", ManagedPolicies: []string{adminARN}}},
+		assign("Admin", "GROUP", "Ops", acct)}); err != nil {
+		t.Fatal(err)
+	}
+	motoProvision(t, c, acct, "Admin")
+	st = mustRead(t, c)
+	if got := admins(t, c); !slices.Equal(got, []string{"alice", "bob"}) {
+		t.Fatalf("administrators on moto: %v, want alice and bob", got)
+	}
+	if _, err := applier(c).Apply(ctx, st, []Change{removeMember(t, st, "Ops", "alice")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := applier(c).Apply(ctx, st, []Change{removeMember(t, st, "Ops", "bob")})
+	var le *LockoutError
+	if !errors.As(err, &le) {
+		t.Errorf("second apply, planned before the first ran: %v; want it refused", err)
+	}
+	if got := admins(t, c); !slices.Equal(got, []string{"bob"}) {
+		t.Errorf("administrators on moto after both: %v, want bob", got)
+	}
+	_, errs := rec.snapshot()
+	t.Logf("error answers: %v", errs)
 }

@@ -11,22 +11,12 @@ import (
 
 // AdministratorAccess is the AWS-managed policy that makes a permission set
 // SuperAdmin-equivalent.
-const AdministratorAccess = "arn:aws:iam::aws:policy/AdministratorAccess"
+const AdministratorAccess = ic.AdministratorAccess
 
 // LockoutError is a plan refused because it would take away the last
 // administrator access to the management account, or the caller's own.
-type LockoutError struct {
-	Reason  string
-	Changes []string
-}
-
-func (e *LockoutError) Error() string {
-	return fmt.Sprintf("refusing a plan that %s; the changes that do it:\n  %s", e.Reason, strings.Join(e.Changes, "\n  "))
-}
-
-func (e *LockoutError) Hint() string {
-	return "keep those objects in keyless.yaml, or first give the access to someone else; if you really mean it, make the change in the AWS console"
-}
+// apply refuses a change with it too, when AWS changed since the plan.
+type LockoutError = ic.LockoutError
 
 // access is Identity Center at the level the guards reason about: names.
 type access struct {
