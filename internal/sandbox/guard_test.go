@@ -111,6 +111,7 @@ func TestBrowserRequestsRefused(t *testing.T) {
 		{"same-site state", "GET", "/_sandbox/state", "", "", map[string]string{"Sec-Fetch-Site": "same-site"}, true},
 		{"cross-site CreateUser", "POST", "/", "Action=CreateUser&Version=2010-05-08&UserName=mallory", form, map[string]string{"Origin": "https://evil.example"}, true},
 		{"unsigned CreateUser", "POST", "/", "Action=CreateUser&Version=2010-05-08&UserName=mallory", form, nil, true},
+		{"form post with a credential in its URL", "POST", "/?X-Amz-Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/iam/aws4_request", "Action=CreateUser&Version=2010-05-08&UserName=mallory", form, nil, true},
 		{"unsigned CreateAccessKey in a GET", "GET", "/?Action=CreateAccessKey&Version=2010-05-08", "", "", nil, true},
 		{"text/plain to OIDC", "POST", "/client/register", `{"clientName":"x","clientType":"public"}`, "text/plain", nil, true},
 		{"cross-site authorize post", "POST", "/authorize", "x=1", form, map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}, true},
