@@ -57,10 +57,8 @@ func crossOrigin(r *http.Request) bool {
 // can send (the query protocol instead refuses every unsigned call that
 // acts as someone, see serveQuery).
 func refuseBrowser(r *http.Request, code string) *apiError {
-	if crossOrigin(r) {
-		return newError(http.StatusForbidden, code,
-			"refused a request a web browser sent from another site (Origin %q, Sec-Fetch-Site %q): the sandbox's API and admin endpoints are for programs such as the AWS CLI and SDKs; open its pages (/start) in the browser instead",
-			truncate(r.Header.Get("Origin"), 100), truncate(r.Header.Get("Sec-Fetch-Site"), 20))
+	if err := refuseCrossOrigin(r, code); err != nil {
+		return err
 	}
 	if akid, _, _ := sigv4(r); akid == "" && formContentType(r) {
 		return newError(http.StatusForbidden, code,
@@ -68,6 +66,16 @@ func refuseBrowser(r *http.Request, code string) *apiError {
 			truncate(r.Header.Get("Content-Type"), 60))
 	}
 	return nil
+}
+
+// refuseCrossOrigin refuses a request a browser sent from another origin.
+func refuseCrossOrigin(r *http.Request, code string) *apiError {
+	if !crossOrigin(r) {
+		return nil
+	}
+	return newError(http.StatusForbidden, code,
+		"refused a request a web browser sent from another site (Origin %q, Sec-Fetch-Site %q): the sandbox's API and admin endpoints are for programs such as the AWS CLI and SDKs; open its pages (/start) in the browser instead",
+		truncate(r.Header.Get("Origin"), 100), truncate(r.Header.Get("Sec-Fetch-Site"), 20))
 }
 
 // formContentType reports a body type a browser sends without a preflight.

@@ -280,8 +280,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h(w, r)
 		return
 	}
-	if crossOrigin(r) {
-		writeQueryError(w, reqID, refuseBrowser(r, "AccessDenied"))
+	// Unsigned query calls are refused in serveQuery, once their action is
+	// known: AWS takes a few unsigned.
+	if err := refuseCrossOrigin(r, "AccessDenied"); err != nil {
+		writeQueryError(w, reqID, err)
 		return
 	}
 	s.serveQuery(w, r, rt, sigService, reqID, akid, region)
