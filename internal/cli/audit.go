@@ -235,7 +235,7 @@ func auditTargets(ctx context.Context, g *globalOptions, o *auditOptions) ([]aud
 			if region = cmp.Or(o.region, region); region != "" {
 				opts = append(opts, config.WithRegion(region))
 			}
-			cfg, err := config.LoadDefaultConfig(ctx, opts...)
+			cfg, err := loadAWSConfig(ctx, opts...)
 			if err != nil {
 				return aws.Config{}, withHint(fmt.Errorf("load AWS configuration: %w", err), "check --profile and ~/.aws/config")
 			}

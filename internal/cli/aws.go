@@ -1,11 +1,17 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/sso"
+	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/pflag"
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
@@ -21,22 +27,24 @@ type awsOptions struct {
 
 func (o *awsOptions) addFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.profile, "profile", "", "AWS profile to use (default: AWS_PROFILE or the default chain)")
-	f.StringVar(&o.region, "region", "", "AWS region of Identity Center (default: AWS_REGION, the profile's, or keyless.yaml's region)")
+	f.StringVar(&o.region, "region", "", "AWS region of Identity Center (default: keyless.yaml's region, then AWS_REGION, then the profile's)")
 	f.Float64Var(&o.ssoAdminTPS, "sso-admin-tps", 20, "requests/s to sso-admin, all operations together (AWS's quota)")
 	f.Float64Var(&o.identityStoreTPS, "identitystore-tps", 20, "requests/s to each identitystore operation (AWS's quota)")
 }
 
 // clients loads the AWS configuration and builds rate-limited clients.
-// fallbackRegion is used when neither the flag nor the environment names one.
-func (o *awsOptions) clients(ctx context.Context, fallbackRegion string) (*ic.Clients, aws.Config, error) {
+// The region is, first to last: --region, fileRegion (keyless.yaml's
+// region:, where the Identity Center instance lives), the SDK's own
+// (AWS_REGION, AWS_DEFAULT_REGION, the profile's region), fallbackRegion.
+func (o *awsOptions) clients(ctx context.Context, fileRegion, fallbackRegion string) (*ic.Clients, aws.Config, error) {
 	var opts []func(*config.LoadOptions) error
 	if o.profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(o.profile))
 	}
-	if o.region != "" {
-		opts = append(opts, config.WithRegion(o.region))
+	if region := cmp.Or(o.region, fileRegion); region != "" {
+		opts = append(opts, config.WithRegion(region))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := loadAWSConfig(ctx, opts...)
 	if err != nil {
 		return nil, aws.Config{}, withHint(fmt.Errorf("load AWS configuration: %w", err), "check --profile and ~/.aws/config")
 	}
@@ -52,4 +60,61 @@ func (o *awsOptions) clients(ctx context.Context, fallbackRegion string) (*ic.Cl
 	l := ic.DefaultLimits()
 	l.SSOAdmin, l.IdentityStore = o.ssoAdminTPS, o.identityStoreTPS
 	return ic.NewClients(cfg, l), cfg, nil
+}
+
+// loadAWSConfig is config.LoadDefaultConfig, except that the endpoint
+// override (AWS_ENDPOINT_URL, a profile's endpoint_url) also reaches the
+// clients the SDK builds to get credentials: the SSO portal and OIDC calls
+// of an SSO profile, and the STS calls of role_arn and web identity
+// profiles. The SDK resolves the override only after the credentials, so
+// without this a profile exported for real work sends those calls to AWS
+// while everything else goes to the sandbox. The AWS CLI sends them to the
+// override. A service's own variable (AWS_ENDPOINT_URL_STS) still wins.
+func loadAWSConfig(ctx context.Context, opts ...func(*config.LoadOptions) error) (aws.Config, error) {
+	// The clients are built during the load, but call AWS only once
+	// credentials are asked for, after the load has resolved the endpoint.
+	base := new(*string)
+	opts = append(opts,
+		config.WithSSOProviderOptions(func(o *ssocreds.Options) { o.Client = portalAt{o.Client, base} }),
+		config.WithSSOTokenProviderOptions(func(o *ssocreds.SSOTokenProviderOptions) {
+			o.ClientOptions = append(o.ClientOptions, func(so *ssooidc.Options) { so.BaseEndpoint = cmp.Or(so.BaseEndpoint, *base) })
+		}),
+		config.WithAssumeRoleCredentialOptions(func(o *stscreds.AssumeRoleOptions) { o.Client = assumeRoleAt{o.Client, base} }),
+		config.WithWebIdentityRoleCredentialOptions(func(o *stscreds.WebIdentityRoleOptions) { o.Client = webIdentityAt{o.Client, base} }),
+	)
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, err
+	}
+	*base = cfg.BaseEndpoint
+	return cfg, nil
+}
+
+// portalAt, assumeRoleAt and webIdentityAt send a credential provider's
+// calls to *base when the client has no endpoint of its own.
+type portalAt struct {
+	ssocreds.GetRoleCredentialsAPIClient
+	base **string
+}
+
+func (c portalAt) GetRoleCredentials(ctx context.Context, in *sso.GetRoleCredentialsInput, optFns ...func(*sso.Options)) (*sso.GetRoleCredentialsOutput, error) {
+	return c.GetRoleCredentialsAPIClient.GetRoleCredentials(ctx, in, append(optFns, func(o *sso.Options) { o.BaseEndpoint = cmp.Or(o.BaseEndpoint, *c.base) })...)
+}
+
+type assumeRoleAt struct {
+	stscreds.AssumeRoleAPIClient
+	base **string
+}
+
+func (c assumeRoleAt) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
+	return c.AssumeRoleAPIClient.AssumeRole(ctx, in, append(optFns, func(o *sts.Options) { o.BaseEndpoint = cmp.Or(o.BaseEndpoint, *c.base) })...)
+}
+
+type webIdentityAt struct {
+	stscreds.AssumeRoleWithWebIdentityAPIClient
+	base **string
+}
+
+func (c webIdentityAt) AssumeRoleWithWebIdentity(ctx context.Context, in *sts.AssumeRoleWithWebIdentityInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleWithWebIdentityOutput, error) {
+	return c.AssumeRoleWithWebIdentityAPIClient.AssumeRoleWithWebIdentity(ctx, in, append(optFns, func(o *sts.Options) { o.BaseEndpoint = cmp.Or(o.BaseEndpoint, *c.base) })...)
 }

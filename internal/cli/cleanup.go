@@ -114,7 +114,7 @@ func runCleanup(ctx context.Context, g *globalOptions, o *cleanupOptions) error 
 	if err != nil {
 		return withHint(fmt.Errorf("find the home directory: %w", err), "set HOME")
 	}
-	clients, cfg, err := o.aws.clients(ctx, "us-east-1")
+	clients, cfg, err := o.aws.clients(ctx, "", "us-east-1")
 	if err != nil {
 		return err
 	}
@@ -145,7 +145,7 @@ func runCleanup(ctx context.Context, g *globalOptions, o *cleanupOptions) error 
 	ex := &cleanup.Executor{IAM: ac.IAM, STS: ac.STS, BackupDir: filepath.Join(home, ".aws", "keyless", "backups"),
 		Log: &cleanup.AuditLog{Path: filepath.Join(home, ".aws", "keyless", "audit.log")}, CredentialsPath: credentialsPath(home)}
 	if o.mgmtProfile != "" && (only == cleanup.All || only == cleanup.Root) {
-		mgmt, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile(o.mgmtProfile), config.WithRegion(cfg.Region))
+		mgmt, err := loadAWSConfig(ctx, config.WithSharedConfigProfile(o.mgmtProfile), config.WithRegion(cfg.Region))
 		if err != nil {
 			return withHint(fmt.Errorf("load --management-profile %s: %w", o.mgmtProfile, err), "check ~/.aws/config")
 		}

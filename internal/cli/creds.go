@@ -73,7 +73,7 @@ func roleCredentials(ctx context.Context, g *globalOptions, profile string, offe
 // configuration: assume-role chains, credential_process, web identity. Long-
 // lived keys are handed out too, with a warning: keyless exists to retire them.
 func sdkProfileCredentials(ctx context.Context, g *globalOptions, profile string) (signin.Credentials, string, error) {
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile(profile))
+	cfg, err := loadAWSConfig(ctx, config.WithSharedConfigProfile(profile))
 	if err != nil {
 		return signin.Credentials{}, "", fmt.Errorf("profile %s: %w", profile, err)
 	}

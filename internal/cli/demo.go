@@ -292,7 +292,7 @@ func newDemoSTSCommand(g *globalOptions) *cobra.Command {
 			if len(args) == 1 {
 				opts = append(opts, config.WithSharedConfigProfile(args[0]))
 			}
-			cfg, err := config.LoadDefaultConfig(cmd.Context(), opts...)
+			cfg, err := loadAWSConfig(cmd.Context(), opts...)
 			if err != nil {
 				return err
 			}

@@ -65,7 +65,7 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 					return usageErrorf("--out %s: the file exists\nhint: choose another --out, or pass --force to overwrite it", o.out)
 				}
 			}
-			clients, awsCfg, err := o.aws.clients(ctx, "")
+			clients, awsCfg, err := o.aws.clients(ctx, "", "")
 			if err != nil {
 				return err
 			}

@@ -93,7 +93,7 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 					return err
 				}
 			}
-			_, cfg, err := o.aws.clients(ctx, "us-east-1")
+			_, cfg, err := o.aws.clients(ctx, "", "us-east-1")
 			if err != nil {
 				return err
 			}

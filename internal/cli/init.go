@@ -157,7 +157,7 @@ func runInit(cmd *cobra.Command, g *globalOptions, o *initOptions) error {
 	if err := r.readPeopleFlags(); err != nil {
 		return err
 	}
-	clients, _, err := o.aws.clients(ctx, "")
+	clients, _, err := o.aws.clients(ctx, "", "")
 	if err != nil {
 		return err
 	}

@@ -74,7 +74,7 @@ func computePlan(ctx context.Context, g *globalOptions, o *planOptions) (*plan.P
 	if err != nil {
 		return nil, nil, err
 	}
-	clients, _, err := o.aws.clients(ctx, cfg.Region)
+	clients, _, err := o.aws.clients(ctx, cfg.Region, "")
 	if err != nil {
 		return nil, nil, err
 	}

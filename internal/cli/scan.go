@@ -151,7 +151,7 @@ func verifyFindings(ctx context.Context, o *scanOptions, fs []scan.Finding) erro
 	if o.region != "" {
 		opts = append(opts, config.WithRegion(o.region))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := loadAWSConfig(ctx, opts...)
 	if err != nil {
 		return withHint(fmt.Errorf("--verify: load AWS configuration: %w", err), "check --profile and ~/.aws/config, or scan without --verify")
 	}

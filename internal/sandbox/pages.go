@@ -91,13 +91,7 @@ func (p *signinPages) fail(w http.ResponseWriter, status int, title, msg string)
 
 // postForm parses a page's form post, refusing cross-origin posts.
 func postForm(r *http.Request, w http.ResponseWriter) (url.Values, bool) {
-	if o := r.Header.Get("Origin"); o != "" {
-		u, err := url.Parse(o)
-		if err != nil || u.Host != r.Host {
-			return nil, false
-		}
-	}
-	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+	if crossOrigin(r) {
 		return nil, false
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)

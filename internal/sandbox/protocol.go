@@ -77,17 +77,24 @@ func asAPIError(err error) *apiError {
 	return errInternal("internal error: %v", err)
 }
 
-// maxBody caps request bodies: AWS's largest payloads here (inline policies)
-// are far below it.
+// maxBody caps request bodies: AWS's largest payloads here are far below it
+// (an IAM policy document is at most 131,072 characters, about 400 KB
+// form-encoded; an sso-admin inline policy 32,768).
 const maxBody = 1 << 20
 
+// readBody reads a request body of at most maxBody bytes. A larger one is
+// refused before it is read whole (by its Content-Length when it gives one).
 func readBody(r *http.Request) ([]byte, error) {
+	tooLarge := newError(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "the request body is larger than %d bytes, the most the sandbox reads", maxBody)
+	if r.ContentLength > maxBody {
+		return nil, tooLarge
+	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
 		return nil, newError(400, "SerializationException", "could not read request body: %v", err)
 	}
 	if len(b) > maxBody {
-		return nil, newError(413, "SerializationException", "request body larger than %d bytes", maxBody)
+		return nil, tooLarge
 	}
 	return b, nil
 }

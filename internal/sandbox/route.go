@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -197,8 +198,9 @@ func sigv4(r *http.Request) (akid, region, service string) {
 	if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
 		return m[1], m[2], m[3]
 	}
-	// Presigned URLs carry the scope in the query.
-	if cred := r.URL.Query().Get("X-Amz-Credential"); cred != "" {
+	// Presigned URLs carry the scope in the query. They are GETs: a form
+	// post could put one in its action URL.
+	if cred := r.URL.Query().Get("X-Amz-Credential"); cred != "" && r.Method == http.MethodGet {
 		p := strings.Split(cred, "/")
 		if len(p) == 5 {
 			return p[0], p[2], p[3]
@@ -231,7 +233,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				"status", lw.status, "duration", time.Since(start).Round(time.Microsecond))
 		}()
 	}
+	if err := checkHost(r); err != nil {
+		writeJSONError(w, "application/json", err)
+		return
+	}
 	if strings.HasPrefix(r.URL.Path, "/_sandbox/") {
+		if err := refuseBrowser(r, "AccessDenied"); err != nil {
+			writeJSONError(w, "application/json", err)
+			return
+		}
 		s.serveAdmin(w, r)
 		return
 	}
@@ -244,25 +254,51 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		if err := refuseBrowser(r, "AccessDeniedException"); err != nil {
+			writeJSONError(w, "application/x-amz-json-1.1", err)
+			return
+		}
 		s.serveJSON(w, r, rt, target, reqID, akid, region, sigService)
 		return
 	}
 	for _, route := range rt.rest {
 		if r.URL.Path == route.path && r.Method == route.method {
+			if err := refuseBrowser(r, "AccessDeniedException"); err != nil {
+				writeJSONError(w, "application/json", err)
+				return
+			}
 			s.serveREST(w, r, route, reqID, akid, region)
 			return
 		}
 	}
 	if h, ok := rt.pages[r.URL.Path]; ok {
 		if r.URL.Path == "/federation" {
-			s.count(w, "signin", truncate(r.URL.Query().Get("Action"), 40))
+			s.count(w, "signin", knownOr(r.URL.Query().Get("Action"), "getSigninToken", "login"))
 		} else {
 			s.count(w, "page", r.URL.Path)
 		}
 		h(w, r)
 		return
 	}
+	// Unsigned query calls are refused in serveQuery, once their action is
+	// known: AWS takes a few unsigned.
+	if err := refuseCrossOrigin(r, "AccessDenied"); err != nil {
+		writeQueryError(w, reqID, err)
+		return
+	}
 	s.serveQuery(w, r, rt, sigService, reqID, akid, region)
+}
+
+// unknownOp is the one counter for all operations a service does not have:
+// their names are the caller's to choose, so they are not kept.
+const unknownOp = "(unknown)"
+
+// knownOr returns name if it is one of known, else unknownOp.
+func knownOr(name string, known ...string) string {
+	if slices.Contains(known, name) {
+		return name
+	}
+	return unknownOp
 }
 
 // signingName is the service name AWS records for a key's last use: the
@@ -287,9 +323,9 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, t
 		writeJSONError(w, ct, newError(400, "UnknownOperationException", "unknown X-Amz-Target %q", truncate(target, 100)))
 		return
 	}
-	s.count(w, svc.name, opName)
 	h, ok := svc.ops[opName]
 	if !ok {
+		s.count(w, svc.name, unknownOp)
 		writeJSONError(w, ct, newError(400, "UnknownOperationException", "%s does not support the operation %q", svc.name, truncate(opName, 100)))
 		return
 	}
@@ -297,17 +333,20 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, t
 		writeJSONError(w, ct, newError(405, "UnknownOperationException", "%s operations must be sent with POST", svc.name))
 		return
 	}
+	s.count(w, svc.name, opName)
 	bucket := svc.name
 	if svc.limit == "operation" {
 		bucket += ":" + opName
 	}
-	if err := s.faults(r, svc.name, bucket, svc.limit != ""); err != nil {
-		writeJSONError(w, ct, err)
-		return
-	}
+	// The body first: --latency must not eat into the time the client has
+	// to send it.
 	body, err := readBody(r)
 	if err != nil {
 		writeJSONError(w, ct, asAPIError(err))
+		return
+	}
+	if err := s.faults(r, svc.name, bucket, svc.limit != ""); err != nil {
+		writeJSONError(w, ct, err)
 		return
 	}
 	var out any
@@ -334,16 +373,16 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, route restRou
 	// The portal has one quota for all its operations, as sso-admin does;
 	// OIDC has none.
 	portal := route.service == "sso"
+	body, err := readBody(r)
+	if err != nil {
+		writeJSONError(w, ct, asAPIError(err))
+		return
+	}
 	if err := s.faults(r, route.service, route.service, portal); err != nil {
 		if portal && err.Code == "ThrottlingException" {
 			err = errTooManyRequests() // the portal's name for throttling
 		}
 		writeJSONError(w, ct, err)
-		return
-	}
-	body, err := readBody(r)
-	if err != nil {
-		writeJSONError(w, ct, asAPIError(err))
 		return
 	}
 	var (
@@ -374,6 +413,10 @@ var stsActions = map[string]bool{
 	"AssumeRoleWithWebIdentity": true, "AssumeRoleWithSAML": true, "GetFederationToken": true, "AssumeRoot": true,
 	"DecodeAuthorizationMessage": true,
 }
+
+// unsignedActions are the STS actions AWS answers without a signature:
+// the token in the request is the credential.
+var unsignedActions = map[string]bool{"AssumeRoleWithWebIdentity": true, "AssumeRoleWithSAML": true}
 
 func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, rt *routes, sigService, reqID, akid, region string) {
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
@@ -412,10 +455,18 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, rt *routes, 
 		writeQueryError(w, reqID, newError(400, "MissingAction", "the request must contain the parameter Action"))
 		return
 	}
-	s.count(w, svc.name, action)
 	h, ok := svc.ops[action]
 	if !ok {
+		s.count(w, svc.name, unknownOp)
 		writeQueryError(w, reqID, newError(400, "InvalidAction", "The action %s is not valid for this web service.", truncate(action, 100)))
+		return
+	}
+	s.count(w, svc.name, action)
+	if akid == "" && !unsignedActions[action] {
+		// Unsigned calls would act as the administrator, and a web page can
+		// send them: a form post, or a GET from an <img>.
+		writeQueryError(w, reqID, newError(403, "MissingAuthenticationToken",
+			"Request is missing Authentication Token: the sandbox accepts any access key, but the request must be signed (SigV4) so that a web page cannot send it"))
 		return
 	}
 	if err := s.faults(r, svc.name, svc.name, false); err != nil {

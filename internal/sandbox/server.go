@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -42,7 +43,21 @@ type Options struct {
 	Now func() time.Time
 	// Log receives one debug line per request; nil discards.
 	Log *slog.Logger
+	// HeaderTimeout is how long a client has to send a request's headers,
+	// RequestTimeout its headers and body, IdleTimeout how long a kept-alive
+	// connection may wait for the next request. Zero means 10s, 1m and 2m.
+	HeaderTimeout, RequestTimeout, IdleTimeout time.Duration
 }
+
+// Limits of one connection, so that slow or oversized requests cannot hold
+// the sandbox's memory: request headers (SigV4 and a session token take a
+// few KB), and connections served at once (a test's 100-way parallel calls
+// fit; slow clients beyond it wait for a slot, and each slot frees within
+// the timeouts).
+const (
+	maxHeaderBytes = 64 << 10
+	maxConnections = 512
+)
 
 // DefaultAssignmentDelay is how long an assignment stays IN_PROGRESS by default.
 const DefaultAssignmentDelay = time.Second
@@ -93,6 +108,9 @@ func New(opts Options) (*Server, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
+	opts.HeaderTimeout = cmp.Or(opts.HeaderTimeout, 10*time.Second)
+	opts.RequestTimeout = cmp.Or(opts.RequestTimeout, time.Minute)
+	opts.IdleTimeout = cmp.Or(opts.IdleTimeout, 2*time.Minute)
 	s := &Server{
 		opts:     opts,
 		calls:    map[string]int64{},
@@ -148,9 +166,15 @@ func Listen(addr string, allowRemote bool) (net.Listener, error) {
 // Serve serves on l until ctx is done, then shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	s.SetBaseURL("http://" + l.Addr().String())
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: s.opts.HeaderTimeout,
+		ReadTimeout:       s.opts.RequestTimeout,
+		IdleTimeout:       s.opts.IdleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
+	go func() { errc <- srv.Serve(limitListener(l, maxConnections)) }()
 	select {
 	case err := <-errc:
 		return err
@@ -215,4 +239,38 @@ func (s *Server) IdentityStoreID() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.world.Instance.IdentityStoreID
+}
+
+// limitListener accepts at most n connections at once: Accept waits for
+// one to close.
+func limitListener(l net.Listener, n int) net.Listener {
+	return &limitedListener{Listener: l, slots: make(chan struct{}, n)}
+}
+
+type limitedListener struct {
+	net.Listener
+	slots chan struct{}
+}
+
+func (l *limitedListener) Accept() (net.Conn, error) {
+	l.slots <- struct{}{}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.slots
+		return nil, err
+	}
+	return &slotConn{Conn: c, free: func() { <-l.slots }}, nil
+}
+
+// slotConn frees its listener slot once, on the first Close.
+type slotConn struct {
+	net.Conn
+	once sync.Once
+	free func()
+}
+
+func (c *slotConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.free)
+	return err
 }
