@@ -142,6 +142,11 @@ func TestScripts(t *testing.T) {
 			"waitfile":  cmdWaitFile,
 			"nosecrets": cmdNoSecrets,
 			"jsonget":   cmdJSONGet,
+			// terraformapply VARS.json: make what the basic Identity Center
+			// Terraform module makes (terraform_test.go).
+			"terraformapply": cmdTerraformApply,
+			// groups: each group, its member count and the sets it is assigned.
+			"groups": cmdGroups,
 		},
 	})
 }
