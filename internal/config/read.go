@@ -236,21 +236,25 @@ func (r *reader) config(c *Config, n ast.Node) {
 func (r *reader) user(n ast.Node, path string) User {
 	u := User{Pos: posOf(n), Path: path}
 	for key, v := range r.fields(n, path, userFields) {
-		s := r.str(v, path+"."+key)
-		switch key {
-		case "email":
-			u.Email = s
-		case "user_name":
-			u.UserName = s
-		case "given_name":
-			u.GivenName = s
-		case "family_name":
-			u.FamilyName = s
-		case "display_name":
-			u.DisplayName = s
-		}
+		u.set(key, r.str(v, path+"."+key))
 	}
 	return u
+}
+
+// set sets one of userFields.
+func (u *User) set(field, value string) {
+	switch field {
+	case "email":
+		u.Email = value
+	case "user_name":
+		u.UserName = value
+	case "given_name":
+		u.GivenName = value
+	case "family_name":
+		u.FamilyName = value
+	case "display_name":
+		u.DisplayName = value
+	}
 }
 
 func (r *reader) group(n ast.Node, path string) Group {

@@ -1,0 +1,175 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keyless-dev/keyless/internal/config"
+	ic "github.com/keyless-dev/keyless/internal/identitycenter"
+	"github.com/keyless-dev/keyless/internal/plan"
+	"github.com/keyless-dev/keyless/internal/safefile"
+)
+
+type importTerraformOptions struct {
+	aws     awsOptions
+	out     string
+	module  string
+	force   bool
+	yes     bool
+	noAdopt bool
+}
+
+func newImportTerraformCommand(g *globalOptions) *cobra.Command {
+	o := &importTerraformOptions{}
+	cmd := &cobra.Command{
+		Use:   "terraform FILE.tf",
+		Short: "Move from the Identity Center Terraform module: write keyless.yaml from its module block, adopt, plan",
+		Long: `Read the module block of the basic Identity Center Terraform module
+(users, super_admins, power_users, readonly_users, default_aws_region,
+default_session_duration) from a .tf file, write keyless.yaml with the same
+values, adopt what the module made in Identity Center (its users, its
+SuperAdmin@<account>, PowerUser@<account> and ReadOnly@<account> groups and
+its permission sets become keyless's, see docs/ownership.md), and show the
+plan, which is a no-op when Identity Center still holds what the module
+applied.
+
+keyless evaluates literal values only: a variable, local, resource
+reference or function call in the block is an error naming the file, line
+and attribute. With several such module blocks in the file, --module
+chooses one.
+
+Then remove the module from Terraform's state without destroying what it
+made: docs/from-terraform.md says how. Do not run 'terraform destroy': it
+would delete the users, groups and permission sets keyless now manages.
+
+Exit codes: 0 success, 1 error, 64 usage error.`,
+		Example: `  keyless import terraform main.tf --out keyless.yaml
+  keyless import terraform infra/sso.tf --module identity_center --yes`,
+		Args: cobra.ExactArgs(1),
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return []string{"tf"}, cobra.ShellCompDirectiveFilterFileExt
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			tf := args[0]
+			if !o.force {
+				if _, err := os.Stat(o.out); err == nil {
+					return usageErrorf("--out %s: the file exists\nhint: choose another --out, or pass --force to overwrite it", o.out)
+				}
+			}
+			data, err := os.ReadFile(tf)
+			if err != nil {
+				return fmt.Errorf("read the Terraform file: %w", err)
+			}
+			m, err := config.ReadTerraform(tf, data, o.module)
+			if err != nil {
+				return err
+			}
+			if err := safefile.Write(o.out, m.YAML(), 0o644); err != nil {
+				return fmt.Errorf("--out: %w", err)
+			}
+			fmt.Fprintf(g.streams.Err, "Wrote %s from module.%s in %s: %d users; super_admins %d, power_users %d, readonly_users %d.\n",
+				o.out, m.Name, tf, len(m.Users), len(m.SuperAdmins), len(m.PowerUsers), len(m.ReadonlyUsers))
+			cfg, err := config.Load(o.out)
+			if err != nil {
+				return withHint(err, fmt.Sprintf("the values come from module.%s in %s: fix them in %s and run 'keyless plan -f %s'", m.Name, tf, o.out, o.out))
+			}
+			clients, _, err := o.aws.clients(ctx, cfg.Region)
+			if err != nil {
+				return err
+			}
+			read := func() (*ic.State, error) {
+				stop := busy(g.streams.Err, "reading Identity Center")
+				defer stop()
+				st, err := ic.Read(ctx, clients, ic.ReadOptions{InstanceARN: cfg.InstanceARN, Log: g.Log()})
+				if err != nil {
+					return nil, fmt.Errorf("read Identity Center: %w", err)
+				}
+				return st, nil
+			}
+			st, err := read()
+			if err != nil {
+				return err
+			}
+			d, err := cfg.Desired(st)
+			if err != nil {
+				return err
+			}
+			if !o.noAdopt {
+				command := "keyless import terraform " + tf + " --out " + o.out + " --force"
+				adopted, err := adoptObjects(ctx, g, clients, st, plan.Adopt(described(st, d)), o.yes, command)
+				if err != nil {
+					return err
+				}
+				if len(adopted) > 0 {
+					fmt.Fprintf(g.streams.Err, "Adopted %d objects that module.%s made.\n", len(adopted), m.Name)
+					if st, err = read(); err != nil {
+						return err
+					}
+					if d, err = cfg.Desired(st); err != nil {
+						return err
+					}
+				}
+			}
+			p, err := plan.Compute(d, st)
+			if err != nil {
+				return err
+			}
+			p.Render(g.streams.Out, colorOK(g.streams.Out))
+			if !p.Empty() {
+				fmt.Fprintf(g.streams.Err, "\n'keyless apply -f %s' makes these changes.\n", o.out)
+			}
+			fmt.Fprintf(g.streams.Err, "\nNext, remove module.%[1]s from Terraform's state without destroying what it made\n"+
+				"(docs/from-terraform.md): delete the module block from %[2]s and add, with Terraform 1.7 or later,\n\n"+
+				"  removed {\n    from = module.%[1]s\n    lifecycle {\n      destroy = false\n    }\n  }\n\n"+
+				"then run 'terraform apply'; or, with any version, run 'terraform state rm module.%[1]s'.\n"+
+				"Do not run 'terraform destroy': it would delete the users, groups and permission sets keyless now manages.\n",
+				m.Name, tf)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.out, "out", "o", "keyless.yaml", "where to write keyless.yaml")
+	f.StringVar(&o.module, "module", "", "the module block to read (its label), when the file has several")
+	f.BoolVar(&o.force, "force", false, "overwrite --out if it exists")
+	f.BoolVarP(&o.yes, "yes", "y", false, "adopt without asking")
+	f.BoolVar(&o.noAdopt, "no-adopt", false, "only write the file and plan; do not mark anything as keyless's")
+	o.aws.addFlags(f)
+	return cmd
+}
+
+// described is the part of st that d describes: the users, groups and
+// permission sets keyless.yaml declares, which adopting makes keyless's.
+// Users the file only names (members that exist already) stay as they are.
+func described(st *ic.State, d *ic.Desired) *ic.State {
+	out := &ic.State{InstanceARN: st.InstanceARN, IdentityStoreID: st.IdentityStoreID}
+	users, groups, sets := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, u := range d.Users {
+		users[strings.ToLower(u.UserName)] = true
+	}
+	for _, g := range d.Groups {
+		groups[strings.ToLower(g.Name)] = true
+	}
+	for _, ps := range d.PermissionSets {
+		sets[ps.Name] = true
+	}
+	for _, u := range st.Users {
+		if users[strings.ToLower(u.UserName)] {
+			out.Users = append(out.Users, u)
+		}
+	}
+	for _, g := range st.Groups {
+		if groups[strings.ToLower(g.Name)] {
+			out.Groups = append(out.Groups, g)
+		}
+	}
+	for _, ps := range st.PermissionSets {
+		if sets[ps.Name] {
+			out.PermissionSets = append(out.PermissionSets, ps)
+		}
+	}
+	return out
+}
