@@ -1,7 +1,9 @@
 package config
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -180,5 +182,123 @@ func TestSchemaTakesTheModuleNames(t *testing.T) {
 		if err := s.Validate(asJSON(t, []byte(tc.doc))); (err == nil) != tc.ok {
 			t.Errorf("%q: valid = %v, want %v (%v)", tc.doc, err == nil, tc.ok, err)
 		}
+	}
+}
+
+// TestImportWritesTheModuleShape: import writes the built-in sets the
+// Terraform module (or keyless) made as the lists, and the file plans as
+// what Identity Center holds; anything that differs from the shape is
+// written as it is.
+func TestImportWritesTheModuleShape(t *testing.T) {
+	moduleRelay := "https://console.aws.amazon.com/console/home?region=eu-west-1"
+	world := func() *ic.State {
+		st := moduleState()
+		st.Users = []ic.User{
+			{ID: "u1", UserName: "john@example.com", DisplayName: "John Doe", GivenName: "John", FamilyName: "Doe", Email: "john@example.com"},
+			{ID: "u2", UserName: "jane@example.com", DisplayName: "Jane Roe", GivenName: "Jane", FamilyName: "Roe", Email: "jane@example.com"},
+		}
+		st.Groups = []ic.Group{
+			{ID: "g1", Name: "SuperAdmin@111111111111", Description: "SuperAdmin", Members: map[string]string{"u1": "m1"}},
+			{ID: "g2", Name: "PowerUser@111111111111", Description: "PowerUser", Members: map[string]string{"u1": "m2", "u2": "m3"}},
+			{ID: "g3", Name: "ReadOnly@111111111111", Description: "ReadOnly", Members: map[string]string{}},
+		}
+		for i, s := range []struct{ name, policy string }{{"SuperAdmin", "AdministratorAccess"}, {"PowerUser", "PowerUserAccess"}, {"ReadOnly", "ReadOnlyAccess"}} {
+			arn := fmt.Sprintf("arn:ps/%d", i+1)
+			st.PermissionSets = append(st.PermissionSets, ic.PermissionSet{ARN: arn, Name: s.name, Description: s.policy, SessionDuration: "PT2H",
+				RelayState: moduleRelay, ManagedPolicies: []string{"arn:aws:iam::aws:policy/" + s.policy}})
+			st.Assignments = append(st.Assignments, ic.Assignment{AccountID: "111111111111", PermissionSetARN: arn, PrincipalType: "GROUP", PrincipalID: fmt.Sprintf("g%d", i+1)})
+		}
+		return st
+	}
+	for _, tc := range []struct {
+		name  string
+		edit  func(*ic.State)
+		lists string // the lines the file holds for the built-ins
+		more  []string
+	}{
+		{name: "the module's world", edit: func(*ic.State) {},
+			// ReadOnly's group is empty: keyless makes no empty built-in, so it is written as it is.
+			lists: "session_duration: PT2H\nsuper_admins: [john@example.com]\npower_users: [jane@example.com, john@example.com]\n",
+			more:  []string{"  - name: ReadOnly@111111111111\n", "  - permission_set: ReadOnly\n"}},
+		{name: "assigned in another account too", edit: func(st *ic.State) {
+			st.Assignments = append(st.Assignments, ic.Assignment{AccountID: "222222222222", PermissionSetARN: "arn:ps/1", PrincipalType: "GROUP", PrincipalID: "g1"})
+		}, lists: "session_duration: PT2H\npower_users: [jane@example.com, john@example.com]\n",
+			more: []string{"  - name: SuperAdmin@111111111111\n", "  - name: SuperAdmin\n"}},
+		{name: "another policy attached", edit: func(st *ic.State) {
+			st.PermissionSets[1].ManagedPolicies = append(st.PermissionSets[1].ManagedPolicies, "arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+		}, lists: "session_duration: PT2H\nsuper_admins: [john@example.com]\n",
+			more: []string{"  - name: PowerUser@111111111111\n", "  - name: PowerUser\n"}},
+		{name: "different durations", edit: func(st *ic.State) { st.PermissionSets[1].SessionDuration = "PT4H" },
+			more: []string{"  - name: SuperAdmin\n", "  - name: PowerUser\n"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := world()
+			tc.edit(st)
+			imp, err := Import(st, ImportOptions{Region: "eu-west-1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := string(imp.YAML)
+			var lists []string
+			for _, line := range strings.SplitAfter(text, "\n") {
+				for _, f := range []string{"session_duration: ", "super_admins: ", "power_users: ", "readonly_users: "} {
+					if strings.HasPrefix(line, f) {
+						lists = append(lists, line)
+					}
+				}
+			}
+			if diff := cmp.Diff(tc.lists, strings.Join(lists, "")); diff != "" {
+				t.Errorf("lists (-want +got):\n%s\n%s", diff, text)
+			}
+			for _, m := range tc.more {
+				if !strings.Contains(text, m) {
+					t.Errorf("the file lacks %q:\n%s", m, text)
+				}
+			}
+			// Planned against what it came from, the file changes nothing:
+			// the same groups, sets and assignments, nothing more.
+			c, err := Parse("imported.yaml", imp.YAML)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, text)
+			}
+			d, err := c.Desired(st)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, text)
+			}
+			var groups, sets, assigned []string
+			for _, g := range d.Groups {
+				groups = append(groups, g.Name)
+			}
+			for _, ps := range d.PermissionSets {
+				sets = append(sets, fmt.Sprintf("%s %q %s %s", ps.Name, ps.Description, ps.SessionDuration, ps.RelayState))
+			}
+			for _, a := range d.Assignments {
+				assigned = append(assigned, a.PermissionSet+" "+a.Principal+" "+a.AccountID)
+			}
+			var wantGroups, wantSets, wantAssigned []string
+			for _, g := range st.Groups {
+				wantGroups = append(wantGroups, g.Name)
+			}
+			name := map[string]string{}
+			for _, ps := range st.PermissionSets {
+				name[ps.ARN] = ps.Name
+				wantSets = append(wantSets, fmt.Sprintf("%s %q %s %s", ps.Name, ps.Description, ps.SessionDuration, ps.RelayState))
+			}
+			for _, a := range st.Assignments {
+				wantAssigned = append(wantAssigned, name[a.PermissionSetARN]+" "+st.Groups[a.PrincipalID[1]-'1'].Name+" "+a.AccountID)
+			}
+			for _, x := range [][]string{groups, sets, assigned, wantGroups, wantSets, wantAssigned} {
+				slices.Sort(x)
+			}
+			if diff := cmp.Diff(wantGroups, groups); diff != "" {
+				t.Errorf("groups (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(wantSets, sets); diff != "" {
+				t.Errorf("sets (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(wantAssigned, assigned); diff != "" {
+				t.Errorf("assignments (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
