@@ -55,6 +55,12 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			tf := args[0]
+			if fi, err := os.Stat(tf); err == nil && fi.IsDir() {
+				return usageErrorf("%s is a directory\nhint: give the .tf file that holds the module block ('grep -l super_admins %s/*.tf' finds it)", tf, tf)
+			}
+			if strings.HasSuffix(tf, ".json") {
+				return usageErrorf("%s: keyless reads Terraform's native syntax (.tf), not JSON\nhint: write keyless.yaml by hand from the module's values (docs/from-terraform.md)", tf)
+			}
 			if !o.force {
 				if _, err := os.Stat(o.out); err == nil {
 					return usageErrorf("--out %s: the file exists\nhint: choose another --out, or pass --force to overwrite it", o.out)
