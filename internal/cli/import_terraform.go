@@ -74,6 +74,9 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 			if err != nil {
 				return err
 			}
+			for _, w := range m.Warnings {
+				fmt.Fprintf(g.streams.Err, "warning: %s\n", w)
+			}
 			if err := safefile.Write(o.out, m.YAML(), 0o644); err != nil {
 				return fmt.Errorf("--out: %w", err)
 			}

@@ -23,6 +23,9 @@ type TerraformModule struct {
 	SuperAdmins, PowerUsers, ReadonlyUsers []string
 	Region                                 string // default_aws_region
 	SessionDuration                        string // default_session_duration, as written ("1H")
+
+	// Warnings are things to check that do not stop the move.
+	Warnings []string
 }
 
 // moduleVariables are the module's inputs keyless reads.
@@ -98,7 +101,30 @@ func ReadTerraform(path string, data []byte, name string) (*TerraformModule, err
 	if err := errs.err(); err != nil {
 		return nil, &TerraformErrors{err.(*Errors)}
 	}
+	if r, line := providerRegion(f.Body.(*hclsyntax.Body)); r != "" && m.Region != "" && r != m.Region {
+		m.Warnings = append(m.Warnings, fmt.Sprintf("%s:%d: the aws provider's region is %s, and module.%s's default_aws_region %s: keyless's region is both Identity Center's and the console's, and is written as %s; "+
+			"if Identity Center runs in %s, set region: %s in keyless.yaml (the relay state then opens the console there)", path, line, r, m.Name, m.Region, m.Region, r, r))
+	}
 	return m, nil
+}
+
+// providerRegion is the literal region of the file's aws provider block
+// without an alias (the one the module used, unless it was given another),
+// and its line.
+func providerRegion(body *hclsyntax.Body) (string, int) {
+	for _, b := range body.Blocks {
+		if b.Type != "provider" || len(b.Labels) != 1 || b.Labels[0] != "aws" || b.Body.Attributes["alias"] != nil {
+			continue
+		}
+		attr := b.Body.Attributes["region"]
+		if attr == nil || len(attr.Expr.Variables()) > 0 {
+			return "", 0
+		}
+		if v, diags := attr.Expr.Value(nil); !diags.HasErrors() && v.Type() == cty.String && v.IsKnown() && !v.IsNull() {
+			return v.AsString(), attr.SrcRange.Start.Line
+		}
+	}
+	return "", 0
 }
 
 // TerraformErrors are the problems of a .tf file.

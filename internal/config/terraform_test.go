@@ -67,6 +67,9 @@ power_users: [jane]
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(m.Warnings) != 0 {
+		t.Errorf("warnings: %q", m.Warnings)
+	}
 	if c.Region != "ap-southeast-1" || c.SessionDuration != "PT4H" || len(c.Users) != 2 || len(c.SuperAdmins) != 1 || len(c.PowerUsers) != 1 || len(c.ReadonlyUsers) != 0 {
 		t.Errorf("read back: %+v", c)
 	}
@@ -184,5 +187,33 @@ func TestReadTerraformProblems(t *testing.T) {
 				t.Errorf("error %q does not start with the file", err)
 			}
 		})
+	}
+}
+
+// TestReadTerraformProviderRegion: a provider region other than the
+// module's default_aws_region is a warning naming both.
+func TestReadTerraformProviderRegion(t *testing.T) {
+	const doc = `provider "aws" {
+  alias  = "console"
+  region = "eu-west-1"
+}
+
+provider "aws" {
+  region = "us-east-1"
+}
+
+module "sso" {
+  super_admins       = ["a@example.com"]
+  default_aws_region = "eu-west-1"
+}
+`
+	m, err := ReadTerraform("main.tf", []byte(doc), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"main.tf:7: the aws provider's region is us-east-1, and module.sso's default_aws_region eu-west-1: keyless's region is both Identity Center's and the console's, and is written as eu-west-1; " +
+		"if Identity Center runs in us-east-1, set region: us-east-1 in keyless.yaml (the relay state then opens the console there)"}
+	if diff := cmp.Diff(want, m.Warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
 }
