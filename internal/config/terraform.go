@@ -63,12 +63,12 @@ func ReadTerraform(path string, data []byte, name string) (*TerraformModule, err
 	}
 	for _, attrName := range sortedAttrs(block.Body.Attributes) {
 		attr := block.Body.Attributes[attrName]
-		path := prefix + attrName
+		field := prefix + attrName
 		switch {
 		case slices.Contains(moduleMeta, attrName):
 			continue
 		case attrName == "count" || attrName == "for_each":
-			problemAt(errs, attr.NameRange, path, fmt.Sprintf("%s makes several instances of the module; keyless reads one", attrName),
+			problemAt(errs, attr.NameRange, field, fmt.Sprintf("%s makes several instances of the module; keyless reads one", attrName),
 				"write one module block per instance, and import each into its own keyless.yaml")
 			continue
 		case !slices.Contains(moduleVariables, attrName):
@@ -76,26 +76,26 @@ func ReadTerraform(path string, data []byte, name string) (*TerraformModule, err
 			if s := didYouMean(attrName, moduleVariables); s != "" {
 				hint = fmt.Sprintf("did you mean %q?", s)
 			}
-			problemAt(errs, attr.NameRange, path, "not a variable of the basic Identity Center module", hint)
+			problemAt(errs, attr.NameRange, field, "not a variable of the basic Identity Center module", hint)
 			continue
 		}
-		v, ok := literal(errs, attr.Expr, path)
+		v, ok := literal(errs, attr.Expr, field)
 		if !ok {
 			continue
 		}
 		switch attrName {
 		case "users":
-			m.Users = moduleUsers(errs, attr.Expr, v, path)
+			m.Users = moduleUsers(errs, attr.Expr, v, field)
 		case "super_admins":
-			m.SuperAdmins = stringList(errs, attr.Expr, v, path)
+			m.SuperAdmins = stringList(errs, attr.Expr, v, field)
 		case "power_users":
-			m.PowerUsers = stringList(errs, attr.Expr, v, path)
+			m.PowerUsers = stringList(errs, attr.Expr, v, field)
 		case "readonly_users":
-			m.ReadonlyUsers = stringList(errs, attr.Expr, v, path)
+			m.ReadonlyUsers = stringList(errs, attr.Expr, v, field)
 		case "default_aws_region":
-			m.Region, _ = str(errs, attr.Expr, v, path)
+			m.Region, _ = str(errs, attr.Expr, v, field)
 		case "default_session_duration":
-			m.SessionDuration, _ = str(errs, attr.Expr, v, path)
+			m.SessionDuration, _ = str(errs, attr.Expr, v, field)
 		}
 	}
 	if err := errs.err(); err != nil {
