@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -20,6 +22,21 @@ type importTerraformOptions struct {
 	force   bool
 	yes     bool
 	noAdopt bool
+	json    bool
+}
+
+// importTerraformReport is what import terraform did, as --json prints it.
+type importTerraformReport struct {
+	File          string          `json:"file"`           // keyless.yaml written
+	TerraformFile string          `json:"terraform_file"` // the .tf file read
+	Module        string          `json:"module"`         // the module block's label
+	Users         int             `json:"users"`
+	SuperAdmins   int             `json:"super_admins"`
+	PowerUsers    int             `json:"power_users"`
+	ReadonlyUsers int             `json:"readonly_users"`
+	Warnings      []string        `json:"warnings"`
+	Adopted       []string        `json:"adopted"` // "kind name" of each object marked as keyless's
+	Plan          json.RawMessage `json:"plan"`    // as 'keyless plan --json' prints it
 }
 
 func newImportTerraformCommand(g *globalOptions) *cobra.Command {
@@ -74,6 +91,8 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 			if err != nil {
 				return err
 			}
+			report := importTerraformReport{File: o.out, TerraformFile: tf, Module: m.Name, Users: len(m.Users), SuperAdmins: len(m.SuperAdmins),
+				PowerUsers: len(m.PowerUsers), ReadonlyUsers: len(m.ReadonlyUsers), Warnings: nonNil(m.Warnings)}
 			for _, w := range m.Warnings {
 				fmt.Fprintf(g.streams.Err, "warning: %s\n", w)
 			}
@@ -113,6 +132,7 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 				if err != nil {
 					return err
 				}
+				report.Adopted = adopted
 				if len(adopted) > 0 {
 					fmt.Fprintf(g.streams.Err, "Adopted %d objects that module.%s made.\n", len(adopted), m.Name)
 					if st, err = read(); err != nil {
@@ -127,7 +147,18 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 			if err != nil {
 				return err
 			}
-			p.Render(g.streams.Out, colorOK(g.streams.Out))
+			if o.json {
+				var planJSON bytes.Buffer
+				if err := p.WriteJSON(&planJSON); err != nil {
+					return err
+				}
+				report.Adopted, report.Plan = nonNil(report.Adopted), planJSON.Bytes()
+				if err := json.NewEncoder(g.streams.Out).Encode(report); err != nil {
+					return err
+				}
+			} else {
+				p.Render(g.streams.Out, colorOK(g.streams.Out))
+			}
 			if !p.Empty() {
 				fmt.Fprintf(g.streams.Err, "\n'keyless apply -f %s' makes these changes.\n", o.out)
 			}
@@ -146,6 +177,7 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 	f.BoolVar(&o.force, "force", false, "overwrite --out if it exists")
 	f.BoolVarP(&o.yes, "yes", "y", false, "adopt without asking")
 	f.BoolVar(&o.noAdopt, "no-adopt", false, "only write the file and plan; do not mark anything as keyless's")
+	f.BoolVar(&o.json, "json", false, "print what was written and adopted, and the plan, as JSON on stdout")
 	o.aws.addFlags(f)
 	return cmd
 }
