@@ -126,9 +126,13 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 			if err != nil {
 				return err
 			}
+			command := "keyless import terraform " + tf + " --out " + o.out + " --force"
+			adopt := plan.Adopt(described(st, d))
+			if o.noAdopt && len(adopt) > 0 {
+				fmt.Fprintf(g.streams.Err, "Not adopted (--no-adopt): %d objects module.%s made are not keyless's yet.\n", len(adopt), m.Name)
+			}
 			if !o.noAdopt {
-				command := "keyless import terraform " + tf + " --out " + o.out + " --force"
-				adopted, err := adoptObjects(ctx, g, clients, st, plan.Adopt(described(st, d)), o.yes, command)
+				adopted, err := adoptObjects(ctx, g, clients, st, adopt, o.yes, command)
 				if err != nil {
 					return err
 				}
@@ -142,6 +146,16 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 						return err
 					}
 				}
+			}
+			if len(adopt) > 0 && len(report.Adopted) == 0 {
+				// Not adopted: keyless may not change them yet, so the plan
+				// would only stop at them, and Terraform must keep them.
+				fmt.Fprintf(g.streams.Err, "Keep module.%s in Terraform until keyless has adopted what it made: run '%s --yes'.\n", m.Name, command)
+				if o.json {
+					report.Adopted = []string{}
+					return json.NewEncoder(g.streams.Out).Encode(report)
+				}
+				return nil
 			}
 			p, err := plan.Compute(d, st)
 			if err != nil {
@@ -176,7 +190,7 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 	f.StringVar(&o.module, "module", "", "the module block to read (its label), when the file has several")
 	f.BoolVar(&o.force, "force", false, "overwrite --out if it exists")
 	f.BoolVarP(&o.yes, "yes", "y", false, "adopt without asking")
-	f.BoolVar(&o.noAdopt, "no-adopt", false, "only write the file and plan; do not mark anything as keyless's")
+	f.BoolVar(&o.noAdopt, "no-adopt", false, "only write the file; do not mark anything as keyless's")
 	f.BoolVar(&o.json, "json", false, "print what was written and adopted, and the plan, as JSON on stdout")
 	o.aws.addFlags(f)
 	return cmd
