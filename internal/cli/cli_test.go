@@ -67,6 +67,11 @@ func TestScripts(t *testing.T) {
 				tool = "chromium"
 			case "aws":
 				tool = "aws"
+			case "terraform":
+				// Not in CI's tool set (.ci/run): Terraform's own opinion
+				// where it is installed.
+				_, err := exec.LookPath("terraform")
+				return err == nil, nil
 			default:
 				return false, fmt.Errorf("unknown condition %q", cond)
 			}
@@ -142,6 +147,11 @@ func TestScripts(t *testing.T) {
 			"waitfile":  cmdWaitFile,
 			"nosecrets": cmdNoSecrets,
 			"jsonget":   cmdJSONGet,
+			// terraformapply VARS.json: make what the basic Identity Center
+			// Terraform module makes (terraform_test.go).
+			"terraformapply": cmdTerraformApply,
+			// groups: each group, its member count and the sets it is assigned.
+			"groups": cmdGroups,
 		},
 	})
 }

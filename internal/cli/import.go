@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -104,38 +105,14 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 			if o.noAdopt {
 				return done()
 			}
-			adopt := plan.Adopt(imp.State)
-			if len(adopt) == 0 {
-				fmt.Fprintln(g.streams.Err, "Everything is already managed by keyless.")
-				return done()
-			}
-			fmt.Fprintf(g.streams.Err, "\nTo adopt them, keyless marks %d objects as its own (nothing else about them changes):\n", len(adopt))
-			for _, c := range adopt {
-				fmt.Fprintf(g.streams.Err, "  ~ %s %s\n", c.Kind, c.Name)
-			}
-			if !o.yes {
-				ok, err := confirm(g.streams.In, g.streams.Err, "\nAdopt them?")
-				if errors.Is(err, errNoTerminal) {
-					return usageErrorf("adopting needs confirmation, and there is no terminal to ask on\nhint: run 'keyless import --yes' to adopt, or --no-adopt to only write the file")
-				}
-				if err != nil {
-					return err
-				}
-				if !ok {
-					fmt.Fprintln(g.streams.Err, "Not adopted; keyless will refuse to change these objects until they are.")
-					return done()
-				}
-			}
-			bar := newProgress(g.streams.Err)
-			_, err = (&ic.Applier{C: clients, Progress: bar.Update, Log: g.Log()}).Apply(ctx, st, adopt)
-			bar.Done()
+			adopted, err := adoptObjects(ctx, g, clients, st, plan.Adopt(imp.State), o.yes, "keyless import")
 			if err != nil {
-				return withHint(fmt.Errorf("adopt: %w", err), "run 'keyless import' again: it adopts what is left")
+				return err
 			}
-			fmt.Fprintf(g.streams.Err, "Adopted %d objects. 'keyless plan' now compares Identity Center with %s.\n", len(adopt), o.out)
-			for _, c := range adopt {
-				report.Adopted = append(report.Adopted, fmt.Sprintf("%s %s", c.Kind, c.Name))
+			if len(adopted) > 0 {
+				fmt.Fprintf(g.streams.Err, "Adopted %d objects. 'keyless plan' now compares Identity Center with %s.\n", len(adopted), o.out)
 			}
+			report.Adopted = append(report.Adopted, adopted...)
 			return done()
 		},
 	}
@@ -148,5 +125,44 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 	f.BoolVar(&o.json, "json", false, "print what was written and adopted as JSON on stdout")
 	o.aws.addFlags(f)
 	cmd.AddCommand(newImportIAMUsersCommand(g))
+	cmd.AddCommand(newImportTerraformCommand(g))
 	return cmd
+}
+
+// adoptObjects marks objects as keyless's own after asking (unless yes),
+// and returns "kind name" of each one it marked. Declined, it says so and
+// returns none. command is how to run it again, for hints.
+func adoptObjects(ctx context.Context, g *globalOptions, clients *ic.Clients, st *ic.State, adopt []ic.Change, yes bool, command string) ([]string, error) {
+	if len(adopt) == 0 {
+		fmt.Fprintln(g.streams.Err, "Everything is already managed by keyless.")
+		return nil, nil
+	}
+	fmt.Fprintf(g.streams.Err, "\nTo adopt them, keyless marks %d objects as its own (nothing else about them changes):\n", len(adopt))
+	for _, c := range adopt {
+		fmt.Fprintf(g.streams.Err, "  ~ %s %s\n", c.Kind, c.Name)
+	}
+	if !yes {
+		ok, err := confirm(g.streams.In, g.streams.Err, "\nAdopt them?")
+		if errors.Is(err, errNoTerminal) {
+			return nil, usageErrorf("adopting needs confirmation, and there is no terminal to ask on\nhint: run '%s --yes' to adopt, or --no-adopt to only write the file", command)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			fmt.Fprintln(g.streams.Err, "Not adopted; keyless will refuse to change these objects until they are.")
+			return nil, nil
+		}
+	}
+	bar := newProgress(g.streams.Err)
+	_, err := (&ic.Applier{C: clients, Progress: bar.Update, Log: g.Log()}).Apply(ctx, st, adopt)
+	bar.Done()
+	if err != nil {
+		return nil, withHint(fmt.Errorf("adopt: %w", err), fmt.Sprintf("run '%s' again: it adopts what is left", command))
+	}
+	var out []string
+	for _, c := range adopt {
+		out = append(out, fmt.Sprintf("%s %s", c.Kind, c.Name))
+	}
+	return out, nil
 }

@@ -74,6 +74,9 @@ func computePlan(ctx context.Context, g *globalOptions, o *planOptions) (*plan.P
 	if err != nil {
 		return nil, nil, err
 	}
+	for _, n := range cfg.Notes {
+		fmt.Fprintf(g.streams.Err, "note: %s\n", n)
+	}
 	clients, _, err := o.aws.clients(ctx, cfg.Region, "")
 	if err != nil {
 		return nil, nil, err

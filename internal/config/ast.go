@@ -20,6 +20,8 @@ type reader struct {
 	// pos maps a field's path (users[1].email) to where its key stands, and
 	// an item's path (users[1]) to where the item starts.
 	pos map[string]Pos
+	// notes are what Config.Notes says.
+	notes []Problem
 }
 
 func posOf(n ast.Node) Pos {

@@ -73,15 +73,20 @@ func (c *Config) Desired(st *ic.State) (*ic.Desired, error) {
 	}
 
 	duration := cmp.Or(c.SessionDuration, "PT1H")
+	builtinGroups := map[string]string{} // keyless's name -> the group's name in Identity Center
 	for _, b := range builtins {
 		list := b.list(c)
 		if len(list) == 0 {
 			continue
 		}
-		d.PermissionSets = append(d.PermissionSets, ic.PermissionSet{Name: b.set, Description: b.describe, SessionDuration: duration,
-			RelayState: c.relayState(), ManagedPolicies: []string{b.policy}, Tags: map[string]string{ic.OwnerTagKey: ic.OwnerTagValue}})
-		d.Groups = append(d.Groups, ic.DesiredGroup{Name: b.group, Description: b.describe, Members: members(list)})
-		d.Assignments = append(d.Assignments, ic.DesiredAssignment{PermissionSet: b.set, PrincipalType: "GROUP", Principal: b.group, AccountID: st.Caller.AccountID})
+		set := ic.PermissionSet{Name: b.set, Description: b.describe, SessionDuration: duration,
+			RelayState: c.relayState(), ManagedPolicies: []string{b.policy}, Tags: map[string]string{ic.OwnerTagKey: ic.OwnerTagValue}}
+		group := ic.DesiredGroup{Name: b.group, Description: b.describe, Members: members(list)}
+		c.asModuleMadeThem(st, b, &set, &group)
+		builtinGroups[b.group] = group.Name
+		d.PermissionSets = append(d.PermissionSets, set)
+		d.Groups = append(d.Groups, group)
+		d.Assignments = append(d.Assignments, ic.DesiredAssignment{PermissionSet: b.set, PrincipalType: "GROUP", Principal: group.Name, AccountID: st.Caller.AccountID})
 	}
 	for _, g := range c.Groups {
 		d.Groups = append(d.Groups, ic.DesiredGroup{Name: g.Name, Description: g.Description, Members: members(g.Members)})
@@ -112,7 +117,7 @@ func (c *Config) Desired(st *ic.State) (*ic.Desired, error) {
 		accounts := c.targets(e, st, a)
 		var principals []ic.DesiredAssignment
 		for _, g := range a.Groups {
-			principals = append(principals, ic.DesiredAssignment{PrincipalType: "GROUP", Principal: groupName(c, g.Value)})
+			principals = append(principals, ic.DesiredAssignment{PrincipalType: "GROUP", Principal: groupName(c, builtinGroups, g.Value)})
 		}
 		for _, u := range a.Users {
 			if name, ok := member(u); ok {
@@ -139,11 +144,12 @@ func (c *Config) Desired(st *ic.State) (*ic.Desired, error) {
 	return d, nil
 }
 
-// groupName is the group's name as the file spells it.
-func groupName(c *Config, name string) string {
+// groupName is the group's name as the file spells it, or for a built-in
+// group, as Identity Center has it.
+func groupName(c *Config, builtinGroups map[string]string, name string) string {
 	for _, b := range builtins {
 		if strings.EqualFold(b.group, name) {
-			return b.group
+			return cmp.Or(builtinGroups[b.group], b.group)
 		}
 	}
 	for _, g := range c.Groups {
@@ -152,6 +158,55 @@ func groupName(c *Config, name string) string {
 		}
 	}
 	return name
+}
+
+// asModuleMadeThem takes a built-in permission set and group as the
+// Terraform module made them, so that moving from the module adopts what it
+// applied instead of adding a second group with the same access beside it.
+// The module names the group <set>@<account> (SuperAdmin@111111111111) and
+// describes it by the set's name; it describes the set by its policy's name
+// (AdministratorAccess) and opens the console on its global host
+// (https://console.aws.amazon.com/console/home?region=<region>). Each is
+// taken only where Identity Center holds the module's value, and the group
+// only when there is no group of keyless's name and the file does not
+// define one of the module's name itself.
+func (c *Config) asModuleMadeThem(st *ic.State, b builtin, set *ic.PermissionSet, group *ic.DesiredGroup) {
+	moduleGroup := b.set + "@" + st.Caller.AccountID
+	hasGroup := func(name string) *ic.Group {
+		for i := range st.Groups {
+			if strings.EqualFold(st.Groups[i].Name, name) {
+				return &st.Groups[i]
+			}
+		}
+		return nil
+	}
+	defined := slices.ContainsFunc(c.Groups, func(g Group) bool { return strings.EqualFold(g.Name, moduleGroup) })
+	if g := hasGroup(moduleGroup); g != nil && hasGroup(b.group) == nil && !defined {
+		group.Name = g.Name
+		if ic.UnmarkDescription(g.Description) == b.set {
+			group.Description = b.set
+		}
+	}
+	for _, ps := range st.PermissionSets {
+		if ps.Name != b.set {
+			continue
+		}
+		if policy := strings.TrimPrefix(b.policy, "arn:aws:iam::aws:policy/"); ic.UnmarkDescription(ps.Description) == policy {
+			set.Description = policy
+		}
+		if ps.RelayState == c.moduleRelayState() {
+			set.RelayState = ps.RelayState
+		}
+	}
+}
+
+// moduleRelayState is the relay state the Terraform module gives its
+// permission sets: the console home on the global host.
+func (c *Config) moduleRelayState() string {
+	if c.Region == "" {
+		return "https://console.aws.amazon.com/console/home"
+	}
+	return "https://console.aws.amazon.com/console/home?region=" + c.Region
 }
 
 // targets resolves an assignment's targets to account ids.

@@ -3,6 +3,8 @@
 // permission sets, assignments to accounts, OUs, tags). It reports every
 // problem in a file at once, each with file:line:column and the field, and
 // resolves the file against Identity Center into identitycenter.Desired.
+// It also reads the Terraform module's block from a .tf file, for the move
+// from the module (docs/from-terraform.md).
 //
 // It owns the file format (docs/keyless-yaml.md, schema/keyless.schema.json)
 // and never calls AWS.

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
 )
@@ -71,31 +72,45 @@ func Import(st *ic.State, opts ImportOptions) (*Imported, error) {
 		}
 	}
 
+	// The built-in sets as the Terraform module (or keyless) made them are
+	// written in the module's shape: the lists, not a group, a permission
+	// set and an assignment each.
+	shape := builtinsIn(st, opts.Region, userName)
+	if len(shape.lists) > 0 {
+		b.WriteString("\n")
+		if shape.duration != "PT1H" {
+			fmt.Fprintf(&b, "session_duration: %s\n", scalarYAML(shape.duration))
+		}
+		for _, bi := range builtins {
+			if members, ok := shape.lists[bi.field]; ok {
+				fmt.Fprintf(&b, "%s: %s\n", bi.field, flowList(members))
+			}
+		}
+	}
+
 	groupName := map[string]string{}
-	if len(st.Groups) > 0 {
+	for _, g := range st.Groups {
+		groupName[g.ID] = g.Name
+	}
+	if groups := slices.DeleteFunc(slices.Clone(st.Groups), func(g ic.Group) bool { return shape.groups[g.ID] }); len(groups) > 0 {
 		b.WriteString("\ngroups:\n")
-		for _, g := range st.Groups {
-			groupName[g.ID] = g.Name
+		for _, g := range groups {
 			fmt.Fprintf(&b, "  - name: %s\n", scalarYAML(g.Name))
 			if desc := ic.UnmarkDescription(g.Description); desc != "" {
 				fmt.Fprintf(&b, "    description: %s\n", scalarYAML(desc))
 			}
-			var members []string
-			for uid := range g.Members {
-				if n, ok := userName[uid]; ok {
-					members = append(members, n)
-				}
-			}
-			slices.Sort(members)
+			members, _ := memberNames(g, userName)
 			fmt.Fprintf(&b, "    members: %s\n", flowList(members))
 		}
 	}
 
 	setName := map[string]string{}
-	if len(st.PermissionSets) > 0 {
+	for _, ps := range st.PermissionSets {
+		setName[ps.ARN] = ps.Name
+	}
+	if sets := slices.DeleteFunc(slices.Clone(st.PermissionSets), func(ps ic.PermissionSet) bool { return shape.sets[ps.ARN] }); len(sets) > 0 {
 		b.WriteString("\npermission_sets:\n")
-		for _, ps := range st.PermissionSets {
-			setName[ps.ARN] = ps.Name
+		for _, ps := range sets {
 			writeSet(&b, ps)
 		}
 	}
@@ -103,6 +118,9 @@ func Import(st *ic.State, opts ImportOptions) (*Imported, error) {
 	type key struct{ set, ptype, principal string }
 	targets := map[key][]string{}
 	for _, a := range st.Assignments {
+		if shape.sets[a.PermissionSetARN] {
+			continue
+		}
 		k := key{setName[a.PermissionSetARN], a.PrincipalType, ""}
 		if a.PrincipalType == "GROUP" {
 			k.principal = groupName[a.PrincipalID]
@@ -143,6 +161,108 @@ func Import(st *ic.State, opts ImportOptions) (*Imported, error) {
 	}
 	out.YAML = b.Bytes()
 	return out, nil
+}
+
+// moduleShape is what of a State the module's shape describes.
+type moduleShape struct {
+	lists    map[string][]string // super_admins etc.: member user names
+	duration string              // of the built-in sets
+	groups   map[string]bool     // by id
+	sets     map[string]bool     // by ARN
+}
+
+// builtinsIn finds the built-in permission sets of the module's shape in
+// st: a set of a built-in's name with exactly its policy, the description,
+// relay state and no tags that Desired gives it (keyless's or the Terraform
+// module's), assigned only to its group (keyless's name or the module's
+// <set>@<account>, with members) only in the caller's account, the group
+// assigned nothing else. Anything else about them, or built-ins of
+// different session durations, and they are written as they are instead.
+func builtinsIn(st *ic.State, region string, userName map[string]string) moduleShape {
+	c := &Config{Region: region}
+	found := moduleShape{lists: map[string][]string{}, groups: map[string]bool{}, sets: map[string]bool{}}
+	groupByName := func(name string) *ic.Group {
+		for i := range st.Groups {
+			if strings.EqualFold(st.Groups[i].Name, name) {
+				return &st.Groups[i]
+			}
+		}
+		return nil
+	}
+	for _, b := range builtins {
+		policy := strings.TrimPrefix(b.policy, "arn:aws:iam::aws:policy/")
+		var ps *ic.PermissionSet
+		for i := range st.PermissionSets {
+			if st.PermissionSets[i].Name == b.set {
+				ps = &st.PermissionSets[i]
+			}
+		}
+		if ps == nil || !slices.Equal(ps.ManagedPolicies, []string{b.policy}) || ps.InlinePolicy != "" || len(ps.CustomerManaged) > 0 ||
+			ps.Boundary != nil || len(withoutOwner(ps.Tags)) > 0 ||
+			!slices.Contains([]string{policy, b.describe}, ic.UnmarkDescription(ps.Description)) ||
+			!slices.Contains([]string{c.moduleRelayState(), c.relayState()}, ps.RelayState) {
+			continue
+		}
+		g := groupByName(b.group)
+		if g == nil {
+			g = groupByName(b.set + "@" + st.Caller.AccountID)
+		}
+		if g == nil || len(g.Members) == 0 || !slices.Contains([]string{b.set, b.describe}, ic.UnmarkDescription(g.Description)) {
+			continue
+		}
+		only := ic.Assignment{AccountID: st.Caller.AccountID, PermissionSetARN: ps.ARN, PrincipalType: "GROUP", PrincipalID: g.ID}
+		alone := true
+		for _, a := range st.Assignments {
+			if (a.PermissionSetARN == ps.ARN || a.PrincipalID == g.ID) && (a.AccountID != only.AccountID || a.PermissionSetARN != only.PermissionSetARN ||
+				a.PrincipalType != only.PrincipalType || a.PrincipalID != only.PrincipalID) {
+				alone = false
+			}
+		}
+		if !alone || !slices.ContainsFunc(st.Assignments, func(a ic.Assignment) bool {
+			return a.AccountID == only.AccountID && a.PermissionSetARN == only.PermissionSetARN && a.PrincipalID == only.PrincipalID
+		}) {
+			continue
+		}
+		members, all := memberNames(*g, userName)
+		if !all {
+			continue
+		}
+		duration := cmp.Or(ps.SessionDuration, "PT1H")
+		if found.duration == "" {
+			found.duration = duration
+		} else if seconds(found.duration) != seconds(duration) {
+			return moduleShape{} // one session_duration for the three
+		}
+		found.lists[b.field] = members
+		found.groups[g.ID] = true
+		found.sets[ps.ARN] = true
+	}
+	return found
+}
+
+// memberNames are a group's members by user name, sorted, and whether
+// every member is a known user.
+func memberNames(g ic.Group, userName map[string]string) ([]string, bool) {
+	var out []string
+	for uid := range g.Members {
+		if n, ok := userName[uid]; ok {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out, len(out) == len(g.Members)
+}
+
+// seconds is a valid duration's length, to compare PT90M with PT1H30M.
+func seconds(s string) time.Duration {
+	d, _ := parseDuration(s)
+	return d
+}
+
+func withoutOwner(tags map[string]string) map[string]string {
+	out := maps.Clone(tags)
+	delete(out, ic.OwnerTagKey)
+	return out
 }
 
 func writeSet(b *bytes.Buffer, ps ic.PermissionSet) {

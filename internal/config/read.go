@@ -1,9 +1,11 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
@@ -36,6 +38,10 @@ type Config struct {
 	Groups        []Group
 	Sets          []PermissionSet
 	Assignments   []Assignment
+
+	// Notes are things the file says in an accepted but not canonical way
+	// (the Terraform module's field names), for plan to mention.
+	Notes []Problem
 
 	// pos maps paths of fields and items to where they stand.
 	pos map[string]Pos
@@ -146,6 +152,7 @@ func Parse(path string, data []byte) (*Config, error) {
 	}
 	r.config(c, body)
 	c.pos = r.pos
+	c.Notes = r.notes
 	c.check(errs)
 	if err := errs.err(); err != nil {
 		return nil, err
@@ -154,13 +161,44 @@ func Parse(path string, data []byte) (*Config, error) {
 }
 
 var topFields = []string{"region", "portal_url", "instance_arn", "prune", "session_duration", "users", "super_admins",
-	"power_users", "readonly_users", "groups", "permission_sets", "assignments"}
+	"power_users", "readonly_users", "groups", "permission_sets", "assignments",
+	"default_aws_region", "default_session_duration"}
+
+// moduleNames are the Terraform module's names for keyless's fields: a
+// module block's values can be pasted as they are, and plan says which
+// name is keyless's own.
+var moduleNames = []struct{ module, keyless string }{
+	{"default_aws_region", "region"},
+	{"default_session_duration", "session_duration"},
+}
 
 func (r *reader) config(c *Config, n ast.Node) {
-	for key, v := range r.fields(n, "", topFields) {
+	fields := r.fields(n, "", topFields)
+	written := map[string]string{} // keyless's name -> the name in the file
+	for _, name := range moduleNames {
+		v := fields[name.module]
+		if v == nil {
+			continue
+		}
+		delete(fields, name.module)
+		if fields[name.keyless] != nil {
+			p := r.pos[name.module]
+			r.errs.add(Problem{Line: p.Line, Col: p.Col, Path: name.module, Message: fmt.Sprintf("%s and %s are one setting, given twice (%s is at line %d)", name.module, name.keyless, name.keyless, r.pos[name.keyless].Line),
+				Hint: fmt.Sprintf("keep %s (keyless's name) and remove %s", name.keyless, name.module)})
+			continue
+		}
+		p := r.pos[name.module]
+		r.pos[name.keyless] = p
+		r.notes = append(r.notes, Problem{File: r.errs.File, Line: p.Line, Col: p.Col, Path: name.module,
+			Message: fmt.Sprintf("the Terraform module's name, accepted as %s (keyless's name for it)", name.keyless)})
+		fields[name.keyless] = v
+		written[name.keyless] = name.module
+	}
+	for key, v := range fields {
+		path := cmp.Or(written[key], key)
 		switch key {
 		case "region":
-			c.Region = r.str(v, key)
+			c.Region = r.str(v, path)
 		case "portal_url":
 			c.PortalURL = r.str(v, key)
 		case "instance_arn":
@@ -168,7 +206,7 @@ func (r *reader) config(c *Config, n ast.Node) {
 		case "prune":
 			c.Prune = r.boolean(v, key)
 		case "session_duration":
-			c.SessionDuration = r.str(v, key)
+			c.SessionDuration = moduleDuration(r.str(v, path))
 		case "users":
 			for i, item := range r.list(v, key) {
 				c.Users = append(c.Users, r.user(item, fmt.Sprintf("users[%d]", i)))
@@ -198,21 +236,25 @@ func (r *reader) config(c *Config, n ast.Node) {
 func (r *reader) user(n ast.Node, path string) User {
 	u := User{Pos: posOf(n), Path: path}
 	for key, v := range r.fields(n, path, userFields) {
-		s := r.str(v, path+"."+key)
-		switch key {
-		case "email":
-			u.Email = s
-		case "user_name":
-			u.UserName = s
-		case "given_name":
-			u.GivenName = s
-		case "family_name":
-			u.FamilyName = s
-		case "display_name":
-			u.DisplayName = s
-		}
+		u.set(key, r.str(v, path+"."+key))
 	}
 	return u
+}
+
+// set sets one of userFields.
+func (u *User) set(field, value string) {
+	switch field {
+	case "email":
+		u.Email = value
+	case "user_name":
+		u.UserName = value
+	case "given_name":
+		u.GivenName = value
+	case "family_name":
+		u.FamilyName = value
+	case "display_name":
+		u.DisplayName = value
+	}
 }
 
 func (r *reader) group(n ast.Node, path string) Group {
@@ -257,7 +299,7 @@ func (r *reader) permissionSet(n ast.Node, path string) PermissionSet {
 		case "description":
 			ps.Description = r.str(v, p)
 		case "session_duration":
-			ps.SessionDuration = r.str(v, p)
+			ps.SessionDuration = moduleDuration(r.str(v, p))
 		case "relay_state":
 			ps.RelayState = r.str(v, p)
 		case "managed_policies":
@@ -377,4 +419,16 @@ func errorsRoot(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+var moduleDurationPattern = regexp.MustCompile(`^(\d+H)?(\d+M)?(\d+S)?$`)
+
+// moduleDuration turns the Terraform module's duration ("1H", "12H",
+// "1H30M": the module writes PT before it) into ISO 8601; anything else is
+// returned as it is, for check to judge.
+func moduleDuration(s string) string {
+	if s != "" && moduleDurationPattern.MatchString(s) {
+		return "PT" + s
+	}
+	return s
 }
