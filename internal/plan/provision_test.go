@@ -188,3 +188,24 @@ func TestWrapBreaksAtSpacesAndCommasOnly(t *testing.T) {
 		})
 	}
 }
+
+func TestLongUpdatesWrapOnTheirOwnLines(t *testing.T) {
+	f := ic.FieldChange{Field: "managed_policies",
+		Old: "arn:aws:iam::aws:policy/ReadOnlyAccess, arn:aws:iam::aws:policy/job-function/DataScientist",
+		New: "arn:aws:iam::aws:policy/ReadOnlyAccess, arn:aws:iam::aws:policy/job-function/DataScientist, arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"}
+	want := []string{
+		`      managed_policies:`,
+		`          "arn:aws:iam::aws:policy/ReadOnlyAccess,`,
+		`            arn:aws:iam::aws:policy/job-function/DataScientist"`,
+		`        → "arn:aws:iam::aws:policy/ReadOnlyAccess,`,
+		`            arn:aws:iam::aws:policy/job-function/DataScientist,`,
+		`            arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"`,
+	}
+	if diff := cmp.Diff(want, fieldLines(ic.Update, f)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	short := ic.FieldChange{Field: "session_duration", Old: "PT1H", New: "PT4H"}
+	if diff := cmp.Diff([]string{`      session_duration: "PT1H" → "PT4H"`}, fieldLines(ic.Update, short)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
