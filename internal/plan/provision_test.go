@@ -178,6 +178,9 @@ func TestWrapBreaksAtSpacesAndCommasOnly(t *testing.T) {
 		{"at a comma", "      managed_policies: ", "arn:aws:iam::aws:policy/AdministratorAccess, arn:aws:iam::aws:policy/job-function/ViewOnlyAccess",
 			[]string{"      managed_policies: arn:aws:iam::aws:policy/AdministratorAccess,", "          arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"}},
 		{"a run longer than a line stays whole", "      relay_state: ", `"https://` + long + `"`, []string{`      relay_state: "https://` + long + `"`}},
+		{"a comma just past the edge moves down", "", strings.Repeat("a", 100) + ",b", []string{strings.Repeat("a", 100) + ",", "          b"}},
+		{"a comma at the edge stays", "", strings.Repeat("a", 99) + ",b", []string{strings.Repeat("a", 99) + ",", "          b"}},
+		{"a space at the edge", "", strings.Repeat("a", 100) + " b", []string{strings.Repeat("a", 100), "          b"}},
 		{"json at commas", "      p: ", `{"a":"` + strings.Repeat("y", 80) + `","b":"c"}`,
 			[]string{`      p: {"a":"` + strings.Repeat("y", 80) + `",`, `          "b":"c"}`}},
 	} {

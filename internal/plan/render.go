@@ -141,11 +141,12 @@ func wrap(head, text, indent string) []string {
 		}
 		cut := -1
 		for i := room; i >= 0 && cut < 0; i-- {
-			if r[i] == ' ' || r[i] == ',' {
-				cut = i + 1 // the comma stays on this line; spaces are trimmed
+			// A space at the edge is trimmed; a comma stays on the line.
+			if r[i] == ' ' || r[i] == ',' && i < room {
+				cut = i + 1
 			}
 		}
-		for i := room + 1; i < len(r) && cut < 0; i++ {
+		for i := room; i < len(r) && cut < 0; i++ {
 			if r[i] == ' ' || r[i] == ',' {
 				cut = i + 1
 			}
