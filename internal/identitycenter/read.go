@@ -375,7 +375,8 @@ func userOf(u istypes.User) User {
 }
 
 // permissionSets reads every permission set in full, then the assignments
-// in each account it is provisioned to.
+// in each account it is provisioned to. It first asks whether the endpoint
+// reports provisioning at all (one call).
 func (r *reader) permissionSets(ctx context.Context) error {
 	_, err := r.c.SSOAdmin.ListPermissionSetProvisioningStatus(ctx, &ssoadmin.ListPermissionSetProvisioningStatusInput{
 		InstanceArn: aws.String(r.st.InstanceARN), MaxResults: aws.Int32(1)})
