@@ -94,7 +94,11 @@ func applyPlan(ctx context.Context, g *globalOptions, p *plan.Plan, run *planRun
 		return withHint(fmt.Errorf("apply: %w", err), "fix the cause and run 'keyless apply' again: it continues from where AWS is")
 	}
 	c, u, d := p.Counts()
-	fmt.Fprintf(w, "Apply complete: %d created, %d updated, %d deleted in %s.\n", c, u, d, res.Elapsed.Round(time.Millisecond))
+	again := ""
+	if n := p.Provisions(); n > 0 {
+		again = fmt.Sprintf(", %d provisioned again", n)
+	}
+	fmt.Fprintf(w, "Apply complete: %d created, %d updated, %d deleted%s in %s.\n", c, u, d, again, res.Elapsed.Round(time.Millisecond))
 	fmt.Fprintf(w, "Access portal: %s\n", p.PortalURL)
 	return nil
 }

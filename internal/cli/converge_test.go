@@ -5,17 +5,25 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
+	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
 	"github.com/google/go-cmp/cmp"
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
@@ -147,7 +155,11 @@ func worldAt(t *testing.T, url string) world {
 	}
 	for _, ps := range st.PermissionSets {
 		names[ps.ARN] = ps.Name
-		w.Sets = append(w.Sets, fmt.Sprintf("%s %s %v %s", ps.Name, ps.SessionDuration, ps.ManagedPolicies, ps.InlinePolicy))
+		set := fmt.Sprintf("%s %s %v %s", ps.Name, ps.SessionDuration, ps.ManagedPolicies, ps.InlinePolicy)
+		if len(ps.Outdated) > 0 {
+			set += fmt.Sprintf(" (outdated in %v)", ps.Outdated)
+		}
+		w.Sets = append(w.Sets, set)
 	}
 	for _, a := range st.Assignments {
 		w.Assignments = append(w.Assignments, fmt.Sprintf("%s %s:%s @%s", names[a.PermissionSetARN], a.PrincipalType, names[a.PrincipalID], a.AccountID))
@@ -243,6 +255,113 @@ func TestApplyKilledAtRandomPointsConverges(t *testing.T) {
 				name, kills, len(w.Users), len(w.Groups), len(w.Sets), len(w.Assignments))
 		})
 	}
+}
+
+// An apply killed after updating permission sets and before provisioning
+// them leaves roles with the old settings while the sets match the file: the
+// next plan must still show the provisioning, and apply must do it.
+func TestApplyKilledBetweenUpdateAndProvisionConverges(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills the binary mid-apply")
+	}
+	bin := buildKeyless(t)
+	_, url := startTestSandbox(t, sandbox.Options{AssignmentDelay: 20 * time.Millisecond})
+	r := newRunner(t, bin, url)
+	if code, out := r.run("apply", "--yes"); code != 0 {
+		t.Fatalf("first apply: exit %d\n%s", code, out)
+	}
+
+	// Longer sessions for every set; the apply dies at its first
+	// ProvisionPermissionSet, which never reaches the sandbox.
+	cfg := strings.Replace(convergeConfig(), "session_duration: PT2H", "session_duration: PT4H", 1) + "session_duration: PT4H\n"
+	if err := os.WriteFile(filepath.Join(r.dir, "keyless.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var running atomic.Pointer[os.Process]
+	var killed atomic.Bool
+	target, err := neturl.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if strings.HasSuffix(req.Header.Get("X-Amz-Target"), ".ProvisionPermissionSet") {
+			if p := running.Load(); p != nil && !killed.Swap(true) {
+				_ = p.Kill()
+			}
+			panic(http.ErrAbortHandler)
+		}
+		proxy.ServeHTTP(w, req)
+	}))
+	defer front.Close()
+	killedRun := newRunner(t, bin, front.URL)
+	killedRun.dir = r.dir
+	cmd := killedRun.cmd("apply", "--yes")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	running.Store(cmd.Process)
+	if err := cmd.Wait(); err == nil || !killed.Load() {
+		t.Fatalf("apply was not killed before provisioning (%v):\n%s", err, out.String())
+	}
+	outdated := outdatedSets(t, url)
+	if outdated == 0 {
+		t.Fatalf("the kill left no set updated and unprovisioned: %v", worldAt(t, url).Sets)
+	}
+
+	code, plan := r.run("plan", "--detailed-exitcode")
+	if code != 2 || !strings.Contains(plan, "↻ ") || !strings.Contains(plan, "to provision again") {
+		t.Fatalf("plan after the kill (exit %d) does not provision the %d outdated sets:\n%s", code, outdated, plan)
+	}
+	if code, out := r.run("apply", "--yes"); code != 0 {
+		t.Fatalf("apply after the kill: exit %d\n%s", code, out)
+	}
+	if code, out := r.run("plan", "--detailed-exitcode"); code != 0 {
+		t.Fatalf("plan after the rerun: exit %d\n%s", code, out)
+	}
+	w := worldAt(t, url)
+	for _, set := range w.Sets {
+		if !strings.Contains(set, " PT4H ") || strings.Contains(set, "outdated") {
+			t.Errorf("after the rerun: %s", set)
+		}
+	}
+	if n := outdatedSets(t, url); n != 0 {
+		t.Errorf("after the rerun, %d permission sets are LATEST_PERMISSION_SET_NOT_PROVISIONED somewhere", n)
+	}
+	wantNoDuplicates(t, w)
+}
+
+// outdatedSets counts, with the SDK alone, the (account, permission set)
+// pairs that are LATEST_PERMISSION_SET_NOT_PROVISIONED.
+func outdatedSets(t *testing.T, url string) int {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion("us-east-1"),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "x", "")),
+		config.WithBaseEndpoint(url), config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sso := ssoadmin.NewFromConfig(cfg)
+	inst, err := sso.ListInstances(ctx, &ssoadmin.ListInstancesInput{})
+	if err != nil || len(inst.Instances) != 1 {
+		t.Fatalf("list instances: %v, %v", inst, err)
+	}
+	n := 0
+	for _, acct := range []string{"111111111111", "222222222222", "333333333333"} {
+		p := ssoadmin.NewListPermissionSetsProvisionedToAccountPaginator(sso, &ssoadmin.ListPermissionSetsProvisionedToAccountInput{
+			InstanceArn: inst.Instances[0].InstanceArn, AccountId: aws.String(acct), ProvisioningStatus: ssotypes.ProvisioningStatusLatestPermissionSetNotProvisioned})
+		for p.HasMorePages() {
+			out, err := p.NextPage(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n += len(out.PermissionSets)
+		}
+	}
+	return n
 }
 
 // motoForTest is the package's moto, reset and held for a Go test.

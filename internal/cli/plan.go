@@ -39,7 +39,9 @@ func newPlanCommand(g *globalOptions) *cobra.Command {
 		Use:   "plan",
 		Short: "Show what apply would change in Identity Center",
 		Long: `Read Identity Center and show the changes that would make it match
-keyless.yaml: create (+), update in place (~), delete (-), and a summary.
+keyless.yaml: create (+), update in place (~), delete (-), provision a
+permission set again whose roles are older than it (↻), and a summary.
+Access the file does not give and keyless leaves alone is listed too (!).
 Nothing is changed. There is no state file: AWS is the state, and keyless
 only touches what it marked as its own (see docs/ownership.md).
 

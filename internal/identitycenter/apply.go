@@ -91,6 +91,8 @@ func (a *Applier) Apply(ctx context.Context, st *State, changes []Change) (Resul
 	var deletes [numDeletePhases][]Change
 	for _, ch := range changes {
 		switch {
+		case ch.Op == Provision && ch.Kind == KindPermissionSet:
+			forward = append(forward, ch)
 		case ch.Op == Create || ch.Op == Update:
 			if !slices.Contains([]Kind{KindUser, KindGroup, KindMembership, KindPermissionSet, KindAssignment}, ch.Kind) {
 				r.fail(ch, fmt.Errorf("unknown change %s %s: this is a bug in keyless", ch.Op, ch.Kind))
@@ -590,6 +592,8 @@ func (r *run) applyChange(ctx context.Context, ch Change) error {
 			return r.createPermissionSet(ctx, ch)
 		case Update:
 			return r.updatePermissionSet(ctx, ch)
+		case Provision:
+			return r.provisionPermissionSet(ctx, ch)
 		default:
 			return r.deletePermissionSet(ctx, ch)
 		}
@@ -993,10 +997,19 @@ func (r *run) updatePermissionSet(ctx context.Context, ch Change) error {
 	if err != nil {
 		return err
 	}
-	if reprovision && len(have.ProvisionedTo) > 0 {
+	if (reprovision || len(ch.Outdated) > 0) && len(have.ProvisionedTo) > 0 {
 		return r.provision(ctx, have)
 	}
 	return nil
+}
+
+// provisionPermissionSet provisions an unchanged permission set whose roles
+// are older than it.
+func (r *run) provisionPermissionSet(ctx context.Context, ch Change) error {
+	if ch.HavePermissionSet == nil {
+		return missing(ch)
+	}
+	return r.provision(ctx, ch.HavePermissionSet)
 }
 
 // syncPermissionSet makes the permission set have what want asks, in place
@@ -1015,7 +1028,9 @@ func (r *run) syncPermissionSet(ctx context.Context, have, want *PermissionSet) 
 			Description: aws.String(desc), SessionDuration: aws.String(session), RelayState: optional(want.RelayState)}); err != nil {
 			return false, fmt.Errorf("update permission set: %w", err)
 		}
-		reprovision = reprovision || session != have.SessionDuration || want.RelayState != have.RelayState
+		// Any update, a description's too, leaves the permission set
+		// outdated in every account until it is provisioned again.
+		reprovision = true
 	}
 
 	attach, detach := diff(want.ManagedPolicies, have.ManagedPolicies)

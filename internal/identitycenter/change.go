@@ -36,6 +36,9 @@ const (
 	Create Op = "create"
 	Update Op = "update"
 	Delete Op = "delete"
+	// Provision pushes an owned permission set, unchanged, to the accounts
+	// whose role is older than it (see PermissionSet.Outdated).
+	Provision Op = "provision"
 )
 
 // Kind is the kind of object a change is about.
@@ -59,8 +62,14 @@ type Change struct {
 	// membership, a permission set name, "PermissionSet/GROUP:Name@account"
 	// for an assignment.
 	Name string `json:"name"`
-	// Fields lists what an update changes.
+	// Fields lists what an update changes, or what a creation sets (New
+	// only).
 	Fields []FieldChange `json:"fields,omitempty"`
+	// Outdated lists the accounts where a permission set must be
+	// provisioned again though nothing in it changes now (Provision, or an
+	// Update whose own fields would not need it); Reason says why.
+	Outdated []string `json:"outdated_accounts,omitempty"`
+	Reason   string   `json:"reason,omitempty"`
 
 	// Want is the desired object (create, update); Have the current one
 	// (update, delete). Exactly the pointers of Kind are set.

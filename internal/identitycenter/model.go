@@ -92,6 +92,12 @@ type PermissionSet struct {
 	TagsUnknown bool
 	// ProvisionedTo lists the accounts the permission set is provisioned to.
 	ProvisionedTo []string
+	// Outdated lists the accounts of ProvisionedTo whose role predates the
+	// permission set's last change (LATEST_PERMISSION_SET_NOT_PROVISIONED):
+	// an apply interrupted between the update and the provisioning, or an
+	// edit in the console. Read for owned permission sets only, and left
+	// empty where the endpoint cannot tell (moto).
+	Outdated []string
 }
 
 // PolicyRef names a customer-managed policy, by name and path.

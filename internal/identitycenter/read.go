@@ -70,7 +70,7 @@ func Read(ctx context.Context, c *Clients, opts ReadOptions) (*State, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	if err := r.groupAssignments(ctx); err != nil {
+	if err := r.untrackedAssignments(ctx); err != nil {
 		return nil, err
 	}
 	sortState(st)
@@ -83,6 +83,11 @@ type reader struct {
 	log *slog.Logger
 
 	tagsOnce, boundaryOnce sync.Once
+
+	// untracked is set when the endpoint does not report provisioning
+	// status: then it does not provision on assignment either (moto), and
+	// neither provisioning nor its status says anything.
+	untracked bool
 }
 
 func readInstance(ctx context.Context, c *Clients, want string, st *State) error {
@@ -370,8 +375,21 @@ func userOf(u istypes.User) User {
 }
 
 // permissionSets reads every permission set in full, then the assignments
-// in each account it is provisioned to.
+// in each account it is provisioned to. It first asks whether the endpoint
+// reports provisioning at all (one call).
 func (r *reader) permissionSets(ctx context.Context) error {
+	_, err := r.c.SSOAdmin.ListPermissionSetProvisioningStatus(ctx, &ssoadmin.ListPermissionSetProvisioningStatusInput{
+		InstanceArn: aws.String(r.st.InstanceARN), MaxResults: aws.Int32(1)})
+	switch {
+	case notImplemented(err):
+		// moto differs from AWS: no provisioning status calls (HTTP 500),
+		// and assignments do not provision.
+		r.untracked = true
+		r.log.Debug("provisioning status cannot be read here; assignments are read in every account, and outdated provisioning is not planned", "err", err)
+	case err != nil:
+		return fmt.Errorf("list permission set provisioning requests: %w", err)
+	}
+
 	var arns []string
 	p := ssoadmin.NewListPermissionSetsPaginator(r.c.SSOAdmin, &ssoadmin.ListPermissionSetsInput{InstanceArn: aws.String(r.st.InstanceARN)})
 	for p.HasMorePages() {
@@ -422,44 +440,31 @@ func (r *reader) permissionSets(ctx context.Context) error {
 	return nil
 }
 
-// groupAssignments adds the assignments of keyless's groups, by principal.
-// On AWS they were all found through provisioning already (an assignment
-// provisions its permission set); moto differs from AWS: creating an
-// assignment does not provision, so those are found only here. It costs
-// one call per owned group.
-func (r *reader) groupAssignments(ctx context.Context) error {
-	seen := map[Assignment]bool{}
-	for _, a := range r.st.Assignments {
-		seen[a] = true
+// untrackedAssignments reads the assignments an endpoint that does not
+// track provisioning hides from permissionSets: every permission set in
+// every account it is not provisioned to. AWS provisions a permission set
+// to an account when it is assigned there, so this is never needed there;
+// moto differs from AWS: creating an assignment does not provision.
+func (r *reader) untrackedAssignments(ctx context.Context) error {
+	if !r.untracked {
+		return nil
 	}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(readParallel)
-	for _, grp := range r.st.Groups {
-		if !grp.Owned() {
-			continue
-		}
-		g.Go(func() error {
-			p := ssoadmin.NewListAccountAssignmentsForPrincipalPaginator(r.c.SSOAdmin, &ssoadmin.ListAccountAssignmentsForPrincipalInput{
-				InstanceArn: aws.String(r.st.InstanceARN), PrincipalId: aws.String(grp.ID), PrincipalType: ssotypes.PrincipalTypeGroup})
-			for p.HasMorePages() {
-				page, err := p.NextPage(gctx)
-				if err != nil {
-					return fmt.Errorf("list assignments of group %s: %w", grp.Name, err)
-				}
-				mu.Lock()
-				for _, a := range page.AccountAssignments {
-					as := Assignment{AccountID: aws.ToString(a.AccountId), PermissionSetARN: aws.ToString(a.PermissionSetArn),
-						PrincipalType: string(a.PrincipalType), PrincipalID: aws.ToString(a.PrincipalId)}
-					if !seen[as] {
-						seen[as] = true
-						r.st.Assignments = append(r.st.Assignments, as)
-					}
-				}
-				mu.Unlock()
+	for _, ps := range r.st.PermissionSets {
+		for _, acct := range r.st.Accounts {
+			if slices.Contains(ps.ProvisionedTo, acct.ID) {
+				continue
 			}
-			return nil
-		})
+			g.Go(func() error {
+				as, err := r.assignments(gctx, ps, acct.ID)
+				mu.Lock()
+				r.st.Assignments = append(r.st.Assignments, as...)
+				mu.Unlock()
+				return err
+			})
+		}
 	}
 	return g.Wait()
 }
@@ -560,16 +565,52 @@ func (r *reader) permissionSet(ctx context.Context, arn string) (*PermissionSet,
 		ps.Tags = tags
 	}
 
-	ap := ssoadmin.NewListAccountsForProvisionedPermissionSetPaginator(r.c.SSOAdmin, &ssoadmin.ListAccountsForProvisionedPermissionSetInput{InstanceArn: inst, PermissionSetArn: aws.String(arn)})
-	for ap.HasMorePages() {
-		out, err := ap.NextPage(ctx)
-		if err != nil {
-			return nil, what("list the accounts it is provisioned to", err)
+	if ps.ProvisionedTo, err = r.provisionedTo(ctx, arn, ""); err != nil {
+		return nil, what("list the accounts it is provisioned to", err)
+	}
+	if ps.Owned() && !r.untracked && len(ps.ProvisionedTo) > 0 {
+		if ps.Outdated, err = r.outdated(ctx, ps); err != nil {
+			return nil, what("list the accounts it is outdated in", err)
 		}
-		ps.ProvisionedTo = append(ps.ProvisionedTo, out.AccountIds...)
 	}
 	sortPermissionSet(ps)
 	return ps, nil
+}
+
+// outdated lists the accounts where ps is provisioned but not in its latest
+// version.
+func (r *reader) outdated(ctx context.Context, ps *PermissionSet) ([]string, error) {
+	old, err := r.provisionedTo(ctx, ps.ARN, ssotypes.ProvisioningStatusLatestPermissionSetNotProvisioned)
+	if err != nil || len(old) < len(ps.ProvisionedTo) {
+		return old, err
+	}
+	// Outdated everywhere: make sure the endpoint applied the filter at all
+	// (an emulator that ignores it lists every account for both statuses).
+	current, err := r.provisionedTo(ctx, ps.ARN, ssotypes.ProvisioningStatusLatestPermissionSetProvisioned)
+	if err != nil {
+		return nil, err
+	}
+	if len(current) > 0 {
+		r.log.Debug("provisioning status filter ignored here (an account is listed as both outdated and current); outdated provisioning is not planned", "permission_set", ps.Name)
+		return nil, nil
+	}
+	return old, nil
+}
+
+// provisionedTo lists the accounts a permission set is provisioned to, with
+// that provisioning status ("" for any).
+func (r *reader) provisionedTo(ctx context.Context, arn string, status ssotypes.ProvisioningStatus) ([]string, error) {
+	var accounts []string
+	p := ssoadmin.NewListAccountsForProvisionedPermissionSetPaginator(r.c.SSOAdmin, &ssoadmin.ListAccountsForProvisionedPermissionSetInput{
+		InstanceArn: aws.String(r.st.InstanceARN), PermissionSetArn: aws.String(arn), ProvisioningStatus: status})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		accounts = append(accounts, out.AccountIds...)
+	}
+	return accounts, nil
 }
 
 func (r *reader) permissionSetTags(ctx context.Context, arn string) (map[string]string, error) {
@@ -626,6 +667,8 @@ func sortPermissionSet(ps *PermissionSet) {
 	slices.SortFunc(ps.CustomerManaged, comparePolicyRef)
 	slices.Sort(ps.ProvisionedTo)
 	ps.ProvisionedTo = slices.Compact(ps.ProvisionedTo)
+	slices.Sort(ps.Outdated)
+	ps.Outdated = slices.Compact(ps.Outdated)
 }
 
 func comparePolicyRef(a, b PolicyRef) int {

@@ -198,13 +198,55 @@ func principalName(st *ic.State, a ic.Assignment) string {
 
 // assignmentName shows an assignment: "SuperAdmin → group SuperAdmins @ 111111111111 (management)".
 func assignmentName(st *ic.State, a *ic.DesiredAssignment) string {
-	acct := a.AccountID
+	return fmt.Sprintf("%s → %s %s @ %s", a.PermissionSet, strings.ToLower(a.PrincipalType), a.Principal, accountLabel(st, a.AccountID))
+}
+
+// accountLabel shows an account: "111111111111 (management)".
+func accountLabel(st *ic.State, id string) string {
 	for _, x := range st.Accounts {
-		if x.ID == a.AccountID && x.Name != "" {
-			acct += " (" + x.Name + ")"
+		if x.ID == id && x.Name != "" {
+			return id + " (" + x.Name + ")"
 		}
 	}
-	return fmt.Sprintf("%s → %s %s @ %s", a.PermissionSet, strings.ToLower(a.PrincipalType), a.Principal, acct)
+	return id
+}
+
+// groupCreateFields shows a group to create: its description and members.
+func groupCreateFields(want *ic.DesiredGroup) []ic.FieldChange {
+	var f []ic.FieldChange
+	if want.Description != "" {
+		f = append(f, ic.FieldChange{Field: "description", New: want.Description})
+	}
+	if len(want.Members) > 0 {
+		f = append(f, ic.FieldChange{Field: "members", New: strings.Join(want.Members, ", ")})
+	}
+	return f
+}
+
+// setAssignmentsField shows where a permission set to create is assigned.
+func setAssignmentsField(st *ic.State, d *ic.Desired, set string) []ic.FieldChange {
+	var where []string
+	for _, a := range d.Assignments {
+		if a.PermissionSet == set {
+			where = append(where, fmt.Sprintf("%s %s @ %s", strings.ToLower(a.PrincipalType), a.Principal, accountLabel(st, a.AccountID)))
+		}
+	}
+	if len(where) == 0 {
+		return nil
+	}
+	return []ic.FieldChange{{Field: "assignments", New: strings.Join(where, ", ")}}
+}
+
+// outdatedReason says why a permission set is provisioned again.
+func outdatedReason(st *ic.State, accounts []string) string {
+	labels := make([]string, len(accounts))
+	for i, a := range accounts {
+		labels[i] = accountLabel(st, a)
+	}
+	if len(accounts) == 1 {
+		return "changed since it was last provisioned: its role in " + labels[0] + " still has the old settings"
+	}
+	return fmt.Sprintf("changed since it was last provisioned: its roles in %d accounts (%s) still have the old settings", len(accounts), strings.Join(labels, ", "))
 }
 
 func sortedAssignKeys(m map[assignKey]ic.Assignment) []assignKey {

@@ -78,6 +78,9 @@ func (a *access) after(p *Plan) *access {
 			}
 			m[key(c.Membership.User)] = c.Op != ic.Delete
 		case ic.KindPermissionSet:
+			if c.Op == ic.Provision {
+				continue // changes nothing the guards look at
+			}
 			b.sets[c.Name] = c.Op != ic.Delete
 			b.admin[c.Name] = c.Op != ic.Delete && slices.Contains(c.WantPermissionSet.ManagedPolicies, AdministratorAccess)
 		case ic.KindAssignment:

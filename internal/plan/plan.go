@@ -27,8 +27,33 @@ type Plan struct {
 	Withheld []ic.Change
 	// Warnings are things keyless leaves alone and the person should know.
 	Warnings []string
+	// Drift is access keyless.yaml does not give and keyless leaves alone:
+	// assignments of keyless's permission sets that the file does not
+	// make, and permission sets keyless does not manage that carry
+	// AdministratorAccess.
+	Drift []Drift
 	// PortalURL is where people sign in.
 	PortalURL string
+}
+
+// Drift is one object a reviewer should know of that the plan leaves alone.
+type Drift struct {
+	Kind ic.Kind `json:"kind"`
+	Name string  `json:"name"`
+	// Reason says what is wrong with it.
+	Reason string `json:"reason"`
+}
+
+// Provisions returns how many permission sets the plan provisions again
+// without changing them.
+func (p *Plan) Provisions() int {
+	n := 0
+	for _, c := range p.Changes {
+		if c.Op == ic.Provision {
+			n++
+		}
+	}
+	return n
 }
 
 // Counts returns how many objects the plan creates, updates and deletes.
@@ -98,7 +123,7 @@ func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
 		have := users[key(want.UserName)]
 		switch {
 		case have == nil:
-			add(ic.Change{Op: ic.Create, Kind: ic.KindUser, Name: want.UserName, WantUser: want})
+			add(ic.Change{Op: ic.Create, Kind: ic.KindUser, Name: want.UserName, WantUser: want, Fields: userFields(&ic.User{}, want)})
 		case have.Owned():
 			if f := userFields(have, want); len(f) > 0 {
 				add(ic.Change{Op: ic.Update, Kind: ic.KindUser, Name: want.UserName, Fields: f, WantUser: want, HaveUser: have})
@@ -118,7 +143,7 @@ func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
 		have := groups[key(want.Name)]
 		switch {
 		case have == nil:
-			add(ic.Change{Op: ic.Create, Kind: ic.KindGroup, Name: want.Name, WantGroup: want})
+			add(ic.Change{Op: ic.Create, Kind: ic.KindGroup, Name: want.Name, WantGroup: want, Fields: groupCreateFields(want)})
 		case !have.Owned():
 			conflicts = append(conflicts, &ConflictError{Kind: ic.KindGroup, Name: want.Name})
 		default:
@@ -171,12 +196,22 @@ func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
 		have := sets[want.Name]
 		switch {
 		case have == nil:
-			add(ic.Change{Op: ic.Create, Kind: ic.KindPermissionSet, Name: want.Name, WantPermissionSet: want})
+			f := append(setFields(&ic.PermissionSet{}, want), setAssignmentsField(st, d, want.Name)...)
+			add(ic.Change{Op: ic.Create, Kind: ic.KindPermissionSet, Name: want.Name, WantPermissionSet: want, Fields: f})
 		case !have.Owned():
 			conflicts = append(conflicts, &ConflictError{Kind: ic.KindPermissionSet, Name: want.Name})
 		default:
-			if f := setFields(have, want); len(f) > 0 {
-				add(ic.Change{Op: ic.Update, Kind: ic.KindPermissionSet, Name: want.Name, Fields: f, WantPermissionSet: want, HavePermissionSet: have})
+			c := ic.Change{Op: ic.Update, Kind: ic.KindPermissionSet, Name: want.Name, Fields: setFields(have, want), WantPermissionSet: want, HavePermissionSet: have}
+			if len(have.Outdated) > 0 {
+				// Its roles are older than it: an apply stopped between the
+				// update and the provisioning, or an edit in the console.
+				c.Outdated, c.Reason = have.Outdated, outdatedReason(st, have.Outdated)
+				if len(c.Fields) == 0 {
+					c.Op, c.WantPermissionSet = ic.Provision, nil
+				}
+			}
+			if len(c.Fields) > 0 || c.Op == ic.Provision {
+				add(c)
 			}
 		}
 	}
@@ -235,6 +270,8 @@ func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
 			add(ic.Change{Op: ic.Delete, Kind: ic.KindUser, Name: u.UserName, HaveUser: u})
 		}
 	}
+
+	p.Drift = drift(st, wantAssign)
 
 	order(p.Changes)
 	order(p.Withheld)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
 )
@@ -20,10 +21,16 @@ var kindTitles = []struct {
 	{ic.KindAssignment, "Account assignments"},
 }
 
-var symbols = map[ic.Op]string{ic.Create: "+", ic.Update: "~", ic.Delete: "-"}
+var symbols = map[ic.Op]string{ic.Create: "+", ic.Update: "~", ic.Delete: "-", ic.Provision: "↻"}
 
 // colors for a terminal, by op.
-var colors = map[ic.Op]string{ic.Create: "\x1b[32m", ic.Update: "\x1b[33m", ic.Delete: "\x1b[31m"}
+var colors = map[ic.Op]string{ic.Create: "\x1b[32m", ic.Update: "\x1b[33m", ic.Delete: "\x1b[31m", ic.Provision: "\x1b[36m"}
+
+// driftSymbol marks what the plan leaves alone but a reviewer must see.
+const driftSymbol = "!"
+
+// width is where plan lines wrap.
+const width = 100
 
 const reset = "\x1b[0m"
 
@@ -33,6 +40,9 @@ func (p *Plan) Summary() string {
 		return "No changes: Identity Center matches keyless.yaml."
 	}
 	c, u, d := p.Counts()
+	if n := p.Provisions(); n > 0 {
+		return fmt.Sprintf("Plan: %d to create, %d to update in place, %d to delete, %d to provision again.", c, u, d, n)
+	}
 	return fmt.Sprintf("Plan: %d to create, %d to update in place, %d to delete.", c, u, d)
 }
 
@@ -51,7 +61,7 @@ func (p *Plan) Render(w io.Writer, color bool) {
 	if len(p.Warnings) > 0 {
 		fmt.Fprintln(w)
 	}
-	if p.Empty() && len(p.Withheld) == 0 {
+	if p.Empty() && len(p.Withheld) == 0 && len(p.Drift) == 0 {
 		fmt.Fprintln(w, p.Summary())
 		return
 	}
@@ -63,7 +73,10 @@ func (p *Plan) Render(w io.Writer, color bool) {
 			}
 			lines = append(lines, paint(c.Op, "  "+symbols[c.Op]+" "+c.Name))
 			for _, f := range c.Fields {
-				lines = append(lines, fmt.Sprintf("      %s: %s → %s", f.Field, quote(f.Old), quote(f.New)))
+				lines = append(lines, fieldLines(c.Op, f)...)
+			}
+			if c.Reason != "" {
+				lines = append(lines, wrap("      provision: ", c.Reason, "          ")...)
 			}
 		}
 		if len(lines) > 0 {
@@ -79,17 +92,75 @@ func (p *Plan) Render(w io.Writer, color bool) {
 		}
 		fmt.Fprintln(w)
 	}
+	if len(p.Drift) > 0 {
+		fmt.Fprintf(w, "Not given by keyless.yaml, left as it is:\n")
+		for _, d := range p.Drift {
+			fmt.Fprintf(w, "  %s %s %s\n", driftSymbol, strings.ReplaceAll(string(d.Kind), "_", " "), d.Name)
+			fmt.Fprintln(w, strings.Join(wrap("      ", d.Reason, "      "), "\n"))
+		}
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintln(w, p.Summary())
+}
+
+// fieldLines shows one field: "name: new" for a creation, "name: old → new"
+// for an update, over several lines when it is long. Values are wrapped,
+// never cut: a reviewer must be able to read all of them.
+func fieldLines(op ic.Op, f ic.FieldChange) []string {
+	head := "      " + f.Field + ": "
+	if op == ic.Create {
+		return wrap(head, quote(f.New), "          ")
+	}
+	if line := head + quote(f.Old) + " → " + quote(f.New); utf8.RuneCountInString(line) <= width {
+		return []string{line}
+	}
+	lines := []string{strings.TrimRight(head, " ")}
+	lines = append(lines, wrap("          ", quote(f.Old), "            ")...)
+	return append(lines, wrap("        → ", quote(f.New), "            ")...)
 }
 
 func quote(s string) string {
 	if s == "" {
 		return "(none)"
 	}
-	if len(s) > 120 {
-		s = s[:117] + "..."
-	}
 	return fmt.Sprintf("%q", s)
+}
+
+// wrap breaks text into lines of at most width runes, the first starting
+// with head and the others with indent. It breaks after a space or a comma
+// only: a run with neither (a URL) that is longer than the room left stays
+// whole on its line, so it can still be copied.
+func wrap(head, text, indent string) []string {
+	var lines []string
+	prefix := head
+	for {
+		room := max(width-utf8.RuneCountInString(prefix), 20)
+		r := []rune(text)
+		if len(r) <= room {
+			return append(lines, prefix+text)
+		}
+		cut := -1
+		for i := room; i >= 0 && cut < 0; i-- {
+			// A space at the edge is trimmed; a comma stays on the line.
+			if r[i] == ' ' || r[i] == ',' && i < room {
+				cut = i + 1
+			}
+		}
+		for i := room; i < len(r) && cut < 0; i++ {
+			if r[i] == ' ' || r[i] == ',' {
+				cut = i + 1
+			}
+		}
+		if cut < 0 || cut >= len(r) {
+			return append(lines, prefix+text)
+		}
+		lines = append(lines, strings.TrimRight(prefix+string(r[:cut]), " "))
+		text = strings.TrimLeft(string(r[cut:]), " ")
+		if text == "" {
+			return lines
+		}
+		prefix = indent
+	}
 }
 
 // jsonPlan is the --json shape; documented in docs/cli.
@@ -97,17 +168,19 @@ type jsonPlan struct {
 	Changes  []ic.Change `json:"changes"`
 	Withheld []ic.Change `json:"withheld_deletions"`
 	Warnings []string    `json:"warnings"`
+	Drift    []Drift     `json:"drift"`
 	Summary  struct {
-		Create int `json:"create"`
-		Update int `json:"update"`
-		Delete int `json:"delete"`
+		Create    int `json:"create"`
+		Update    int `json:"update"`
+		Delete    int `json:"delete"`
+		Provision int `json:"provision"`
 	} `json:"summary"`
 	PortalURL string `json:"portal_url"`
 }
 
 // WriteJSON writes the plan as JSON.
 func (p *Plan) WriteJSON(w io.Writer) error {
-	out := jsonPlan{Changes: p.Changes, Withheld: p.Withheld, Warnings: p.Warnings, PortalURL: p.PortalURL}
+	out := jsonPlan{Changes: p.Changes, Withheld: p.Withheld, Warnings: p.Warnings, Drift: p.Drift, PortalURL: p.PortalURL}
 	if out.Changes == nil {
 		out.Changes = []ic.Change{}
 	}
@@ -117,7 +190,11 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 	if out.Warnings == nil {
 		out.Warnings = []string{}
 	}
+	if out.Drift == nil {
+		out.Drift = []Drift{}
+	}
 	out.Summary.Create, out.Summary.Update, out.Summary.Delete = p.Counts()
+	out.Summary.Provision = p.Provisions()
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
