@@ -57,9 +57,12 @@ what it would do and why, and what it refuses and why.
   local   move long-lived keys out of ~/.aws/credentials (backed up) once an
           SSO profile of the same name works.
 
-It never touches the access key or IAM user it runs as, nor another account
-than the credentials'. With --yes on a terminal it asks you to type the
-account id; without a terminal --yes acts. Every action and refusal is
+It never touches the access key or IAM user it runs as, nor the keys its
+credentials stand on (the static keys behind a role_arn profile's
+source_profile chain; a credential_process it cannot see through is named
+in a warning), nor another account than the credentials'. With --yes on a
+terminal it asks you to type the account id (a wrong one changes nothing
+and exits 1); without a terminal --yes acts. Every action and refusal is
 appended to ~/.aws/keyless/audit.log.
 
 Exit codes: 0 success (dry run included), 1 error or a failed action, 64 usage error.`,
@@ -71,7 +74,7 @@ Exit codes: 0 success (dry run included), 1 error or a failed action, 64 usage e
 	}
 	f := cmd.Flags()
 	f.BoolVarP(&o.yes, "yes", "y", false, "act (on a terminal, after typing the account id)")
-	f.StringVar(&o.deleteAfter, "delete-after", "7d", "how long a key stays deactivated, unused, before it is deleted (7d, 36h)")
+	f.StringVar(&o.deleteAfter, "delete-after", "7d", "how long a key stays deactivated, unused, before it is deleted (7d, 36h; 0 deletes at the next run)")
 	f.StringVar(&o.mapFile, "map", "", "YAML file mapping IAM user names to Identity Center user names or emails")
 	f.BoolVar(&o.json, "json", false, "print the plan (and results) as JSON")
 	f.StringVar(&o.only, "only", "", "only one part: keys, users, root or local")
@@ -135,6 +138,12 @@ func runCleanup(ctx context.Context, g *globalOptions, o *cleanupOptions) error 
 		fmt.Fprintf(g.streams.Err, "warning: %s refused or failed (%s): what it reads is left out of the plan\n", gap.Action, gap.Err)
 	}
 	in := cleanup.Input{State: st, CallerKeyID: creds.AccessKeyID, Now: time.Now(), DeleteAfter: grace, Map: mapping, Only: only, User: o.user}
+	if in.ChainKeys, err = ownChain(g, o.aws.profile); err != nil {
+		return err
+	}
+	if grace == 0 {
+		fmt.Fprintln(g.streams.Err, "warning: --delete-after 0: a deactivated key is deleted at the next run, with no time to find who still uses it")
+	}
 	var names []string
 	for _, u := range st.Users {
 		names = append(names, u.Name)
@@ -189,8 +198,7 @@ func runCleanup(ctx context.Context, g *globalOptions, o *cleanupOptions) error 
 			return fmt.Errorf("read answer: %w", err)
 		}
 		if strings.TrimSpace(line) != p.Account {
-			fmt.Fprintln(g.streams.Err, "That is not the account id: nothing changed.")
-			return nil
+			return withHint(fmt.Errorf("that is not the account id %s: nothing changed", p.Account), "run keyless cleanup --yes again and type "+p.Account)
 		}
 	}
 	ex.Progress = func(a cleanup.Action) { fmt.Fprintf(g.streams.Err, "%s %s...\n", a.Kind, a.Target) }
@@ -209,6 +217,25 @@ func runCleanup(ctx context.Context, g *globalOptions, o *cleanupOptions) error 
 		return withHint(runErr, "run 'keyless cleanup' again: it plans what is left; backups are in ~/.aws/keyless/backups")
 	}
 	return nil
+}
+
+// ownChain finds the long-lived keys the caller's credentials stand on
+// (source_profile chains), and warns about the links keyless cannot read.
+func ownChain(g *globalOptions, profile string) (map[string]string, error) {
+	home, _ := os.UserHomeDir()
+	cfg, err := awsconfig.Load(awsconfig.ConfigPath())
+	if err != nil {
+		return nil, err
+	}
+	creds, err := awsconfig.Load(credentialsPath(home))
+	if err != nil {
+		return nil, err
+	}
+	c := cleanup.ResolveChain(cleanup.ChainInput{Profile: profile, Config: cfg, Credentials: creds, Getenv: os.Getenv})
+	for _, o := range c.Opaque {
+		fmt.Fprintf(g.streams.Err, "warning: %s: make sure the plan below does not deactivate that key\n", o)
+	}
+	return c.Keys, nil
 }
 
 func credentialsPath(home string) string {
