@@ -91,7 +91,9 @@ type IAMUser struct {
 	LoginProfile *LoginProfile
 	AccessKeys   []AccessKey
 	// MFADevices are the serials of the user's MFA devices.
-	MFADevices          []string
+	MFADevices []string
+	// Tags are the user's tags (an email tag names its person: MatchUser).
+	Tags                map[string]string
 	Groups              []string
 	AttachedPolicies    []string // ARNs
 	InlinePolicies      []string // names

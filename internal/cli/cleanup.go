@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -144,12 +145,13 @@ func runCleanup(ctx context.Context, g *globalOptions, o *cleanupOptions) error 
 	if grace == 0 {
 		fmt.Fprintln(g.streams.Err, "warning: --delete-after 0: a deactivated key is deleted at the next run, with no time to find who still uses it")
 	}
-	var names []string
-	for _, u := range st.Users {
-		names = append(names, u.Name)
+	if !st.Known("iam:ListUserTags") {
+		// The tags hold when keyless deactivated each key, and people's emails.
+		return withHint(errors.New("the IAM users' tags could not be read (iam:ListUserTags): cleanup needs them to plan"), "allow iam:ListUserTags to the credentials")
 	}
-	if in.Tags, err = cleanup.ReadTags(ctx, ac.IAM, names); err != nil {
-		return err
+	in.Tags = map[string]map[string]string{}
+	for _, u := range st.Users {
+		in.Tags[u.Name] = u.Tags
 	}
 	ex := &cleanup.Executor{IAM: ac.IAM, STS: ac.STS, BackupDir: filepath.Join(home, ".aws", "keyless", "backups"),
 		Log: &cleanup.AuditLog{Path: filepath.Join(home, ".aws", "keyless", "audit.log")}, CredentialsPath: credentialsPath(home)}
