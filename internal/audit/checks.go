@@ -343,18 +343,22 @@ var checks = []check{
 		},
 	},
 	{
-		id: "ic-keyless-groups", title: "A group keyless manages is missing from Identity Center", severity: Medium,
-		needs: icActions, applies: icHome,
+		id: "ic-keyless-groups", title: "A group keyless.yaml defines is missing from Identity Center", severity: Medium,
+		needs: icActions,
+		// Only against a keyless.yaml: the groups are what it asks for.
+		applies: func(st *AccountState) bool {
+			return icHome(st) && st.IdentityCenter != nil && st.IdentityCenter.Wanted != nil
+		},
 		run: func(st *AccountState, _ time.Time) []Finding {
-			s := st.IdentityCenter.State
+			s, want := st.IdentityCenter.State, st.IdentityCenter.Wanted
 			if s == nil {
 				return nil // ic-instance reports it
 			}
 			var out []Finding
-			for _, name := range keylessGroups {
-				if !slices.ContainsFunc(s.Groups, func(g ic.Group) bool { return g.Name == name }) {
+			for _, name := range want.Groups {
+				if !slices.ContainsFunc(s.Groups, func(g ic.Group) bool { return strings.EqualFold(g.Name, name) }) {
 					out = append(out, Finding{Resource: s.IdentityStoreID + "/group/" + name, Title: "Identity Center has no " + name + " group",
-						Evidence: "identitystore ListGroups: no group " + name, Remediation: "keyless apply (keyless.yaml defines the built-in groups)"})
+						Evidence: want.File + " defines group " + name + "; identitystore ListGroups: no such group", Remediation: "keyless apply -f " + want.File})
 				}
 			}
 			return out

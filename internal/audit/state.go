@@ -148,6 +148,18 @@ type IdentityCenter struct {
 	Enabled bool
 	// State is what identitycenter.Read returned; nil when not Enabled.
 	State *ic.State
+	// Wanted is what keyless.yaml asks of it; nil when no keyless.yaml was
+	// read, and then nothing is judged against the file.
+	Wanted *Wanted
+}
+
+// Wanted is what a keyless.yaml asks Identity Center for, as far as the
+// checks judge it.
+type Wanted struct {
+	// File is the keyless.yaml, for evidence.
+	File string
+	// Groups are the groups it defines, the built-in ones it uses included.
+	Groups []string
 }
 
 // ActionListOrganizationsFeatures is the action whose answer Share passes

@@ -3,7 +3,9 @@ package cli
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,6 +25,7 @@ import (
 
 	"github.com/keyless-dev/keyless/internal/audit"
 	"github.com/keyless-dev/keyless/internal/awsconfig"
+	kconfig "github.com/keyless-dev/keyless/internal/config"
 	"github.com/keyless-dev/keyless/internal/safefile"
 )
 
@@ -35,6 +38,8 @@ type auditOptions struct {
 	failOn      string
 	local       bool
 	orgRole     string
+	file        string
+	fileGiven   bool
 }
 
 func newAuditCommand(g *globalOptions) *cobra.Command {
@@ -46,7 +51,8 @@ func newAuditCommand(g *globalOptions) *cobra.Command {
 use, centralized root access for member accounts), IAM users (console
 passwords without MFA, active, doubled, old and unused keys, unused
 passwords; a never-used key or password counts from its creation), the
-password policy, and Identity Center (instance, keyless's groups, the
+password policy, and Identity Center (instance, the groups keyless.yaml
+defines (-f; nothing is judged against a file that is absent), the
 SuperAdmin assignment, IAM users with no Identity Center counterpart).
 With --local (on by default when run at a terminal) it also checks this
 machine: long-lived keys in ~/.aws/credentials and the profiles using them,
@@ -72,6 +78,7 @@ above --fail-on SEVERITY (info, low, medium, high, critical), or an error,
 			if !cmd.Flags().Changed("local") {
 				o.local = isTerminal(g.streams.In)
 			}
+			o.fileGiven = cmd.Flags().Changed("file")
 			return runAudit(cmd.Context(), g, o)
 		},
 	}
@@ -85,6 +92,7 @@ above --fail-on SEVERITY (info, low, medium, high, critical), or an error,
 	f.StringVar(&o.html, "html", "", "write the report as one self-contained HTML page to `FILE`")
 	f.StringVar(&o.failOn, "fail-on", "", "exit 1 when findings of `SEVERITY` or worse exist")
 	f.BoolVar(&o.local, "local", false, "also check this machine (default: on at a terminal; --local=false skips)")
+	f.StringVarP(&o.file, "file", "f", "keyless.yaml", "judge Identity Center against this keyless.yaml `FILE` (skipped when the default one is absent)")
 	return cmd
 }
 
@@ -146,6 +154,9 @@ func runAudit(ctx context.Context, g *globalOptions, o *auditOptions) error {
 		return err
 	}
 	audit.Share(states)
+	if err := wantFromFile(g, o, states); err != nil {
+		return err
+	}
 	now := time.Now()
 	for _, st := range states {
 		rep.Add(audit.Run(st, now))
@@ -184,6 +195,36 @@ func runAudit(ctx context.Context, g *globalOptions, o *auditOptions) error {
 		if n := rep.AtOrAbove(failOn); n > 0 {
 			return fmt.Errorf("%d findings at or above %s (--fail-on)", n, failOn)
 		}
+	}
+	return nil
+}
+
+// wantFromFile gives the audit what keyless.yaml asks of Identity Center,
+// so that it judges against the file, as plan does. Without the file
+// (the default one absent) nothing is judged against it.
+func wantFromFile(g *globalOptions, o *auditOptions, states []*audit.AccountState) error {
+	cfg, err := kconfig.Load(o.file)
+	if err != nil {
+		if _, statErr := os.Stat(o.file); !o.fileGiven && errors.Is(statErr, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	for _, st := range states {
+		c := st.IdentityCenter
+		if c == nil || c.State == nil || c.Wanted != nil {
+			continue
+		}
+		d, err := cfg.Desired(c.State)
+		if err != nil {
+			fmt.Fprintf(g.streams.Err, "warning: %v: Identity Center is not judged against it\nhint: keyless plan shows the same problems\n", err)
+			continue
+		}
+		w := &audit.Wanted{File: o.file}
+		for _, grp := range d.Groups {
+			w.Groups = append(w.Groups, grp.Name)
+		}
+		c.Wanted = w
 	}
 	return nil
 }
