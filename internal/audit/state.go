@@ -188,3 +188,28 @@ func Share(states []*AccountState) {
 		}
 	}
 }
+
+// Uncovered are the organization's active accounts, as Identity Center
+// lists them, that no state in states covers, in order. It knows of none
+// when no state read Identity Center.
+func Uncovered(states []*AccountState) []string {
+	covered := map[string]bool{}
+	for _, s := range states {
+		covered[s.AccountID] = true
+	}
+	var out []string
+	for _, s := range states {
+		c := s.IdentityCenter
+		if c == nil || c.State == nil || c.Account != s.AccountID {
+			continue
+		}
+		for _, a := range c.State.Accounts {
+			if !covered[a.ID] && (a.Status == "" || strings.EqualFold(a.Status, "ACTIVE")) {
+				covered[a.ID] = true
+				out = append(out, a.ID)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}

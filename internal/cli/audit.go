@@ -154,6 +154,23 @@ func runAudit(ctx context.Context, g *globalOptions, o *auditOptions) error {
 		return err
 	}
 	audit.Share(states)
+	if o.allAccounts {
+		// Accounts the organization has and no target reached or failed to
+		// reach: those with no SSO profile (profiles sync did not write one).
+		tried := map[string]bool{}
+		for _, t := range targets {
+			tried[t.account] = true
+		}
+		for _, f := range rep.Findings {
+			tried[f.Account] = true
+		}
+		for _, id := range audit.Uncovered(states) {
+			if !tried[id] {
+				rep.Add(audit.NotCovered(id, "no SSO profile in "+awsconfig.ConfigPath()+" for this account",
+					"sign in and write its profile (keyless login; keyless profiles sync), or ask for access to it"))
+			}
+		}
+	}
 	if err := wantFromFile(g, o, states); err != nil {
 		return err
 	}
@@ -291,6 +308,13 @@ func auditTargets(ctx context.Context, g *globalOptions, o *auditOptions) ([]aud
 		return ts, rep, nil
 	}
 	if !o.allAccounts {
+		if o.local && !credentialsConfigured(os.Getenv) {
+			// The checks of this machine need no AWS: run them, quickly,
+			// rather than wait for instance metadata to say there is nothing.
+			fmt.Fprintln(g.streams.Err, "warning: no AWS credentials configured: only this machine is checked\n"+
+				"hint: keyless login (or --profile P) to audit an account too; with --local=false, instance metadata is asked")
+			return nil, rep, nil
+		}
 		return []auditTarget{{label: "the default credentials", cfg: sdk("", nil, "")}}, rep, nil
 	}
 
@@ -302,7 +326,7 @@ func auditTargets(ctx context.Context, g *globalOptions, o *auditOptions) ([]aud
 	if best := bestProfiles(f); len(best) > 0 {
 		var ts []auditTarget
 		for _, p := range best {
-			ts = append(ts, auditTarget{label: "profile " + p.Profile, cfg: func(ctx context.Context) (aws.Config, error) {
+			ts = append(ts, auditTarget{label: "profile " + p.Profile, account: p.AccountID, cfg: func(ctx context.Context) (aws.Config, error) {
 				c, region, err := roleCredentials(ctx, g, p.Profile, true)
 				if err != nil {
 					return aws.Config{}, err
@@ -365,6 +389,30 @@ func auditTargets(ctx context.Context, g *globalOptions, o *auditOptions) ([]aud
 		}
 	}
 	return ts, rep, nil
+}
+
+// credentialsConfigured reports whether the AWS SDK would find credentials
+// anywhere but instance metadata: the environment, or the profile in use in
+// the config or credentials file.
+func credentialsConfigured(getenv func(string) string) bool {
+	for _, v := range []string{"AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
+		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"} {
+		if getenv(v) != "" {
+			return true
+		}
+	}
+	home, _ := os.UserHomeDir()
+	if creds, err := awsconfig.Load(credentialsPath(home)); err != nil {
+		return true // unreadable: let the SDK say what is wrong
+	} else if s, ok := creds.Section("default"); ok && len(s.Keys()) > 0 {
+		return true
+	}
+	cfg, err := awsconfig.Load(awsconfig.ConfigPath())
+	if err != nil {
+		return true
+	}
+	s, ok := cfg.Profile("default")
+	return ok && slices.ContainsFunc(s.Keys(), func(kv awsconfig.KV) bool { return kv.Key != "region" && kv.Key != "output" })
 }
 
 // partitionOf reads the partition (aws, aws-cn, aws-us-gov) from an ARN.
