@@ -143,6 +143,11 @@ var checks = []check{
 			if st.Summary["AccountMFAEnabled"] == 1 {
 				return nil
 			}
+			if rc := st.RootCredentials; rc != nil && rc.None() {
+				// No password, keys or certificates (removed through
+				// sts:AssumeRoot): the goal, and nothing for MFA to guard.
+				return nil
+			}
 			return []Finding{{Evidence: "GetAccountSummary: AccountMFAEnabled = 0",
 				Remediation: rootRemediation(st, "assign a hardware MFA device (or a passkey)")}}
 		},

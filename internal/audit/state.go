@@ -28,6 +28,9 @@ type AccountState struct {
 	// RootVirtualMFA is the serial of the root user's virtual MFA device,
 	// "" when root has none (or a hardware one).
 	RootVirtualMFA string
+	// RootCredentials are the root user's credentials as a root session
+	// read them (ReadRoots); nil when not read.
+	RootCredentials *RootCredentials
 	// PasswordPolicy is nil when the account has none.
 	PasswordPolicy *PasswordPolicy
 	// Users are the IAM users with every credential and dependent that

@@ -128,7 +128,7 @@ type Input struct {
 	RootSession bool
 	// RootCredentials are the member account's root credentials as a root
 	// session read them (AuditRoot); nil when not read.
-	RootCredentials *RootCredentials
+	RootCredentials *audit.RootCredentials
 	// Local are the long-lived keys of this machine's credentials file.
 	Local []LocalProfile
 }

@@ -42,7 +42,7 @@ func TestCleanupRoot(t *testing.T) {
 		must(t, err)
 		in := Input{State: st, Now: w.clock.Now(), Only: Root, RootSession: session}
 		if session {
-			in.RootCredentials, err = AuditRoot(ctx, w.cfg, "222222222222")
+			in.RootCredentials, err = audit.AuditRoot(ctx, w.cfg, "222222222222")
 			must(t, err)
 		}
 		return Build(in)
@@ -70,9 +70,9 @@ func TestCleanupRoot(t *testing.T) {
 		!strings.Contains(res[0].Detail, "deactivated MFA device") {
 		t.Errorf("result = %+v", res[0])
 	}
-	rc, err := AuditRoot(ctx, w.cfg, "222222222222")
+	rc, err := audit.AuditRoot(ctx, w.cfg, "222222222222")
 	must(t, err)
-	if *rc != (RootCredentials{}) {
+	if *rc != (audit.RootCredentials{}) {
 		t.Errorf("root credentials after cleanup = %+v", rc)
 	}
 	// Nothing left: no keys, no password, so no MFA is needed.

@@ -132,11 +132,12 @@ func runAudit(ctx context.Context, g *globalOptions, o *auditOptions) error {
 	}
 	var mu sync.Mutex
 	var states []*audit.AccountState
+	cfgs := map[*audit.AccountState]aws.Config{}
 	eg, ectx := errgroup.WithContext(ctx)
 	eg.SetLimit(8)
 	for _, t := range targets {
 		eg.Go(func() error {
-			st, err := collectTarget(ectx, o, t)
+			st, cfg, err := collectTarget(ectx, o, t)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -146,6 +147,7 @@ func runAudit(ctx context.Context, g *globalOptions, o *auditOptions) error {
 				rep.Add(audit.NotCovered(cmp.Or(t.account, "unknown"), fmt.Sprintf("%s: %v", t.label, err), cmp.Or(t.how, "sign in (keyless login) and run the audit again")))
 			default:
 				states = append(states, st)
+				cfgs[st] = cfg
 			}
 			return nil
 		})
@@ -154,6 +156,11 @@ func runAudit(ctx context.Context, g *globalOptions, o *auditOptions) error {
 		return err
 	}
 	audit.Share(states)
+	for _, st := range states {
+		if st.Organization != nil && st.Organization.ManagementAccountID == st.AccountID {
+			audit.ReadRoots(ctx, cfgs[st], st, states)
+		}
+	}
 	if o.allAccounts {
 		// Accounts the organization has and no target reached or failed to
 		// reach: those with no SSO profile (profiles sync did not write one).
@@ -261,20 +268,21 @@ func writeHTMLReport(path string, rep *audit.Report, now time.Time) error {
 	return nil
 }
 
-// collectTarget reads one account.
-func collectTarget(ctx context.Context, o *auditOptions, t auditTarget) (*audit.AccountState, error) {
+// collectTarget reads one account, and returns the configuration it read
+// it with.
+func collectTarget(ctx context.Context, o *auditOptions, t auditTarget) (*audit.AccountState, aws.Config, error) {
 	cfg, err := t.cfg(ctx)
 	if err != nil {
-		return nil, err
+		return nil, cfg, err
 	}
 	if cfg.Region == "" {
-		return nil, usageErrorf("no AWS region for %s\nhint: pass --region or set AWS_REGION", t.label)
+		return nil, cfg, usageErrorf("no AWS region for %s\nhint: pass --region or set AWS_REGION", t.label)
 	}
 	st, err := audit.Collect(ctx, audit.NewClients(cfg), audit.CollectOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", t.label, err)
+		return nil, cfg, fmt.Errorf("%s: %w", t.label, err)
 	}
-	return st, nil
+	return st, cfg, nil
 }
 
 // auditTargets decides which accounts to audit, and reports the accounts

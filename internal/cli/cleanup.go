@@ -164,7 +164,7 @@ func runCleanup(ctx context.Context, g *globalOptions, o *cleanupOptions) error 
 			if st.Organization.RootFeatures, err = cleanup.RootFeatures(ctx, iam.NewFromConfig(mgmt)); err != nil {
 				return err
 			}
-			if in.RootCredentials, err = cleanup.AuditRoot(ctx, mgmt, st.AccountID); err != nil {
+			if in.RootCredentials, err = audit.AuditRoot(ctx, mgmt, st.AccountID); err != nil {
 				fmt.Fprintf(g.streams.Err, "warning: %v\n", err)
 			}
 		}
