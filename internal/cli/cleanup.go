@@ -139,7 +139,7 @@ func runCleanup(ctx context.Context, g *globalOptions, o *cleanupOptions) error 
 		fmt.Fprintf(g.streams.Err, "warning: %s refused or failed (%s): what it reads is left out of the plan\n", gap.Action, gap.Err)
 	}
 	in := cleanup.Input{State: st, CallerKeyID: creds.AccessKeyID, Now: time.Now(), DeleteAfter: grace, Map: mapping, Only: only, User: o.user}
-	if in.ChainKeys, err = ownChain(g, o.aws.profile); err != nil {
+	if in.ChainKeys, err = ownChain(g, home, o.aws.profile); err != nil {
 		return err
 	}
 	if grace == 0 {
@@ -223,8 +223,7 @@ func runCleanup(ctx context.Context, g *globalOptions, o *cleanupOptions) error 
 
 // ownChain finds the long-lived keys the caller's credentials stand on
 // (source_profile chains), and warns about the links keyless cannot read.
-func ownChain(g *globalOptions, profile string) (map[string]string, error) {
-	home, _ := os.UserHomeDir()
+func ownChain(g *globalOptions, home, profile string) (map[string]string, error) {
 	cfg, err := awsconfig.Load(awsconfig.ConfigPath())
 	if err != nil {
 		return nil, err
