@@ -228,11 +228,17 @@ func runAudit(ctx context.Context, g *globalOptions, o *auditOptions) error {
 // (the default one absent) nothing is judged against it.
 func wantFromFile(g *globalOptions, o *auditOptions, states []*audit.AccountState) error {
 	cfg, err := kconfig.Load(o.file)
-	if err != nil {
-		if _, statErr := os.Stat(o.file); !o.fileGiven && errors.Is(statErr, fs.ErrNotExist) {
-			return nil
-		}
+	switch {
+	case err == nil:
+	case o.fileGiven:
 		return err
+	default:
+		// The default file is read when there is one; a broken one is no
+		// reason not to audit.
+		if _, statErr := os.Stat(o.file); !errors.Is(statErr, fs.ErrNotExist) {
+			notJudged(g, o.file, err)
+		}
+		return nil
 	}
 	for _, st := range states {
 		c := st.IdentityCenter
@@ -241,7 +247,7 @@ func wantFromFile(g *globalOptions, o *auditOptions, states []*audit.AccountStat
 		}
 		d, err := cfg.Desired(c.State)
 		if err != nil {
-			fmt.Fprintf(g.streams.Err, "warning: %v: Identity Center is not judged against it\nhint: keyless plan shows the same problems\n", err)
+			notJudged(g, o.file, err)
 			continue
 		}
 		w := &audit.Wanted{File: o.file}
@@ -251,6 +257,11 @@ func wantFromFile(g *globalOptions, o *auditOptions, states []*audit.AccountStat
 		c.Wanted = w
 	}
 	return nil
+}
+
+// notJudged warns that a keyless.yaml with problems is left out.
+func notJudged(g *globalOptions, file string, err error) {
+	fmt.Fprintf(g.streams.Err, "warning: Identity Center is not judged against %s, which has problems:\n%v\nhint: fix them (keyless plan shows the same), or pass -f FILE\n", file, err)
 }
 
 func writeHTMLReport(path string, rep *audit.Report, now time.Time) error {
