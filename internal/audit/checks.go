@@ -23,10 +23,9 @@ const (
 // Keyless's built-in groups and the permission set that must be assigned
 // (internal/config's builtins).
 var (
-	keylessGroups   = []string{"SuperAdmins", "PowerUsers", "ReadOnlyUsers"}
-	superAdminSet   = "SuperAdmin"
-	reportActions   = []string{"iam:GenerateCredentialReport", "iam:GetCredentialReport"}
-	userListActions = []string{"iam:ListUsers"}
+	keylessGroups = []string{"SuperAdmins", "PowerUsers", "ReadOnlyUsers"}
+	superAdminSet = "SuperAdmin"
+	reportActions = []string{"iam:GenerateCredentialReport", "iam:GetCredentialReport"}
 )
 
 // check is one rule. run returns the failures (ID, severity, status,
@@ -142,6 +141,11 @@ var checks = []check{
 		controls: []string{"CIS 1.5", "Security Hub IAM.9"}, needs: []string{"iam:GetAccountSummary"},
 		run: func(st *AccountState, _ time.Time) []Finding {
 			if st.Summary["AccountMFAEnabled"] == 1 {
+				return nil
+			}
+			if rc := st.RootCredentials; rc != nil && rc.None() {
+				// No password, keys or certificates (removed through
+				// sts:AssumeRoot): the goal, and nothing for MFA to guard.
 				return nil
 			}
 			return []Finding{{Evidence: "GetAccountSummary: AccountMFAEnabled = 0",
@@ -315,14 +319,20 @@ var checks = []check{
 	},
 	{
 		id: "iam-user-no-identity-center", title: "IAM user with no Identity Center counterpart yet", severity: Low,
-		needs:   userListActions,
+		needs:   []string{"iam:ListUsers", "iam:ListUserTags"},
 		applies: func(st *AccountState) bool { return st.IdentityCenter != nil && st.IdentityCenter.Enabled },
 		run: eachUser(func(st *AccountState, u IAMUser, _ time.Time) []Finding {
-			if counterpart(st.IdentityCenter.State, u.Name) != "" {
+			c := MatchUser(st.IdentityCenter.State.Users, u.Name, u.Tags, "")
+			if c.User != nil {
 				return nil
 			}
-			return []Finding{{Resource: u.ARN, Evidence: fmt.Sprintf("no Identity Center user named %s (or with that e-mail name)", u.Name),
-				Remediation: "add " + u.Name + " to users: in keyless.yaml and run keyless apply; then " + cleanupUser(st, u)}}
+			ev := "no Identity Center user matches " + u.Name + " (by an email tag, the user name, the email or its name before @)"
+			fix := "add " + u.Name + " to users: in keyless.yaml and run keyless apply; then " + cleanupUser(st, u)
+			if len(c.Ambiguous) > 0 {
+				ev = "Identity Center users " + strings.Join(c.Ambiguous, ", ") + " all match " + u.Name + " by email name"
+				fix = "tag the IAM user with its person's email (aws iam tag-user --user-name " + u.Name + " --tags Key=email,Value=...), or map it with keyless cleanup --map"
+			}
+			return []Finding{{Resource: u.ARN, Evidence: ev, Remediation: fix}}
 		}),
 	},
 	{
@@ -338,18 +348,22 @@ var checks = []check{
 		},
 	},
 	{
-		id: "ic-keyless-groups", title: "A group keyless manages is missing from Identity Center", severity: Medium,
-		needs: icActions, applies: icHome,
+		id: "ic-keyless-groups", title: "A group keyless.yaml defines is missing from Identity Center", severity: Medium,
+		needs: icActions,
+		// Only against a keyless.yaml: the groups are what it asks for.
+		applies: func(st *AccountState) bool {
+			return icHome(st) && st.IdentityCenter != nil && st.IdentityCenter.Wanted != nil
+		},
 		run: func(st *AccountState, _ time.Time) []Finding {
-			s := st.IdentityCenter.State
+			s, want := st.IdentityCenter.State, st.IdentityCenter.Wanted
 			if s == nil {
 				return nil // ic-instance reports it
 			}
 			var out []Finding
-			for _, name := range keylessGroups {
-				if !slices.ContainsFunc(s.Groups, func(g ic.Group) bool { return g.Name == name }) {
+			for _, name := range want.Groups {
+				if !slices.ContainsFunc(s.Groups, func(g ic.Group) bool { return strings.EqualFold(g.Name, name) }) {
 					out = append(out, Finding{Resource: s.IdentityStoreID + "/group/" + name, Title: "Identity Center has no " + name + " group",
-						Evidence: "identitystore ListGroups: no group " + name, Remediation: "keyless apply (keyless.yaml defines the built-in groups)"})
+						Evidence: want.File + " defines group " + name + "; identitystore ListGroups: no such group", Remediation: "keyless apply -f " + want.File})
 				}
 			}
 			return out
@@ -401,18 +415,6 @@ func icHome(st *AccountState) bool {
 
 func icRead(st *AccountState) bool {
 	return st.IdentityCenter != nil && st.IdentityCenter.Account == st.AccountID && st.IdentityCenter.Enabled
-}
-
-// counterpart finds the Identity Center user for an IAM user name: the
-// same user name, or an e-mail whose local part is the name.
-func counterpart(s *ic.State, name string) string {
-	for _, u := range s.Users {
-		local, _, _ := strings.Cut(u.Email, "@")
-		if strings.EqualFold(u.UserName, name) || (local != "" && strings.EqualFold(local, name)) {
-			return u.UserName
-		}
-	}
-	return ""
 }
 
 func eachUser(f func(st *AccountState, u IAMUser, now time.Time) []Finding) func(*AccountState, time.Time) []Finding {

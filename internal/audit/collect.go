@@ -313,6 +313,20 @@ func (col *collector) userDetails(ctx context.Context, u *IAMUser) {
 			u.MFADevices = append(u.MFADevices, aws.ToString(d.SerialNumber))
 		}
 	}
+	tags := iam.NewListUserTagsPaginator(col.c.IAM, &iam.ListUserTagsInput{UserName: name})
+	for tags.HasMorePages() {
+		page, err := tags.NextPage(ctx)
+		if err != nil {
+			col.fail("iam:ListUserTags", err)
+			break
+		}
+		for _, t := range page.Tags {
+			if u.Tags == nil {
+				u.Tags = map[string]string{}
+			}
+			u.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
+	}
 	if gs, err := col.c.IAM.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: name}); err != nil {
 		col.fail("iam:ListGroupsForUser", err)
 	} else {

@@ -160,6 +160,9 @@ func TestSeededWorldEveryFinding(t *testing.T) {
 	prod := collect(t, memberConfig(t, cfg, "333333333333"))
 	states := []*AccountState{mgmt, dev, prod}
 	Share(states)
+	// As a keyless.yaml using the three built-in groups asks (SuperAdmins
+	// exists in the seeded world).
+	mgmt.IdentityCenter.Wanted = &Wanted{File: "keyless.yaml", Groups: []string{"SuperAdmins", "PowerUsers", "ReadOnlyUsers"}}
 	rep := &Report{}
 	for _, st := range states {
 		rep.Add(Run(st, now))
@@ -305,5 +308,21 @@ func TestAccessDeniedIsNotEvaluated(t *testing.T) {
 				t.Errorf("not evaluated (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// Uncovered names the organization's active accounts no state covers, from
+// the state that read Identity Center.
+func TestUncovered(t *testing.T) {
+	icState := &ic.State{Accounts: []ic.Account{{ID: "111111111111", Status: "ACTIVE"}, {ID: "333333333333", Status: "ACTIVE"},
+		{ID: "222222222222", Status: "ACTIVE"}, {ID: "444444444444", Status: "SUSPENDED"}}}
+	mgmt := &AccountState{AccountID: "111111111111", IdentityCenter: &IdentityCenter{Account: "111111111111", Enabled: true, State: icState}}
+	dev := &AccountState{AccountID: "222222222222", IdentityCenter: mgmt.IdentityCenter}
+	if diff := cmp.Diff([]string{"333333333333"}, Uncovered([]*AccountState{mgmt, dev})); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	// Without the state that read Identity Center, no account is known.
+	if got := Uncovered([]*AccountState{dev}); got != nil {
+		t.Errorf("without the management account: %v", got)
 	}
 }

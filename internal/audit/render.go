@@ -145,8 +145,12 @@ func (r *Report) WriteSARIF(w io.Writer, version string) error {
 		if !seen[f.ID] {
 			seen[f.ID] = true
 			title := strings.TrimSuffix(f.Title, " (not evaluated)")
-			rules = append(rules, rule{ID: f.ID, ShortDescription: msg{title}, Help: msg{f.Remediation},
-				Properties: map[string]any{"tags": f.Controls, "security-severity": securityScore[f.Severity]}})
+			props := map[string]any{"security-severity": securityScore[f.Severity]}
+			if len(f.Controls) > 0 {
+				// A property bag's tags are an array: SARIF has no null.
+				props["tags"] = f.Controls
+			}
+			rules = append(rules, rule{ID: f.ID, ShortDescription: msg{title}, Help: msg{f.Remediation}, Properties: props})
 		}
 		res := result{RuleID: f.ID, Kind: "fail", Level: sarifLevel[f.Severity],
 			Message:             msg{fmt.Sprintf("%s: %s. Fix: %s", f.Title, f.Evidence, f.Remediation)},
@@ -163,7 +167,7 @@ func (r *Report) WriteSARIF(w io.Writer, version string) error {
 		results = append(results, res)
 	}
 	if results == nil {
-		results = []result{}
+		results, rules = []result{}, []rule{}
 	}
 	doc := map[string]any{
 		"$schema": "https://json.schemastore.org/sarif-2.1.0.json",

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/keyless-dev/keyless/internal/sandbox"
 	"github.com/keyless-dev/keyless/internal/sandbox/sandboxtest"
 	"github.com/keyless-dev/keyless/internal/testtool"
+	"github.com/keyless-dev/keyless/internal/testtool/sarif"
 )
 
 // seededReport audits the seeded world's management account.
@@ -103,5 +105,36 @@ func TestSARIFShape(t *testing.T) {
 	}
 	if n := strings.Count(b.String(), `"id": "root-mfa"`); n != 1 {
 		t.Errorf("rule root-mfa listed %d times, want once", n)
+	}
+}
+
+// Every SARIF log audit writes is valid SARIF 2.1.0: findings with and
+// without controls, not evaluated ones, this machine's, and none at all.
+func TestSARIFIsValid(t *testing.T) {
+	r := seededReport(t)
+	r.Add(NotCovered("222222222222", "profile dev: no credentials", "keyless login"))
+	home := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(home, ".aws"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, ".aws", "credentials"), []byte("[default]\naws_access_key_id = AKIAAAAAAAAAAAAAAAAA\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	local, err := Local(Machine{Home: home, Getenv: func(string) string { return "" }})
+	if err != nil || len(local.Findings) == 0 {
+		t.Fatalf("local findings %v, err %v", local.Findings, err)
+	}
+	r.Add(local)
+	if !slices.ContainsFunc(r.Findings, func(f Finding) bool { return len(f.Controls) == 0 }) {
+		t.Fatal("the seeded report has no finding without controls: the test would not cover them")
+	}
+	for name, rep := range map[string]*Report{"seeded": r, "empty": {}} {
+		t.Run(name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := rep.WriteSARIF(&b, "test"); err != nil {
+				t.Fatal(err)
+			}
+			sarif.Validate(t, b.Bytes())
+		})
 	}
 }

@@ -28,6 +28,9 @@ type AccountState struct {
 	// RootVirtualMFA is the serial of the root user's virtual MFA device,
 	// "" when root has none (or a hardware one).
 	RootVirtualMFA string
+	// RootCredentials are the root user's credentials as a root session
+	// read them (ReadRoots); nil when not read.
+	RootCredentials *RootCredentials
 	// PasswordPolicy is nil when the account has none.
 	PasswordPolicy *PasswordPolicy
 	// Users are the IAM users with every credential and dependent that
@@ -91,7 +94,9 @@ type IAMUser struct {
 	LoginProfile *LoginProfile
 	AccessKeys   []AccessKey
 	// MFADevices are the serials of the user's MFA devices.
-	MFADevices          []string
+	MFADevices []string
+	// Tags are the user's tags (an email tag names its person: MatchUser).
+	Tags                map[string]string
 	Groups              []string
 	AttachedPolicies    []string // ARNs
 	InlinePolicies      []string // names
@@ -146,6 +151,18 @@ type IdentityCenter struct {
 	Enabled bool
 	// State is what identitycenter.Read returned; nil when not Enabled.
 	State *ic.State
+	// Wanted is what keyless.yaml asks of it; nil when no keyless.yaml was
+	// read, and then nothing is judged against the file.
+	Wanted *Wanted
+}
+
+// Wanted is what a keyless.yaml asks Identity Center for, as far as the
+// checks judge it.
+type Wanted struct {
+	// File is the keyless.yaml, for evidence.
+	File string
+	// Groups are the groups it defines, the built-in ones it uses included.
+	Groups []string
 }
 
 // ActionListOrganizationsFeatures is the action whose answer Share passes
@@ -173,4 +190,29 @@ func Share(states []*AccountState) {
 			}
 		}
 	}
+}
+
+// Uncovered are the organization's active accounts, as Identity Center
+// lists them, that no state in states covers, in order. It knows of none
+// when no state read Identity Center.
+func Uncovered(states []*AccountState) []string {
+	covered := map[string]bool{}
+	for _, s := range states {
+		covered[s.AccountID] = true
+	}
+	var out []string
+	for _, s := range states {
+		c := s.IdentityCenter
+		if c == nil || c.State == nil || c.Account != s.AccountID {
+			continue
+		}
+		for _, a := range c.State.Accounts {
+			if !covered[a.ID] && (a.Status == "" || strings.EqualFold(a.Status, "ACTIVE")) {
+				covered[a.ID] = true
+				out = append(out, a.ID)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -16,10 +16,10 @@ func (f *File) Section(header string) (*Section, bool) {
 // Sections are every section of the file, in order.
 func (f *File) Sections() []*Section { return f.sections }
 
-// RemoveSection deletes a section: the comments right above its header,
-// the header, its keys and the lines up to the next section, except the
-// comments right above that next header, which belong to it. false when
-// the file has no such section.
+// RemoveSection deletes a section: its header and its keys (and a blank
+// line that would double another). Comments stay, the ones above the header
+// and among its keys alike: they are the person's notes, not the section.
+// false when the file has no such section.
 func (f *File) RemoveSection(header string) (bool, error) {
 	i := -1
 	for j, s := range f.sections {
@@ -31,20 +31,17 @@ func (f *File) RemoveSection(header string) (bool, error) {
 		return false, nil
 	}
 	start, end := f.sections[i].index, len(f.lines)
-	for start > 0 && isComment(f.lines[start-1].text) {
-		start--
-	}
 	if i+1 < len(f.sections) {
 		end = f.sections[i+1].index
-		for end > f.sections[i].index+1 && isComment(f.lines[end-1].text) {
-			end--
+	}
+	lines := append([]line{}, f.lines[:start]...)
+	for _, l := range f.lines[start:end] {
+		blank := strings.TrimSpace(l.text) == ""
+		if isComment(l.text) || blank && len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1].text) != "" {
+			lines = append(lines, l)
 		}
 	}
-	lines := append(append([]line{}, f.lines[:start]...), f.lines[end:]...)
-	if len(lines) > 0 && end == len(f.lines) && start > 0 {
-		lines[len(lines)-1].eol = f.lines[len(f.lines)-1].eol
-	}
-	return true, f.reparse(lines)
+	return true, f.reparse(append(lines, f.lines[end:]...))
 }
 
 func isComment(s string) bool {

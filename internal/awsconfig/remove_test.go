@@ -15,12 +15,13 @@ func TestRemoveSection(t *testing.T) {
 		found  bool
 		want   string
 	}{
+		// Comments stay where they were: above a removed header too.
 		{"default", true, "# work's keys\n[work]\naws_access_key_id = AKIABBBBBBBBBBBBBBBB\naws_secret_access_key = s2\n\n" +
 			"# the last one\n[old]\naws_access_key_id = AKIACCCCCCCCCCCCCCCC\n"},
 		{"work", true, "[default]\naws_access_key_id = AKIAAAAAAAAAAAAAAAAA\naws_secret_access_key = s1\n\n" +
-			"# the last one\n[old]\naws_access_key_id = AKIACCCCCCCCCCCCCCCC\n"},
+			"# work's keys\n\n# the last one\n[old]\naws_access_key_id = AKIACCCCCCCCCCCCCCCC\n"},
 		{"old", true, "[default]\naws_access_key_id = AKIAAAAAAAAAAAAAAAAA\naws_secret_access_key = s1\n\n" +
-			"# work's keys\n[work]\naws_access_key_id = AKIABBBBBBBBBBBBBBBB\naws_secret_access_key = s2\n\n"},
+			"# work's keys\n[work]\naws_access_key_id = AKIABBBBBBBBBBBBBBBB\naws_secret_access_key = s2\n\n# the last one\n"},
 		{"profile work", false, in},
 	} {
 		t.Run(tc.header, func(t *testing.T) {

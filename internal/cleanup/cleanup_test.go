@@ -192,7 +192,7 @@ func (w *world) plan(t *testing.T, in Input) *Plan {
 	}
 	tags, err := ReadTags(ctx, w.iam, names)
 	must(t, err)
-	in.State, in.Tags, in.CallerKeyID, in.Now = st, tags, adminKey, w.clock.Now()
+	in.State, in.Tags, in.CallerKeyID, in.Now, in.DeleteAfter = st, tags, adminKey, w.clock.Now(), DefaultDeleteAfter
 	return Build(in)
 }
 

@@ -65,7 +65,7 @@ func ImportIAMUsers(st *audit.AccountState, tags map[string]map[string]string, g
 	b.WriteString("# Next: keyless apply; people sign in with keyless login; then keyless cleanup removes the IAM users.\n")
 	for _, u := range st.Users {
 		t := tags[u.Name]
-		email := EmailTag(t)
+		email := audit.EmailTag(t)
 		if m := mapped(mapping, u.Name); m != "" && validEmail(m) {
 			email = m
 		}

@@ -28,7 +28,9 @@ func (b *builder) local() {
 	for _, l := range b.in.Local {
 		a := Action{Kind: MoveLocalKeys, Account: "local", Target: l.Profile, Profile: l.Profile, KeyID: maskKey(l.KeyID), State: Ready,
 			Reason: "profile " + l.Profile + " in the credentials file holds the long-lived access key " + maskKey(l.KeyID)}
-		switch {
+		switch own := b.ownKey(l.KeyID); {
+		case own != "":
+			a.State, a.Why = Refused, own
 		case !l.SSO:
 			a.State, a.Why = Refused, "~/.aws/config has no SSO profile named "+l.Profile+": run keyless profiles sync (or name one so), then cleanup again"
 		case l.Works != nil:

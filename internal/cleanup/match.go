@@ -31,16 +31,6 @@ func LoadMap(path string) (map[string]string, error) {
 	return m, nil
 }
 
-// EmailTag is the IAM user's email from its tag email (or Email), "".
-func EmailTag(tags map[string]string) string {
-	for k, v := range tags {
-		if strings.EqualFold(k, "email") {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
-}
-
 // mapped is the mapping's entry for an IAM user (names are case-insensitive in IAM).
 func mapped(m map[string]string, user string) string {
 	for k, v := range m {
@@ -52,43 +42,27 @@ func mapped(m map[string]string, user string) string {
 }
 
 // match finds the Identity Center user with access that an IAM user's
-// person has: by the mapping, else the email tag, else the same user name.
-// It returns the Identity Center user name, or "" and why none.
+// person has, by audit.MatchUser (the rule audit reports by too). It
+// returns the Identity Center user name, or "" and why none.
 func (b *builder) match(u audit.IAMUser, tags map[string]string) (string, string) {
 	icst := b.st.IdentityCenter
 	if icst == nil || !icst.Enabled || icst.State == nil {
 		return "", "Identity Center was not read, so no one is known to have moved: run cleanup with the management account's credentials (where Identity Center lives)"
 	}
 	s := icst.State
-	var (
-		found *ic.User
-		by    string
-	)
-	find := func(f func(ic.User) bool) *ic.User {
-		i := slices.IndexFunc(s.Users, f)
-		if i < 0 {
-			return nil
-		}
-		return &s.Users[i]
+	want := mapped(b.in.Map, u.Name)
+	c := audit.MatchUser(s.Users, u.Name, tags, want)
+	switch {
+	case c.User == nil && want != "":
+		return "", "the mapping names " + want + ", and Identity Center has no such user: fix --map or add the user to keyless.yaml and run keyless apply"
+	case len(c.Ambiguous) > 0:
+		return "", "Identity Center users " + strings.Join(c.Ambiguous, ", ") + " all match it by email name: say which with --map"
+	case c.User == nil:
+		return "", "no Identity Center user matches it (by the mapping, an email tag, the user name, the email or its name before @): add the person to keyless.yaml (keyless import iam-users), keyless apply, or map it with --map"
+	case !hasAccess(s, c.User.ID):
+		return "", "Identity Center user " + c.User.UserName + " (matched by " + c.By + ") has no account assignment yet: give it access (keyless.yaml, keyless apply) so the person is not locked out"
 	}
-	if want := mapped(b.in.Map, u.Name); want != "" {
-		found, by = find(func(x ic.User) bool { return strings.EqualFold(x.UserName, want) || strings.EqualFold(x.Email, want) }), "the mapping file"
-		if found == nil {
-			return "", "the mapping names " + want + ", and Identity Center has no such user: fix --map or add the user to keyless.yaml and run keyless apply"
-		}
-	} else if email := EmailTag(tags); email != "" {
-		found, by = find(func(x ic.User) bool { return strings.EqualFold(x.Email, email) }), "email "+email
-	}
-	if found == nil {
-		found, by = find(func(x ic.User) bool { return strings.EqualFold(x.UserName, u.Name) }), "user name"
-	}
-	if found == nil {
-		return "", "no Identity Center user matches it (by an email tag, the user name, or --map): add the person to keyless.yaml (keyless import iam-users), keyless apply, or map it with --map"
-	}
-	if !hasAccess(s, found.ID) {
-		return "", "Identity Center user " + found.UserName + " (matched by " + by + ") has no account assignment yet: give it access (keyless.yaml, keyless apply) so the person is not locked out"
-	}
-	return found.UserName, ""
+	return c.User.UserName, ""
 }
 
 // hasAccess reports that a user has at least one account assignment,

@@ -104,7 +104,7 @@ func TestMotoCleanup(t *testing.T) {
 		}
 		tags, err := ReadTags(ctx, c, names)
 		must(t, err)
-		return Build(Input{State: st, Tags: tags, CallerKeyID: motoKey, Now: at, Map: map[string]string{"carol": "carol.roe"}})
+		return Build(Input{State: st, Tags: tags, CallerKeyID: motoKey, Now: at, DeleteAfter: DefaultDeleteAfter, Map: map[string]string{"carol": "carol.roe"}})
 	}
 	home := t.TempDir()
 	executor := func(c *iam.Client, at time.Time) *Executor {

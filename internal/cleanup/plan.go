@@ -109,9 +109,13 @@ type Input struct {
 	Tags map[string]map[string]string
 	// CallerKeyID is the access key id the caller signs with.
 	CallerKeyID string
-	Now         time.Time
+	// ChainKeys are the long-lived keys the caller's credentials stand on
+	// (a role_arn profile's source_profile keys), with why (ResolveChain).
+	ChainKeys map[string]string
+	Now       time.Time
 	// DeleteAfter is the grace period between deactivating and deleting
-	// a key (7 days when zero).
+	// a key: zero deletes at the next run (DefaultDeleteAfter is AWS's
+	// deactivate, wait, delete).
 	DeleteAfter time.Duration
 	// Map names the Identity Center user (user name or email) of IAM
 	// users, overriding the match by email tag or name.
@@ -124,7 +128,7 @@ type Input struct {
 	RootSession bool
 	// RootCredentials are the member account's root credentials as a root
 	// session read them (AuditRoot); nil when not read.
-	RootCredentials *RootCredentials
+	RootCredentials *audit.RootCredentials
 	// Local are the long-lived keys of this machine's credentials file.
 	Local []LocalProfile
 }
@@ -138,9 +142,6 @@ func DeactivatedTag(keyID string) string { return "keyless:deactivated:" + keyID
 
 // Build makes the plan. It is pure: everything it judges is in in.
 func Build(in Input) *Plan {
-	if in.DeleteAfter <= 0 {
-		in.DeleteAfter = DefaultDeleteAfter
-	}
 	st := in.State
 	p := &Plan{Account: st.AccountID, CallerARN: st.CallerARN, Made: in.Now.UTC()}
 	b := &builder{in: in, st: st, p: p, caller: callerUser(st.CallerARN)}
@@ -193,10 +194,10 @@ func days(d time.Duration) int { return int(d.Hours() / 24) }
 func (b *builder) user(u audit.IAMUser) {
 	tags := b.in.Tags[u.Name]
 	match, matchWhy := b.match(u, tags)
-	isCaller := b.caller != "" && strings.EqualFold(b.caller, u.Name)
+	own := b.ownUser(u)
 	// The caller's own user is never deleted, so its keys follow the key
 	// rules alone.
-	migrating := match != "" && !isCaller
+	migrating := match != "" && own == ""
 	keysDone := true // every key inactive past the grace period
 	var keyWait []string
 	if b.in.Only != Users {
@@ -222,8 +223,8 @@ func (b *builder) user(u audit.IAMUser) {
 	a := Action{Kind: DeleteUser, Target: u.Name, User: u.Name, Match: match, State: Ready}
 	a.Reason = "IAM user " + u.Name + " has an Identity Center user instead: " + match
 	switch {
-	case isCaller:
-		a.State, a.Why = Refused, "it is the IAM user these credentials belong to: deleting it would lock you out"
+	case own != "":
+		a.State, a.Why = Refused, own
 	case match == "":
 		// Only users whose person has moved are candidates; say why once,
 		// so the person knows how to make it one.
@@ -239,6 +240,29 @@ func (b *builder) user(u audit.IAMUser) {
 		}
 	}
 	b.add(a)
+}
+
+// ownKey is why the caller's own credentials depend on a key, "" when
+// they do not.
+func (b *builder) ownKey(id string) string {
+	if b.in.CallerKeyID != "" && id == b.in.CallerKeyID {
+		return "it is the access key these credentials use: deactivating it would lock you out"
+	}
+	return b.in.ChainKeys[id]
+}
+
+// ownUser is why deleting an IAM user would lock the caller out, "" when
+// it would not: the caller is that user, or signs with one of its keys.
+func (b *builder) ownUser(u audit.IAMUser) string {
+	if b.caller != "" && strings.EqualFold(b.caller, u.Name) {
+		return "it is the IAM user these credentials belong to: deleting it would lock you out"
+	}
+	for _, k := range u.AccessKeys {
+		if why := b.ownKey(k.ID); why != "" {
+			return "your credentials use its access key " + k.ID + ": deleting it would lock you out"
+		}
+	}
+	return ""
 }
 
 // idle is how long a key has not been used, counting a never-used key from
@@ -328,21 +352,27 @@ func (b *builder) keyDone(k audit.AccessKey, tags map[string]string) (bool, stri
 // grace period; wait says otherwise what it waits for.
 func (b *builder) key(u audit.IAMUser, k audit.AccessKey, tags map[string]string, migrating bool) (done bool, wait string) {
 	target := u.Name + "/" + k.ID
-	isCallerKey := b.in.CallerKeyID != "" && k.ID == b.in.CallerKeyID
 	var because string
 	if migrating {
 		because = "IAM user " + u.Name + " is moving to Identity Center"
+	}
+	if own := b.ownKey(k.ID); own != "" {
+		// Listed even when nothing flags it, so the person sees which key
+		// keyless leaves alone and why.
+		a := Action{Kind: DeactivateKey, Target: target, User: u.Name, KeyID: k.ID, State: Refused, Why: own, KeyLastUsed: k.LastUsed,
+			Reason: cmp.Or(b.flagged(u, k, because), "a long-lived access key of IAM user "+u.Name)}
+		if !k.Active() {
+			a.Kind, a.Reason = DeleteKey, "an inactive access key of IAM user "+u.Name
+		}
+		b.add(a)
+		return false, "keep " + k.ID + " (your own credentials use it)"
 	}
 	if k.Active() {
 		why := b.flagged(u, k, because)
 		if why == "" {
 			return false, "keep " + k.ID + " (in use) or delete the user by hand"
 		}
-		a := Action{Kind: DeactivateKey, Target: target, User: u.Name, KeyID: k.ID, Reason: why, State: Ready, KeyLastUsed: k.LastUsed}
-		if isCallerKey {
-			a.State, a.Why = Refused, "it is the access key these credentials use: deactivating it would lock you out"
-		}
-		b.add(a)
+		b.add(Action{Kind: DeactivateKey, Target: target, User: u.Name, KeyID: k.ID, Reason: why, State: Ready, KeyLastUsed: k.LastUsed})
 		return false, "deactivate " + k.ID + " and wait " + fmt.Sprint(days(b.in.DeleteAfter)) + " days"
 	}
 	since, tagged := deactivated(tags, k.ID)
@@ -354,10 +384,7 @@ func (b *builder) key(u audit.IAMUser, k audit.AccessKey, tags map[string]string
 	a := Action{Kind: DeleteKey, Target: target, User: u.Name, KeyID: k.ID, State: Ready, KeyLastUsed: k.LastUsed,
 		Reason: fmt.Sprintf("keyless deactivated it on %s", day(since))}
 	ok, why := b.keyDone(k, tags)
-	switch {
-	case isCallerKey:
-		a.State, a.Why = Refused, "it is the access key these credentials use"
-	case !ok:
+	if !ok {
 		a.State, a.Why = Waiting, why
 	}
 	if migrating && a.State == Ready {

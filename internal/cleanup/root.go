@@ -7,11 +7,10 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+
+	"github.com/keyless-dev/keyless/internal/audit"
 )
 
 // AssumeRootWith opens root sessions from the management account's
@@ -19,53 +18,8 @@ import (
 // default), with RootTaskPolicy, for 900 seconds.
 func AssumeRootWith(mgmt aws.Config) func(ctx context.Context, account string) (*iam.Client, error) {
 	return func(ctx context.Context, account string) (*iam.Client, error) {
-		return assumeRoot(ctx, mgmt, account, RootTaskPolicy)
+		return audit.AssumeRoot(ctx, mgmt, account, RootTaskPolicy)
 	}
-}
-
-// RootAuditPolicy is the task policy that only reads root credentials.
-const RootAuditPolicy = "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"
-
-// RootCredentials are what a member account's root user holds, as a root
-// session with RootAuditPolicy reads them.
-type RootCredentials struct {
-	AccessKeys, SigningCertificates, MFADevices int
-	Password                                    bool
-}
-
-// None reports that the root user has nothing to sign in or call AWS with.
-func (r RootCredentials) None() bool { return r.AccessKeys+r.SigningCertificates == 0 && !r.Password }
-
-// AuditRoot reads a member account's root credentials through a root
-// session with RootAuditPolicy.
-func AuditRoot(ctx context.Context, mgmt aws.Config, account string) (*RootCredentials, error) {
-	r, err := assumeRoot(ctx, mgmt, account, RootAuditPolicy)
-	if err != nil {
-		return nil, err
-	}
-	var rc RootCredentials
-	keys, err := r.ListAccessKeys(ctx, &iam.ListAccessKeysInput{})
-	if err != nil {
-		return nil, fmt.Errorf("list root access keys: %w", err)
-	}
-	certs, err := r.ListSigningCertificates(ctx, &iam.ListSigningCertificatesInput{})
-	if err != nil {
-		return nil, fmt.Errorf("list root signing certificates: %w", err)
-	}
-	mfa, err := r.ListMFADevices(ctx, &iam.ListMFADevicesInput{})
-	if err != nil {
-		return nil, fmt.Errorf("list root MFA devices: %w", err)
-	}
-	rc.AccessKeys, rc.SigningCertificates, rc.MFADevices = len(keys.AccessKeyMetadata), len(certs.Certificates), len(mfa.MFADevices)
-	var none *iamtypes.NoSuchEntityException
-	switch _, err := r.GetLoginProfile(ctx, &iam.GetLoginProfileInput{}); {
-	case errors.As(err, &none):
-	case err != nil:
-		return nil, fmt.Errorf("get root login profile: %w", err)
-	default:
-		rc.Password = true
-	}
-	return &rc, nil
 }
 
 // RootFeatures reads the organization's centralized root access features
@@ -81,18 +35,6 @@ func RootFeatures(ctx context.Context, mgmt *iam.Client) ([]string, error) {
 		fs = append(fs, string(f))
 	}
 	return fs, nil
-}
-
-func assumeRoot(ctx context.Context, mgmt aws.Config, account, policy string) (*iam.Client, error) {
-	out, err := sts.NewFromConfig(mgmt).AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(account),
-		TaskPolicyArn: &ststypes.PolicyDescriptorType{Arn: aws.String(policy)}, DurationSeconds: aws.Int32(900)})
-	if err != nil {
-		return nil, fmt.Errorf("sts:AssumeRoot into %s: %w; check that centralized root access is enabled and the management profile may call sts:AssumeRoot", account, err)
-	}
-	c := out.Credentials
-	cfg := mgmt.Copy()
-	cfg.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken))
-	return iam.NewFromConfig(cfg), nil
 }
 
 // deleteRoot removes the root user's keys, signing certificates and

@@ -42,7 +42,7 @@ func TestCleanupRoot(t *testing.T) {
 		must(t, err)
 		in := Input{State: st, Now: w.clock.Now(), Only: Root, RootSession: session}
 		if session {
-			in.RootCredentials, err = AuditRoot(ctx, w.cfg, "222222222222")
+			in.RootCredentials, err = audit.AuditRoot(ctx, w.cfg, "222222222222")
 			must(t, err)
 		}
 		return Build(in)
@@ -70,9 +70,9 @@ func TestCleanupRoot(t *testing.T) {
 		!strings.Contains(res[0].Detail, "deactivated MFA device") {
 		t.Errorf("result = %+v", res[0])
 	}
-	rc, err := AuditRoot(ctx, w.cfg, "222222222222")
+	rc, err := audit.AuditRoot(ctx, w.cfg, "222222222222")
 	must(t, err)
-	if *rc != (RootCredentials{}) {
+	if *rc != (audit.RootCredentials{}) {
 		t.Errorf("root credentials after cleanup = %+v", rc)
 	}
 	// Nothing left: no keys, no password, so no MFA is needed.
@@ -115,6 +115,16 @@ func TestCleanupLocal(t *testing.T) {
 	}
 	local, err := ReadLocal(context.Background(), credsPath, configPath, works)
 	must(t, err)
+	// The keys the caller's own credentials stand on stay where they are.
+	own := Build(Input{State: &audit.AccountState{AccountID: "111111111111"}, Now: t0, Only: Local, Local: local,
+		ChainKeys: map[string]string{"AKIAWORKWORKWORKWORK": "profile work (the source_profile under profile admin) signs with it"}})
+	if diff := cmp.Diff([]row{
+		{"move-local-keys", "work", "refused"},
+		{"move-local-keys", "broken", "waiting"},
+		{"move-local-keys", "ci", "refused"},
+	}, rows(own)); diff != "" || own.Actions[0].Why != "profile work (the source_profile under profile admin) signs with it" {
+		t.Fatalf("plan with work's key in the caller's chain (-want +got):\n%s%s", diff, own.Actions[0].Why)
+	}
 	p := Build(Input{State: &audit.AccountState{AccountID: "111111111111"}, Now: t0, Only: Local, Local: local})
 	if diff := cmp.Diff([]row{
 		{"move-local-keys", "work", "ready"},

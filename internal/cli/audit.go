@@ -3,7 +3,9 @@ package cli
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,6 +25,7 @@ import (
 
 	"github.com/keyless-dev/keyless/internal/audit"
 	"github.com/keyless-dev/keyless/internal/awsconfig"
+	kconfig "github.com/keyless-dev/keyless/internal/config"
 	"github.com/keyless-dev/keyless/internal/safefile"
 )
 
@@ -35,6 +38,8 @@ type auditOptions struct {
 	failOn      string
 	local       bool
 	orgRole     string
+	file        string
+	fileGiven   bool
 }
 
 func newAuditCommand(g *globalOptions) *cobra.Command {
@@ -46,7 +51,8 @@ func newAuditCommand(g *globalOptions) *cobra.Command {
 use, centralized root access for member accounts), IAM users (console
 passwords without MFA, active, doubled, old and unused keys, unused
 passwords; a never-used key or password counts from its creation), the
-password policy, and Identity Center (instance, keyless's groups, the
+password policy, and Identity Center (instance, the groups keyless.yaml
+defines (-f; nothing is judged against a file that is absent), the
 SuperAdmin assignment, IAM users with no Identity Center counterpart).
 With --local (on by default when run at a terminal) it also checks this
 machine: long-lived keys in ~/.aws/credentials and the profiles using them,
@@ -72,6 +78,7 @@ above --fail-on SEVERITY (info, low, medium, high, critical), or an error,
 			if !cmd.Flags().Changed("local") {
 				o.local = isTerminal(g.streams.In)
 			}
+			o.fileGiven = cmd.Flags().Changed("file")
 			return runAudit(cmd.Context(), g, o)
 		},
 	}
@@ -85,6 +92,7 @@ above --fail-on SEVERITY (info, low, medium, high, critical), or an error,
 	f.StringVar(&o.html, "html", "", "write the report as one self-contained HTML page to `FILE`")
 	f.StringVar(&o.failOn, "fail-on", "", "exit 1 when findings of `SEVERITY` or worse exist")
 	f.BoolVar(&o.local, "local", false, "also check this machine (default: on at a terminal; --local=false skips)")
+	f.StringVarP(&o.file, "file", "f", "keyless.yaml", "judge Identity Center against this keyless.yaml `FILE` (skipped when the default one is absent)")
 	return cmd
 }
 
@@ -124,11 +132,12 @@ func runAudit(ctx context.Context, g *globalOptions, o *auditOptions) error {
 	}
 	var mu sync.Mutex
 	var states []*audit.AccountState
+	cfgs := map[*audit.AccountState]aws.Config{}
 	eg, ectx := errgroup.WithContext(ctx)
 	eg.SetLimit(8)
 	for _, t := range targets {
 		eg.Go(func() error {
-			st, err := collectTarget(ectx, o, t)
+			st, cfg, err := collectTarget(ectx, o, t)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -138,6 +147,7 @@ func runAudit(ctx context.Context, g *globalOptions, o *auditOptions) error {
 				rep.Add(audit.NotCovered(cmp.Or(t.account, "unknown"), fmt.Sprintf("%s: %v", t.label, err), cmp.Or(t.how, "sign in (keyless login) and run the audit again")))
 			default:
 				states = append(states, st)
+				cfgs[st] = cfg
 			}
 			return nil
 		})
@@ -146,6 +156,31 @@ func runAudit(ctx context.Context, g *globalOptions, o *auditOptions) error {
 		return err
 	}
 	audit.Share(states)
+	for _, st := range states {
+		if st.Organization != nil && st.Organization.ManagementAccountID == st.AccountID {
+			audit.ReadRoots(ctx, cfgs[st], st, states)
+		}
+	}
+	if o.allAccounts {
+		// Accounts the organization has and no target reached or failed to
+		// reach: those with no SSO profile (profiles sync did not write one).
+		tried := map[string]bool{}
+		for _, t := range targets {
+			tried[t.account] = true
+		}
+		for _, f := range rep.Findings {
+			tried[f.Account] = true
+		}
+		for _, id := range audit.Uncovered(states) {
+			if !tried[id] {
+				rep.Add(audit.NotCovered(id, "no SSO profile in "+awsconfig.ConfigPath()+" for this account",
+					"sign in and write its profile (keyless login; keyless profiles sync), or ask for access to it"))
+			}
+		}
+	}
+	if err := wantFromFile(g, o, states); err != nil {
+		return err
+	}
 	now := time.Now()
 	for _, st := range states {
 		rep.Add(audit.Run(st, now))
@@ -188,6 +223,47 @@ func runAudit(ctx context.Context, g *globalOptions, o *auditOptions) error {
 	return nil
 }
 
+// wantFromFile gives the audit what keyless.yaml asks of Identity Center,
+// so that it judges against the file, as plan does. Without the file
+// (the default one absent) nothing is judged against it.
+func wantFromFile(g *globalOptions, o *auditOptions, states []*audit.AccountState) error {
+	cfg, err := kconfig.Load(o.file)
+	switch {
+	case err == nil:
+	case o.fileGiven:
+		return err
+	default:
+		// The default file is read when there is one; a broken one is no
+		// reason not to audit.
+		if _, statErr := os.Stat(o.file); !errors.Is(statErr, fs.ErrNotExist) {
+			notJudged(g, o.file, err)
+		}
+		return nil
+	}
+	for _, st := range states {
+		c := st.IdentityCenter
+		if c == nil || c.State == nil || c.Wanted != nil {
+			continue
+		}
+		d, err := cfg.Desired(c.State)
+		if err != nil {
+			notJudged(g, o.file, err)
+			continue
+		}
+		w := &audit.Wanted{File: o.file}
+		for _, grp := range d.Groups {
+			w.Groups = append(w.Groups, grp.Name)
+		}
+		c.Wanted = w
+	}
+	return nil
+}
+
+// notJudged warns that a keyless.yaml with problems is left out.
+func notJudged(g *globalOptions, file string, err error) {
+	fmt.Fprintf(g.streams.Err, "warning: Identity Center is not judged against %s, which has problems:\n%v\nhint: fix them (keyless plan shows the same), or pass -f FILE\n", file, err)
+}
+
 func writeHTMLReport(path string, rep *audit.Report, now time.Time) error {
 	var b strings.Builder
 	if err := rep.WriteHTML(&b, now.UTC().Format(time.RFC1123)); err != nil {
@@ -203,20 +279,21 @@ func writeHTMLReport(path string, rep *audit.Report, now time.Time) error {
 	return nil
 }
 
-// collectTarget reads one account.
-func collectTarget(ctx context.Context, o *auditOptions, t auditTarget) (*audit.AccountState, error) {
+// collectTarget reads one account, and returns the configuration it read
+// it with.
+func collectTarget(ctx context.Context, o *auditOptions, t auditTarget) (*audit.AccountState, aws.Config, error) {
 	cfg, err := t.cfg(ctx)
 	if err != nil {
-		return nil, err
+		return nil, cfg, err
 	}
 	if cfg.Region == "" {
-		return nil, usageErrorf("no AWS region for %s\nhint: pass --region or set AWS_REGION", t.label)
+		return nil, cfg, usageErrorf("no AWS region for %s\nhint: pass --region or set AWS_REGION", t.label)
 	}
 	st, err := audit.Collect(ctx, audit.NewClients(cfg), audit.CollectOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", t.label, err)
+		return nil, cfg, fmt.Errorf("%s: %w", t.label, err)
 	}
-	return st, nil
+	return st, cfg, nil
 }
 
 // auditTargets decides which accounts to audit, and reports the accounts
@@ -250,6 +327,13 @@ func auditTargets(ctx context.Context, g *globalOptions, o *auditOptions) ([]aud
 		return ts, rep, nil
 	}
 	if !o.allAccounts {
+		if o.local && !credentialsConfigured(os.Getenv) {
+			// The checks of this machine need no AWS: run them, quickly,
+			// rather than wait for instance metadata to say there is nothing.
+			fmt.Fprintln(g.streams.Err, "warning: no AWS credentials configured: only this machine is checked\n"+
+				"hint: keyless login (or --profile P) to audit an account too; with --local=false, instance metadata is asked")
+			return nil, rep, nil
+		}
 		return []auditTarget{{label: "the default credentials", cfg: sdk("", nil, "")}}, rep, nil
 	}
 
@@ -261,7 +345,7 @@ func auditTargets(ctx context.Context, g *globalOptions, o *auditOptions) ([]aud
 	if best := bestProfiles(f); len(best) > 0 {
 		var ts []auditTarget
 		for _, p := range best {
-			ts = append(ts, auditTarget{label: "profile " + p.Profile, cfg: func(ctx context.Context) (aws.Config, error) {
+			ts = append(ts, auditTarget{label: "profile " + p.Profile, account: p.AccountID, cfg: func(ctx context.Context) (aws.Config, error) {
 				c, region, err := roleCredentials(ctx, g, p.Profile, true)
 				if err != nil {
 					return aws.Config{}, err
@@ -324,6 +408,30 @@ func auditTargets(ctx context.Context, g *globalOptions, o *auditOptions) ([]aud
 		}
 	}
 	return ts, rep, nil
+}
+
+// credentialsConfigured reports whether the AWS SDK would find credentials
+// anywhere but instance metadata: the environment, or the profile in use in
+// the config or credentials file.
+func credentialsConfigured(getenv func(string) string) bool {
+	for _, v := range []string{"AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
+		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"} {
+		if getenv(v) != "" {
+			return true
+		}
+	}
+	home, _ := os.UserHomeDir()
+	if creds, err := awsconfig.Load(credentialsPath(home)); err != nil {
+		return true // unreadable: let the SDK say what is wrong
+	} else if s, ok := creds.Section("default"); ok && len(s.Keys()) > 0 {
+		return true
+	}
+	cfg, err := awsconfig.Load(awsconfig.ConfigPath())
+	if err != nil {
+		return true
+	}
+	s, ok := cfg.Profile("default")
+	return ok && slices.ContainsFunc(s.Keys(), func(kv awsconfig.KV) bool { return kv.Key != "region" && kv.Key != "output" })
 }
 
 // partitionOf reads the partition (aws, aws-cn, aws-us-gov) from an ARN.

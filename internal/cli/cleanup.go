@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -57,9 +58,12 @@ what it would do and why, and what it refuses and why.
   local   move long-lived keys out of ~/.aws/credentials (backed up) once an
           SSO profile of the same name works.
 
-It never touches the access key or IAM user it runs as, nor another account
-than the credentials'. With --yes on a terminal it asks you to type the
-account id; without a terminal --yes acts. Every action and refusal is
+It never touches the access key or IAM user it runs as, nor the keys its
+credentials stand on (the static keys behind a role_arn profile's
+source_profile chain; a credential_process it cannot see through is named
+in a warning), nor another account than the credentials'. With --yes on a
+terminal it asks you to type the account id (a wrong one changes nothing
+and exits 1); without a terminal --yes acts. Every action and refusal is
 appended to ~/.aws/keyless/audit.log.
 
 Exit codes: 0 success (dry run included), 1 error or a failed action, 64 usage error.`,
@@ -71,7 +75,7 @@ Exit codes: 0 success (dry run included), 1 error or a failed action, 64 usage e
 	}
 	f := cmd.Flags()
 	f.BoolVarP(&o.yes, "yes", "y", false, "act (on a terminal, after typing the account id)")
-	f.StringVar(&o.deleteAfter, "delete-after", "7d", "how long a key stays deactivated, unused, before it is deleted (7d, 36h)")
+	f.StringVar(&o.deleteAfter, "delete-after", "7d", "how long a key stays deactivated, unused, before it is deleted (7d, 36h; 0 deletes at the next run)")
 	f.StringVar(&o.mapFile, "map", "", "YAML file mapping IAM user names to Identity Center user names or emails")
 	f.BoolVar(&o.json, "json", false, "print the plan (and results) as JSON")
 	f.StringVar(&o.only, "only", "", "only one part: keys, users, root or local")
@@ -135,12 +139,19 @@ func runCleanup(ctx context.Context, g *globalOptions, o *cleanupOptions) error 
 		fmt.Fprintf(g.streams.Err, "warning: %s refused or failed (%s): what it reads is left out of the plan\n", gap.Action, gap.Err)
 	}
 	in := cleanup.Input{State: st, CallerKeyID: creds.AccessKeyID, Now: time.Now(), DeleteAfter: grace, Map: mapping, Only: only, User: o.user}
-	var names []string
-	for _, u := range st.Users {
-		names = append(names, u.Name)
-	}
-	if in.Tags, err = cleanup.ReadTags(ctx, ac.IAM, names); err != nil {
+	if in.ChainKeys, err = ownChain(g, home, o.aws.profile); err != nil {
 		return err
+	}
+	if grace == 0 {
+		fmt.Fprintln(g.streams.Err, "warning: --delete-after 0: a deactivated key is deleted at the next run, with no time to find who still uses it")
+	}
+	if !st.Known("iam:ListUserTags") {
+		// The tags hold when keyless deactivated each key, and people's emails.
+		return withHint(errors.New("the IAM users' tags could not be read (iam:ListUserTags): cleanup needs them to plan"), "allow iam:ListUserTags to the credentials")
+	}
+	in.Tags = map[string]map[string]string{}
+	for _, u := range st.Users {
+		in.Tags[u.Name] = u.Tags
 	}
 	ex := &cleanup.Executor{IAM: ac.IAM, STS: ac.STS, BackupDir: filepath.Join(home, ".aws", "keyless", "backups"),
 		Log: &cleanup.AuditLog{Path: filepath.Join(home, ".aws", "keyless", "audit.log")}, CredentialsPath: credentialsPath(home)}
@@ -153,7 +164,7 @@ func runCleanup(ctx context.Context, g *globalOptions, o *cleanupOptions) error 
 			if st.Organization.RootFeatures, err = cleanup.RootFeatures(ctx, iam.NewFromConfig(mgmt)); err != nil {
 				return err
 			}
-			if in.RootCredentials, err = cleanup.AuditRoot(ctx, mgmt, st.AccountID); err != nil {
+			if in.RootCredentials, err = audit.AuditRoot(ctx, mgmt, st.AccountID); err != nil {
 				fmt.Fprintf(g.streams.Err, "warning: %v\n", err)
 			}
 		}
@@ -189,8 +200,7 @@ func runCleanup(ctx context.Context, g *globalOptions, o *cleanupOptions) error 
 			return fmt.Errorf("read answer: %w", err)
 		}
 		if strings.TrimSpace(line) != p.Account {
-			fmt.Fprintln(g.streams.Err, "That is not the account id: nothing changed.")
-			return nil
+			return withHint(fmt.Errorf("that is not the account id %s: nothing changed", p.Account), "run keyless cleanup --yes again and type "+p.Account)
 		}
 	}
 	ex.Progress = func(a cleanup.Action) { fmt.Fprintf(g.streams.Err, "%s %s...\n", a.Kind, a.Target) }
@@ -209,6 +219,24 @@ func runCleanup(ctx context.Context, g *globalOptions, o *cleanupOptions) error 
 		return withHint(runErr, "run 'keyless cleanup' again: it plans what is left; backups are in ~/.aws/keyless/backups")
 	}
 	return nil
+}
+
+// ownChain finds the long-lived keys the caller's credentials stand on
+// (source_profile chains), and warns about the links keyless cannot read.
+func ownChain(g *globalOptions, home, profile string) (map[string]string, error) {
+	cfg, err := awsconfig.Load(awsconfig.ConfigPath())
+	if err != nil {
+		return nil, err
+	}
+	creds, err := awsconfig.Load(credentialsPath(home))
+	if err != nil {
+		return nil, err
+	}
+	c := cleanup.ResolveChain(cleanup.ChainInput{Profile: profile, Config: cfg, Credentials: creds, Getenv: os.Getenv})
+	for _, o := range c.Opaque {
+		fmt.Fprintf(g.streams.Err, "warning: %s: make sure the plan below does not deactivate that key\n", o)
+	}
+	return c.Keys, nil
 }
 
 func credentialsPath(home string) string {

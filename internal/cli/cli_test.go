@@ -19,6 +19,7 @@ import (
 
 	"github.com/keyless-dev/keyless/internal/sandbox"
 	"github.com/keyless-dev/keyless/internal/testtool"
+	"github.com/keyless-dev/keyless/internal/testtool/sarif"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -142,6 +143,10 @@ func TestScripts(t *testing.T) {
 				}
 				ts.Fatalf("%s did not answer 200 within 10s", args[0])
 			},
+			// sarifvalid FILE: FILE is valid SARIF 2.1.0.
+			"sarifvalid": func(ts *testscript.TestScript, neg bool, args []string) {
+				sarif.Validate(scriptTB{ts}, []byte(ts.ReadFile(args[0])))
+			},
 			"sha1":      cmdSHA1,
 			"perm":      cmdPerm,
 			"waitfile":  cmdWaitFile,
@@ -221,3 +226,10 @@ func freePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// scriptTB lets a script command use a testing.TB helper: its failures fail
+// the script.
+type scriptTB struct{ ts *testscript.TestScript }
+
+func (s scriptTB) Helper()                        {}
+func (s scriptTB) Fatalf(format string, a ...any) { s.ts.Fatalf(format, a...) }

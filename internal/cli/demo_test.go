@@ -36,6 +36,8 @@ func TestDemo(t *testing.T) {
 		`arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_SuperAdmin_[0-9a-f]{16}/john@example\.com`,
 		`assume SuperAdmin-111111111111`,
 		`CRITICAL +root-access-keys`,
+		// audit and cleanup agree: IAM user john is john@example.com.
+		`\+ delete-user john\s+because: IAM user john has an Identity Center user instead: john@example\.com`,
 		`Done in `,
 	} {
 		if !regexp.MustCompile(want).Match(out) {

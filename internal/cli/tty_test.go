@@ -174,7 +174,7 @@ sso_role_name = PowerUser
 
 // TestCleanupAsksForTheAccountOnATerminal drives keyless cleanup --yes in a
 // real terminal (tmux): it asks for the account id; a wrong answer changes
-// nothing, the right one deactivates the old unused key and logs it.
+// nothing and fails, the right one deactivates the old unused key and logs it.
 func TestCleanupAsksForTheAccountOnATerminal(t *testing.T) {
 	tmux := testtool.RequireTool(t, "tmux")
 	bin := buildKeyless(t)
@@ -219,7 +219,7 @@ func TestCleanupAsksForTheAccountOnATerminal(t *testing.T) {
 	}
 	term.send("222222222222")
 	sc = term.waitFor(`EXIT=\d`)
-	if !strings.Contains(sc, "That is not the account id: nothing changed.") || !strings.Contains(sc, "EXIT=0") {
+	if !strings.Contains(sc, "keyless: that is not the account id 111111111111: nothing changed") || !strings.Contains(sc, "EXIT=1") {
 		t.Fatalf("after a wrong account id:\n%s", sc)
 	}
 	if got := keyStatus(); got != iamtypes.StatusTypeActive {
