@@ -1,0 +1,434 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Policies. The sandbox carries a few AWS-managed policies; attaching any
+// other well-formed arn:aws:iam::aws:policy/... is accepted too, since the
+// sandbox does not hold AWS's whole catalogue.
+
+type awsManagedPolicy struct {
+	name, id, path, document string
+}
+
+var awsManagedPolicies = []awsManagedPolicy{
+	{"AdministratorAccess", "ANPAIWMBCKSKIEE64ZLYK", "/", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`},
+	{"PowerUserAccess", "ANPAJYRXTHIB4FOVS3ZXS", "/", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":["iam:*","organizations:*","account:*"],"Resource":"*"}]}`},
+	{"ReadOnlyAccess", "ANPAILL3HVNFSB6DCOWYQ", "/", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["*:Describe*","*:Get*","*:List*"],"Resource":"*"}]}`},
+	{"IAMUserChangePassword", "ANPAJ4L4MM2A7QIEB56MS", "/", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:ChangePassword"],"Resource":["arn:aws:iam::*:user/${aws:username}"]},{"Effect":"Allow","Action":["iam:GetAccountPasswordPolicy"],"Resource":"*"}]}`},
+}
+
+type iamPolicyOut struct {
+	PolicyName                    string  `xml:"PolicyName"`
+	PolicyId                      string  `xml:"PolicyId"`
+	Arn                           string  `xml:"Arn"`
+	Path                          string  `xml:"Path"`
+	DefaultVersionId              string  `xml:"DefaultVersionId"`
+	AttachmentCount               int     `xml:"AttachmentCount"`
+	PermissionsBoundaryUsageCount int     `xml:"PermissionsBoundaryUsageCount"`
+	IsAttachable                  bool    `xml:"IsAttachable"`
+	CreateDate                    isoTime `xml:"CreateDate"`
+	UpdateDate                    isoTime `xml:"UpdateDate"`
+	Tags                          []Tag   `xml:"Tags>member,omitempty"`
+}
+
+// policyRef is a managed policy as the sandbox sees it: a customer policy of
+// the account or an AWS-managed one.
+type policyRef struct {
+	arn, name, id, path string
+	created             time.Time
+	customer            *IAMPolicy
+}
+
+// awsEpoch is the creation date the sandbox gives AWS-managed policies.
+var awsEpoch = time.Date(2015, 2, 6, 18, 39, 46, 0, time.UTC)
+
+func (ic *iamCall) policyByARN(arn string) (*policyRef, error) {
+	m := iamPolicyARN.FindStringSubmatch(arn)
+	if m == nil || len(arn) < 20 || len(arn) > 2048 {
+		return nil, iamInvalidInput("ARN %s is not valid.", truncate(arn, 2048))
+	}
+	if m[1] == "aws" {
+		for _, p := range awsManagedPolicies {
+			if p.name == m[3] && p.path == m[2] {
+				return &policyRef{arn: arn, name: p.name, id: p.id, path: p.path, created: awsEpoch}, nil
+			}
+		}
+		return &policyRef{arn: arn, name: m[3], id: "ANPA" + stableID(arn, 17), path: m[2], created: awsEpoch}, nil
+	}
+	for _, p := range ic.ia.Policies {
+		if p.ARN == arn && m[1] == ic.acct {
+			return &policyRef{arn: arn, name: p.Name, id: p.ID, path: p.Path, created: p.Created, customer: p}, nil
+		}
+	}
+	return nil, iamNoSuchEntity("Policy %s does not exist or is not attachable.", arn)
+}
+
+func (ic *iamCall) attachments(arn string) int {
+	n := 0
+	for _, u := range ic.ia.Users {
+		if slices.Contains(u.AttachedPolicies, arn) {
+			n++
+		}
+	}
+	for _, g := range ic.ia.Groups {
+		if slices.Contains(g.AttachedPolicies, arn) {
+			n++
+		}
+	}
+	return n
+}
+
+func (ic *iamCall) policyOut(p *policyRef) iamPolicyOut {
+	return iamPolicyOut{PolicyName: p.name, PolicyId: p.id, Arn: p.arn, Path: p.path, DefaultVersionId: "v1",
+		AttachmentCount: ic.attachments(p.arn), IsAttachable: true, CreateDate: isoTime(p.created), UpdateDate: isoTime(p.created)}
+}
+
+// validatePolicy checks an identity-based policy document the way IAM's
+// parser rejects the common mistakes.
+func validatePolicy(doc string, maxLen int) error {
+	if len(doc) < 1 || len(doc) > 131072 {
+		return iamConstraint("policyDocument", truncate(doc, 64), "Member must have length less than or equal to 131072 and greater than or equal to 1")
+	}
+	var p struct {
+		Version   *string         `json:"Version"`
+		Statement json.RawMessage `json:"Statement"`
+	}
+	if err := json.Unmarshal([]byte(doc), &p); err != nil {
+		return iamMalformedPolicy("Syntax errors in policy.")
+	}
+	if p.Version != nil && *p.Version != "2012-10-17" && *p.Version != "2008-10-17" {
+		return iamMalformedPolicy("The policy failed legacy parsing")
+	}
+	if len(p.Statement) == 0 || string(p.Statement) == "null" {
+		return iamMalformedPolicy("Missing required field Statement")
+	}
+	var stmts []map[string]json.RawMessage
+	if err := json.Unmarshal(p.Statement, &stmts); err != nil {
+		var one map[string]json.RawMessage
+		if err := json.Unmarshal(p.Statement, &one); err != nil {
+			return iamMalformedPolicy("Syntax errors in policy.")
+		}
+		stmts = append(stmts, one)
+	}
+	for _, s := range stmts {
+		var effect string
+		if err := json.Unmarshal(s["Effect"], &effect); err != nil {
+			return iamMalformedPolicy("Missing required field Effect")
+		}
+		if effect != "Allow" && effect != "Deny" {
+			return iamMalformedPolicy("Invalid effect: %s", effect)
+		}
+		if s["Principal"] != nil || s["NotPrincipal"] != nil {
+			return iamMalformedPolicy("Policy document should not specify a principal.")
+		}
+		if s["Action"] == nil && s["NotAction"] == nil {
+			return iamMalformedPolicy("Policy statement must contain actions.")
+		}
+		if s["Resource"] == nil && s["NotResource"] == nil {
+			return iamMalformedPolicy("Policy statement must contain resources.")
+		}
+	}
+	if n := policySize(doc); n > maxLen {
+		return iamLimit("Cannot exceed quota for PolicySize: %d", maxLen)
+	}
+	return nil
+}
+
+// policySize counts a document as IAM does: without white space.
+func policySize(doc string) int {
+	return len(strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\n' || r == '\t' || r == '\r' {
+			return -1
+		}
+		return r
+	}, doc))
+}
+
+func iamCreatePolicy(ic *iamCall, form url.Values) (any, error) {
+	name, err := iamName(form, "PolicyName", "policyName", 128)
+	if err != nil {
+		return nil, err
+	}
+	path, err := iamPath(form, "Path", "path")
+	if err != nil {
+		return nil, err
+	}
+	doc, err := iamRequired(form, "PolicyDocument", "policyDocument")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := iamTags(form); err != nil {
+		return nil, err
+	}
+	if err := validatePolicy(doc, 6144); err != nil {
+		return nil, err
+	}
+	arn := fmt.Sprintf("arn:aws:iam::%s:policy%s%s", ic.acct, path, name)
+	for _, p := range ic.ia.Policies {
+		if strings.EqualFold(p.Name, name) {
+			return nil, iamExists("A policy called %s already exists. Duplicate names are not allowed.", name)
+		}
+	}
+	if len(ic.ia.Policies) >= 1500 {
+		return nil, iamLimit("Cannot exceed quota for PoliciesPerAccount: 1500")
+	}
+	p := &IAMPolicy{Name: name, ID: ic.newID("ANPA", 17), ARN: arn, Path: path, Document: doc, Created: ic.now.UTC().Truncate(time.Second)}
+	ic.ia.Policies = append(ic.ia.Policies, p)
+	return struct {
+		Policy iamPolicyOut `xml:"Policy"`
+	}{ic.policyOut(&policyRef{arn: arn, name: name, id: p.ID, path: path, created: p.Created, customer: p})}, nil
+}
+
+func iamGetPolicy(ic *iamCall, form url.Values) (any, error) {
+	arn, err := iamRequired(form, "PolicyArn", "policyArn")
+	if err != nil {
+		return nil, err
+	}
+	p, err := ic.policyByARN(arn)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Policy iamPolicyOut `xml:"Policy"`
+	}{ic.policyOut(p)}, nil
+}
+
+func iamDeletePolicy(ic *iamCall, form url.Values) (any, error) {
+	arn, err := iamRequired(form, "PolicyArn", "policyArn")
+	if err != nil {
+		return nil, err
+	}
+	p, err := ic.policyByARN(arn)
+	if err != nil {
+		return nil, err
+	}
+	if p.customer == nil {
+		return nil, newError(403, "AccessDenied", "User: %s is not authorized to perform: iam:DeletePolicy on resource: policy %s", ic.who.ARN, arn)
+	}
+	if ic.attachments(arn) > 0 {
+		return nil, iamDeleteConflict("Cannot delete a policy attached to entities.")
+	}
+	ic.ia.Policies = slices.DeleteFunc(ic.ia.Policies, func(o *IAMPolicy) bool { return o == p.customer })
+	return nil, nil
+}
+
+func iamListPolicies(ic *iamCall, form url.Values) (any, error) {
+	scope := form.Get("Scope")
+	switch scope {
+	case "":
+		scope = "All"
+	case "All", "AWS", "Local":
+	default:
+		return nil, iamConstraint("scope", scope, "Member must satisfy enum value set: [All, AWS, Local]")
+	}
+	prefix, err := iamPathPrefix(form)
+	if err != nil {
+		return nil, err
+	}
+	onlyAttached, err := iamBool(form, "OnlyAttached")
+	if err != nil {
+		return nil, err
+	}
+	var all []*policyRef
+	if scope != "Local" {
+		for _, p := range awsManagedPolicies {
+			arn := "arn:aws:iam::aws:policy" + p.path + p.name
+			all = append(all, &policyRef{arn: arn, name: p.name, id: p.id, path: p.path, created: awsEpoch})
+		}
+	}
+	if scope != "AWS" {
+		for _, p := range ic.ia.Policies {
+			all = append(all, &policyRef{arn: p.ARN, name: p.Name, id: p.ID, path: p.Path, created: p.Created, customer: p})
+		}
+	}
+	var match []iamPolicyOut
+	for _, p := range all {
+		o := ic.policyOut(p)
+		if strings.HasPrefix(p.path, prefix) && (!onlyAttached || o.AttachmentCount > 0) {
+			match = append(match, o)
+		}
+	}
+	pg, pgn, err := iamPage(form, match, fmt.Sprintf("policies/%s/%t/%s", scope, onlyAttached, prefix))
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Policies []iamPolicyOut `xml:"Policies>member"`
+		iamPaging
+	}{pg, pgn}, nil
+}
+
+func iamAttachUserPolicy(ic *iamCall, form url.Values) (any, error) {
+	u, err := ic.user(form)
+	if err != nil {
+		return nil, err
+	}
+	arn, err := iamRequired(form, "PolicyArn", "policyArn")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ic.policyByARN(arn); err != nil {
+		return nil, err
+	}
+	if slices.Contains(u.AttachedPolicies, arn) {
+		return nil, nil
+	}
+	if len(u.AttachedPolicies) >= 10 {
+		return nil, iamLimit("Cannot exceed quota for PoliciesPerUser: 10")
+	}
+	u.AttachedPolicies = append(u.AttachedPolicies, arn)
+	return nil, nil
+}
+
+func iamDetachUserPolicy(ic *iamCall, form url.Values) (any, error) {
+	u, err := ic.user(form)
+	if err != nil {
+		return nil, err
+	}
+	arn, err := iamRequired(form, "PolicyArn", "policyArn")
+	if err != nil {
+		return nil, err
+	}
+	if !iamPolicyARN.MatchString(arn) {
+		return nil, iamInvalidInput("ARN %s is not valid.", truncate(arn, 2048))
+	}
+	if !slices.Contains(u.AttachedPolicies, arn) {
+		return nil, iamNoSuchEntity("Policy %s was not found.", arn)
+	}
+	u.AttachedPolicies = slices.DeleteFunc(u.AttachedPolicies, func(a string) bool { return a == arn })
+	return nil, nil
+}
+
+func iamListAttachedUserPolicies(ic *iamCall, form url.Values) (any, error) {
+	u, err := ic.user(form)
+	if err != nil {
+		return nil, err
+	}
+	prefix, err := iamPathPrefix(form)
+	if err != nil {
+		return nil, err
+	}
+	type attached struct {
+		PolicyName string `xml:"PolicyName"`
+		PolicyArn  string `xml:"PolicyArn"`
+	}
+	var match []attached
+	for _, arn := range u.AttachedPolicies {
+		m := iamPolicyARN.FindStringSubmatch(arn)
+		if m != nil && strings.HasPrefix(m[2], prefix) {
+			match = append(match, attached{m[3], arn})
+		}
+	}
+	pg, p, err := iamPage(form, match, "attached/"+u.ID+prefix)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		AttachedPolicies []attached `xml:"AttachedPolicies>member"`
+		iamPaging
+	}{pg, p}, nil
+}
+
+func iamPutUserPolicy(ic *iamCall, form url.Values) (any, error) {
+	u, err := ic.user(form)
+	if err != nil {
+		return nil, err
+	}
+	name, err := iamName(form, "PolicyName", "policyName", 128)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := iamRequired(form, "PolicyDocument", "policyDocument")
+	if err != nil {
+		return nil, err
+	}
+	if err := validatePolicy(doc, 2048); err != nil {
+		return nil, err
+	}
+	total := policySize(doc)
+	for _, p := range u.InlinePolicies {
+		if !strings.EqualFold(p.Name, name) {
+			total += policySize(p.Document)
+		}
+	}
+	if total > 2048 {
+		return nil, iamLimit("Maximum policy size of 2048 bytes exceeded for user %s", u.Name)
+	}
+	for i, p := range u.InlinePolicies {
+		if strings.EqualFold(p.Name, name) {
+			u.InlinePolicies[i].Document = doc
+			return nil, nil
+		}
+	}
+	u.InlinePolicies = append(u.InlinePolicies, InlinePolicy{Name: name, Document: doc})
+	return nil, nil
+}
+
+func (ic *iamCall) inlinePolicy(form url.Values) (*IAMUser, int, error) {
+	u, err := ic.user(form)
+	if err != nil {
+		return nil, 0, err
+	}
+	name, err := iamName(form, "PolicyName", "policyName", 128)
+	if err != nil {
+		return nil, 0, err
+	}
+	i := slices.IndexFunc(u.InlinePolicies, func(p InlinePolicy) bool { return strings.EqualFold(p.Name, name) })
+	if i < 0 {
+		return nil, 0, iamNoSuchEntity("The user policy with name %s cannot be found.", name)
+	}
+	return u, i, nil
+}
+
+// rfc3986 percent-encodes a policy document as IAM returns it.
+func rfc3986(s string) string {
+	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
+}
+
+func iamGetUserPolicy(ic *iamCall, form url.Values) (any, error) {
+	u, i, err := ic.inlinePolicy(form)
+	if err != nil {
+		return nil, err
+	}
+	p := u.InlinePolicies[i]
+	return struct {
+		UserName       string `xml:"UserName"`
+		PolicyName     string `xml:"PolicyName"`
+		PolicyDocument string `xml:"PolicyDocument"`
+	}{u.Name, p.Name, rfc3986(p.Document)}, nil
+}
+
+func iamDeleteUserPolicy(ic *iamCall, form url.Values) (any, error) {
+	u, i, err := ic.inlinePolicy(form)
+	if err != nil {
+		return nil, err
+	}
+	u.InlinePolicies = slices.Delete(u.InlinePolicies, i, i+1)
+	return nil, nil
+}
+
+func iamListUserPolicies(ic *iamCall, form url.Values) (any, error) {
+	u, err := ic.user(form)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, p := range u.InlinePolicies {
+		names = append(names, p.Name)
+	}
+	pg, p, err := iamPage(form, names, "inline/"+u.ID)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		PolicyNames []string `xml:"PolicyNames>member"`
+		iamPaging
+	}{pg, p}, nil
+}
