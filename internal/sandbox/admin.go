@@ -38,9 +38,30 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		s.serveAdminRoot(w, r)
 	case "/_sandbox/identity-center":
 		s.serveAdminIdentityCenter(w, r)
+	case "/_sandbox/revoke-refresh-tokens":
+		s.serveAdminRevokeRefreshTokens(w, r)
 	default:
-		writeJSONError(w, ct, newError(404, "NotFound", "no sandbox endpoint %s; try /_sandbox/health, calls, reset, state, root or identity-center", truncate(r.URL.Path, 100)))
+		writeJSONError(w, ct, newError(404, "NotFound", "no sandbox endpoint %s; try /_sandbox/health, calls, reset, state, root, identity-center or revoke-refresh-tokens", truncate(r.URL.Path, 100)))
 	}
+}
+
+// readAdminPost decodes the JSON body of a POST to an admin endpoint into
+// v. On any other method or a bad body it writes the error and returns false.
+func readAdminPost(w http.ResponseWriter, r *http.Request, v any) bool {
+	const ct = "application/json"
+	if r.Method != http.MethodPost {
+		writeJSONError(w, ct, newError(405, "MethodNotAllowed", "use POST %s", r.URL.Path))
+		return false
+	}
+	body, err := readBody(r)
+	if err == nil {
+		err = decodeJSON(body, v)
+	}
+	if err != nil {
+		writeJSONError(w, ct, asAPIError(err))
+		return false
+	}
+	return true
 }
 
 // RootUpdate is the body of POST /_sandbox/root.
@@ -53,18 +74,8 @@ type RootUpdate struct {
 
 func (s *Server) serveAdminRoot(w http.ResponseWriter, r *http.Request) {
 	const ct = "application/json"
-	if r.Method != http.MethodPost {
-		writeJSONError(w, ct, newError(405, "MethodNotAllowed", "use POST /_sandbox/root"))
-		return
-	}
-	body, err := readBody(r)
-	if err != nil {
-		writeJSONError(w, ct, asAPIError(err))
-		return
-	}
 	var in RootUpdate
-	if err := decodeJSON(body, &in); err != nil {
-		writeJSONError(w, ct, asAPIError(err))
+	if !readAdminPost(w, r, &in) {
 		return
 	}
 	var aerr *apiError
@@ -94,4 +105,48 @@ func (s *Server) serveAdminRoot(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, 200, ct, out)
+}
+
+// RefreshRevocation is the body of POST /_sandbox/revoke-refresh-tokens:
+// the identity-store user name whose refresh tokens to revoke, or all.
+type RefreshRevocation struct {
+	UserName string `json:"user_name"`
+	All      bool   `json:"all"`
+}
+
+// serveAdminRevokeRefreshTokens revokes refresh tokens the way an
+// administrator ending a user's sessions does: CreateToken with those
+// refresh tokens answers InvalidGrantException (invalid_grant), while the
+// access tokens already issued keep working until they expire. A new
+// sign-in gets a working refresh token again.
+func (s *Server) serveAdminRevokeRefreshTokens(w http.ResponseWriter, r *http.Request) {
+	const ct = "application/json"
+	var in RefreshRevocation
+	if !readAdminPost(w, r, &in) {
+		return
+	}
+	if (in.UserName == "") == !in.All {
+		writeJSONError(w, ct, newError(400, "ValidationException", `give {"user_name": "NAME"} or {"all": true}`))
+		return
+	}
+	var aerr *apiError
+	var n int
+	s.withWorld(func(wd *World, _ time.Time) {
+		wd.OIDC.init()
+		userID := ""
+		if !in.All {
+			u := wd.userByName(in.UserName)
+			if u == nil {
+				aerr = errNotFound("no identity-store user %q in the sandbox", truncate(in.UserName, 100))
+				return
+			}
+			userID = u.ID
+		}
+		n = wd.OIDC.revokeRefreshTokens(userID)
+	})
+	if aerr != nil {
+		writeJSONError(w, ct, aerr)
+		return
+	}
+	writeJSON(w, 200, ct, map[string]int{"revoked": n})
 }

@@ -419,6 +419,8 @@ func (c *call) oidcRefreshToken(cl *OIDCClient, in *oidcTokenIn) (oidcTokenOut, 
 		return oidcTokenOut{}, oidcInvalidGrant("Invalid refresh token provided")
 	case old.Revoked:
 		return oidcTokenOut{}, oidcInvalidGrant("Refresh token has been revoked (the user signed out)")
+	case old.RefreshRevoked:
+		return oidcTokenOut{}, oidcInvalidGrant("Refresh token has been revoked")
 	case !c.now.Before(old.RefreshExpiresAt):
 		return oidcTokenOut{}, oidcInvalidGrant("Refresh token has expired; sign in again")
 	case c.w.user(old.UserID) == nil:
@@ -452,4 +454,19 @@ func (c *call) oidcIssue(cl *OIDCClient, userID string, scopes []string, session
 	t.ExpiresAt = c.now.Add(ttl)
 	c.w.OIDC.Tokens[t.AccessToken] = t
 	return oidcTokenOut{AccessToken: t.AccessToken, TokenType: "Bearer", ExpiresIn: int(ttl / time.Second), RefreshToken: t.RefreshToken}
+}
+
+// revokeRefreshTokens revokes the live refresh tokens of a user (every
+// user's when userID is empty) and returns how many it revoked. Their
+// access tokens keep working until they expire.
+func (o *OIDCState) revokeRefreshTokens(userID string) int {
+	n := 0
+	for _, t := range o.Tokens {
+		if t.RefreshToken == "" || t.RefreshRevoked || (userID != "" && t.UserID != userID) {
+			continue
+		}
+		t.RefreshRevoked = true
+		n++
+	}
+	return n
 }

@@ -199,6 +199,19 @@ func (e *signinEnv) approveDevice(t *testing.T, userCode, user string) {
 // deviceLogin signs a user in with the device flow and returns the token.
 func (e *signinEnv) deviceLogin(t *testing.T, user string, scopes ...string) *ssooidc.CreateTokenOutput {
 	t.Helper()
+	return e.deviceSignIn(t, user, scopes...).token
+}
+
+// signedIn is a signed-in user's client and token.
+type signedIn struct {
+	client *ssooidc.RegisterClientOutput
+	token  *ssooidc.CreateTokenOutput
+}
+
+// deviceSignIn signs a user in with the device flow and returns the
+// client and the token.
+func (e *signinEnv) deviceSignIn(t *testing.T, user string, scopes ...string) signedIn {
+	t.Helper()
 	ctx := context.Background()
 	reg := e.register(t, &ssooidc.RegisterClientInput{Scopes: scopes})
 	start, err := e.oidc.StartDeviceAuthorization(ctx, &ssooidc.StartDeviceAuthorizationInput{
@@ -212,7 +225,7 @@ func (e *signinEnv) deviceLogin(t *testing.T, user string, scopes ...string) *ss
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tok
+	return signedIn{client: reg, token: tok}
 }
 
 func TestOIDCRegisterClient(t *testing.T) {

@@ -300,6 +300,9 @@ type Token struct {
 	ExpiresAt        time.Time `json:"expires_at"`
 	RefreshExpiresAt time.Time `json:"refresh_expires_at,omitempty"`
 	Revoked          bool      `json:"revoked,omitempty"`
+	// RefreshRevoked: an administrator revoked the refresh token (POST
+	// /_sandbox/revoke-refresh-tokens); the access token still works.
+	RefreshRevoked bool `json:"refresh_revoked,omitempty"`
 }
 
 // Session is a set of temporary credentials the sandbox issued.

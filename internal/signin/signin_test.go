@@ -586,40 +586,64 @@ func TestAdvisoryRefreshAtMostOnceAMinute(t *testing.T) {
 // token: it is used, and the refresh is tried again at most once a minute,
 // across processes. In the mandatory window the person must sign in.
 func TestAdvisoryRefreshRejectedKeepsToken(t *testing.T) {
-	e := newEnv(t, sandbox.Options{})
-	first := login(t, e)
-	path := TokenPath(e.m.Home, "corp")
-	revoked, _ := readToken(path)
-	revoked.RefreshToken = "aor-revoked"
-	if err := writeToken(path, revoked); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	e.clock.Add(48 * time.Minute) // 12 minutes left
-	before := e.calls(t, "sso-oidc:CreateToken")
-	for range 20 {
-		if tok, err := e.m.Token(ctx, e.sess); err != nil || tok.AccessToken != first.AccessToken {
-			t.Fatalf("advisory window, refresh refused: %v", err)
-		}
-	}
-	if n := e.calls(t, "sso-oidc:CreateToken") - before; n != 1 {
-		t.Fatalf("%d CreateToken calls for 20 tokens in one minute, want 1", n)
-	}
-	// Role credentials come with the still-valid token.
-	if _, err := e.m.Credentials(ctx, Role{Session: e.sess, AccountID: "111111111111", RoleName: "SuperAdmin"}); err != nil {
-		t.Fatalf("credentials with the still-valid token: %v", err)
-	}
-	e.clock.Add(61 * time.Second)
-	if _, err := e.m.Token(ctx, e.sess); err != nil {
-		t.Fatal(err)
-	}
-	if n := e.calls(t, "sso-oidc:CreateToken") - before; n != 2 {
-		t.Fatalf("%d CreateToken calls after a minute, want 2", n)
-	}
-	e.clock.Add(2 * time.Minute) // 8 minutes left: mandatory
-	var lr *LoginRequiredError
-	if _, err := e.m.Token(ctx, e.sess); !errors.As(err, &lr) {
-		t.Fatalf("mandatory window with a refused refresh: %v, want LoginRequiredError", err)
+	for _, tc := range []struct {
+		name   string
+		reject func(t *testing.T, e *env, path string)
+	}{
+		// The refresh token an administrator revoked: invalid_grant, and
+		// the access token still opens the portal.
+		{"revoked by an administrator", func(t *testing.T, e *env, _ string) {
+			resp, err := http.Post(e.url+"/_sandbox/revoke-refresh-tokens", "application/json", strings.NewReader(`{"user_name":"alice"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("revoke alice's refresh tokens: %s", resp.Status)
+			}
+		}},
+		// A refresh token the service does not know (another tool
+		// rotated it, a restored backup): invalid_grant too.
+		{"unknown to the service", func(t *testing.T, _ *env, path string) {
+			tok, _ := readToken(path)
+			tok.RefreshToken = "aor-unknown"
+			if err := writeToken(path, tok); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, sandbox.Options{})
+			first := login(t, e)
+			tc.reject(t, e, TokenPath(e.m.Home, "corp"))
+			ctx := context.Background()
+			e.clock.Add(48 * time.Minute) // 12 minutes left
+			before := e.calls(t, "sso-oidc:CreateToken")
+			for range 20 {
+				if tok, err := e.m.Token(ctx, e.sess); err != nil || tok.AccessToken != first.AccessToken {
+					t.Fatalf("advisory window, refresh refused: %v", err)
+				}
+			}
+			if n := e.calls(t, "sso-oidc:CreateToken") - before; n != 1 {
+				t.Fatalf("%d CreateToken calls for 20 tokens in one minute, want 1", n)
+			}
+			// Role credentials come with the still-valid token.
+			if _, err := e.m.Credentials(ctx, Role{Session: e.sess, AccountID: "111111111111", RoleName: "SuperAdmin"}); err != nil {
+				t.Fatalf("credentials with the still-valid token: %v", err)
+			}
+			e.clock.Add(61 * time.Second)
+			if _, err := e.m.Token(ctx, e.sess); err != nil {
+				t.Fatal(err)
+			}
+			if n := e.calls(t, "sso-oidc:CreateToken") - before; n != 2 {
+				t.Fatalf("%d CreateToken calls after a minute, want 2", n)
+			}
+			e.clock.Add(2 * time.Minute) // 8 minutes left: mandatory
+			var lr *LoginRequiredError
+			if _, err := e.m.Token(ctx, e.sess); !errors.As(err, &lr) {
+				t.Fatalf("mandatory window with a refused refresh: %v, want LoginRequiredError", err)
+			}
+		})
 	}
 }
 
