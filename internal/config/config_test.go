@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -352,6 +353,38 @@ super_admins: [ann@example.com]
 	want := []string{
 		`3:6: users[1].email: email Ann@Example.com appears twice (first at line 2) (keyless.yaml names people by email: give each user their own)`,
 	}
+	if diff := cmp.Diff(want, problems(t, err)); diff != "" {
+		t.Fatalf("problems (-want +got):\n%s", diff)
+	}
+}
+
+// A billion-laughs file inside inline_policy is refused before anything
+// expands it, with the line of the alias that crossed the limit.
+func TestAliasBombIsRefused(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("permission_sets:\n  - name: P\n    inline_policy:\n      Version: \"2012-10-17\"\n      Statement:\n        - Effect: Allow\n          Action: \"*\"\n          Resource: \"*\"\n          Condition:\n")
+	b.WriteString("            a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n")
+	for i := 1; i <= 8; i++ {
+		b.WriteString(fmt.Sprintf("            a%d: &a%d [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*a%d, ", i-1), 9), ", ")))
+	}
+	_, err := parse(t, b.String())
+	want := []string{`15:22: aliases (*a4) expand the document by more than 100000 values (write the values out, or reuse fewer of them; nested aliases like these are how a small file exhausts memory)`}
+	if diff := cmp.Diff(want, problems(t, err)); diff != "" {
+		t.Fatalf("problems (-want +got):\n%s", diff)
+	}
+}
+
+func TestAliases(t *testing.T) {
+	const users = "users:\n  - {email: a@example.com, given_name: A, family_name: B}\n"
+	c, err := parse(t, users+"super_admins: &admins [a@example.com]\npower_users: *admins\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.PowerUsers) != 1 || c.PowerUsers[0].Value != "a@example.com" {
+		t.Fatalf("power_users = %+v", c.PowerUsers)
+	}
+	_, err = parse(t, users+"super_admins: [a@example.com]\npower_users: *admins\n")
+	want := []string{`4:14: power_users: alias *admins is not defined: no anchor &admins comes before it (mark the value to reuse with &admins where it first appears (super_admins: &admins [...]), above this line; or write the value here)`}
 	if diff := cmp.Diff(want, problems(t, err)); diff != "" {
 		t.Fatalf("problems (-want +got):\n%s", diff)
 	}

@@ -1,18 +1,20 @@
 package sandbox
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
-	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
+
+	"github.com/keyless-dev/keyless/internal/safeyaml"
 )
 
 // Seed is the documented YAML world that `keyless sandbox --seed FILE` loads
@@ -133,16 +135,27 @@ func DefaultSeed() *Seed {
 // LoadSeed reads a seed file. Unknown fields and bad values are errors that
 // name the file, line and field.
 func LoadSeed(path string) (*Seed, error) {
-	b, err := os.ReadFile(path)
+	b, err := safeyaml.ReadFile(path)
 	if err != nil {
+		if lim, ok := errors.AsType[*safeyaml.Error](err); ok {
+			return nil, fmt.Errorf("%s: %s", path, lim.Msg)
+		}
 		return nil, fmt.Errorf("read seed: %w", err)
 	}
-	var s Seed
-	if err := yaml.NewDecoder(bytes.NewReader(b), yaml.DisallowUnknownField()).Decode(&s); err != nil {
+	file, err := safeyaml.Parse(b)
+	if err != nil {
+		if lim, ok := errors.AsType[*safeyaml.Error](err); ok && lim.Line > 0 {
+			return nil, fmt.Errorf("%s:%d: %s", path, lim.Line, lim.Msg)
+		}
 		return nil, fmt.Errorf("%s: %s", path, yaml.FormatError(err, false, true))
 	}
+	var s Seed
+	if len(file.Docs) > 0 && file.Docs[0].Body != nil {
+		if err := yaml.NodeToValue(file.Docs[0].Body, &s, yaml.DisallowUnknownField()); err != nil {
+			return nil, decodeError(path, file, err)
+		}
+	}
 	if errs := s.problems(); len(errs) > 0 {
-		file, _ := parser.ParseBytes(b, 0)
 		lines := make([]string, len(errs))
 		for i, e := range errs {
 			lines[i] = fmt.Sprintf("%s:%d: %s: %s", path, lineOf(file, e.path), e.path, e.msg)
@@ -150,6 +163,114 @@ func LoadSeed(path string) (*Seed, error) {
 		return nil, fmt.Errorf("invalid seed:\n  %s", strings.Join(lines, "\n  "))
 	}
 	return &s, nil
+}
+
+// decodeError says where a value that does not fit the seed stands, by its
+// YAML field and line, in the seed's words rather than the Go types'.
+func decodeError(path string, file *ast.File, err error) error {
+	ye, ok := errors.AsType[yaml.Error](err)
+	if !ok || ye.GetToken() == nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	tk := ye.GetToken()
+	msg := ye.GetMessage()
+	switch e := err.(type) {
+	case *yaml.TypeError:
+		msg = fmt.Sprintf("expected %s, found %s", typeWords(e.DstType), typeWords(e.SrcType))
+	case *yaml.UnexpectedNodeTypeError:
+		msg = fmt.Sprintf("expected %s, found %s", nodeWords(e.Expected), nodeWords(e.Actual))
+	}
+	var n ast.Node
+	if len(file.Docs) > 0 {
+		n = file.Docs[0].Body
+	}
+	if field, ok := fieldAt(n, "", tk); ok && field != "" {
+		return fmt.Errorf("%s:%d: %s: %s", path, tk.Position.Line, field, msg)
+	}
+	return fmt.Errorf("%s:%d: %s", path, tk.Position.Line, msg)
+}
+
+// typeWords names a Go type as the kind of YAML value it takes.
+func typeWords(t reflect.Type) string {
+	if t == nil {
+		return "nothing"
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == reflect.TypeFor[time.Time]():
+		return "a time such as 2024-01-02T03:04:05Z"
+	case t.Kind() == reflect.String:
+		return "text"
+	case t.Kind() == reflect.Bool:
+		return "true or false"
+	case t.Kind() == reflect.Slice || t.Kind() == reflect.Array:
+		return "a list"
+	case t.Kind() == reflect.Map || t.Kind() == reflect.Struct:
+		return "a mapping"
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Float64:
+		return "a number"
+	}
+	return t.String()
+}
+
+// nodeWords names a YAML node type as typeWords does.
+func nodeWords(t ast.NodeType) string {
+	switch t {
+	case ast.MappingType, ast.MappingValueType:
+		return "a mapping"
+	case ast.SequenceType:
+		return "a list"
+	case ast.StringType, ast.LiteralType:
+		return "text"
+	case ast.BoolType:
+		return "true or false"
+	case ast.IntegerType, ast.FloatType:
+		return "a number"
+	case ast.NullType:
+		return "nothing"
+	}
+	return t.String()
+}
+
+// fieldAt finds the YAML path (accounts[1].tags) of the node or key that a
+// token starts.
+func fieldAt(n ast.Node, path string, tk *token.Token) (string, bool) {
+	if n == nil {
+		return "", false
+	}
+	if n.GetToken() == tk {
+		return path, true
+	}
+	switch v := n.(type) {
+	case *ast.AnchorNode:
+		return fieldAt(v.Value, path, tk)
+	case *ast.TagNode:
+		return fieldAt(v.Value, path, tk)
+	case *ast.MappingNode:
+		for _, mv := range v.Values {
+			if p, ok := fieldAt(mv, path, tk); ok {
+				return p, true
+			}
+		}
+	case *ast.MappingValueNode:
+		p := v.Key.GetToken().Value
+		if path != "" {
+			p = path + "." + p
+		}
+		if v.Key.GetToken() == tk {
+			return p, true
+		}
+		return fieldAt(v.Value, p, tk)
+	case *ast.SequenceNode:
+		for i, item := range v.Values {
+			if p, ok := fieldAt(item, fmt.Sprintf("%s[%d]", path, i), tk); ok {
+				return p, true
+			}
+		}
+	}
+	return "", false
 }
 
 // seedProblem is one bad field, by its YAML path (accounts[1].id).

@@ -1,0 +1,205 @@
+// Package safeyaml parses YAML that people, and attackers, write:
+// keyless.yaml and sandbox seeds. Before anything decodes a document it
+// bounds the document's size, how deeply flow collections nest (the parser's
+// cost grows with the square of that depth) and how many values aliases add
+// once expanded (a billion-laughs file of under a kilobyte expands to
+// gigabytes). Aliases are then replaced by the values they name, so every
+// later reader sees a tree of known size and no alias it must resolve.
+//
+// It owns these limits and no file format.
+package safeyaml
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// Limits on a document, far above any keyless.yaml or seed a person writes.
+const (
+	// MaxBytes is the largest document read: some 9,000 users.
+	MaxBytes = 1 << 20
+	// MaxFlowDepth is how deeply [ and { may nest.
+	MaxFlowDepth = 64
+	// MaxAliasValues is how many values aliases may add to a document.
+	MaxAliasValues = 100_000
+)
+
+// Error is a document over a limit (or not YAML), at a place in it when
+// there is one (Line 0 when not).
+type Error struct {
+	Line, Col int
+	Msg, Hint string
+}
+
+func (e *Error) Error() string {
+	if e.Line == 0 {
+		return e.Msg
+	}
+	return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Col, e.Msg)
+}
+
+// ReadFile reads at most MaxBytes of a file; a larger file is an *Error.
+func ReadFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSize(data); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+func checkSize(data []byte) error {
+	if len(data) > MaxBytes {
+		return &Error{Msg: fmt.Sprintf("the file is larger than %d bytes (1 MiB)", MaxBytes), Hint: "keyless reads smaller files; split it, or check that this is the file you meant"}
+	}
+	return nil
+}
+
+// Parse checks data against the limits, parses it and replaces every alias
+// by the value of its anchor. An alias with no anchor before it is left in
+// place for the caller to report with the field it stands in.
+func Parse(data []byte) (*ast.File, error) {
+	if err := checkSize(data); err != nil {
+		return nil, err
+	}
+	if err := checkFlowDepth(data); err != nil {
+		return nil, err
+	}
+	f, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, err
+	}
+	x := &expander{anchors: map[string]anchor{}}
+	for _, doc := range f.Docs {
+		if doc.Body != nil {
+			doc.Body = x.expand(doc.Body)
+		}
+		if x.err != nil {
+			return nil, x.err
+		}
+	}
+	return f, nil
+}
+
+// checkFlowDepth refuses [ and { nested more than MaxFlowDepth deep. It
+// counts brackets in quoted text and comments too: a real file never comes
+// near the limit either way, and the parser is never handed a file that does.
+func checkFlowDepth(data []byte) error {
+	depth, line, col := 0, 1, 0
+	for _, b := range data {
+		col++
+		switch b {
+		case '\n':
+			line, col = line+1, 0
+		case '[', '{':
+			if depth++; depth > MaxFlowDepth {
+				return &Error{Line: line, Col: col, Msg: fmt.Sprintf("[ and { nest more than %d deep", MaxFlowDepth), Hint: "write nested values as indented blocks"}
+			}
+		case ']', '}':
+			depth = max(depth-1, 0)
+		}
+	}
+	return nil
+}
+
+// anchor is an anchored value and how many values it holds, aliases
+// expanded.
+type anchor struct {
+	value ast.Node
+	size  int
+}
+
+// expander replaces aliases, counting what they add.
+type expander struct {
+	anchors map[string]anchor
+	added   int // values added by aliases so far
+	err     error
+}
+
+// expand returns n with the aliases below it replaced, and counts.
+func (x *expander) expand(n ast.Node) ast.Node {
+	n, _ = x.walk(n)
+	return n
+}
+
+// walk returns the node to stand in n's place and how many values it holds.
+func (x *expander) walk(n ast.Node) (ast.Node, int) {
+	if n == nil || x.err != nil {
+		return n, 0
+	}
+	size := 1
+	add := func(child *ast.Node) {
+		var s int
+		*child, s = x.walk(*child)
+		size += s
+	}
+	switch v := n.(type) {
+	case *ast.AliasNode:
+		name := v.Value.GetToken().Value
+		a, ok := x.anchors[name]
+		if !ok {
+			return n, 1
+		}
+		x.added += a.size
+		if x.added > MaxAliasValues {
+			p := v.GetToken().Position
+			x.err = &Error{Line: p.Line, Col: p.Column,
+				Msg:  fmt.Sprintf("aliases (*%s) expand the document by more than %d values", name, MaxAliasValues),
+				Hint: "write the values out, or reuse fewer of them; nested aliases like these are how a small file exhausts memory"}
+			return n, 0
+		}
+		return a.value, a.size
+	case *ast.AnchorNode:
+		var s int
+		v.Value, s = x.walk(v.Value)
+		x.anchors[v.Name.GetToken().Value] = anchor{value: v.Value, size: s}
+		size += s
+	case *ast.TagNode:
+		add(&v.Value)
+	case *ast.MappingNode:
+		for _, mv := range v.Values {
+			s := x.pair(mv)
+			size += s
+		}
+	case *ast.MappingValueNode:
+		size = x.pair(v)
+	case *ast.MappingKeyNode:
+		add(&v.Value)
+	case *ast.SequenceNode:
+		for i := range v.Values {
+			add(&v.Values[i])
+		}
+	}
+	return n, size
+}
+
+func (x *expander) pair(mv *ast.MappingValueNode) int {
+	size := 1
+	var s int
+	var key ast.Node = mv.Key
+	key, s = x.walk(key)
+	size += s
+	if k, ok := key.(ast.MapKeyNode); ok {
+		mv.Key = k
+	}
+	mv.Value, s = x.walk(mv.Value)
+	return size + s
+}
+
+// IsLimit reports whether err is a document over a limit.
+func IsLimit(err error) bool {
+	var e *Error
+	return errors.As(err, &e)
+}
