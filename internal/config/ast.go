@@ -248,7 +248,7 @@ func (r *reader) policyText(n ast.Node, path, text string) string {
 func managedPolicyARN(s string) (string, bool) {
 	const prefix = "arn:aws:iam::aws:policy/"
 	if strings.HasPrefix(s, "arn:") {
-		return s, strings.HasPrefix(s, prefix) && len(s) > len(prefix)
+		return s, managedARNPattern.MatchString(s)
 	}
 	s = strings.TrimPrefix(s, "/")
 	if s == "" || strings.ContainsAny(s, " :") {

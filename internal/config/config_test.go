@@ -41,6 +41,22 @@ func problems(t *testing.T, err error) []string {
 	return out
 }
 
+// wantProblem checks that doc has a problem starting with want.
+func wantProblem(t *testing.T, doc, want string) {
+	t.Helper()
+	_, err := parse(t, doc)
+	if err == nil {
+		t.Fatalf("accepted; want %q", want)
+	}
+	got := problems(t, err)
+	for _, g := range got {
+		if strings.HasPrefix(g, want) {
+			return
+		}
+	}
+	t.Fatalf("want a problem starting %q, got:\n%s", want, strings.Join(got, "\n"))
+}
+
 func TestEveryProblemAtOnceWithItsPosition(t *testing.T) {
 	doc := `region: eu-west-1
 users:
@@ -114,23 +130,14 @@ func TestMoreProblems(t *testing.T) {
 			"3:25: permission_sets[0].inline_policy_file: cannot read "},
 		{"wrong type", "users: john@example.com\n", "1:8: users: expected a list, found a single value (write it as [a, b] or as lines starting with -)"},
 		{"prune not a bool", "prune: sometimes\n", "1:8: prune: expected true or false, found a single value"},
-		{"duplicate group", "groups:\n  - {name: Ops}\n  - {name: ops}\n", "3:6: groups[1].name: group ops is defined twice"},
+		{"duplicate group", "groups:\n  - {name: Ops}\n  - {name: ops}\n", "3:6: groups[1].name: group ops differs only in case from group Ops at line 2: group names are compared without case (rename one of them)"},
 		{"built-in set name taken", "super_admins: [a@example.com]\npermission_sets:\n  - name: SuperAdmin\n", "3:5: permission_sets[0].name: permission set SuperAdmin is defined twice"},
 		{"missing names", "users:\n  - email: a@example.com\n", "2:5: users[0].family_name: Identity Center requires a family name"},
 		{"boundary with both", "permission_sets:\n  - name: B\n    permissions_boundary: {managed_policy: PowerUserAccess, customer_managed: {name: x}}\n",
 			"3:27: permission_sets[0].permissions_boundary: give exactly one of managed_policy and customer_managed"},
 		{"empty file", "", "1:1: the file is empty"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := parse(t, tc.doc)
-			got := problems(t, err)
-			for _, g := range got {
-				if strings.HasPrefix(g, tc.want) {
-					return
-				}
-			}
-			t.Fatalf("want a problem starting %q, got:\n%s", tc.want, strings.Join(got, "\n"))
-		})
+		t.Run(tc.name, func(t *testing.T) { wantProblem(t, tc.doc, tc.want) })
 	}
 }
 
@@ -387,5 +394,79 @@ func TestAliases(t *testing.T) {
 	want := []string{`4:14: power_users: alias *admins is not defined: no anchor &admins comes before it (mark the value to reuse with &admins where it first appears (super_admins: &admins [...]), above this line; or write the value here)`}
 	if diff := cmp.Diff(want, problems(t, err)); diff != "" {
 		t.Fatalf("problems (-want +got):\n%s", diff)
+	}
+}
+
+// Everything AWS would refuse at apply, and the names keyless refuses so
+// that plan's output cannot be spoofed, is a problem at plan with its place.
+func TestNamesAWSRefuses(t *testing.T) {
+	const user = "users:\n  - {email: a@example.com, given_name: A, family_name: B}\n"
+	for _, tc := range []struct{ name, doc, want string }{
+		{"set differs in case from a built-in", user + "super_admins: [a@example.com]\npermission_sets:\n  - name: superadmin\n",
+			"5:5: permission_sets[0].name: permission set superadmin differs only in case from the built-in set SuperAdmin (from super_admins): AWS compares permission set names without case (rename one of them)"},
+		{"sets differ in case", "permission_sets:\n  - name: Dev\n  - name: dev\n",
+			"3:5: permission_sets[1].name: permission set dev differs only in case from permission set Dev at line 2: AWS compares permission set names without case (rename one of them)"},
+		{"group differs in case from a built-in", user + "super_admins: [a@example.com]\ngroups: [{name: superadmins}]\n",
+			"4:11: groups[0].name: group superadmins differs only in case from the built-in group SuperAdmins (from super_admins): group names are compared without case (rename one of them)"},
+		{"carriage return in a group name", "groups:\n  - name: \"Readers\\r  + ReadOnlyUsers \"\n",
+			`2:5: groups[0].name: "Readers\r  + ReadOnlyUsers " contains a control character (U+000D) (delete it (retype the value if you cannot see it): such characters make a name look like another in plan's output)`},
+		{"zero-width space in an email", "users:\n  - {email: \"jo\\u200bhn@example.com\", given_name: J, family_name: D}\n",
+			`2:6: users[0].email: "jo\u200bhn@example.com" contains an invisible formatting character (U+200B) (delete it`},
+		{"bidi override in a display name", "users:\n  - {email: j@example.com, given_name: J, family_name: D, display_name: \"\\u202eJ\"}\n",
+			`2:59: users[0].display_name: "\u202eJ" contains an invisible formatting character (U+202E)`},
+		{"no-break space in a given name", "users:\n  - {email: j@example.com, given_name: \"Jo\\u00a0Ann\", family_name: D}\n",
+			`2:28: users[0].given_name: "Jo\u00a0Ann" contains a space other than a plain space (U+00A0)`},
+		{"hidden character in a member", "groups:\n  - {name: G, members: [\"a\\u200d@example.com\"]}\n",
+			`2:25: groups[0].members[0]: "a\u200d@example.com" contains an invisible formatting character (U+200D)`},
+		{"space in a user name", "users:\n  - {user_name: john doe, given_name: J, family_name: D}\n",
+			`2:6: users[0].user_name: "john doe": a user name cannot contain spaces (Identity Center refuses them; e.g. john.doe)`},
+		{"reserved group name", "groups: [{name: administrator}]\n", `1:11: groups[0].name: "administrator" is reserved by Identity Center (choose another name)`},
+		{"set description outside Latin-1", "permission_sets:\n  - name: P\n    description: \"read \u2014 only\"\n",
+			`3:5: permission_sets[0].description: "read — only" contains "—" (U+2014), which AWS does not take in a permission set description`},
+		{"relay state with <", "permission_sets:\n  - name: P\n    relay_state: https://example.com/<x>\n",
+			`3:5: permission_sets[0].relay_state: "https://example.com/<x>" has characters AWS does not take in a relay state`},
+		{"inline policy outside Latin-1", "permission_sets:\n  - name: P\n    inline_policy: '{\"Version\": \"2012-10-17\", \"Statement\": [], \"Id\": \"\u2014\"}'\n",
+			`3:5: permission_sets[0].inline_policy: the inline policy contains "—" (U+2014): AWS takes only Latin-1 characters there (write it as \u2014 inside a JSON string, or remove it)`},
+		{"customer-managed policy name", "permission_sets:\n  - name: P\n    customer_managed_policies: [{name: bad name}]\n",
+			`3:34: permission_sets[0].customer_managed_policies[0].name: "bad name" is not a valid IAM policy name`},
+		{"customer-managed policy path", "permission_sets:\n  - name: P\n    customer_managed_policies: [{name: ok, path: team}]\n",
+			`3:44: permission_sets[0].customer_managed_policies[0].path: "team" is not a valid IAM path`},
+		{"boundary path", "permission_sets:\n  - name: P\n    permissions_boundary: {customer_managed: {name: b, path: /a b/}}\n",
+			`3:56: permission_sets[0].permissions_boundary.customer_managed.path: "/a b/" is not a valid IAM path`},
+		{"managed policy name", "permission_sets:\n  - name: P\n    managed_policies: [Read<Only]\n",
+			`3:24: permission_sets[0].managed_policies[0]: "arn:aws:iam::aws:policy/Read<Only" is not an AWS-managed policy ARN`},
+		{"tag key", "permission_sets:\n  - name: P\n    tags: {\"cost#center\": x}\n",
+			`3:5: permission_sets[0].tags: tag key "cost#center" has characters AWS does not take in tags`},
+		{"region", "region: us east 1\n", `1:1: region: "us east 1" is not an AWS region (e.g. us-east-1 or eu-west-1)`},
+		{"instance arn", "instance_arn: ssoins-1\n", `1:1: instance_arn: "ssoins-1" is not an Identity Center instance ARN`},
+	} {
+		t.Run(tc.name, func(t *testing.T) { wantProblem(t, tc.doc, tc.want) })
+	}
+}
+
+// A name mixing alphabets, like a Cyrillic look-alike of an admin's email,
+// is a warning with its place; one alphabet, or Japanese, is not.
+func TestMixedScriptsWarn(t *testing.T) {
+	c, err := parse(t, `users:
+  - {email: john@example.com, given_name: John, family_name: Doe}
+  - {email: "j\u043ehn@example.com", given_name: "J\u043ehn", family_name: Doe}
+  - {email: ivan@example.com, given_name: "\u0418\u0432\u0430\u043d", family_name: "\u5c71\u7530\u305f\u308d\u3046"}
+super_admins: [john@example.com, "j\u043ehn@example.com"]
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range c.Warnings {
+		s := w.String()
+		got = append(got, s[strings.Index(s, ":")+1:])
+	}
+	want := []string{
+		`3:6: users[1].email: "jоhn@example.com" mixes Latin and Cyrillic letters ("j" is Latin (U+006A), "о" is Cyrillic (U+043E)): it may be a look-alike of another name (retype it if every letter should be of one alphabet)`,
+		`3:38: users[1].given_name: "Jоhn" mixes Latin and Cyrillic letters ("J" is Latin (U+004A), "о" is Cyrillic (U+043E)): it may be a look-alike of another name (retype it if every letter should be of one alphabet)`,
+		`5:34: super_admins[1]: "jоhn@example.com" mixes Latin and Cyrillic letters ("j" is Latin (U+006A), "о" is Cyrillic (U+043E)): it may be a look-alike of another name (retype it if every letter should be of one alphabet)`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("warnings (-want +got):\n%s", diff)
 	}
 }

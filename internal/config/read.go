@@ -39,6 +39,10 @@ type Config struct {
 	Sets          []PermissionSet
 	Assignments   []Assignment
 
+	// Warnings are what plan should show but not refuse: names that mix
+	// alphabets, as look-alikes do.
+	Warnings []Problem
+
 	// pos maps paths of fields and items to where they stand.
 	pos map[string]Pos
 }

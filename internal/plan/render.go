@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
@@ -46,7 +47,7 @@ func (p *Plan) Render(w io.Writer, color bool) {
 		return colors[op] + s + reset
 	}
 	for _, warn := range p.Warnings {
-		fmt.Fprintf(w, "warning: %s\n", warn)
+		fmt.Fprintf(w, "warning: %s\n", shown(warn))
 	}
 	if len(p.Warnings) > 0 {
 		fmt.Fprintln(w)
@@ -61,9 +62,9 @@ func (p *Plan) Render(w io.Writer, color bool) {
 			if c.Kind != kt.kind {
 				continue
 			}
-			lines = append(lines, paint(c.Op, "  "+symbols[c.Op]+" "+c.Name))
+			lines = append(lines, paint(c.Op, "  "+symbols[c.Op]+" "+shown(c.Name)))
 			for _, f := range c.Fields {
-				lines = append(lines, fmt.Sprintf("      %s: %s → %s", f.Field, quote(f.Old), quote(f.New)))
+				lines = append(lines, fmt.Sprintf("      %s: %s → %s", shown(f.Field), quote(f.Old), quote(f.New)))
 			}
 		}
 		if len(lines) > 0 {
@@ -75,11 +76,23 @@ func (p *Plan) Render(w io.Writer, color bool) {
 	if len(p.Withheld) > 0 {
 		fmt.Fprintf(w, "Not in keyless.yaml any more, kept until you apply with --prune (or prune: true):\n")
 		for _, c := range p.Withheld {
-			fmt.Fprintf(w, "  %s %s %s\n", symbols[c.Op], strings.ReplaceAll(string(c.Kind), "_", " "), c.Name)
+			fmt.Fprintf(w, "  %s %s %s\n", symbols[c.Op], strings.ReplaceAll(string(c.Kind), "_", " "), shown(c.Name))
 		}
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintln(w, p.Summary())
+}
+
+// shown is s as a terminal should print it: quoted, with escapes, when it
+// holds anything that would not show as itself (a carriage return, a
+// zero-width or bidi character, a space at either end), so that no name,
+// from keyless.yaml or from AWS, can rewrite or hide a line of the plan.
+func shown(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return !strconv.IsPrint(r) }) < 0 &&
+		strings.TrimSpace(s) == s {
+		return s
+	}
+	return strconv.Quote(s)
 }
 
 func quote(s string) string {
