@@ -149,8 +149,8 @@ func (c *Config) check(e *Errors) {
 		list := b.list(c)
 		if len(list) > 0 {
 			sets[b.set] = true
-			setsFolded[strings.ToLower(b.set)] = named{b.set, "the built-in set " + b.set + " (from " + b.field + ")"}
-			groups[strings.ToLower(b.group)] = named{b.group, "the built-in group " + b.group + " (from " + b.field + ")"}
+			setsFolded[strings.ToLower(b.set)] = named{b.set, fmt.Sprintf("the built-in set %q (from %s)", b.set, b.field)}
+			groups[strings.ToLower(b.group)] = named{b.group, fmt.Sprintf("the built-in group %q (from %s)", b.group, b.field)}
 		}
 		checkMembers(e, list, warn)
 	}
@@ -252,12 +252,12 @@ func unique(seen map[string]named, kind, name string, line int, why string) stri
 	first, dup := seen[strings.ToLower(name)]
 	switch {
 	case !dup:
-		seen[strings.ToLower(name)] = named{name, fmt.Sprintf("%s %s at line %d", kind, name, line)}
+		seen[strings.ToLower(name)] = named{name, fmt.Sprintf("%s %q at line %d", kind, name, line)}
 		return ""
 	case first.name == name:
-		return fmt.Sprintf("%s %s is defined twice (it is %s)", kind, name, first.where)
+		return fmt.Sprintf("%s %q is defined twice (it is %s)", kind, name, first.where)
 	}
-	return fmt.Sprintf("%s %s differs only in case from %s: %s", kind, name, first.where, why)
+	return fmt.Sprintf("%s %q differs only in case from %s: %s", kind, name, first.where, why)
 }
 
 func isReserved(name string) bool {
