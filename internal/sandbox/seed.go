@@ -12,7 +12,6 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/token"
 
 	"github.com/keyless-dev/keyless/internal/safeyaml"
 )
@@ -151,7 +150,7 @@ func LoadSeed(path string) (*Seed, error) {
 	}
 	var s Seed
 	if len(file.Docs) > 0 && file.Docs[0].Body != nil {
-		if err := yaml.NodeToValue(file.Docs[0].Body, &s, yaml.DisallowUnknownField()); err != nil {
+		if err := yaml.NodeToValue(file.Docs[0].Body, &s, yaml.DisallowUnknownField(), yaml.CustomUnmarshaler(unmarshalTime)); err != nil {
 			return nil, decodeError(path, file, err)
 		}
 	}
@@ -165,29 +164,61 @@ func LoadSeed(path string) (*Seed, error) {
 	return &s, nil
 }
 
+// unmarshalTime reads a time as RFC 3339 or a date: the decoder would
+// quietly make anything else year 1.
+func unmarshalTime(t *time.Time, b []byte) error {
+	text := strings.Trim(strings.TrimSpace(string(b)), `"'`)
+	for _, layout := range []string{time.RFC3339Nano, time.DateOnly} {
+		if v, err := time.Parse(layout, text); err == nil {
+			*t = v
+			return nil
+		}
+	}
+	return &timeError{text}
+}
+
+type timeError struct{ text string }
+
+func (e *timeError) Error() string {
+	return fmt.Sprintf("%q is not a time: write it as 2024-01-02T03:04:05Z or 2024-01-02", e.text)
+}
+
 // decodeError says where a value that does not fit the seed stands, by its
 // YAML field and line, in the seed's words rather than the Go types'.
 func decodeError(path string, file *ast.File, err error) error {
-	ye, ok := errors.AsType[yaml.Error](err)
-	if !ok || ye.GetToken() == nil {
+	var body ast.Node
+	if len(file.Docs) > 0 {
+		body = file.Docs[0].Body
+	}
+	var match func(ast.Node) bool
+	msg := err.Error()
+	if te, ok := errors.AsType[*timeError](err); ok {
+		// The decoder does not say where a custom unmarshaler failed: find
+		// the value.
+		match = func(n ast.Node) bool { s, ok := n.(*ast.StringNode); return ok && s.Value == te.text }
+		msg = te.Error()
+	} else if ye, ok := errors.AsType[yaml.Error](err); ok && ye.GetToken() != nil {
+		tk := ye.GetToken()
+		match = func(n ast.Node) bool { return n.GetToken() == tk }
+		msg = ye.GetMessage()
+		switch e := err.(type) {
+		case *yaml.TypeError:
+			msg = fmt.Sprintf("expected %s, found %s", typeWords(e.DstType), typeWords(e.SrcType))
+		case *yaml.UnexpectedNodeTypeError:
+			msg = fmt.Sprintf("expected %s, found %s", nodeWords(e.Expected), nodeWords(e.Actual))
+		}
+	}
+	if match == nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	tk := ye.GetToken()
-	msg := ye.GetMessage()
-	switch e := err.(type) {
-	case *yaml.TypeError:
-		msg = fmt.Sprintf("expected %s, found %s", typeWords(e.DstType), typeWords(e.SrcType))
-	case *yaml.UnexpectedNodeTypeError:
-		msg = fmt.Sprintf("expected %s, found %s", nodeWords(e.Expected), nodeWords(e.Actual))
+	field, line, ok := fieldAt(body, "", match)
+	switch {
+	case !ok:
+		return fmt.Errorf("%s: %s", path, msg)
+	case field == "":
+		return fmt.Errorf("%s:%d: %s", path, line, msg)
 	}
-	var n ast.Node
-	if len(file.Docs) > 0 {
-		n = file.Docs[0].Body
-	}
-	if field, ok := fieldAt(n, "", tk); ok && field != "" {
-		return fmt.Errorf("%s:%d: %s: %s", path, tk.Position.Line, field, msg)
-	}
-	return fmt.Errorf("%s:%d: %s", path, tk.Position.Line, msg)
+	return fmt.Errorf("%s:%d: %s: %s", path, line, field, msg)
 }
 
 // typeWords names a Go type as the kind of YAML value it takes.
@@ -234,24 +265,24 @@ func nodeWords(t ast.NodeType) string {
 	return t.String()
 }
 
-// fieldAt finds the YAML path (accounts[1].tags) of the node or key that a
-// token starts.
-func fieldAt(n ast.Node, path string, tk *token.Token) (string, bool) {
+// fieldAt finds the YAML path (accounts[1].tags) and line of the first
+// node, or mapping key, that match accepts.
+func fieldAt(n ast.Node, path string, match func(ast.Node) bool) (string, int, bool) {
 	if n == nil {
-		return "", false
+		return "", 0, false
 	}
-	if n.GetToken() == tk {
-		return path, true
+	if match(n) {
+		return path, n.GetToken().Position.Line, true
 	}
 	switch v := n.(type) {
 	case *ast.AnchorNode:
-		return fieldAt(v.Value, path, tk)
+		return fieldAt(v.Value, path, match)
 	case *ast.TagNode:
-		return fieldAt(v.Value, path, tk)
+		return fieldAt(v.Value, path, match)
 	case *ast.MappingNode:
 		for _, mv := range v.Values {
-			if p, ok := fieldAt(mv, path, tk); ok {
-				return p, true
+			if p, line, ok := fieldAt(mv, path, match); ok {
+				return p, line, true
 			}
 		}
 	case *ast.MappingValueNode:
@@ -259,18 +290,18 @@ func fieldAt(n ast.Node, path string, tk *token.Token) (string, bool) {
 		if path != "" {
 			p = path + "." + p
 		}
-		if v.Key.GetToken() == tk {
-			return p, true
+		if match(v.Key) {
+			return p, v.Key.GetToken().Position.Line, true
 		}
-		return fieldAt(v.Value, p, tk)
+		return fieldAt(v.Value, p, match)
 	case *ast.SequenceNode:
 		for i, item := range v.Values {
-			if p, ok := fieldAt(item, fmt.Sprintf("%s[%d]", path, i), tk); ok {
-				return p, true
+			if p, line, ok := fieldAt(item, fmt.Sprintf("%s[%d]", path, i), match); ok {
+				return p, line, true
 			}
 		}
 	}
-	return "", false
+	return "", 0, false
 }
 
 // seedProblem is one bad field, by its YAML path (accounts[1].id).

@@ -182,6 +182,8 @@ func TestLoadSeedNamesTheField(t *testing.T) {
 		{"accounts:\n  - id: \"111111111111\"\n    aliases: [[a]]\n", ":3: accounts[0].aliases[0]: expected text, found a list"},
 		{"accounts:\n  - id: \"111111111111\"\n    iam_users:\n      - name: x\n        mfa: maybe\n", ":5: accounts[0].iam_users[0].mfa: expected true or false, found text"},
 		{"ou_tags:\n  Workloads: [a, b]\n", ":2: ou_tags.Workloads: expected a mapping, found a list"},
+		{"accounts:\n  - id: \"111111111111\"\n    iam_users:\n      - name: x\n        created: yesterday\n",
+			`:5: accounts[0].iam_users[0].created: "yesterday" is not a time: write it as 2024-01-02T03:04:05Z or 2024-01-02`},
 		{"a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" +
 			"a1: &a1 [*a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0]\na2: &a2 [*a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1]\n" +
 			"a3: &a3 [*a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2]\na4: &a4 [*a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3]\n" +
