@@ -84,9 +84,28 @@ func (c *Config) check(e *Errors) {
 
 	users := map[string]Pos{}
 	emails := map[string]Pos{}
+	// lookAlike warns when a name looks like an earlier one of its kind
+	// without being it (a Cyrillic "о" for a Latin one).
+	seen := map[string]named{}
+	lookAlike := func(path, value string) {
+		if value == "" {
+			return
+		}
+		first, ok := seen[skeleton(value)]
+		switch {
+		case !ok:
+			seen[skeleton(value)] = named{value, fmt.Sprintf("%s, line %d", path, c.at(path).Line)}
+		case !strings.EqualFold(first.name, value):
+			warn(path, fmt.Sprintf("%q looks like %q (%s) but is another name", value, first.name, first.where),
+				"if they are one person or group, write the name the same way both times")
+		}
+	}
 	for i := range c.Users {
 		u := &c.Users[i]
 		emailOK := u.Email == "" || text(u.Path+".email", u.Email, false)
+		if emailOK {
+			lookAlike(u.Path+".email", u.Email)
+		}
 		if u.Email == "" && u.UserName == "" {
 			at(u.Pos, u.Path+".email", "every user needs an email (or a user_name)", "")
 		} else if emailOK && u.Email != "" && !validEmail(u.Email) {
@@ -151,6 +170,7 @@ func (c *Config) check(e *Errors) {
 			sets[b.set] = true
 			setsFolded[strings.ToLower(b.set)] = named{b.set, fmt.Sprintf("the built-in set %q (from %s)", b.set, b.field)}
 			groups[strings.ToLower(b.group)] = named{b.group, fmt.Sprintf("the built-in group %q (from %s)", b.group, b.field)}
+			seen[skeleton(b.group)] = named{b.group, "the built-in group, from " + b.field}
 		}
 		checkMembers(e, list, warn)
 	}
@@ -168,6 +188,7 @@ func (c *Config) check(e *Errors) {
 			if msg := unique(groups, "group", g.Name, c.at(path).Line, "group names are compared without case"); msg != "" {
 				at(g.Pos, path, msg, "rename one of them")
 			}
+			lookAlike(path, g.Name)
 		}
 		if g.Description != "" && text(g.Path+".description", g.Description, true) &&
 			awsLen(g.Description)+len(ic.Marker)+1 > identityStoreMaxText {

@@ -463,8 +463,40 @@ super_admins: [john@example.com, "j\u043ehn@example.com"]
 	}
 	want := []string{
 		`3:6: users[1].email: "jоhn@example.com" mixes Latin and Cyrillic letters ("j" is Latin (U+006A), "о" is Cyrillic (U+043E)): it may be a look-alike of another name (retype it if every letter should be of one alphabet)`,
+		`3:6: users[1].email: "jоhn@example.com" looks like "john@example.com" (users[0].email, line 2) but is another name (if they are one person or group, write the name the same way both times)`,
 		`3:38: users[1].given_name: "Jоhn" mixes Latin and Cyrillic letters ("J" is Latin (U+004A), "о" is Cyrillic (U+043E)): it may be a look-alike of another name (retype it if every letter should be of one alphabet)`,
 		`5:34: super_admins[1]: "jоhn@example.com" mixes Latin and Cyrillic letters ("j" is Latin (U+006A), "о" is Cyrillic (U+043E)): it may be a look-alike of another name (retype it if every letter should be of one alphabet)`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("warnings (-want +got):\n%s", diff)
+	}
+}
+
+// A name written wholly in look-alike letters (Cyrillic "јоhn") is a
+// warning naming the name it looks like.
+func TestLookAlikesWarn(t *testing.T) {
+	c, err := parse(t, `users:
+  - {email: john@example.com, given_name: John, family_name: Doe}
+  - {email: JOHN2@example.com, given_name: John, family_name: Two}
+super_admins: [john@example.com]
+groups:
+  - name: "Super\u0410dmins"
+  - name: TEAM
+  - name: "\u0422\u0415\u0410\u041c"
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range c.Warnings {
+		if strings.Contains(w.Message, "looks like") {
+			s := w.String()
+			got = append(got, s[strings.Index(s, ":")+1:])
+		}
+	}
+	want := []string{
+		`6:5: groups[0].name: "SuperАdmins" looks like "SuperAdmins" (the built-in group, from super_admins) but is another name (if they are one person or group, write the name the same way both times)`,
+		`8:5: groups[2].name: "ТЕАМ" looks like "TEAM" (groups[1].name, line 7) but is another name (if they are one person or group, write the name the same way both times)`,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("warnings (-want +got):\n%s", diff)

@@ -144,3 +144,19 @@ func mixedScripts(s string) string {
 	}
 	return fmt.Sprintf("%q mixes %s letters (%s): it may be a look-alike of another name", s, strings.Join(kept, " and "), strings.Join(letters, ", "))
 }
+
+// confusables maps Cyrillic and Greek letters to the Latin letters they
+// look like: enough to see that "јоhn" (three Cyrillic letters) is "john".
+var confusables = strings.NewReplacer(
+	"а", "a", "е", "e", "о", "o", "р", "p", "с", "c", "у", "y", "х", "x", "ѕ", "s", "і", "i", "ј", "j", "һ", "h",
+	"ԁ", "d", "ԛ", "q", "ԝ", "w", "ү", "y", "ӏ", "l", "ɡ", "g",
+	"А", "a", "В", "b", "Е", "e", "К", "k", "М", "m", "Н", "h", "О", "o", "Р", "p", "С", "c", "Т", "t", "Х", "x",
+	"У", "y", "Ѕ", "s", "І", "i", "Ј", "j",
+	"α", "a", "ο", "o", "ν", "v", "ρ", "p", "ι", "i", "κ", "k", "υ", "u",
+	"Α", "a", "Β", "b", "Ε", "e", "Ζ", "z", "Η", "h", "Ι", "i", "Κ", "k", "Μ", "m", "Ν", "n", "Ο", "o", "Ρ", "p",
+	"Τ", "t", "Υ", "y", "Χ", "x",
+)
+
+// skeleton is what s looks like: folded, with look-alike letters made Latin.
+// Two names with one skeleton and different spellings are look-alikes.
+func skeleton(s string) string { return strings.ToLower(confusables.Replace(s)) }
