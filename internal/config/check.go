@@ -110,6 +110,7 @@ func (c *Config) check(e *Errors) {
 			at(u.Pos, u.Path+".email", "every user needs an email (or a user_name)", "")
 		} else if emailOK && u.Email != "" && !validEmail(u.Email) {
 			at(u.Pos, u.Path+".email", fmt.Sprintf("%q is not a valid email address", u.Email), "")
+			emailOK = false
 		}
 		// The user name is the email unless given; check it where it is written.
 		namePath := u.Path + ".user_name"
@@ -120,7 +121,7 @@ func (c *Config) check(e *Errors) {
 		case u.UserName == "":
 		case namePath != u.Path+".email":
 			checkUserName(at, namePath, u.UserName, text)
-		case emailOK: // its text is checked already
+		case emailOK: // a valid email, its text checked already
 			checkUserName(at, namePath, u.UserName, func(string, string, bool) bool { return true })
 		}
 		for _, f := range []struct{ field, value, missing string }{

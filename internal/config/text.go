@@ -96,7 +96,7 @@ func textProblem(s string, freeText bool) (msg, hint string) {
 		return fmt.Sprintf("%q contains %s", s, describeRune(r)), hiddenHint
 	}
 	if awsLen(s) > identityStoreMaxText {
-		return fmt.Sprintf("is %d characters, more than AWS's %d", awsLen(s), identityStoreMaxText), ""
+		return fmt.Sprintf("is %d characters, more than AWS's %d", awsLen(s), identityStoreMaxText), "shorten it"
 	}
 	return "", ""
 }
@@ -111,6 +111,13 @@ var mixedOK = []string{"Han", "Hiragana", "Katakana", "Bopomofo", "Hangul"}
 func scripts(s string) (names []string, first []rune) {
 	for _, r := range s {
 		if !unicode.IsLetter(r) {
+			continue
+		}
+		if r < 0x250 { // ASCII, Latin-1 and Latin Extended: most names, found fast
+			if !slices.Contains(names, "Latin") {
+				names = append(names, "Latin")
+				first = append(first, r)
+			}
 			continue
 		}
 		for name, table := range unicode.Scripts {
