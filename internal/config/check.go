@@ -51,10 +51,21 @@ func (c *Config) check(e *Errors) {
 		p := c.at(path)
 		e.add(Problem{Line: p.Line, Col: p.Col, Path: path, Message: msg, Hint: hint})
 	}
+	moreWarnings := 0
 	warn := func(path, msg, hint string) {
+		if len(c.Warnings) == maxProblems {
+			moreWarnings++
+			return
+		}
 		p := c.at(path)
 		c.Warnings = append(c.Warnings, Problem{File: e.File, Line: p.Line, Col: p.Col, Path: path, Message: msg, Hint: hint})
 	}
+	defer func() {
+		if moreWarnings > 0 {
+			c.Warnings = append(c.Warnings, Problem{File: e.File, Line: c.Warnings[len(c.Warnings)-1].Line, Col: 1,
+				Message: fmt.Sprintf("... and %d more warnings", moreWarnings)})
+		}
+	}()
 	// text checks a name or free text for hidden characters, AWS's length,
 	// and warns on mixed scripts.
 	text := func(path, value string, freeText bool) bool {

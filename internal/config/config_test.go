@@ -502,3 +502,17 @@ groups:
 		t.Fatalf("warnings (-want +got):\n%s", diff)
 	}
 }
+
+// A file of many mistakes (a megabyte of [a, a, ...] where users belong)
+// reports the first hundred and how many more, in bounded time and memory.
+func TestManyProblemsAreCounted(t *testing.T) {
+	_, err := parse(t, "users: ["+strings.Repeat("a, ", 999)+"a]\n")
+	e := err.(*Errors)
+	if len(e.Problems) != 100 || e.More != 3900 {
+		t.Fatalf("%d problems and %d more, want 100 and 3900", len(e.Problems), e.More)
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, e.File+": 4000 problems:\n") || !strings.HasSuffix(msg, "\n... and 3900 more") {
+		t.Fatalf("error: %.200s ... %s", msg, msg[len(msg)-100:])
+	}
+}

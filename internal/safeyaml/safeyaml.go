@@ -20,9 +20,17 @@ import (
 )
 
 // Limits on a document, far above any keyless.yaml or seed a person writes.
+// The parser takes up to 400 bytes of memory per byte of a document of tiny
+// values (a line "- a" takes 1.5 KB): lines and flow items are bounded too,
+// which keeps the worst document under about 200 MB where a megabyte of
+// "[a,a,a,..." took 725 MB.
 const (
 	// MaxBytes is the largest document read: some 9,000 users.
 	MaxBytes = 1 << 20
+	// MaxLines is the most lines: some 25,000 users of four lines.
+	MaxLines = 100_000
+	// MaxFlowItems is the most values in [ ] and { } collections together.
+	MaxFlowItems = 50_000
 	// MaxFlowDepth is how deeply [ and { may nest.
 	MaxFlowDepth = 64
 	// MaxAliasValues is how many values aliases may add to a document.
@@ -74,7 +82,7 @@ func Parse(data []byte) (*ast.File, error) {
 	if err := checkSize(data); err != nil {
 		return nil, err
 	}
-	if err := checkFlowDepth(data); err != nil {
+	if err := scan(data); err != nil {
 		return nil, err
 	}
 	f, err := parser.ParseBytes(data, 0)
@@ -93,22 +101,33 @@ func Parse(data []byte) (*ast.File, error) {
 	return f, nil
 }
 
-// checkFlowDepth refuses [ and { nested more than MaxFlowDepth deep. It
-// counts brackets in quoted text and comments too: a real file never comes
-// near the limit either way, and the parser is never handed a file that does.
-func checkFlowDepth(data []byte) error {
-	depth, line, col := 0, 1, 0
+// scan refuses a document of too many lines or flow items, or with [ and {
+// nested more than MaxFlowDepth deep, before the parser sees it (its cost
+// grows with the square of the nesting). It counts brackets and commas in
+// quoted text and comments too: a real file never comes near the limits
+// either way.
+func scan(data []byte) error {
+	depth, items, line, col := 0, 0, 1, 0
 	for _, b := range data {
 		col++
 		switch b {
 		case '\n':
-			line, col = line+1, 0
+			if line, col = line+1, 0; line > MaxLines {
+				return &Error{Line: line, Col: 1, Msg: fmt.Sprintf("the file has more than %d lines", MaxLines), Hint: "keyless reads smaller files; split it, or check that this is the file you meant"}
+			}
 		case '[', '{':
 			if depth++; depth > MaxFlowDepth {
 				return &Error{Line: line, Col: col, Msg: fmt.Sprintf("[ and { nest more than %d deep", MaxFlowDepth), Hint: "write nested values as indented blocks"}
 			}
 		case ']', '}':
 			depth = max(depth-1, 0)
+		case ',':
+			if depth == 0 {
+				break
+			}
+			if items++; items > MaxFlowItems {
+				return &Error{Line: line, Col: col, Msg: fmt.Sprintf("more than %d values in [ ] and { } lists", MaxFlowItems), Hint: "write long lists as lines starting with -"}
+			}
 		}
 	}
 	return nil

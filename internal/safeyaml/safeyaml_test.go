@@ -85,8 +85,10 @@ func TestLimits(t *testing.T) {
 		msg       string
 	}{
 		{"too large", "x: " + strings.Repeat("a", MaxBytes), 0, "larger than 1048576 bytes"},
+		{"too many lines", strings.Repeat("- a\n", MaxLines), MaxLines + 1, "more than 100000 lines"},
+		{"too many flow items", "x: [" + strings.Repeat("a,", MaxFlowItems+1) + "a]", 1, "more than 50000 values in [ ] and { } lists"},
 		{"flow nested too deep", "x:\n  y: " + strings.Repeat("[", 65) + strings.Repeat("]", 65), 2, "[ and { nest more than 64 deep"},
-		{"many aliases of one big value", "big: &big [" + strings.Repeat("x, ", 60_000) + "x]\ncopies: [*big, *big]\n", 2, "aliases (*big) expand"},
+		{"many aliases of one big value", "big: &big\n" + strings.Repeat("  - x\n", 60_000) + "copies: [*big, *big]\n", 60_002, "aliases (*big) expand"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.doc))
@@ -96,8 +98,8 @@ func TestLimits(t *testing.T) {
 			}
 		})
 	}
-	// Just under the limits is fine.
-	if _, err := Parse([]byte("x: " + strings.Repeat("[", 64) + strings.Repeat("]", 64) + "\nbig: &big [" + strings.Repeat("x, ", 30_000) + "x]\ncopies: [*big, *big, *big]\n")); err != nil {
+	// Just under the limits is fine; commas outside [ ] and { } are text.
+	if _, err := Parse([]byte("x: " + strings.Repeat("[", 64) + strings.Repeat("]", 64) + "\nbig: &big [" + strings.Repeat("x, ", 30_000) + "x]\ncopies: [*big, *big, *big]\ntext: " + strings.Repeat("a,", 60_000) + "\n")); err != nil {
 		t.Fatal(err)
 	}
 }
