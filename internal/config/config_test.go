@@ -290,6 +290,7 @@ func TestImportRoundTrip(t *testing.T) {
 		{ID: "u1", UserName: "alice@example.com", DisplayName: "Alice Doe", GivenName: "Alice", FamilyName: "Doe", Email: "alice@example.com"},
 		{ID: "u2", UserName: "bob", DisplayName: "Bobby", GivenName: "Bob", FamilyName: "Roe", Email: "bob@example.com"},
 		{ID: "u3", UserName: "svc-no-names"},
+		{ID: "u4", UserName: "tab@example.com", DisplayName: "Tab\tUser", GivenName: "Tab", FamilyName: "User", Email: "tab@example.com"},
 	}
 	st.Groups = []ic.Group{{ID: "g1", Name: "Admins", Description: "break glass", Members: map[string]string{"u1": "m1"}},
 		{ID: "g2", Name: "Devs: backend", Members: map[string]string{"u1": "m2", "u2": "m3", "u3": "m4"}}}
@@ -308,7 +309,7 @@ func TestImportRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"svc-no-names"}, imp.Skipped); diff != "" {
+	if diff := cmp.Diff([]string{"svc-no-names", "tab@example.com"}, imp.Skipped); diff != "" {
 		t.Fatalf("skipped (-want +got):\n%s", diff)
 	}
 	c, err := Parse("imported.yaml", imp.YAML)

@@ -24,8 +24,9 @@ type ImportOptions struct {
 type Imported struct {
 	YAML  []byte
 	State *ic.State
-	// Skipped lists users the file cannot describe (no valid email, or no
-	// given or family name): they stay as they are, referenced by name.
+	// Skipped lists users the file cannot describe (no valid email, no given
+	// or family name, or a character keyless refuses in a name): they stay
+	// as they are, referenced by name.
 	Skipped []string
 }
 
@@ -49,7 +50,7 @@ func Import(st *ic.State, opts ImportOptions) (*Imported, error) {
 	var users []ic.User
 	for _, u := range st.Users {
 		email := cmp.Or(u.Email, u.UserName)
-		if !validEmail(email) || u.GivenName == "" || u.FamilyName == "" {
+		if !validEmail(email) || u.GivenName == "" || u.FamilyName == "" || !describable(u) {
 			out.Skipped = append(out.Skipped, u.UserName)
 			continue
 		}
@@ -143,6 +144,17 @@ func Import(st *ic.State, opts ImportOptions) (*Imported, error) {
 	}
 	out.YAML = b.Bytes()
 	return out, nil
+}
+
+// describable reports whether keyless.yaml can hold the user's names: AWS
+// takes tabs, new lines and no-break spaces in them, which keyless refuses.
+func describable(u ic.User) bool {
+	for _, s := range []string{u.Email, u.UserName, u.GivenName, u.FamilyName, u.DisplayName} {
+		if msg, _ := textProblem(s, false); msg != "" {
+			return false
+		}
+	}
+	return true
 }
 
 func writeSet(b *bytes.Buffer, ps ic.PermissionSet) {
