@@ -10,7 +10,6 @@
 package safeyaml
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -92,7 +91,7 @@ func Parse(data []byte) (*ast.File, error) {
 	x := &expander{anchors: map[string]anchor{}}
 	for _, doc := range f.Docs {
 		if doc.Body != nil {
-			doc.Body = x.expand(doc.Body)
+			doc.Body, _ = x.walk(doc.Body)
 		}
 		if x.err != nil {
 			return nil, x.err
@@ -147,12 +146,6 @@ type expander struct {
 	err     error
 }
 
-// expand returns n with the aliases below it replaced, and counts.
-func (x *expander) expand(n ast.Node) ast.Node {
-	n, _ = x.walk(n)
-	return n
-}
-
 // walk returns the node to stand in n's place and how many values it holds.
 func (x *expander) walk(n ast.Node) (ast.Node, int) {
 	if n == nil || x.err != nil {
@@ -189,8 +182,7 @@ func (x *expander) walk(n ast.Node) (ast.Node, int) {
 		add(&v.Value)
 	case *ast.MappingNode:
 		for _, mv := range v.Values {
-			s := x.pair(mv)
-			size += s
+			size += x.pair(mv)
 		}
 	case *ast.MappingValueNode:
 		size = x.pair(v)
@@ -204,21 +196,14 @@ func (x *expander) walk(n ast.Node) (ast.Node, int) {
 	return n, size
 }
 
+// pair walks a key and its value; a key alias whose value cannot be a key
+// is left as it is.
 func (x *expander) pair(mv *ast.MappingValueNode) int {
-	size := 1
-	var s int
-	var key ast.Node = mv.Key
-	key, s = x.walk(key)
-	size += s
+	key, keySize := x.walk(mv.Key)
 	if k, ok := key.(ast.MapKeyNode); ok {
 		mv.Key = k
 	}
-	mv.Value, s = x.walk(mv.Value)
-	return size + s
-}
-
-// IsLimit reports whether err is a document over a limit.
-func IsLimit(err error) bool {
-	var e *Error
-	return errors.As(err, &e)
+	var valueSize int
+	mv.Value, valueSize = x.walk(mv.Value)
+	return 1 + keySize + valueSize
 }
