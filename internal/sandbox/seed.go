@@ -164,11 +164,12 @@ func LoadSeed(path string) (*Seed, error) {
 	return &s, nil
 }
 
-// unmarshalTime reads a time as RFC 3339 or a date: the decoder would
-// quietly make anything else year 1.
+// unmarshalTime reads a time as YAML writes timestamps (RFC 3339, with a
+// space for the T, or a date): the decoder would quietly make anything else
+// year 1.
 func unmarshalTime(t *time.Time, b []byte) error {
 	text := strings.Trim(strings.TrimSpace(string(b)), `"'`)
-	for _, layout := range []string{time.RFC3339Nano, time.DateOnly} {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999", time.DateOnly} {
 		if v, err := time.Parse(layout, text); err == nil {
 			*t = v
 			return nil
