@@ -307,9 +307,9 @@ func checkUserName(at func(Pos, string, string, string), path, name string, text
 	case strings.Contains(name, " "):
 		at(Pos{}, path, fmt.Sprintf("%q: a user name cannot contain spaces", name), "Identity Center refuses them; e.g. "+strings.ReplaceAll(name, " ", "."))
 	case awsLen(name) > 128:
-		at(Pos{}, path, "a user name is at most 128 characters", "")
+		at(Pos{}, path, "a user name is at most 128 characters", "give a shorter user_name")
 	case isReserved(name):
-		at(Pos{}, path, fmt.Sprintf("%q is reserved by Identity Center", name), "")
+		at(Pos{}, path, fmt.Sprintf("%q is reserved by Identity Center", name), "choose another user name")
 	}
 }
 
