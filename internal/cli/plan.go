@@ -101,6 +101,11 @@ func computePlan(ctx context.Context, g *globalOptions, o *planOptions) (*plan.P
 	if err != nil {
 		return nil, nil, err
 	}
+	var warnings []string
+	for _, w := range cfg.Warnings {
+		warnings = append(warnings, w.String())
+	}
+	p.Warnings = append(warnings, p.Warnings...)
 	return p, &planRun{clients: clients, state: st}, nil
 }
 

@@ -66,6 +66,18 @@ func kind(n ast.Node) string {
 	}
 }
 
+// wrongKind reports a value that is not the wanted kind. An alias still in
+// the tree names no anchor (safeyaml replaced every other one).
+func (r *reader) wrongKind(n ast.Node, path, want, hint string) {
+	if a, ok := unwrap(n).(*ast.AliasNode); ok {
+		name := a.Value.GetToken().Value
+		r.problem(n, path, fmt.Sprintf("alias *%s is not defined: no anchor &%s comes before it", name, name),
+			fmt.Sprintf("mark the value to reuse with &%s where it first appears (super_admins: &%s [...]), above this line; or write the value here", name, name))
+		return
+	}
+	r.problem(n, path, fmt.Sprintf("expected %s, found %s", want, kind(n)), hint)
+}
+
 // fields returns a mapping's values by key, reporting unknown keys (with a
 // suggestion), duplicate keys and values that are not mappings.
 func (r *reader) fields(n ast.Node, path string, known []string) map[string]ast.Node {
@@ -115,7 +127,7 @@ func (r *reader) pairs(n ast.Node, path, want string) ([]*ast.MappingValueNode, 
 	case *ast.NullNode:
 		return nil, true
 	}
-	r.problem(n, path, fmt.Sprintf("expected %s, found %s", want, kind(n)), "")
+	r.wrongKind(n, path, want, "")
 	return nil, false
 }
 
@@ -139,7 +151,7 @@ func (r *reader) str(n ast.Node, path string) string {
 	}
 	s, ok := scalar(n)
 	if !ok {
-		r.problem(n, path, fmt.Sprintf("expected a text value, found %s", kind(n)), "")
+		r.wrongKind(n, path, "a text value", "")
 	}
 	return s
 }
@@ -147,7 +159,7 @@ func (r *reader) str(n ast.Node, path string) string {
 func (r *reader) boolean(n ast.Node, path string) bool {
 	b, ok := unwrap(n).(*ast.BoolNode)
 	if !ok {
-		r.problem(n, path, fmt.Sprintf("expected true or false, found %s", kind(n)), "")
+		r.wrongKind(n, path, "true or false", "")
 		return false
 	}
 	return b.Value
@@ -160,7 +172,7 @@ func (r *reader) list(n ast.Node, path string) []ast.Node {
 	case *ast.NullNode:
 		return nil
 	}
-	r.problem(n, path, fmt.Sprintf("expected a list, found %s", kind(n)), "write it as [a, b] or as lines starting with -")
+	r.wrongKind(n, path, "a list", "write it as [a, b] or as lines starting with -")
 	return nil
 }
 
@@ -169,7 +181,11 @@ func (r *reader) refs(n ast.Node, path string) []Ref {
 	for i, item := range r.list(n, path) {
 		p := fmt.Sprintf("%s[%d]", path, i)
 		r.pos[p] = posOf(item)
-		out = append(out, Ref{Value: r.str(item, p), Pos: posOf(item), Path: p})
+		v := r.str(item, p)
+		if _, ok := scalar(item); !ok {
+			continue // reported by str
+		}
+		out = append(out, Ref{Value: v, Pos: posOf(item), Path: p})
 	}
 	return out
 }
@@ -234,7 +250,7 @@ func (r *reader) policyText(n ast.Node, path, text string) string {
 func managedPolicyARN(s string) (string, bool) {
 	const prefix = "arn:aws:iam::aws:policy/"
 	if strings.HasPrefix(s, "arn:") {
-		return s, strings.HasPrefix(s, prefix) && len(s) > len(prefix)
+		return s, managedARNPattern.MatchString(s)
 	}
 	s = strings.TrimPrefix(s, "/")
 	if s == "" || strings.ContainsAny(s, " :") {

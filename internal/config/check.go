@@ -1,9 +1,12 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,38 +51,104 @@ func (c *Config) check(e *Errors) {
 		p := c.at(path)
 		e.add(Problem{Line: p.Line, Col: p.Col, Path: path, Message: msg, Hint: hint})
 	}
+	moreWarnings := 0
+	warn := func(path, msg, hint string) {
+		if len(c.Warnings) == maxProblems {
+			moreWarnings++
+			return
+		}
+		p := c.at(path)
+		c.Warnings = append(c.Warnings, Problem{File: e.File, Line: p.Line, Col: p.Col, Path: path, Message: msg, Hint: hint})
+	}
+	defer func() {
+		if moreWarnings > 0 {
+			c.Warnings = append(c.Warnings, Problem{File: e.File, Line: c.Warnings[len(c.Warnings)-1].Line, Col: 1,
+				Message: fmt.Sprintf("... and %d more warnings", moreWarnings)})
+		}
+	}()
+	// text checks a name or free text for hidden characters, AWS's length,
+	// and warns on mixed scripts.
+	text := func(path, value string, freeText bool) bool {
+		if msg, hint := textProblem(value, freeText); msg != "" {
+			at(Pos{}, path, msg, hint)
+			return false
+		}
+		if !freeText {
+			if msg := mixedScripts(value); msg != "" {
+				warn(path, msg, "retype it if every letter should be of one alphabet")
+			}
+		}
+		return true
+	}
 	if c.SessionDuration != "" {
 		if msg := checkDuration(c.SessionDuration); msg != "" {
 			at(Pos{}, "session_duration", msg, "use ISO 8601, e.g. PT1H or PT8H")
 		}
 	}
+	if c.Region != "" && !regionPattern.MatchString(c.Region) {
+		at(Pos{}, "region", fmt.Sprintf("%q is not an AWS region", c.Region), "e.g. us-east-1 or eu-west-1")
+	}
+	if c.InstanceARN != "" && !instanceARNPattern.MatchString(c.InstanceARN) {
+		at(Pos{}, "instance_arn", fmt.Sprintf("%q is not an Identity Center instance ARN", c.InstanceARN),
+			"e.g. arn:aws:sso:::instance/ssoins-1234567890abcdef; 'aws sso-admin list-instances' shows it, or leave it out")
+	}
 
 	users := map[string]Pos{}
 	emails := map[string]Pos{}
+	// lookAlike warns when a name looks like an earlier one of its kind
+	// without being it (a Cyrillic "о" for a Latin one).
+	seen := map[string]named{}
+	lookAlike := func(path, value string) {
+		if value == "" {
+			return
+		}
+		first, ok := seen[skeleton(value)]
+		switch {
+		case !ok:
+			seen[skeleton(value)] = named{value, fmt.Sprintf("%s, line %d", path, c.at(path).Line)}
+		case !strings.EqualFold(first.name, value):
+			warn(path, fmt.Sprintf("%q looks like %q (%s) but is another name", value, first.name, first.where),
+				"if they are one person or group, write the name the same way both times")
+		}
+	}
 	for i := range c.Users {
 		u := &c.Users[i]
+		emailOK := u.Email == "" || text(u.Path+".email", u.Email, false)
+		if emailOK {
+			lookAlike(u.Path+".email", u.Email)
+		}
 		if u.Email == "" && u.UserName == "" {
 			at(u.Pos, u.Path+".email", "every user needs an email (or a user_name)", "")
-		} else if u.Email != "" && !validEmail(u.Email) {
+		} else if emailOK && u.Email != "" && !validEmail(u.Email) {
 			at(u.Pos, u.Path+".email", fmt.Sprintf("%q is not a valid email address", u.Email), "")
+			emailOK = false
 		}
+		// The user name is the email unless given; check it where it is written.
+		namePath := u.Path + ".user_name"
 		if u.UserName == "" {
-			u.UserName = u.Email
+			u.UserName, namePath = u.Email, u.Path+".email"
 		}
-		if u.GivenName == "" {
-			at(u.Pos, u.Path+".given_name", "Identity Center requires a given name", "")
+		switch {
+		case u.UserName == "":
+		case namePath != u.Path+".email":
+			checkUserName(at, namePath, u.UserName, text)
+		case emailOK: // a valid email, its text checked already
+			checkUserName(at, namePath, u.UserName, func(string, string, bool) bool { return true })
 		}
-		if u.FamilyName == "" {
-			at(u.Pos, u.Path+".family_name", "Identity Center requires a family name", "")
+		for _, f := range []struct{ field, value, missing string }{
+			{"given_name", u.GivenName, "Identity Center requires a given name"},
+			{"family_name", u.FamilyName, "Identity Center requires a family name"},
+			{"display_name", u.DisplayName, ""},
+		} {
+			switch {
+			case f.value != "":
+				text(u.Path+"."+f.field, f.value, false)
+			case f.missing != "":
+				at(u.Pos, u.Path+"."+f.field, f.missing, "")
+			}
 		}
 		if u.DisplayName == "" {
 			u.DisplayName = strings.TrimSpace(u.GivenName + " " + u.FamilyName)
-		}
-		if len(u.UserName) > 128 {
-			at(u.Pos, u.Path+".user_name", "a user name is at most 128 characters", "")
-		}
-		if k := strings.ToLower(u.UserName); k == "administrator" || k == "awsadministrators" {
-			at(u.Pos, u.Path+".user_name", fmt.Sprintf("%q is reserved by Identity Center", u.UserName), "")
 		}
 		dupName := false
 		if u.UserName != "" {
@@ -101,43 +170,57 @@ func (c *Config) check(e *Errors) {
 		}
 	}
 
+	// Names as the file spells them (assignments refer to them exactly), and
+	// folded, with where they stand: AWS compares permission set names
+	// without case, and keyless.yaml compares group names without case.
 	sets := map[string]bool{}
-	groups := map[string]bool{}
+	setsFolded := map[string]named{}
+	groups := map[string]named{}
 	for _, b := range builtins {
 		list := b.list(c)
 		if len(list) > 0 {
 			sets[b.set] = true
-			groups[strings.ToLower(b.group)] = true
+			setsFolded[strings.ToLower(b.set)] = named{b.set, fmt.Sprintf("the built-in set %q (from %s)", b.set, b.field)}
+			groups[strings.ToLower(b.group)] = named{b.group, fmt.Sprintf("the built-in group %q (from %s)", b.group, b.field)}
+			seen[skeleton(b.group)] = named{b.group, "the built-in group, from " + b.field}
 		}
-		checkMembers(e, list)
+		checkMembers(e, list, warn)
 	}
 
 	for i := range c.Groups {
 		g := &c.Groups[i]
+		path := g.Path + ".name"
 		switch {
 		case g.Name == "":
-			at(g.Pos, g.Path+".name", "every group needs a name", "")
-		case len(g.Name) > 1024:
-			at(g.Pos, g.Path+".name", "a group name is at most 1,024 characters", "")
-		case groups[strings.ToLower(g.Name)]:
-			at(g.Pos, g.Path+".name", fmt.Sprintf("group %s is defined twice (or is one of the built-in groups SuperAdmins, PowerUsers, ReadOnlyUsers)", g.Name), "")
+			at(g.Pos, path, "every group needs a name", "")
+		case !text(path, g.Name, false):
+		case isReserved(g.Name):
+			at(g.Pos, path, fmt.Sprintf("%q is reserved by Identity Center", g.Name), "choose another name")
+		default:
+			if msg := unique(groups, "group", g.Name, c.at(path).Line, "group names are compared without case"); msg != "" {
+				at(g.Pos, path, msg, "rename one of them")
+			}
+			lookAlike(path, g.Name)
 		}
-		groups[strings.ToLower(g.Name)] = true
-		if len(g.Description)+len(ic.Marker)+1 > 1024 {
-			at(g.Pos, g.Path+".description", fmt.Sprintf("a description is at most %d characters (keyless adds %q)", 1024-len(ic.Marker)-1, " "+ic.Marker), "")
+		if g.Description != "" && text(g.Path+".description", g.Description, true) &&
+			awsLen(g.Description)+len(ic.Marker)+1 > identityStoreMaxText {
+			at(g.Pos, g.Path+".description", fmt.Sprintf("a description is at most %d characters (keyless adds %q)", identityStoreMaxText-len(ic.Marker)-1, " "+ic.Marker), "")
 		}
-		checkMembers(e, g.Members)
+		checkMembers(e, g.Members, warn)
 	}
 
 	for i := range c.Sets {
 		ps := &c.Sets[i]
+		path := ps.Path + ".name"
 		switch {
 		case ps.Name == "":
-			at(ps.Pos, ps.Path+".name", "every permission set needs a name", "")
+			at(ps.Pos, path, "every permission set needs a name", "")
 		case !setNamePattern.MatchString(ps.Name):
-			at(ps.Pos, ps.Path+".name", fmt.Sprintf("%q is not a valid permission set name", ps.Name), "1 to 32 letters, digits and +=,.@_-")
-		case sets[ps.Name]:
-			at(ps.Pos, ps.Path+".name", fmt.Sprintf("permission set %s is defined twice (or is one of the built-in sets SuperAdmin, PowerUser, ReadOnly)", ps.Name), "")
+			at(ps.Pos, path, fmt.Sprintf("%q is not a valid permission set name", ps.Name), "1 to 32 letters, digits and +=,.@_-")
+		default:
+			if msg := unique(setsFolded, "permission set", ps.Name, c.at(path).Line, "AWS compares permission set names without case"); msg != "" {
+				at(ps.Pos, path, msg, "rename one of them")
+			}
 		}
 		sets[ps.Name] = true
 		if ps.SessionDuration != "" {
@@ -145,17 +228,14 @@ func (c *Config) check(e *Errors) {
 				at(ps.Pos, ps.Path+".session_duration", msg, "use ISO 8601, e.g. PT1H or PT8H")
 			}
 		}
-		if max := maxSetDescription - len(ic.Marker) - 1; len(ps.Description) > max {
-			at(ps.Pos, ps.Path+".description", fmt.Sprintf("a description is at most %d characters (AWS's %d, less the %q keyless adds)", max, maxSetDescription, " "+ic.Marker), "")
-		}
-		if len(ps.RelayState) > maxRelayState {
-			at(ps.Pos, ps.Path+".relay_state", fmt.Sprintf("a relay state is at most %d characters", maxRelayState), "")
-		}
+		checkSetText(at, ps)
 		if n := len(ps.ManagedPolicies) + len(ps.CustomerManaged); n > maxPolicies {
 			at(ps.Pos, ps.Path+".managed_policies", fmt.Sprintf("%d policies: AWS allows %d AWS-managed and customer-managed policies per permission set", n, maxPolicies), "combine policies, or split the permission set")
 		}
 		checkTags(e, c, ps)
 	}
+
+	defer slices.SortStableFunc(c.Warnings, func(a, b Problem) int { return cmp.Or(a.Line-b.Line, a.Col-b.Col) })
 
 	for i := range c.Assignments {
 		a := &c.Assignments[i]
@@ -176,11 +256,11 @@ func (c *Config) check(e *Errors) {
 			at(a.Pos, a.Path, "an assignment needs a target: accounts, ous, account_tags, all_accounts or current_account", "")
 		}
 		for _, g := range a.Groups {
-			if !groups[strings.ToLower(g.Value)] {
+			if _, ok := groups[strings.ToLower(g.Value)]; !ok {
 				at(g.Pos, g.Path, fmt.Sprintf("group %q is not defined in this file", g.Value), "define it under groups (keyless assigns only groups it manages)")
 			}
 		}
-		checkMembers(e, a.Users)
+		checkMembers(e, a.Users, warn)
 		for _, acct := range a.Accounts {
 			if acct.Value == "" {
 				at(acct.Pos, acct.Path, "empty account", "")
@@ -196,18 +276,112 @@ func (c *Config) check(e *Errors) {
 	}
 }
 
-func checkMembers(e *Errors, refs []Ref) {
+// named is a name as first written, and where.
+type named struct{ name, where string }
+
+// unique records a name in seen (by its folded form), or says which name
+// it repeats, exactly or but for case.
+func unique(seen map[string]named, kind, name string, line int, why string) string {
+	first, dup := seen[strings.ToLower(name)]
+	switch {
+	case !dup:
+		seen[strings.ToLower(name)] = named{name, fmt.Sprintf("%s %q at line %d", kind, name, line)}
+		return ""
+	case first.name == name:
+		return fmt.Sprintf("%s %q is defined twice (it is %s)", kind, name, first.where)
+	}
+	return fmt.Sprintf("%s %q differs only in case from %s: %s", kind, name, first.where, why)
+}
+
+func isReserved(name string) bool {
+	k := strings.ToLower(name)
+	return k == "administrator" || k == "awsadministrators"
+}
+
+// checkUserName checks a user name (or the email that stands for it)
+// against the identity store's UserName: 1 to 128 letters, marks, numbers,
+// punctuation and symbols, no spaces.
+func checkUserName(at func(Pos, string, string, string), path, name string, text func(string, string, bool) bool) {
+	switch {
+	case !text(path, name, false):
+	case strings.Contains(name, " "):
+		at(Pos{}, path, fmt.Sprintf("%q: a user name cannot contain spaces", name), "Identity Center refuses them; e.g. "+strings.ReplaceAll(name, " ", "."))
+	case awsLen(name) > 128:
+		at(Pos{}, path, "a user name is at most 128 characters", "give a shorter user_name")
+	case isReserved(name):
+		at(Pos{}, path, fmt.Sprintf("%q is reserved by Identity Center", name), "choose another user name")
+	}
+}
+
+// checkSetText checks a permission set's texts against what sso-admin takes.
+func checkSetText(at func(Pos, string, string, string), ps *PermissionSet) {
+	if max := maxSetDescription - len(ic.Marker) - 1; len(ps.Description) > max {
+		at(ps.Pos, ps.Path+".description", fmt.Sprintf("a description is at most %d characters (AWS's %d, less the %q keyless adds)", max, maxSetDescription, " "+ic.Marker), "")
+	} else if i := strings.IndexFunc(ps.Description, func(r rune) bool {
+		return !setDescPattern.MatchString(string(r)) || hidden(r) && r != '\n' && r != '\t'
+	}); i >= 0 {
+		r := []rune(ps.Description[i:])[0]
+		at(ps.Pos, ps.Path+".description", fmt.Sprintf("%q contains %q (U+%04X), which AWS does not take in a permission set description", ps.Description, string(r), r),
+			"use letters, digits, punctuation and spaces of Latin-1 (ASCII and accented letters)")
+	}
+	switch {
+	case len(ps.RelayState) > maxRelayState:
+		at(ps.Pos, ps.Path+".relay_state", fmt.Sprintf("a relay state is at most %d characters", maxRelayState), "")
+	case ps.RelayState != "" && !relayStatePattern.MatchString(ps.RelayState):
+		at(ps.Pos, ps.Path+".relay_state", fmt.Sprintf("%q has characters AWS does not take in a relay state", ps.RelayState),
+			"use a console URL; percent-encode anything but letters, digits and &$@#\\/%?=~-_'\"|!:,.;*+[]() {}")
+	}
+	if i := strings.IndexFunc(ps.InlinePolicy, func(r rune) bool { return !inInlinePolicy(r) }); i >= 0 {
+		r := []rune(ps.InlinePolicy[i:])[0]
+		at(ps.Pos, ps.Path+".inline_policy", fmt.Sprintf("the inline policy contains %q (U+%04X): AWS takes only Latin-1 characters there", string(r), r),
+			fmt.Sprintf("write it as \\u%04x inside a JSON string, or remove it", r))
+	}
+	for i, arn := range ps.ManagedPolicies {
+		if !managedARNPattern.MatchString(arn) || len(arn) > 2048 {
+			at(ps.Pos, fmt.Sprintf("%s.managed_policies[%d]", ps.Path, i), fmt.Sprintf("%q is not an AWS-managed policy ARN", arn), "e.g. ReadOnlyAccess or arn:aws:iam::aws:policy/job-function/ViewOnlyAccess")
+		}
+	}
+	refs := map[string]PolicyRef{}
+	for i, ref := range ps.CustomerManaged {
+		refs[fmt.Sprintf("%s.customer_managed_policies[%d]", ps.Path, i)] = ref
+	}
+	if b := ps.Boundary; b != nil {
+		if b.CustomerManaged != nil {
+			refs[ps.Path+".permissions_boundary.customer_managed"] = *b.CustomerManaged
+		}
+		if b.ManagedPolicy != "" && !managedARNPattern.MatchString(b.ManagedPolicy) {
+			at(ps.Pos, ps.Path+".permissions_boundary.managed_policy", fmt.Sprintf("%q is not an AWS-managed policy ARN", b.ManagedPolicy), "e.g. PowerUserAccess")
+		}
+	}
+	for _, path := range slices.Sorted(maps.Keys(refs)) {
+		ref := refs[path]
+		if ref.Name != "" && !policyNamePattern.MatchString(ref.Name) {
+			at(ps.Pos, path+".name", fmt.Sprintf("%q is not a valid IAM policy name", ref.Name), "1 to 128 letters, digits and +=,.@_-")
+		}
+		if p := cmp.Or(ref.Path, "/"); !policyPathPattern.MatchString(p) || len(p) > 512 {
+			at(ps.Pos, path+".path", fmt.Sprintf("%q is not a valid IAM path", p), "a path starts and ends with /, e.g. /team/; letters, digits and ,.+@=_- between")
+		}
+	}
+}
+
+func checkMembers(e *Errors, refs []Ref, warn func(path, msg, hint string)) {
 	seen := map[string]bool{}
 	for _, r := range refs {
+		msg, hint := textProblem(r.Value, false)
 		switch {
 		case r.Value == "":
 			e.add(Problem{Line: r.Pos.Line, Col: r.Pos.Col, Path: r.Path, Message: "empty user"})
+		case msg != "":
+			e.add(Problem{Line: r.Pos.Line, Col: r.Pos.Col, Path: r.Path, Message: msg, Hint: hint})
 		case strings.Contains(r.Value, "@") && !validEmail(r.Value):
 			e.add(Problem{Line: r.Pos.Line, Col: r.Pos.Col, Path: r.Path, Message: fmt.Sprintf("%q is not a valid email address", r.Value)})
 		case seen[strings.ToLower(r.Value)]:
 			e.add(Problem{Line: r.Pos.Line, Col: r.Pos.Col, Path: r.Path, Message: fmt.Sprintf("%s is listed twice", r.Value)})
 		}
 		seen[strings.ToLower(r.Value)] = true
+		if m := mixedScripts(r.Value); m != "" && msg == "" {
+			warn(r.Path, m, "retype it if every letter should be of one alphabet")
+		}
 	}
 }
 
@@ -228,8 +402,12 @@ func checkTags(e *Errors, c *Config, ps *PermissionSet) {
 			at(fmt.Sprintf("tag key %q: the aws: prefix is reserved by AWS", k))
 		case k == ic.OwnerTagKey:
 			at(fmt.Sprintf("tag key %q is keyless's ownership tag", k))
+		case !tagPattern.MatchString(k):
+			at(fmt.Sprintf("tag key %q has characters AWS does not take in tags (letters, digits, spaces and _.:/=+-@)", k))
 		case len(v) > 256:
 			at(fmt.Sprintf("tag %s: a value is at most 256 characters", k))
+		case !tagPattern.MatchString(v):
+			at(fmt.Sprintf("tag %s: the value %q has characters AWS does not take in tags (letters, digits, spaces and _.:/=+-@)", k, v))
 		}
 	}
 }

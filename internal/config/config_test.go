@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,6 +39,22 @@ func problems(t *testing.T, err error) []string {
 		out = append(out, s[strings.Index(s, ":")+1:])
 	}
 	return out
+}
+
+// wantProblem checks that doc has a problem starting with want.
+func wantProblem(t *testing.T, doc, want string) {
+	t.Helper()
+	_, err := parse(t, doc)
+	if err == nil {
+		t.Fatalf("accepted; want %q", want)
+	}
+	got := problems(t, err)
+	for _, g := range got {
+		if strings.HasPrefix(g, want) {
+			return
+		}
+	}
+	t.Fatalf("want a problem starting %q, got:\n%s", want, strings.Join(got, "\n"))
 }
 
 func TestEveryProblemAtOnceWithItsPosition(t *testing.T) {
@@ -113,23 +130,14 @@ func TestMoreProblems(t *testing.T) {
 			"3:25: permission_sets[0].inline_policy_file: cannot read "},
 		{"wrong type", "users: john@example.com\n", "1:8: users: expected a list, found a single value (write it as [a, b] or as lines starting with -)"},
 		{"prune not a bool", "prune: sometimes\n", "1:8: prune: expected true or false, found a single value"},
-		{"duplicate group", "groups:\n  - {name: Ops}\n  - {name: ops}\n", "3:6: groups[1].name: group ops is defined twice"},
-		{"built-in set name taken", "super_admins: [a@example.com]\npermission_sets:\n  - name: SuperAdmin\n", "3:5: permission_sets[0].name: permission set SuperAdmin is defined twice"},
+		{"duplicate group", "groups:\n  - {name: Ops}\n  - {name: ops}\n", "3:6: groups[1].name: group \"ops\" differs only in case from group \"Ops\" at line 2: group names are compared without case (rename one of them)"},
+		{"built-in set name taken", "super_admins: [a@example.com]\npermission_sets:\n  - name: SuperAdmin\n", "3:5: permission_sets[0].name: permission set \"SuperAdmin\" is defined twice"},
 		{"missing names", "users:\n  - email: a@example.com\n", "2:5: users[0].family_name: Identity Center requires a family name"},
 		{"boundary with both", "permission_sets:\n  - name: B\n    permissions_boundary: {managed_policy: PowerUserAccess, customer_managed: {name: x}}\n",
 			"3:27: permission_sets[0].permissions_boundary: give exactly one of managed_policy and customer_managed"},
 		{"empty file", "", "1:1: the file is empty"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := parse(t, tc.doc)
-			got := problems(t, err)
-			for _, g := range got {
-				if strings.HasPrefix(g, tc.want) {
-					return
-				}
-			}
-			t.Fatalf("want a problem starting %q, got:\n%s", tc.want, strings.Join(got, "\n"))
-		})
+		t.Run(tc.name, func(t *testing.T) { wantProblem(t, tc.doc, tc.want) })
 	}
 }
 
@@ -282,6 +290,7 @@ func TestImportRoundTrip(t *testing.T) {
 		{ID: "u1", UserName: "alice@example.com", DisplayName: "Alice Doe", GivenName: "Alice", FamilyName: "Doe", Email: "alice@example.com"},
 		{ID: "u2", UserName: "bob", DisplayName: "Bobby", GivenName: "Bob", FamilyName: "Roe", Email: "bob@example.com"},
 		{ID: "u3", UserName: "svc-no-names"},
+		{ID: "u4", UserName: "tab@example.com", DisplayName: "Tab\tUser", GivenName: "Tab", FamilyName: "User", Email: "tab@example.com"},
 	}
 	st.Groups = []ic.Group{{ID: "g1", Name: "Admins", Description: "break glass", Members: map[string]string{"u1": "m1"}},
 		{ID: "g2", Name: "Devs: backend", Members: map[string]string{"u1": "m2", "u2": "m3", "u3": "m4"}}}
@@ -300,7 +309,7 @@ func TestImportRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"svc-no-names"}, imp.Skipped); diff != "" {
+	if diff := cmp.Diff([]string{"svc-no-names", "tab@example.com"}, imp.Skipped); diff != "" {
 		t.Fatalf("skipped (-want +got):\n%s", diff)
 	}
 	c, err := Parse("imported.yaml", imp.YAML)
@@ -354,5 +363,157 @@ super_admins: [ann@example.com]
 	}
 	if diff := cmp.Diff(want, problems(t, err)); diff != "" {
 		t.Fatalf("problems (-want +got):\n%s", diff)
+	}
+}
+
+// A billion-laughs file inside inline_policy is refused before anything
+// expands it, with the line of the alias that crossed the limit.
+func TestAliasBombIsRefused(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("permission_sets:\n  - name: P\n    inline_policy:\n      Version: \"2012-10-17\"\n      Statement:\n        - Effect: Allow\n          Action: \"*\"\n          Resource: \"*\"\n          Condition:\n")
+	b.WriteString("            a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n")
+	for i := 1; i <= 8; i++ {
+		b.WriteString(fmt.Sprintf("            a%d: &a%d [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*a%d, ", i-1), 9), ", ")))
+	}
+	_, err := parse(t, b.String())
+	want := []string{`15:22: aliases (*a4) expand the document by more than 100000 values (write the values out, or reuse fewer of them; nested aliases like these are how a small file exhausts memory)`}
+	if diff := cmp.Diff(want, problems(t, err)); diff != "" {
+		t.Fatalf("problems (-want +got):\n%s", diff)
+	}
+}
+
+func TestAliases(t *testing.T) {
+	const users = "users:\n  - {email: a@example.com, given_name: A, family_name: B}\n"
+	c, err := parse(t, users+"super_admins: &admins [a@example.com]\npower_users: *admins\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.PowerUsers) != 1 || c.PowerUsers[0].Value != "a@example.com" {
+		t.Fatalf("power_users = %+v", c.PowerUsers)
+	}
+	_, err = parse(t, users+"super_admins: [a@example.com]\npower_users: *admins\n")
+	want := []string{`4:14: power_users: alias *admins is not defined: no anchor &admins comes before it (mark the value to reuse with &admins where it first appears (super_admins: &admins [...]), above this line; or write the value here)`}
+	if diff := cmp.Diff(want, problems(t, err)); diff != "" {
+		t.Fatalf("problems (-want +got):\n%s", diff)
+	}
+}
+
+// Everything AWS would refuse at apply, and the names keyless refuses so
+// that plan's output cannot be spoofed, is a problem at plan with its place.
+func TestNamesAWSRefuses(t *testing.T) {
+	const user = "users:\n  - {email: a@example.com, given_name: A, family_name: B}\n"
+	for _, tc := range []struct{ name, doc, want string }{
+		{"set differs in case from a built-in", user + "super_admins: [a@example.com]\npermission_sets:\n  - name: superadmin\n",
+			"5:5: permission_sets[0].name: permission set \"superadmin\" differs only in case from the built-in set \"SuperAdmin\" (from super_admins): AWS compares permission set names without case (rename one of them)"},
+		{"sets differ in case", "permission_sets:\n  - name: Dev\n  - name: dev\n",
+			"3:5: permission_sets[1].name: permission set \"dev\" differs only in case from permission set \"Dev\" at line 2: AWS compares permission set names without case (rename one of them)"},
+		{"group differs in case from a built-in", user + "super_admins: [a@example.com]\ngroups: [{name: superadmins}]\n",
+			"4:11: groups[0].name: group \"superadmins\" differs only in case from the built-in group \"SuperAdmins\" (from super_admins): group names are compared without case (rename one of them)"},
+		{"carriage return in a group name", "groups:\n  - name: \"Readers\\r  + ReadOnlyUsers \"\n",
+			`2:5: groups[0].name: "Readers\r  + ReadOnlyUsers " contains a control character (U+000D) (delete it (retype the value if you cannot see it): such characters make a name look like another in plan's output)`},
+		{"zero-width space in an email", "users:\n  - {email: \"jo\\u200bhn@example.com\", given_name: J, family_name: D}\n",
+			`2:6: users[0].email: "jo\u200bhn@example.com" contains an invisible formatting character (U+200B) (delete it`},
+		{"bidi override in a display name", "users:\n  - {email: j@example.com, given_name: J, family_name: D, display_name: \"\\u202eJ\"}\n",
+			`2:59: users[0].display_name: "\u202eJ" contains an invisible formatting character (U+202E)`},
+		{"no-break space in a given name", "users:\n  - {email: j@example.com, given_name: \"Jo\\u00a0Ann\", family_name: D}\n",
+			`2:28: users[0].given_name: "Jo\u00a0Ann" contains a space other than a plain space (U+00A0)`},
+		{"hidden character in a member", "groups:\n  - {name: G, members: [\"a\\u200d@example.com\"]}\n",
+			`2:25: groups[0].members[0]: "a\u200d@example.com" contains an invisible formatting character (U+200D)`},
+		{"space in a user name", "users:\n  - {user_name: john doe, given_name: J, family_name: D}\n",
+			`2:6: users[0].user_name: "john doe": a user name cannot contain spaces (Identity Center refuses them; e.g. john.doe)`},
+		{"reserved group name", "groups: [{name: administrator}]\n", `1:11: groups[0].name: "administrator" is reserved by Identity Center (choose another name)`},
+		{"set description outside Latin-1", "permission_sets:\n  - name: P\n    description: \"read \u2014 only\"\n",
+			`3:5: permission_sets[0].description: "read — only" contains "—" (U+2014), which AWS does not take in a permission set description`},
+		{"relay state with <", "permission_sets:\n  - name: P\n    relay_state: https://example.com/<x>\n",
+			`3:5: permission_sets[0].relay_state: "https://example.com/<x>" has characters AWS does not take in a relay state`},
+		{"inline policy outside Latin-1", "permission_sets:\n  - name: P\n    inline_policy: '{\"Version\": \"2012-10-17\", \"Statement\": [], \"Id\": \"\u2014\"}'\n",
+			`3:5: permission_sets[0].inline_policy: the inline policy contains "—" (U+2014): AWS takes only Latin-1 characters there (write it as \u2014 inside a JSON string, or remove it)`},
+		{"customer-managed policy name", "permission_sets:\n  - name: P\n    customer_managed_policies: [{name: bad name}]\n",
+			`3:34: permission_sets[0].customer_managed_policies[0].name: "bad name" is not a valid IAM policy name`},
+		{"customer-managed policy path", "permission_sets:\n  - name: P\n    customer_managed_policies: [{name: ok, path: team}]\n",
+			`3:44: permission_sets[0].customer_managed_policies[0].path: "team" is not a valid IAM path`},
+		{"boundary path", "permission_sets:\n  - name: P\n    permissions_boundary: {customer_managed: {name: b, path: /a b/}}\n",
+			`3:56: permission_sets[0].permissions_boundary.customer_managed.path: "/a b/" is not a valid IAM path`},
+		{"managed policy name", "permission_sets:\n  - name: P\n    managed_policies: [Read<Only]\n",
+			`3:24: permission_sets[0].managed_policies[0]: "arn:aws:iam::aws:policy/Read<Only" is not an AWS-managed policy ARN`},
+		{"tag key", "permission_sets:\n  - name: P\n    tags: {\"cost#center\": x}\n",
+			`3:5: permission_sets[0].tags: tag key "cost#center" has characters AWS does not take in tags`},
+		{"region", "region: us east 1\n", `1:1: region: "us east 1" is not an AWS region (e.g. us-east-1 or eu-west-1)`},
+		{"instance arn", "instance_arn: ssoins-1\n", `1:1: instance_arn: "ssoins-1" is not an Identity Center instance ARN`},
+	} {
+		t.Run(tc.name, func(t *testing.T) { wantProblem(t, tc.doc, tc.want) })
+	}
+}
+
+// A name mixing alphabets, like a Cyrillic look-alike of an admin's email,
+// is a warning with its place; one alphabet, or Japanese, is not.
+func TestMixedScriptsWarn(t *testing.T) {
+	c, err := parse(t, `users:
+  - {email: john@example.com, given_name: John, family_name: Doe}
+  - {email: "j\u043ehn@example.com", given_name: "J\u043ehn", family_name: Doe}
+  - {email: ivan@example.com, given_name: "\u0418\u0432\u0430\u043d", family_name: "\u5c71\u7530\u305f\u308d\u3046"}
+super_admins: [john@example.com, "j\u043ehn@example.com"]
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range c.Warnings {
+		s := w.String()
+		got = append(got, s[strings.Index(s, ":")+1:])
+	}
+	want := []string{
+		`3:6: users[1].email: "jоhn@example.com" mixes Latin and Cyrillic letters ("j" is Latin (U+006A), "о" is Cyrillic (U+043E)): it may be a look-alike of another name (retype it if every letter should be of one alphabet)`,
+		`3:6: users[1].email: "jоhn@example.com" looks like "john@example.com" (users[0].email, line 2) but is another name (if they are one person or group, write the name the same way both times)`,
+		`3:38: users[1].given_name: "Jоhn" mixes Latin and Cyrillic letters ("J" is Latin (U+004A), "о" is Cyrillic (U+043E)): it may be a look-alike of another name (retype it if every letter should be of one alphabet)`,
+		`5:34: super_admins[1]: "jоhn@example.com" mixes Latin and Cyrillic letters ("j" is Latin (U+006A), "о" is Cyrillic (U+043E)): it may be a look-alike of another name (retype it if every letter should be of one alphabet)`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("warnings (-want +got):\n%s", diff)
+	}
+}
+
+// A name written wholly in look-alike letters (Cyrillic "јоhn") is a
+// warning naming the name it looks like.
+func TestLookAlikesWarn(t *testing.T) {
+	c, err := parse(t, `users:
+  - {email: john@example.com, given_name: John, family_name: Doe}
+  - {email: JOHN2@example.com, given_name: John, family_name: Two}
+super_admins: [john@example.com]
+groups:
+  - name: "Super\u0410dmins"
+  - name: TEAM
+  - name: "\u0422\u0415\u0410\u041c"
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range c.Warnings {
+		if strings.Contains(w.Message, "looks like") {
+			s := w.String()
+			got = append(got, s[strings.Index(s, ":")+1:])
+		}
+	}
+	want := []string{
+		`6:5: groups[0].name: "SuperАdmins" looks like "SuperAdmins" (the built-in group, from super_admins) but is another name (if they are one person or group, write the name the same way both times)`,
+		`8:5: groups[2].name: "ТЕАМ" looks like "TEAM" (groups[1].name, line 7) but is another name (if they are one person or group, write the name the same way both times)`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("warnings (-want +got):\n%s", diff)
+	}
+}
+
+// A file of many mistakes (a megabyte of [a, a, ...] where users belong)
+// reports the first hundred and how many more, in bounded time and memory.
+func TestManyProblemsAreCounted(t *testing.T) {
+	_, err := parse(t, "users: ["+strings.Repeat("a, ", 999)+"a]\n")
+	e := err.(*Errors)
+	if len(e.Problems) != 100 || e.More != 3900 {
+		t.Fatalf("%d problems and %d more, want 100 and 3900", len(e.Problems), e.More)
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, e.File+": 4000 problems:\n") || !strings.HasSuffix(msg, "\n... and 3900 more") {
+		t.Fatalf("error: %.200s ... %s", msg, msg[len(msg)-100:])
 	}
 }

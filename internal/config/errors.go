@@ -38,20 +38,29 @@ func (p Problem) String() string {
 	return b.String()
 }
 
-// Errors is every problem found in a file, in file order.
+// Errors is every problem found in a file, in file order: the first
+// maxProblems of them, and how many more there were.
 type Errors struct {
 	File     string
 	Problems []Problem
+	More     int
 }
+
+// maxProblems bounds what a file can make keyless hold and print: a
+// megabyte of [a, a, a, ...] where users belong is half a million problems.
+const maxProblems = 100
 
 func (e *Errors) Error() string {
 	lines := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
 		lines[i] = p.String()
 	}
+	if e.More > 0 {
+		lines = append(lines, fmt.Sprintf("... and %d more", e.More))
+	}
 	head := fmt.Sprintf("%s: 1 problem:\n", e.File)
-	if len(e.Problems) != 1 {
-		head = fmt.Sprintf("%s: %d problems:\n", e.File, len(e.Problems))
+	if n := len(e.Problems) + e.More; n != 1 {
+		head = fmt.Sprintf("%s: %d problems:\n", e.File, n)
 	}
 	return head + strings.Join(lines, "\n")
 }
@@ -62,6 +71,10 @@ func (e *Errors) Hint() string {
 }
 
 func (e *Errors) add(p Problem) {
+	if len(e.Problems) == maxProblems {
+		e.More++
+		return
+	}
 	p.File = e.File
 	e.Problems = append(e.Problems, p)
 }

@@ -25,8 +25,9 @@ type ImportOptions struct {
 type Imported struct {
 	YAML  []byte
 	State *ic.State
-	// Skipped lists users the file cannot describe (no valid email, or no
-	// given or family name): they stay as they are, referenced by name.
+	// Skipped lists users the file cannot describe (no valid email, no given
+	// or family name, or a character keyless refuses in a name): they stay
+	// as they are, referenced by name.
 	Skipped []string
 }
 
@@ -50,7 +51,7 @@ func Import(st *ic.State, opts ImportOptions) (*Imported, error) {
 	var users []ic.User
 	for _, u := range st.Users {
 		email := cmp.Or(u.Email, u.UserName)
-		if !validEmail(email) || u.GivenName == "" || u.FamilyName == "" {
+		if !validEmail(email) || u.GivenName == "" || u.FamilyName == "" || !describable(u) {
 			out.Skipped = append(out.Skipped, u.UserName)
 			continue
 		}
@@ -263,6 +264,17 @@ func withoutOwner(tags map[string]string) map[string]string {
 	out := maps.Clone(tags)
 	delete(out, ic.OwnerTagKey)
 	return out
+}
+
+// describable reports whether keyless.yaml can hold the user's names: AWS
+// takes tabs, new lines and no-break spaces in them, which keyless refuses.
+func describable(u ic.User) bool {
+	for _, s := range []string{u.Email, u.UserName, u.GivenName, u.FamilyName, u.DisplayName} {
+		if msg, _ := textProblem(s, false); msg != "" {
+			return false
+		}
+	}
+	return true
 }
 
 func writeSet(b *bytes.Buffer, ps ic.PermissionSet) {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,7 +10,8 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
+
+	"github.com/keyless-dev/keyless/internal/safeyaml"
 )
 
 // Pos is a place in the file.
@@ -42,6 +44,9 @@ type Config struct {
 	// Notes are things the file says in an accepted but not canonical way
 	// (the Terraform module's field names), for plan to mention.
 	Notes []Problem
+	// Warnings are what plan should show but not refuse: names that mix
+	// alphabets, as look-alikes do.
+	Warnings []Problem
 
 	// pos maps paths of fields and items to where they stand.
 	pos map[string]Pos
@@ -113,10 +118,13 @@ type Assignment struct {
 
 // Load reads and checks a file. Every problem is reported at once, as *Errors.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := safeyaml.ReadFile(path)
 	if err != nil {
 		if os.IsNotExist(err) {
 			return nil, &missingFileError{path: path}
+		}
+		if lim, ok := errors.AsType[*safeyaml.Error](err); ok {
+			return nil, limitProblem(path, lim)
 		}
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
@@ -130,10 +138,20 @@ func (e *missingFileError) Hint() string {
 	return "write one (see docs/keyless-yaml.md), pass -f FILE, or run 'keyless import' to write it from Identity Center"
 }
 
+// limitProblem reports a file over one of safeyaml's limits as a problem in it.
+func limitProblem(path string, lim *safeyaml.Error) error {
+	errs := &Errors{File: path}
+	errs.add(Problem{Line: max(lim.Line, 1), Col: max(lim.Col, 1), Message: lim.Msg, Hint: lim.Hint})
+	return errs.err()
+}
+
 // Parse checks data read from path.
 func Parse(path string, data []byte) (*Config, error) {
 	errs := &Errors{File: path}
-	f, err := parser.ParseBytes(data, 0)
+	f, err := safeyaml.Parse(data)
+	if lim, ok := errors.AsType[*safeyaml.Error](err); ok {
+		return nil, limitProblem(path, lim)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: not valid YAML: %w", path, err)
 	}

@@ -367,3 +367,28 @@ func TestDurationsCompareByValue(t *testing.T) {
 		t.Fatalf("PT60M against PT1H: %v %v", lines(p.Changes), err)
 	}
 }
+
+// A name with a carriage return, a bidi override or spaces at its ends is
+// printed quoted and escaped: it cannot rewrite its line or hide in it.
+func TestRenderEscapesNames(t *testing.T) {
+	d := desired()
+	d.Groups = append(d.Groups, ic.DesiredGroup{Name: "Readers\r  + ReadOnlyUsers "})
+	st := applied(desired())
+	st.Groups = append(st.Groups, ic.Group{ID: "g-x", Name: "Ops\u202eniamda", Description: ic.MarkDescription("")})
+	p, err := Compute(d, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Warnings = append(p.Warnings, "group \x1b[2Kfine")
+	var b strings.Builder
+	p.Render(&b, false)
+	out := b.String()
+	for _, want := range []string{`  + "Readers\r  + ReadOnlyUsers "` + "\n", `  - group "Ops\u202eniamda"` + "\n", `warning: "group \x1b[2Kfine"` + "\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.ContainsAny(out, "\r\u202e\x1b") {
+		t.Errorf("plan prints a raw control or bidi character:\n%q", out)
+	}
+}

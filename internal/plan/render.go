@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -56,7 +57,7 @@ func (p *Plan) Render(w io.Writer, color bool) {
 		return colors[op] + s + reset
 	}
 	for _, warn := range p.Warnings {
-		fmt.Fprintf(w, "warning: %s\n", warn)
+		fmt.Fprintf(w, "warning: %s\n", shown(warn))
 	}
 	if len(p.Warnings) > 0 {
 		fmt.Fprintln(w)
@@ -71,7 +72,7 @@ func (p *Plan) Render(w io.Writer, color bool) {
 			if c.Kind != kt.kind {
 				continue
 			}
-			lines = append(lines, paint(c.Op, "  "+symbols[c.Op]+" "+c.Name))
+			lines = append(lines, paint(c.Op, "  "+symbols[c.Op]+" "+shown(c.Name)))
 			for _, f := range c.Fields {
 				lines = append(lines, fieldLines(c.Op, f)...)
 			}
@@ -88,14 +89,14 @@ func (p *Plan) Render(w io.Writer, color bool) {
 	if len(p.Withheld) > 0 {
 		fmt.Fprintf(w, "Not in keyless.yaml any more, kept until you apply with --prune (or prune: true):\n")
 		for _, c := range p.Withheld {
-			fmt.Fprintf(w, "  %s %s %s\n", symbols[c.Op], strings.ReplaceAll(string(c.Kind), "_", " "), c.Name)
+			fmt.Fprintf(w, "  %s %s %s\n", symbols[c.Op], strings.ReplaceAll(string(c.Kind), "_", " "), shown(c.Name))
 		}
 		fmt.Fprintln(w)
 	}
 	if len(p.Drift) > 0 {
 		fmt.Fprintf(w, "Not given by keyless.yaml, left as it is:\n")
 		for _, d := range p.Drift {
-			fmt.Fprintf(w, "  %s %s %s\n", driftSymbol, strings.ReplaceAll(string(d.Kind), "_", " "), d.Name)
+			fmt.Fprintf(w, "  %s %s %s\n", driftSymbol, strings.ReplaceAll(string(d.Kind), "_", " "), shown(d.Name))
 			fmt.Fprintln(w, strings.Join(wrap("      ", d.Reason, "      "), "\n"))
 		}
 		fmt.Fprintln(w)
@@ -107,7 +108,7 @@ func (p *Plan) Render(w io.Writer, color bool) {
 // for an update, over several lines when it is long. Values are wrapped,
 // never cut: a reviewer must be able to read all of them.
 func fieldLines(op ic.Op, f ic.FieldChange) []string {
-	head := "      " + f.Field + ": "
+	head := "      " + shown(f.Field) + ": "
 	if op == ic.Create {
 		return wrap(head, quote(f.New), "          ")
 	}
@@ -117,6 +118,18 @@ func fieldLines(op ic.Op, f ic.FieldChange) []string {
 	lines := []string{strings.TrimRight(head, " ")}
 	lines = append(lines, wrap("          ", quote(f.Old), "            ")...)
 	return append(lines, wrap("        → ", quote(f.New), "            ")...)
+}
+
+// shown is s as a terminal should print it: quoted, with escapes, when it
+// holds anything that would not show as itself (a carriage return, a
+// zero-width or bidi character, a space at either end), so that no name,
+// from keyless.yaml or from AWS, can rewrite or hide a line of the plan.
+func shown(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return !strconv.IsPrint(r) }) < 0 &&
+		strings.TrimSpace(s) == s {
+		return s
+	}
+	return strconv.Quote(s)
 }
 
 func quote(s string) string {

@@ -55,7 +55,8 @@ func String(s string) string {
 		found := false
 		for m != nil {
 			cand := s[m[2]:m[3]]
-			if strings.ContainsAny(cand, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") && strings.ContainsAny(cand, "abcdefghijklmnopqrstuvwxyz") {
+			if strings.ContainsAny(cand, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") && strings.ContainsAny(cand, "abcdefghijklmnopqrstuvwxyz") &&
+				!quotedName(s, m[2], m[3]) {
 				s = s[:m[2]] + Mask + s[m[3]:]
 				found = true
 				break
@@ -75,6 +76,30 @@ func String(s string) string {
 			return s
 		}
 	}
+}
+
+// problemLine is the start of a line of a keyless.yaml problem up to a
+// quoted value: file:line:col: field: ... "
+var problemLine = regexp.MustCompile(`^\S+:\d+:\d+: [\w.\[\]]+: .*"$`)
+
+// wordRun is a run of lower-case letters as words have.
+var wordRun = regexp.MustCompile(`[a-z]{3,}`)
+
+// quotedName reports whether s[i:j], 40 characters shaped like a secret
+// access key, is rather a name quoted in a keyless.yaml problem
+// (groups[0].name: "PlatformEngineeringReadOnlyAccessForProd" ...): quoted
+// there, without the / and + of base64, and mostly words (at least 20 of
+// its letters in lower-case runs of three or more, which about 1 random
+// key in 1,300 reaches).
+func quotedName(s string, i, j int) bool {
+	if i == 0 || j >= len(s) || s[i-1] != '"' || s[j] != '"' || strings.ContainsAny(s[i:j], "/+") {
+		return false
+	}
+	words := 0
+	for _, w := range wordRun.FindAllString(s[i:j], -1) {
+		words += len(w)
+	}
+	return words >= 20 && problemLine.MatchString(s[strings.LastIndexByte(s[:i], '\n')+1:i])
 }
 
 // Handler wraps a slog.Handler so that attributes named like secrets are

@@ -52,3 +52,25 @@ func TestStringKeepsHexDigests(t *testing.T) {
 		t.Errorf("String = %q", got)
 	}
 }
+
+// A 40-character name quoted in a keyless.yaml problem stays readable; a
+// secret access key does not, quoted there or not.
+func TestStringKeepsNamesInConfigProblems(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`keyless.yaml:4:11: groups[0].name: "PlatformEngineeringReadOnlyAccessForProd" is reserved`,
+			`keyless.yaml:4:11: groups[0].name: "PlatformEngineeringReadOnlyAccessForProd" is reserved`},
+		{`keyless.yaml:4:11: groups[1].name: group "DataPlatformTeam2024ReadOnlyAccessProdEU" is defined twice`,
+			`keyless.yaml:4:11: groups[1].name: group "DataPlatformTeam2024ReadOnlyAccessProdEU" is defined twice`},
+		// A key is masked in the same place: base64's / and +, or too few words.
+		{`keyless.yaml:4:11: groups[0].name: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" is reserved`,
+			`keyless.yaml:4:11: groups[0].name: "` + Mask + `" is reserved`},
+		{`keyless.yaml:4:11: groups[0].name: "wJalrXUtnFEMIsK7MDENGvbPxRfiCYEXAMPLEKEY" is reserved`,
+			`keyless.yaml:4:11: groups[0].name: "` + Mask + `" is reserved`},
+		// The same name outside a keyless.yaml problem is masked, as before.
+		{`name "PlatformEngineeringReadOnlyAccessForProd"`, `name "` + Mask + `"`},
+	} {
+		if got := String(tc.in); got != tc.want {
+			t.Errorf("String(%q)\n = %q\nwant %q", tc.in, got, tc.want)
+		}
+	}
+}

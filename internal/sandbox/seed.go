@@ -1,18 +1,19 @@
 package sandbox
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
-	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
+
+	"github.com/keyless-dev/keyless/internal/safeyaml"
 )
 
 // Seed is the documented YAML world that `keyless sandbox --seed FILE` loads
@@ -133,16 +134,27 @@ func DefaultSeed() *Seed {
 // LoadSeed reads a seed file. Unknown fields and bad values are errors that
 // name the file, line and field.
 func LoadSeed(path string) (*Seed, error) {
-	b, err := os.ReadFile(path)
+	b, err := safeyaml.ReadFile(path)
 	if err != nil {
+		if lim, ok := errors.AsType[*safeyaml.Error](err); ok {
+			return nil, fmt.Errorf("%s: %s", path, lim.Msg)
+		}
 		return nil, fmt.Errorf("read seed: %w", err)
 	}
-	var s Seed
-	if err := yaml.NewDecoder(bytes.NewReader(b), yaml.DisallowUnknownField()).Decode(&s); err != nil {
+	file, err := safeyaml.Parse(b)
+	if err != nil {
+		if lim, ok := errors.AsType[*safeyaml.Error](err); ok && lim.Line > 0 {
+			return nil, fmt.Errorf("%s:%d: %s", path, lim.Line, lim.Msg)
+		}
 		return nil, fmt.Errorf("%s: %s", path, yaml.FormatError(err, false, true))
 	}
+	var s Seed
+	if len(file.Docs) > 0 && file.Docs[0].Body != nil {
+		if err := yaml.NodeToValue(file.Docs[0].Body, &s, yaml.DisallowUnknownField(), yaml.CustomUnmarshaler(unmarshalTime)); err != nil {
+			return nil, decodeError(path, file, err)
+		}
+	}
 	if errs := s.problems(); len(errs) > 0 {
-		file, _ := parser.ParseBytes(b, 0)
 		lines := make([]string, len(errs))
 		for i, e := range errs {
 			lines[i] = fmt.Sprintf("%s:%d: %s: %s", path, lineOf(file, e.path), e.path, e.msg)
@@ -150,6 +162,147 @@ func LoadSeed(path string) (*Seed, error) {
 		return nil, fmt.Errorf("invalid seed:\n  %s", strings.Join(lines, "\n  "))
 	}
 	return &s, nil
+}
+
+// unmarshalTime reads a time as YAML writes timestamps (RFC 3339, with a
+// space for the T, or a date): the decoder would quietly make anything else
+// year 1.
+func unmarshalTime(t *time.Time, b []byte) error {
+	text := strings.Trim(strings.TrimSpace(string(b)), `"'`)
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999", time.DateOnly} {
+		if v, err := time.Parse(layout, text); err == nil {
+			*t = v
+			return nil
+		}
+	}
+	return &timeError{text}
+}
+
+type timeError struct{ text string }
+
+func (e *timeError) Error() string {
+	return fmt.Sprintf("%q is not a time: write it as 2024-01-02T03:04:05Z or 2024-01-02", e.text)
+}
+
+// decodeError says where a value that does not fit the seed stands, by its
+// YAML field and line, in the seed's words rather than the Go types'.
+func decodeError(path string, file *ast.File, err error) error {
+	var body ast.Node
+	if len(file.Docs) > 0 {
+		body = file.Docs[0].Body
+	}
+	var match func(ast.Node) bool
+	msg := err.Error()
+	if te, ok := errors.AsType[*timeError](err); ok {
+		// The decoder does not say where a custom unmarshaler failed: find
+		// the value.
+		match = func(n ast.Node) bool { s, ok := n.(*ast.StringNode); return ok && s.Value == te.text }
+		msg = te.Error()
+	} else if ye, ok := errors.AsType[yaml.Error](err); ok && ye.GetToken() != nil {
+		tk := ye.GetToken()
+		match = func(n ast.Node) bool { return n.GetToken() == tk }
+		msg = ye.GetMessage()
+		switch e := err.(type) {
+		case *yaml.TypeError:
+			msg = fmt.Sprintf("expected %s, found %s", typeWords(e.DstType), typeWords(e.SrcType))
+		case *yaml.UnexpectedNodeTypeError:
+			msg = fmt.Sprintf("expected %s, found %s", nodeWords(e.Expected), nodeWords(e.Actual))
+		}
+	}
+	if match == nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	field, line, ok := fieldAt(body, "", match)
+	switch {
+	case !ok:
+		return fmt.Errorf("%s: %s", path, msg)
+	case field == "":
+		return fmt.Errorf("%s:%d: %s", path, line, msg)
+	}
+	return fmt.Errorf("%s:%d: %s: %s", path, line, field, msg)
+}
+
+// typeWords names a Go type as the kind of YAML value it takes.
+func typeWords(t reflect.Type) string {
+	if t == nil {
+		return "nothing"
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == reflect.TypeFor[time.Time]():
+		return "a time such as 2024-01-02T03:04:05Z"
+	case t.Kind() == reflect.String:
+		return "text"
+	case t.Kind() == reflect.Bool:
+		return "true or false"
+	case t.Kind() == reflect.Slice || t.Kind() == reflect.Array:
+		return "a list"
+	case t.Kind() == reflect.Map || t.Kind() == reflect.Struct:
+		return "a mapping"
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Float64:
+		return "a number"
+	}
+	return t.String()
+}
+
+// nodeWords names a YAML node type as typeWords does.
+func nodeWords(t ast.NodeType) string {
+	switch t {
+	case ast.MappingType, ast.MappingValueType:
+		return "a mapping"
+	case ast.SequenceType:
+		return "a list"
+	case ast.StringType, ast.LiteralType:
+		return "text"
+	case ast.BoolType:
+		return "true or false"
+	case ast.IntegerType, ast.FloatType:
+		return "a number"
+	case ast.NullType:
+		return "nothing"
+	}
+	return t.String()
+}
+
+// fieldAt finds the YAML path (accounts[1].tags) and line of the first
+// node, or mapping key, that match accepts.
+func fieldAt(n ast.Node, path string, match func(ast.Node) bool) (string, int, bool) {
+	if n == nil {
+		return "", 0, false
+	}
+	if match(n) {
+		return path, n.GetToken().Position.Line, true
+	}
+	switch v := n.(type) {
+	case *ast.AnchorNode:
+		return fieldAt(v.Value, path, match)
+	case *ast.TagNode:
+		return fieldAt(v.Value, path, match)
+	case *ast.MappingNode:
+		for _, mv := range v.Values {
+			if p, line, ok := fieldAt(mv, path, match); ok {
+				return p, line, true
+			}
+		}
+	case *ast.MappingValueNode:
+		p := v.Key.GetToken().Value
+		if path != "" {
+			p = path + "." + p
+		}
+		if match(v.Key) {
+			return p, v.Key.GetToken().Position.Line, true
+		}
+		return fieldAt(v.Value, p, match)
+	case *ast.SequenceNode:
+		for i, item := range v.Values {
+			if p, line, ok := fieldAt(item, fmt.Sprintf("%s[%d]", path, i), match); ok {
+				return p, line, true
+			}
+		}
+	}
+	return "", 0, false
 }
 
 // seedProblem is one bad field, by its YAML path (accounts[1].id).
