@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"math"
 	"slices"
+	"strconv"
+	"unicode/utf8"
 )
 
 // Rule names what a finding is.
@@ -274,4 +276,126 @@ func hasUpperAndLower(b []byte) bool {
 		low = low || c >= 'a' && c <= 'z'
 	}
 	return up && low
+}
+
+// keyMatch is a match with the key id and secret it found: the text at
+// its offsets, or, where that text is escaped, what it stands for.
+type keyMatch struct {
+	Match
+	id, secret []byte
+}
+
+// findKeys returns Find's matches and those written with escapes.
+func findKeys(data []byte) []keyMatch {
+	var out []keyMatch
+	for _, m := range Find(data) {
+		km := keyMatch{Match: m}
+		if m.IDStart >= 0 {
+			km.id = data[m.IDStart:m.IDEnd]
+		}
+		if m.SecretStart >= 0 {
+			km.secret = data[m.SecretStart:m.SecretEnd]
+		}
+		out = append(out, km)
+	}
+	esc := findEscaped(data)
+	if len(esc) == 0 {
+		return out
+	}
+	// An escaped match replaces a plain one it shares an id or secret with.
+	kept := out[:0]
+	for _, m := range out {
+		if !slices.ContainsFunc(esc, func(e keyMatch) bool {
+			return m.IDStart >= 0 && m.IDStart == e.IDStart || m.SecretStart >= 0 && m.SecretStart == e.SecretStart
+		}) {
+			kept = append(kept, m)
+		}
+	}
+	out = append(kept, esc...)
+	slices.SortFunc(out, func(a, b keyMatch) int {
+		as, _ := a.Pos()
+		bs, _ := b.Pos()
+		return as - bs
+	})
+	return out
+}
+
+var (
+	unicodeEscape = []byte(`\u`)
+	slashEscape   = []byte(`\/`)
+)
+
+// escapeReach is how far around an escape its key may reach.
+const escapeReach = idWindow + secretLen + idLen + keywordWindow
+
+// findEscaped finds keys written with JSON and JavaScript escapes
+// (\u0041KIA…, a secret with \/ for /): it decodes the text around each
+// escape and keeps the matches that had one.
+func findEscaped(data []byte) []keyMatch {
+	var ws []window
+	for _, e := range [][]byte{unicodeEscape, slashEscape} {
+		for i := 0; i < len(data); {
+			j := bytes.Index(data[i:], e)
+			if j < 0 {
+				break
+			}
+			s := i + j
+			ws = append(ws, window{max(0, s-escapeReach), min(len(data), s+escapeReach)})
+			i = s + len(e)
+		}
+	}
+	if len(ws) == 0 {
+		return nil
+	}
+	var out []keyMatch
+	for _, w := range mergeWindows(ws) {
+		dec, orig := unescape(data[w.lo:w.hi])
+		escaped := func(s, e int) bool { return s >= 0 && orig[e]-orig[s] != e-s }
+		for _, m := range Find(dec) {
+			if !escaped(m.IDStart, m.IDEnd) && !escaped(m.SecretStart, m.SecretEnd) {
+				continue
+			}
+			km := keyMatch{Match: m}
+			if m.IDStart >= 0 {
+				km.id = dec[m.IDStart:m.IDEnd]
+				km.IDStart, km.IDEnd = w.lo+orig[m.IDStart], w.lo+orig[m.IDEnd]
+			}
+			if m.SecretStart >= 0 {
+				km.secret = dec[m.SecretStart:m.SecretEnd]
+				km.SecretStart, km.SecretEnd = w.lo+orig[m.SecretStart], w.lo+orig[m.SecretEnd]
+			}
+			out = append(out, km)
+		}
+	}
+	return out
+}
+
+// unescape decodes \uXXXX and \/ in b; orig[i] is the offset in b of the
+// text that decoded byte i came from, and orig[len(dec)] is len(b).
+func unescape(b []byte) (dec []byte, orig []int) {
+	dec = make([]byte, 0, len(b))
+	orig = make([]int, 0, len(b)+1)
+	for i := 0; i < len(b); {
+		switch {
+		case b[i] == '\\' && i+5 < len(b) && b[i+1] == 'u':
+			if v, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 16); err == nil {
+				n := len(dec)
+				dec = utf8.AppendRune(dec, rune(v))
+				for range len(dec) - n {
+					orig = append(orig, i)
+				}
+				i += 6
+				continue
+			}
+		case b[i] == '\\' && i+1 < len(b) && b[i+1] == '/':
+			dec = append(dec, '/')
+			orig = append(orig, i)
+			i += 2
+			continue
+		}
+		dec = append(dec, b[i])
+		orig = append(orig, i)
+		i++
+	}
+	return dec, append(orig, len(b))
 }
