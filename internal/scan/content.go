@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"errors"
@@ -24,14 +25,19 @@ const (
 	overlap = 1024
 	// maxDepth bounds archives inside archives.
 	maxDepth = 4
-	// maxExpanded bounds what one file may decompress to, against archive
-	// bombs; maxInMemory bounds an archive member that must be read whole
-	// to be opened (a zip inside an archive).
-	maxExpanded = 4 << 30
-	maxInMemory = 256 << 20
+	// defaultExpandLimit bounds what one file may decompress to, against
+	// archive bombs; maxInMemory bounds an archive member that must be
+	// read whole to be opened (a zip inside an archive).
+	defaultExpandLimit = 4 << 30
+	maxInMemory        = 256 << 20
 )
 
-var errExpanded = fmt.Errorf("decompresses to more than %d GiB; the rest is skipped", maxExpanded>>30)
+// errExpanded stops a file that decompresses to more than the limit.
+type errExpanded struct{ limit int64 }
+
+func (e errExpanded) Error() string {
+	return fmt.Sprintf("decompresses to more than %d MiB; the rest is skipped", e.limit>>20)
+}
 
 // worker scans one file or blob at a time, with its own buffer.
 type worker struct {
@@ -41,7 +47,7 @@ type worker struct {
 	buf   []byte
 	chunk int
 	// expanded counts the bytes decompressed from the current file.
-	expanded int64
+	expanded, expandLimit int64
 }
 
 func newWorker(ctx context.Context, c *collector) *worker {
@@ -50,7 +56,7 @@ func newWorker(ctx context.Context, c *collector) *worker {
 		chunk = defaultChunk
 	}
 	chunk = max(chunk, 4*overlap)
-	return &worker{ctx: ctx, c: c, chunk: chunk}
+	return &worker{ctx: ctx, c: c, chunk: chunk, expandLimit: cmp.Or(c.opts.expandLimit, defaultExpandLimit)}
 }
 
 // file scans a file found by the walk or named on the command line. Only
@@ -164,7 +170,7 @@ func (w *worker) zip(src source, ra io.ReaderAt, size int64, depth int) error {
 		err = w.content(src.member(f.Name), w.limit(rc), nil, int64(f.UncompressedSize64), depth+1)
 		rc.Close()
 		if err != nil {
-			if errors.Is(err, errExpanded) || w.ctx.Err() != nil {
+			if errors.As(err, new(errExpanded)) || w.ctx.Err() != nil {
 				return err
 			}
 			w.c.problem(fmt.Errorf("%s!%s: %w", src.display, f.Name, err))
@@ -192,16 +198,19 @@ func (w *worker) tar(src source, tr *tar.Reader, depth int) error {
 }
 
 // limit counts what r decompresses against the file's budget.
-func (w *worker) limit(r io.Reader) io.Reader { return &budgetReader{r: r, n: &w.expanded} }
+func (w *worker) limit(r io.Reader) io.Reader {
+	return &budgetReader{r: r, n: &w.expanded, limit: w.expandLimit}
+}
 
 type budgetReader struct {
-	r io.Reader
-	n *int64
+	r     io.Reader
+	n     *int64
+	limit int64
 }
 
 func (b *budgetReader) Read(p []byte) (int, error) {
-	if *b.n >= maxExpanded {
-		return 0, errExpanded
+	if *b.n >= b.limit {
+		return 0, errExpanded{b.limit}
 	}
 	n, err := b.r.Read(p)
 	*b.n += int64(n)

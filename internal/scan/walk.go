@@ -30,8 +30,9 @@ type Options struct {
 	// how many of the total are done, from one goroutine.
 	Progress func(done, total int)
 
-	// chunk replaces defaultChunk in tests.
-	chunk int
+	// chunk and expandLimit replace defaultChunk and defaultExpandLimit in tests.
+	chunk       int
+	expandLimit int64
 }
 
 func (o Options) maxSize() int64 {
