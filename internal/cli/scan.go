@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -67,6 +68,11 @@ Exit codes: 0 no findings, 1 findings (unless --exit-zero) or an error,
   keyless scan --git --sarif > keyless.sarif
   keyless scan src/ config/ --verify --profile audit`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, name := range oldScanSwitches {
+				if cmd.Flags().Changed(name) {
+					fmt.Fprintf(g.streams.Err, "keyless: warning: --%s does nothing: everything is scanned by default\nhint: leave paths out with .keylessignore\n", name)
+				}
+			}
 			return runScan(cmd.Context(), g, o, args)
 		},
 	}
@@ -76,11 +82,11 @@ Exit codes: 0 no findings, 1 findings (unless --exit-zero) or an error,
 	f.BoolVar(&o.sarif, "sarif", false, "print findings as SARIF 2.1.0 on stdout (for code scanning)")
 	f.BoolVar(&o.verify, "verify", false, "ask AWS who owns each key id, with your own credentials (never the found secret)")
 	f.BoolVar(&o.exitZero, "exit-zero", false, "exit 0 even when keys are found")
-	f.StringVar(&o.maxFileSize, "max-file-size", "0", "skip files larger than `SIZE` (bytes, or with KiB/MiB/GiB; 0: no limit)")
-	// Kept so that scripts still run: what they asked for is now the default.
-	for _, name := range []string{"include-vendored", "include-generated", "include-binary"} {
+	f.StringVar(&o.maxFileSize, "max-file-size", "", "skip files larger than `SIZE` (bytes, or with KiB/MiB/GiB; default and 0: no limit)")
+	// Kept so that scripts still run: what they asked for is the default now.
+	for _, name := range oldScanSwitches {
 		f.Bool(name, true, "")
-		_ = f.MarkDeprecated(name, "everything is scanned by default; exclude paths with .keylessignore")
+		_ = f.MarkHidden(name)
 	}
 	f.StringVar(&o.opts.IgnoreFile, "ignore-file", "", "read accepted findings from `FILE` (default: .keylessignore at the root)")
 	f.IntVar(&o.opts.Workers, "workers", 0, "files scanned in parallel (default: the number of CPUs)")
@@ -89,11 +95,14 @@ Exit codes: 0 no findings, 1 findings (unless --exit-zero) or an error,
 	return cmd
 }
 
+// oldScanSwitches turned on what is scanned by default now.
+var oldScanSwitches = []string{"include-vendored", "include-generated", "include-binary"}
+
 func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []string) error {
 	if o.json && o.sarif {
 		return usageErrorf("--json and --sarif cannot be used together\nhint: pick one output format")
 	}
-	size, err := parseSize(o.maxFileSize)
+	size, err := parseSize(cmp.Or(o.maxFileSize, "0"))
 	if err != nil {
 		return usageErrorf("--max-file-size: %v\nhint: write e.g. 5MiB, 512KiB or 1048576", err)
 	}
