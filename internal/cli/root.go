@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -65,8 +66,29 @@ func Main(args []string, in io.Reader, out, errOut io.Writer) int {
 	g := &globalOptions{streams: Streams{In: in, Out: out, Err: errOut}}
 	root := newRootCommand(g)
 	root.SetArgs(args)
-	return report(errOut, root.ExecuteContext(ctx))
+	done := make(chan int, 1)
+	go func() { done <- report(errOut, root.ExecuteContext(ctx)) }()
+	select {
+	case code := <-done:
+		return code
+	case <-ctx.Done():
+	}
+	// Interrupted: AWS calls and waits end on the cancelled context and the
+	// command returns. One blocked where no context reaches (a prompt
+	// reading the terminal) must not hold the user, and a second signal
+	// kills at once.
+	stop()
+	select {
+	case code := <-done:
+		return code
+	case <-time.After(interruptGrace):
+		fmt.Fprintln(errOut, "keyless: interrupted")
+		return ExitInterrupted
+	}
 }
+
+// interruptGrace is how long an interrupted command has to stop by itself.
+const interruptGrace = 2 * time.Second
 
 func newRootCommand(g *globalOptions) *cobra.Command {
 	root := &cobra.Command{
