@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -62,25 +63,25 @@ func newWorker(ctx context.Context, c *collector) *worker {
 // file scans a file found by the walk or named on the command line. Only
 // regular files are opened: a named pipe would block the scan forever.
 func (w *worker) file(src source) error {
-	info, err := os.Stat(src.display)
-	if err != nil {
-		w.c.problem(err)
-		return nil
-	}
-	if !info.Mode().IsRegular() {
-		w.c.skip("not a regular file")
-		return nil
-	}
-	if info.Size() > w.c.opts.maxSize() {
-		w.c.skip("too large")
-		return nil
-	}
-	f, err := os.Open(src.display)
+	// Non-blocking, in case the file became a named pipe since the walk.
+	f, err := os.OpenFile(src.display, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		w.c.problem(err)
 		return nil
 	}
 	defer f.Close()
+	info, err := f.Stat()
+	switch {
+	case err != nil:
+		w.c.problem(err)
+		return nil
+	case !info.Mode().IsRegular():
+		w.c.skip("not a regular file")
+		return nil
+	case info.Size() > w.c.opts.maxSize():
+		w.c.skip("too large")
+		return nil
+	}
 	return w.top(src, f, f, info.Size())
 }
 

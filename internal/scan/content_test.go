@@ -7,6 +7,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -158,4 +159,103 @@ func tarOf(t *testing.T, name string, body []byte) []byte {
 	tw.Write(body)
 	tw.Close()
 	return out.Bytes()
+}
+
+// TestEscapedKeys: ids and secrets written with JSON and JavaScript
+// escapes are found once, at the escaped text, with what it stands for.
+func TestEscapedKeys(t *testing.T) {
+	escID := `\u0041` + id1[1:]                                  // \u0041KIA…
+	allID := strings.ReplaceAll(fmt.Sprintf("%q", id1), `"`, ``) // plain, to build from
+	for i := 0; i < 4; i++ {
+		allID = strings.Replace(allID, string(id1[i]), fmt.Sprintf(`\u%04x`, id1[i]), 1)
+	}
+	escSecret := strings.ReplaceAll(secret1, "/", `\/`)
+	type got struct {
+		Rule           Rule
+		KeyID, Secret  string
+		Col, EndColumn int
+	}
+	for _, c := range []struct {
+		name, text string
+		want       []got
+	}{
+		{"escaped id", `{"id": "` + escID + `"}`, []got{{RuleAccessKeyID, id1, "", 9, 34}}},
+		{"escaped prefix", `{"id": "` + allID + `"}`, []got{{RuleAccessKeyID, id1, "", 9, 49}}},
+		{"escaped slash in the secret", `{"id": "` + id1 + `", "secret": "` + escSecret + `"}`, []got{{RulePair, id1, Redact([]byte(secret1)), 9, 29}}},
+		{"both", `{"id": "` + escID + `", "secret": "` + escSecret + `"}`, []got{{RulePair, id1, Redact([]byte(secret1)), 9, 34}}},
+		{"plain beside escapes", `{"name": "caf\u00e9 \/", "id": "` + id1 + `"}`, []got{{RuleAccessKeyID, id1, "", 33, 53}}},
+		{"a lone backslash", `\` + id1 + `\u00`, []got{{RuleAccessKeyID, id1, "", 2, 22}}},
+		{"an escaped id that is not one", `"\u0041KIAIOSFODNN7EXAMPLE", "\u0041KIA` + id1[4:] + `X"`, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			found, _ := findingsIn([]byte(c.text), source{path: "f"})
+			var gs []got
+			for _, f := range found {
+				gs = append(gs, got{f.Rule, f.KeyID, f.Secret, f.Column, f.EndColumn})
+			}
+			if diff := cmp.Diff(c.want, gs); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", c.text, diff)
+			}
+		})
+	}
+}
+
+// TestUTF16 decodes both byte orders, with and without a byte-order
+// mark, across reads of any size, surrogate pairs included.
+func TestUTF16(t *testing.T) {
+	text := "# 🔑 clé\r\n$env:AWS_ACCESS_KEY_ID = '" + id1 + "'\r\n"
+	for _, c := range []struct {
+		name string
+		data []byte
+		kind contentKind
+	}{
+		{"little endian, bom", encodeUTF16LE("\ufeff" + text), utf16LE},
+		{"little endian", encodeUTF16LE(text), utf16LE},
+		{"big endian, bom", encodeUTF16BE("\ufeff" + text), utf16BE},
+		{"big endian", encodeUTF16BE(text), utf16BE},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := sniff(c.data); got != c.kind {
+				t.Fatalf("sniff = %v, want %v", got, c.kind)
+			}
+			for _, step := range []int{1, 3, 4096} {
+				var out bytes.Buffer
+				u := &utf16Reader{r: &stepReader{c.data, step}, bigEndian: c.kind == utf16BE}
+				if _, err := out.ReadFrom(u); err != nil {
+					t.Fatal(err)
+				}
+				if out.String() != text {
+					t.Errorf("reads of %d: %q, want %q", step, out.String(), text)
+				}
+			}
+		})
+	}
+	for _, plainText := range []string{"plain text " + id1, "\x00\x01\x02\x03binary\x00\x00\x00\x00\xff\xfe\x00", "ab"} {
+		if got := sniff([]byte(plainText)); got != plain {
+			t.Errorf("sniff(%q) = %v, want plain", plainText, got)
+		}
+	}
+}
+
+func encodeUTF16BE(s string) []byte {
+	b := encodeUTF16LE(s)
+	for i := 0; i+1 < len(b); i += 2 {
+		b[i], b[i+1] = b[i+1], b[i]
+	}
+	return b
+}
+
+// stepReader reads at most step bytes at a time.
+type stepReader struct {
+	b    []byte
+	step int
+}
+
+func (r *stepReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), r.step)], r.b)
+	r.b = r.b[n:]
+	return n, nil
 }

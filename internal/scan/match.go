@@ -349,20 +349,20 @@ func findEscaped(data []byte) []keyMatch {
 	}
 	var out []keyMatch
 	for _, w := range mergeWindows(ws) {
-		dec, orig := unescape(data[w.lo:w.hi])
-		escaped := func(s, e int) bool { return s >= 0 && orig[e]-orig[s] != e-s }
-		for _, m := range Find(dec) {
-			if !escaped(m.IDStart, m.IDEnd) && !escaped(m.SecretStart, m.SecretEnd) {
+		dec, m := unescape(data[w.lo:w.hi])
+		escaped := func(s, e int) bool { return s >= 0 && m.at(e)-m.at(s) != e-s }
+		for _, k := range Find(dec) {
+			if !escaped(k.IDStart, k.IDEnd) && !escaped(k.SecretStart, k.SecretEnd) {
 				continue
 			}
-			km := keyMatch{Match: m}
-			if m.IDStart >= 0 {
-				km.id = dec[m.IDStart:m.IDEnd]
-				km.IDStart, km.IDEnd = w.lo+orig[m.IDStart], w.lo+orig[m.IDEnd]
+			km := keyMatch{Match: k}
+			if k.IDStart >= 0 {
+				km.id = dec[k.IDStart:k.IDEnd]
+				km.IDStart, km.IDEnd = w.lo+m.at(k.IDStart), w.lo+m.at(k.IDEnd)
 			}
-			if m.SecretStart >= 0 {
-				km.secret = dec[m.SecretStart:m.SecretEnd]
-				km.SecretStart, km.SecretEnd = w.lo+orig[m.SecretStart], w.lo+orig[m.SecretEnd]
+			if k.SecretStart >= 0 {
+				km.secret = dec[k.SecretStart:k.SecretEnd]
+				km.SecretStart, km.SecretEnd = w.lo+m.at(k.SecretStart), w.lo+m.at(k.SecretEnd)
 			}
 			out = append(out, km)
 		}
@@ -370,32 +370,47 @@ func findEscaped(data []byte) []keyMatch {
 	return out
 }
 
-// unescape decodes \uXXXX and \/ in b; orig[i] is the offset in b of the
-// text that decoded byte i came from, and orig[len(dec)] is len(b).
-func unescape(b []byte) (dec []byte, orig []int) {
-	dec = make([]byte, 0, len(b))
-	orig = make([]int, 0, len(b)+1)
-	for i := 0; i < len(b); {
-		switch {
-		case b[i] == '\\' && i+5 < len(b) && b[i+1] == 'u':
-			if v, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 16); err == nil {
-				n := len(dec)
-				dec = utf8.AppendRune(dec, rune(v))
-				for range len(dec) - n {
-					orig = append(orig, i)
-				}
-				i += 6
-				continue
-			}
-		case b[i] == '\\' && i+1 < len(b) && b[i+1] == '/':
-			dec = append(dec, '/')
-			orig = append(orig, i)
-			i += 2
-			continue
-		}
-		dec = append(dec, b[i])
-		orig = append(orig, i)
-		i++
+// offsetMap maps offsets in decoded text to the text it was decoded from:
+// at decoded offset dec[i] the original is at orig[i], and from there the
+// two advance together up to the next escape.
+type offsetMap struct{ dec, orig []int }
+
+func (m offsetMap) at(d int) int {
+	i, found := slices.BinarySearch(m.dec, d)
+	if !found {
+		i--
 	}
-	return dec, append(orig, len(b))
+	return m.orig[i] + d - m.dec[i]
+}
+
+// unescape decodes \uXXXX and \/ in b.
+func unescape(b []byte) ([]byte, offsetMap) {
+	dec := make([]byte, 0, len(b))
+	m := offsetMap{dec: []int{0}, orig: []int{0}}
+	for i := 0; i < len(b); {
+		j := bytes.IndexByte(b[i:], '\\')
+		if j < 0 {
+			dec = append(dec, b[i:]...)
+			break
+		}
+		dec = append(dec, b[i:i+j]...)
+		i += j
+		n := 1 // a lone backslash stays
+		switch {
+		case i+5 < len(b) && b[i+1] == 'u':
+			if v, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 16); err == nil {
+				dec, n = utf8.AppendRune(dec, rune(v)), 6
+			}
+		case i+1 < len(b) && b[i+1] == '/':
+			dec, n = append(dec, '/'), 2
+		}
+		if n == 1 {
+			dec = append(dec, '\\')
+		}
+		i += n
+		if n > 1 {
+			m.dec, m.orig = append(m.dec, len(dec)), append(m.orig, i)
+		}
+	}
+	return dec, m
 }
