@@ -308,7 +308,7 @@ func sniff(head []byte) contentKind {
 func utf16ByNULs(head []byte) contentKind {
 	head = head[:min(len(head), 4096)&^1]
 	pairs := len(head) / 2
-	if pairs < 4 {
+	if pairs < 4 || bytes.IndexByte(head, 0) < 0 {
 		return plain
 	}
 	var even, odd int

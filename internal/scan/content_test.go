@@ -164,9 +164,9 @@ func tarOf(t *testing.T, name string, body []byte) []byte {
 // TestEscapedKeys: ids and secrets written with JSON and JavaScript
 // escapes are found once, at the escaped text, with what it stands for.
 func TestEscapedKeys(t *testing.T) {
-	escID := `\u0041` + id1[1:]                                  // \u0041KIA…
-	allID := strings.ReplaceAll(fmt.Sprintf("%q", id1), `"`, ``) // plain, to build from
-	for i := 0; i < 4; i++ {
+	escID := `\u0041` + id1[1:] // \u0041KIA…
+	allID := id1
+	for i := range 4 {
 		allID = strings.Replace(allID, string(id1[i]), fmt.Sprintf(`\u%04x`, id1[i]), 1)
 	}
 	escSecret := strings.ReplaceAll(secret1, "/", `\/`)

@@ -329,8 +329,11 @@ var (
 const escapeReach = idWindow + secretLen + idLen + keywordWindow
 
 // findEscaped finds keys written with JSON and JavaScript escapes
-// (\u0041KIA…, a secret with \/ for /): it decodes the text around each
-// escape and keeps the matches that had one.
+// (\u0041KIA…, a secret with \/ for /): it decodes the text around an
+// escape that can be part of a key and keeps the matches that had one.
+// An escape can be part of a key if it stands for a character of one and
+// sits in a run of such characters and escapes long enough for an id (or
+// for a secret, for a / or +); others (\u00e9, "a \/ b") cost nothing more.
 func findEscaped(data []byte) []keyMatch {
 	var ws []window
 	for _, e := range [][]byte{unicodeEscape, slashEscape} {
@@ -340,8 +343,18 @@ func findEscaped(data []byte) []keyMatch {
 				break
 			}
 			s := i + j
-			ws = append(ws, window{max(0, s-escapeReach), min(len(data), s+escapeReach)})
 			i = s + len(e)
+			c := byte('/')
+			if e[1] == 'u' {
+				v, err := strconv.ParseUint(string(data[s+2:min(len(data), s+6)]), 16, 16)
+				if err != nil || v > 0x7f {
+					continue
+				}
+				c = byte(v)
+			}
+			if run := runAround(data, s); isAlnum(c) && run > idLen || isSecretChar(c) && run > secretLen {
+				ws = append(ws, window{max(0, s-escapeReach), min(len(data), s+escapeReach)})
+			}
 		}
 	}
 	if len(ws) == 0 {
@@ -368,6 +381,19 @@ func findEscaped(data []byte) []keyMatch {
 		}
 	}
 	return out
+}
+
+// runAround is the length of the run of key characters and escapes
+// around data[s]: at least what the run decodes to.
+func runAround(data []byte, s int) int {
+	lo, hi := s, s
+	for lo > 0 && (isSecretChar(data[lo-1]) || data[lo-1] == '\\') {
+		lo--
+	}
+	for hi < len(data) && (isSecretChar(data[hi]) || data[hi] == '\\') {
+		hi++
+	}
+	return hi - lo
 }
 
 // offsetMap maps offsets in decoded text to the text it was decoded from:
