@@ -150,7 +150,7 @@ func gzipOf(b []byte) []byte {
 	return out.Bytes()
 }
 
-func tarOf(t *testing.T, name string, body []byte) []byte {
+func tarOf(t testing.TB, name string, body []byte) []byte {
 	var out bytes.Buffer
 	tw := tar.NewWriter(&out)
 	if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg}); err != nil {
