@@ -18,6 +18,8 @@ import (
 	"time"
 	"unicode/utf16"
 
+	gocmp "github.com/google/go-cmp/cmp"
+
 	"github.com/keyless-dev/keyless/internal/testtool"
 )
 
@@ -206,5 +208,14 @@ func TestLeakShapesInHistory(t *testing.T) {
 	}
 	if want := len(shapes) + 2; len(res.Findings) != want {
 		t.Errorf("%d findings, want %d (the key in two commit messages once)", len(res.Findings), want)
+	}
+
+	// Blobs larger than a chunk are streamed from git, with the same findings.
+	streamed, err := Git(context.Background(), dir, Options{chunk: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := gocmp.Diff(res, streamed, gocmp.AllowUnexported(Finding{})); diff != "" {
+		t.Errorf("streamed blobs (-whole +streamed):\n%s", diff)
 	}
 }
