@@ -100,10 +100,7 @@ func (w *worker) top(src source, r io.Reader, ra io.ReaderAt, size int64) error 
 // content scans what r reads: archives member by member, UTF-16 text
 // decoded, anything else as bytes.
 func (w *worker) content(src source, r io.Reader, ra io.ReaderAt, size int64, depth int) error {
-	if len(w.buf) < w.chunk {
-		w.buf = make([]byte, w.chunk)
-	}
-	n, eof, err := readFull(r, w.buf[:w.chunk])
+	n, eof, err := w.head(r, size)
 	if err != nil {
 		return err
 	}
@@ -143,7 +140,7 @@ func (w *worker) content(src source, r io.Reader, ra io.ReaderAt, size int64, de
 	default: // UTF-16, as PowerShell writes text
 		w.c.files.Add(1)
 		u := &utf16Reader{r: rest, bigEndian: kind == utf16BE}
-		n, eof, err := readFull(u, w.buf[:w.chunk])
+		n, eof, err := w.head(u, max(size, 0)/2*3) // UTF-8 takes at most 3 bytes for 2
 		if err != nil {
 			return err
 		}
@@ -222,7 +219,7 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 // w.buf, and eof says whether that is all. Consecutive chunks overlap;
 // each reports the keys that start in its own part.
 func (w *worker) text(src source, r io.Reader, n int, eof bool) error {
-	buf := w.buf[:w.chunk]
+	buf := w.buf
 	at := textPos{line: 1, col: 1}
 	lo := 0
 	for {
@@ -240,11 +237,38 @@ func (w *worker) text(src source, r io.Reader, n int, eof bool) error {
 		keep := hi - overlap
 		at = at.after(buf[:keep])
 		m := copy(buf, buf[keep:n])
-		k, end, err := readFull(r, buf[m:])
+		k, end, err := readFull(r, buf[m:w.chunk])
 		if err != nil {
 			return err
 		}
 		n, eof, lo = m+k, end, overlap
+	}
+}
+
+// head reads the first chunk of r into w.buf. A file's size (-1 when not
+// known) keeps the buffer as small as the file; a file that turns out
+// larger is read on as a large one.
+func (w *worker) head(r io.Reader, size int64) (n int, eof bool, err error) {
+	want := w.chunk
+	if size >= 0 && size < int64(want) {
+		want = int(size) + 1 // one more byte than the file: its end is seen
+	}
+	w.grow(want)
+	n, eof, err = readFull(r, w.buf[:want])
+	if err != nil || eof || want == w.chunk {
+		return n, eof, err
+	}
+	w.grow(w.chunk)
+	m, eof, err := readFull(r, w.buf[n:w.chunk])
+	return n + m, eof, err
+}
+
+// grow makes w.buf at least n bytes long, keeping what it holds.
+func (w *worker) grow(n int) {
+	if len(w.buf) < n {
+		b := make([]byte, min(max(n, 2*len(w.buf)), w.chunk))
+		copy(b, w.buf)
+		w.buf = b
 	}
 }
 

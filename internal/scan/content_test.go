@@ -50,6 +50,15 @@ func TestChunksFindWhatAWholeReadFinds(t *testing.T) {
 	if whole.Bytes != int64(b.Len()) || len(whole.Findings) < 100 {
 		t.Fatalf("whole read: %d bytes, %d findings; want %d bytes and many findings", whole.Bytes, len(whole.Findings), b.Len())
 	}
+	// A file larger than its size said (it grew since) is read whole too.
+	c := newCollector(Options{chunk: 4096})
+	data := []byte(b.String())
+	if err := newWorker(context.Background(), c).top(source{display: filepath.Join(dir, "big.txt"), path: "big.txt"}, bytes.NewReader(data), nil, 100); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(whole.Findings, c.result().Findings, cmp.AllowUnexported(Finding{})); diff != "" {
+		t.Errorf("a file that grew (-whole +read):\n%s", diff)
+	}
 	for _, chunk := range []int{4096, 5000, 65536} {
 		chunked, err := Files(context.Background(), []string{dir}, Options{chunk: chunk})
 		if err != nil {
