@@ -111,18 +111,23 @@ func (w *worker) content(src source, r io.Reader, ra io.ReaderAt, size int64, de
 		return w.text(src, r, n, eof)
 	}
 	// The head is in the buffer the members are scanned with: copy it.
-	rest := io.Reader(bytes.NewReader(bytes.Clone(head)))
+	head = bytes.Clone(head)
+	rest := io.Reader(bytes.NewReader(head))
 	if !eof {
 		rest = io.MultiReader(rest, r)
 	}
 	switch kind {
 	case gzipped:
 		gz, err := gzip.NewReader(rest)
-		if err != nil {
-			return fmt.Errorf("read gzip: %w", err)
+		if err == nil {
+			gz.Multistream(true)
+			err = w.content(src, w.limit(gz), nil, -1, depth+1)
 		}
-		gz.Multistream(true)
-		return w.content(src, w.limit(gz), nil, -1, depth+1)
+		if err != nil && eof && w.ctx.Err() == nil && !errors.As(err, new(errExpanded)) {
+			// Not gzip after all: scan its bytes.
+			return w.content(src, bytes.NewReader(head), nil, int64(len(head)), maxDepth)
+		}
+		return err
 	case tarball:
 		return w.tar(src, tar.NewReader(rest), depth)
 	case zipped:
@@ -136,7 +141,11 @@ func (w *worker) content(src source, r io.Reader, ra io.ReaderAt, size int64, de
 			}
 			ra, size = bytes.NewReader(data), int64(len(data))
 		}
-		return w.zip(src, ra, size, depth)
+		zr, err := zip.NewReader(ra, size)
+		if err != nil { // not a zip after all: scan its bytes
+			return w.content(src, io.NewSectionReader(ra, 0, size), nil, size, maxDepth)
+		}
+		return w.zip(src, zr, depth)
 	default: // UTF-16, as PowerShell writes text
 		w.c.files.Add(1)
 		u := &utf16Reader{r: rest, bigEndian: kind == utf16BE}
@@ -148,11 +157,7 @@ func (w *worker) content(src source, r io.Reader, ra io.ReaderAt, size int64, de
 	}
 }
 
-func (w *worker) zip(src source, ra io.ReaderAt, size int64, depth int) error {
-	zr, err := zip.NewReader(ra, size)
-	if err != nil {
-		return fmt.Errorf("read zip: %w", err)
-	}
+func (w *worker) zip(src source, zr *zip.Reader, depth int) error {
 	for _, f := range zr.File {
 		if f.FileInfo().IsDir() {
 			continue

@@ -138,13 +138,19 @@ func TestArchiveLimits(t *testing.T) {
 	bomb := gzipOf(append(make([]byte, 16<<20), id...))
 
 	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{"dist.zip": string(nested), "bomb.gz": string(bomb)})
+	// Files that start like archives but are not are scanned as they are.
+	writeTree(t, dir, map[string]string{"dist.zip": string(nested), "bomb.gz": string(bomb),
+		"fake.zip": "PK\x03\x04 not a zip\n" + ini(id, secret), "fake.gz": "\x1f\x8b\x08 not gzip\n" + ini(id, secret)})
 	res, err := Files(context.Background(), []string{dir}, Options{expandLimit: 8 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Findings) != 1 || res.Findings[0].Path != "dist.zip!release.tar.gz!pkg/inner.zip!deep/creds.ini" || res.Findings[0].Line != 2 {
-		t.Errorf("findings %+v, want the key in dist.zip!release.tar.gz!pkg/inner.zip!deep/creds.ini:2", res.Findings)
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, fmt.Sprintf("%s:%d", f.Path, f.Line))
+	}
+	if want := []string{"dist.zip!release.tar.gz!pkg/inner.zip!deep/creds.ini:2", "fake.gz:3", "fake.zip:3"}; !cmp.Equal(want, got) {
+		t.Errorf("findings %v, want %v", got, want)
 	}
 	if len(res.Problems) != 1 || !strings.Contains(res.Problems[0].Error(), "bomb.gz: decompresses to more than 8 MiB") {
 		t.Errorf("problems %v, want bomb.gz stopped at the limit", res.Problems)
