@@ -202,7 +202,8 @@ func TestLeakShapesInHistory(t *testing.T) {
 		{"tag message", tagID, tagSecret, "refs/tags/v1.0.0", 3},
 	} {
 		f, ok := got[c.id]
-		if !ok || f.Path != c.path || f.Line != c.line || f.Commit != first || f.Rule != RulePair || f.Secret != Redact([]byte(c.secret)) {
+		if !ok || f.Path != c.path || f.Line != c.line || f.Commit != first || f.Rule != RulePair || f.Secret != Redact([]byte(c.secret)) ||
+			!f.AuthorTime.Equal(time.Date(2024, 1, 2, 12, 0, 0, 0, time.UTC)) {
 			t.Errorf("%s: %+v, want a pair at %s:%d of commit %s", c.name, f, c.path, c.line, first)
 		}
 	}

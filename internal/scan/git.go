@@ -309,20 +309,21 @@ func gitOutput(ctx context.Context, dir string, args ...string) (string, error) 
 func filepathBase(p string) string { return p[strings.LastIndexByte(p, '/')+1:] }
 
 // tagMessages scans the messages of annotated tags, each reported at the
-// tag's name and the commit it points to.
+// tag's name, the commit it points to and the time it was tagged.
 func tagMessages(ctx context.Context, dir string, c *collector, order int) error {
-	out, err := gitOutput(ctx, dir, "for-each-ref", "refs/tags", "--format=%(objecttype) %(refname) %(*objectname)%00%(contents)%00")
+	out, err := gitOutput(ctx, dir, "for-each-ref", "refs/tags", "--format=%(objecttype) %(refname) %(*objectname) %(creatordate:unix)%00%(contents)%00")
 	if err != nil {
 		return fmt.Errorf("git for-each-ref: %w", err)
 	}
 	w := newWorker(ctx, c)
 	for rec := range strings.SplitSeq(out, "\x00\n") {
 		head, msg, ok := strings.Cut(rec, "\x00")
-		f := strings.Fields(head) // type ref target
-		if !ok || len(f) != 3 || f[0] != "tag" {
+		f := strings.Fields(head) // type ref target time
+		if !ok || len(f) != 4 || f[0] != "tag" {
 			continue
 		}
-		if err := w.top(source{display: f[1], path: f[1], commit: f[2], order: order}, strings.NewReader(msg), strings.NewReader(msg), int64(len(msg))); err != nil {
+		sec, _ := strconv.ParseInt(f[3], 10, 64)
+		if err := w.top(source{display: f[1], path: f[1], commit: f[2], author: time.Unix(sec, 0).UTC(), order: order}, strings.NewReader(msg), strings.NewReader(msg), int64(len(msg))); err != nil {
 			return err
 		}
 	}
