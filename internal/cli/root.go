@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -38,6 +39,9 @@ type globalOptions struct {
 	// prompts serializes questions to the person, so parallel work (audit
 	// --all-accounts) asks one thing at a time.
 	prompts sync.Mutex
+	// child is set while keyless exec runs a command and forwards it the
+	// signals: an interrupt is then the command's to handle, however long.
+	child atomic.Bool
 }
 
 // Log returns the logger that --debug switched on; without it, logs are dropped.
@@ -76,8 +80,11 @@ func Main(args []string, in io.Reader, out, errOut io.Writer) int {
 	// Interrupted: AWS calls and waits end on the cancelled context and the
 	// command returns. One blocked where no context reaches (a prompt
 	// reading the terminal) must not hold the user, and a second signal
-	// kills at once.
+	// kills at once; but a command that keyless exec runs is waited for.
 	stop()
+	if g.child.Load() {
+		return <-done
+	}
 	select {
 	case code := <-done:
 		return code
