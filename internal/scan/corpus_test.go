@@ -148,6 +148,16 @@ func TestLeakShapes(t *testing.T) {
 	if len(res.Findings) != len(shapes) || len(res.Problems) > 0 {
 		t.Errorf("%d findings, want %d; problems: %v", len(res.Findings), len(shapes), res.Problems)
 	}
+	// A finding on a 64 KB line of minified JavaScript reads as briefly as any.
+	var text bytes.Buffer
+	if err := WriteText(&text, res.Findings); err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(text.String()) {
+		if len(line)-len(dir) > 300 {
+			t.Errorf("a report line of %d bytes: %.200s…", len(line), line)
+		}
+	}
 }
 
 // TestLeakShapesInHistory: --git finds keys in commit messages, in
