@@ -238,6 +238,8 @@ func runWithCredentials(g *globalOptions, vars []shell.Var, name string, args []
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, forwardedSignals...)
 	defer signal.Stop(sigs)
+	g.child.Store(true)
+	defer g.child.Store(false)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("run %s: %w", name, err)
 	}

@@ -14,7 +14,9 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -37,6 +39,9 @@ type globalOptions struct {
 	// prompts serializes questions to the person, so parallel work (audit
 	// --all-accounts) asks one thing at a time.
 	prompts sync.Mutex
+	// child is set while keyless exec runs a command and forwards it the
+	// signals: an interrupt is then the command's to handle, however long.
+	child atomic.Bool
 }
 
 // Log returns the logger that --debug switched on; without it, logs are dropped.
@@ -65,8 +70,32 @@ func Main(args []string, in io.Reader, out, errOut io.Writer) int {
 	g := &globalOptions{streams: Streams{In: in, Out: out, Err: errOut}}
 	root := newRootCommand(g)
 	root.SetArgs(args)
-	return report(errOut, root.ExecuteContext(ctx))
+	done := make(chan int, 1)
+	go func() { done <- report(errOut, root.ExecuteContext(ctx)) }()
+	select {
+	case code := <-done:
+		return code
+	case <-ctx.Done():
+	}
+	// Interrupted: AWS calls and waits end on the cancelled context and the
+	// command returns. One blocked where no context reaches (a prompt
+	// reading the terminal) must not hold the user, and a second signal
+	// kills at once; but a command that keyless exec runs is waited for.
+	stop()
+	if g.child.Load() {
+		return <-done
+	}
+	select {
+	case code := <-done:
+		return code
+	case <-time.After(interruptGrace):
+		fmt.Fprintln(errOut, "keyless: interrupted")
+		return ExitInterrupted
+	}
 }
+
+// interruptGrace is how long an interrupted command has to stop by itself.
+const interruptGrace = 2 * time.Second
 
 func newRootCommand(g *globalOptions) *cobra.Command {
 	root := &cobra.Command{

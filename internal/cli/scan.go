@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -36,12 +38,18 @@ keys next to an id or a keyword such as aws_secret_access_key, checked for
 randomness. AWS's documentation keys (ending in EXAMPLE) are ignored. Output
 shows key ids and redacts secrets to their first four characters.
 
-Skipped by default: binary files, vendor/, node_modules/ and third_party/
-trees, generated files ("Code generated ... DO NOT EDIT", "@generated"),
-minified JavaScript and CSS, and files over --max-file-size.
+Everything is scanned, as a key is leaked wherever it lies: vendor/ and
+generated files, minified JavaScript, binary files, the members of zip,
+tar and gzip archives (reported as archive.zip!inner/file), UTF-16 text
+(as PowerShell writes it), ids written with JSON escapes (\u0041KIA...).
+Large files are read in chunks. A path on the command line that is a
+symlink is followed; symlinks inside a tree are not. Named pipes, devices
+and sockets are skipped. Exclude paths with .keylessignore (below).
 
 With --git, every blob reachable from any ref is read once, and each key is
-reported once per path, at the first commit that brought it.
+reported once per path, at the first commit that brought it; commit
+messages (as COMMIT_MSG) and annotated tags' messages (as refs/tags/NAME)
+are scanned too. --git needs the git command.
 
 Accepting a finding: put "keyless:ignore" on its line, or add a line to
 .keylessignore at the root of the scan (the repository for --git):
@@ -60,6 +68,11 @@ Exit codes: 0 no findings, 1 findings (unless --exit-zero) or an error,
   keyless scan --git --sarif > keyless.sarif
   keyless scan src/ config/ --verify --profile audit`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, name := range oldScanSwitches {
+				if cmd.Flags().Changed(name) {
+					fmt.Fprintf(g.streams.Err, "keyless: warning: --%s does nothing: everything is scanned by default\nhint: leave paths out with .keylessignore\n", name)
+				}
+			}
 			return runScan(cmd.Context(), g, o, args)
 		},
 	}
@@ -69,10 +82,12 @@ Exit codes: 0 no findings, 1 findings (unless --exit-zero) or an error,
 	f.BoolVar(&o.sarif, "sarif", false, "print findings as SARIF 2.1.0 on stdout (for code scanning)")
 	f.BoolVar(&o.verify, "verify", false, "ask AWS who owns each key id, with your own credentials (never the found secret)")
 	f.BoolVar(&o.exitZero, "exit-zero", false, "exit 0 even when keys are found")
-	f.StringVar(&o.maxFileSize, "max-file-size", "5MiB", "skip files larger than `SIZE` (bytes, or with KiB/MiB/GiB; 0: no limit)")
-	f.BoolVar(&o.opts.IncludeVendored, "include-vendored", false, "scan vendor/, node_modules/ and third_party/")
-	f.BoolVar(&o.opts.IncludeGenerated, "include-generated", false, "scan generated and minified files")
-	f.BoolVar(&o.opts.IncludeBinary, "include-binary", false, "scan binary files")
+	f.StringVar(&o.maxFileSize, "max-file-size", "", "skip files larger than `SIZE` (bytes, or with KiB/MiB/GiB; default and 0: no limit)")
+	// Kept so that scripts still run: what they asked for is the default now.
+	for _, name := range oldScanSwitches {
+		f.Bool(name, true, "")
+		_ = f.MarkHidden(name)
+	}
 	f.StringVar(&o.opts.IgnoreFile, "ignore-file", "", "read accepted findings from `FILE` (default: .keylessignore at the root)")
 	f.IntVar(&o.opts.Workers, "workers", 0, "files scanned in parallel (default: the number of CPUs)")
 	f.StringVar(&o.profile, "profile", "", "AWS profile for --verify (default: AWS_PROFILE or the default chain)")
@@ -80,11 +95,14 @@ Exit codes: 0 no findings, 1 findings (unless --exit-zero) or an error,
 	return cmd
 }
 
+// oldScanSwitches turned on what is scanned by default now.
+var oldScanSwitches = []string{"include-vendored", "include-generated", "include-binary"}
+
 func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []string) error {
 	if o.json && o.sarif {
 		return usageErrorf("--json and --sarif cannot be used together\nhint: pick one output format")
 	}
-	size, err := parseSize(o.maxFileSize)
+	size, err := parseSize(cmp.Or(o.maxFileSize, "0"))
 	if err != nil {
 		return usageErrorf("--max-file-size: %v\nhint: write e.g. 5MiB, 512KiB or 1048576", err)
 	}
@@ -108,6 +126,9 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 		o.opts.Progress = func(done, total int) { bar.Update(done, total, "blobs read") }
 		res, err = scan.Git(ctx, paths[0], o.opts)
 		bar.Done()
+		if errors.Is(err, scan.ErrNoGit) {
+			err = withHint(err, "install git (e.g. apt-get install git, brew install git) or put it on PATH; or scan the working tree without --git")
+		}
 	} else {
 		stop := busy(g.streams.Err, "scanning files")
 		res, err = scan.Files(ctx, paths, o.opts)

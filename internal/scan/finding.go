@@ -77,14 +77,30 @@ type source struct {
 // findingsIn turns the matches in data into findings, dropping those on a
 // line with an inline marker; marked counts them.
 func findingsIn(data []byte, src source) (found []Finding, marked int) {
-	ms := Find(data)
+	return findingsAt(data, src, textPos{line: 1, col: 1}, 0, len(data))
+}
+
+// findingsAt is findingsIn for the matches that start in [lo, hi) of data,
+// a part of a file that starts at position at.
+func findingsAt(data []byte, src source, at textPos, lo, hi int) (found []Finding, marked int) {
+	ms := findKeys(data)
 	if len(ms) == 0 {
 		return nil, 0
 	}
 	lines := newLineIndex(data)
+	locate := func(off int) (line, col, ls, le int) {
+		line, col, ls, le = lines.locate(off)
+		if line == 1 {
+			col += at.col - 1
+		}
+		return line + at.line - 1, col, ls, le
+	}
 	for _, m := range ms {
 		start, end := m.Pos()
-		line, col, ls, le := lines.locate(start)
+		if start < lo || start >= hi {
+			continue
+		}
+		line, col, ls, le := locate(start)
 		if bytes.Contains(data[ls:le], marker) {
 			marked++
 			continue
@@ -94,17 +110,16 @@ func findingsIn(data []byte, src source) (found []Finding, marked int) {
 			Commit: src.commit, AuthorTime: src.author, order: src.order}
 		var ident string
 		if m.IDStart >= 0 {
-			f.KeyID = string(data[m.IDStart:m.IDEnd])
+			f.KeyID = string(m.id)
 			ident = f.KeyID
 		}
 		if m.SecretStart >= 0 {
-			secret := data[m.SecretStart:m.SecretEnd]
-			f.Secret = Redact(secret)
+			f.Secret = Redact(m.secret)
 			if ident == "" {
-				ident = secretIdent(secret)
+				ident = secretIdent(m.secret)
 			}
 			if m.IDStart >= 0 {
-				sl, _, sls, sle := lines.locate(m.SecretStart)
+				sl, _, sls, sle := locate(m.SecretStart)
 				if bytes.Contains(data[sls:sle], marker) {
 					marked++
 					continue

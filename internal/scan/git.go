@@ -16,6 +16,9 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
+// ErrNoGit is returned by Git when there is no git command to run.
+var ErrNoGit = errors.New("git is needed to read history, and no git command is on PATH")
+
 // blob is a file version first seen in a commit.
 type blob struct {
 	id  string
@@ -27,8 +30,13 @@ type blob struct {
 // per key and path, at the first commit (parents before children) whose
 // change brought it. It reads history through the git command:
 // `git log --all --raw` lists blobs, `git cat-file --batch` reads them.
-// The working tree's .keylessignore (or Options.IgnoreFile) applies.
+// Commit messages (as COMMIT_MSG) and annotated tags' messages (as
+// refs/tags/NAME) are scanned too. The working tree's .keylessignore (or
+// Options.IgnoreFile) applies.
 func Git(ctx context.Context, dir string, o Options) (*Result, error) {
+	if _, err := exec.LookPath("git"); err != nil {
+		return nil, fmt.Errorf("scan --git: %w", ErrNoGit)
+	}
 	top, err := gitOutput(ctx, dir, "rev-parse", "--show-toplevel")
 	if err != nil {
 		return nil, fmt.Errorf("scan --git %s: not a git repository (%w); hint: pass the repository's directory", dir, err)
@@ -42,13 +50,16 @@ func Git(ctx context.Context, dir string, o Options) (*Result, error) {
 		return nil, err
 	}
 	c := newCollector(o)
-	blobs, err := listBlobs(ctx, dir, c, ig, o)
+	blobs, err := listBlobs(ctx, dir, c, ig)
 	if err != nil {
 		return nil, err
 	}
 	// Ignore-file entries apply after the history is folded, so that a
 	// fingerprint names the one finding the user saw.
 	if err := catBlobs(ctx, dir, blobs, c, o); err != nil {
+		return nil, err
+	}
+	if err := tagMessages(ctx, dir, c, len(blobs)+1); err != nil {
 		return nil, err
 	}
 	res := c.result()
@@ -86,9 +97,9 @@ func firstSeen(fs []Finding) []Finding {
 
 // listBlobs runs git log over all refs and returns each added or modified
 // blob once, in history order, after the path skip rules.
-func listBlobs(ctx context.Context, dir string, c *collector, ig *Ignore, o Options) ([]blob, error) {
+func listBlobs(ctx context.Context, dir string, c *collector, ig *Ignore) ([]blob, error) {
 	cmd := exec.CommandContext(ctx, "git", "-C", dir, "log", "--all", "--reverse", "--topo-order", "-m",
-		"--raw", "--no-abbrev", "--no-renames", "-z", "--format=%x00commit %H %at")
+		"--raw", "--no-abbrev", "--no-renames", "-z", "--format=%x00commit %H %at%x00%B")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
@@ -102,8 +113,10 @@ func listBlobs(ctx context.Context, dir string, c *collector, ig *Ignore, o Opti
 	var blobs []blob
 	var commit string
 	var author time.Time
+	w := newWorker(ctx, c)
 	r := bufio.NewReaderSize(out, 1<<16)
-	var meta string // the ":mode mode sha sha status" before a path
+	var meta string  // the ":mode mode sha sha status" before a path
+	message := false // the token after "commit SHA TIME" is its message
 	for {
 		tok, err := r.ReadString(0)
 		if err == io.EOF {
@@ -112,12 +125,22 @@ func listBlobs(ctx context.Context, dir string, c *collector, ig *Ignore, o Opti
 		if err != nil {
 			return nil, fmt.Errorf("read git log: %w", err)
 		}
+		if message {
+			message = false
+			if !seen[commit] { // a merge is listed once per parent
+				seen[commit] = true
+				msg := []byte(tok[:len(tok)-1])
+				w.top(source{display: "COMMIT_MSG", path: "COMMIT_MSG", commit: commit, author: author, order: len(blobs) + 1},
+					bytes.NewReader(msg), bytes.NewReader(msg), int64(len(msg)))
+			}
+			continue
+		}
 		tok = strings.TrimLeft(tok[:len(tok)-1], "\n")
 		switch {
 		case meta != "":
 			if b, ok := rawBlob(meta); ok && !seen[b] && filepathBase(tok) != IgnoreFileName {
 				seen[b] = true
-				if reason := pathSkip(tok, ig, o); reason != "" {
+				if reason := pathSkip(tok, ig); reason != "" {
 					c.skip(reason)
 				} else {
 					blobs = append(blobs, blob{id: b, src: source{display: tok, path: tok, commit: commit, author: author, order: len(blobs) + 1}})
@@ -132,6 +155,7 @@ func listBlobs(ctx context.Context, dir string, c *collector, ig *Ignore, o Opti
 				commit = f[1]
 				sec, _ := strconv.ParseInt(f[2], 10, 64)
 				author = time.Unix(sec, 0).UTC()
+				message = true
 			}
 		}
 	}
@@ -151,15 +175,8 @@ func rawBlob(meta string) (string, bool) {
 	return f[3], true
 }
 
-// pathSkip applies the path rules (vendored trees, ignore globs) to a repository path.
-func pathSkip(p string, ig *Ignore, o Options) string {
-	if !o.IncludeVendored {
-		for _, s := range strings.Split(p, "/") {
-			if vendoredDirs[s] {
-				return "vendored"
-			}
-		}
-	}
+// pathSkip applies the ignore globs to a repository path.
+func pathSkip(p string, ig *Ignore) string {
 	if ig.Path(p) {
 		return "ignored path"
 	}
@@ -203,12 +220,16 @@ func catBlobs(ctx context.Context, dir string, blobs []blob, c *collector, o Opt
 	jobs := make(chan job, 64)
 	for range o.workers() {
 		g.Go(func() error {
+			w := newWorker(gctx, c)
 			for j := range jobs {
-				c.scan(j.src, j.data, nil)
+				if err := w.top(j.src, bytes.NewReader(j.data), bytes.NewReader(j.data), int64(len(j.data))); err != nil {
+					return err
+				}
 			}
 			return nil
 		})
 	}
+	big := newWorker(gctx, c) // streams blobs too large to hold
 	g.Go(func() error {
 		defer close(jobs)
 		r := bufio.NewReaderSize(out, 1<<20)
@@ -231,6 +252,19 @@ func catBlobs(ctx context.Context, dir string, blobs []blob, c *collector, o Opt
 			if size > o.maxSize() {
 				c.skip("too large")
 				if _, err := r.Discard(int(size) + 1); err != nil {
+					return fmt.Errorf("read git cat-file: %w", err)
+				}
+				continue
+			}
+			if size > int64(big.chunk) {
+				blob := io.LimitReader(r, size)
+				if err := big.top(b.src, blob, nil, size); err != nil {
+					return err
+				}
+				if _, err := io.Copy(io.Discard, blob); err != nil {
+					return fmt.Errorf("read git cat-file: %w", err)
+				}
+				if _, err := r.Discard(1); err != nil {
 					return fmt.Errorf("read git cat-file: %w", err)
 				}
 				continue
@@ -273,3 +307,25 @@ func gitOutput(ctx context.Context, dir string, args ...string) (string, error) 
 }
 
 func filepathBase(p string) string { return p[strings.LastIndexByte(p, '/')+1:] }
+
+// tagMessages scans the messages of annotated tags, each reported at the
+// tag's name, the commit it points to and the time it was tagged.
+func tagMessages(ctx context.Context, dir string, c *collector, order int) error {
+	out, err := gitOutput(ctx, dir, "for-each-ref", "refs/tags", "--format=%(objecttype) %(refname) %(*objectname) %(creatordate:unix)%00%(contents)%00")
+	if err != nil {
+		return fmt.Errorf("git for-each-ref: %w", err)
+	}
+	w := newWorker(ctx, c)
+	for rec := range strings.SplitSeq(out, "\x00\n") {
+		head, msg, ok := strings.Cut(rec, "\x00")
+		f := strings.Fields(head) // type ref target time
+		if !ok || len(f) != 4 || f[0] != "tag" {
+			continue
+		}
+		sec, _ := strconv.ParseInt(f[3], 10, 64)
+		if err := w.top(source{display: f[1], path: f[1], commit: f[2], author: time.Unix(sec, 0).UTC(), order: order}, strings.NewReader(msg), strings.NewReader(msg), int64(len(msg))); err != nil {
+			return err
+		}
+	}
+	return nil
+}

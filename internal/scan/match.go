@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"math"
 	"slices"
+	"strconv"
+	"unicode/utf8"
 )
 
 // Rule names what a finding is.
@@ -274,4 +276,167 @@ func hasUpperAndLower(b []byte) bool {
 		low = low || c >= 'a' && c <= 'z'
 	}
 	return up && low
+}
+
+// keyMatch is a match with the key id and secret it found: the text at
+// its offsets, or, where that text is escaped, what it stands for.
+type keyMatch struct {
+	Match
+	id, secret []byte
+}
+
+// findKeys returns Find's matches and those written with escapes.
+func findKeys(data []byte) []keyMatch {
+	var out []keyMatch
+	for _, m := range Find(data) {
+		km := keyMatch{Match: m}
+		if m.IDStart >= 0 {
+			km.id = data[m.IDStart:m.IDEnd]
+		}
+		if m.SecretStart >= 0 {
+			km.secret = data[m.SecretStart:m.SecretEnd]
+		}
+		out = append(out, km)
+	}
+	esc := findEscaped(data)
+	if len(esc) == 0 {
+		return out
+	}
+	// An escaped match replaces a plain one it shares an id or secret with.
+	kept := out[:0]
+	for _, m := range out {
+		if !slices.ContainsFunc(esc, func(e keyMatch) bool {
+			return m.IDStart >= 0 && m.IDStart == e.IDStart || m.SecretStart >= 0 && m.SecretStart == e.SecretStart
+		}) {
+			kept = append(kept, m)
+		}
+	}
+	out = append(kept, esc...)
+	slices.SortFunc(out, func(a, b keyMatch) int {
+		as, _ := a.Pos()
+		bs, _ := b.Pos()
+		return as - bs
+	})
+	return out
+}
+
+var (
+	unicodeEscape = []byte(`\u`)
+	slashEscape   = []byte(`\/`)
+)
+
+// escapeReach is how far around an escape its key may reach.
+const escapeReach = idWindow + secretLen + idLen + keywordWindow
+
+// findEscaped finds keys written with JSON and JavaScript escapes
+// (\u0041KIA…, a secret with \/ for /): it decodes the text around an
+// escape that can be part of a key and keeps the matches that had one.
+// An escape can be part of a key if it stands for a character of one and
+// sits in a run of such characters and escapes long enough for an id (or
+// for a secret, for a / or +); others (\u00e9, "a \/ b") cost nothing more.
+func findEscaped(data []byte) []keyMatch {
+	var ws []window
+	for _, e := range [][]byte{unicodeEscape, slashEscape} {
+		for i := 0; i < len(data); {
+			j := bytes.Index(data[i:], e)
+			if j < 0 {
+				break
+			}
+			s := i + j
+			i = s + len(e)
+			c := byte('/')
+			if e[1] == 'u' {
+				v, err := strconv.ParseUint(string(data[s+2:min(len(data), s+6)]), 16, 16)
+				if err != nil || v > 0x7f {
+					continue
+				}
+				c = byte(v)
+			}
+			if run := runAround(data, s); isAlnum(c) && run > idLen || isSecretChar(c) && run > secretLen {
+				ws = append(ws, window{max(0, s-escapeReach), min(len(data), s+escapeReach)})
+			}
+		}
+	}
+	if len(ws) == 0 {
+		return nil
+	}
+	var out []keyMatch
+	for _, w := range mergeWindows(ws) {
+		dec, m := unescape(data[w.lo:w.hi])
+		escaped := func(s, e int) bool { return s >= 0 && m.at(e)-m.at(s) != e-s }
+		for _, k := range Find(dec) {
+			if !escaped(k.IDStart, k.IDEnd) && !escaped(k.SecretStart, k.SecretEnd) {
+				continue
+			}
+			km := keyMatch{Match: k}
+			if k.IDStart >= 0 {
+				km.id = dec[k.IDStart:k.IDEnd]
+				km.IDStart, km.IDEnd = w.lo+m.at(k.IDStart), w.lo+m.at(k.IDEnd)
+			}
+			if k.SecretStart >= 0 {
+				km.secret = dec[k.SecretStart:k.SecretEnd]
+				km.SecretStart, km.SecretEnd = w.lo+m.at(k.SecretStart), w.lo+m.at(k.SecretEnd)
+			}
+			out = append(out, km)
+		}
+	}
+	return out
+}
+
+// runAround is the length of the run of key characters and escapes
+// around data[s]: at least what the run decodes to.
+func runAround(data []byte, s int) int {
+	lo, hi := s, s
+	for lo > 0 && (isSecretChar(data[lo-1]) || data[lo-1] == '\\') {
+		lo--
+	}
+	for hi < len(data) && (isSecretChar(data[hi]) || data[hi] == '\\') {
+		hi++
+	}
+	return hi - lo
+}
+
+// offsetMap maps offsets in decoded text to the text it was decoded from:
+// at decoded offset dec[i] the original is at orig[i], and from there the
+// two advance together up to the next escape.
+type offsetMap struct{ dec, orig []int }
+
+func (m offsetMap) at(d int) int {
+	i, found := slices.BinarySearch(m.dec, d)
+	if !found {
+		i--
+	}
+	return m.orig[i] + d - m.dec[i]
+}
+
+// unescape decodes \uXXXX and \/ in b.
+func unescape(b []byte) ([]byte, offsetMap) {
+	dec := make([]byte, 0, len(b))
+	m := offsetMap{dec: []int{0}, orig: []int{0}}
+	for i := 0; i < len(b); {
+		j := bytes.IndexByte(b[i:], '\\')
+		if j < 0 {
+			dec = append(dec, b[i:]...)
+			break
+		}
+		dec = append(dec, b[i:i+j]...)
+		i += j
+		n := 1 // a lone backslash stays
+		switch {
+		case i+5 < len(b) && b[i+1] == 'u':
+			if v, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 16); err == nil {
+				dec, n = utf8.AppendRune(dec, rune(v)), 6
+			}
+		case i+1 < len(b) && b[i+1] == '/':
+			dec, n = append(dec, '/'), 2
+		}
+		if n == 1 {
+			dec = append(dec, '\\')
+		}
+		i += n
+		if n > 1 {
+			m.dec, m.orig = append(m.dec, len(dec)), append(m.orig, i)
+		}
+	}
+	return dec, m
 }

@@ -112,6 +112,23 @@ func TestEntropy(t *testing.T) {
 
 // BenchmarkFind: source text with keyword and prefix bait, a key per 64 KiB.
 func BenchmarkFind(b *testing.B) {
+	data := benchText()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		Find(data)
+	}
+}
+
+// BenchmarkFindKeys is Find and the search for escaped keys, as scans run.
+func BenchmarkFindKeys(b *testing.B) {
+	data := benchText()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		findKeys(data)
+	}
+}
+
+func benchText() []byte {
 	var sb strings.Builder
 	for i := 0; sb.Len() < 8<<20; i++ {
 		sb.WriteString("\tresult, err := client.DoSomething(ctx, &Input{Name: aws.String(name), Index: i}) // AROAQ3EGYOJ2BMYTCHM4\n")
@@ -122,9 +139,5 @@ func BenchmarkFind(b *testing.B) {
 			sb.WriteString(ini(id1, secret1))
 		}
 	}
-	data := []byte(sb.String())
-	b.SetBytes(int64(len(data)))
-	for b.Loop() {
-		Find(data)
-	}
+	return []byte(sb.String())
 }

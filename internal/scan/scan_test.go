@@ -87,12 +87,19 @@ func TestFilesSkipsAndIgnores(t *testing.T) {
 	want := []brief{
 		{RulePair, "app/config.ini", 3, 21, id1, secret1[:4] + "…", id1 + ":app/config.ini:3", ""},
 		{RuleAccessKeyID, "app/src/main.py", 4, 24, id1, "", id1 + ":app/src/main.py:4", ""},
+		{RuleAccessKeyID, "data/blob.bin", 1, 3, id1, "", id1 + ":data/blob.bin:1", ""},
+		{RuleAccessKeyID, "gen/zz_generated.go", 3, 12, id1, "", id1 + ":gen/zz_generated.go:3", ""},
 		{RuleSecretAccessKey, "secrets.yaml", 1, 18, "", secret2[:4] + "…", secretIdent([]byte(secret2)) + ":secrets.yaml:1", ""},
+		{RuleAccessKeyID, "static/app.min.js", 1, 8, id1, "", id1 + ":static/app.min.js:1", ""},
+		{RuleAccessKeyID, "static/bundle.js", 1, 8, id1, "", id1 + ":static/bundle.js:1", ""},
+		{RuleAccessKeyID, "third_party/y/z.py", 1, 4, id1, "", id1 + ":third_party/y/z.py:1", ""},
+		{RuleAccessKeyID, "vendor/lib/creds.go", 1, 12, id1, "", id1 + ":vendor/lib/creds.go:1", ""},
+		{RuleAccessKeyID, "web/node_modules/x/a.js", 1, 4, id1, "", id1 + ":web/node_modules/x/a.js:1", ""},
 	}
 	if diff := cmp.Diff(want, briefs(res.Findings)); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
 	}
-	wantSkipped := map[string]int{"vendored": 3, "generated": 1, "minified": 2, "binary": 1, "too large": 1, "ignored path": 1}
+	wantSkipped := map[string]int{"too large": 1, "ignored path": 1}
 	if diff := cmp.Diff(wantSkipped, res.Skipped); diff != "" {
 		t.Errorf("skipped (-want +got):\n%s", diff)
 	}
@@ -103,9 +110,8 @@ func TestFilesSkipsAndIgnores(t *testing.T) {
 		t.Errorf("File = %q, want %q", res.Findings[0].File, want)
 	}
 
-	// Every skip rule has a switch.
-	res, err = Files(context.Background(), []string{dir}, Options{MaxFileSize: -1, IncludeVendored: true, IncludeGenerated: true, IncludeBinary: true,
-		IgnoreFile: filepath.Join(dir, "none")})
+	// Without a size limit or an ignore file, only what is never a leak stays silent.
+	res, err = Files(context.Background(), []string{dir}, Options{IgnoreFile: filepath.Join(dir, "none")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,10 +119,9 @@ func TestFilesSkipsAndIgnores(t *testing.T) {
 	for _, f := range res.Findings {
 		paths[f.Path] = true
 	}
-	for _, p := range []string{"vendor/lib/creds.go", "web/node_modules/x/a.js", "third_party/y/z.py", "gen/zz_generated.go",
-		"static/app.min.js", "static/bundle.js", "data/blob.bin", "data/big.log", "fixtures/keys/one.txt", "app/accepted.env"} {
+	for _, p := range []string{"data/big.log", "fixtures/keys/one.txt", "app/accepted.env"} {
 		if !paths[p] {
-			t.Errorf("with every skip off, %s was not reported; got %v", p, paths)
+			t.Errorf("without limits, %s was not reported; got %v", p, paths)
 		}
 	}
 	if paths["app/.git/config"] || paths["app/notes.md"] || paths["docs/example.md"] {

@@ -1,38 +1,27 @@
 package scan
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 )
 
-// DefaultMaxFileSize is the size above which files are skipped unless told otherwise.
-const DefaultMaxFileSize = 5 << 20
-
-// Options say what to scan and what to skip.
+// Options say what to scan and what to skip. Everything is scanned by
+// default, as a leaked key is leaked wherever it lies; .keylessignore
+// excludes paths.
 type Options struct {
-	// MaxFileSize skips larger files and blobs; 0 means DefaultMaxFileSize,
-	// a negative value no limit.
+	// MaxFileSize skips larger files and blobs; 0 or a negative value means
+	// no limit. Large files are read in chunks, so memory stays bounded.
 	MaxFileSize int64
-	// IncludeVendored scans vendor/, node_modules/ and third_party/ trees.
-	IncludeVendored bool
-	// IncludeGenerated scans files marked generated ("Code generated ...
-	// DO NOT EDIT", "@generated") and minified JavaScript and CSS.
-	IncludeGenerated bool
-	// IncludeBinary scans files with a NUL byte in their first 8000 bytes.
-	IncludeBinary bool
 	// Workers scan files in parallel; 0 means GOMAXPROCS.
 	Workers int
 	// IgnoreFile replaces ROOT/.keylessignore for every root.
@@ -40,13 +29,14 @@ type Options struct {
 	// Progress, when set, is called by Git after each blob is read, with
 	// how many of the total are done, from one goroutine.
 	Progress func(done, total int)
+
+	// chunk and expandLimit replace defaultChunk and defaultExpandLimit in tests.
+	chunk       int
+	expandLimit int64
 }
 
 func (o Options) maxSize() int64 {
-	switch {
-	case o.MaxFileSize == 0:
-		return DefaultMaxFileSize
-	case o.MaxFileSize < 0:
+	if o.MaxFileSize <= 0 {
 		return 1<<63 - 1
 	}
 	return o.MaxFileSize
@@ -62,21 +52,19 @@ func (o Options) workers() int {
 // Result is what a scan found.
 type Result struct {
 	Findings []Finding
-	// Files counts the files (or blobs) scanned and Bytes their size.
+	// Files counts the files, blobs, archive members and commit messages
+	// scanned, and Bytes their size.
 	Files int
 	Bytes int64
-	// Skipped counts files and trees left out by the skip rules, by reason
-	// (vendored, generated, minified, binary, too large, ignored path).
+	// Skipped counts what was left out, by reason (too large, ignored
+	// path, symlink, not a regular file).
 	Skipped map[string]int
 	// Ignored counts findings suppressed by .keylessignore or keyless:ignore.
 	Ignored int
-	// Problems are files that could not be read; they do not stop the scan.
+	// Problems are files that could not be read, and files given on the
+	// command line that were skipped; they do not stop the scan.
 	Problems []error
 }
-
-// vendoredDirs are skipped unless IncludeVendored; .git always is (--git
-// reads history through git itself).
-var vendoredDirs = map[string]bool{"vendor": true, "node_modules": true, "third_party": true}
 
 // collector gathers results from workers.
 type collector struct {
@@ -103,15 +91,12 @@ func (c *collector) problem(err error) {
 	c.mu.Unlock()
 }
 
-// scan applies the content skip rules to one file or blob and records its findings.
-func (c *collector) scan(src source, data []byte, ig *Ignore) {
-	if reason := contentSkip(src.path, data, c.opts); reason != "" {
-		c.skip(reason)
-		return
-	}
-	c.files.Add(1)
-	c.bytes.Add(int64(len(data)))
-	found, marked := findingsIn(data, src)
+// record keeps the findings in data that start in [lo, hi); data starts
+// at position at of its file. ig (nil for git history, which applies it
+// after folding) drops accepted findings.
+func (c *collector) record(src source, data []byte, at textPos, lo, hi int, ig *Ignore) {
+	c.bytes.Add(int64(hi - lo))
+	found, marked := findingsAt(data, src, at, lo, hi)
 	if len(found) == 0 && marked == 0 {
 		return
 	}
@@ -136,52 +121,10 @@ func (c *collector) result() *Result {
 	return &c.res
 }
 
-var (
-	generatedMarks = [][]byte{[]byte("@generated"), []byte("DO NOT EDIT")}
-	codeGenerated  = []byte("Code generated")
-)
-
-// contentSkip returns why data is not scanned, or "".
-func contentSkip(p string, data []byte, o Options) string {
-	head := data[:min(len(data), 8000)]
-	if !o.IncludeBinary && bytes.IndexByte(head, 0) >= 0 {
-		return "binary"
-	}
-	if o.IncludeGenerated {
-		return ""
-	}
-	if bytes.Contains(head, generatedMarks[0]) || bytes.Contains(head, generatedMarks[1]) && bytes.Contains(head, codeGenerated) {
-		return "generated"
-	}
-	if minified(p, head) {
-		return "minified"
-	}
-	return ""
-}
-
-// minified recognises minified JavaScript and CSS: by name, or by lines
-// averaging over 500 characters.
-func minified(p string, head []byte) bool {
-	ext := filepathExt(p)
-	if ext != ".js" && ext != ".mjs" && ext != ".cjs" && ext != ".css" {
-		return false
-	}
-	if strings.HasSuffix(strings.TrimSuffix(p, ext), ".min") {
-		return true
-	}
-	return len(head) > 1000 && len(head)/(bytes.Count(head, []byte("\n"))+1) > 500
-}
-
-func filepathExt(p string) string {
-	i := strings.LastIndexByte(p, '.')
-	if i < 0 || strings.LastIndexByte(p, '/') > i {
-		return ""
-	}
-	return p[i:]
-}
-
 // Files scans files and directory trees. Each root's .keylessignore (or
-// Options.IgnoreFile) applies to the paths under it.
+// Options.IgnoreFile) applies to the paths under it. A root that is a
+// symlink is followed; symlinks met in a tree are not (as gitleaks), so a
+// link cannot lead the scan out of the tree or round in a loop.
 func Files(ctx context.Context, roots []string, o Options) (*Result, error) {
 	c := newCollector(o)
 	type job struct {
@@ -192,17 +135,11 @@ func Files(ctx context.Context, roots []string, o Options) (*Result, error) {
 	g, ctx := errgroup.WithContext(ctx)
 	for range o.workers() {
 		g.Go(func() error {
-			var buf []byte
+			w := newWorker(ctx, c)
 			for j := range jobs {
-				var err error
-				buf, err = readFile(j.src.display, buf, o.maxSize())
-				switch {
-				case err == errTooLarge:
-					c.skip("too large")
-				case err != nil:
-					c.problem(err)
-				default:
-					c.scan(j.src, buf, j.ig)
+				w.ig = j.ig
+				if err := w.file(j.src); err != nil {
+					return err
 				}
 			}
 			return nil
@@ -232,7 +169,7 @@ func Files(ctx context.Context, roots []string, o Options) (*Result, error) {
 
 // walkRoot sends the files under root that pass the path skip rules.
 func walkRoot(ctx context.Context, c *collector, root string, o Options, send func(source, *Ignore) error) error {
-	info, err := os.Stat(root)
+	info, err := os.Stat(root) // follows a symlink given on the command line
 	if err != nil {
 		return fmt.Errorf("scan %s: %w", root, err)
 	}
@@ -249,9 +186,19 @@ func walkRoot(ctx context.Context, c *collector, root string, o Options, send fu
 		return err
 	}
 	if !info.IsDir() {
+		if !info.Mode().IsRegular() {
+			c.problem(fmt.Errorf("%s: skipped: %s, not a regular file", root, fileKind(info.Mode())))
+			return nil
+		}
 		return send(source{display: root, path: filepath.Base(root)}, ig)
 	}
-	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	walk := root
+	if l, err := os.Lstat(root); err == nil && l.Mode()&fs.ModeSymlink != 0 {
+		// WalkDir does not follow a root that is a link; a trailing
+		// separator makes the system resolve it, as "link/" does in a shell.
+		walk = root + string(filepath.Separator)
+	}
+	return filepath.WalkDir(walk, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			c.problem(err)
 			if d != nil && d.IsDir() {
@@ -265,25 +212,28 @@ func walkRoot(ctx context.Context, c *collector, root string, o Options, send fu
 		rel, _ := filepath.Rel(root, p)
 		rel = filepath.ToSlash(rel)
 		if d.IsDir() {
-			if p == root {
+			if p == walk {
 				return nil
 			}
 			switch {
 			case d.Name() == ".git":
-				return fs.SkipDir
-			case !o.IncludeVendored && vendoredDirs[d.Name()]:
-				c.skip("vendored")
-				return fs.SkipDir
+				return fs.SkipDir // --git reads history through git itself
 			case ig.Path(rel):
 				c.skip("ignored path")
 				return fs.SkipDir
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() || d.Name() == IgnoreFileName {
+		switch {
+		case d.Name() == IgnoreFileName:
 			return nil // the ignore file names accepted keys by design
-		}
-		if ig.Path(rel) {
+		case d.Type()&fs.ModeSymlink != 0:
+			c.skip("symlink")
+			return nil
+		case !d.Type().IsRegular():
+			c.skip("not a regular file")
+			return nil
+		case ig.Path(rel):
 			c.skip("ignored path")
 			return nil
 		}
@@ -291,44 +241,15 @@ func walkRoot(ctx context.Context, c *collector, root string, o Options, send fu
 	})
 }
 
-var errTooLarge = fmt.Errorf("file too large")
-
-// readFile reads name into buf, reusing its storage.
-func readFile(name string, buf []byte, limit int64) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return buf, err
+// fileKind names a file that is not a regular file or a directory.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
 	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return buf, err
-	}
-	if info.Size() > limit {
-		return buf, errTooLarge
-	}
-	n := int(info.Size())
-	if cap(buf) < n+1 {
-		buf = make([]byte, 0, n+512)
-	}
-	buf = buf[:cap(buf)]
-	total := 0
-	for {
-		m, err := f.Read(buf[total:])
-		total += m
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return buf[:0], fmt.Errorf("read %s: %w", name, err)
-		}
-		if total == len(buf) {
-			if int64(total) > limit {
-				return buf[:0], errTooLarge
-			}
-			buf = append(buf, 0)[:total]
-			buf = buf[:cap(buf)]
-		}
-	}
-	return buf[:total], nil
+	return "a special file"
 }
