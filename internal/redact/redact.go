@@ -87,7 +87,7 @@ var wordRun = regexp.MustCompile(`[a-z]{3,}`)
 
 // quotedName reports whether s[i:j], 40 characters shaped like a secret
 // access key, is rather a name quoted in a keyless.yaml problem
-// (groups[0].name: "PlatformEngineeringReadOnlyAccessForProd" ...): quoted
+// (groups[0].name: "PlatformEngineering...ForProd", 40 characters): quoted
 // there, without the / and + of base64, and mostly words (at least 20 of
 // its letters in lower-case runs of three or more, which about 1 random
 // key in 1,300 reaches).
