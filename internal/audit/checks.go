@@ -20,10 +20,9 @@ const (
 	identityCenterMFAURL = "https://console.aws.amazon.com/singlesignon/home#/instances/settings/authentication"
 )
 
-// Keyless's built-in groups and the permission set that must be assigned
-// (internal/config's builtins).
+// The built-in permission set that must be assigned (internal/config's
+// builtins), and what the credential report needs.
 var (
-	keylessGroups = []string{"SuperAdmins", "PowerUsers", "ReadOnlyUsers"}
 	superAdminSet = "SuperAdmin"
 	reportActions = []string{"iam:GenerateCredentialReport", "iam:GetCredentialReport"}
 )
