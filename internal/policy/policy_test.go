@@ -24,7 +24,7 @@ const (
 var malformedIdentity = []struct{ name, doc, want string }{
 	{"not json", `This is not a json document`, syntax},
 	{"json array", `[{"Version":"2012-10-17"}]`, syntax},
-	{"trailing data", doc(`{` + listBucket + `}`) + `{}`, syntax},
+	{"trailing data", doc(`{`+listBucket+`}`) + `{}`, syntax},
 	{"no version", `{"Statement":{` + listBucket + `}}`, oldVersion},
 	{"old version", `{"Version":"2008-10-17","Statement":{` + listBucket + `}}`, oldVersion},
 	{"unknown version", `{"Version":"2013-10-17","Statement":{` + listBucket + `}}`, syntax},
