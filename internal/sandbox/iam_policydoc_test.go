@@ -17,7 +17,7 @@ import (
 func TestConformancePolicyDocuments(t *testing.T) {
 	stmt := func(s string) string { return `{"Version":"2012-10-17","Statement":` + s + `}` }
 	cases := []struct {
-		doc, want string
+		doc, want   string
 		motoAccepts bool // moto lacks this check; AWS makes it (see the comment on the case)
 	}{
 		{`not json`, "Syntax errors in policy.", false},
