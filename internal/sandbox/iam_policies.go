@@ -27,17 +27,18 @@ var awsManagedPolicies = []awsManagedPolicy{
 }
 
 type iamPolicyOut struct {
-	PolicyName                    string  `xml:"PolicyName"`
-	PolicyId                      string  `xml:"PolicyId"`
-	Arn                           string  `xml:"Arn"`
-	Path                          string  `xml:"Path"`
-	DefaultVersionId              string  `xml:"DefaultVersionId"`
-	AttachmentCount               int     `xml:"AttachmentCount"`
-	PermissionsBoundaryUsageCount int     `xml:"PermissionsBoundaryUsageCount"`
-	IsAttachable                  bool    `xml:"IsAttachable"`
-	CreateDate                    isoTime `xml:"CreateDate"`
-	UpdateDate                    isoTime `xml:"UpdateDate"`
-	Tags                          []Tag   `xml:"Tags>member,omitempty"`
+	PolicyName                    string       `xml:"PolicyName"`
+	PolicyId                      string       `xml:"PolicyId"`
+	Arn                           string       `xml:"Arn"`
+	Path                          string       `xml:"Path"`
+	Description                   string       `xml:"Description,omitempty"`
+	DefaultVersionId              string       `xml:"DefaultVersionId"`
+	AttachmentCount               int          `xml:"AttachmentCount"`
+	PermissionsBoundaryUsageCount int          `xml:"PermissionsBoundaryUsageCount"`
+	IsAttachable                  bool         `xml:"IsAttachable"`
+	CreateDate                    isoTime      `xml:"CreateDate"`
+	UpdateDate                    isoTime      `xml:"UpdateDate"`
+	Tags                          xmlList[Tag] `xml:"Tags,omitempty"`
 }
 
 // policyRef is a managed policy as the sandbox sees it: a customer policy of
@@ -92,6 +93,17 @@ func (ic *iamCall) policyOut(p *policyRef) iamPolicyOut {
 		AttachmentCount: ic.attachments(p.arn), IsAttachable: true, CreateDate: isoTime(p.created), UpdateDate: isoTime(p.created)}
 }
 
+// policyDetail is a policy as CreatePolicy and GetPolicy return it: with
+// its description and tags, which listings leave out.
+func (ic *iamCall) policyDetail(p *policyRef) iamPolicyOut {
+	out := ic.policyOut(p)
+	if p.customer != nil {
+		out.Description = p.customer.Description
+		out.Tags = p.customer.Tags
+	}
+	return out
+}
+
 // validatePolicy checks an identity-based policy document (managed, or
 // inline on a user, group or role) with IAM's grammar and maxSize (a
 // policy.*Size quota, 0 for none).
@@ -143,7 +155,12 @@ func iamCreatePolicy(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := iamTags(form); err != nil {
+	desc := form.Get("Description")
+	if len(desc) > 1000 {
+		return nil, iamConstraint("description", desc, "Member must have length less than or equal to 1000")
+	}
+	tags, err := iamTags(form)
+	if err != nil {
 		return nil, err
 	}
 	if err := validatePolicy(doc, policy.ManagedSize); err != nil {
@@ -158,11 +175,11 @@ func iamCreatePolicy(ic *iamCall, form url.Values) (any, error) {
 	if len(ic.ia.Policies) >= 1500 {
 		return nil, iamLimit("Cannot exceed quota for PoliciesPerAccount: 1500")
 	}
-	p := &IAMPolicy{Name: name, ID: ic.newID("ANPA", 17), ARN: arn, Path: path, Document: doc, Created: ic.now.UTC().Truncate(time.Second)}
+	p := &IAMPolicy{Name: name, ID: ic.newID("ANPA", 17), ARN: arn, Path: path, Document: doc, Description: desc, Tags: tags, Created: ic.now.UTC().Truncate(time.Second)}
 	ic.ia.Policies = append(ic.ia.Policies, p)
 	return struct {
 		Policy iamPolicyOut `xml:"Policy"`
-	}{ic.policyOut(&policyRef{arn: arn, name: name, id: p.ID, path: path, created: p.Created, customer: p})}, nil
+	}{ic.policyDetail(&policyRef{arn: arn, name: name, id: p.ID, path: path, created: p.Created, customer: p})}, nil
 }
 
 func iamGetPolicy(ic *iamCall, form url.Values) (any, error) {
@@ -176,7 +193,7 @@ func iamGetPolicy(ic *iamCall, form url.Values) (any, error) {
 	}
 	return struct {
 		Policy iamPolicyOut `xml:"Policy"`
-	}{ic.policyOut(p)}, nil
+	}{ic.policyDetail(p)}, nil
 }
 
 func iamDeletePolicy(ic *iamCall, form url.Values) (any, error) {
