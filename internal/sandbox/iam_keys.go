@@ -184,8 +184,10 @@ func iamUploadSigningCertificate(ic *iamCall, form url.Values) (any, error) {
 			return nil, newError(409, "DuplicateCertificate", "The request was rejected because the same certificate is associated with an IAM user in the account.")
 		}
 	}
+	// AWS names this quota CertificatesPerUser in the error, though
+	// GetAccountSummary calls it SigningCertificatesPerUserQuota.
 	if len(u.SigningCerts) >= 2 {
-		return nil, iamLimit("Cannot exceed quota for SigningCertificatesPerUser: 2")
+		return nil, iamLimit("Cannot exceed quota for CertificatesPerUser: 2")
 	}
 	c := &SigningCert{ID: ic.rand(32, upperBase32), Body: body, Status: "Active", Created: ic.now.UTC().Truncate(time.Second)}
 	u.SigningCerts = append(u.SigningCerts, c)

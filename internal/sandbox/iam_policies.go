@@ -166,7 +166,7 @@ func iamCreatePolicy(ic *iamCall, form url.Values) (any, error) {
 	if err := validatePolicy(doc, policy.ManagedSize); err != nil {
 		return nil, err
 	}
-	arn := fmt.Sprintf("arn:aws:iam::%s:policy%s%s", ic.acct, path, name)
+	arn := ic.iamARN("policy", path, name)
 	for _, p := range ic.ia.Policies {
 		if strings.EqualFold(p.Name, name) {
 			return nil, iamExists("A policy called %s already exists. Duplicate names are not allowed.", name)
@@ -235,7 +235,7 @@ func iamListPolicies(ic *iamCall, form url.Values) (any, error) {
 	var all []*policyRef
 	if scope != "Local" {
 		for _, p := range awsManagedPolicies {
-			arn := "arn:aws:iam::aws:policy" + p.path + p.name
+			arn := "arn:" + ic.partition() + ":iam::aws:policy" + p.path + p.name
 			all = append(all, &policyRef{arn: arn, name: p.name, id: p.id, path: p.path, created: awsEpoch})
 		}
 	}

@@ -53,14 +53,14 @@ func (c *call) caller() caller {
 			for _, u := range ia.Users {
 				for _, k := range u.AccessKeys {
 					if k.ID == c.accessKeyID {
-						return caller{AccountID: acct, ARN: iamUserARN(acct, u), UserID: u.ID, IAMUser: u}
+						return caller{AccountID: acct, ARN: iamUserARN(c.partition(), acct, u), UserID: u.ID, IAMUser: u}
 					}
 				}
 			}
 		}
 	}
 	mgmt := c.w.managementAccountID()
-	return caller{AccountID: mgmt, ARN: fmt.Sprintf("arn:aws:iam::%s:user/%s", mgmt, adminUserName), UserID: adminUserID}
+	return caller{AccountID: mgmt, ARN: fmt.Sprintf("arn:%s:iam::%s:user/%s", c.partition(), mgmt, adminUserName), UserID: adminUserID}
 }
 
 // authenticate applies AWS's checks on the signing key to every signed
@@ -121,8 +121,8 @@ func (c *call) authenticate(query bool, service string) error {
 	return nil
 }
 
-func iamUserARN(account string, u *IAMUser) string {
-	return fmt.Sprintf("arn:aws:iam::%s:user%s%s", account, u.Path, u.Name)
+func iamUserARN(partition, account string, u *IAMUser) string {
+	return fmt.Sprintf("arn:%s:iam::%s:user%s%s", partition, account, u.Path, u.Name)
 }
 
 // jsonOp handles one awsJson1_1 operation.
