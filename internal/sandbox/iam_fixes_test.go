@@ -131,6 +131,18 @@ func TestConformanceIAMAccessKeyWithoutUserName(t *testing.T) {
 			_, err := kim.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{AccessKeyId: k3.AccessKeyId})
 			wantCode(t, err, "NoSuchEntity")
 		}
+		// With credentials that are no IAM user of the target (the
+		// sandbox's stand-in administrator, moto's default account), the
+		// key id names its owner.
+		must(c.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{AccessKeyId: k1.AccessKeyId, Status: iamtypes.StatusTypeInactive}))(t)
+		keys = must(c.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String("kim")}))(t).AccessKeyMetadata
+		if len(keys) != 1 || keys[0].Status != iamtypes.StatusTypeInactive {
+			t.Errorf("UpdateAccessKey without UserName by the administrator: %+v", keys)
+		}
+		must(c.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{AccessKeyId: k1.AccessKeyId}))(t)
+		if keys = must(c.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String("kim")}))(t).AccessKeyMetadata; len(keys) != 0 {
+			t.Errorf("DeleteAccessKey without UserName by the administrator left %+v", keys)
+		}
 	})
 }
 
