@@ -149,8 +149,8 @@ func TestConformanceIAMAccessKeyWithoutUserName(t *testing.T) {
 func TestConformanceIAMTagValidation(t *testing.T) {
 	forEachTarget(t, func(t *testing.T, tg *target) {
 		if tg.moto {
-			// moto differs from AWS: it checks no tag on CreateUser, and on
-			// TagUser only the length of keys and values. botocore's model
+			// moto differs from AWS: it checks no tag on CreateUser or
+			// TagUser. botocore's model
 			// (tagKeyType, tagValueType, tagListType) gives the pattern,
 			// the lengths and the limit of 50 that AWS enforces.
 			t.Skip("moto does not validate IAM tags")
