@@ -114,6 +114,26 @@ func validatePolicy(doc string, maxSize int) error {
 	return policyError(policy.ValidateIdentity(doc, maxSize))
 }
 
+// validateInlinePolicy checks a document put as inline policy name of a
+// user, group or role (kind, owner) that has the policies held: IAM's
+// quota (policy.UserInlineSize, GroupInlineSize, RoleInlineSize) is on all
+// of them together, the one being replaced excepted.
+func validateInlinePolicy(doc, name string, held []InlinePolicy, quota int, kind, owner string) error {
+	if err := validatePolicy(doc, 0); err != nil {
+		return err
+	}
+	total := policy.Size(doc)
+	for _, p := range held {
+		if !strings.EqualFold(p.Name, name) {
+			total += policy.Size(p.Document)
+		}
+	}
+	if total > quota {
+		return iamLimit("Maximum policy size of %d bytes exceeded for %s %s", quota, kind, owner)
+	}
+	return nil
+}
+
 // validateTrustPolicy checks a role's trust policy (AssumeRolePolicyDocument).
 func validateTrustPolicy(doc string) error {
 	if err := policyLength(doc); err != nil {
@@ -345,17 +365,8 @@ func iamPutUserPolicy(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := validatePolicy(doc, 0); err != nil {
+	if err := validateInlinePolicy(doc, name, u.InlinePolicies, policy.UserInlineSize, "user", u.Name); err != nil {
 		return nil, err
-	}
-	total := policy.Size(doc)
-	for _, p := range u.InlinePolicies {
-		if !strings.EqualFold(p.Name, name) {
-			total += policy.Size(p.Document)
-		}
-	}
-	if total > policy.UserInlineSize {
-		return nil, iamLimit("Maximum policy size of %d bytes exceeded for user %s", policy.UserInlineSize, u.Name)
 	}
 	for i, p := range u.InlinePolicies {
 		if strings.EqualFold(p.Name, name) {
