@@ -1,11 +1,13 @@
 package sandbox
 
 import (
+	"encoding/xml"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // IAM (awsQuery, Version 2010-05-08), per account: the caller's.
@@ -150,7 +152,7 @@ var (
 	iamPathPattern    = lazyRegexp(`^(/|/[\x21-\x7e]+/)$`)
 	iamKeyIDPattern   = lazyRegexp(`^\w+$`)
 	iamAliasPattern   = lazyRegexp(`^[a-z0-9]([a-z0-9]|-[a-z0-9])*$`)
-	iamPolicyARN      = lazyRegexp(`^arn:aws:iam::(aws|\d{12}):policy(/|/[\x21-\x7e]+/)([\w+=,.@-]+)$`)
+	iamPolicyARN      = lazyRegexp(`^arn:aws(?:-[a-z]+)*:iam::(aws|\d{12}):policy(/|/[\x21-\x7e]+/)([\w+=,.@-]+)$`)
 	iamAuthCode       = lazyRegexp(`^\d{6}$`)
 	iamSerialPattern  = lazyRegexp(`^[\w+=/:,.@-]+$`)
 	iamCertIDPattern  = lazyRegexp(`^\w+$`)
@@ -237,15 +239,30 @@ func iamBool(form url.Values, param string) (bool, error) {
 	}
 }
 
+var iamTagPattern = lazyRegexp(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+
+const tagPatternText = `Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]+`
+
+// iamTags reads an optional Tags list as IAM checks it (tagListType: at most
+// 50; keys of 1 to 128 and values of at most 256 letters, digits, spaces and
+// _.:/=+-@; no aws: prefix; no key twice, without regard to case).
 func iamTags(form url.Values) ([]Tag, error) {
+	members := formList(form, "Tags.member")
+	if len(members) > 50 {
+		return nil, iamConstraint("tags", strconv.Itoa(len(members))+" tags", "Member must have length less than or equal to 50")
+	}
 	var tags []Tag
-	for _, m := range formList(form, "Tags.member") {
+	for i, m := range members {
 		t := Tag{Key: m.Get("Key"), Value: m.Get("Value")}
-		if len(t.Key) < 1 || len(t.Key) > 128 {
-			return nil, iamConstraint("tags.member.key", t.Key, "Member must have length less than or equal to 128 and greater than or equal to 1")
+		field := fmt.Sprintf("tags.%d.member", i+1)
+		if err := iamTagKey(field+".key", t.Key); err != nil {
+			return nil, err
 		}
-		if len(t.Value) > 256 {
-			return nil, iamConstraint("tags.member.value", t.Value, "Member must have length less than or equal to 256 and greater than or equal to 0")
+		switch {
+		case utf8.RuneCountInString(t.Value) > 256:
+			return nil, iamConstraint(field+".value", t.Value, "Member must have length less than or equal to 256")
+		case !iamTagPattern.MatchString(t.Value):
+			return nil, iamConstraint(field+".value", t.Value, strings.Replace(tagPatternText, "]+", "]*", 1))
 		}
 		if strings.HasPrefix(strings.ToLower(t.Key), "aws:") {
 			return nil, iamInvalidInput("User-defined tag keys can't start with \"aws:\".")
@@ -257,13 +274,58 @@ func iamTags(form url.Values) ([]Tag, error) {
 		}
 		tags = append(tags, t)
 	}
-	if len(tags) > 50 {
-		return nil, iamConstraint("tags", strconv.Itoa(len(tags))+" tags", "Member must have length less than or equal to 50")
-	}
 	return tags, nil
 }
 
+// iamRequiredTags reads the Tags of a Tag* operation, where they are required.
+func iamRequiredTags(form url.Values) ([]Tag, error) {
+	tags, err := iamTags(form)
+	if err == nil && len(tags) == 0 {
+		err = iamValidation("1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null")
+	}
+	return tags, err
+}
+
+// iamTagKey checks one tag key (tagKeyType).
+func iamTagKey(field, key string) error {
+	switch n := utf8.RuneCountInString(key); {
+	case n < 1 || n > 128:
+		return iamConstraint(field, key, "Member must have length less than or equal to 128 and greater than or equal to 1")
+	case !iamTagPattern.MatchString(key):
+		return iamConstraint(field, key, tagPatternText)
+	}
+	return nil
+}
+
+// iamTagKeys reads the TagKeys of an Untag* operation: 1 to 50 keys.
+func iamTagKeys(form url.Values) ([]string, error) {
+	keys := formStrings(form, "TagKeys.member")
+	switch {
+	case len(keys) == 0:
+		return nil, iamValidation("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null")
+	case len(keys) > 50:
+		return nil, iamConstraint("tagKeys", strconv.Itoa(len(keys))+" keys", "Member must have length less than or equal to 50")
+	}
+	for i, k := range keys {
+		if err := iamTagKey(fmt.Sprintf("tagKeys.%d.member", i+1), k); err != nil {
+			return nil, err
+		}
+	}
+	return keys, nil
+}
+
 // Replies.
+
+// xmlList is a list member that IAM leaves out when it is empty (a user's or
+// a policy's Tags): tagged ",omitempty", it is omitted, where encoding/xml
+// writes an empty <Tags></Tags> for a "Tags>member" path even then.
+type xmlList[T any] []T
+
+func (l xmlList[T]) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return e.EncodeElement(struct {
+		Member []T `xml:"member"`
+	}{l}, start)
+}
 
 // isoTime is an IAM timestamp: ISO 8601 in UTC, to the second.
 type isoTime time.Time

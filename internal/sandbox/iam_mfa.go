@@ -26,7 +26,7 @@ type iamVirtualMFAOut struct {
 }
 
 func (ic *iamCall) mfaSerial(path, name string) string {
-	return fmt.Sprintf("arn:aws:iam::%s:mfa%s%s", ic.acct, path, name)
+	return ic.iamARN("mfa", path, name)
 }
 
 func (ic *iamCall) virtualMFA(serial string) *MFADevice {

@@ -44,5 +44,5 @@ func (ic *iamCall) rootVirtualMFA() []*MFADevice {
 // rootUserOut is the root user as ListVirtualMFADevices shows it: no name,
 // the account id as its id.
 func (ic *iamCall) rootUserOut() *iamUserOut {
-	return &iamUserOut{Path: "", UserId: ic.acct, Arn: fmt.Sprintf("arn:aws:iam::%s:root", ic.acct), CreateDate: isoTime(ic.ia.Root.Created)}
+	return &iamUserOut{Path: "", UserId: ic.acct, Arn: ic.iamARN("root"), CreateDate: isoTime(ic.ia.Root.Created)}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/csv"
-	"fmt"
 	"net/url"
 	"strconv"
 	"time"
@@ -81,7 +80,7 @@ func (ic *iamCall) credentialReport() string {
 			rootKey[3], rootKey[4] = "us-east-1", "iam"
 		}
 	}
-	row := []string{"<root_account>", fmt.Sprintf("arn:aws:iam::%s:root", ic.acct), reportTime(root.Created),
+	row := []string{"<root_account>", ic.iamARN("root"), reportTime(root.Created),
 		"not_supported", reportTimeOr(root.PasswordLastUsed, "no_information"), "not_supported", "not_supported",
 		strconv.FormatBool(root.MFAEnabled)}
 	row = append(row, rootKey...)
@@ -89,7 +88,7 @@ func (ic *iamCall) credentialReport() string {
 	_ = w.Write(row)
 
 	for _, u := range ic.ia.Users {
-		row := []string{u.Name, iamUserARN(ic.acct, u), reportTime(u.Created)}
+		row := []string{u.Name, iamUserARN(ic.partition(), ic.acct, u), reportTime(u.Created)}
 		if lp := u.LoginProfile; lp != nil {
 			next := "N/A"
 			if p := ic.ia.PasswordPolicy; p != nil && p.MaxPasswordAge > 0 {

@@ -13,17 +13,17 @@ import (
 // Users.
 
 type iamUserOut struct {
-	Path             string   `xml:"Path"`
-	UserName         string   `xml:"UserName"`
-	UserId           string   `xml:"UserId"`
-	Arn              string   `xml:"Arn"`
-	CreateDate       isoTime  `xml:"CreateDate"`
-	PasswordLastUsed *isoTime `xml:"PasswordLastUsed,omitempty"`
-	Tags             []Tag    `xml:"Tags>member,omitempty"`
+	Path             string       `xml:"Path"`
+	UserName         string       `xml:"UserName"`
+	UserId           string       `xml:"UserId"`
+	Arn              string       `xml:"Arn"`
+	CreateDate       isoTime      `xml:"CreateDate"`
+	PasswordLastUsed *isoTime     `xml:"PasswordLastUsed,omitempty"`
+	Tags             xmlList[Tag] `xml:"Tags,omitempty"`
 }
 
 func (ic *iamCall) userOut(u *IAMUser, tags bool) iamUserOut {
-	out := iamUserOut{Path: u.Path, UserName: u.Name, UserId: u.ID, Arn: iamUserARN(ic.acct, u),
+	out := iamUserOut{Path: u.Path, UserName: u.Name, UserId: u.ID, Arn: iamUserARN(ic.partition(), ic.acct, u),
 		CreateDate: isoTime(u.Created), PasswordLastUsed: isoPtr(u.PasswordLastUsed)}
 	if tags {
 		out.Tags = u.Tags
@@ -204,7 +204,7 @@ func iamTagUser(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	tags, err := iamTags(form)
+	tags, err := iamRequiredTags(form)
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +229,10 @@ func iamUntagUser(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys := formStrings(form, "TagKeys.member")
+	keys, err := iamTagKeys(form)
+	if err != nil {
+		return nil, err
+	}
 	u.Tags = slices.DeleteFunc(u.Tags, func(t Tag) bool {
 		return slices.ContainsFunc(keys, func(k string) bool { return strings.EqualFold(k, t.Key) })
 	})
@@ -380,7 +383,7 @@ type iamGroupOut struct {
 
 func (ic *iamCall) groupOut(g *IAMGroup) iamGroupOut {
 	return iamGroupOut{Path: g.Path, GroupName: g.Name, GroupId: g.ID, CreateDate: isoTime(g.Created),
-		Arn: fmt.Sprintf("arn:aws:iam::%s:group%s%s", ic.acct, g.Path, g.Name)}
+		Arn: ic.iamARN("group", g.Path, g.Name)}
 }
 
 func (ic *iamCall) group(form url.Values) (*IAMGroup, error) {
