@@ -79,6 +79,8 @@ func (p *Plan) Empty() bool { return len(p.Changes) == 0 }
 type ConflictError struct {
 	Kind ic.Kind
 	Name string
+	// External is set for a group an identity provider made (SCIM).
+	External bool
 }
 
 func (e *ConflictError) Error() string {
@@ -87,6 +89,9 @@ func (e *ConflictError) Error() string {
 
 // Hint says how to resolve the conflict.
 func (e *ConflictError) Hint() string {
+	if e.External {
+		return "it comes from your identity provider (SCIM): write identity_source: external in keyless.yaml and name the group under groups: without members (docs/keyless-yaml.md)"
+	}
 	return "adopt it with 'keyless import', or give it another name in keyless.yaml"
 }
 
@@ -145,7 +150,7 @@ func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
 		case have == nil:
 			add(ic.Change{Op: ic.Create, Kind: ic.KindGroup, Name: want.Name, WantGroup: want, Fields: groupCreateFields(want)})
 		case !have.Owned():
-			conflicts = append(conflicts, &ConflictError{Kind: ic.KindGroup, Name: want.Name})
+			conflicts = append(conflicts, &ConflictError{Kind: ic.KindGroup, Name: want.Name, External: have.External})
 		default:
 			if old := ic.UnmarkDescription(have.Description); old != want.Description {
 				add(ic.Change{Op: ic.Update, Kind: ic.KindGroup, Name: want.Name, WantGroup: want, HaveGroup: have,
@@ -223,7 +228,7 @@ func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
 	haveAssign := map[assignKey]ic.Assignment{}
 	ownedAssign := map[assignKey]bool{}
 	for _, a := range st.Assignments {
-		k, owned, ok := nameAssignment(st, a)
+		k, owned, ok := nameAssignment(st, a, d.External)
 		if ok {
 			haveAssign[k] = a
 			if owned {
@@ -232,6 +237,7 @@ func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
 		}
 	}
 	wantAssign := map[assignKey]bool{}
+	var skipped []*ic.DesiredAssignment
 	for i := range d.Assignments {
 		a := &d.Assignments[i]
 		k := assignKey{a.PermissionSet, a.PrincipalType, key(a.Principal), a.AccountID}
@@ -240,6 +246,10 @@ func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
 		}
 		wantAssign[k] = true
 		if _, ok := haveAssign[k]; !ok {
+			if missing(d, users, groups, a) {
+				skipped = append(skipped, a)
+				continue
+			}
 			add(ic.Change{Op: ic.Create, Kind: ic.KindAssignment, Name: assignmentName(st, a), Assignment: a})
 		}
 	}
@@ -260,18 +270,20 @@ func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
 	}
 	for i := range st.Groups {
 		g := &st.Groups[i]
-		if g.Owned() && wantGroups[key(g.Name)] == nil {
+		if g.Owned() && wantGroups[key(g.Name)] == nil && !d.External {
 			add(ic.Change{Op: ic.Delete, Kind: ic.KindGroup, Name: g.Name, HaveGroup: g})
 		}
 	}
 	for i := range st.Users {
 		u := &st.Users[i]
-		if u.Owned() && !wantUsers[key(u.UserName)] {
+		if u.Owned() && !wantUsers[key(u.UserName)] && !d.External {
 			add(ic.Change{Op: ic.Delete, Kind: ic.KindUser, Name: u.UserName, HaveUser: u})
 		}
 	}
 
-	p.Drift = drift(st, wantAssign)
+	p.Drift = drift(st, wantAssign, d.External)
+	p.Warnings = append(p.Warnings, skippedWarnings(st, skipped)...)
+	p.Warnings = append(p.Warnings, sourceWarnings(d, st)...)
 
 	order(p.Changes)
 	order(p.Withheld)
