@@ -33,7 +33,7 @@ func (c *Config) checkSource(at func(Pos, string, string, string), text func(str
 		switch {
 		case ref.Path == "":
 		case !c.External:
-			at(ref.Pos, ref.Path, fmt.Sprintf("%s names an identity provider's group: it needs identity_source: external", ref.Path),
+			at(ref.Pos, ref.Path, "names an identity provider's group, which needs identity_source: external",
 				fmt.Sprintf("add identity_source: external if Okta, Entra ID or Google Workspace makes your groups, or list people under %s", b.field))
 		case ref.Value == "":
 			at(ref.Pos, ref.Path, "empty group name", fmt.Sprintf("name the identity provider's group that gets %s", b.set))
@@ -48,25 +48,25 @@ func (c *Config) checkSource(at func(Pos, string, string, string), text func(str
 	if !c.External {
 		return
 	}
-	const why = "with identity_source: external, your identity provider makes users and groups and decides who is in them (SCIM); keyless only assigns them"
+	const src = "with identity_source: external, "
 	if len(c.Users) > 0 {
-		at(Pos{}, "users", "keyless does not create users: "+why,
-			"remove users:; people come from your identity provider, and assignments name them by user name")
+		at(Pos{}, "users", src+"your identity provider makes the users, not keyless",
+			"remove users:; assignments name people by user name")
 	}
 	for _, b := range builtins {
 		if len(b.list(c)) > 0 {
-			at(Pos{}, b.field, fmt.Sprintf("%s is a member list of keyless's %s group: %s", b.field, b.group, why),
-				fmt.Sprintf("name the identity provider's group that gets %s instead, e.g. %s_group: \"AWS Admins\"", b.set, b.field))
+			at(Pos{}, b.field, src+"your identity provider decides who is in a group, so keyless takes no member lists",
+				fmt.Sprintf("name the provider's group that gets %s instead: %s_group: \"AWS Admins\"", b.set, b.field))
 		}
 	}
 	for _, g := range c.Groups {
 		if len(g.Members) > 0 {
-			at(g.Pos, g.Path+".members", fmt.Sprintf("group %q: keyless does not change an identity provider's members: %s", g.Name, why),
-				"add people to the group in your identity provider, and keep only the group's name here")
+			at(g.Pos, g.Path+".members", src+"your identity provider decides who is in a group",
+				"add people to it in your identity provider, and keep only the group's name here")
 		}
 		if g.Description != "" {
-			at(g.Pos, g.Path+".description", fmt.Sprintf("group %q: keyless does not change an identity provider's group", g.Name),
-				"remove description; keep only the group's name, as your identity provider spells it")
+			at(g.Pos, g.Path+".description", src+"keyless does not change your identity provider's groups",
+				"remove description, and keep only the group's name, as your identity provider spells it")
 		}
 	}
 }

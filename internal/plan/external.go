@@ -20,8 +20,27 @@ func missing(d *ic.Desired, users map[string]*ic.User, groups map[string]*ic.Gro
 	return users[key(a.Principal)] == nil && !slices.ContainsFunc(d.Users, func(u ic.User) bool { return key(u.UserName) == key(a.Principal) })
 }
 
+// withoutMissing is d without the assignments whose principal is missing,
+// and those assignments.
+func withoutMissing(d *ic.Desired, users map[string]*ic.User, groups map[string]*ic.Group) (*ic.Desired, []ic.DesiredAssignment) {
+	var kept, skipped []ic.DesiredAssignment
+	for _, a := range d.Assignments {
+		if missing(d, users, groups, &a) {
+			skipped = append(skipped, a)
+		} else {
+			kept = append(kept, a)
+		}
+	}
+	if len(skipped) == 0 {
+		return d, nil
+	}
+	out := *d
+	out.Assignments = kept
+	return &out, skipped
+}
+
 // skippedWarnings says which assignments are left out, by principal.
-func skippedWarnings(st *ic.State, skipped []*ic.DesiredAssignment) []string {
+func skippedWarnings(st *ic.State, skipped []ic.DesiredAssignment) []string {
 	var out []string
 	byPrincipal := map[string][]string{}
 	var order []string

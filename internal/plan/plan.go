@@ -118,6 +118,7 @@ func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
 	users := userIndex(st)
 	groups := groupIndex(st)
 	sets := setIndex(st)
+	d, skipped := withoutMissing(d, users, groups)
 
 	// Users: create, update owned ones; existing users keyless does not own
 	// are referenced as they are.
@@ -237,7 +238,6 @@ func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
 		}
 	}
 	wantAssign := map[assignKey]bool{}
-	var skipped []*ic.DesiredAssignment
 	for i := range d.Assignments {
 		a := &d.Assignments[i]
 		k := assignKey{a.PermissionSet, a.PrincipalType, key(a.Principal), a.AccountID}
@@ -246,10 +246,6 @@ func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
 		}
 		wantAssign[k] = true
 		if _, ok := haveAssign[k]; !ok {
-			if missing(d, users, groups, a) {
-				skipped = append(skipped, a)
-				continue
-			}
 			add(ic.Change{Op: ic.Create, Kind: ic.KindAssignment, Name: assignmentName(st, a), Assignment: a})
 		}
 	}
@@ -296,13 +292,14 @@ func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
 // Adopt returns the changes that mark existing objects as keyless's own,
 // so that a file written by 'keyless import' plans as a no-op: the ownership
 // marker on groups and permission sets (and the owner tag), UserType on
-// users. Nothing else about them changes.
+// users. Nothing else about them changes. An identity provider's users and
+// groups (SCIM) are never adopted: the provider owns them.
 func Adopt(st *ic.State) []ic.Change {
 	var out []ic.Change
 	mark := []ic.FieldChange{{Field: "managed_by", New: "keyless"}}
 	for i := range st.Users {
 		u := &st.Users[i]
-		if !u.Owned() {
+		if !u.Owned() && !u.External {
 			want := *u
 			want.UserType = ic.UserType
 			out = append(out, ic.Change{Op: ic.Update, Kind: ic.KindUser, Name: u.UserName, Fields: mark, WantUser: &want, HaveUser: u})
@@ -310,7 +307,7 @@ func Adopt(st *ic.State) []ic.Change {
 	}
 	for i := range st.Groups {
 		g := &st.Groups[i]
-		if !g.Owned() {
+		if !g.Owned() && !g.External {
 			out = append(out, ic.Change{Op: ic.Update, Kind: ic.KindGroup, Name: g.Name, Fields: mark, HaveGroup: g,
 				WantGroup: &ic.DesiredGroup{Name: g.Name, Description: ic.UnmarkDescription(g.Description)}})
 		}
