@@ -306,7 +306,6 @@ func builtinSet(st *ic.State, c *Config, b builtin) *ic.PermissionSet {
 	return ps
 }
 
-
 // memberNames are a group's members by user name, sorted, and whether
 // every member is a known user.
 func memberNames(g ic.Group, userName map[string]string) ([]string, bool) {
