@@ -25,6 +25,10 @@ type ImportOptions struct {
 type Imported struct {
 	YAML  []byte
 	State *ic.State
+	// External is set when the identity store's users and groups come from
+	// an identity provider (SCIM): the file names them and State holds the
+	// groups it names, which adopting leaves as they are.
+	External bool
 	// Skipped lists users the file cannot describe (no valid email, no given
 	// or family name, or a character keyless refuses in a name): they stay
 	// as they are, referenced by name.
@@ -48,6 +52,7 @@ func Import(st *ic.State, opts ImportOptions) (*Imported, error) {
 	// what keyless must never change.
 	external := slices.ContainsFunc(st.Users, func(u ic.User) bool { return u.External }) ||
 		slices.ContainsFunc(st.Groups, func(g ic.Group) bool { return g.External })
+	out.External = external
 	if external {
 		b.WriteString("# Users and groups come from your identity provider (SCIM): keyless names them, and never changes them.\n")
 		b.WriteString("identity_source: external\n")
