@@ -80,6 +80,9 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 			if err != nil {
 				return err
 			}
+			if imp.External {
+				fmt.Fprintln(g.streams.Err, "Users and groups come from an identity provider (SCIM): written as references (identity_source: external), never adopted.")
+			}
 			for _, name := range imp.Skipped {
 				fmt.Fprintf(g.streams.Err, "warning: user %s has no valid email or no given and family name: left out of the file, and not adopted\n", name)
 			}

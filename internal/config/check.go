@@ -208,6 +208,7 @@ func (c *Config) check(e *Errors) {
 		}
 		checkMembers(e, g.Members, warn)
 	}
+	c.checkSource(at, text, sets, setsFolded, groups)
 
 	for i := range c.Sets {
 		ps := &c.Sets[i]
@@ -257,7 +258,11 @@ func (c *Config) check(e *Errors) {
 		}
 		for _, g := range a.Groups {
 			if _, ok := groups[strings.ToLower(g.Value)]; !ok {
-				at(g.Pos, g.Path, fmt.Sprintf("group %q is not defined in this file", g.Value), "define it under groups (keyless assigns only groups it manages)")
+				hint := "define it under groups (keyless assigns only groups it manages)"
+				if c.External {
+					hint = "name it under groups, as your identity provider spells it"
+				}
+				at(g.Pos, g.Path, fmt.Sprintf("group %q is not defined in this file", g.Value), hint)
 			}
 		}
 		checkMembers(e, a.Users, warn)

@@ -33,7 +33,7 @@ func (c *Config) relayState() string {
 // account) to account ids. Problems are reported with their positions.
 func (c *Config) Desired(st *ic.State) (*ic.Desired, error) {
 	e := &Errors{File: c.File}
-	d := &ic.Desired{Prune: c.Prune, PortalURL: c.PortalURL}
+	d := &ic.Desired{Prune: c.Prune, PortalURL: c.PortalURL, External: c.External}
 
 	// Users by folded user name and email: the file's, then AWS's.
 	byName := map[string]string{}
@@ -55,6 +55,11 @@ func (c *Config) Desired(st *ic.State) (*ic.Desired, error) {
 	}
 	member := func(r Ref) (string, bool) {
 		name, ok := byName[strings.ToLower(r.Value)]
+		if !ok && c.External {
+			// Not pushed by the identity provider yet: plan warns and
+			// leaves its assignments out.
+			return r.Value, true
+		}
 		if !ok {
 			e.add(Problem{Line: r.Pos.Line, Col: r.Pos.Col, Path: r.Path, Message: fmt.Sprintf("%s is not a user", r.Value),
 				Hint: "add it under users:, or create it in Identity Center"})
@@ -76,20 +81,27 @@ func (c *Config) Desired(st *ic.State) (*ic.Desired, error) {
 	builtinGroups := map[string]string{} // keyless's name -> the group's name in Identity Center
 	for _, b := range builtins {
 		list := b.list(c)
-		if len(list) == 0 {
+		ref := c.builtinGroupRef(b.field)
+		if len(list) == 0 && (!c.External || ref.Value == "") {
 			continue
 		}
 		set := ic.PermissionSet{Name: b.set, Description: b.describe, SessionDuration: duration,
 			RelayState: c.relayState(), ManagedPolicies: []string{b.policy}, Tags: map[string]string{ic.OwnerTagKey: ic.OwnerTagValue}}
 		group := ic.DesiredGroup{Name: b.group, Description: b.describe, Members: members(list)}
 		c.asModuleMadeThem(st, b, &set, &group)
+		if c.External {
+			group.Name = externalGroupName(st, ref.Value)
+		} else {
+			d.Groups = append(d.Groups, group)
+		}
 		builtinGroups[b.group] = group.Name
 		d.PermissionSets = append(d.PermissionSets, set)
-		d.Groups = append(d.Groups, group)
 		d.Assignments = append(d.Assignments, ic.DesiredAssignment{PermissionSet: b.set, PrincipalType: "GROUP", Principal: group.Name, AccountID: st.Caller.AccountID})
 	}
 	for _, g := range c.Groups {
-		d.Groups = append(d.Groups, ic.DesiredGroup{Name: g.Name, Description: g.Description, Members: members(g.Members)})
+		if !c.External {
+			d.Groups = append(d.Groups, ic.DesiredGroup{Name: g.Name, Description: g.Description, Members: members(g.Members)})
+		}
 	}
 	for _, ps := range c.Sets {
 		tags := maps.Clone(ps.Tags)
@@ -117,7 +129,11 @@ func (c *Config) Desired(st *ic.State) (*ic.Desired, error) {
 		accounts := c.targets(e, st, a)
 		var principals []ic.DesiredAssignment
 		for _, g := range a.Groups {
-			principals = append(principals, ic.DesiredAssignment{PrincipalType: "GROUP", Principal: groupName(c, builtinGroups, g.Value)})
+			name := groupName(c, builtinGroups, g.Value)
+			if c.External {
+				name = externalGroupName(st, g.Value)
+			}
+			principals = append(principals, ic.DesiredAssignment{PrincipalType: "GROUP", Principal: name})
 		}
 		for _, u := range a.Users {
 			if name, ok := member(u); ok {

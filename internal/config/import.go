@@ -25,6 +25,10 @@ type ImportOptions struct {
 type Imported struct {
 	YAML  []byte
 	State *ic.State
+	// External is set when the identity store's users and groups come from
+	// an identity provider (SCIM): the file names them and State holds the
+	// groups it names, which adopting leaves as they are.
+	External bool
 	// Skipped lists users the file cannot describe (no valid email, no given
 	// or family name, or a character keyless refuses in a name): they stay
 	// as they are, referenced by name.
@@ -43,6 +47,16 @@ func Import(st *ic.State, opts ImportOptions) (*Imported, error) {
 	if opts.Region != "" {
 		fmt.Fprintf(&b, "region: %s\n", scalarYAML(opts.Region))
 	}
+	// An identity provider's users and groups (SCIM) are written as
+	// references: the provider keeps them, and adopting them would change
+	// what keyless must never change.
+	external := slices.ContainsFunc(st.Users, func(u ic.User) bool { return u.External }) ||
+		slices.ContainsFunc(st.Groups, func(g ic.Group) bool { return g.External })
+	out.External = external
+	if external {
+		b.WriteString("# Users and groups come from your identity provider (SCIM): keyless names them, and never changes them.\n")
+		b.WriteString("identity_source: external\n")
+	}
 
 	userName := map[string]string{}
 	for _, u := range st.Users {
@@ -50,6 +64,9 @@ func Import(st *ic.State, opts ImportOptions) (*Imported, error) {
 	}
 	var users []ic.User
 	for _, u := range st.Users {
+		if external {
+			break
+		}
 		email := cmp.Or(u.Email, u.UserName)
 		if !validEmail(email) || u.GivenName == "" || u.FamilyName == "" || !describable(u) {
 			out.Skipped = append(out.Skipped, u.UserName)
@@ -76,8 +93,8 @@ func Import(st *ic.State, opts ImportOptions) (*Imported, error) {
 	// The built-in sets as the Terraform module (or keyless) made them are
 	// written in the module's shape: the lists, not a group, a permission
 	// set and an assignment each.
-	shape := builtinsIn(st, opts.Region, userName)
-	if len(shape.lists) > 0 {
+	shape := builtinsIn(st, opts.Region, userName, external)
+	if len(shape.lists)+len(shape.groupRefs) > 0 {
 		b.WriteString("\n")
 		if shape.duration != "PT1H" {
 			fmt.Fprintf(&b, "session_duration: %s\n", scalarYAML(shape.duration))
@@ -86,6 +103,9 @@ func Import(st *ic.State, opts ImportOptions) (*Imported, error) {
 			if members, ok := shape.lists[bi.field]; ok {
 				fmt.Fprintf(&b, "%s: %s\n", bi.field, flowList(members))
 			}
+			if group, ok := shape.groupRefs[bi.field]; ok {
+				fmt.Fprintf(&b, "%s_group: %s\n", bi.field, scalarYAML(group))
+			}
 		}
 	}
 
@@ -93,10 +113,17 @@ func Import(st *ic.State, opts ImportOptions) (*Imported, error) {
 	for _, g := range st.Groups {
 		groupName[g.ID] = g.Name
 	}
-	if groups := slices.DeleteFunc(slices.Clone(st.Groups), func(g ic.Group) bool { return shape.groups[g.ID] }); len(groups) > 0 {
+	if external {
+		// The provider's groups the file names: those with access.
+		out.State.Groups = slices.DeleteFunc(slices.Clone(st.Groups), func(g ic.Group) bool { return !assigned(st, g.ID, nil) })
+	}
+	if groups := slices.DeleteFunc(slices.Clone(st.Groups), func(g ic.Group) bool { return shape.groups[g.ID] || external && !assigned(st, g.ID, shape.sets) }); len(groups) > 0 {
 		b.WriteString("\ngroups:\n")
 		for _, g := range groups {
 			fmt.Fprintf(&b, "  - name: %s\n", scalarYAML(g.Name))
+			if external {
+				continue
+			}
 			if desc := ic.UnmarkDescription(g.Description); desc != "" {
 				fmt.Fprintf(&b, "    description: %s\n", scalarYAML(desc))
 			}
@@ -164,12 +191,23 @@ func Import(st *ic.State, opts ImportOptions) (*Imported, error) {
 	return out, nil
 }
 
+// assigned reports whether a group has an assignment of a permission set
+// other than those of except (by ARN).
+func assigned(st *ic.State, groupID string, except map[string]bool) bool {
+	return slices.ContainsFunc(st.Assignments, func(a ic.Assignment) bool {
+		return a.PrincipalType == "GROUP" && a.PrincipalID == groupID && !except[a.PermissionSetARN]
+	})
+}
+
 // moduleShape is what of a State the module's shape describes.
 type moduleShape struct {
-	lists    map[string][]string // super_admins etc.: member user names
-	duration string              // of the built-in sets
-	groups   map[string]bool     // by id
-	sets     map[string]bool     // by ARN
+	lists map[string][]string // super_admins etc.: member user names
+	// groupRefs are super_admins_group etc.: the identity provider's
+	// group, with an external identity provider.
+	groupRefs map[string]string
+	duration  string          // of the built-in sets
+	groups    map[string]bool // by id
+	sets      map[string]bool // by ARN
 }
 
 // builtinsIn finds the built-in permission sets of the module's shape in
@@ -179,9 +217,13 @@ type moduleShape struct {
 // <set>@<account>, with members) only in the caller's account, the group
 // assigned nothing else. Anything else about them, or built-ins of
 // different session durations, and they are written as they are instead.
-func builtinsIn(st *ic.State, region string, userName map[string]string) moduleShape {
+//
+// With an external identity provider (external), a built-in set is instead
+// one assigned only to one of the provider's groups in the caller's
+// account, written as <field>_group.
+func builtinsIn(st *ic.State, region string, userName map[string]string, external bool) moduleShape {
 	c := &Config{Region: region}
-	found := moduleShape{lists: map[string][]string{}, groups: map[string]bool{}, sets: map[string]bool{}}
+	found := moduleShape{lists: map[string][]string{}, groupRefs: map[string]string{}, groups: map[string]bool{}, sets: map[string]bool{}}
 	groupByName := func(name string) *ic.Group {
 		for i := range st.Groups {
 			if strings.EqualFold(st.Groups[i].Name, name) {
@@ -191,30 +233,34 @@ func builtinsIn(st *ic.State, region string, userName map[string]string) moduleS
 		return nil
 	}
 	for _, b := range builtins {
-		policy := strings.TrimPrefix(b.policy, "arn:aws:iam::aws:policy/")
-		var ps *ic.PermissionSet
-		for i := range st.PermissionSets {
-			if st.PermissionSets[i].Name == b.set {
-				ps = &st.PermissionSets[i]
-			}
-		}
-		if ps == nil || !slices.Equal(ps.ManagedPolicies, []string{b.policy}) || ps.InlinePolicy != "" || len(ps.CustomerManaged) > 0 ||
-			ps.Boundary != nil || len(withoutOwner(ps.Tags)) > 0 ||
-			!slices.Contains([]string{policy, b.describe}, ic.UnmarkDescription(ps.Description)) ||
-			!slices.Contains([]string{c.moduleRelayState(), c.relayState()}, ps.RelayState) {
+		ps := builtinSet(st, c, b)
+		if ps == nil {
 			continue
 		}
 		g := groupByName(b.group)
 		if g == nil {
 			g = groupByName(b.set + "@" + st.Caller.AccountID)
 		}
-		if g == nil || len(g.Members) == 0 || !slices.Contains([]string{b.set, b.describe}, ic.UnmarkDescription(g.Description)) {
+		if external {
+			// The identity provider's group that alone has the set (the
+			// check below makes sure it is alone, in the caller's account).
+			g = nil
+			if i := slices.IndexFunc(st.Assignments, func(a ic.Assignment) bool { return a.PermissionSetARN == ps.ARN }); i >= 0 && st.Assignments[i].PrincipalType == "GROUP" {
+				if j := slices.IndexFunc(st.Groups, func(x ic.Group) bool { return x.ID == st.Assignments[i].PrincipalID }); j >= 0 {
+					g = &st.Groups[j]
+				}
+			}
+			if g == nil || !g.External {
+				continue
+			}
+		} else if g == nil || len(g.Members) == 0 || !slices.Contains([]string{b.set, b.describe}, ic.UnmarkDescription(g.Description)) {
 			continue
 		}
 		only := ic.Assignment{AccountID: st.Caller.AccountID, PermissionSetARN: ps.ARN, PrincipalType: "GROUP", PrincipalID: g.ID}
 		alone := true
 		for _, a := range st.Assignments {
-			if (a.PermissionSetARN == ps.ARN || a.PrincipalID == g.ID) && (a.AccountID != only.AccountID || a.PermissionSetARN != only.PermissionSetARN ||
+			// A provider's group may have other sets; a group of keyless's may not.
+			if (a.PermissionSetARN == ps.ARN || a.PrincipalID == g.ID && !external) && (a.AccountID != only.AccountID || a.PermissionSetARN != only.PermissionSetARN ||
 				a.PrincipalType != only.PrincipalType || a.PrincipalID != only.PrincipalID) {
 				alone = false
 			}
@@ -225,7 +271,7 @@ func builtinsIn(st *ic.State, region string, userName map[string]string) moduleS
 			continue
 		}
 		members, all := memberNames(*g, userName)
-		if !all {
+		if !all && !external {
 			continue
 		}
 		duration := cmp.Or(ps.SessionDuration, "PT1H")
@@ -234,11 +280,35 @@ func builtinsIn(st *ic.State, region string, userName map[string]string) moduleS
 		} else if seconds(found.duration) != seconds(duration) {
 			return moduleShape{} // one session_duration for the three
 		}
-		found.lists[b.field] = members
-		found.groups[g.ID] = true
+		if external {
+			found.groupRefs[b.field] = g.Name
+		} else {
+			found.lists[b.field] = members
+			found.groups[g.ID] = true
+		}
 		found.sets[ps.ARN] = true
 	}
 	return found
+}
+
+// builtinSet is b's permission set in st when it has exactly what Desired
+// gives it: its policy, the description and relay state (keyless's or the
+// Terraform module's), nothing else.
+func builtinSet(st *ic.State, c *Config, b builtin) *ic.PermissionSet {
+	policy := strings.TrimPrefix(b.policy, "arn:aws:iam::aws:policy/")
+	var ps *ic.PermissionSet
+	for i := range st.PermissionSets {
+		if st.PermissionSets[i].Name == b.set {
+			ps = &st.PermissionSets[i]
+		}
+	}
+	if ps == nil || !slices.Equal(ps.ManagedPolicies, []string{b.policy}) || ps.InlinePolicy != "" || len(ps.CustomerManaged) > 0 ||
+		ps.Boundary != nil || len(withoutOwner(ps.Tags)) > 0 ||
+		!slices.Contains([]string{policy, b.describe}, ic.UnmarkDescription(ps.Description)) ||
+		!slices.Contains([]string{c.moduleRelayState(), c.relayState()}, ps.RelayState) {
+		return nil
+	}
+	return ps
 }
 
 // memberNames are a group's members by user name, sorted, and whether

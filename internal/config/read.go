@@ -32,6 +32,14 @@ type Config struct {
 	InstanceARN     string
 	Prune           bool
 	SessionDuration string // for the built-in permission sets
+	// External is identity_source: external: an identity provider (Okta,
+	// Entra ID, Google Workspace) makes the users and groups through SCIM;
+	// the file names them and keyless never creates or changes them.
+	External bool
+	// SuperAdminsGroup, PowerUsersGroup and ReadonlyUsersGroup name the
+	// identity provider's groups that get the built-in permission sets
+	// (identity_source: external only).
+	SuperAdminsGroup, PowerUsersGroup, ReadonlyUsersGroup Ref
 
 	Users         []User
 	SuperAdmins   []Ref
@@ -180,7 +188,8 @@ func Parse(path string, data []byte) (*Config, error) {
 
 var topFields = []string{"region", "portal_url", "instance_arn", "prune", "session_duration", "users", "super_admins",
 	"power_users", "readonly_users", "groups", "permission_sets", "assignments",
-	"default_aws_region", "default_session_duration"}
+	"default_aws_region", "default_session_duration",
+	"identity_source", "super_admins_group", "power_users_group", "readonly_users_group"}
 
 // moduleNames are the Terraform module's names for keyless's fields: a
 // module block's values can be pasted as they are, and plan says which
@@ -235,6 +244,21 @@ func (r *reader) config(c *Config, n ast.Node) {
 			c.PowerUsers = r.refs(v, key)
 		case "readonly_users":
 			c.ReadonlyUsers = r.refs(v, key)
+		case "identity_source":
+			switch src := r.str(v, key); src {
+			case "external":
+				c.External = true
+			case "identity_center", "":
+			default:
+				r.problem(v, key, fmt.Sprintf("%q is not an identity source", src),
+					"external (Okta, Entra ID, Google Workspace... make users and groups through SCIM) or identity_center (keyless makes them; the default)")
+			}
+		case "super_admins_group":
+			c.SuperAdminsGroup = Ref{Value: r.str(v, key), Pos: posOf(v), Path: key}
+		case "power_users_group":
+			c.PowerUsersGroup = Ref{Value: r.str(v, key), Pos: posOf(v), Path: key}
+		case "readonly_users_group":
+			c.ReadonlyUsersGroup = Ref{Value: r.str(v, key), Pos: posOf(v), Path: key}
 		case "groups":
 			for i, item := range r.list(v, key) {
 				c.Groups = append(c.Groups, r.group(item, fmt.Sprintf("groups[%d]", i)))

@@ -73,6 +73,10 @@ func TestSchemaRefusesBadDocuments(t *testing.T) {
 		"permission_sets: [{name: P, session_duration: 2h}]\n",
 		"assignments: [{groups: [G], all_accounts: true}]\n",
 		"prune: maybe\n",
+		"identity_source: external\nusers: [{email: a@example.com, given_name: A, family_name: B}]\n",
+		"identity_source: external\nsuper_admins: [a@example.com]\n",
+		"super_admins_group: Admins\n",
+		"identity_source: okta\n",
 	} {
 		if err := s.Validate(asJSON(t, []byte(doc))); err == nil {
 			t.Errorf("the schema accepts %q", doc)

@@ -11,6 +11,10 @@ type Desired struct {
 	Prune bool
 	// PortalURL overrides https://<identity store id>.awsapps.com/start.
 	PortalURL string
+	// External is identity_source: external: an identity provider owns the
+	// users and groups (SCIM), and keyless only references them by name in
+	// assignments; Users and Groups stay empty.
+	External bool
 }
 
 // DesiredGroup is a group and its members by user name.

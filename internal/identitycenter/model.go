@@ -64,6 +64,9 @@ type User struct {
 	FamilyName  string
 	Email       string
 	UserType    string
+	// External is set when an identity provider made the user through SCIM
+	// (it carries ExternalIds): keyless references it and never changes it.
+	External bool
 }
 
 // Group is an identity-store group with its members' user ids.
@@ -71,6 +74,9 @@ type Group struct {
 	ID          string
 	Name        string
 	Description string
+	// External is set when an identity provider made the group through
+	// SCIM (it carries ExternalIds).
+	External bool
 	// Members maps user id to membership id.
 	Members map[string]string
 }

@@ -326,7 +326,8 @@ func (r *reader) identityStore(ctx context.Context) error {
 			return fmt.Errorf("list groups of identity store %s: %w", r.st.IdentityStoreID, err)
 		}
 		for _, g := range out.Groups {
-			groups = append(groups, Group{ID: aws.ToString(g.GroupId), Name: aws.ToString(g.DisplayName), Description: aws.ToString(g.Description)})
+			groups = append(groups, Group{ID: aws.ToString(g.GroupId), Name: aws.ToString(g.DisplayName), Description: aws.ToString(g.Description),
+				External: len(g.ExternalIds) > 0})
 		}
 	}
 
@@ -359,7 +360,8 @@ func (r *reader) identityStore(ctx context.Context) error {
 }
 
 func userOf(u istypes.User) User {
-	out := User{ID: aws.ToString(u.UserId), UserName: aws.ToString(u.UserName), DisplayName: aws.ToString(u.DisplayName), UserType: aws.ToString(u.UserType)}
+	out := User{ID: aws.ToString(u.UserId), UserName: aws.ToString(u.UserName), DisplayName: aws.ToString(u.DisplayName), UserType: aws.ToString(u.UserType),
+		External: len(u.ExternalIds) > 0}
 	if u.Name != nil {
 		out.GivenName, out.FamilyName = aws.ToString(u.Name.GivenName), aws.ToString(u.Name.FamilyName)
 	}

@@ -160,7 +160,10 @@ type assignKey struct {
 
 // nameAssignment names a current assignment and tells whether keyless owns
 // it: both its permission set and its principal carry keyless's marker.
-func nameAssignment(st *ic.State, a ic.Assignment) (k assignKey, owned, ok bool) {
+// With an external identity provider (external), keyless owns the
+// assignments of its permission sets to the provider's principals too: it
+// made them, as the provider's principals are never keyless's.
+func nameAssignment(st *ic.State, a ic.Assignment, external bool) (k assignKey, owned, ok bool) {
 	ps := setByARN(st, a.PermissionSetARN)
 	if ps == nil {
 		return k, false, false
@@ -172,13 +175,13 @@ func nameAssignment(st *ic.State, a ic.Assignment) (k assignKey, owned, ok bool)
 		if g == nil {
 			return k, false, false
 		}
-		name, owned = g.Name, g.Owned()
+		name, owned = g.Name, g.Owned() || external && g.External
 	case "USER":
 		u := userByID(st, a.PrincipalID)
 		if u == nil {
 			return k, false, false
 		}
-		name, owned = u.UserName, u.Owned()
+		name, owned = u.UserName, u.Owned() || external && u.External
 	default:
 		return k, false, false
 	}

@@ -13,14 +13,14 @@ import (
 // assignments of keyless's permission sets that keyless.yaml does not make
 // (to principals keyless does not manage, so they are never pruned), and
 // permission sets keyless does not manage that carry AdministratorAccess.
-func drift(st *ic.State, want map[assignKey]bool) []Drift {
+func drift(st *ic.State, want map[assignKey]bool, external bool) []Drift {
 	var sets, assigns []Drift
 	for _, a := range st.Assignments {
 		ps := setByARN(st, a.PermissionSetARN)
 		if ps == nil || !ps.Owned() {
 			continue
 		}
-		k, owned, ok := nameAssignment(st, a)
+		k, owned, ok := nameAssignment(st, a, external)
 		if ok && (want[k] || owned) {
 			// In the file, or keyless's own and planned for deletion.
 			continue

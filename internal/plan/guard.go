@@ -46,7 +46,7 @@ func accessOf(st *ic.State) *access {
 		a.admin[ps.Name] = slices.Contains(ps.ManagedPolicies, AdministratorAccess)
 	}
 	for _, as := range st.Assignments {
-		if k, _, ok := nameAssignment(st, as); ok {
+		if k, _, ok := nameAssignment(st, as, false); ok {
 			a.assigns[k] = true
 		}
 	}

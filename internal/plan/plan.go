@@ -79,6 +79,8 @@ func (p *Plan) Empty() bool { return len(p.Changes) == 0 }
 type ConflictError struct {
 	Kind ic.Kind
 	Name string
+	// External is set for a group an identity provider made (SCIM).
+	External bool
 }
 
 func (e *ConflictError) Error() string {
@@ -87,6 +89,9 @@ func (e *ConflictError) Error() string {
 
 // Hint says how to resolve the conflict.
 func (e *ConflictError) Hint() string {
+	if e.External {
+		return "it comes from your identity provider (SCIM): write identity_source: external in keyless.yaml and name the group under groups: without members (docs/keyless-yaml.md)"
+	}
 	return "adopt it with 'keyless import', or give it another name in keyless.yaml"
 }
 
@@ -113,6 +118,7 @@ func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
 	users := userIndex(st)
 	groups := groupIndex(st)
 	sets := setIndex(st)
+	d, skipped := withoutMissing(d, users, groups)
 
 	// Users: create, update owned ones; existing users keyless does not own
 	// are referenced as they are.
@@ -145,7 +151,7 @@ func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
 		case have == nil:
 			add(ic.Change{Op: ic.Create, Kind: ic.KindGroup, Name: want.Name, WantGroup: want, Fields: groupCreateFields(want)})
 		case !have.Owned():
-			conflicts = append(conflicts, &ConflictError{Kind: ic.KindGroup, Name: want.Name})
+			conflicts = append(conflicts, &ConflictError{Kind: ic.KindGroup, Name: want.Name, External: have.External})
 		default:
 			if old := ic.UnmarkDescription(have.Description); old != want.Description {
 				add(ic.Change{Op: ic.Update, Kind: ic.KindGroup, Name: want.Name, WantGroup: want, HaveGroup: have,
@@ -223,7 +229,7 @@ func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
 	haveAssign := map[assignKey]ic.Assignment{}
 	ownedAssign := map[assignKey]bool{}
 	for _, a := range st.Assignments {
-		k, owned, ok := nameAssignment(st, a)
+		k, owned, ok := nameAssignment(st, a, d.External)
 		if ok {
 			haveAssign[k] = a
 			if owned {
@@ -260,18 +266,20 @@ func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
 	}
 	for i := range st.Groups {
 		g := &st.Groups[i]
-		if g.Owned() && wantGroups[key(g.Name)] == nil {
+		if g.Owned() && wantGroups[key(g.Name)] == nil && !d.External {
 			add(ic.Change{Op: ic.Delete, Kind: ic.KindGroup, Name: g.Name, HaveGroup: g})
 		}
 	}
 	for i := range st.Users {
 		u := &st.Users[i]
-		if u.Owned() && !wantUsers[key(u.UserName)] {
+		if u.Owned() && !wantUsers[key(u.UserName)] && !d.External {
 			add(ic.Change{Op: ic.Delete, Kind: ic.KindUser, Name: u.UserName, HaveUser: u})
 		}
 	}
 
-	p.Drift = drift(st, wantAssign)
+	p.Drift = drift(st, wantAssign, d.External)
+	p.Warnings = append(p.Warnings, skippedWarnings(st, skipped)...)
+	p.Warnings = append(p.Warnings, sourceWarnings(d, st)...)
 
 	order(p.Changes)
 	order(p.Withheld)
@@ -284,13 +292,14 @@ func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
 // Adopt returns the changes that mark existing objects as keyless's own,
 // so that a file written by 'keyless import' plans as a no-op: the ownership
 // marker on groups and permission sets (and the owner tag), UserType on
-// users. Nothing else about them changes.
+// users. Nothing else about them changes. An identity provider's users and
+// groups (SCIM) are never adopted: the provider owns them.
 func Adopt(st *ic.State) []ic.Change {
 	var out []ic.Change
 	mark := []ic.FieldChange{{Field: "managed_by", New: "keyless"}}
 	for i := range st.Users {
 		u := &st.Users[i]
-		if !u.Owned() {
+		if !u.Owned() && !u.External {
 			want := *u
 			want.UserType = ic.UserType
 			out = append(out, ic.Change{Op: ic.Update, Kind: ic.KindUser, Name: u.UserName, Fields: mark, WantUser: &want, HaveUser: u})
@@ -298,7 +307,7 @@ func Adopt(st *ic.State) []ic.Change {
 	}
 	for i := range st.Groups {
 		g := &st.Groups[i]
-		if !g.Owned() {
+		if !g.Owned() && !g.External {
 			out = append(out, ic.Change{Op: ic.Update, Kind: ic.KindGroup, Name: g.Name, Fields: mark, HaveGroup: g,
 				WantGroup: &ic.DesiredGroup{Name: g.Name, Description: ic.UnmarkDescription(g.Description)}})
 		}

@@ -40,8 +40,10 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		s.serveAdminIdentityCenter(w, r)
 	case "/_sandbox/revoke-refresh-tokens":
 		s.serveAdminRevokeRefreshTokens(w, r)
+	case "/_sandbox/scim":
+		s.serveAdminSCIM(w, r)
 	default:
-		writeJSONError(w, ct, newError(404, "NotFound", "no sandbox endpoint %s; try /_sandbox/health, calls, reset, state, root, identity-center or revoke-refresh-tokens", truncate(r.URL.Path, 100)))
+		writeJSONError(w, ct, newError(404, "NotFound", "no sandbox endpoint %s; try /_sandbox/health, calls, reset, state, root, identity-center, revoke-refresh-tokens or scim", truncate(r.URL.Path, 100)))
 	}
 }
 

@@ -102,12 +102,23 @@ type SeedUser struct {
 	DisplayName string `yaml:"display_name"`
 	Email       string `yaml:"email"`
 	MFA         bool   `yaml:"mfa"`
+	// ExternalIDs make the user one an identity provider pushed through
+	// SCIM: the identity store API cannot set them.
+	ExternalIDs []SeedExternalID `yaml:"external_ids"`
+}
+
+// SeedExternalID is an identity provider's id for a user or group.
+type SeedExternalID struct {
+	Issuer string `yaml:"issuer"`
+	ID     string `yaml:"id"`
 }
 
 type SeedGroup struct {
 	Name        string   `yaml:"name"`
 	Description string   `yaml:"description"`
 	Members     []string `yaml:"members"` // user names
+	// ExternalIDs make the group one an identity provider pushed (SCIM).
+	ExternalIDs []SeedExternalID `yaml:"external_ids"`
 }
 
 // The default world.
@@ -385,11 +396,13 @@ func (s *Seed) problems() []seedProblem {
 			add(fmt.Sprintf("users[%d].user_name", i), "%q appears twice", u.UserName)
 		}
 		users[u.UserName] = true
+		checkSeedExternalIDs(add, fmt.Sprintf("users[%d]", i), u.ExternalIDs)
 	}
 	for i, g := range s.Groups {
 		if g.Name == "" {
 			add(fmt.Sprintf("groups[%d].name", i), "required")
 		}
+		checkSeedExternalIDs(add, fmt.Sprintf("groups[%d]", i), g.ExternalIDs)
 		for j, m := range g.Members {
 			if !users[m] {
 				add(fmt.Sprintf("groups[%d].members[%d]", i, j), "%q is not a user in users", m)
@@ -537,10 +550,11 @@ func buildWorld(seed *Seed, now time.Time) (*World, error) {
 		if su.Email != "" {
 			u.Emails = []Email{{Value: su.Email, Type: "work", Primary: true}}
 		}
+		u.ExternalIDs = externalIDs(su.ExternalIDs)
 		w.Users = append(w.Users, u)
 	}
 	for _, sg := range seed.Groups {
-		g := &Group{ID: storeUUID(storeID, "group/"+sg.Name), DisplayName: sg.Name, Description: sg.Description}
+		g := &Group{ID: storeUUID(storeID, "group/"+sg.Name), DisplayName: sg.Name, Description: sg.Description, ExternalIDs: externalIDs(sg.ExternalIDs)}
 		w.Groups = append(w.Groups, g)
 		for _, m := range sg.Members {
 			u := w.userByName(m)
@@ -665,6 +679,34 @@ func stableID(s string, n int) string {
 }
 
 // storeUUID derives an identity-store style id ("<store hex>-<uuid>") from s.
+// checkSeedExternalIDs checks a seeded object's external ids as the
+// identity store's ExternalId shape has them (issuer and id of 1 to 256
+// printable characters without spaces), no two alike.
+func checkSeedExternalIDs(add func(path, format string, a ...any), path string, ids []SeedExternalID) {
+	seen := map[SeedExternalID]bool{}
+	for j, e := range ids {
+		at := fmt.Sprintf("%s.external_ids[%d]", path, j)
+		if err := externalRule.check("issuer", &e.Issuer); err != nil {
+			add(at+".issuer", "an issuer is 1 to 256 printable characters without spaces, e.g. https://scim.okta.com")
+		}
+		if err := externalRule.check("id", &e.ID); err != nil {
+			add(at+".id", "an id is 1 to 256 printable characters without spaces")
+		}
+		if seen[e] {
+			add(at, "%s %s appears twice", e.Issuer, e.ID)
+		}
+		seen[e] = true
+	}
+}
+
+func externalIDs(in []SeedExternalID) []ExternalID {
+	var out []ExternalID
+	for _, e := range in {
+		out = append(out, ExternalID{Issuer: e.Issuer, ID: e.ID})
+	}
+	return out
+}
+
 func storeUUID(store, s string) string {
 	sum := sha256.Sum256([]byte(store + "/" + s))
 	h := hex.EncodeToString(sum[:])
