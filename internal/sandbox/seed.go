@@ -494,8 +494,7 @@ func buildWorld(seed *Seed, now time.Time) (*World, error) {
 		}
 		ia.Aliases = sa.Aliases
 		if a.ID != mgmt {
-			ia.Roles = append(ia.Roles, &IAMRole{Name: "OrganizationAccountAccessRole", Path: "/",
-				ID: "AROA" + stableID(a.ID+"/OrganizationAccountAccessRole", 17), Created: created})
+			ia.Roles = append(ia.Roles, orgAccessRole(a.ID, defaultOrgAccessRole, created))
 		}
 		for _, su := range sa.IAMUsers {
 			ia.Users = append(ia.Users, seedIAMUser(a.ID, su, created))
@@ -512,6 +511,7 @@ func buildWorld(seed *Seed, now time.Time) (*World, error) {
 		if seed.CentralizedRootAccess {
 			w.Organization.IAMFeatures = []string{"RootCredentialsManagement", "RootSessions"}
 		}
+		w.OrgPolicies = newOrgPolicies()
 	}
 
 	storeID := seed.IdentityStoreID
@@ -524,6 +524,10 @@ func buildWorld(seed *Seed, now time.Time) (*World, error) {
 	}
 	w.Instance = Instance{ARN: instARN, IdentityStoreID: storeID, OwnerAccountID: mgmt, Status: "ACTIVE", Created: created}
 	w.Instance.Disabled = seed.IdentityCenter != nil && !*seed.IdentityCenter
+	if w.Organization != nil && !w.Instance.Disabled {
+		// An organization instance of Identity Center has trusted access.
+		w.Organization.ServiceAccess = []ServiceAccess{{Principal: "sso.amazonaws.com", Enabled: created}}
+	}
 
 	for _, su := range seed.Users {
 		u := &User{ID: storeUUID(storeID, "user/"+su.UserName), UserName: su.UserName, DisplayName: su.DisplayName,
