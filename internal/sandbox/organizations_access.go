@@ -40,11 +40,17 @@ func orgEnableServiceAccess(c *call, in *struct{ ServicePrincipal string }) (any
 	if err := c.checkServicePrincipal(in.ServicePrincipal); err != nil {
 		return nil, err
 	}
-	o := c.w.Organization
-	if !slices.ContainsFunc(o.ServiceAccess, func(s ServiceAccess) bool { return s.Principal == in.ServicePrincipal }) {
-		o.ServiceAccess = append(o.ServiceAccess, ServiceAccess{Principal: in.ServicePrincipal, Enabled: c.now.UTC()})
-	}
+	c.w.trustService(in.ServicePrincipal, c.now)
 	return nil, nil
+}
+
+// trustService gives a service trusted access to the organization, as
+// EnableAWSServiceAccess does and enabling Identity Center does for sso.
+func (w *World) trustService(principal string, now time.Time) {
+	o := w.Organization
+	if o != nil && !slices.ContainsFunc(o.ServiceAccess, func(s ServiceAccess) bool { return s.Principal == principal }) {
+		o.ServiceAccess = append(o.ServiceAccess, ServiceAccess{Principal: principal, Enabled: now.UTC()})
+	}
 }
 
 func orgDisableServiceAccess(c *call, in *struct{ ServicePrincipal string }) (any, error) {

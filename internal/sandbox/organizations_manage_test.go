@@ -520,3 +520,25 @@ func TestOrganizationsStateAndReset(t *testing.T) {
 		t.Fatalf("policy types after reset = %+v", roots.Roots[0].PolicyTypes)
 	}
 }
+
+// Enabling Identity Center gives it trusted access, as the console's
+// "Enable" does in an organization.
+func TestOrganizationsTrustedAccessFollowsIdentityCenter(t *testing.T) {
+	ctx := context.Background()
+	seed := DefaultSeed()
+	off := false
+	seed.IdentityCenter = &off
+	_, url := startSandbox(t, Options{Seed: seed})
+	org := organizations.NewFromConfig(sdkConfig(t, url))
+	before, err := org.ListAWSServiceAccessForOrganization(ctx, nil)
+	if err != nil || len(before.EnabledServicePrincipals) != 0 {
+		t.Fatalf("trusted services without Identity Center = %+v, %v", before, err)
+	}
+	if code := postJSON(t, url+"/_sandbox/identity-center", `{"enabled": true}`, nil); code != 200 {
+		t.Fatalf("enable Identity Center: %d", code)
+	}
+	after, err := org.ListAWSServiceAccessForOrganization(ctx, nil)
+	if err != nil || len(after.EnabledServicePrincipals) != 1 || aws.ToString(after.EnabledServicePrincipals[0].ServicePrincipal) != "sso.amazonaws.com" {
+		t.Fatalf("trusted services with Identity Center = %+v, %v", after, err)
+	}
+}

@@ -524,9 +524,9 @@ func buildWorld(seed *Seed, now time.Time) (*World, error) {
 	}
 	w.Instance = Instance{ARN: instARN, IdentityStoreID: storeID, OwnerAccountID: mgmt, Status: "ACTIVE", Created: created}
 	w.Instance.Disabled = seed.IdentityCenter != nil && !*seed.IdentityCenter
-	if w.Organization != nil && !w.Instance.Disabled {
+	if !w.Instance.Disabled {
 		// An organization instance of Identity Center has trusted access.
-		w.Organization.ServiceAccess = []ServiceAccess{{Principal: "sso.amazonaws.com", Enabled: created}}
+		w.trustService("sso.amazonaws.com", created)
 	}
 
 	for _, su := range seed.Users {
