@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -33,6 +34,24 @@ func orgStart(t *testing.T, tg *target, org *organizations.Client) (mgmt, root s
 		t.Fatalf("ListRoots = %+v, %v", roots, err)
 	}
 	return aws.ToString(d.Organization.MasterAccountId), aws.ToString(roots.Roots[0].Id)
+}
+
+// wantReason checks an Organizations error's code and Reason member.
+func wantReason(t *testing.T, err error, code, reason string) {
+	t.Helper()
+	wantCode(t, err, code)
+	var got string
+	var cv *orgtypes.ConstraintViolationException
+	var ii *orgtypes.InvalidInputException
+	switch {
+	case errors.As(err, &cv):
+		got = string(cv.Reason)
+	case errors.As(err, &ii):
+		got = string(ii.Reason)
+	}
+	if got != reason {
+		t.Fatalf("reason = %q (err %v), want %q", got, err, reason)
+	}
 }
 
 // createAccount creates an account and waits for the request to finish.
@@ -197,8 +216,17 @@ func TestConformanceOrganizationsOUs(t *testing.T) {
 			t.Fatalf("UpdateOrganizationalUnit = %+v, %v", up, err)
 		}
 		// A sibling's name is taken.
-		_, err = org.CreateOrganizationalUnit(ctx, &organizations.CreateOrganizationalUnitInput{ParentId: aws.String(wl), Name: aws.String("Production")})
-		if !tg.moto { // moto checks names only on update
+		// A sibling's name is taken (DuplicateOrganizationalUnitException,
+		// API_CreateOrganizationalUnit); moto checks names only on update.
+		dupOU, err := org.CreateOrganizationalUnit(ctx, &organizations.CreateOrganizationalUnitInput{ParentId: aws.String(wl), Name: aws.String("Production")})
+		if tg.moto {
+			if err != nil {
+				t.Fatalf("moto refused a second OU of a name: %v", err)
+			}
+			if _, err := org.DeleteOrganizationalUnit(ctx, &organizations.DeleteOrganizationalUnitInput{OrganizationalUnitId: dupOU.OrganizationalUnit.Id}); err != nil {
+				t.Fatal(err)
+			}
+		} else {
 			wantCode(t, err, "DuplicateOrganizationalUnitException")
 		}
 		tags, err := org.ListTagsForResource(ctx, &organizations.ListTagsForResourceInput{ResourceId: aws.String(wl)})
@@ -295,7 +323,7 @@ func TestConformanceOrganizationsPolicies(t *testing.T) {
 			wantCode(t, err, "MalformedPolicyDocumentException")
 			big := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Sid":"` + strings.Repeat("x", 5100) + `"}]}`
 			_, err = org.CreatePolicy(ctx, &organizations.CreatePolicyInput{Name: aws.String("big"), Description: aws.String(""), Type: scp, Content: aws.String(big)})
-			wantCode(t, err, "ConstraintViolationException")
+			wantReason(t, err, "ConstraintViolationException", "POLICY_CONTENT_LIMIT_EXCEEDED")
 		}
 
 		// SCPs not enabled yet: AWS refuses to attach (AttachPolicy:
@@ -341,8 +369,14 @@ func TestConformanceOrganizationsPolicies(t *testing.T) {
 		if _, err := org.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: id, TargetId: ouID}); err != nil {
 			t.Fatal(err)
 		}
-		if !tg.moto { // moto attaches twice
-			_, err = org.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: id, TargetId: ouID})
+		// Attaching again: DuplicatePolicyAttachmentException (API_AttachPolicy);
+		// moto accepts it and changes nothing.
+		_, err = org.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: id, TargetId: ouID})
+		if tg.moto {
+			if err != nil {
+				t.Fatalf("moto refused a second attach: %v", err)
+			}
+		} else {
 			wantCode(t, err, "DuplicatePolicyAttachmentException")
 		}
 		targets, err := org.ListTargetsForPolicy(ctx, &organizations.ListTargetsForPolicyInput{PolicyId: id})
@@ -360,9 +394,21 @@ func TestConformanceOrganizationsPolicies(t *testing.T) {
 		if _, err := org.DetachPolicy(ctx, &organizations.DetachPolicyInput{PolicyId: id, TargetId: ouID}); err != nil {
 			t.Fatal(err)
 		}
-		if !tg.moto {
-			_, err = org.DetachPolicy(ctx, &organizations.DetachPolicyInput{PolicyId: id, TargetId: ouID})
+		// Detaching what is not attached: PolicyNotAttachedException
+		// (API_DetachPolicy); moto accepts it.
+		_, err = org.DetachPolicy(ctx, &organizations.DetachPolicyInput{PolicyId: id, TargetId: ouID})
+		if tg.moto {
+			if err != nil {
+				t.Fatalf("moto refused to detach what is not attached: %v", err)
+			}
+		} else {
 			wantCode(t, err, "PolicyNotAttachedException")
+			// Nor can a target lose its last SCP while SCPs are enabled
+			// (MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED).
+			_, err = org.DetachPolicy(ctx, &organizations.DetachPolicyInput{PolicyId: aws.String("p-FullAWSAccess"), TargetId: ouID})
+			wantReason(t, err, "ConstraintViolationException", "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED")
+			_, err = org.DeletePolicy(ctx, &organizations.DeletePolicyInput{PolicyId: aws.String("p-FullAWSAccess")})
+			wantReason(t, err, "InvalidInputException", "IMMUTABLE_POLICY")
 		}
 		if _, err := org.DeletePolicy(ctx, &organizations.DeletePolicyInput{PolicyId: id}); err != nil {
 			t.Fatal(err)
