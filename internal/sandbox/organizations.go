@@ -103,10 +103,11 @@ func orgDescribeOrganization(c *call, _ *struct{}) (any, error) {
 	o := c.w.Organization
 	return map[string]any{"Organization": map[string]any{
 		"Id": o.ID, "Arn": o.ARN, "FeatureSet": o.FeatureSet,
-		"MasterAccountArn":     c.w.orgARN("account", o.MasterAccountID),
-		"MasterAccountId":      o.MasterAccountID,
-		"MasterAccountEmail":   o.MasterAccountEmail,
-		"AvailablePolicyTypes": []any{},
+		"MasterAccountArn":   c.w.orgARN("account", o.MasterAccountID),
+		"MasterAccountId":    o.MasterAccountID,
+		"MasterAccountEmail": o.MasterAccountEmail,
+		// Deprecated in the API; AWS fills it with the root's policy types.
+		"AvailablePolicyTypes": c.w.rootOut()["PolicyTypes"],
 	}}, nil
 }
 

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -587,4 +588,88 @@ func TestOrganizationsTrustedAccessFollowsIdentityCenter(t *testing.T) {
 	if err != nil || len(after.EnabledServicePrincipals) != 1 || aws.ToString(after.EnabledServicePrincipals[0].ServicePrincipal) != "sso.amazonaws.com" {
 		t.Fatalf("trusted services with Identity Center = %+v, %v", after, err)
 	}
+}
+
+// Requests AWS refuses, with the code and Reason the model gives.
+func TestOrganizationsRefusesWhatAWSRefuses(t *testing.T) {
+	ctx := context.Background()
+	_, url := startSandbox(t, Options{AssignmentDelay: -1})
+	org := organizations.NewFromConfig(sdkConfig(t, url))
+	tag := func(k, v string) []orgtypes.Tag { return []orgtypes.Tag{{Key: aws.String(k), Value: aws.String(v)}} }
+	many := make([]orgtypes.Tag, 51)
+	for i := range many {
+		many[i] = orgtypes.Tag{Key: aws.String(fmt.Sprintf("k%d", i)), Value: aws.String("v")}
+	}
+	// Five levels of OUs below the root, the most AWS allows.
+	parent := defaultRootID
+	for i := range 5 {
+		ou, err := org.CreateOrganizationalUnit(ctx, &organizations.CreateOrganizationalUnitInput{ParentId: aws.String(parent), Name: aws.String(fmt.Sprintf("level%d", i+1))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		parent = aws.ToString(ou.OrganizationalUnit.Id)
+	}
+	for _, tc := range []struct {
+		name         string
+		call         func() error
+		code, reason string
+	}{
+		{"tag key aws:", func() error {
+			_, err := org.TagResource(ctx, &organizations.TagResourceInput{ResourceId: aws.String("222222222222"), Tags: tag("aws:x", "v")})
+			return err
+		}, "InvalidInputException", "INVALID_SYSTEM_TAGS_PARAMETER"},
+		{"tag key with a comma", func() error {
+			_, err := org.TagResource(ctx, &organizations.TagResourceInput{ResourceId: aws.String("222222222222"), Tags: tag("a,b", "v")})
+			return err
+		}, "InvalidInputException", "INVALID_PATTERN"},
+		{"51 tags", func() error {
+			_, err := org.TagResource(ctx, &organizations.TagResourceInput{ResourceId: aws.String("222222222222"), Tags: many})
+			return err
+		}, "ConstraintViolationException", "MAX_TAG_LIMIT_EXCEEDED"},
+		{"tag a made-up resource id", func() error {
+			_, err := org.TagResource(ctx, &organizations.TagResourceInput{ResourceId: aws.String("i-123"), Tags: tag("a", "b")})
+			return err
+		}, "InvalidInputException", "INVALID_PATTERN"},
+		{"sixth OU level", func() error {
+			_, err := org.CreateOrganizationalUnit(ctx, &organizations.CreateOrganizationalUnitInput{ParentId: aws.String(parent), Name: aws.String("level6")})
+			return err
+		}, "ConstraintViolationException", "OU_DEPTH_LIMIT_EXCEEDED"},
+		{"OU name of 129", func() error {
+			_, err := org.CreateOrganizationalUnit(ctx, &organizations.CreateOrganizationalUnitInput{ParentId: aws.String(defaultRootID), Name: aws.String(strings.Repeat("n", 129))})
+			return err
+		}, "InvalidInputException", "MAX_LENGTH_EXCEEDED"},
+		{"account email without a domain", func() error {
+			_, err := org.CreateAccount(ctx, &organizations.CreateAccountInput{AccountName: aws.String("x"), Email: aws.String("nobody@home")})
+			return err
+		}, "InvalidInputException", "INVALID_PATTERN"},
+		{"account role name with a space", func() error {
+			_, err := org.CreateAccount(ctx, &organizations.CreateAccountInput{AccountName: aws.String("x"), Email: aws.String("x@example.com"), RoleName: aws.String("a b")})
+			return err
+		}, "InvalidInputException", "INVALID_ROLE_NAME"},
+		{"unknown policy type", func() error {
+			_, err := org.ListPolicies(ctx, &organizations.ListPoliciesInput{Filter: "NOT_A_POLICY"})
+			return err
+		}, "InvalidInputException", "INVALID_ENUM_POLICY_TYPE"},
+		{"bad policy id", func() error {
+			_, err := org.DescribePolicy(ctx, &organizations.DescribePolicyInput{PolicyId: aws.String("policy-1")})
+			return err
+		}, "InvalidInputException", "INVALID_SYNTAX_POLICY_ID"},
+		{"close the management account", func() error {
+			_, err := org.CloseAccount(ctx, &organizations.CloseAccountInput{AccountId: aws.String(defaultManagementAccount)})
+			return err
+		}, "ConstraintViolationException", "CANNOT_CLOSE_MANAGEMENT_ACCOUNT"},
+		{"unknown service principal", func() error {
+			_, err := org.EnableAWSServiceAccess(ctx, &organizations.EnableAWSServiceAccessInput{ServicePrincipal: aws.String("example.com")})
+			return err
+		}, "InvalidInputException", "UNRECOGNIZED_SERVICE_PRINCIPAL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { wantReason(t, tc.call(), tc.code, tc.reason) })
+	}
+	_, err := org.RemoveAccountFromOrganization(ctx, &organizations.RemoveAccountFromOrganizationInput{AccountId: aws.String(defaultManagementAccount)})
+	wantCode(t, err, "MasterCannotLeaveOrganizationException")
+	if _, err := org.RemoveAccountFromOrganization(ctx, &organizations.RemoveAccountFromOrganizationInput{AccountId: aws.String("333333333333")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = org.DescribeAccount(ctx, &organizations.DescribeAccountInput{AccountId: aws.String("333333333333")})
+	wantCode(t, err, "AccountNotFoundException")
 }
