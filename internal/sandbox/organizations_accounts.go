@@ -37,12 +37,17 @@ var (
 const defaultOrgAccessRole = "OrganizationAccountAccessRole"
 
 // requireManagement admits the organization's management account only, as
-// AWS does for every operation that changes the organization.
+// AWS does for every operation that changes the organization; an account
+// outside the organization is told it is in none.
 func (c *call) requireManagement() error {
 	if err := c.requireOrg(); err != nil {
 		return err
 	}
-	if c.caller().AccountID != c.w.Organization.MasterAccountID {
+	me := c.caller().AccountID
+	if c.w.account(me) == nil {
+		return errOrgNotInUse()
+	}
+	if me != c.w.Organization.MasterAccountID {
 		return newError(400, "AccessDeniedException", "You don't have permissions to access this resource: only the organization's management account (%s) can call this operation.", c.w.Organization.MasterAccountID)
 	}
 	return nil

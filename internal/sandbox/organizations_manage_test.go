@@ -523,6 +523,19 @@ func TestOrganizationsManagementOnly(t *testing.T) {
 		_, err = morg.CreateAccount(ctx, &organizations.CreateAccountInput{AccountName: aws.String("x"), Email: aws.String("x@example.com")})
 		wantCode(t, err, "AccessDeniedException")
 	}
+
+	// Once removed from the organization, the account is in none.
+	if _, err := org.RemoveAccountFromOrganization(ctx, &organizations.RemoveAccountFromOrganizationInput{AccountId: st.AccountId}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := stsc.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + aws.ToString(st.AccountId) + ":role/Admin"), RoleSessionName: aws.String("gone")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := cfg.Copy()
+	gone.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(out.Credentials.AccessKeyId), aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken))
+	_, err = organizations.NewFromConfig(gone).ListPolicies(ctx, &organizations.ListPoliciesInput{Filter: orgtypes.PolicyTypeServiceControlPolicy})
+	wantCode(t, err, "AWSOrganizationsNotInUseException")
 }
 
 // What the operations make is in /_sandbox/state and goes on reset.
