@@ -16,12 +16,12 @@ type ServiceAccess struct {
 	Enabled   time.Time `json:"date_enabled"`
 }
 
-var servicePrincipalPattern = lazyRegexp(`^[\w+=,.@-]*$`)
+var trustedPrincipalPattern = lazyRegexp(`^[\w+=,.@-]*$`)
 
-// checkServicePrincipal refuses what is not an AWS service principal: AWS
+// checkTrustedPrincipal refuses what is not an AWS service principal: AWS
 // knows its services and answers UNRECOGNIZED_SERVICE_PRINCIPAL for others.
-func (c *call) checkServicePrincipal(p string) error {
-	if err := checkOrgString("ServicePrincipal", p, 1, 128, servicePrincipalPattern); err != nil {
+func (c *call) checkTrustedPrincipal(p string) error {
+	if err := checkOrgString("ServicePrincipal", p, 1, 128, trustedPrincipalPattern); err != nil {
 		return err
 	}
 	if !strings.HasSuffix(p, ".amazonaws.com") {
@@ -34,10 +34,10 @@ func (c *call) checkServicePrincipal(p string) error {
 }
 
 func orgEnableServiceAccess(c *call, in *struct{ ServicePrincipal string }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
-	if err := c.checkServicePrincipal(in.ServicePrincipal); err != nil {
+	if err := c.checkTrustedPrincipal(in.ServicePrincipal); err != nil {
 		return nil, err
 	}
 	c.w.trustService(in.ServicePrincipal, c.now)
@@ -54,10 +54,10 @@ func (w *World) trustService(principal string, now time.Time) {
 }
 
 func orgDisableServiceAccess(c *call, in *struct{ ServicePrincipal string }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
-	if err := c.checkServicePrincipal(in.ServicePrincipal); err != nil {
+	if err := c.checkTrustedPrincipal(in.ServicePrincipal); err != nil {
 		return nil, err
 	}
 	o := c.w.Organization
@@ -66,7 +66,7 @@ func orgDisableServiceAccess(c *call, in *struct{ ServicePrincipal string }) (an
 }
 
 func orgListServiceAccess(c *call, in *orgPaging) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
 	pg, next, err := page(c.w.Organization.ServiceAccess, "service-access", in.MaxResults, in.NextToken, 20, 20)
@@ -159,7 +159,7 @@ func orgTagResource(c *call, in *struct {
 	ResourceId string
 	Tags       []Tag
 }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
 	r, err := c.orgTaggable(in.ResourceId)
@@ -181,7 +181,7 @@ func orgUntagResource(c *call, in *struct {
 	ResourceId string
 	TagKeys    []string
 }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
 	r, err := c.orgTaggable(in.ResourceId)

@@ -36,10 +36,10 @@ var (
 // unless RoleName says otherwise.
 const defaultOrgAccessRole = "OrganizationAccountAccessRole"
 
-// requireManagement admits the organization's management account only, as
+// requireManagementCaller admits the organization's management account only, as
 // AWS does for every operation that changes the organization; an account
 // outside the organization is told it is in none.
-func (c *call) requireManagement() error {
+func (c *call) requireManagementCaller() error {
 	if err := c.requireOrg(); err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func orgCreateAccount(c *call, in *struct {
 	Email, AccountName, RoleName, IamUserAccessToBilling string
 	Tags                                                 []Tag
 }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
 	if err := checkOrgString("Email", in.Email, 6, 64, orgEmailPattern); err != nil {
@@ -212,7 +212,7 @@ func (c *call) createAccountRequest(id string) (*CreateAccountReq, error) {
 }
 
 func orgDescribeCreateAccountStatus(c *call, in *struct{ CreateAccountRequestId string }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
 	r, err := c.createAccountRequest(in.CreateAccountRequestId)
@@ -226,7 +226,7 @@ func orgListCreateAccountStatus(c *call, in *struct {
 	States []string
 	orgPaging
 }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
 	for _, s := range in.States {
@@ -264,7 +264,7 @@ func (c *call) memberAccount(id string) (*Account, error) {
 }
 
 func orgCloseAccount(c *call, in *struct{ AccountId string }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
 	a, err := c.memberAccount(in.AccountId)
@@ -285,7 +285,7 @@ func orgCloseAccount(c *call, in *struct{ AccountId string }) (any, error) {
 }
 
 func orgRemoveAccount(c *call, in *struct{ AccountId string }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
 	a, err := c.memberAccount(in.AccountId)
@@ -301,7 +301,7 @@ func orgRemoveAccount(c *call, in *struct{ AccountId string }) (any, error) {
 }
 
 func orgMoveAccount(c *call, in *struct{ AccountId, SourceParentId, DestinationParentId string }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
 	if err := checkAccountID("AccountId", in.AccountId); err != nil {

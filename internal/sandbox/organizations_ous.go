@@ -70,7 +70,7 @@ func orgCreateOU(c *call, in *struct {
 	ParentId, Name string
 	Tags           []Tag
 }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
 	if err := c.checkParent(in.ParentId); err != nil {
@@ -100,7 +100,7 @@ func orgCreateOU(c *call, in *struct {
 }
 
 func orgDescribeOU(c *call, in *struct{ OrganizationalUnitId string }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
 	o, err := c.findOU(in.OrganizationalUnitId)
@@ -114,7 +114,7 @@ func orgUpdateOU(c *call, in *struct {
 	OrganizationalUnitId string
 	Name                 *string
 }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
 	o, err := c.findOU(in.OrganizationalUnitId)
@@ -131,7 +131,7 @@ func orgUpdateOU(c *call, in *struct {
 }
 
 func orgDeleteOU(c *call, in *struct{ OrganizationalUnitId string }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
 	o, err := c.findOU(in.OrganizationalUnitId)
@@ -151,7 +151,7 @@ func orgListChildren(c *call, in *struct {
 	ParentId, ChildType string
 	orgPaging
 }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
 	if err := c.checkParent(in.ParentId); err != nil {

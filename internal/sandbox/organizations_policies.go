@@ -136,7 +136,7 @@ func (c *call) checkPolicyTypeAvailable() error {
 }
 
 func orgEnablePolicyType(c *call, in *struct{ RootId, PolicyType string }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
 	if err := c.root(in.RootId); err != nil {
@@ -163,7 +163,7 @@ func orgEnablePolicyType(c *call, in *struct{ RootId, PolicyType string }) (any,
 }
 
 func orgDisablePolicyType(c *call, in *struct{ RootId, PolicyType string }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
 	if err := c.root(in.RootId); err != nil {
@@ -223,7 +223,7 @@ func orgCreatePolicy(c *call, in *struct {
 	Description         *string
 	Tags                []Tag
 }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
 	if err := checkPolicyType("Type", in.Type); err != nil {
@@ -270,7 +270,7 @@ func (c *call) orgPolicy(id string) (*OrgPolicy, error) {
 }
 
 func orgDescribePolicy(c *call, in *struct{ PolicyId string }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
 	p, err := c.orgPolicy(in.PolicyId)
@@ -288,7 +288,7 @@ func orgUpdatePolicy(c *call, in *struct {
 	PolicyId                   string
 	Name, Description, Content *string
 }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
 	p, err := c.orgPolicy(in.PolicyId)
@@ -326,7 +326,7 @@ func orgUpdatePolicy(c *call, in *struct {
 }
 
 func orgDeletePolicy(c *call, in *struct{ PolicyId string }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
 	p, err := c.orgPolicy(in.PolicyId)
@@ -359,7 +359,7 @@ func orgListPolicies(c *call, in *struct {
 	Filter string
 	orgPaging
 }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
 	if err := checkPolicyType("Filter", in.Filter); err != nil {
@@ -386,7 +386,7 @@ func (c *call) policyTarget(id string) (*orgResource, error) {
 }
 
 func orgAttachPolicy(c *call, in *struct{ PolicyId, TargetId string }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
 	p, err := c.orgPolicy(in.PolicyId)
@@ -416,7 +416,7 @@ func orgAttachPolicy(c *call, in *struct{ PolicyId, TargetId string }) (any, err
 }
 
 func orgDetachPolicy(c *call, in *struct{ PolicyId, TargetId string }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
 	p, err := c.orgPolicy(in.PolicyId)
@@ -448,7 +448,7 @@ func orgListPoliciesForTarget(c *call, in *struct {
 	TargetId, Filter string
 	orgPaging
 }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
 	if _, err := c.policyTarget(in.TargetId); err != nil {
@@ -470,7 +470,7 @@ func orgListTargetsForPolicy(c *call, in *struct {
 	PolicyId string
 	orgPaging
 }) (any, error) {
-	if err := c.requireManagement(); err != nil {
+	if err := c.requireManagementCaller(); err != nil {
 		return nil, err
 	}
 	p, err := c.orgPolicy(in.PolicyId)
