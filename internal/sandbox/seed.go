@@ -494,7 +494,8 @@ func buildWorld(seed *Seed, now time.Time) (*World, error) {
 		}
 		ia.Aliases = sa.Aliases
 		if a.ID != mgmt {
-			ia.Roles = append(ia.Roles, orgAccessRole(a.ID, defaultOrgAccessRole, created))
+			ia.Roles = append(ia.Roles, &IAMRole{Name: "OrganizationAccountAccessRole", Path: "/",
+				ID: "AROA" + stableID(a.ID+"/OrganizationAccountAccessRole", 17), Created: created})
 		}
 		for _, su := range sa.IAMUsers {
 			ia.Users = append(ia.Users, seedIAMUser(a.ID, su, created))
