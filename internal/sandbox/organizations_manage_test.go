@@ -331,9 +331,20 @@ func TestConformanceOrganizationsPolicies(t *testing.T) {
 		// PolicyTypeNotEnabledException) and its roots list no types; moto
 		// attaches and has FullAWSAccess attached from the start.
 		roots, _ := org.ListRoots(ctx, nil)
-		if !tg.moto {
-			if len(roots.Roots[0].PolicyTypes) != 0 {
-				t.Fatalf("root policy types before enabling = %+v", roots.Roots[0].PolicyTypes)
+		if len(roots.Roots[0].PolicyTypes) != 0 {
+			t.Fatalf("root policy types before enabling = %+v", roots.Roots[0].PolicyTypes)
+		}
+		before, err := org.ListPoliciesForTarget(ctx, &organizations.ListPoliciesForTargetInput{TargetId: aws.String(root), Filter: scp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tg.moto {
+			if len(before.Policies) != 1 {
+				t.Fatalf("moto's SCPs on the root before enabling = %+v", before.Policies)
+			}
+		} else {
+			if len(before.Policies) != 0 {
+				t.Fatalf("SCPs on the root before enabling = %+v", before.Policies)
 			}
 			_, err = org.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: id, TargetId: aws.String(root)})
 			wantCode(t, err, "PolicyTypeNotEnabledException")
