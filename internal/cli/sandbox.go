@@ -52,7 +52,7 @@ It stops cleanly on SIGINT or SIGTERM.`,
 	f.BoolVar(&o.allowRemote, "allow-remote", false, "allow a non-loopback --addr (the sandbox accepts any credentials)")
 	f.StringVar(&o.seed, "seed", "", "YAML `FILE` describing the world to start with")
 	f.Float64Var(&o.tps, "tps", 0, "AWS quotas: sso-admin N requests/s in all, identitystore N per operation (0: unlimited)")
-	f.DurationVar(&o.assignmentDelay, "assignment-delay", sandbox.DefaultAssignmentDelay, "how long assignments and provisioning stay IN_PROGRESS")
+	f.DurationVar(&o.assignmentDelay, "assignment-delay", sandbox.DefaultAssignmentDelay, "how long assignments, provisioning and account creation stay IN_PROGRESS")
 	f.DurationVar(&o.latency, "latency", 0, "delay added to every API request")
 	f.Float64Var(&o.throttle, "throttle", 0, "fraction of API requests answered with ThrottlingException (0-1)")
 	f.Float64Var(&o.fail5xx, "fail5xx", 0, "fraction of API requests answered with HTTP 500 (0-1)")

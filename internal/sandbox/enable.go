@@ -49,6 +49,7 @@ func (s *Server) serveAdminIdentityCenter(w http.ResponseWriter, r *http.Request
 		if in.Enabled != nil {
 			if wd.Instance.Disabled && *in.Enabled {
 				wd.Instance.Created = now.UTC().Truncate(time.Second)
+				wd.trustService("sso.amazonaws.com", now)
 			}
 			wd.Instance.Disabled = !*in.Enabled
 		}

@@ -18,6 +18,35 @@ func organizationsOps() map[string]jsonOp {
 		"ListAccountsForParent":            op(orgListAccountsForParent),
 		"ListParents":                      op(orgListParents),
 		"ListTagsForResource":              op(orgListTagsForResource),
+
+		// Accounts, OUs, policies, trusted access and tags (organizations_*.go).
+		"CreateAccount":                       op(orgCreateAccount),
+		"DescribeCreateAccountStatus":         op(orgDescribeCreateAccountStatus),
+		"ListCreateAccountStatus":             op(orgListCreateAccountStatus),
+		"CloseAccount":                        op(orgCloseAccount),
+		"RemoveAccountFromOrganization":       op(orgRemoveAccount),
+		"MoveAccount":                         op(orgMoveAccount),
+		"CreateOrganizationalUnit":            op(orgCreateOU),
+		"DescribeOrganizationalUnit":          op(orgDescribeOU),
+		"UpdateOrganizationalUnit":            op(orgUpdateOU),
+		"DeleteOrganizationalUnit":            op(orgDeleteOU),
+		"ListChildren":                        op(orgListChildren),
+		"EnablePolicyType":                    op(orgEnablePolicyType),
+		"DisablePolicyType":                   op(orgDisablePolicyType),
+		"CreatePolicy":                        op(orgCreatePolicy),
+		"DescribePolicy":                      op(orgDescribePolicy),
+		"UpdatePolicy":                        op(orgUpdatePolicy),
+		"DeletePolicy":                        op(orgDeletePolicy),
+		"ListPolicies":                        op(orgListPolicies),
+		"AttachPolicy":                        op(orgAttachPolicy),
+		"DetachPolicy":                        op(orgDetachPolicy),
+		"ListPoliciesForTarget":               op(orgListPoliciesForTarget),
+		"ListTargetsForPolicy":                op(orgListTargetsForPolicy),
+		"EnableAWSServiceAccess":              op(orgEnableServiceAccess),
+		"DisableAWSServiceAccess":             op(orgDisableServiceAccess),
+		"ListAWSServiceAccessForOrganization": op(orgListServiceAccess),
+		"TagResource":                         op(orgTagResource),
+		"UntagResource":                       op(orgUntagResource),
 	}
 }
 
@@ -33,7 +62,9 @@ func errOrgNotInUse() *apiError {
 
 // errOrgInput is Organizations' validation error: InvalidInputException with a reason.
 func errOrgInput(reason, format string, a ...any) *apiError {
-	return newError(400, "InvalidInputException", "%s (reason: %s)", fmt.Sprintf(format, a...), reason)
+	e := newError(400, "InvalidInputException", "%s (reason: %s)", fmt.Sprintf(format, a...), reason)
+	e.Fields = map[string]any{"Reason": reason}
+	return e
 }
 
 type orgAccountOut struct {
@@ -72,10 +103,11 @@ func orgDescribeOrganization(c *call, _ *struct{}) (any, error) {
 	o := c.w.Organization
 	return map[string]any{"Organization": map[string]any{
 		"Id": o.ID, "Arn": o.ARN, "FeatureSet": o.FeatureSet,
-		"MasterAccountArn":     c.w.orgARN("account", o.MasterAccountID),
-		"MasterAccountId":      o.MasterAccountID,
-		"MasterAccountEmail":   o.MasterAccountEmail,
-		"AvailablePolicyTypes": []any{},
+		"MasterAccountArn":   c.w.orgARN("account", o.MasterAccountID),
+		"MasterAccountId":    o.MasterAccountID,
+		"MasterAccountEmail": o.MasterAccountEmail,
+		// Deprecated in the API; AWS fills it with the root's policy types.
+		"AvailablePolicyTypes": c.w.rootOut()["PolicyTypes"],
 	}}, nil
 }
 
@@ -105,6 +137,7 @@ func orgCreateOrganization(c *call, in *struct{ FeatureSet string }) (any, error
 	}
 	acct.JoinedMethod = "CREATED"
 	acct.ParentID = c.w.RootID
+	c.w.OrgPolicies = newOrgPolicies()
 	return orgDescribeOrganization(c, nil)
 }
 
@@ -161,28 +194,33 @@ func orgListRoots(c *call, in *orgPaging) (any, error) {
 	if err := c.requireOrg(); err != nil {
 		return nil, err
 	}
-	return map[string]any{"Roots": []any{map[string]any{
-		"Id": c.w.RootID, "Arn": c.w.orgARN("root", c.w.RootID), "Name": "Root", "PolicyTypes": []any{},
-	}}}, nil
+	return map[string]any{"Roots": []any{c.w.rootOut()}}, nil
 }
 
 // checkParent validates a parent id and reports whether it exists.
 func (c *call) checkParent(id string) error {
-	switch {
-	case id == "":
-		return errOrgInput("FIELD_VALIDATION_FAILED", "ParentId is required")
-	case rootIDPattern.MatchString(id):
-		if id != c.w.RootID {
-			return newError(400, "ParentNotFoundException", "We can't find a root or OU with the ParentId that you specified.")
-		}
-	case ouIDPattern.MatchString(id):
-		if c.w.ou(id) == nil {
-			return newError(400, "ParentNotFoundException", "We can't find a root or OU with the ParentId that you specified.")
-		}
-	default:
-		return errOrgInput("INVALID_PATTERN", "You specified an invalid value for ParentId %q: use a root id (r-...) or an OU id (ou-...)", id)
+	if err := checkParentID("ParentId", id); err != nil {
+		return err
+	}
+	if !c.w.parentExists(id) {
+		return newError(400, "ParentNotFoundException", "We can't find a root or OU with the ParentId that you specified.")
 	}
 	return nil
+}
+
+// checkParentID validates a root or OU id parameter.
+func checkParentID(field, id string) error {
+	switch {
+	case id == "":
+		return errOrgInput("INPUT_REQUIRED", "%s is required", field)
+	case !rootIDPattern.MatchString(id) && !ouIDPattern.MatchString(id):
+		return errOrgInput("INVALID_PATTERN", "You specified an invalid value for %s %q: use a root id (r-...) or an OU id (ou-...)", field, truncate(id, 100))
+	}
+	return nil
+}
+
+func (w *World) parentExists(id string) bool {
+	return id == w.RootID || w.ou(id) != nil
 }
 
 func (w *World) ou(id string) *OU {
@@ -279,28 +317,11 @@ func orgListTagsForResource(c *call, in *struct {
 	if err := c.requireOrg(); err != nil {
 		return nil, err
 	}
-	var tags []Tag
-	found := false
-	switch {
-	case in.ResourceId == "":
-		return nil, errOrgInput("FIELD_VALIDATION_FAILED", "ResourceId is required")
-	case accountIDPattern.MatchString(in.ResourceId):
-		if a := c.w.account(in.ResourceId); a != nil {
-			tags, found = a.Tags, true
-		}
-	case ouIDPattern.MatchString(in.ResourceId):
-		if o := c.w.ou(in.ResourceId); o != nil {
-			tags, found = o.Tags, true
-		}
-	case in.ResourceId == c.w.RootID:
-		found = true
-	default:
-		return nil, errOrgInput("INVALID_PATTERN", "You specified an invalid value for ResourceId %q", in.ResourceId)
+	r, err := c.orgTaggable(in.ResourceId)
+	if err != nil {
+		return nil, err
 	}
-	if !found {
-		return nil, newError(400, "TargetNotFoundException", "We can't find a resource that matches the ResourceId that you specified.")
-	}
-	pg, next, err := page(tags, "tags:"+in.ResourceId, nil, in.NextToken, 100, 100)
+	pg, next, err := page(*r.tags, "tags:"+in.ResourceId, nil, in.NextToken, 100, 100)
 	if err != nil {
 		return nil, asOrgInput(err)
 	}

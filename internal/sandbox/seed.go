@@ -525,6 +525,7 @@ func buildWorld(seed *Seed, now time.Time) (*World, error) {
 		if seed.CentralizedRootAccess {
 			w.Organization.IAMFeatures = []string{"RootCredentialsManagement", "RootSessions"}
 		}
+		w.OrgPolicies = newOrgPolicies()
 	}
 
 	storeID := seed.IdentityStoreID
@@ -537,6 +538,10 @@ func buildWorld(seed *Seed, now time.Time) (*World, error) {
 	}
 	w.Instance = Instance{ARN: instARN, IdentityStoreID: storeID, OwnerAccountID: mgmt, Status: "ACTIVE", Created: created}
 	w.Instance.Disabled = seed.IdentityCenter != nil && !*seed.IdentityCenter
+	if !w.Instance.Disabled {
+		// An organization instance of Identity Center has trusted access.
+		w.trustService("sso.amazonaws.com", created)
+	}
 
 	for _, su := range seed.Users {
 		u := &User{ID: storeUUID(storeID, "user/"+su.UserName), UserName: su.UserName, DisplayName: su.DisplayName,

@@ -27,6 +27,10 @@ type Options struct {
 	// AssignmentDelay is how long account assignments and provisioning stay
 	// IN_PROGRESS. Negative means zero; zero means the default of 1s.
 	AssignmentDelay time.Duration
+	// AccountCreationDelay is how long Organizations' CreateAccount stays
+	// IN_PROGRESS (and CloseAccount PENDING_CLOSURE). Zero means
+	// AssignmentDelay; negative means zero.
+	AccountCreationDelay time.Duration
 	// Latency is added to every API request.
 	Latency time.Duration
 	// Throttle and Fail5xx are the fractions of API requests that fail with a
@@ -95,6 +99,12 @@ func New(opts Options) (*Server, error) {
 		opts.AssignmentDelay = DefaultAssignmentDelay
 	case opts.AssignmentDelay < 0:
 		opts.AssignmentDelay = 0
+	}
+	switch {
+	case opts.AccountCreationDelay == 0:
+		opts.AccountCreationDelay = opts.AssignmentDelay
+	case opts.AccountCreationDelay < 0:
+		opts.AccountCreationDelay = 0
 	}
 	if opts.AccessTokenTTL == 0 {
 		opts.AccessTokenTTL = time.Hour

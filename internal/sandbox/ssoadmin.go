@@ -209,6 +209,15 @@ func checkTags(tags []Tag) error {
 
 // mergeTags adds or replaces tags, enforcing the per-resource quota.
 func mergeTags(have, add []Tag) ([]Tag, error) {
+	out := upsertTags(have, add)
+	if len(out) > maxTagsPerResource {
+		return nil, newError(400, "ServiceQuotaExceededException", "A resource can have at most %d tags; this request would leave it with %d", maxTagsPerResource, len(out))
+	}
+	return out, nil
+}
+
+// upsertTags returns have with add's keys set to add's values, sorted by key.
+func upsertTags(have, add []Tag) []Tag {
 	out := slices.Clone(have)
 	for _, t := range add {
 		i := slices.IndexFunc(out, func(o Tag) bool { return o.Key == t.Key })
@@ -218,11 +227,8 @@ func mergeTags(have, add []Tag) ([]Tag, error) {
 			out = append(out, t)
 		}
 	}
-	if len(out) > maxTagsPerResource {
-		return nil, newError(400, "ServiceQuotaExceededException", "A resource can have at most %d tags; this request would leave it with %d", maxTagsPerResource, len(out))
-	}
 	sortTags(out)
-	return out, nil
+	return out
 }
 
 // Lookups.

@@ -13,6 +13,11 @@ type World struct {
 	Accounts     []*Account    `json:"accounts"`
 	RootID       string        `json:"root_id"`
 	OUs          []*OU         `json:"organizational_units"`
+	// OrgPolicies are the organization's policies (SCPs, tag policies, ...),
+	// AWS managed FullAWSAccess included; CreateAccountRequests are
+	// CreateAccount's asynchronous requests (organizations_accounts.go).
+	OrgPolicies           []*OrgPolicy        `json:"organization_policies"`
+	CreateAccountRequests []*CreateAccountReq `json:"create_account_requests"`
 
 	Instance       Instance         `json:"instance"`
 	PermissionSets []*PermissionSet `json:"permission_sets"`
@@ -52,6 +57,11 @@ type Organization struct {
 	MasterAccountEmail string `json:"management_account_email"`
 	// IAMFeatures are the centralized root access features enabled (iam_org.go).
 	IAMFeatures []string `json:"iam_features,omitempty"`
+	// PolicyTypes are the policy types enabled on the root; RootTags the
+	// root's tags; ServiceAccess the services given trusted access.
+	PolicyTypes   []string        `json:"policy_types,omitempty"`
+	RootTags      []Tag           `json:"root_tags,omitempty"`
+	ServiceAccess []ServiceAccess `json:"service_access,omitempty"`
 }
 
 type Account struct {
@@ -63,6 +73,8 @@ type Account struct {
 	Joined       time.Time `json:"joined"`
 	ParentID     string    `json:"parent_id"`
 	Tags         []Tag     `json:"tags,omitempty"`
+	// ClosesAt is when a PENDING_CLOSURE account becomes SUSPENDED.
+	ClosesAt time.Time `json:"closes_at,omitzero"`
 }
 
 type OU struct {
@@ -529,6 +541,7 @@ func (w *World) iamAccount(id string) *IAMAccount {
 // advance completes asynchronous work whose time has come.
 func (w *World) advance(now time.Time) {
 	w.advanceSSOAdmin(now)
+	w.advanceOrganizations(now)
 	w.pruneSessions(now)
 }
 
