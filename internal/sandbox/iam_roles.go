@@ -339,7 +339,7 @@ func iamUpdateRole(ic *iamCall, form url.Values) (any, error) {
 	if maxSession != 0 {
 		r.MaxSessionDuration = maxSession
 	}
-	return nil, nil
+	return struct{}{}, nil // an empty UpdateRoleResult, which the SDKs require
 }
 
 // iamUpdateRoleDescription changes a role's description, protected roles'
