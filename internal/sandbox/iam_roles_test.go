@@ -162,7 +162,9 @@ func TestConformanceIAMRoles(t *testing.T) {
 			func() {
 				must(c.RemoveRoleFromInstanceProfile(ctx, &iam.RemoveRoleFromInstanceProfileInput{InstanceProfileName: aws.String("deploy"), RoleName: name}))(t)
 			},
-			func() { must(c.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: name, PolicyArn: pol.Arn}))(t) },
+			func() {
+				must(c.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: name, PolicyArn: pol.Arn}))(t)
+			},
 			func() {
 				must(c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: name, PolicyName: aws.String("read")}))(t)
 			},
