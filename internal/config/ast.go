@@ -10,6 +10,8 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+
+	"github.com/keyless-dev/keyless/internal/policy"
 )
 
 // reader turns the YAML tree into a Config, noting every problem with its
@@ -239,6 +241,11 @@ func (r *reader) policyText(n ast.Node, path, text string) string {
 	}
 	if _, ok := doc["Statement"]; !ok {
 		r.problem(n, path, "the inline policy has no Statement", "")
+	} else if err := policy.ValidateIdentity(buf.String(), 0); err != nil {
+		// IAM's grammar: caught here, a bad policy fails plan instead of
+		// half of an apply.
+		r.problem(n, path, fmt.Sprintf("the inline policy is malformed: IAM would refuse it with %q", err.Error()),
+			"see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements.html")
 	}
 	if buf.Len() > MaxInlinePolicy {
 		r.problem(n, path, fmt.Sprintf("the inline policy is %d characters, more than AWS's %d", buf.Len(), MaxInlinePolicy), "move permissions to managed policies")

@@ -20,7 +20,7 @@ func parse(t *testing.T, doc string) (*Config, error) {
 	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "policy.json"), []byte(`{"Version": "2012-10-17", "Statement": []}`), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "policy.json"), []byte(`{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return Load(path)
@@ -126,6 +126,12 @@ func TestMoreProblems(t *testing.T) {
 			"3:5: permission_sets[0].managed_policies: 21 policies: AWS allows 20 AWS-managed and customer-managed policies per permission set (combine policies, or split the permission set)"},
 		{"inline policy too large", "permission_sets:\n  - name: Big\n    inline_policy: '{\"Statement\": \"" + strings.Repeat("x", MaxInlinePolicy) + "\"}'\n",
 			"3:20: permission_sets[0].inline_policy: the inline policy is 32784 characters, more than AWS's 32768 (move permissions to managed policies)"},
+		{"inline policy without a vendor", "permission_sets:\n  - name: P\n    inline_policy: '{\"Version\": \"2012-10-17\", \"Statement\": {\"Effect\": \"Allow\", \"Action\": \"ListBucket\", \"Resource\": \"*\"}}'\n",
+			`3:20: permission_sets[0].inline_policy: the inline policy is malformed: IAM would refuse it with "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."`},
+		{"inline policy in yaml without a version", "permission_sets:\n  - name: P\n    inline_policy:\n      Statement:\n        - {Effect: Allow, Action: s3:GetObject, Resource: bucket}\n",
+			`4:16: permission_sets[0].inline_policy: the inline policy is malformed: IAM would refuse it with "Policy document must be version 2012-10-17 or greater."`},
+		{"inline policy with a principal", "permission_sets:\n  - name: P\n    inline_policy: {Version: '2012-10-17', Statement: {Effect: Allow, Principal: '*', Action: 's3:*', Resource: '*'}}\n",
+			`3:20: permission_sets[0].inline_policy: the inline policy is malformed: IAM would refuse it with "Policy document should not specify a principal."`},
 		{"policy file missing", "permission_sets:\n  - name: P\n    inline_policy_file: nope.json\n",
 			"3:25: permission_sets[0].inline_policy_file: cannot read "},
 		{"wrong type", "users: john@example.com\n", "1:8: users: expected a list, found a single value (write it as [a, b] or as lines starting with -)"},
@@ -253,7 +259,7 @@ assignments:
 	ps := d.PermissionSets[0]
 	wantPS := ic.PermissionSet{Name: "P", SessionDuration: "PT2H",
 		ManagedPolicies: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"},
-		InlinePolicy:    `{"Version":"2012-10-17","Statement":[]}`,
+		InlinePolicy:    `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}`,
 		CustomerManaged: []ic.PolicyRef{{Name: "plain", Path: "/"}, {Name: "extra", Path: "/team/"}},
 		Boundary:        &ic.Boundary{CustomerManaged: &ic.PolicyRef{Name: "limit", Path: "/"}},
 		Tags:            map[string]string{"team": "data", ic.OwnerTagKey: ic.OwnerTagValue}}

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"encoding/xml"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -283,6 +284,17 @@ func iamTags(form url.Values) ([]Tag, error) {
 }
 
 // Replies.
+
+// xmlList is a list member that IAM leaves out when it is empty (a user's or
+// a policy's Tags): tagged ",omitempty", it is omitted, where encoding/xml
+// writes an empty <Tags></Tags> for a "Tags>member" path even then.
+type xmlList[T any] []T
+
+func (l xmlList[T]) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return e.EncodeElement(struct {
+		Member []T `xml:"member"`
+	}{l}, start)
+}
 
 // isoTime is an IAM timestamp: ISO 8601 in UTC, to the second.
 type isoTime time.Time

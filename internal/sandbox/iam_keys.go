@@ -59,17 +59,31 @@ func iamListAccessKeys(ic *iamCall, form url.Values) (any, error) {
 	return out, nil
 }
 
+// accessKey is the key UpdateAccessKey and DeleteAccessKey act on. Without
+// UserName, AWS takes the user who signed the request; the sandbox's
+// stand-in administrator (any key it did not issue) has no keys of its own,
+// so for it the key id names its owner in the account.
 func (ic *iamCall) accessKey(form url.Values) (*IAMUser, *AccessKey, error) {
-	u, err := ic.userOrSelf(form)
-	if err != nil {
-		return nil, nil, err
-	}
 	id, err := iamRequired(form, "AccessKeyId", "accessKeyId")
 	if err != nil {
 		return nil, nil, err
 	}
 	if len(id) < 16 || len(id) > 128 || !iamKeyIDPattern.MatchString(id) {
 		return nil, nil, iamConstraint("accessKeyId", id, `Member must satisfy regular expression pattern: [\w]+`)
+	}
+	if form.Get("UserName") == "" && ic.who.IAMUser == nil && ic.who.Session == nil {
+		for _, u := range ic.ia.Users {
+			for _, k := range u.AccessKeys {
+				if k.ID == id {
+					return u, k, nil
+				}
+			}
+		}
+		return nil, nil, iamNoSuchEntity("The Access Key with id %s cannot be found.", id)
+	}
+	u, err := ic.userOrSelf(form)
+	if err != nil {
+		return nil, nil, err
 	}
 	for _, k := range u.AccessKeys {
 		if k.ID == id {

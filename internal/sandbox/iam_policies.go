@@ -1,12 +1,14 @@
 package sandbox
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/keyless-dev/keyless/internal/policy"
 )
 
 // Policies. The sandbox carries a few AWS-managed policies; attaching any
@@ -25,17 +27,18 @@ var awsManagedPolicies = []awsManagedPolicy{
 }
 
 type iamPolicyOut struct {
-	PolicyName                    string  `xml:"PolicyName"`
-	PolicyId                      string  `xml:"PolicyId"`
-	Arn                           string  `xml:"Arn"`
-	Path                          string  `xml:"Path"`
-	DefaultVersionId              string  `xml:"DefaultVersionId"`
-	AttachmentCount               int     `xml:"AttachmentCount"`
-	PermissionsBoundaryUsageCount int     `xml:"PermissionsBoundaryUsageCount"`
-	IsAttachable                  bool    `xml:"IsAttachable"`
-	CreateDate                    isoTime `xml:"CreateDate"`
-	UpdateDate                    isoTime `xml:"UpdateDate"`
-	Tags                          []Tag   `xml:"Tags>member,omitempty"`
+	PolicyName                    string       `xml:"PolicyName"`
+	PolicyId                      string       `xml:"PolicyId"`
+	Arn                           string       `xml:"Arn"`
+	Path                          string       `xml:"Path"`
+	Description                   string       `xml:"Description,omitempty"`
+	DefaultVersionId              string       `xml:"DefaultVersionId"`
+	AttachmentCount               int          `xml:"AttachmentCount"`
+	PermissionsBoundaryUsageCount int          `xml:"PermissionsBoundaryUsageCount"`
+	IsAttachable                  bool         `xml:"IsAttachable"`
+	CreateDate                    isoTime      `xml:"CreateDate"`
+	UpdateDate                    isoTime      `xml:"UpdateDate"`
+	Tags                          xmlList[Tag] `xml:"Tags,omitempty"`
 }
 
 // policyRef is a managed policy as the sandbox sees it: a customer policy of
@@ -95,65 +98,53 @@ func (ic *iamCall) policyOut(p *policyRef) iamPolicyOut {
 		AttachmentCount: ic.attachments(p.arn), PermissionsBoundaryUsageCount: ic.boundaryUses(p.arn), IsAttachable: true, CreateDate: isoTime(p.created), UpdateDate: isoTime(p.created)}
 }
 
-// validatePolicy checks an identity-based policy document the way IAM's
-// parser rejects the common mistakes.
-func validatePolicy(doc string, maxLen int) error {
+// policyDetail is a policy as CreatePolicy and GetPolicy return it: with
+// its description and tags, which listings leave out.
+func (ic *iamCall) policyDetail(p *policyRef) iamPolicyOut {
+	out := ic.policyOut(p)
+	if p.customer != nil {
+		out.Description = p.customer.Description
+		out.Tags = p.customer.Tags
+	}
+	return out
+}
+
+// validatePolicy checks an identity-based policy document (managed, or
+// inline on a user, group or role) with IAM's grammar and maxSize (a
+// policy.*Size quota, 0 for none).
+func validatePolicy(doc string, maxSize int) error {
+	if err := policyLength(doc); err != nil {
+		return err
+	}
+	return policyError(policy.ValidateIdentity(doc, maxSize))
+}
+
+// validateTrustPolicy checks a role's trust policy (AssumeRolePolicyDocument).
+func validateTrustPolicy(doc string) error {
+	if err := policyLength(doc); err != nil {
+		return err
+	}
+	return policyError(policy.ValidateTrust(doc))
+}
+
+// policyLength is the API's own bound on a policy document parameter.
+func policyLength(doc string) error {
 	if len(doc) < 1 || len(doc) > 131072 {
 		return iamConstraint("policyDocument", truncate(doc, 64), "Member must have length less than or equal to 131072 and greater than or equal to 1")
-	}
-	var p struct {
-		Version   *string         `json:"Version"`
-		Statement json.RawMessage `json:"Statement"`
-	}
-	if err := json.Unmarshal([]byte(doc), &p); err != nil {
-		return iamMalformedPolicy("Syntax errors in policy.")
-	}
-	if p.Version != nil && *p.Version != "2012-10-17" && *p.Version != "2008-10-17" {
-		return iamMalformedPolicy("The policy failed legacy parsing")
-	}
-	if len(p.Statement) == 0 || string(p.Statement) == "null" {
-		return iamMalformedPolicy("Missing required field Statement")
-	}
-	var stmts []map[string]json.RawMessage
-	if err := json.Unmarshal(p.Statement, &stmts); err != nil {
-		var one map[string]json.RawMessage
-		if err := json.Unmarshal(p.Statement, &one); err != nil {
-			return iamMalformedPolicy("Syntax errors in policy.")
-		}
-		stmts = append(stmts, one)
-	}
-	for _, s := range stmts {
-		var effect string
-		if err := json.Unmarshal(s["Effect"], &effect); err != nil {
-			return iamMalformedPolicy("Missing required field Effect")
-		}
-		if effect != "Allow" && effect != "Deny" {
-			return iamMalformedPolicy("Invalid effect: %s", effect)
-		}
-		if s["Principal"] != nil || s["NotPrincipal"] != nil {
-			return iamMalformedPolicy("Policy document should not specify a principal.")
-		}
-		if s["Action"] == nil && s["NotAction"] == nil {
-			return iamMalformedPolicy("Policy statement must contain actions.")
-		}
-		if s["Resource"] == nil && s["NotResource"] == nil {
-			return iamMalformedPolicy("Policy statement must contain resources.")
-		}
-	}
-	if n := policySize(doc); n > maxLen {
-		return iamLimit("Cannot exceed quota for PolicySize: %d", maxLen)
 	}
 	return nil
 }
 
-// policySize counts a document as IAM does: without white space.
-func policySize(doc string) int {
-	return len(strings.Map(func(r rune) rune {
-		if r == ' ' || r == '\n' || r == '\t' || r == '\r' {
-			return -1
-		}
-		return r
-	}, doc))
+// policyError turns the validator's error into IAM's reply.
+func policyError(err error) error {
+	var pe *policy.Error
+	if !errors.As(err, &pe) {
+		return err
+	}
+	if pe.Code == policy.CodeLimit {
+		return iamLimit("%s", pe.Message)
+	}
+	return iamMalformedPolicy("%s", pe.Message)
 }
 
 func iamCreatePolicy(ic *iamCall, form url.Values) (any, error) {
@@ -169,10 +160,15 @@ func iamCreatePolicy(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := iamTags(form); err != nil {
+	desc := form.Get("Description")
+	if len(desc) > 1000 {
+		return nil, iamConstraint("description", desc, "Member must have length less than or equal to 1000")
+	}
+	tags, err := iamTags(form)
+	if err != nil {
 		return nil, err
 	}
-	if err := validatePolicy(doc, 6144); err != nil {
+	if err := validatePolicy(doc, policy.ManagedSize); err != nil {
 		return nil, err
 	}
 	arn := fmt.Sprintf("arn:aws:iam::%s:policy%s%s", ic.acct, path, name)
@@ -184,11 +180,11 @@ func iamCreatePolicy(ic *iamCall, form url.Values) (any, error) {
 	if len(ic.ia.Policies) >= 1500 {
 		return nil, iamLimit("Cannot exceed quota for PoliciesPerAccount: 1500")
 	}
-	p := &IAMPolicy{Name: name, ID: ic.newID("ANPA", 17), ARN: arn, Path: path, Document: doc, Created: ic.now.UTC().Truncate(time.Second)}
+	p := &IAMPolicy{Name: name, ID: ic.newID("ANPA", 17), ARN: arn, Path: path, Document: doc, Description: desc, Tags: tags, Created: ic.now.UTC().Truncate(time.Second)}
 	ic.ia.Policies = append(ic.ia.Policies, p)
 	return struct {
 		Policy iamPolicyOut `xml:"Policy"`
-	}{ic.policyOut(&policyRef{arn: arn, name: name, id: p.ID, path: path, created: p.Created, customer: p})}, nil
+	}{ic.policyDetail(&policyRef{arn: arn, name: name, id: p.ID, path: path, created: p.Created, customer: p})}, nil
 }
 
 func iamGetPolicy(ic *iamCall, form url.Values) (any, error) {
@@ -202,7 +198,7 @@ func iamGetPolicy(ic *iamCall, form url.Values) (any, error) {
 	}
 	return struct {
 		Policy iamPolicyOut `xml:"Policy"`
-	}{ic.policyOut(p)}, nil
+	}{ic.policyDetail(p)}, nil
 }
 
 func iamDeletePolicy(ic *iamCall, form url.Values) (any, error) {
@@ -378,12 +374,12 @@ func iamPutUserPolicy(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := validatePolicy(doc, 2048); err != nil {
+	if err := validatePolicy(doc, 0); err != nil {
 		return nil, err
 	}
-	policies, ok := putInline(u.InlinePolicies, name, doc, 2048)
+	policies, ok := putInline(u.InlinePolicies, name, doc, policy.UserInlineSize)
 	if !ok {
-		return nil, iamLimit("Maximum policy size of 2048 bytes exceeded for user %s", u.Name)
+		return nil, iamLimit("Maximum policy size of %d bytes exceeded for user %s", policy.UserInlineSize, u.Name)
 	}
 	u.InlinePolicies = policies
 	return nil, nil
@@ -392,10 +388,10 @@ func iamPutUserPolicy(ic *iamCall, form url.Values) (any, error) {
 // putInline adds or replaces an inline policy; false when all of them
 // together would exceed quota characters.
 func putInline(policies []InlinePolicy, name, doc string, quota int) ([]InlinePolicy, bool) {
-	total := policySize(doc)
+	total := policy.Size(doc)
 	for _, p := range policies {
 		if !strings.EqualFold(p.Name, name) {
-			total += policySize(p.Document)
+			total += policy.Size(p.Document)
 		}
 	}
 	if total > quota {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/keyless-dev/keyless/internal/policy"
 )
 
 // Roles: CreateRole and everything on a role (inline and attached policies,
@@ -20,9 +22,8 @@ import (
 
 // Quotas, as GetAccountSummary names them.
 const (
-	rolesQuota          = 1000  // RolesQuota
-	roleInlineSizeQuota = 10240 // RolePolicySizeQuota
-	defaultRoleSession  = 3600
+	rolesQuota         = 1000 // RolesQuota
+	defaultRoleSession = 3600
 )
 
 var roleDescriptionPattern = lazyRegexp(`^[\t\n\r\x20-\x7e\xa1-\xff]*$`)
@@ -243,7 +244,7 @@ func iamCreateRole(ic *iamCall, form url.Values) (any, error) {
 // names in the sandbox's accounts exist: IAM resolves them to their unique
 // ids, and refuses ones it cannot.
 func (ic *iamCall) checkTrust(doc string) error {
-	if err := checkTrustPolicy(doc); err != nil {
+	if err := validateTrustPolicy(doc); err != nil {
 		return err
 	}
 	stmts, _ := parseTrust(doc)
@@ -419,12 +420,12 @@ func iamPutRolePolicy(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := validatePolicy(doc, roleInlineSizeQuota); err != nil {
+	if err := validatePolicy(doc, 0); err != nil {
 		return nil, err
 	}
-	policies, ok := putInline(r.InlinePolicies, name, doc, roleInlineSizeQuota)
+	policies, ok := putInline(r.InlinePolicies, name, doc, policy.RoleInlineSize)
 	if !ok {
-		return nil, iamLimit("Maximum policy size of %d bytes exceeded for role %s", roleInlineSizeQuota, r.Name)
+		return nil, iamLimit("Maximum policy size of %d bytes exceeded for role %s", policy.RoleInlineSize, r.Name)
 	}
 	r.InlinePolicies = policies
 	return nil, nil

@@ -3,13 +3,13 @@ package sandbox
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 )
 
-// Trust policies: a role's AssumeRolePolicyDocument, checked when a role is
-// created or its trust changes (checkTrustPolicy), and evaluated when STS
-// AssumeRole asks whether the caller may assume the role (trustAllows).
+// Trust policies: a role's AssumeRolePolicyDocument, checked with IAM's
+// grammar when a role is created or its trust changes (validateTrustPolicy,
+// internal/policy), and evaluated when STS AssumeRole asks whether the
+// caller may assume the role (trustAllows).
 //
 // The evaluation follows IAM's rules for the statements it understands:
 // an explicit Deny wins, then any Allow; a Principal names the caller by
@@ -18,9 +18,6 @@ import (
 // condition unless the operator ends in IfExists or negates. What it does not
 // model: the caller's own identity policies (the sandbox grants every caller
 // sts:AssumeRole on its side), SCPs and session policies.
-
-// trustSizeQuota is IAM's AssumeRolePolicySizeQuota (ACLSizePerRole).
-const trustSizeQuota = 2048
 
 type trustStatement struct {
 	Effect       string                                `json:"Effect"`
@@ -33,122 +30,30 @@ type trustStatement struct {
 	Condition    map[string]map[string]json.RawMessage `json:"Condition"`
 }
 
-// parseTrust reads a trust policy's statements, refusing what is not one
-// with IAM's MalformedPolicyDocument messages.
+// parseTrust reads a trust policy's statements (one already validated:
+// see validateTrustPolicy).
 func parseTrust(doc string) ([]trustStatement, error) {
 	var p struct {
-		Version   *string         `json:"Version"`
 		Statement json.RawMessage `json:"Statement"`
 	}
 	if err := json.Unmarshal([]byte(doc), &p); err != nil {
-		return nil, iamMalformedPolicy("Syntax errors in policy.")
-	}
-	if p.Version != nil && *p.Version != "2012-10-17" && *p.Version != "2008-10-17" {
-		return nil, iamMalformedPolicy("The policy failed legacy parsing")
-	}
-	if len(p.Statement) == 0 || string(p.Statement) == "null" {
-		return nil, iamMalformedPolicy("Missing required field Statement")
+		return nil, err
 	}
 	var stmts []trustStatement
 	if err := json.Unmarshal(p.Statement, &stmts); err != nil {
 		var one trustStatement
 		if err := json.Unmarshal(p.Statement, &one); err != nil {
-			return nil, iamMalformedPolicy("Syntax errors in policy.")
+			return nil, err
 		}
 		stmts = []trustStatement{one}
 	}
 	return stmts, nil
 }
 
-// checkTrustPolicy refuses a trust policy IAM would refuse: bad JSON, a
-// statement without a principal, with a resource, or with actions other
-// than STS's, a principal that is neither "*", an account nor an ARN, and
-// one over the size quota.
-func checkTrustPolicy(doc string) error {
-	if len(doc) < 1 || len(doc) > 131072 {
-		return iamConstraint("policyDocument", truncate(doc, 64), "Member must have length less than or equal to 131072 and greater than or equal to 1")
-	}
-	stmts, err := parseTrust(doc)
-	if err != nil {
-		return err
-	}
-	for _, s := range stmts {
-		if s.Effect != "Allow" && s.Effect != "Deny" {
-			if s.Effect == "" {
-				return iamMalformedPolicy("Missing required field Effect")
-			}
-			return iamMalformedPolicy("Invalid effect: %s", s.Effect)
-		}
-		if s.Resource != nil || s.NotResource != nil {
-			return iamMalformedPolicy("Has prohibited field Resource")
-		}
-		if s.Principal == nil && s.NotPrincipal == nil {
-			return iamMalformedPolicy("Missing required field Principal")
-		}
-		if s.Action == nil && s.NotAction == nil {
-			return iamMalformedPolicy("Missing required field Action")
-		}
-		for _, a := range append(stringList(s.Action), stringList(s.NotAction)...) {
-			if a != "*" && !strings.HasPrefix(strings.ToLower(a), "sts:") {
-				return iamMalformedPolicy("AssumeRole policy may only specify STS AssumeRole actions.")
-			}
-		}
-		for _, raw := range []json.RawMessage{s.Principal, s.NotPrincipal} {
-			if raw == nil {
-				continue
-			}
-			if err := checkPrincipal(raw); err != nil {
-				return err
-			}
-		}
-	}
-	if policySize(doc) > trustSizeQuota {
-		return iamLimit("Cannot exceed quota for ACLSizePerRole: %d", trustSizeQuota)
-	}
-	return nil
-}
-
 var (
-	trustAccountID = regexp.MustCompile(`^\d{12}$`)
-	trustIAMARN    = regexp.MustCompile(`^arn:aws[\w-]*:(iam|sts)::(\d{12}):(root|user/.+|role/.+|assumed-role/.+|federated-user/.+)$`)
+	trustAccountID = lazyRegexp(`^\d{12}$`)
+	trustIAMARN    = lazyRegexp(`^arn:aws[\w-]*:(iam|sts)::(\d{12}):(root|user/.+|role/.+|assumed-role/.+|federated-user/.+)$`)
 )
-
-func checkPrincipal(raw json.RawMessage) error {
-	var star string
-	if json.Unmarshal(raw, &star) == nil {
-		if star != "*" {
-			return iamMalformedPolicy("Invalid principal in policy: %s", star)
-		}
-		return nil
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil || len(m) == 0 {
-		return iamMalformedPolicy("Invalid principal in policy")
-	}
-	for kind, v := range m {
-		vals := stringList(v)
-		if len(vals) == 0 {
-			return iamMalformedPolicy("Invalid principal in policy: %q", kind)
-		}
-		for _, p := range vals {
-			ok := false
-			switch kind {
-			case "AWS":
-				ok = p == "*" || trustAccountID.MatchString(p) || trustIAMARN.MatchString(p)
-			case "Service":
-				ok = p == "*" || strings.Contains(p, ".")
-			case "Federated":
-				ok = strings.HasPrefix(p, "arn:aws") || strings.Contains(p, ".")
-			case "CanonicalUser":
-				ok = p != ""
-			}
-			if !ok {
-				return iamMalformedPolicy("Invalid principal in policy: \"%s\":\"%s\"", kind, p)
-			}
-		}
-	}
-	return nil
-}
 
 // stringList reads a policy element that is a string or a list of strings.
 func stringList(raw json.RawMessage) []string {

@@ -13,13 +13,13 @@ import (
 // Users.
 
 type iamUserOut struct {
-	Path             string   `xml:"Path"`
-	UserName         string   `xml:"UserName"`
-	UserId           string   `xml:"UserId"`
-	Arn              string   `xml:"Arn"`
-	CreateDate       isoTime  `xml:"CreateDate"`
-	PasswordLastUsed *isoTime `xml:"PasswordLastUsed,omitempty"`
-	Tags             []Tag    `xml:"Tags>member,omitempty"`
+	Path             string       `xml:"Path"`
+	UserName         string       `xml:"UserName"`
+	UserId           string       `xml:"UserId"`
+	Arn              string       `xml:"Arn"`
+	CreateDate       isoTime      `xml:"CreateDate"`
+	PasswordLastUsed *isoTime     `xml:"PasswordLastUsed,omitempty"`
+	Tags             xmlList[Tag] `xml:"Tags,omitempty"`
 }
 
 func (ic *iamCall) userOut(u *IAMUser, tags bool) iamUserOut {

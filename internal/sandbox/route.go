@@ -152,6 +152,10 @@ type jsonService struct {
 	// limit is the TPS scope: "service" for one bucket for all operations,
 	// "operation" for one bucket per operation.
 	limit string
+	// requestIDInErrors is set for services whose error shapes carry a
+	// RequestId member (identitystore's, in its model): the body repeats
+	// the x-amzn-RequestId header.
+	requestIDInErrors bool
 }
 
 type restRoute struct {
@@ -179,7 +183,7 @@ func (s *Server) routes() *routes {
 	return &routes{
 		json: map[string]*jsonService{
 			"SWBExternalService":        {name: "sso-admin", ops: guardRootSessionsJSON("sso", ssoAdminOps()), limit: "service"},
-			"AWSIdentityStore":          {name: "identitystore", ops: guardRootSessionsJSON("identitystore", identityStoreOps()), limit: "operation"},
+			"AWSIdentityStore":          {name: "identitystore", ops: guardRootSessionsJSON("identitystore", identityStoreOps()), limit: "operation", requestIDInErrors: true},
 			"AWSOrganizationsV20161128": {name: "organizations", ops: guardRootSessionsJSON("organizations", organizationsOps())},
 		},
 		rest: append(oidcRoutes(), portalRoutes()...),
@@ -340,13 +344,25 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, t
 	}
 	// The body first: --latency must not eat into the time the client has
 	// to send it.
+	fail := func(err error) {
+		ae := asAPIError(err)
+		if svc.requestIDInErrors {
+			withID := *ae
+			withID.Fields = map[string]any{"RequestId": reqID}
+			for k, v := range ae.Fields {
+				withID.Fields[k] = v
+			}
+			ae = &withID
+		}
+		writeJSONError(w, ct, ae)
+	}
 	body, err := readBody(r)
 	if err != nil {
-		writeJSONError(w, ct, asAPIError(err))
+		fail(err)
 		return
 	}
 	if err := s.faults(r, svc.name, bucket, svc.limit != ""); err != nil {
-		writeJSONError(w, ct, err)
+		fail(err)
 		return
 	}
 	var out any
@@ -358,7 +374,7 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, t
 	})
 	if err != nil {
 		s.opts.Log.Debug("request failed", "service", svc.name, "op", opName, "err", err)
-		writeJSONError(w, ct, asAPIError(err))
+		fail(err)
 		return
 	}
 	if out == nil {

@@ -427,12 +427,14 @@ type IAMGroup struct {
 }
 
 type IAMPolicy struct {
-	Name     string    `json:"name"`
-	ID       string    `json:"id"`
-	ARN      string    `json:"arn"`
-	Path     string    `json:"path"`
-	Document string    `json:"document"`
-	Created  time.Time `json:"created"`
+	Name        string    `json:"name"`
+	ID          string    `json:"id"`
+	ARN         string    `json:"arn"`
+	Path        string    `json:"path"`
+	Document    string    `json:"document"`
+	Description string    `json:"description,omitempty"`
+	Tags        []Tag     `json:"tags,omitempty"`
+	Created     time.Time `json:"created"`
 }
 
 // IAMRole is a role: one CreateRole or CreateServiceLinkedRole made, the
