@@ -113,8 +113,14 @@ func (w *World) roleTrust(account string, r *IAMRole) string {
 	case r.LinkedService != "":
 		return serviceTrust(r.LinkedService)
 	default:
-		return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"sts:AssumeRole"}]}`, w.managementAccountID())
+		return accountTrust(w.managementAccountID())
 	}
+}
+
+// accountTrust trusts an account: any of its principals that its own
+// policies let assume the role.
+func accountTrust(account string) string {
+	return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"sts:AssumeRole"}]}`, account)
 }
 
 func serviceTrust(service string) string {

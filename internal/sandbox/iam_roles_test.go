@@ -3,6 +3,8 @@ package sandbox
 import (
 	"context"
 	neturl "net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -345,4 +347,94 @@ func TestConformanceAssumeRoleTrust(t *testing.T) {
 			t.Fatalf("RoleLastUsed after AssumeRole = %+v", used)
 		}
 	})
+}
+
+// TestSeedRoles: a seed's roles are in the world, its state dump and its
+// reset, and a bad one is refused with the field named.
+func TestSeedRoles(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "world.yaml")
+	const doc = `accounts:
+  - id: "111111111111"
+    roles:
+      - name: ci-deploy
+        path: /ci/
+        description: Deploys from CI
+        trust_policy: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"sts:AssumeRole"}]}'
+        max_session_duration: 7200
+        policies: [arn:aws:iam::aws:policy/ReadOnlyAccess]
+        inline_policies:
+          read: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}'
+        tags: {team: platform}
+        last_used: 2026-11-01T00:00:00Z
+  - id: "222222222222"
+`
+	if err := os.WriteFile(good, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	seed, err := LoadSeed(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, url := startSandbox(t, Options{Seed: seed})
+	ctx := context.Background()
+	c := iam.NewFromConfig(sdkConfig(t, url))
+	check := func() {
+		t.Helper()
+		r := must(c.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("ci-deploy")}))(t).Role
+		if aws.ToString(r.Arn) != "arn:aws:iam::111111111111:role/ci/ci-deploy" || aws.ToInt32(r.MaxSessionDuration) != 7200 ||
+			aws.ToString(r.Description) != "Deploys from CI" || len(r.Tags) != 1 || r.RoleLastUsed == nil || r.RoleLastUsed.LastUsedDate == nil {
+			t.Fatalf("seeded role = %+v", r)
+		}
+		names := must(c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String("ci-deploy")}))(t).PolicyNames
+		attached := must(c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String("ci-deploy")}))(t).AttachedPolicies
+		if !slices.Equal(names, []string{"read"}) || len(attached) != 1 {
+			t.Fatalf("seeded role's policies: inline %v, attached %+v", names, attached)
+		}
+	}
+	check()
+	var state struct {
+		IAM map[string]struct {
+			Roles []IAMRole `json:"roles"`
+		} `json:"iam"`
+	}
+	getJSON(t, url+"/_sandbox/state", &state)
+	if roles := state.IAM["111111111111"].Roles; len(roles) != 1 || roles[0].TrustPolicy == "" || roles[0].MaxSessionDuration != 7200 {
+		t.Fatalf("state's roles = %+v", roles)
+	}
+	if roles := state.IAM["222222222222"].Roles; len(roles) != 1 || roles[0].Name != "OrganizationAccountAccessRole" || !strings.Contains(roles[0].TrustPolicy, "111111111111:root") {
+		t.Fatalf("member account's roles in the state = %+v", roles)
+	}
+	must(c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String("ci-deploy"), PolicyName: aws.String("read")}))(t)
+	must(c.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("tmp")}))(t)
+	if code := postJSON(t, url+"/_sandbox/reset", "", nil); code != 200 {
+		t.Fatalf("reset: %d", code)
+	}
+	check()
+	if ps := must(c.ListInstanceProfiles(ctx, &iam.ListInstanceProfilesInput{}))(t).InstanceProfiles; len(ps) != 0 {
+		t.Fatalf("instance profiles after reset = %d", len(ps))
+	}
+
+	bad := filepath.Join(dir, "bad.yaml")
+	const badDoc = `accounts:
+  - id: "111111111111"
+    roles:
+      - name: a
+        trust_policy: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}'
+        max_session_duration: 60
+      - name: A
+`
+	if err := os.WriteFile(bad, []byte(badDoc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = LoadSeed(bad)
+	for _, want := range []string{
+		"accounts[0].roles[0].trust_policy: MalformedPolicyDocument: Missing required field Principal",
+		"accounts[0].roles[0].max_session_duration: 60: use 3600 to 43200 seconds",
+		`accounts[0].roles[1].name: "A" appears twice`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("LoadSeed error %v lacks %q", err, want)
+		}
+	}
 }
