@@ -632,6 +632,40 @@ func iamUntag(tags []Tag, form url.Values) []Tag {
 	})
 }
 
+// Identity Center's roles.
+
+// provisionedFrom makes an AWSReservedSSO_ role what its permission set says,
+// as provisioning does: its session duration, managed and customer managed
+// policies, inline policy (AwsSSOInlinePolicy) and permissions boundary.
+func (r *IAMRole) provisionedFrom(ps *PermissionSet, account string) {
+	r.MaxSessionDuration = 0
+	if d, err := portalSessionLength(ps.SessionDuration); err == nil && d > time.Hour {
+		r.MaxSessionDuration = int(d / time.Second)
+	}
+	customerARN := func(ref CustomerPolicyRef) string {
+		path := ref.Path
+		if path == "" {
+			path = "/"
+		}
+		return fmt.Sprintf("arn:aws:iam::%s:policy%s%s", account, path, ref.Name)
+	}
+	r.AttachedPolicies = slices.Clone(ps.ManagedPolicies)
+	for _, ref := range ps.CustomerManagedPolicies {
+		r.AttachedPolicies = append(r.AttachedPolicies, customerARN(ref))
+	}
+	r.InlinePolicies = nil
+	if ps.InlinePolicy != "" {
+		r.InlinePolicies = []InlinePolicy{{Name: "AwsSSOInlinePolicy", Document: ps.InlinePolicy}}
+	}
+	r.Boundary = ""
+	if b := ps.Boundary; b != nil {
+		r.Boundary = b.ManagedPolicyARN
+		if b.CustomerManaged != nil {
+			r.Boundary = customerARN(*b.CustomerManaged)
+		}
+	}
+}
+
 // Last use.
 
 // roleUsed records that a role's credentials were issued in region, as

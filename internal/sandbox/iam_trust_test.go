@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -89,6 +90,8 @@ func TestIAMRolesInTheWorld(t *testing.T) {
 	e.srv.withWorld(func(w *World, now time.Time) {
 		for _, ps := range w.PermissionSets {
 			if ps.Name == "AdministratorAccess" {
+				ps.ManagedPolicies = []string{"arn:aws:iam::aws:policy/AdministratorAccess"}
+				ps.InlinePolicy = allowAll
 				w.provision(ps, mgmtAcct, now)
 			}
 		}
@@ -111,6 +114,15 @@ func TestIAMRolesInTheWorld(t *testing.T) {
 	}
 	if ssoRole == "" {
 		t.Fatal("GetRoleCredentials recorded no RoleLastUsed")
+	}
+	// The role is what its permission set says.
+	if got := must(c.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(ssoRole)}))(t).Role; aws.ToInt32(got.MaxSessionDuration) != 12*3600 {
+		t.Errorf("%s's MaxSessionDuration = %d, want the permission set's PT12H", ssoRole, aws.ToInt32(got.MaxSessionDuration))
+	}
+	attached := must(c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(ssoRole)}))(t).AttachedPolicies
+	inline := must(c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(ssoRole)}))(t).PolicyNames
+	if len(attached) != 1 || aws.ToString(attached[0].PolicyName) != "AdministratorAccess" || !slices.Equal(inline, []string{"AwsSSOInlinePolicy"}) {
+		t.Errorf("%s's policies: attached %+v, inline %v", ssoRole, attached, inline)
 	}
 	_, err := c.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(ssoRole), PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")})
 	wantCode(t, err, "UnmodifiableEntity")
