@@ -226,6 +226,10 @@ func TestConformanceIAMInstanceProfiles(t *testing.T) {
 		if len(all) != 2 {
 			t.Fatalf("ListInstanceProfiles = %d profiles, want 2", len(all))
 		}
+		summary := must(c.GetAccountSummary(ctx, nil))(t).SummaryMap
+		if summary["InstanceProfiles"] != 2 || summary["Roles"] != 2 {
+			t.Errorf("GetAccountSummary: InstanceProfiles %d, Roles %d, want 2 and 2", summary["InstanceProfiles"], summary["Roles"])
+		}
 
 		must(c.TagInstanceProfile(ctx, &iam.TagInstanceProfileInput{InstanceProfileName: prof, Tags: []iamtypes.Tag{{Key: aws.String("tier"), Value: aws.String("front")}}}))(t)
 		must(c.UntagInstanceProfile(ctx, &iam.UntagInstanceProfileInput{InstanceProfileName: prof, TagKeys: []string{"app"}}))(t)
