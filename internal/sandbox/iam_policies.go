@@ -366,28 +366,25 @@ func iamPutUserPolicy(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	u.InlinePolicies, err = putInline(form, u.InlinePolicies, policy.UserInlineSize, "user "+u.Name)
+	return nil, err
+}
+
+// putInline applies a Put*Policy request to an entity's inline policies
+// (left as they were on error): quota is what all of them together may
+// hold, white space aside; entity ("user alice") words the error.
+func putInline(form url.Values, policies []InlinePolicy, quota int, entity string) ([]InlinePolicy, error) {
 	name, err := iamName(form, "PolicyName", "policyName", 128)
 	if err != nil {
-		return nil, err
+		return policies, err
 	}
 	doc, err := iamRequired(form, "PolicyDocument", "policyDocument")
 	if err != nil {
-		return nil, err
+		return policies, err
 	}
 	if err := validatePolicy(doc, 0); err != nil {
-		return nil, err
+		return policies, err
 	}
-	policies, ok := putInline(u.InlinePolicies, name, doc, policy.UserInlineSize)
-	if !ok {
-		return nil, iamLimit("Maximum policy size of %d bytes exceeded for user %s", policy.UserInlineSize, u.Name)
-	}
-	u.InlinePolicies = policies
-	return nil, nil
-}
-
-// putInline adds or replaces an inline policy; false when all of them
-// together would exceed quota characters.
-func putInline(policies []InlinePolicy, name, doc string, quota int) ([]InlinePolicy, bool) {
 	total := policy.Size(doc)
 	for _, p := range policies {
 		if !strings.EqualFold(p.Name, name) {
@@ -395,13 +392,13 @@ func putInline(policies []InlinePolicy, name, doc string, quota int) ([]InlinePo
 		}
 	}
 	if total > quota {
-		return policies, false
+		return policies, iamLimit("Maximum policy size of %d bytes exceeded for %s", quota, entity)
 	}
 	if i := slices.IndexFunc(policies, func(p InlinePolicy) bool { return strings.EqualFold(p.Name, name) }); i >= 0 {
 		policies[i].Document = doc
-		return policies, true
+		return policies, nil
 	}
-	return append(policies, InlinePolicy{Name: name, Document: doc}), true
+	return append(policies, InlinePolicy{Name: name, Document: doc}), nil
 }
 
 func (ic *iamCall) inlinePolicy(form url.Values) (*IAMUser, int, error) {

@@ -418,23 +418,8 @@ func iamPutRolePolicy(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	name, err := iamName(form, "PolicyName", "policyName", 128)
-	if err != nil {
-		return nil, err
-	}
-	doc, err := iamRequired(form, "PolicyDocument", "policyDocument")
-	if err != nil {
-		return nil, err
-	}
-	if err := validatePolicy(doc, 0); err != nil {
-		return nil, err
-	}
-	policies, ok := putInline(r.InlinePolicies, name, doc, policy.RoleInlineSize)
-	if !ok {
-		return nil, iamLimit("Maximum policy size of %d bytes exceeded for role %s", policy.RoleInlineSize, r.Name)
-	}
-	r.InlinePolicies = policies
-	return nil, nil
+	r.InlinePolicies, err = putInline(form, r.InlinePolicies, policy.RoleInlineSize, "role "+r.Name)
+	return nil, err
 }
 
 func (ic *iamCall) rolePolicy(form url.Values, r *IAMRole) (int, error) {

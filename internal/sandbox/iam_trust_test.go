@@ -2,7 +2,9 @@ package sandbox
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -129,6 +131,18 @@ func TestIAMRolesInTheWorld(t *testing.T) {
 	_, err = c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(ssoRole)})
 	wantCode(t, err, "UnmodifiableEntity")
 	must(c.UpdateRoleDescription(ctx, &iam.UpdateRoleDescriptionInput{RoleName: aws.String(ssoRole), Description: aws.String("described")}))(t)
+
+	// A role's inline policies share 10,240 characters, white space aside.
+	createRole(t, c, "big")
+	var res []string
+	for i := range 200 {
+		res = append(res, fmt.Sprintf(`"arn:aws:s3:::bucket-%04d/*"`, i))
+	}
+	big := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":[` + strings.Join(res, ",") + `]}]}`
+	must(c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("big"), PolicyName: aws.String("one"), PolicyDocument: aws.String(big)}))(t)
+	_, err = c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("big"), PolicyName: aws.String("two"), PolicyDocument: aws.String(big)})
+	wantCode(t, err, "LimitExceeded")
+	must(c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("big"), PolicyName: aws.String("ONE"), PolicyDocument: aws.String(big)}))(t) // replaces "one"
 
 	// A trust policy naming a user that does not exist is refused; once
 	// the user exists, it names only that user.
