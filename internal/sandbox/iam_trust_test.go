@@ -132,6 +132,21 @@ func TestIAMRolesInTheWorld(t *testing.T) {
 	wantCode(t, err, "UnmodifiableEntity")
 	must(c.UpdateRoleDescription(ctx, &iam.UpdateRoleDescriptionInput{RoleName: aws.String(ssoRole), Description: aws.String("described")}))(t)
 
+	// CreateRole's boundary must be a managed policy that exists; it counts as
+	// the policy's boundary use.
+	for arn, code := range map[string]string{"arn:aws:iam::111111111111:policy/missing": "NoSuchEntity", "not-an-arn-at-all-really": "InvalidInput"} {
+		_, err = c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("bounded"), AssumeRolePolicyDocument: aws.String(trustEC2), PermissionsBoundary: aws.String(arn)})
+		wantCode(t, err, code)
+	}
+	pol := must(c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("limit"), PolicyDocument: aws.String(allowAll)}))(t).Policy
+	bounded := must(c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("bounded"), AssumeRolePolicyDocument: aws.String(trustEC2), PermissionsBoundary: pol.Arn}))(t).Role
+	if bounded.PermissionsBoundary == nil || aws.ToString(bounded.PermissionsBoundary.PermissionsBoundaryArn) != aws.ToString(pol.Arn) {
+		t.Errorf("CreateRole's boundary = %+v", bounded.PermissionsBoundary)
+	}
+	if n := aws.ToInt32(must(c.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: pol.Arn}))(t).Policy.PermissionsBoundaryUsageCount); n != 1 {
+		t.Errorf("PermissionsBoundaryUsageCount = %d, want 1", n)
+	}
+
 	// A role's inline policies share 10,240 characters, white space aside.
 	createRole(t, c, "big")
 	var res []string
