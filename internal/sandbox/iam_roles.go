@@ -20,10 +20,9 @@ import (
 // roles) are read like any other, and refuse changes with AWS's
 // UnmodifiableEntity; their description alone can change.
 
-// Quotas, as GetAccountSummary names them.
 const (
-	rolesQuota         = 1000 // RolesQuota
-	defaultRoleSession = 3600
+	rolesQuota         = 1000 // GetAccountSummary's RolesQuota
+	defaultRoleSession = 3600 // MaxSessionDuration when CreateRole has none
 )
 
 var roleDescriptionPattern = lazyRegexp(`^[\t\n\r\x20-\x7e\xa1-\xff]*$`)
