@@ -213,7 +213,7 @@ func iamDeletePolicy(ic *iamCall, form url.Values) (any, error) {
 	if p.customer == nil {
 		return nil, newError(403, "AccessDenied", "User: %s is not authorized to perform: iam:DeletePolicy on resource: policy %s", ic.who.ARN, arn)
 	}
-	if ic.attachments(arn) > 0 {
+	if ic.attachments(arn) > 0 || ic.boundaryUses(arn) > 0 { // a boundary counts as an attachment here
 		return nil, iamDeleteConflict("Cannot delete a policy attached to entities.")
 	}
 	ic.ia.Policies = slices.DeleteFunc(ic.ia.Policies, func(o *IAMPolicy) bool { return o == p.customer })

@@ -146,6 +146,8 @@ func TestIAMRolesInTheWorld(t *testing.T) {
 	if n := aws.ToInt32(must(c.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: pol.Arn}))(t).Policy.PermissionsBoundaryUsageCount); n != 1 {
 		t.Errorf("PermissionsBoundaryUsageCount = %d, want 1", n)
 	}
+	_, err = c.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: pol.Arn})
+	wantCode(t, err, "DeleteConflict") // as AWS refuses to delete a boundary in use
 
 	// A role's inline policies share 10,240 characters, white space aside.
 	createRole(t, c, "big")
