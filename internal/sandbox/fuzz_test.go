@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -82,6 +83,11 @@ func FuzzQueryProtocol(f *testing.F) {
 		"Action=AssumeRole&Version=2011-06-15&RoleArn=arn:aws:iam::222222222222:role/OrganizationAccountAccessRole&RoleSessionName=s&DurationSeconds=1",
 		"Action=TagUser&Version=2010-05-08&UserName=bob&Tags.member.1.Key=k&Tags.member.999999999999.Value=v",
 		"Action=PutUserPolicy&Version=2010-05-08&UserName=bob&PolicyName=p&PolicyDocument=%7B",
+		"Action=CreateRole&Version=2010-05-08&RoleName=r&AssumeRolePolicyDocument=" + url.QueryEscape(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringLike":{"sts:ExternalId":"*?*"}}}]}`),
+		"Action=AssumeRole&Version=2011-06-15&RoleArn=arn:aws:iam::111111111111:role/r&RoleSessionName=s&ExternalId=x",
+		"Action=CreateInstanceProfile&Version=2010-05-08&InstanceProfileName=p",
+		"Action=AddRoleToInstanceProfile&Version=2010-05-08&InstanceProfileName=p&RoleName=r",
+		"Action=CreateServiceLinkedRole&Version=2010-05-08&AWSServiceName=autoscaling.amazonaws.com&CustomSuffix=x",
 		"Action=GetCredentialReport&Version=2010-05-08", "Action=%zz", "",
 	} {
 		f.Add(s)

@@ -171,7 +171,7 @@ func iamGetAccountSummary(ic *iamCall, _ url.Values) (any, error) {
 		{"Policies", len(ic.ia.Policies)}, {"PoliciesQuota", 1500},
 		{"PolicySizeQuota", 6144}, {"PolicyVersionsInUse", policyVersions}, {"PolicyVersionsInUseQuota", 10000},
 		{"VersionsPerPolicyQuota", 5},
-		{"Roles", len(ic.ia.Roles)}, {"RolesQuota", 1000}, {"RolePolicySizeQuota", 10240},
+		{"Roles", len(ic.ia.Roles)}, {"RolesQuota", rolesQuota}, {"RolePolicySizeQuota", 10240},
 		{"AssumeRolePolicySizeQuota", 2048},
 		{"UserPolicySizeQuota", 2048}, {"GroupPolicySizeQuota", 5120},
 		{"AttachedPoliciesPerUserQuota", 10}, {"AttachedPoliciesPerGroupQuota", 10}, {"AttachedPoliciesPerRoleQuota", 10},
@@ -181,7 +181,7 @@ func iamGetAccountSummary(ic *iamCall, _ url.Values) (any, error) {
 		{"AccountAccessKeysPresent", b[ic.ia.Root.AccessKeysPresent]},
 		{"AccountSigningCertificatesPresent", 0},
 		{"ServerCertificates", 0}, {"ServerCertificatesQuota", 20},
-		{"InstanceProfiles", 0}, {"InstanceProfilesQuota", 1000},
+		{"InstanceProfiles", len(ic.ia.InstanceProfiles)}, {"InstanceProfilesQuota", instanceProfilesQuota},
 		{"Providers", 0}, {"GlobalEndpointTokenVersion", 1},
 	}
 	return struct {

@@ -85,12 +85,17 @@ func (ic *iamCall) attachments(arn string) int {
 			n++
 		}
 	}
+	for _, r := range ic.ia.Roles {
+		if slices.Contains(r.AttachedPolicies, arn) {
+			n++
+		}
+	}
 	return n
 }
 
 func (ic *iamCall) policyOut(p *policyRef) iamPolicyOut {
 	return iamPolicyOut{PolicyName: p.name, PolicyId: p.id, Arn: p.arn, Path: p.path, DefaultVersionId: "v1",
-		AttachmentCount: ic.attachments(p.arn), IsAttachable: true, CreateDate: isoTime(p.created), UpdateDate: isoTime(p.created)}
+		AttachmentCount: ic.attachments(p.arn), PermissionsBoundaryUsageCount: ic.boundaryUses(p.arn), IsAttachable: true, CreateDate: isoTime(p.created), UpdateDate: isoTime(p.created)}
 }
 
 // policyDetail is a policy as CreatePolicy and GetPolicy return it: with
@@ -112,26 +117,6 @@ func validatePolicy(doc string, maxSize int) error {
 		return err
 	}
 	return policyError(policy.ValidateIdentity(doc, maxSize))
-}
-
-// validateInlinePolicy checks a document put as inline policy name of a
-// user, group or role (kind, owner) that has the policies held: IAM's
-// quota (policy.UserInlineSize, GroupInlineSize, RoleInlineSize) is on all
-// of them together, the one being replaced excepted.
-func validateInlinePolicy(doc, name string, held []InlinePolicy, quota int, kind, owner string) error {
-	if err := validatePolicy(doc, 0); err != nil {
-		return err
-	}
-	total := policy.Size(doc)
-	for _, p := range held {
-		if !strings.EqualFold(p.Name, name) {
-			total += policy.Size(p.Document)
-		}
-	}
-	if total > quota {
-		return iamLimit("Maximum policy size of %d bytes exceeded for %s %s", quota, kind, owner)
-	}
-	return nil
 }
 
 // validateTrustPolicy checks a role's trust policy (AssumeRolePolicyDocument).
@@ -228,7 +213,7 @@ func iamDeletePolicy(ic *iamCall, form url.Values) (any, error) {
 	if p.customer == nil {
 		return nil, newError(403, "AccessDenied", "User: %s is not authorized to perform: iam:DeletePolicy on resource: policy %s", ic.who.ARN, arn)
 	}
-	if ic.attachments(arn) > 0 {
+	if ic.attachments(arn) > 0 || ic.boundaryUses(arn) > 0 { // a boundary counts as an attachment here
 		return nil, iamDeleteConflict("Cannot delete a policy attached to entities.")
 	}
 	ic.ia.Policies = slices.DeleteFunc(ic.ia.Policies, func(o *IAMPolicy) bool { return o == p.customer })
@@ -286,21 +271,31 @@ func iamAttachUserPolicy(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	u.AttachedPolicies, err = ic.attachPolicy(form, u.AttachedPolicies, "PoliciesPerUser")
+	return nil, err
+}
+
+// attachedPoliciesQuota is IAM's AttachedPoliciesPerUserQuota, and the
+// per-group and per-role ones, in the names LimitExceeded gives them.
+const attachedPoliciesQuota = 10
+
+// attachPolicy adds the request's PolicyArn to attached, which is left as
+// it was on error.
+func (ic *iamCall) attachPolicy(form url.Values, attached []string, quota string) ([]string, error) {
 	arn, err := iamRequired(form, "PolicyArn", "policyArn")
 	if err != nil {
-		return nil, err
+		return attached, err
 	}
 	if _, err := ic.policyByARN(arn); err != nil {
-		return nil, err
+		return attached, err
 	}
-	if slices.Contains(u.AttachedPolicies, arn) {
-		return nil, nil
+	if slices.Contains(attached, arn) {
+		return attached, nil
 	}
-	if len(u.AttachedPolicies) >= 10 {
-		return nil, iamLimit("Cannot exceed quota for PoliciesPerUser: 10")
+	if len(attached) >= attachedPoliciesQuota {
+		return attached, iamLimit("Cannot exceed quota for %s: %d", quota, attachedPoliciesQuota)
 	}
-	u.AttachedPolicies = append(u.AttachedPolicies, arn)
-	return nil, nil
+	return append(attached, arn), nil
 }
 
 func iamDetachUserPolicy(ic *iamCall, form url.Values) (any, error) {
@@ -308,18 +303,24 @@ func iamDetachUserPolicy(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	u.AttachedPolicies, err = detachPolicy(form, u.AttachedPolicies)
+	return nil, err
+}
+
+// detachPolicy removes the request's PolicyArn from attached, which is left
+// as it was on error.
+func detachPolicy(form url.Values, attached []string) ([]string, error) {
 	arn, err := iamRequired(form, "PolicyArn", "policyArn")
 	if err != nil {
-		return nil, err
+		return attached, err
 	}
 	if !iamPolicyARN.MatchString(arn) {
-		return nil, iamInvalidInput("ARN %s is not valid.", truncate(arn, 2048))
+		return attached, iamInvalidInput("ARN %s is not valid.", truncate(arn, 2048))
 	}
-	if !slices.Contains(u.AttachedPolicies, arn) {
-		return nil, iamNoSuchEntity("Policy %s was not found.", arn)
+	if !slices.Contains(attached, arn) {
+		return attached, iamNoSuchEntity("Policy %s was not found.", arn)
 	}
-	u.AttachedPolicies = slices.DeleteFunc(u.AttachedPolicies, func(a string) bool { return a == arn })
-	return nil, nil
+	return slices.DeleteFunc(attached, func(a string) bool { return a == arn }), nil
 }
 
 func iamListAttachedUserPolicies(ic *iamCall, form url.Values) (any, error) {
@@ -327,27 +328,35 @@ func iamListAttachedUserPolicies(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return attachedPage(form, u.AttachedPolicies, "attached/"+u.ID)
+}
+
+// attachedPolicy is a member of a ListAttached*Policies reply.
+type attachedPolicy struct {
+	PolicyName string `xml:"PolicyName"`
+	PolicyArn  string `xml:"PolicyArn"`
+}
+
+// attachedPage is one page of a ListAttached*Policies reply: the attached
+// ARNs under the request's PathPrefix.
+func attachedPage(form url.Values, arns []string, kind string) (any, error) {
 	prefix, err := iamPathPrefix(form)
 	if err != nil {
 		return nil, err
 	}
-	type attached struct {
-		PolicyName string `xml:"PolicyName"`
-		PolicyArn  string `xml:"PolicyArn"`
-	}
-	var match []attached
-	for _, arn := range u.AttachedPolicies {
+	var match []attachedPolicy
+	for _, arn := range arns {
 		m := iamPolicyARN.FindStringSubmatch(arn)
 		if m != nil && strings.HasPrefix(m[2], prefix) {
-			match = append(match, attached{m[3], arn})
+			match = append(match, attachedPolicy{m[3], arn})
 		}
 	}
-	pg, p, err := iamPage(form, match, "attached/"+u.ID+prefix)
+	pg, p, err := iamPage(form, match, kind+prefix)
 	if err != nil {
 		return nil, err
 	}
 	return struct {
-		AttachedPolicies []attached `xml:"AttachedPolicies>member"`
+		AttachedPolicies []attachedPolicy `xml:"AttachedPolicies>member"`
 		iamPaging
 	}{pg, p}, nil
 }
@@ -357,25 +366,39 @@ func iamPutUserPolicy(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	u.InlinePolicies, err = putInline(form, u.InlinePolicies, policy.UserInlineSize, "user "+u.Name)
+	return nil, err
+}
+
+// putInline applies a Put*Policy request to an entity's inline policies
+// (left as they were on error): quota is what all of them together may
+// hold, white space aside; entity ("user alice") words the error.
+func putInline(form url.Values, policies []InlinePolicy, quota int, entity string) ([]InlinePolicy, error) {
 	name, err := iamName(form, "PolicyName", "policyName", 128)
 	if err != nil {
-		return nil, err
+		return policies, err
 	}
 	doc, err := iamRequired(form, "PolicyDocument", "policyDocument")
 	if err != nil {
-		return nil, err
+		return policies, err
 	}
-	if err := validateInlinePolicy(doc, name, u.InlinePolicies, policy.UserInlineSize, "user", u.Name); err != nil {
-		return nil, err
+	if err := validatePolicy(doc, 0); err != nil {
+		return policies, err
 	}
-	for i, p := range u.InlinePolicies {
-		if strings.EqualFold(p.Name, name) {
-			u.InlinePolicies[i].Document = doc
-			return nil, nil
+	total := policy.Size(doc)
+	for _, p := range policies {
+		if !strings.EqualFold(p.Name, name) {
+			total += policy.Size(p.Document)
 		}
 	}
-	u.InlinePolicies = append(u.InlinePolicies, InlinePolicy{Name: name, Document: doc})
-	return nil, nil
+	if total > quota {
+		return policies, iamLimit("Maximum policy size of %d bytes exceeded for %s", quota, entity)
+	}
+	if i := slices.IndexFunc(policies, func(p InlinePolicy) bool { return strings.EqualFold(p.Name, name) }); i >= 0 {
+		policies[i].Document = doc
+		return policies, nil
+	}
+	return append(policies, InlinePolicy{Name: name, Document: doc}), nil
 }
 
 func (ic *iamCall) inlinePolicy(form url.Values) (*IAMUser, int, error) {
@@ -426,11 +449,16 @@ func iamListUserPolicies(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return inlineNamesPage(form, u.InlinePolicies, "inline/"+u.ID)
+}
+
+// inlineNamesPage is one page of a List*Policies reply: inline policies' names.
+func inlineNamesPage(form url.Values, policies []InlinePolicy, kind string) (any, error) {
 	var names []string
-	for _, p := range u.InlinePolicies {
+	for _, p := range policies {
 		names = append(names, p.Name)
 	}
-	pg, p, err := iamPage(form, names, "inline/"+u.ID)
+	pg, p, err := iamPage(form, names, kind)
 	if err != nil {
 		return nil, err
 	}

@@ -199,60 +199,13 @@ func iamDeleteUser(ic *iamCall, form url.Values) (any, error) {
 	return nil, nil
 }
 
-func iamTagUser(ic *iamCall, form url.Values) (any, error) {
+var iamTagUser, iamUntagUser, iamListUserTags = iamTagOps(func(ic *iamCall, form url.Values) (*[]Tag, string, error) {
 	u, err := ic.user(form)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	tags, err := iamRequiredTags(form)
-	if err != nil {
-		return nil, err
-	}
-	merged := slices.Clone(u.Tags)
-	for _, t := range tags {
-		i := slices.IndexFunc(merged, func(o Tag) bool { return strings.EqualFold(o.Key, t.Key) })
-		if i >= 0 {
-			merged[i] = t
-		} else {
-			merged = append(merged, t)
-		}
-	}
-	if len(merged) > 50 {
-		return nil, iamLimit("The number of tags has reached the maximum limit of 50.")
-	}
-	u.Tags = merged
-	return nil, nil
-}
-
-func iamUntagUser(ic *iamCall, form url.Values) (any, error) {
-	u, err := ic.user(form)
-	if err != nil {
-		return nil, err
-	}
-	keys, err := iamTagKeys(form)
-	if err != nil {
-		return nil, err
-	}
-	u.Tags = slices.DeleteFunc(u.Tags, func(t Tag) bool {
-		return slices.ContainsFunc(keys, func(k string) bool { return strings.EqualFold(k, t.Key) })
-	})
-	return nil, nil
-}
-
-func iamListUserTags(ic *iamCall, form url.Values) (any, error) {
-	u, err := ic.user(form)
-	if err != nil {
-		return nil, err
-	}
-	pg, p, err := iamPage(form, u.Tags, "tags/"+u.ID)
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		Tags []Tag `xml:"Tags>member"`
-		iamPaging
-	}{pg, p}, nil
-}
+	return &u.Tags, "tags/" + u.ID, nil
+})
 
 // Login profiles.
 

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 
+	"github.com/keyless-dev/keyless/internal/policy"
 	"github.com/keyless-dev/keyless/internal/safeyaml"
 )
 
@@ -66,6 +68,25 @@ type SeedAccount struct {
 	Root     *SeedRoot         `yaml:"root"`
 	IAMUsers []SeedIAMUser     `yaml:"iam_users"`
 	Aliases  []string          `yaml:"aliases"`
+	// Roles are IAM roles, beside the OrganizationAccountAccessRole every
+	// member account has.
+	Roles []SeedRole `yaml:"roles"`
+}
+
+// SeedRole is an IAM role as CreateRole would make it.
+type SeedRole struct {
+	Name        string `yaml:"name"`
+	Path        string `yaml:"path"` // default /
+	Description string `yaml:"description"`
+	// TrustPolicy is the AssumeRolePolicyDocument (JSON); by default the
+	// role trusts the management account, as OrganizationAccountAccessRole does.
+	TrustPolicy        string            `yaml:"trust_policy"`
+	MaxSessionDuration int               `yaml:"max_session_duration"` // seconds, 3600 to 43200; default 3600
+	Policies           []string          `yaml:"policies"`             // managed policy ARNs
+	InlinePolicies     map[string]string `yaml:"inline_policies"`      // name: JSON document
+	Tags               map[string]string `yaml:"tags"`
+	LastUsed           *time.Time        `yaml:"last_used"`
+	LastUsedRegion     string            `yaml:"last_used_region"`
 }
 
 type SeedRoot struct {
@@ -381,6 +402,18 @@ func (s *Seed) problems() []seedProblem {
 			}
 		}
 	}
+	for i, a := range s.Accounts {
+		for j, r := range a.Roles {
+			for _, p := range r.problems() {
+				add(fmt.Sprintf("accounts[%d].roles[%d]%s", i, j, p.path), "%s", p.msg)
+			}
+			for k := range j {
+				if strings.EqualFold(a.Roles[k].Name, r.Name) {
+					add(fmt.Sprintf("accounts[%d].roles[%d].name", i, j), "%q appears twice (role names ignore case)", r.Name)
+				}
+			}
+		}
+	}
 	if s.ManagementAccount != "" && len(s.Accounts) > 0 && !seen[s.ManagementAccount] {
 		add("management_account", "%s is not among accounts", s.ManagementAccount)
 	}
@@ -508,10 +541,15 @@ func buildWorld(seed *Seed, now time.Time) (*World, error) {
 		ia.Aliases = sa.Aliases
 		if a.ID != mgmt {
 			ia.Roles = append(ia.Roles, &IAMRole{Name: "OrganizationAccountAccessRole", Path: "/",
-				ID: "AROA" + stableID(a.ID+"/OrganizationAccountAccessRole", 17), Created: created})
+				ID: "AROA" + stableID(a.ID+"/OrganizationAccountAccessRole", 17), Created: created, TrustPolicy: accountTrust(mgmt)})
 		}
 		for _, su := range sa.IAMUsers {
 			ia.Users = append(ia.Users, seedIAMUser(a.ID, su, created))
+		}
+		for _, sr := range sa.Roles {
+			// A seeded OrganizationAccountAccessRole replaces the default one.
+			ia.Roles = slices.DeleteFunc(ia.Roles, func(r *IAMRole) bool { return strings.EqualFold(r.Name, sr.Name) })
+			ia.Roles = append(ia.Roles, seedRole(a.ID, mgmt, sr, created))
 		}
 	}
 	for path, tags := range seed.OUTags {
@@ -707,7 +745,7 @@ func checkSeedExternalIDs(add func(path, format string, a ...any), path string, 
 func externalIDs(in []SeedExternalID) []ExternalID {
 	var out []ExternalID
 	for _, e := range in {
-		out = append(out, ExternalID{Issuer: e.Issuer, ID: e.ID})
+		out = append(out, ExternalID(e))
 	}
 	return out
 }
@@ -730,4 +768,69 @@ func sortedTags(m map[string]string) []Tag {
 
 func sortTags(ts []Tag) {
 	slices.SortFunc(ts, func(a, b Tag) int { return strings.Compare(a.Key, b.Key) })
+}
+
+// problems checks a seeded role as CreateRole, PutRolePolicy and
+// AttachRolePolicy would; paths are relative to the role.
+func (r SeedRole) problems() []seedProblem {
+	var errs []seedProblem
+	add := func(path, format string, a ...any) {
+		errs = append(errs, seedProblem{path, fmt.Sprintf(format, a...)})
+	}
+	if r.Name == "" {
+		add(".name", "required")
+	} else if len(r.Name) > 64 || !iamNamePattern.MatchString(r.Name) {
+		add(".name", "%q is not a role name (at most 64 of letters, digits and +=,.@_-)", r.Name)
+	}
+	if r.Path != "" && (len(r.Path) > 512 || !iamPathPattern.MatchString(r.Path)) {
+		add(".path", "%q is not a path: start and end it with /", r.Path)
+	}
+	if r.TrustPolicy != "" {
+		if err := validateTrustPolicy(r.TrustPolicy); err != nil {
+			add(".trust_policy", "%s", err)
+		}
+	}
+	if d := r.MaxSessionDuration; d != 0 && (d < 3600 || d > 43200) {
+		add(".max_session_duration", "%d: use 3600 to 43200 seconds", d)
+	}
+	for i, arn := range r.Policies {
+		if !iamPolicyARN.MatchString(arn) {
+			add(fmt.Sprintf(".policies[%d]", i), "%q is not a managed policy ARN", arn)
+		}
+	}
+	if len(r.Policies) > attachedPoliciesQuota {
+		add(".policies", "%d policies: a role holds at most %d", len(r.Policies), attachedPoliciesQuota)
+	}
+	total := 0
+	for _, name := range slices.Sorted(maps.Keys(r.InlinePolicies)) {
+		doc := r.InlinePolicies[name]
+		if err := validatePolicy(doc, 0); err != nil {
+			add(".inline_policies."+name, "%s", err)
+		}
+		total += policy.Size(doc)
+	}
+	if total > policy.RoleInlineSize {
+		add(".inline_policies", "%d characters: a role's inline policies hold at most %d, white space aside", total, policy.RoleInlineSize)
+	}
+	return errs
+}
+
+// seedRole makes the IAM role a seed describes.
+func seedRole(account, mgmt string, sr SeedRole, created time.Time) *IAMRole {
+	r := &IAMRole{Name: sr.Name, Path: sr.Path, ID: "AROA" + stableID(account+"/role/"+sr.Name, 17), Created: created,
+		TrustPolicy: sr.TrustPolicy, Description: sr.Description, MaxSessionDuration: sr.MaxSessionDuration,
+		AttachedPolicies: sr.Policies, Tags: sortedTags(sr.Tags), LastUsed: sr.LastUsed, LastUsedRegion: sr.LastUsedRegion}
+	if r.Path == "" {
+		r.Path = "/"
+	}
+	if r.TrustPolicy == "" {
+		r.TrustPolicy = accountTrust(mgmt)
+	}
+	if r.LastUsed != nil && r.LastUsedRegion == "" {
+		r.LastUsedRegion = "us-east-1"
+	}
+	for _, name := range slices.Sorted(maps.Keys(sr.InlinePolicies)) {
+		r.InlinePolicies = append(r.InlinePolicies, InlinePolicy{Name: name, Document: sr.InlinePolicies[name]})
+	}
+	return r
 }

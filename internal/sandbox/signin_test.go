@@ -106,7 +106,8 @@ func newSigninEnv(t *testing.T, opts Options) *signinEnv {
 		add(devAcct, ro, "USER", user("alice")) // also through devs: listed once
 		_ = unused
 		w.iamAccount(prodAcct).Roles = append(w.iamAccount(prodAcct).Roles,
-			&IAMRole{Name: "deploy", Path: "/service/", ID: "AROADEPLOYROLE0000001", Created: now})
+			&IAMRole{Name: "deploy", Path: "/service/", ID: "AROADEPLOYROLE0000001", Created: now, MaxSessionDuration: 43200,
+				TrustPolicy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["111111111111","arn:aws:iam::222222222222:role/OrganizationAccountAccessRole"]},"Action":"sts:AssumeRole"}]}`})
 	})
 	cfg := sdkConfig(t, u)
 	return &signinEnv{srv: srv, url: u, cfg: cfg, clock: clock,
@@ -923,14 +924,16 @@ func TestSTSAssumeRole(t *testing.T) {
 		{"bad session name", orgRole, "has space", 0, admin, "ValidationError"},
 		{"too short", orgRole, "s1", 899, admin, "ValidationError"},
 		{"too long", orgRole, "s1", 43201, admin, "ValidationError"},
-		{"role chaining over 1h", orgRole, "s1", 7200, chained, "ValidationError"},
+		{"role chaining over 1h", "arn:aws:iam::333333333333:role/service/deploy", "s1", 7200, chained, "ValidationError"},
+		{"over the role's MaxSessionDuration", orgRole, "s1", 7200, admin, "ValidationError"},
+		{"a role whose trust policy names another account", "arn:aws:iam::333333333333:role/OrganizationAccountAccessRole", "s1", 0, chained, "AccessDenied"},
 	} {
 		_, err := assume(tc.client, tc.arn, tc.session, tc.dur)
 		if errorCode(err) != tc.code {
 			t.Errorf("%s: %v, want %s", tc.name, err, tc.code)
 		}
 	}
-	if _, err := assume(admin, orgRole, "long", 43200); err != nil {
+	if _, err := assume(admin, "arn:aws:iam::333333333333:role/service/deploy", "long", 43200); err != nil {
 		t.Errorf("12h from long-term keys: %v", err)
 	}
 

@@ -289,10 +289,12 @@ func (w *World) provision(ps *PermissionSet, account string, now time.Time) {
 	ps.Outdated = slices.DeleteFunc(ps.Outdated, func(a string) bool { return a == account })
 	ia := w.iamAccount(account)
 	name := ps.roleName()
-	if slices.ContainsFunc(ia.Roles, func(r *IAMRole) bool { return r.Name == name && r.Path == ssoRolePath }) {
-		return
+	i := slices.IndexFunc(ia.Roles, func(r *IAMRole) bool { return r.Name == name && r.Path == ssoRolePath })
+	if i < 0 {
+		ia.Roles = append(ia.Roles, &IAMRole{Name: name, Path: ssoRolePath, ID: "AROA" + stableID(account+"/role/"+name, 17), Created: now.UTC()})
+		i = len(ia.Roles) - 1
 	}
-	ia.Roles = append(ia.Roles, &IAMRole{Name: name, Path: ssoRolePath, ID: "AROA" + stableID(account+"/role/"+name, 17), Created: now.UTC()})
+	ia.Roles[i].provisionedFrom(ps, account)
 }
 
 // Instances.

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -95,20 +96,50 @@ func stsAssumeRole(c *call, form url.Values) (any, error) {
 	if role == nil {
 		return nil, newError(403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", who.ARN, roleARN)
 	}
+	if !c.w.trustAllows(acct, role, trustRequest{who: who, action: "sts:AssumeRole", keys: assumeRoleKeys(who, form)}) {
+		return nil, newError(403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", who.ARN, roleARN)
+	}
 	if who.Session != nil && duration > stsChainedMax {
 		return nil, stsValidation("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+	}
+	if duration > role.maxSession() {
+		return nil, stsValidation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
 	roleID := role.ID
 	if roleID == "" {
 		roleID = c.w.sessionRoleID(acct, role.Name)
 	}
 	sess := c.issueSession(acct, role.Name, name, roleID, c.now.Add(time.Duration(duration)*time.Second), "assume-role")
+	c.w.roleUsed(acct, role.Name, c.region, c.now)
 	var out stsAssumeRoleOut
 	out.Credentials = stsCredentials{AccessKeyID: sess.AccessKeyID, SecretAccessKey: sess.SecretAccessKey,
 		SessionToken: sess.SessionToken, Expiration: sess.Expiration.Format(time.RFC3339)}
 	out.AssumedRoleUser.AssumedRoleID = sess.UserID
 	out.AssumedRoleUser.ARN = sess.ARN
 	return out, nil
+}
+
+// assumeRoleKeys are the condition keys an AssumeRole request carries.
+func assumeRoleKeys(who caller, form url.Values) map[string]string {
+	keys := map[string]string{
+		"aws:principalaccount": who.AccountID,
+		"aws:principalarn":     who.ARN,
+		"aws:userid":           who.UserID,
+		"sts:rolesessionname":  form.Get("RoleSessionName"),
+	}
+	if who.Session != nil {
+		keys["aws:principaltype"] = "AssumedRole"
+	} else {
+		keys["aws:principaltype"] = "User"
+		keys["aws:username"] = who.ARN[strings.LastIndex(who.ARN, "/")+1:]
+	}
+	if id := form.Get("ExternalId"); id != "" {
+		keys["sts:externalid"] = id
+	}
+	if id := form.Get("SourceIdentity"); id != "" {
+		keys["sts:sourceidentity"] = id
+	}
+	return keys
 }
 
 // stsRole finds an IAM role by account, path ("/" or "/a/b/") and name.

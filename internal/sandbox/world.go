@@ -347,6 +347,11 @@ type IAMAccount struct {
 	PasswordPolicy    *PasswordPolicy   `json:"password_policy,omitempty"`
 	Aliases           []string          `json:"aliases,omitempty"`
 	Report            *CredentialReport `json:"credential_report,omitempty"`
+
+	// Instance profiles and DeleteServiceLinkedRole tasks (iam_instanceprofiles.go,
+	// iam_servicelinked.go).
+	InstanceProfiles []*InstanceProfile `json:"instance_profiles,omitempty"`
+	RoleDeletions    []*RoleDeletion    `json:"service_linked_role_deletions,omitempty"`
 }
 
 type RootState struct {
@@ -444,13 +449,47 @@ type IAMPolicy struct {
 	Created     time.Time `json:"created"`
 }
 
-// IAMRole is a role a caller can assume (the AWSReservedSSO_ roles that
-// provisioning creates, OrganizationAccountAccessRole in member accounts).
+// IAMRole is a role: one CreateRole or CreateServiceLinkedRole made, the
+// AWSReservedSSO_ roles that provisioning creates, or
+// OrganizationAccountAccessRole in member accounts.
 type IAMRole struct {
 	Name    string    `json:"name"`
 	ID      string    `json:"id"`
 	Path    string    `json:"path"`
 	Created time.Time `json:"created"`
+
+	// TrustPolicy is the AssumeRolePolicyDocument; empty for roles made
+	// without one, which get their kind's default (iam_roles.go).
+	TrustPolicy        string         `json:"trust_policy,omitempty"`
+	Description        string         `json:"description,omitempty"`
+	MaxSessionDuration int            `json:"max_session_duration,omitempty"` // seconds; 0 is 3600
+	Boundary           string         `json:"permissions_boundary,omitempty"` // a managed policy ARN
+	AttachedPolicies   []string       `json:"attached_policies,omitempty"`
+	InlinePolicies     []InlinePolicy `json:"inline_policies,omitempty"`
+	Tags               []Tag          `json:"tags,omitempty"`
+	LastUsed           *time.Time     `json:"last_used,omitempty"`
+	LastUsedRegion     string         `json:"last_used_region,omitempty"`
+	// LinkedService is the service principal of a service-linked role.
+	LinkedService string `json:"linked_service,omitempty"`
+}
+
+// InstanceProfile holds at most one role, by name.
+type InstanceProfile struct {
+	Name    string    `json:"name"`
+	ID      string    `json:"id"`
+	Path    string    `json:"path"`
+	Created time.Time `json:"created"`
+	Roles   []string  `json:"roles,omitempty"`
+	Tags    []Tag     `json:"tags,omitempty"`
+}
+
+// RoleDeletion is a DeleteServiceLinkedRole task: the role goes when DoneAt
+// passes.
+type RoleDeletion struct {
+	TaskID   string    `json:"task_id"`
+	RoleName string    `json:"role_name"`
+	Status   string    `json:"status"` // IN_PROGRESS, SUCCEEDED
+	DoneAt   time.Time `json:"done_at"`
 }
 
 type MFADevice struct {
@@ -542,6 +581,7 @@ func (w *World) iamAccount(id string) *IAMAccount {
 func (w *World) advance(now time.Time) {
 	w.advanceSSOAdmin(now)
 	w.advanceOrganizations(now)
+	w.advanceRoleDeletions(now)
 	w.pruneSessions(now)
 }
 

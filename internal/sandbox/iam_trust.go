@@ -1,0 +1,234 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Trust policies: a role's AssumeRolePolicyDocument, checked with IAM's
+// grammar when a role is created or its trust changes (validateTrustPolicy,
+// internal/policy), and evaluated when STS AssumeRole asks whether the
+// caller may assume the role (trustAllows).
+//
+// The evaluation follows IAM's rules for the statements it understands:
+// an explicit Deny wins, then any Allow; a Principal names the caller by
+// account, user, role or session ARN, or "*"; conditions compare the
+// request's context keys, and a key the request does not carry fails a
+// condition unless the operator ends in IfExists or negates. What it does not
+// model: the caller's own identity policies (the sandbox grants every caller
+// sts:AssumeRole on its side), SCPs and session policies.
+
+type trustStatement struct {
+	Effect       string                                `json:"Effect"`
+	Principal    json.RawMessage                       `json:"Principal"`
+	NotPrincipal json.RawMessage                       `json:"NotPrincipal"`
+	Action       json.RawMessage                       `json:"Action"`
+	NotAction    json.RawMessage                       `json:"NotAction"`
+	Resource     json.RawMessage                       `json:"Resource"`
+	NotResource  json.RawMessage                       `json:"NotResource"`
+	Condition    map[string]map[string]json.RawMessage `json:"Condition"`
+}
+
+// parseTrust reads a trust policy's statements (one already validated:
+// see validateTrustPolicy).
+func parseTrust(doc string) ([]trustStatement, error) {
+	var p struct {
+		Statement json.RawMessage `json:"Statement"`
+	}
+	if err := json.Unmarshal([]byte(doc), &p); err != nil {
+		return nil, err
+	}
+	var stmts []trustStatement
+	if err := json.Unmarshal(p.Statement, &stmts); err != nil {
+		var one trustStatement
+		if err := json.Unmarshal(p.Statement, &one); err != nil {
+			return nil, err
+		}
+		stmts = []trustStatement{one}
+	}
+	return stmts, nil
+}
+
+var (
+	trustAccountID = lazyRegexp(`^\d{12}$`)
+	trustIAMARN    = lazyRegexp(`^arn:aws[\w-]*:(iam|sts)::(\d{12}):(root|user/.+|role/.+|assumed-role/.+|federated-user/.+)$`)
+)
+
+// stringList reads a policy element that is a string or a list of strings.
+func stringList(raw json.RawMessage) []string {
+	if raw == nil {
+		return nil
+	}
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return []string{one}
+	}
+	var many []string
+	if json.Unmarshal(raw, &many) == nil {
+		return many
+	}
+	return nil
+}
+
+// trustRequest is what a trust policy is evaluated against.
+type trustRequest struct {
+	who    caller
+	action string            // sts:AssumeRole
+	keys   map[string]string // condition keys, lower case
+}
+
+// trustAllows tells whether a role's trust policy lets the caller perform
+// the action: no Deny statement matches and an Allow does.
+func (w *World) trustAllows(account string, r *IAMRole, req trustRequest) bool {
+	stmts, err := parseTrust(w.roleTrust(account, r))
+	if err != nil {
+		return false
+	}
+	allowed := false
+	for _, s := range stmts {
+		if !s.matches(req) {
+			continue
+		}
+		if s.Effect == "Deny" {
+			return false
+		}
+		allowed = allowed || s.Effect == "Allow"
+	}
+	return allowed
+}
+
+func (s trustStatement) matches(req trustRequest) bool {
+	switch {
+	case s.Action != nil && !anyWildcard(stringList(s.Action), req.action):
+		return false
+	case s.NotAction != nil && anyWildcard(stringList(s.NotAction), req.action):
+		return false
+	case s.Principal != nil && !principalNames(s.Principal, req.who):
+		return false
+	case s.NotPrincipal != nil && principalNames(s.NotPrincipal, req.who):
+		return false
+	}
+	for op, conds := range s.Condition {
+		for key, vals := range conds {
+			if !conditionHolds(op, key, stringList(vals), req.keys) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// anyWildcard tells whether any pattern matches s, ignoring case.
+func anyWildcard(patterns []string, s string) bool {
+	for _, p := range patterns {
+		if wildcardMatch(strings.ToLower(p), strings.ToLower(s)) {
+			return true
+		}
+	}
+	return false
+}
+
+// wildcardMatch matches IAM's patterns: * is any run of characters, slashes
+// included, and ? any one character.
+func wildcardMatch(pattern, s string) bool {
+	// Two pointers, backtracking to the last star only: linear in practice,
+	// never exponential.
+	p, i, star, mark := 0, 0, -1, 0
+	for i < len(s) {
+		switch {
+		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
+			p++
+			i++
+		case p < len(pattern) && pattern[p] == '*':
+			star, mark = p, i
+			p++
+		case star >= 0:
+			mark++
+			p, i = star+1, mark
+		default:
+			return false
+		}
+	}
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
+}
+
+// principalNames tells whether a Principal element names the caller.
+func principalNames(raw json.RawMessage, who caller) bool {
+	var star string
+	if json.Unmarshal(raw, &star) == nil {
+		return star == "*"
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return false
+	}
+	for _, p := range stringList(m["AWS"]) {
+		if awsPrincipalIs(p, who) {
+			return true
+		}
+	}
+	return false // Service, Federated and CanonicalUser principals never sign AssumeRole
+}
+
+func awsPrincipalIs(p string, who caller) bool {
+	if p == "*" {
+		return true
+	}
+	if trustAccountID.MatchString(p) {
+		return p == who.AccountID
+	}
+	m := trustIAMARN.FindStringSubmatch(p)
+	if m == nil || m[2] != who.AccountID {
+		return false
+	}
+	switch res := m[3]; {
+	case res == "root":
+		return true
+	case strings.HasPrefix(res, "role/"):
+		// A role names every session of it: assumed-role/<name>/<session>.
+		name := res[strings.LastIndex(res, "/")+1:]
+		return who.Session != nil && strings.HasPrefix(who.ARN, fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/", who.AccountID, name))
+	case strings.HasPrefix(res, "assumed-role/"):
+		return who.Session != nil && who.ARN == "arn:aws:sts::"+who.AccountID+":"+res
+	default: // user/
+		return who.Session == nil && who.ARN == p
+	}
+}
+
+// conditionHolds evaluates one condition operator on one key.
+func conditionHolds(op, key string, want []string, keys map[string]string) bool {
+	op = strings.TrimPrefix(strings.TrimPrefix(op, "ForAnyValue:"), "ForAllValues:")
+	ifExists := strings.HasSuffix(op, "IfExists")
+	op = strings.TrimSuffix(op, "IfExists")
+	got, present := keys[strings.ToLower(key)]
+	if op == "Null" {
+		return len(want) == 1 && (want[0] == "true") == !present
+	}
+	negated := strings.Contains(op, "Not")
+	if !present {
+		return ifExists || negated
+	}
+	var match func(w string) bool
+	switch strings.Replace(op, "Not", "", 1) {
+	case "StringEquals", "ArnEquals":
+		match = func(w string) bool { return w == got }
+	case "StringEqualsIgnoreCase":
+		match = func(w string) bool { return strings.EqualFold(w, got) }
+	case "StringLike", "ArnLike":
+		match = func(w string) bool { return wildcardMatch(w, got) }
+	case "Bool":
+		match = func(w string) bool { return strings.EqualFold(w, got) }
+	default:
+		return false // an operator the sandbox does not evaluate grants nothing
+	}
+	for _, w := range want {
+		if match(w) {
+			return !negated
+		}
+	}
+	return negated
+}
