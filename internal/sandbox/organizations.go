@@ -18,6 +18,11 @@ func organizationsOps() map[string]jsonOp {
 		"ListAccountsForParent":            op(orgListAccountsForParent),
 		"ListParents":                      op(orgListParents),
 		"ListTagsForResource":              op(orgListTagsForResource),
+
+		"RegisterDelegatedAdministrator":   op(orgRegisterDelegatedAdministrator),
+		"DeregisterDelegatedAdministrator": op(orgDeregisterDelegatedAdministrator),
+		"ListDelegatedAdministrators":      op(orgListDelegatedAdministrators),
+		"ListDelegatedServicesForAccount":  op(orgListDelegatedServicesForAccount),
 	}
 }
 
