@@ -56,6 +56,7 @@ Exit codes: 0 success, 1 error, 64 usage error, 130 interrupted.`,
 			}
 			if p.Empty() {
 				fmt.Fprintf(result, "Access portal: %s\n", p.PortalURL)
+				warnOutOfReach(g, p)
 				return nil
 			}
 			if !yes {
@@ -71,12 +72,26 @@ Exit codes: 0 success, 1 error, 64 usage error, 130 interrupted.`,
 					return nil
 				}
 			}
-			return applyPlan(ctx, g, p, run, result)
+			if err := applyPlan(ctx, g, p, run, result); err != nil {
+				return err
+			}
+			warnOutOfReach(g, p)
+			return nil
 		},
 	}
 	o.addFlags(cmd)
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "apply without asking")
 	return cmd
+}
+
+// warnOutOfReach says what apply left because AWS refuses it to the
+// delegated administrator. Apply still succeeds: it made every change it
+// may, and the rest needs other credentials, not a retry.
+func warnOutOfReach(g *globalOptions, p *plan.Plan) {
+	if n := len(p.OutOfReach); n > 0 {
+		fmt.Fprintf(g.streams.Err, "keyless: warning: %d %s out of reach not made: AWS lets only the management account make them\n"+
+			"hint: run 'keyless apply' with the management account's credentials\n", n, plural(n, "change", "changes"))
+	}
 }
 
 // applyPlan makes the plan's changes with a progress display and reports

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -106,6 +107,7 @@ func readInstance(ctx context.Context, c *Clients, want string, st *State) error
 	}
 	st.InstanceARN = aws.ToString(found.InstanceArn)
 	st.IdentityStoreID = aws.ToString(found.IdentityStoreId)
+	st.InstanceOwner = aws.ToString(found.OwnerAccountId)
 	return nil
 }
 
@@ -119,24 +121,44 @@ func pickInstance(all []ssotypes.InstanceMetadata, want, region string) (*ssotyp
 				return &all[i], nil
 			}
 		}
-		return nil, fmt.Errorf("identity center instance %s not found (this account and region have %s); check instance_arn and the region", want, instanceList(all))
+		return nil, &InstanceError{Msg: fmt.Sprintf("identity center instance %s not found; this account and region have %s", want, instanceList(all)),
+			Instances: all, hint: "check instance_arn in keyless.yaml, the region and the credentials' account"}
 	case len(all) == 0:
 		return nil, fmt.Errorf("identity center is not enabled in %s for this account: enable it in the console at %s (it cannot be enabled by API for an organization), then run keyless again", regionOr(region), EnableURL)
 	case len(all) > 1:
-		return nil, fmt.Errorf("this account has %d identity center instances (%s): set instance_arn in keyless.yaml to the one to manage", len(all), instanceList(all))
+		return nil, &InstanceError{Msg: fmt.Sprintf("this account sees %d identity center instances:\n%s", len(all), instanceList(all)),
+			Instances: all, hint: "set instance_arn in keyless.yaml to the one to manage (an account instance cannot hold permission sets)"}
 	}
 	return &all[0], nil
 }
 
+// InstanceError is an instance that cannot be chosen: several and no
+// instance_arn, or instance_arn names none of them.
+type InstanceError struct {
+	Msg       string
+	Instances []ssotypes.InstanceMetadata
+	hint      string
+}
+
+func (e *InstanceError) Error() string { return e.Msg }
+func (e *InstanceError) Hint() string  { return e.hint }
+
+// instanceList shows instances one a line: ARN, identity store, owner
+// account, name and status.
 func instanceList(all []ssotypes.InstanceMetadata) string {
 	if len(all) == 0 {
-		return "none"
+		return "no instance"
 	}
-	arns := make([]string, len(all))
+	lines := make([]string, len(all))
 	for i, in := range all {
-		arns[i] = aws.ToString(in.InstanceArn)
+		name := aws.ToString(in.Name)
+		if name == "" {
+			name = "(no name)"
+		}
+		lines[i] = fmt.Sprintf("  %s  identity store %s  owner %s  name %s  %s", aws.ToString(in.InstanceArn),
+			aws.ToString(in.IdentityStoreId), aws.ToString(in.OwnerAccountId), strconv.Quote(name), in.Status)
 	}
-	return strings.Join(arns, ", ")
+	return strings.Join(lines, "\n")
 }
 
 func regionOr(r string) string {
@@ -178,6 +200,13 @@ func (r *reader) organization(ctx context.Context, tags bool) error {
 		return fmt.Errorf("describe organization: %w", err)
 	}
 	r.st.ManagementAccountID = aws.ToString(org.Organization.MasterAccountId)
+	if owner := r.st.InstanceOwner; owner != "" && owner != r.st.ManagementAccountID {
+		// An account instance: its owner is the only account it knows, and
+		// a member account may not list the organization's accounts.
+		r.st.AccountInstance = true
+		r.st.Accounts = []Account{{ID: owner, Status: "ACTIVE"}}
+		return nil
+	}
 
 	var accounts []Account
 	p := organizations.NewListAccountsPaginator(r.c.Organizations, &organizations.ListAccountsInput{})
