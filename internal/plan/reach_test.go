@@ -36,7 +36,7 @@ func TestDelegatedAdministratorOutOfReach(t *testing.T) {
 		// SuperAdmins in the management account leave the file;
 		{PermissionSet: "PowerUser", PrincipalType: "GROUP", Principal: "PowerUsers", AccountID: dev},
 		{PermissionSet: "PowerUser", PrincipalType: "GROUP", Principal: "PowerUsers", AccountID: mgmt}, // new, in the management account
-		{PermissionSet: "SuperAdmin", PrincipalType: "GROUP", Principal: "PowerUsers", AccountID: dev},  // a set provisioned there, elsewhere
+		{PermissionSet: "SuperAdmin", PrincipalType: "GROUP", Principal: "PowerUsers", AccountID: dev}, // a set provisioned there, elsewhere
 	}
 
 	// From the management account the plan would lock it out.
