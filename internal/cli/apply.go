@@ -89,8 +89,8 @@ Exit codes: 0 success, 1 error, 64 usage error, 130 interrupted.`,
 // may, and the rest needs other credentials, not a retry.
 func warnOutOfReach(g *globalOptions, p *plan.Plan) {
 	if n := len(p.OutOfReach); n > 0 {
-		fmt.Fprintf(g.streams.Err, "keyless: warning: %d %s out of reach not made: AWS lets only the management account make them\n"+
-			"hint: run 'keyless apply' with the management account's credentials\n", n, plural(n, "change", "changes"))
+		fmt.Fprintf(g.streams.Err, "keyless: warning: %s out of reach not made: AWS lets only the management account make them\n"+
+			"hint: run 'keyless apply' with the management account's credentials\n", plural(n, "change", "changes"))
 	}
 }
 

@@ -88,17 +88,14 @@ func computePlan(ctx context.Context, g *globalOptions, o *planOptions) (*plan.P
 	}
 	start := time.Now()
 	stop := busy(g.streams.Err, "reading Identity Center")
-	st, err := ic.Read(ctx, clients, ic.ReadOptions{InstanceARN: cfg.InstanceARN, AccountTags: cfg.UsesAccountTags(), Log: g.Log()})
+	st, err := ic.Read(ctx, clients, ic.ReadOptions{InstanceARN: cfg.InstanceARN, AccountTags: cfg.UsesAccountTags(), Log: g.Log(),
+		PermissionSets: len(cfg.Sets)+len(cfg.Assignments)+len(cfg.SuperAdmins)+len(cfg.PowerUsers)+len(cfg.ReadonlyUsers) > 0})
 	stop()
 	if err != nil {
 		return nil, nil, fmt.Errorf("read Identity Center: %w", err)
 	}
 	g.Log().Debug("read Identity Center", "users", len(st.Users), "groups", len(st.Groups),
 		"permission_sets", len(st.PermissionSets), "assignments", len(st.Assignments), "took", time.Since(start))
-	if st.AccountInstance && len(cfg.Sets)+len(cfg.Assignments)+len(cfg.SuperAdmins)+len(cfg.PowerUsers)+len(cfg.ReadonlyUsers) > 0 {
-		// Before resolving targets: an account instance knows one account.
-		return nil, nil, fmt.Errorf("%s: %w", cfg.File, &plan.AccountInstanceError{InstanceARN: st.InstanceARN, Owner: st.InstanceOwner})
-	}
 	d, err := cfg.Desired(st)
 	if err != nil {
 		return nil, nil, err

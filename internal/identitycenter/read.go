@@ -35,6 +35,10 @@ const EnableURL = "https://console.aws.amazon.com/singlesignon/home"
 type ReadOptions struct {
 	// InstanceARN picks the Identity Center instance; empty means the only one.
 	InstanceARN string
+	// PermissionSets says keyless.yaml asks for permission sets or
+	// assignments: Read refuses an account instance, which cannot hold them,
+	// before reading anything more.
+	PermissionSets bool
 	// AccountTags reads every account's tags (one call per account), for
 	// configurations that target accounts by tag.
 	AccountTags bool
@@ -64,10 +68,19 @@ func Read(ctx context.Context, c *Clients, opts ReadOptions) (*State, error) {
 	st.Caller = caller
 
 	r := &reader{c: c, st: st, log: opts.Log}
+	// The organization first: it tells an account instance, whose
+	// permission sets cannot be read.
+	if err := r.organization(ctx, opts.AccountTags); err != nil {
+		return nil, err
+	}
+	if st.AccountInstance && opts.PermissionSets {
+		return nil, &AccountInstanceError{InstanceARN: st.InstanceARN, Owner: st.InstanceOwner}
+	}
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return r.organization(gctx, opts.AccountTags) })
 	g.Go(func() error { return r.identityStore(gctx) })
-	g.Go(func() error { return r.permissionSets(gctx) })
+	if !st.AccountInstance {
+		g.Go(func() error { return r.permissionSets(gctx) })
+	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
@@ -130,6 +143,22 @@ func pickInstance(all []ssotypes.InstanceMetadata, want, region string) (*ssotyp
 			Instances: all, hint: "set instance_arn in keyless.yaml to the one to manage (an account instance cannot hold permission sets)"}
 	}
 	return &all[0], nil
+}
+
+// AccountInstanceError refuses permission sets and assignments for an
+// account instance (a member account's own Identity Center): AWS keeps them
+// for the organization instance.
+type AccountInstanceError struct {
+	InstanceARN, Owner string
+}
+
+func (e *AccountInstanceError) Error() string {
+	return fmt.Sprintf("identity center instance %s is an account instance (of account %s): it cannot hold permission sets or account assignments, and keyless.yaml asks for some", e.InstanceARN, e.Owner)
+}
+
+// Hint says what to do.
+func (e *AccountInstanceError) Hint() string {
+	return "set instance_arn in keyless.yaml to the organization instance (run keyless from the management account or the delegated administrator), or keep only users and groups in keyless.yaml for this instance"
 }
 
 // InstanceError is an instance that cannot be chosen: several and no

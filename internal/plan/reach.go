@@ -66,15 +66,4 @@ func reach(st *ic.State, p *Plan) {
 
 // AccountInstanceError refuses permission sets and assignments for an
 // account instance, which cannot hold them.
-type AccountInstanceError struct {
-	InstanceARN, Owner string
-}
-
-func (e *AccountInstanceError) Error() string {
-	return fmt.Sprintf("identity center instance %s is an account instance (of account %s): it cannot hold permission sets or account assignments, and keyless.yaml asks for some", e.InstanceARN, e.Owner)
-}
-
-// Hint says what to do.
-func (e *AccountInstanceError) Hint() string {
-	return "set instance_arn in keyless.yaml to the organization instance (run keyless from the management account or the delegated administrator), or keep only users and groups in keyless.yaml for this instance"
-}
+type AccountInstanceError = ic.AccountInstanceError

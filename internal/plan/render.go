@@ -97,7 +97,7 @@ func (p *Plan) Render(w io.Writer, color bool) {
 		}
 	}
 	if len(p.OutOfReach) > 0 {
-		fmt.Fprintf(w, "Out of reach from Identity Center's delegated administrator: AWS refuses these to this account, so apply leaves them;\nrun keyless apply with the management account's credentials to make them:\n")
+		fmt.Fprintf(w, "Out of reach from Identity Center's delegated administrator (apply leaves them):\n")
 		for _, c := range p.OutOfReach {
 			fmt.Fprintf(w, "  %s %s %s %s\n", reachSymbol, symbols[c.Op], strings.ReplaceAll(string(c.Kind), "_", " "), shown(c.Name))
 			fmt.Fprintln(w, strings.Join(wrap("      ", c.OutOfReach, "      "), "\n"))
