@@ -205,3 +205,33 @@ func TestSSOAdminDelegatedAdministrator(t *testing.T) {
 	_, err = org.RegisterDelegatedAdministrator(ctx, &organizations.RegisterDelegatedAdministratorInput{AccountId: aws.String("333333333333"), ServicePrincipal: aws.String(ssoServicePrincipal)})
 	wantCode(t, err, "AccessDeniedException")
 }
+
+func TestSeedDelegatedAdministratorsAndAccountInstances(t *testing.T) {
+	s := delegatedWorld()
+	s.Accounts[0].DelegatedAdministratorFor = []string{ssoServicePrincipal}
+	s.Accounts[2].DelegatedAdministratorFor = []string{"nothing.example.com"}
+	s.AccountInstances = append(s.AccountInstances, SeedAccountInstance{Account: "111111111111"}, SeedAccountInstance{Account: "333333333333"},
+		SeedAccountInstance{Account: "999999999999"})
+	err := s.validate()
+	for _, want := range []string{
+		"accounts[0].delegated_administrator_for[0]: the management account cannot be a delegated administrator",
+		`accounts[2].delegated_administrator_for[0]: "nothing.example.com" is not a service that takes a delegated administrator`,
+		"account_instances[1].account: the management account cannot have an account instance",
+		"account_instances[2].account: account 333333333333 has an account instance already",
+		`account_instances[3].account: "999999999999" is not among accounts`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("seed problems %v lack %q", err, want)
+		}
+	}
+
+	// A seeded world keeps them in its state, so reset and the state dump see them.
+	srv, err := New(Options{Seed: delegatedWorld()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := srv.world
+	if len(w.DelegatedAdmins) != 1 || w.DelegatedAdmins[0].AccountID != "222222222222" || len(w.AccountInstances) != 1 || w.AccountInstances[0].Name != "prod-apps" {
+		t.Fatalf("world: delegated %+v, account instances %+v", w.DelegatedAdmins, w.AccountInstances)
+	}
+}
