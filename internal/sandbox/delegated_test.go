@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/identitystore"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
@@ -179,6 +180,13 @@ func TestSSOAdminDelegatedAdministrator(t *testing.T) {
 	mine, err := prod.ListInstances(ctx, &ssoadmin.ListInstancesInput{})
 	if err != nil || len(mine.Instances) != 1 || aws.ToString(mine.Instances[0].OwnerAccountId) != "333333333333" || aws.ToString(mine.Instances[0].Name) != "prod-apps" {
 		t.Fatalf("prod's ListInstances = %+v, %v", mine, err)
+	}
+	_, err = identitystore.NewFromConfig(memberConfig(t, url, "AKIAPRODPRODPRODPRO3", strings.Repeat("p", 40))).ListUsers(ctx,
+		&identitystore.ListUsersInput{IdentityStoreId: aws.String("d-1111111111")})
+	wantCode(t, err, "AccessDeniedException")
+	if _, err := identitystore.NewFromConfig(memberConfig(t, url, "AKIADEVDEVDEVDEVDEV2", strings.Repeat("d", 40))).ListUsers(ctx,
+		&identitystore.ListUsersInput{IdentityStoreId: aws.String("d-1111111111")}); err != nil {
+		t.Fatalf("the delegated administrator's ListUsers: %v", err)
 	}
 	// An account instance holds no permission sets.
 	_, err = prod.CreatePermissionSet(ctx, &ssoadmin.CreatePermissionSetInput{InstanceArn: mine.Instances[0].InstanceArn, Name: aws.String("New")})
