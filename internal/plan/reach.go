@@ -57,11 +57,6 @@ func reach(st *ic.State, p *Plan) {
 		kept = append(kept, c)
 	}
 	p.Changes = kept
-	if len(p.Withheld) > 0 {
-		for i := range p.Withheld {
-			p.Withheld[i].OutOfReach = why(p.Withheld[i])
-		}
-	}
 }
 
 // AccountInstanceError refuses permission sets and assignments for an
