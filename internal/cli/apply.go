@@ -31,6 +31,10 @@ Applies on one machine run one at a time. Before and after each change that
 takes AdministratorAccess in the management account away, apply re-reads
 AWS, and refuses (or undoes) a change that would leave no one with it.
 
+From Identity Center's delegated administrator account, changes AWS lets
+only the management account make (marked ✗ in the plan) are not attempted:
+apply makes the rest, warns, and exits 0 (see docs/ownership.md).
+
 Exit codes: 0 success, 1 error, 64 usage error, 130 interrupted.`,
 		Example: `  keyless apply
   keyless apply --yes --prune`,
