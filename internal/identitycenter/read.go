@@ -137,7 +137,11 @@ func pickInstance(all []ssotypes.InstanceMetadata, want, region string) (*ssotyp
 		return nil, &InstanceError{Msg: fmt.Sprintf("identity center instance %s not found; this account and region have %s", want, instanceList(all)),
 			Instances: all, hint: "check instance_arn in keyless.yaml, the region and the credentials' account"}
 	case len(all) == 0:
-		return nil, fmt.Errorf("identity center is not enabled in %s for this account: enable it in the console at %s (it cannot be enabled by API for an organization), then run keyless again", regionOr(region), EnableURL)
+		// A member account sees the organization instance only as its
+		// delegated administrator: then it may be enabled and out of sight.
+		return nil, &InstanceError{Msg: fmt.Sprintf("identity center is not enabled in %s for this account, or this account does not administer it", regionOr(region)),
+			hint: fmt.Sprintf("enable it in the console at %s (it cannot be enabled by API for an organization), then run keyless again; "+
+				"if it is enabled, run keyless with the management account's credentials or its delegated administrator's", EnableURL)}
 	case len(all) > 1:
 		return nil, &InstanceError{Msg: fmt.Sprintf("this account sees %d identity center instances:\n%s", len(all), instanceList(all)),
 			Instances: all, hint: "set instance_arn in keyless.yaml to the one to manage (an account instance cannot hold permission sets)"}
