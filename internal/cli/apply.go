@@ -31,6 +31,10 @@ Applies on one machine run one at a time. Before and after each change that
 takes AdministratorAccess in the management account away, apply re-reads
 AWS, and refuses (or undoes) a change that would leave no one with it.
 
+From Identity Center's delegated administrator account, changes AWS lets
+only the management account make (marked ✗ in the plan) are not attempted:
+apply makes the rest, warns, and exits 0 (see docs/ownership.md).
+
 Exit codes: 0 success, 1 error, 64 usage error, 130 interrupted.`,
 		Example: `  keyless apply
   keyless apply --yes --prune`,
@@ -56,6 +60,7 @@ Exit codes: 0 success, 1 error, 64 usage error, 130 interrupted.`,
 			}
 			if p.Empty() {
 				fmt.Fprintf(result, "Access portal: %s\n", p.PortalURL)
+				warnOutOfReach(g, p)
 				return nil
 			}
 			if !yes {
@@ -71,12 +76,26 @@ Exit codes: 0 success, 1 error, 64 usage error, 130 interrupted.`,
 					return nil
 				}
 			}
-			return applyPlan(ctx, g, p, run, result)
+			if err := applyPlan(ctx, g, p, run, result); err != nil {
+				return err
+			}
+			warnOutOfReach(g, p)
+			return nil
 		},
 	}
 	o.addFlags(cmd)
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "apply without asking")
 	return cmd
+}
+
+// warnOutOfReach says what apply left because AWS refuses it to the
+// delegated administrator. Apply still succeeds: it made every change it
+// may, and the rest needs other credentials, not a retry.
+func warnOutOfReach(g *globalOptions, p *plan.Plan) {
+	if n := len(p.OutOfReach); n > 0 {
+		fmt.Fprintf(g.streams.Err, "keyless: warning: %s out of reach not made: AWS lets only the management account make them\n"+
+			"hint: run 'keyless apply' with the management account's credentials\n", plural(n, "change", "changes"))
+	}
 }
 
 // applyPlan makes the plan's changes with a progress display and reports

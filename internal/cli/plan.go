@@ -42,6 +42,9 @@ func newPlanCommand(g *globalOptions) *cobra.Command {
 keyless.yaml: create (+), update in place (~), delete (-), provision a
 permission set again whose roles are older than it (↻), and a summary.
 Access the file does not give and keyless leaves alone is listed too (!).
+Run from Identity Center's delegated administrator account, changes AWS
+lets only the management account make are listed apart (✗): apply leaves
+them, warns, and still exits 0.
 Nothing is changed. There is no state file: AWS is the state, and keyless
 only touches what it marked as its own (see docs/ownership.md).
 
@@ -59,7 +62,7 @@ Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error,
 			if err := showPlan(g, o, p); err != nil {
 				return err
 			}
-			if detailed && !p.Empty() {
+			if detailed && (!p.Empty() || len(p.OutOfReach) > 0) {
 				return errChanges
 			}
 			return nil
@@ -85,7 +88,8 @@ func computePlan(ctx context.Context, g *globalOptions, o *planOptions) (*plan.P
 	}
 	start := time.Now()
 	stop := busy(g.streams.Err, "reading Identity Center")
-	st, err := ic.Read(ctx, clients, ic.ReadOptions{InstanceARN: cfg.InstanceARN, AccountTags: cfg.UsesAccountTags(), Log: g.Log()})
+	st, err := ic.Read(ctx, clients, ic.ReadOptions{InstanceARN: cfg.InstanceARN, AccountTags: cfg.UsesAccountTags(), Log: g.Log(),
+		PermissionSets: len(cfg.Sets)+len(cfg.Assignments)+len(cfg.SuperAdmins)+len(cfg.PowerUsers)+len(cfg.ReadonlyUsers) > 0})
 	stop()
 	if err != nil {
 		return nil, nil, fmt.Errorf("read Identity Center: %w", err)

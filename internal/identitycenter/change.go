@@ -74,6 +74,9 @@ type Change struct {
 	// Update whose own fields would not need it); Reason says why.
 	Outdated []string `json:"outdated_accounts,omitempty"`
 	Reason   string   `json:"reason,omitempty"`
+	// OutOfReach says why AWS refuses the change to the caller (the
+	// delegated administrator); apply does not attempt it.
+	OutOfReach string `json:"out_of_reach,omitempty"`
 
 	// Want is the desired object (create, update); Have the current one
 	// (update, delete). Exactly the pointers of Kind are set.

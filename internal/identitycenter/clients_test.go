@@ -111,8 +111,12 @@ func TestPickInstance(t *testing.T) {
 				if err == nil {
 					t.Fatalf("got %v, want an error", aws.ToString(got.InstanceArn))
 				}
+				msg := err.Error()
+				if h, ok := err.(interface{ Hint() string }); ok {
+					msg += "\nhint: " + h.Hint()
+				}
 				for _, s := range tc.errWant {
-					if !strings.Contains(err.Error(), s) {
+					if !strings.Contains(msg, s) {
 						t.Errorf("error %q does not say %q", err, s)
 					}
 				}

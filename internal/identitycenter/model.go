@@ -11,6 +11,12 @@ type State struct {
 	InstanceARN     string
 	IdentityStoreID string
 	Region          string
+	// InstanceOwner is the account that owns the instance: the management
+	// account for the organization instance.
+	InstanceOwner string
+	// AccountInstance is set for an account instance (a member account's
+	// own Identity Center): it holds no permission sets or assignments.
+	AccountInstance bool
 
 	// Caller is who runs keyless (sts:GetCallerIdentity).
 	Caller Caller
@@ -26,6 +32,14 @@ type State struct {
 	Groups         []Group
 	PermissionSets []PermissionSet
 	Assignments    []Assignment
+}
+
+// Delegated reports whether keyless runs from Identity Center's delegated
+// administrator account rather than the management account: AWS then
+// refuses changes to permission sets provisioned to the management account
+// and to assignments in it.
+func (st *State) Delegated() bool {
+	return !st.AccountInstance && st.Caller.AccountID != "" && st.ManagementAccountID != "" && st.Caller.AccountID != st.ManagementAccountID
 }
 
 // Caller is the identity behind the credentials keyless runs with.

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -34,6 +35,10 @@ const EnableURL = "https://console.aws.amazon.com/singlesignon/home"
 type ReadOptions struct {
 	// InstanceARN picks the Identity Center instance; empty means the only one.
 	InstanceARN string
+	// PermissionSets says keyless.yaml asks for permission sets or
+	// assignments: Read refuses an account instance, which cannot hold them,
+	// before reading anything more.
+	PermissionSets bool
 	// AccountTags reads every account's tags (one call per account), for
 	// configurations that target accounts by tag.
 	AccountTags bool
@@ -63,10 +68,19 @@ func Read(ctx context.Context, c *Clients, opts ReadOptions) (*State, error) {
 	st.Caller = caller
 
 	r := &reader{c: c, st: st, log: opts.Log}
+	// The organization first: it tells an account instance, whose
+	// permission sets cannot be read.
+	if err := r.organization(ctx, opts.AccountTags); err != nil {
+		return nil, err
+	}
+	if st.AccountInstance && opts.PermissionSets {
+		return nil, &AccountInstanceError{InstanceARN: st.InstanceARN, Owner: st.InstanceOwner}
+	}
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return r.organization(gctx, opts.AccountTags) })
 	g.Go(func() error { return r.identityStore(gctx) })
-	g.Go(func() error { return r.permissionSets(gctx) })
+	if !st.AccountInstance {
+		g.Go(func() error { return r.permissionSets(gctx) })
+	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
@@ -106,6 +120,7 @@ func readInstance(ctx context.Context, c *Clients, want string, st *State) error
 	}
 	st.InstanceARN = aws.ToString(found.InstanceArn)
 	st.IdentityStoreID = aws.ToString(found.IdentityStoreId)
+	st.InstanceOwner = aws.ToString(found.OwnerAccountId)
 	return nil
 }
 
@@ -119,24 +134,64 @@ func pickInstance(all []ssotypes.InstanceMetadata, want, region string) (*ssotyp
 				return &all[i], nil
 			}
 		}
-		return nil, fmt.Errorf("identity center instance %s not found (this account and region have %s); check instance_arn and the region", want, instanceList(all))
+		return nil, &InstanceError{Msg: fmt.Sprintf("identity center instance %s not found; this account and region have %s", want, instanceList(all)),
+			Instances: all, hint: "check instance_arn in keyless.yaml, the region and the credentials' account"}
 	case len(all) == 0:
-		return nil, fmt.Errorf("identity center is not enabled in %s for this account: enable it in the console at %s (it cannot be enabled by API for an organization), then run keyless again", regionOr(region), EnableURL)
+		// A member account sees the organization instance only as its
+		// delegated administrator: then it may be enabled and out of sight.
+		return nil, &InstanceError{Msg: fmt.Sprintf("identity center is not enabled in %s for this account, or this account does not administer it", regionOr(region)),
+			hint: fmt.Sprintf("enable it in the console at %s (it cannot be enabled by API for an organization), then run keyless again; "+
+				"if it is enabled, run keyless with the management account's credentials or its delegated administrator's", EnableURL)}
 	case len(all) > 1:
-		return nil, fmt.Errorf("this account has %d identity center instances (%s): set instance_arn in keyless.yaml to the one to manage", len(all), instanceList(all))
+		return nil, &InstanceError{Msg: fmt.Sprintf("this account sees %d identity center instances:\n%s", len(all), instanceList(all)),
+			Instances: all, hint: "set instance_arn in keyless.yaml to the one to manage (an account instance cannot hold permission sets)"}
 	}
 	return &all[0], nil
 }
 
+// AccountInstanceError refuses permission sets and assignments for an
+// account instance (a member account's own Identity Center): AWS keeps them
+// for the organization instance.
+type AccountInstanceError struct {
+	InstanceARN, Owner string
+}
+
+func (e *AccountInstanceError) Error() string {
+	return fmt.Sprintf("identity center instance %s is an account instance (of account %s): it cannot hold permission sets or account assignments, and keyless.yaml asks for some", e.InstanceARN, e.Owner)
+}
+
+// Hint says what to do.
+func (e *AccountInstanceError) Hint() string {
+	return "set instance_arn in keyless.yaml to the organization instance (run keyless from the management account or the delegated administrator), or keep only users and groups in keyless.yaml for this instance"
+}
+
+// InstanceError is an instance that cannot be chosen: several and no
+// instance_arn, or instance_arn names none of them.
+type InstanceError struct {
+	Msg       string
+	Instances []ssotypes.InstanceMetadata
+	hint      string
+}
+
+func (e *InstanceError) Error() string { return e.Msg }
+func (e *InstanceError) Hint() string  { return e.hint }
+
+// instanceList shows instances one a line: ARN, identity store, owner
+// account, name and status.
 func instanceList(all []ssotypes.InstanceMetadata) string {
 	if len(all) == 0 {
-		return "none"
+		return "no instance"
 	}
-	arns := make([]string, len(all))
+	lines := make([]string, len(all))
 	for i, in := range all {
-		arns[i] = aws.ToString(in.InstanceArn)
+		name := aws.ToString(in.Name)
+		if name == "" {
+			name = "(no name)"
+		}
+		lines[i] = fmt.Sprintf("  %s  identity store %s  owner %s  name %s  %s", aws.ToString(in.InstanceArn),
+			aws.ToString(in.IdentityStoreId), aws.ToString(in.OwnerAccountId), strconv.Quote(name), in.Status)
 	}
-	return strings.Join(arns, ", ")
+	return strings.Join(lines, "\n")
 }
 
 func regionOr(r string) string {
@@ -178,6 +233,13 @@ func (r *reader) organization(ctx context.Context, tags bool) error {
 		return fmt.Errorf("describe organization: %w", err)
 	}
 	r.st.ManagementAccountID = aws.ToString(org.Organization.MasterAccountId)
+	if owner := r.st.InstanceOwner; owner != "" && owner != r.st.ManagementAccountID {
+		// An account instance: its owner is the only account it knows, and
+		// a member account may not list the organization's accounts.
+		r.st.AccountInstance = true
+		r.st.Accounts = []Account{{ID: owner, Status: "ACTIVE"}}
+		return nil
+	}
 
 	var accounts []Account
 	p := organizations.NewListAccountsPaginator(r.c.Organizations, &organizations.ListAccountsInput{})

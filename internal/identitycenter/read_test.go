@@ -2,6 +2,7 @@ package identitycenter
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"slices"
 	"strings"
@@ -119,6 +120,7 @@ func TestReadSeededWorld(t *testing.T) {
 	}
 	want := &State{
 		Region:              "us-east-1",
+		InstanceOwner:       "111111111111",
 		Caller:              Caller{AccountID: "111111111111", ARN: st.Caller.ARN},
 		ManagementAccountID: "111111111111",
 		Accounts: []Account{
@@ -162,7 +164,7 @@ func TestReadSeededWorld(t *testing.T) {
 		}
 	}
 
-	if _, err := Read(ctx, c, ReadOptions{InstanceARN: "arn:aws:sso:::instance/ssoins-9999999999999999"}); err == nil || !strings.Contains(err.Error(), "instance_arn") {
+	if _, err := Read(ctx, c, ReadOptions{InstanceARN: "arn:aws:sso:::instance/ssoins-9999999999999999"}); !errors.As(err, new(*InstanceError)) || !strings.Contains(err.(*InstanceError).Hint(), "instance_arn") {
 		t.Errorf("Read with an unknown instance: %v", err)
 	}
 }

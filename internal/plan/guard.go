@@ -130,7 +130,11 @@ func (a *access) callerReach(c ic.Caller) bool {
 }
 
 // guard refuses plans that take away the last SuperAdmin-equivalent access
-// to the management account, or the caller's own access.
+// to the management account, or the caller's own access. It weighs the
+// changes that will run: from the delegated administrator, those AWS
+// refuses it (the management account's assignments among them) are out of
+// p.Changes (reach.go), so the question stays who administers the
+// management account afterwards, not what the file says of it.
 func guard(st *ic.State, p *Plan) error {
 	before := accessOf(st)
 	after := before.after(p)

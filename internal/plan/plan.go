@@ -25,6 +25,9 @@ type Plan struct {
 	// Withheld are deletions of owned objects that left the file, not
 	// planned because prune is off.
 	Withheld []ic.Change
+	// OutOfReach are changes AWS refuses the caller, the delegated
+	// administrator (reach.go): shown, never applied.
+	OutOfReach []ic.Change
 	// Warnings are things keyless leaves alone and the person should know.
 	Warnings []string
 	// Drift is access keyless.yaml does not give and keyless leaves alone:
@@ -105,6 +108,9 @@ func PortalURL(d *ic.Desired, st *ic.State) string {
 
 // Compute decides the changes from st to d.
 func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
+	if st.AccountInstance && (len(d.PermissionSets) > 0 || len(d.Assignments) > 0) {
+		return nil, &AccountInstanceError{InstanceARN: st.InstanceARN, Owner: st.InstanceOwner}
+	}
 	p := &Plan{PortalURL: PortalURL(d, st)}
 	var conflicts []error
 	add := func(c ic.Change) {
@@ -283,6 +289,7 @@ func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
 
 	order(p.Changes)
 	order(p.Withheld)
+	reach(st, p)
 	if err := guard(st, p); err != nil {
 		return nil, err
 	}

@@ -30,6 +30,9 @@ var colors = map[ic.Op]string{ic.Create: "\x1b[32m", ic.Update: "\x1b[33m", ic.D
 // driftSymbol marks what the plan leaves alone but a reviewer must see.
 const driftSymbol = "!"
 
+// reachSymbol marks a change AWS refuses the caller, which apply leaves.
+const reachSymbol = "✗"
+
 // width is where plan lines wrap.
 const width = 100
 
@@ -37,14 +40,21 @@ const reset = "\x1b[0m"
 
 // Summary is the plan's one-line summary.
 func (p *Plan) Summary() string {
+	out := ""
+	if n := len(p.OutOfReach); n > 0 {
+		out = fmt.Sprintf(" %d out of reach (only the management account may make them).", n)
+	}
 	if p.Empty() {
+		if out != "" {
+			return "No changes within reach:" + out
+		}
 		return "No changes: Identity Center matches keyless.yaml."
 	}
 	c, u, d := p.Counts()
 	if n := p.Provisions(); n > 0 {
-		return fmt.Sprintf("Plan: %d to create, %d to update in place, %d to delete, %d to provision again.", c, u, d, n)
+		return fmt.Sprintf("Plan: %d to create, %d to update in place, %d to delete, %d to provision again.%s", c, u, d, n, out)
 	}
-	return fmt.Sprintf("Plan: %d to create, %d to update in place, %d to delete.", c, u, d)
+	return fmt.Sprintf("Plan: %d to create, %d to update in place, %d to delete.%s", c, u, d, out)
 }
 
 // Render writes the plan for a person: changes grouped by kind, withheld
@@ -62,7 +72,7 @@ func (p *Plan) Render(w io.Writer, color bool) {
 	if len(p.Warnings) > 0 {
 		fmt.Fprintln(w)
 	}
-	if p.Empty() && len(p.Withheld) == 0 && len(p.Drift) == 0 {
+	if p.Empty() && len(p.Withheld) == 0 && len(p.Drift) == 0 && len(p.OutOfReach) == 0 {
 		fmt.Fprintln(w, p.Summary())
 		return
 	}
@@ -85,6 +95,14 @@ func (p *Plan) Render(w io.Writer, color bool) {
 			fmt.Fprintln(w, strings.Join(lines, "\n"))
 			fmt.Fprintln(w)
 		}
+	}
+	if len(p.OutOfReach) > 0 {
+		fmt.Fprintf(w, "Out of reach from Identity Center's delegated administrator (apply leaves them):\n")
+		for _, c := range p.OutOfReach {
+			fmt.Fprintf(w, "  %s %s %s %s\n", reachSymbol, symbols[c.Op], strings.ReplaceAll(string(c.Kind), "_", " "), shown(c.Name))
+			fmt.Fprintln(w, strings.Join(wrap("      ", c.OutOfReach, "      "), "\n"))
+		}
+		fmt.Fprintln(w)
 	}
 	if len(p.Withheld) > 0 {
 		fmt.Fprintf(w, "Not in keyless.yaml any more, kept until you apply with --prune (or prune: true):\n")
@@ -180,13 +198,16 @@ func wrap(head, text, indent string) []string {
 type jsonPlan struct {
 	Changes  []ic.Change `json:"changes"`
 	Withheld []ic.Change `json:"withheld_deletions"`
-	Warnings []string    `json:"warnings"`
-	Drift    []Drift     `json:"drift"`
-	Summary  struct {
-		Create    int `json:"create"`
-		Update    int `json:"update"`
-		Delete    int `json:"delete"`
-		Provision int `json:"provision"`
+	// OutOfReach are changes AWS refuses the caller; apply leaves them.
+	OutOfReach []ic.Change `json:"out_of_reach"`
+	Warnings   []string    `json:"warnings"`
+	Drift      []Drift     `json:"drift"`
+	Summary    struct {
+		Create     int `json:"create"`
+		Update     int `json:"update"`
+		Delete     int `json:"delete"`
+		Provision  int `json:"provision"`
+		OutOfReach int `json:"out_of_reach"`
 	} `json:"summary"`
 	PortalURL string `json:"portal_url"`
 }
@@ -200,6 +221,10 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 	if out.Withheld == nil {
 		out.Withheld = []ic.Change{}
 	}
+	out.OutOfReach = p.OutOfReach
+	if out.OutOfReach == nil {
+		out.OutOfReach = []ic.Change{}
+	}
 	if out.Warnings == nil {
 		out.Warnings = []string{}
 	}
@@ -208,6 +233,7 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 	}
 	out.Summary.Create, out.Summary.Update, out.Summary.Delete = p.Counts()
 	out.Summary.Provision = p.Provisions()
+	out.Summary.OutOfReach = len(p.OutOfReach)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)

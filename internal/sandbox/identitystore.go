@@ -133,6 +133,11 @@ func (c *call) checkStore(v *string) error {
 	case id != c.w.Instance.IdentityStoreID || c.w.Instance.Disabled:
 		return errISNotFound("IDENTITY_STORE", id)
 	}
+	// The organization instance's store answers those who administer it
+	// (ssoadmin_access.go).
+	if me := c.caller().AccountID; me != c.w.managementAccountID() && !c.w.isDelegatedAdmin(me, ssoServicePrincipal) {
+		return newError(400, "AccessDeniedException", "You do not have sufficient access to perform this action.")
+	}
 	return nil
 }
 

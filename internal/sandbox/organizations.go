@@ -47,6 +47,12 @@ func organizationsOps() map[string]jsonOp {
 		"ListAWSServiceAccessForOrganization": op(orgListServiceAccess),
 		"TagResource":                         op(orgTagResource),
 		"UntagResource":                       op(orgUntagResource),
+
+		// Delegated administrators (organizations_delegated.go).
+		"RegisterDelegatedAdministrator":   op(orgRegisterDelegatedAdministrator),
+		"DeregisterDelegatedAdministrator": op(orgDeregisterDelegatedAdministrator),
+		"ListDelegatedAdministrators":      op(orgListDelegatedAdministrators),
+		"ListDelegatedServicesForAccount":  op(orgListDelegatedServicesForAccount),
 	}
 }
 

@@ -41,6 +41,15 @@ type Seed struct {
 	// CentralizedRootAccess enables the organization's centralized root
 	// access (RootCredentialsManagement and RootSessions).
 	CentralizedRootAccess bool `yaml:"centralized_root_access"`
+	// AccountInstances are Identity Center account instances of member
+	// accounts, beside the organization instance.
+	AccountInstances []SeedAccountInstance `yaml:"account_instances"`
+}
+
+// SeedAccountInstance is an Identity Center account instance.
+type SeedAccountInstance struct {
+	Account string `yaml:"account"` // the member account that owns it
+	Name    string `yaml:"name"`
 }
 
 type SeedPermissionSet struct {
@@ -71,6 +80,9 @@ type SeedAccount struct {
 	// Roles are IAM roles, beside the OrganizationAccountAccessRole every
 	// member account has.
 	Roles []SeedRole `yaml:"roles"`
+	// DelegatedAdministratorFor registers the account as a delegated
+	// administrator of these services (sso.amazonaws.com: IAM Identity Center).
+	DelegatedAdministratorFor []string `yaml:"delegated_administrator_for"`
 }
 
 // SeedRole is an IAM role as CreateRole would make it.
@@ -417,6 +429,34 @@ func (s *Seed) problems() []seedProblem {
 	if s.ManagementAccount != "" && len(s.Accounts) > 0 && !seen[s.ManagementAccount] {
 		add("management_account", "%s is not among accounts", s.ManagementAccount)
 	}
+	mgmt := s.ManagementAccount
+	if mgmt == "" && len(s.Accounts) > 0 {
+		mgmt = s.Accounts[0].ID
+	}
+	for i, a := range s.Accounts {
+		for j, sp := range a.DelegatedAdministratorFor {
+			at := fmt.Sprintf("accounts[%d].delegated_administrator_for[%d]", i, j)
+			switch {
+			case a.ID == mgmt:
+				add(at, "the management account cannot be a delegated administrator")
+			case !slices.Contains(delegableServices, sp):
+				add(at, "%q is not a service that takes a delegated administrator (for Identity Center: %s)", sp, ssoServicePrincipal)
+			}
+		}
+	}
+	owners := map[string]bool{}
+	for i, ai := range s.AccountInstances {
+		at := fmt.Sprintf("account_instances[%d].account", i)
+		switch {
+		case !seen[ai.Account]:
+			add(at, "%q is not among accounts", ai.Account)
+		case ai.Account == mgmt:
+			add(at, "the management account cannot have an account instance: it has the organization instance")
+		case owners[ai.Account]:
+			add(at, "account %s has an account instance already (one per account)", ai.Account)
+		}
+		owners[ai.Account] = true
+	}
 	if s.IdentityStoreID != "" && !storeIDPattern.MatchString(s.IdentityStoreID) {
 		add("identity_store_id", "%q is not an identity store id (d- and 10 hex digits)", s.IdentityStoreID)
 	}
@@ -551,6 +591,9 @@ func buildWorld(seed *Seed, now time.Time) (*World, error) {
 			ia.Roles = slices.DeleteFunc(ia.Roles, func(r *IAMRole) bool { return strings.EqualFold(r.Name, sr.Name) })
 			ia.Roles = append(ia.Roles, seedRole(a.ID, mgmt, sr, created))
 		}
+		for _, sp := range sa.DelegatedAdministratorFor {
+			w.DelegatedAdmins = append(w.DelegatedAdmins, &DelegatedAdmin{AccountID: a.ID, ServicePrincipal: sp, Enabled: created})
+		}
 	}
 	for path, tags := range seed.OUTags {
 		if id := w.ouPath(path, mgmt); id != w.RootID {
@@ -579,6 +622,10 @@ func buildWorld(seed *Seed, now time.Time) (*World, error) {
 	if !w.Instance.Disabled {
 		// An organization instance of Identity Center has trusted access.
 		w.trustService("sso.amazonaws.com", created)
+	}
+	for _, ai := range seed.AccountInstances {
+		w.AccountInstances = append(w.AccountInstances, &Instance{ARN: "arn:aws:sso:::instance/ssoins-" + hexID("instance/"+ai.Account),
+			IdentityStoreID: "d-" + hexID("store/" + ai.Account)[:10], OwnerAccountID: ai.Account, Name: ai.Name, Status: "ACTIVE", Created: created})
 	}
 
 	for _, su := range seed.Users {

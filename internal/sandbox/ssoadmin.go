@@ -19,9 +19,10 @@ import (
 // Options.AssignmentDelay and is completed by World.advanceSSOAdmin.
 
 func ssoAdminOps() map[string]jsonOp {
-	return map[string]jsonOp{
+	return gateSSOAdmin(map[string]jsonOp{
 		"ListInstances":    op(ssoListInstances),
 		"DescribeInstance": op(ssoDescribeInstance),
+		"CreateInstance":   op(ssoCreateInstance),
 
 		"CreatePermissionSet":   op(ssoCreatePermissionSet),
 		"DescribePermissionSet": op(ssoDescribePermissionSet),
@@ -63,7 +64,7 @@ func ssoAdminOps() map[string]jsonOp {
 		"ListAccountAssignmentDeletionStatus":     op(ssoListAssignmentDeletions),
 		"ListAccountAssignments":                  op(ssoListAccountAssignments),
 		"ListAccountAssignmentsForPrincipal":      op(ssoListAccountAssignmentsForPrincipal),
-	}
+	})
 }
 
 // Limits. AWS's documented default quota for managed policies (AWS managed
@@ -238,10 +239,11 @@ func (c *call) instance(arn string) (*Instance, error) {
 	if err := fInstanceARN.required("instanceArn", arn); err != nil {
 		return nil, err
 	}
-	if arn != c.w.Instance.ARN || c.w.Instance.Disabled {
+	inst := c.w.findInstance(arn)
+	if inst == nil {
 		return nil, errNotFound("Could not find Instance with arn %s", arn)
 	}
-	return &c.w.Instance, nil
+	return inst, nil
 }
 
 func psID(arn string) string { return arn[strings.LastIndex(arn, "/")+1:] }
@@ -319,9 +321,9 @@ type ssoPaging struct {
 }
 
 func ssoListInstances(c *call, in *ssoPaging) (any, error) {
-	all := []ssoInstanceOut{instanceOut(&c.w.Instance)}
-	if c.w.Instance.Disabled {
-		all = []ssoInstanceOut{}
+	all := []ssoInstanceOut{}
+	for _, inst := range c.visibleInstances() {
+		all = append(all, instanceOut(inst))
 	}
 	pg, next, err := page(all, "instances", in.MaxResults, in.NextToken, ssoMaxResults, ssoMaxResults)
 	if err != nil {
@@ -816,8 +818,8 @@ func (c *call) taggable(instanceARN *string, resourceARN string) (*[]Tag, error)
 	if err := fTaggableARN.required("resourceArn", resourceARN); err != nil {
 		return nil, err
 	}
-	if resourceARN == c.w.Instance.ARN {
-		return &c.w.Instance.Tags, nil
+	if inst := c.w.findInstance(resourceARN); inst != nil {
+		return &inst.Tags, nil
 	}
 	if ps := c.w.permissionSet(resourceARN); ps != nil {
 		return &ps.Tags, nil

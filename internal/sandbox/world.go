@@ -18,12 +18,18 @@ type World struct {
 	// CreateAccount's asynchronous requests (organizations_accounts.go).
 	OrgPolicies           []*OrgPolicy        `json:"organization_policies"`
 	CreateAccountRequests []*CreateAccountReq `json:"create_account_requests"`
+	// DelegatedAdmins are the accounts registered to administer a service
+	// (organizations_delegated.go).
+	DelegatedAdmins []*DelegatedAdmin `json:"delegated_administrators"`
 
-	Instance       Instance         `json:"instance"`
-	PermissionSets []*PermissionSet `json:"permission_sets"`
-	Assignments    []*Assignment    `json:"account_assignments"`
-	AssignmentOps  []*AssignmentOp  `json:"account_assignment_operations"`
-	ProvisionOps   []*ProvisionOp   `json:"provisioning_operations"`
+	Instance Instance `json:"instance"`
+	// AccountInstances are Identity Center account instances, owned by
+	// member accounts: no permission sets, no account assignments.
+	AccountInstances []*Instance      `json:"account_instances"`
+	PermissionSets   []*PermissionSet `json:"permission_sets"`
+	Assignments      []*Assignment    `json:"account_assignments"`
+	AssignmentOps    []*AssignmentOp  `json:"account_assignment_operations"`
+	ProvisionOps     []*ProvisionOp   `json:"provisioning_operations"`
 
 	Users       []*User       `json:"users"`
 	Groups      []*Group      `json:"groups"`
