@@ -85,9 +85,27 @@ func (ic *iamCall) attachments(arn string) int {
 	return n
 }
 
+// boundaryUses counts the entities a policy bounds.
+func (ic *iamCall) boundaryUses(arn string) int {
+	n := 0
+	for _, u := range ic.ia.Users {
+		if u.PermissionsBoundary == arn {
+			n++
+		}
+	}
+	return n
+}
+
+// policyOut describes a policy as GetPolicy does; the listings leave Tags
+// out, as IAM's do.
 func (ic *iamCall) policyOut(p *policyRef) iamPolicyOut {
-	return iamPolicyOut{PolicyName: p.name, PolicyId: p.id, Arn: p.arn, Path: p.path, DefaultVersionId: "v1",
-		AttachmentCount: ic.attachments(p.arn), IsAttachable: true, CreateDate: isoTime(p.created), UpdateDate: isoTime(p.created)}
+	out := iamPolicyOut{PolicyName: p.name, PolicyId: p.id, Arn: p.arn, Path: p.path, DefaultVersionId: "v1",
+		AttachmentCount: ic.attachments(p.arn), PermissionsBoundaryUsageCount: ic.boundaryUses(p.arn), IsAttachable: true,
+		CreateDate: isoTime(p.created), UpdateDate: isoTime(p.created)}
+	if c := p.customer; c != nil {
+		out.DefaultVersionId, out.UpdateDate, out.Tags = c.DefaultVersion, isoTime(c.Updated), c.Tags
+	}
+	return out
 }
 
 // validatePolicy checks an identity-based policy document the way IAM's
@@ -164,7 +182,8 @@ func iamCreatePolicy(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := iamTags(form); err != nil {
+	tags, err := iamTags(form)
+	if err != nil {
 		return nil, err
 	}
 	if err := validatePolicy(doc, 6144); err != nil {
@@ -179,19 +198,26 @@ func iamCreatePolicy(ic *iamCall, form url.Values) (any, error) {
 	if len(ic.ia.Policies) >= 1500 {
 		return nil, iamLimit("Cannot exceed quota for PoliciesPerAccount: 1500")
 	}
-	p := &IAMPolicy{Name: name, ID: ic.newID("ANPA", 17), ARN: arn, Path: path, Document: doc, Created: ic.now.UTC().Truncate(time.Second)}
+	now := ic.now.UTC().Truncate(time.Second)
+	p := &IAMPolicy{Name: name, ID: ic.newID("ANPA", 17), ARN: arn, Path: path, Created: now, Updated: now, Tags: tags,
+		Versions: []*PolicyVersion{{ID: "v1", Document: doc, Created: now}}, DefaultVersion: "v1", NextVersion: 2}
 	ic.ia.Policies = append(ic.ia.Policies, p)
 	return struct {
 		Policy iamPolicyOut `xml:"Policy"`
 	}{ic.policyOut(&policyRef{arn: arn, name: name, id: p.ID, path: path, created: p.Created, customer: p})}, nil
 }
 
-func iamGetPolicy(ic *iamCall, form url.Values) (any, error) {
+// requestPolicy is the managed policy the request's PolicyArn names.
+func (ic *iamCall) requestPolicy(form url.Values) (*policyRef, error) {
 	arn, err := iamRequired(form, "PolicyArn", "policyArn")
 	if err != nil {
 		return nil, err
 	}
-	p, err := ic.policyByARN(arn)
+	return ic.policyByARN(arn)
+}
+
+func iamGetPolicy(ic *iamCall, form url.Values) (any, error) {
+	p, err := ic.requestPolicy(form)
 	if err != nil {
 		return nil, err
 	}
@@ -201,21 +227,17 @@ func iamGetPolicy(ic *iamCall, form url.Values) (any, error) {
 }
 
 func iamDeletePolicy(ic *iamCall, form url.Values) (any, error) {
-	arn, err := iamRequired(form, "PolicyArn", "policyArn")
+	p, err := ic.customerPolicy(form, "DeletePolicy")
 	if err != nil {
 		return nil, err
 	}
-	p, err := ic.policyByARN(arn)
-	if err != nil {
-		return nil, err
-	}
-	if p.customer == nil {
-		return nil, newError(403, "AccessDenied", "User: %s is not authorized to perform: iam:DeletePolicy on resource: policy %s", ic.who.ARN, arn)
-	}
-	if ic.attachments(arn) > 0 {
+	if ic.attachments(p.ARN) > 0 {
 		return nil, iamDeleteConflict("Cannot delete a policy attached to entities.")
 	}
-	ic.ia.Policies = slices.DeleteFunc(ic.ia.Policies, func(o *IAMPolicy) bool { return o == p.customer })
+	if len(p.Versions) > 1 {
+		return nil, iamDeleteConflict("This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.")
+	}
+	ic.ia.Policies = slices.DeleteFunc(ic.ia.Policies, func(o *IAMPolicy) bool { return o == p })
 	return nil, nil
 }
 
@@ -251,6 +273,7 @@ func iamListPolicies(ic *iamCall, form url.Values) (any, error) {
 	var match []iamPolicyOut
 	for _, p := range all {
 		o := ic.policyOut(p)
+		o.Tags = nil
 		if strings.HasPrefix(p.path, prefix) && (!onlyAttached || o.AttachmentCount > 0) {
 			match = append(match, o)
 		}
@@ -265,52 +288,58 @@ func iamListPolicies(ic *iamCall, form url.Values) (any, error) {
 	}{pg, pgn}, nil
 }
 
-func iamAttachUserPolicy(ic *iamCall, form url.Values) (any, error) {
-	u, err := ic.user(form)
-	if err != nil {
-		return nil, err
-	}
+// Policies attached to a user or a group, and their inline policies: the
+// same rules with their own quotas and words.
+
+// policyHolder is a user or a group as the policy operations see it.
+type policyHolder struct {
+	kind, name, id string // kind: user or group
+	attached       *[]string
+	inline         *[]InlinePolicy
+	// attachQuota and inlineQuota are IAM's PoliciesPerUser (Group) and
+	// UserPolicySize (GroupPolicySize) quotas.
+	attachQuotaName string
+	inlineQuota     int
+}
+
+func userHolder(u *IAMUser) policyHolder {
+	return policyHolder{"user", u.Name, u.ID, &u.AttachedPolicies, &u.InlinePolicies, "PoliciesPerUser", 2048}
+}
+
+func (h policyHolder) attach(ic *iamCall, form url.Values) error {
 	arn, err := iamRequired(form, "PolicyArn", "policyArn")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if _, err := ic.policyByARN(arn); err != nil {
-		return nil, err
+		return err
 	}
-	if slices.Contains(u.AttachedPolicies, arn) {
-		return nil, nil
+	if slices.Contains(*h.attached, arn) {
+		return nil
 	}
-	if len(u.AttachedPolicies) >= 10 {
-		return nil, iamLimit("Cannot exceed quota for PoliciesPerUser: 10")
+	if len(*h.attached) >= 10 {
+		return iamLimit("Cannot exceed quota for %s: 10", h.attachQuotaName)
 	}
-	u.AttachedPolicies = append(u.AttachedPolicies, arn)
-	return nil, nil
+	*h.attached = append(*h.attached, arn)
+	return nil
 }
 
-func iamDetachUserPolicy(ic *iamCall, form url.Values) (any, error) {
-	u, err := ic.user(form)
-	if err != nil {
-		return nil, err
-	}
+func (h policyHolder) detach(form url.Values) error {
 	arn, err := iamRequired(form, "PolicyArn", "policyArn")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if !iamPolicyARN.MatchString(arn) {
-		return nil, iamInvalidInput("ARN %s is not valid.", truncate(arn, 2048))
+		return iamInvalidInput("ARN %s is not valid.", truncate(arn, 2048))
 	}
-	if !slices.Contains(u.AttachedPolicies, arn) {
-		return nil, iamNoSuchEntity("Policy %s was not found.", arn)
+	if !slices.Contains(*h.attached, arn) {
+		return iamNoSuchEntity("Policy %s was not found.", arn)
 	}
-	u.AttachedPolicies = slices.DeleteFunc(u.AttachedPolicies, func(a string) bool { return a == arn })
-	return nil, nil
+	*h.attached = slices.DeleteFunc(*h.attached, func(a string) bool { return a == arn })
+	return nil
 }
 
-func iamListAttachedUserPolicies(ic *iamCall, form url.Values) (any, error) {
-	u, err := ic.user(form)
-	if err != nil {
-		return nil, err
-	}
+func (h policyHolder) listAttached(form url.Values) (any, error) {
 	prefix, err := iamPathPrefix(form)
 	if err != nil {
 		return nil, err
@@ -320,13 +349,13 @@ func iamListAttachedUserPolicies(ic *iamCall, form url.Values) (any, error) {
 		PolicyArn  string `xml:"PolicyArn"`
 	}
 	var match []attached
-	for _, arn := range u.AttachedPolicies {
+	for _, arn := range *h.attached {
 		m := iamPolicyARN.FindStringSubmatch(arn)
 		if m != nil && strings.HasPrefix(m[2], prefix) {
 			match = append(match, attached{m[3], arn})
 		}
 	}
-	pg, p, err := iamPage(form, match, "attached/"+u.ID+prefix)
+	pg, p, err := iamPage(form, match, "attached/"+h.id+prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -336,55 +365,74 @@ func iamListAttachedUserPolicies(ic *iamCall, form url.Values) (any, error) {
 	}{pg, p}, nil
 }
 
-func iamPutUserPolicy(ic *iamCall, form url.Values) (any, error) {
-	u, err := ic.user(form)
-	if err != nil {
-		return nil, err
-	}
+// put adds or replaces an inline policy. The quota is on all of the
+// holder's inline policies together, counted without white space.
+func (h policyHolder) put(form url.Values) error {
 	name, err := iamName(form, "PolicyName", "policyName", 128)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	doc, err := iamRequired(form, "PolicyDocument", "policyDocument")
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := validatePolicy(doc, 2048); err != nil {
-		return nil, err
+	if err := validatePolicy(doc, h.inlineQuota); err != nil {
+		return err
 	}
 	total := policySize(doc)
-	for _, p := range u.InlinePolicies {
+	for _, p := range *h.inline {
 		if !strings.EqualFold(p.Name, name) {
 			total += policySize(p.Document)
 		}
 	}
-	if total > 2048 {
-		return nil, iamLimit("Maximum policy size of 2048 bytes exceeded for user %s", u.Name)
+	if total > h.inlineQuota {
+		return iamLimit("Maximum policy size of %d bytes exceeded for %s %s", h.inlineQuota, h.kind, h.name)
 	}
-	for i, p := range u.InlinePolicies {
+	for i, p := range *h.inline {
 		if strings.EqualFold(p.Name, name) {
-			u.InlinePolicies[i].Document = doc
-			return nil, nil
+			(*h.inline)[i].Document = doc
+			return nil
 		}
 	}
-	u.InlinePolicies = append(u.InlinePolicies, InlinePolicy{Name: name, Document: doc})
-	return nil, nil
+	*h.inline = append(*h.inline, InlinePolicy{Name: name, Document: doc})
+	return nil
 }
 
-func (ic *iamCall) inlinePolicy(form url.Values) (*IAMUser, int, error) {
-	u, err := ic.user(form)
-	if err != nil {
-		return nil, 0, err
-	}
+// find is the index of the inline policy the request names.
+func (h policyHolder) find(form url.Values) (int, error) {
 	name, err := iamName(form, "PolicyName", "policyName", 128)
 	if err != nil {
-		return nil, 0, err
+		return 0, err
 	}
-	i := slices.IndexFunc(u.InlinePolicies, func(p InlinePolicy) bool { return strings.EqualFold(p.Name, name) })
+	i := slices.IndexFunc(*h.inline, func(p InlinePolicy) bool { return strings.EqualFold(p.Name, name) })
 	if i < 0 {
-		return nil, 0, iamNoSuchEntity("The user policy with name %s cannot be found.", name)
+		return 0, iamNoSuchEntity("The %s policy with name %s cannot be found.", h.kind, name)
 	}
-	return u, i, nil
+	return i, nil
+}
+
+func (h policyHolder) deleteInline(form url.Values) error {
+	i, err := h.find(form)
+	if err != nil {
+		return err
+	}
+	*h.inline = slices.Delete(*h.inline, i, i+1)
+	return nil
+}
+
+func (h policyHolder) listInline(form url.Values) (any, error) {
+	var names []string
+	for _, p := range *h.inline {
+		names = append(names, p.Name)
+	}
+	pg, p, err := iamPage(form, names, "inline/"+h.id)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		PolicyNames []string `xml:"PolicyNames>member"`
+		iamPaging
+	}{pg, p}, nil
 }
 
 // rfc3986 percent-encodes a policy document as IAM returns it.
@@ -392,8 +440,44 @@ func rfc3986(s string) string {
 	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
 }
 
+func iamAttachUserPolicy(ic *iamCall, form url.Values) (any, error) {
+	u, err := ic.user(form)
+	if err != nil {
+		return nil, err
+	}
+	return nil, userHolder(u).attach(ic, form)
+}
+
+func iamDetachUserPolicy(ic *iamCall, form url.Values) (any, error) {
+	u, err := ic.user(form)
+	if err != nil {
+		return nil, err
+	}
+	return nil, userHolder(u).detach(form)
+}
+
+func iamListAttachedUserPolicies(ic *iamCall, form url.Values) (any, error) {
+	u, err := ic.user(form)
+	if err != nil {
+		return nil, err
+	}
+	return userHolder(u).listAttached(form)
+}
+
+func iamPutUserPolicy(ic *iamCall, form url.Values) (any, error) {
+	u, err := ic.user(form)
+	if err != nil {
+		return nil, err
+	}
+	return nil, userHolder(u).put(form)
+}
+
 func iamGetUserPolicy(ic *iamCall, form url.Values) (any, error) {
-	u, i, err := ic.inlinePolicy(form)
+	u, err := ic.user(form)
+	if err != nil {
+		return nil, err
+	}
+	i, err := userHolder(u).find(form)
 	if err != nil {
 		return nil, err
 	}
@@ -406,12 +490,11 @@ func iamGetUserPolicy(ic *iamCall, form url.Values) (any, error) {
 }
 
 func iamDeleteUserPolicy(ic *iamCall, form url.Values) (any, error) {
-	u, i, err := ic.inlinePolicy(form)
+	u, err := ic.user(form)
 	if err != nil {
 		return nil, err
 	}
-	u.InlinePolicies = slices.Delete(u.InlinePolicies, i, i+1)
-	return nil, nil
+	return nil, userHolder(u).deleteInline(form)
 }
 
 func iamListUserPolicies(ic *iamCall, form url.Values) (any, error) {
@@ -419,16 +502,5 @@ func iamListUserPolicies(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var names []string
-	for _, p := range u.InlinePolicies {
-		names = append(names, p.Name)
-	}
-	pg, p, err := iamPage(form, names, "inline/"+u.ID)
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		PolicyNames []string `xml:"PolicyNames>member"`
-		iamPaging
-	}{pg, p}, nil
+	return userHolder(u).listInline(form)
 }

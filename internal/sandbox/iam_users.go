@@ -19,14 +19,17 @@ type iamUserOut struct {
 	Arn              string   `xml:"Arn"`
 	CreateDate       isoTime  `xml:"CreateDate"`
 	PasswordLastUsed *isoTime `xml:"PasswordLastUsed,omitempty"`
-	Tags             []Tag    `xml:"Tags>member,omitempty"`
+	// PermissionsBoundary and Tags are in GetUser and CreateUser's replies,
+	// not in listings.
+	PermissionsBoundary *iamBoundaryOut `xml:"PermissionsBoundary,omitempty"`
+	Tags                []Tag           `xml:"Tags>member,omitempty"`
 }
 
-func (ic *iamCall) userOut(u *IAMUser, tags bool) iamUserOut {
+func (ic *iamCall) userOut(u *IAMUser, full bool) iamUserOut {
 	out := iamUserOut{Path: u.Path, UserName: u.Name, UserId: u.ID, Arn: iamUserARN(ic.acct, u),
 		CreateDate: isoTime(u.Created), PasswordLastUsed: isoPtr(u.PasswordLastUsed)}
-	if tags {
-		out.Tags = u.Tags
+	if full {
+		out.Tags, out.PermissionsBoundary = u.Tags, boundaryOut(u.PermissionsBoundary)
 	}
 	return out
 }
@@ -79,13 +82,19 @@ func iamCreateUser(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	var boundary string
+	if _, ok := form["PermissionsBoundary"]; ok {
+		if boundary, err = ic.boundaryARN(form); err != nil {
+			return nil, err
+		}
+	}
 	if ic.findUser(name) != nil {
 		return nil, iamExists("User with name %s already exists.", name)
 	}
 	if len(ic.ia.Users) >= 5000 {
 		return nil, iamLimit("Cannot exceed quota for UsersPerAccount: 5000")
 	}
-	u := &IAMUser{Name: name, Path: path, ID: ic.newID("AIDA", 17), Created: ic.now.UTC().Truncate(time.Second), Tags: tags}
+	u := &IAMUser{Name: name, Path: path, ID: ic.newID("AIDA", 17), Created: ic.now.UTC().Truncate(time.Second), Tags: tags, PermissionsBoundary: boundary}
 	ic.ia.Users = append(ic.ia.Users, u)
 	return struct {
 		User iamUserOut `xml:"User"`
@@ -204,24 +213,7 @@ func iamTagUser(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	tags, err := iamTags(form)
-	if err != nil {
-		return nil, err
-	}
-	merged := slices.Clone(u.Tags)
-	for _, t := range tags {
-		i := slices.IndexFunc(merged, func(o Tag) bool { return strings.EqualFold(o.Key, t.Key) })
-		if i >= 0 {
-			merged[i] = t
-		} else {
-			merged = append(merged, t)
-		}
-	}
-	if len(merged) > 50 {
-		return nil, iamLimit("The number of tags has reached the maximum limit of 50.")
-	}
-	u.Tags = merged
-	return nil, nil
+	return nil, tagResource(&u.Tags, form)
 }
 
 func iamUntagUser(ic *iamCall, form url.Values) (any, error) {
@@ -229,10 +221,7 @@ func iamUntagUser(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys := formStrings(form, "TagKeys.member")
-	u.Tags = slices.DeleteFunc(u.Tags, func(t Tag) bool {
-		return slices.ContainsFunc(keys, func(k string) bool { return strings.EqualFold(k, t.Key) })
-	})
+	untagResource(&u.Tags, form)
 	return nil, nil
 }
 
@@ -241,14 +230,7 @@ func iamListUserTags(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	pg, p, err := iamPage(form, u.Tags, "tags/"+u.ID)
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		Tags []Tag `xml:"Tags>member"`
-		iamPaging
-	}{pg, p}, nil
+	return listTags(form, u.Tags, u.ID)
 }
 
 // Login profiles.

@@ -335,6 +335,8 @@ type IAMAccount struct {
 	PasswordPolicy    *PasswordPolicy   `json:"password_policy,omitempty"`
 	Aliases           []string          `json:"aliases,omitempty"`
 	Report            *CredentialReport `json:"credential_report,omitempty"`
+	OIDCProviders     []*OIDCProvider   `json:"oidc_providers,omitempty"` // iam_oidc.go
+	SAMLProviders     []*SAMLProvider   `json:"saml_providers,omitempty"` // iam_saml.go
 }
 
 type RootState struct {
@@ -365,6 +367,8 @@ type IAMUser struct {
 	SSHKeys          []*SSHKey      `json:"ssh_public_keys,omitempty"`
 	ServiceCreds     []*ServiceCred `json:"service_specific_credentials,omitempty"`
 	Tags             []Tag          `json:"tags,omitempty"`
+	// PermissionsBoundary is the ARN of the managed policy bounding the user.
+	PermissionsBoundary string `json:"permissions_boundary,omitempty"`
 }
 
 type LoginProfile struct {
@@ -422,10 +426,23 @@ type IAMGroup struct {
 }
 
 type IAMPolicy struct {
-	Name     string    `json:"name"`
-	ID       string    `json:"id"`
-	ARN      string    `json:"arn"`
-	Path     string    `json:"path"`
+	Name    string    `json:"name"`
+	ID      string    `json:"id"`
+	ARN     string    `json:"arn"`
+	Path    string    `json:"path"`
+	Created time.Time `json:"created"`
+	Updated time.Time `json:"updated"`
+	Tags    []Tag     `json:"tags,omitempty"`
+	// Versions are the policy's documents, oldest first (at most 5);
+	// DefaultVersion is the one in effect, NextVersion the number the next
+	// CreatePolicyVersion gets (IAM never reuses one).
+	Versions       []*PolicyVersion `json:"versions"`
+	DefaultVersion string           `json:"default_version"`
+	NextVersion    int              `json:"next_version"`
+}
+
+type PolicyVersion struct {
+	ID       string    `json:"id"` // v1, v2, ...
 	Document string    `json:"document"`
 	Created  time.Time `json:"created"`
 }
