@@ -1,13 +1,17 @@
 package sandbox
 
-import "net/url"
+import (
+	"net/url"
+
+	"github.com/keyless-dev/keyless/internal/policy"
+)
 
 // A group's policies: attached managed policies (at most 10) and inline
 // policies (5,120 characters together, without white space), with the
 // rules users' have (iam_policies.go).
 
 func groupHolder(g *IAMGroup) policyHolder {
-	return policyHolder{"group", g.Name, g.ID, &g.AttachedPolicies, &g.InlinePolicies, "PoliciesPerGroup", 5120}
+	return policyHolder{"group", g.Name, g.ID, &g.AttachedPolicies, &g.InlinePolicies, "PoliciesPerGroup", policy.GroupInlineSize}
 }
 
 func iamAttachGroupPolicy(ic *iamCall, form url.Values) (any, error) {

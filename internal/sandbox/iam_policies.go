@@ -1,12 +1,14 @@
 package sandbox
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/keyless-dev/keyless/internal/policy"
 )
 
 // Policies. The sandbox carries a few AWS-managed policies; attaching any
@@ -108,65 +110,42 @@ func (ic *iamCall) policyOut(p *policyRef) iamPolicyOut {
 	return out
 }
 
-// validatePolicy checks an identity-based policy document the way IAM's
-// parser rejects the common mistakes.
-func validatePolicy(doc string, maxLen int) error {
+// validatePolicy checks an identity-based policy document (managed, or
+// inline on a user, group or role) with IAM's grammar and maxSize (a
+// policy.*Size quota, 0 for none).
+func validatePolicy(doc string, maxSize int) error {
+	if err := policyLength(doc); err != nil {
+		return err
+	}
+	return policyError(policy.ValidateIdentity(doc, maxSize))
+}
+
+// validateTrustPolicy checks a role's trust policy (AssumeRolePolicyDocument).
+func validateTrustPolicy(doc string) error {
+	if err := policyLength(doc); err != nil {
+		return err
+	}
+	return policyError(policy.ValidateTrust(doc))
+}
+
+// policyLength is the API's own bound on a policy document parameter.
+func policyLength(doc string) error {
 	if len(doc) < 1 || len(doc) > 131072 {
 		return iamConstraint("policyDocument", truncate(doc, 64), "Member must have length less than or equal to 131072 and greater than or equal to 1")
-	}
-	var p struct {
-		Version   *string         `json:"Version"`
-		Statement json.RawMessage `json:"Statement"`
-	}
-	if err := json.Unmarshal([]byte(doc), &p); err != nil {
-		return iamMalformedPolicy("Syntax errors in policy.")
-	}
-	if p.Version != nil && *p.Version != "2012-10-17" && *p.Version != "2008-10-17" {
-		return iamMalformedPolicy("The policy failed legacy parsing")
-	}
-	if len(p.Statement) == 0 || string(p.Statement) == "null" {
-		return iamMalformedPolicy("Missing required field Statement")
-	}
-	var stmts []map[string]json.RawMessage
-	if err := json.Unmarshal(p.Statement, &stmts); err != nil {
-		var one map[string]json.RawMessage
-		if err := json.Unmarshal(p.Statement, &one); err != nil {
-			return iamMalformedPolicy("Syntax errors in policy.")
-		}
-		stmts = append(stmts, one)
-	}
-	for _, s := range stmts {
-		var effect string
-		if err := json.Unmarshal(s["Effect"], &effect); err != nil {
-			return iamMalformedPolicy("Missing required field Effect")
-		}
-		if effect != "Allow" && effect != "Deny" {
-			return iamMalformedPolicy("Invalid effect: %s", effect)
-		}
-		if s["Principal"] != nil || s["NotPrincipal"] != nil {
-			return iamMalformedPolicy("Policy document should not specify a principal.")
-		}
-		if s["Action"] == nil && s["NotAction"] == nil {
-			return iamMalformedPolicy("Policy statement must contain actions.")
-		}
-		if s["Resource"] == nil && s["NotResource"] == nil {
-			return iamMalformedPolicy("Policy statement must contain resources.")
-		}
-	}
-	if n := policySize(doc); n > maxLen {
-		return iamLimit("Cannot exceed quota for PolicySize: %d", maxLen)
 	}
 	return nil
 }
 
-// policySize counts a document as IAM does: without white space.
-func policySize(doc string) int {
-	return len(strings.Map(func(r rune) rune {
-		if r == ' ' || r == '\n' || r == '\t' || r == '\r' {
-			return -1
-		}
-		return r
-	}, doc))
+// policyError turns the validator's error into IAM's reply.
+func policyError(err error) error {
+	var pe *policy.Error
+	if !errors.As(err, &pe) {
+		return err
+	}
+	if pe.Code == policy.CodeLimit {
+		return iamLimit("%s", pe.Message)
+	}
+	return iamMalformedPolicy("%s", pe.Message)
 }
 
 func iamCreatePolicy(ic *iamCall, form url.Values) (any, error) {
@@ -186,7 +165,7 @@ func iamCreatePolicy(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := validatePolicy(doc, 6144); err != nil {
+	if err := validatePolicy(doc, policy.ManagedSize); err != nil {
 		return nil, err
 	}
 	arn := fmt.Sprintf("arn:aws:iam::%s:policy%s%s", ic.acct, path, name)
@@ -296,14 +275,15 @@ type policyHolder struct {
 	kind, name, id string // kind: user or group
 	attached       *[]string
 	inline         *[]InlinePolicy
-	// attachQuota and inlineQuota are IAM's PoliciesPerUser (Group) and
-	// UserPolicySize (GroupPolicySize) quotas.
+	// attachQuotaName names the quota of 10 attached policies
+	// (PoliciesPerUser, PoliciesPerGroup); inlineQuota is the size all
+	// inline policies together may have (policy.UserInlineSize, ...).
 	attachQuotaName string
 	inlineQuota     int
 }
 
 func userHolder(u *IAMUser) policyHolder {
-	return policyHolder{"user", u.Name, u.ID, &u.AttachedPolicies, &u.InlinePolicies, "PoliciesPerUser", 2048}
+	return policyHolder{"user", u.Name, u.ID, &u.AttachedPolicies, &u.InlinePolicies, "PoliciesPerUser", policy.UserInlineSize}
 }
 
 func (h policyHolder) attach(ic *iamCall, form url.Values) error {
@@ -376,13 +356,13 @@ func (h policyHolder) put(form url.Values) error {
 	if err != nil {
 		return err
 	}
-	if err := validatePolicy(doc, h.inlineQuota); err != nil {
+	if err := validatePolicy(doc, 0); err != nil {
 		return err
 	}
-	total := policySize(doc)
+	total := policy.Size(doc)
 	for _, p := range *h.inline {
 		if !strings.EqualFold(p.Name, name) {
-			total += policySize(p.Document)
+			total += policy.Size(p.Document)
 		}
 	}
 	if total > h.inlineQuota {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/keyless-dev/keyless/internal/policy"
 )
 
 // Managed policies' versions and tags.
@@ -110,7 +112,7 @@ func iamCreatePolicyVersion(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := validatePolicy(doc, 6144); err != nil {
+	if err := validatePolicy(doc, policy.ManagedSize); err != nil {
 		return nil, err
 	}
 	if len(p.Versions) >= maxPolicyVersions {
