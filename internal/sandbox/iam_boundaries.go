@@ -15,7 +15,7 @@ func boundaryOut(arn string) *iamBoundaryOut {
 	if arn == "" {
 		return nil
 	}
-	return &iamBoundaryOut{PermissionsBoundaryType: "Policy", PermissionsBoundaryArn: arn}
+	return &iamBoundaryOut{PermissionsBoundaryType: "PermissionsBoundaryPolicy", PermissionsBoundaryArn: arn}
 }
 
 // boundaryARN reads the managed policy a request sets as a boundary.
