@@ -3,6 +3,8 @@ package sandbox
 import (
 	"context"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -421,4 +423,92 @@ func TestConformanceIAMUserBoundary(t *testing.T) {
 		must(c.PutUserPermissionsBoundary(ctx, &iam.PutUserPermissionsBoundaryInput{UserName: u, PermissionsBoundary: pol}))(t)
 		must(c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: u}))(t)
 	})
+}
+
+// The new IAM resources are in the state dump, come from the seed, and go
+// back to it on reset.
+func TestIAMProvidersSeedStateAndReset(t *testing.T) {
+	seed := &Seed{Accounts: []SeedAccount{{ID: defaultManagementAccount, Name: "management",
+		IAMGroups: []SeedIAMGroup{{Name: "Admins", Policies: []string{"arn:aws:iam::aws:policy/AdministratorAccess"},
+			InlinePolicies: map[string]string{"deny": `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"iam:*","Resource":"*"}]}`}}},
+		IAMUsers:      []SeedIAMUser{{Name: "ops", Groups: []string{"Admins"}, PermissionsBoundary: "arn:aws:iam::aws:policy/PowerUserAccess"}},
+		OIDCProviders: []SeedOIDCProvider{{URL: githubIssuer, ClientIDs: []string{"sts.amazonaws.com"}}},
+	}}}
+	_, url := startSandbox(t, Options{Seed: seed})
+	ctx := context.Background()
+	c := iam.NewFromConfig(sdkConfig(t, url))
+
+	oidcARN := "arn:aws:iam::" + defaultManagementAccount + ":oidc-provider/token.actions.githubusercontent.com"
+	if got := must(c.GetOpenIDConnectProvider(ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(oidcARN)}))(t); !slices.Equal(got.ClientIDList, []string{"sts.amazonaws.com"}) {
+		t.Fatalf("seeded provider = %+v", got)
+	}
+	if names := must(c.ListGroupPolicies(ctx, &iam.ListGroupPoliciesInput{GroupName: aws.String("admins")}))(t).PolicyNames; !slices.Equal(names, []string{"deny"}) {
+		t.Fatalf("seeded group inline policies = %v", names)
+	}
+	if gs := must(c.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: aws.String("ops")}))(t).Groups; len(gs) != 1 || aws.ToString(gs[0].GroupName) != "Admins" {
+		t.Fatalf("seeded user's groups = %+v", gs)
+	}
+	if b := must(c.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("ops")}))(t).User.PermissionsBoundary; b == nil || aws.ToString(b.PermissionsBoundaryArn) != "arn:aws:iam::aws:policy/PowerUserAccess" {
+		t.Fatalf("seeded boundary = %+v", b)
+	}
+
+	// Made through the API: in the state dump, gone after reset.
+	must(c.CreateSAMLProvider(ctx, &iam.CreateSAMLProviderInput{Name: aws.String("Okta"), SAMLMetadataDocument: aws.String(samlMetadataDoc(t, "https://okta.example"))}))(t)
+	pol := must(c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("p"), PolicyDocument: aws.String(policyDoc("s3:GetObject"))}))(t).Policy.Arn
+	must(c.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: pol, PolicyDocument: aws.String(policyDoc("s3:PutObject")), SetAsDefault: true}))(t)
+	var state struct {
+		IAM map[string]IAMAccount `json:"iam"`
+	}
+	getJSON(t, url+"/_sandbox/state", &state)
+	ia := state.IAM[defaultManagementAccount]
+	if len(ia.SAMLProviders) != 1 || len(ia.OIDCProviders) != 1 || len(ia.Policies) != 1 || len(ia.Policies[0].Versions) != 2 || ia.Policies[0].DefaultVersion != "v2" {
+		t.Fatalf("state: SAML %+v, OIDC %+v, policies %+v", ia.SAMLProviders, ia.OIDCProviders, ia.Policies)
+	}
+	if code := postJSON(t, url+"/_sandbox/reset", "", nil); code != 200 {
+		t.Fatalf("reset = %d", code)
+	}
+	state.IAM = nil
+	getJSON(t, url+"/_sandbox/state", &state)
+	ia = state.IAM[defaultManagementAccount]
+	if len(ia.SAMLProviders) != 0 || len(ia.Policies) != 0 || len(ia.OIDCProviders) != 1 || len(ia.Groups) != 1 || len(ia.Groups[0].InlinePolicies) != 1 {
+		t.Fatalf("after reset: SAML %+v, OIDC %+v, policies %+v, groups %+v", ia.SAMLProviders, ia.OIDCProviders, ia.Policies, ia.Groups)
+	}
+}
+
+func TestLoadSeedIAMGroupsAndProviders(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "world.yaml")
+	const doc = `accounts:
+  - id: "111111111111"
+    iam_groups:
+      - name: Admins
+        policies: [AdministratorAccess]
+        inline_policies:
+          bad: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"GetObject","Resource":"*"}]}'
+    iam_users:
+      - name: ops
+        groups: [Admins, Nobody]
+        permissions_boundary: PowerUserAccess
+    oidc_providers:
+      - url: http://token.actions.githubusercontent.com
+        thumbprints: [abc]
+`
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadSeed(path)
+	if err == nil {
+		t.Fatal("LoadSeed accepted a bad seed")
+	}
+	for _, want := range []string{
+		`:5: accounts[0].iam_groups[0].policies[0]: "AdministratorAccess" is not a managed policy ARN`,
+		`accounts[0].iam_groups[0].inline_policies.bad: `,
+		`:10: accounts[0].iam_users[0].groups[1]: "Nobody" is not in the account's iam_groups`,
+		`:11: accounts[0].iam_users[0].permissions_boundary: "PowerUserAccess" is not a managed policy ARN`,
+		`:13: accounts[0].oidc_providers[0].url: Invalid Open ID Connect Provider URL`,
+		`:14: accounts[0].oidc_providers[0].thumbprints[0]: "abc" is not a thumbprint`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
 }
