@@ -422,6 +422,15 @@ func TestConformanceIAMUserBoundary(t *testing.T) {
 		}
 		must(c.PutUserPermissionsBoundary(ctx, &iam.PutUserPermissionsBoundaryInput{UserName: u, PermissionsBoundary: pol}))(t)
 		must(c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: u}))(t)
+
+		// CreateUser sets one too.
+		power := aws.String("arn:aws:iam::aws:policy/PowerUserAccess")
+		nu := must(c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("capped"), PermissionsBoundary: power}))(t).User
+		if nu.PermissionsBoundary == nil || aws.ToString(nu.PermissionsBoundary.PermissionsBoundaryArn) != aws.ToString(power) {
+			t.Fatalf("CreateUser PermissionsBoundary = %+v", nu.PermissionsBoundary)
+		}
+		_, err = c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("capped2"), PermissionsBoundary: aws.String("not-an-arn-at-all-really")})
+		wantCode(t, err, "InvalidInput")
 	})
 }
 
