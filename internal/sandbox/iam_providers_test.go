@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -519,5 +520,39 @@ func TestLoadSeedIAMGroupsAndProviders(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
+	}
+}
+
+// Provisioning a permission set into an account creates Identity Center's
+// SAML provider there, the one its roles trust, as AWS does.
+func TestProvisioningCreatesIdentityCenterSAMLProvider(t *testing.T) {
+	seed := DefaultSeed()
+	seed.Users = []SeedUser{{UserName: "alice", GivenName: "A", FamilyName: "B", Email: "alice@example.com"}}
+	seed.PermissionSets = []SeedPermissionSet{{Name: "ReadOnly"}}
+	seed.Assignments = []SeedAssignment{{PermissionSet: "ReadOnly", User: "alice", Accounts: []string{"222222222222"}}}
+	_, endpoint := startSandbox(t, Options{Seed: seed})
+	ctx := context.Background()
+	cfg := sdkConfig(t, endpoint)
+
+	if list := must(iam.NewFromConfig(cfg).ListSAMLProviders(ctx, &iam.ListSAMLProvidersInput{}))(t).SAMLProviderList; len(list) != 0 {
+		t.Fatalf("the management account, not provisioned to, has SAML providers %+v", list)
+	}
+	c := memberIAM(t, cfg, "222222222222")
+	list := must(c.ListSAMLProviders(ctx, &iam.ListSAMLProvidersInput{}))(t).SAMLProviderList
+	if len(list) != 1 || !regexp.MustCompile(`^arn:aws:iam::222222222222:saml-provider/AWSSSO_[a-z2-7]{16}_DO_NOT_DELETE$`).MatchString(aws.ToString(list[0].Arn)) {
+		t.Fatalf("ListSAMLProviders = %+v", list)
+	}
+	arn := aws.ToString(list[0].Arn)
+	roles := must(c.ListRoles(ctx, &iam.ListRolesInput{PathPrefix: aws.String("/aws-reserved/")}))(t).Roles
+	if len(roles) != 1 {
+		t.Fatalf("reserved roles = %+v", roles)
+	}
+	trust, err := url.QueryUnescape(aws.ToString(roles[0].AssumeRolePolicyDocument))
+	if err != nil || !strings.Contains(trust, `"Federated":"`+arn+`"`) {
+		t.Fatalf("role trust %s does not name %s", trust, arn)
+	}
+	doc := aws.ToString(must(c.GetSAMLProvider(ctx, &iam.GetSAMLProviderInput{SAMLProviderArn: aws.String(arn)}))(t).SAMLMetadataDocument)
+	if _, err := samlMetadata(doc); err != nil {
+		t.Fatalf("Identity Center's metadata is not metadata IAM takes: %v", err)
 	}
 }

@@ -2,11 +2,17 @@ package sandbox
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/pem"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net/url"
 	"slices"
 	"strings"
@@ -303,4 +309,51 @@ func iamListSAMLProviderTags(ic *iamCall, form url.Values) (any, error) {
 		return nil, err
 	}
 	return listTags(form, p.Tags, "saml/"+p.UUID)
+}
+
+// Identity Center's own SAML provider: provisioning a permission set into an
+// account first creates AWSSSO_<id>_DO_NOT_DELETE there, which the
+// AWSReservedSSO_ roles' trust policies name.
+
+func ssoSAMLProviderName(account string) string {
+	return "AWSSSO_" + strings.ToLower(stableID(account, 16)) + "_DO_NOT_DELETE"
+}
+
+// ensureSSOSAMLProvider creates the account's Identity Center SAML provider
+// unless it has one.
+func (w *World) ensureSSOSAMLProvider(account string, now time.Time) {
+	ia := w.iamAccount(account)
+	name := ssoSAMLProviderName(account)
+	if slices.ContainsFunc(ia.SAMLProviders, func(p *SAMLProvider) bool { return p.Name == name }) {
+		return
+	}
+	instID := w.Instance.ARN[strings.LastIndex(w.Instance.ARN, "/")+1:]
+	ia.SAMLProviders = append(ia.SAMLProviders, &SAMLProvider{Name: name, UUID: stableID(account+"/saml/"+name, 22),
+		Metadata: ssoSAMLMetadata(instID, account), Created: now.UTC().Truncate(time.Second)})
+}
+
+// ssoSAMLMetadata is Identity Center's IdP metadata for an account, with a
+// signing certificate derived from the account, so it is the same on every
+// start and costs no key generation.
+func ssoSAMLMetadata(instID, account string) string {
+	seed := sha256.Sum256([]byte("sso-saml/" + account))
+	key := ed25519.NewKeyFromSeed(seed[:])
+	tmpl := &x509.Certificate{SerialNumber: new(big.Int).SetBytes(seed[:8]), Subject: pkix.Name{CommonName: "AWS SSO " + instID},
+		NotBefore: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2035, 1, 1, 0, 0, 0, 0, time.UTC)}
+	der, err := x509.CreateCertificate(nil, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		panic("sandbox: Identity Center SAML certificate: " + err.Error()) // fixed inputs: cannot happen
+	}
+	entity := "https://portal.sso.us-east-1.amazonaws.com/saml/assertion/" + stableID(instID+"/"+account, 32)
+	return `<?xml version="1.0" encoding="UTF-8"?>
+<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="` + entity + `">
+  <md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+    <md:KeyDescriptor use="signing">
+      <ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>` + base64.StdEncoding.EncodeToString(der) + `</ds:X509Certificate></ds:X509Data></ds:KeyInfo>
+    </md:KeyDescriptor>
+    <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>
+    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="` + entity + `"/>
+    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="` + entity + `"/>
+  </md:IDPSSODescriptor>
+</md:EntityDescriptor>`
 }

@@ -281,6 +281,7 @@ func (w *World) provision(ps *PermissionSet, account string, now time.Time) {
 		ps.ProvisionedTo = append(ps.ProvisionedTo, account)
 	}
 	ps.Outdated = slices.DeleteFunc(ps.Outdated, func(a string) bool { return a == account })
+	w.ensureSSOSAMLProvider(account, now)
 	ia := w.iamAccount(account)
 	name := ps.roleName()
 	if slices.ContainsFunc(ia.Roles, func(r *IAMRole) bool { return r.Name == name && r.Path == ssoRolePath }) {
