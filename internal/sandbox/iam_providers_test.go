@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -554,5 +556,69 @@ func TestProvisioningCreatesIdentityCenterSAMLProvider(t *testing.T) {
 	doc := aws.ToString(must(c.GetSAMLProvider(ctx, &iam.GetSAMLProviderInput{SAMLProviderArn: aws.String(arn)}))(t).SAMLMetadataDocument)
 	if _, err := samlMetadata(doc); err != nil {
 		t.Fatalf("Identity Center's metadata is not metadata IAM takes: %v", err)
+	}
+}
+
+// apiCode is the code of an error the sandbox's handlers return, "" for none.
+func apiCode(err error) string {
+	if e, ok := errors.AsType[*apiError](err); ok {
+		return e.Code
+	}
+	return ""
+}
+
+func TestOIDCIssuer(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		code     string
+	}{
+		{"https://token.actions.githubusercontent.com", "token.actions.githubusercontent.com", ""},
+		{"https://gitlab.example.com/ci/", "gitlab.example.com/ci", ""},
+		{"https://oidc.eks.us-east-1.amazonaws.com/id/ABC123", "oidc.eks.us-east-1.amazonaws.com/id/ABC123", ""},
+		{"http://token.actions.githubusercontent.com", "", "InvalidInput"},
+		{"token.actions.githubusercontent.com", "", "InvalidInput"},
+		{"https://issuer.example/?aud=x", "", "InvalidInput"},
+		{"https://issuer.example/?", "", "InvalidInput"},
+		{"https://issuer.example/#frag", "", "InvalidInput"},
+		{"https://user@issuer.example", "", "InvalidInput"},
+		{"https://", "", "InvalidInput"},
+		{"", "", "ValidationError"},
+		{"https://" + strings.Repeat("a", 250), "", "ValidationError"},
+	} {
+		got, err := oidcIssuer(tc.in)
+		if code := apiCode(err); got != tc.want || code != tc.code {
+			t.Errorf("oidcIssuer(%q) = %q, %v; want %q, code %q", tc.in, got, err, tc.want, tc.code)
+		}
+	}
+}
+
+func TestSAMLMetadata(t *testing.T) {
+	good := samlMetadataDoc(t, "https://idp.example.com")
+	pad := func(s string) string { return s + "<!--" + strings.Repeat(" ", 1000) + "-->" }
+	for _, tc := range []struct {
+		name, doc string
+		until     string // RFC 3339, "" for none
+		code      string
+	}{
+		{"IdP metadata", good, "2030-01-02T03:04:05Z", ""},
+		{"in an EntitiesDescriptor, no validUntil", pad(`<EntitiesDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata"><EntityDescriptor entityID="x"/></EntitiesDescriptor>`), "", ""},
+		{"no EntityDescriptor", pad(`<html><body>metadata</body></html>`), "", "InvalidInput"},
+		{"not XML", pad(`{"EntityDescriptor": true}`), "", "InvalidInput"},
+		{"unclosed", pad(`<EntityDescriptor entityID="x"><IDPSSODescriptor>`), "", "InvalidInput"},
+		{"bad validUntil", pad(`<EntityDescriptor entityID="x" validUntil="next year"/>`), "", "InvalidInput"},
+		{"too short", `<EntityDescriptor entityID="x"/>`, "", "ValidationError"},
+	} {
+		until, err := samlMetadata(tc.doc)
+		if code := apiCode(err); code != tc.code {
+			t.Errorf("%s: error %v, want code %q", tc.name, err, tc.code)
+			continue
+		}
+		var got string
+		if until != nil {
+			got = until.Format(time.RFC3339)
+		}
+		if got != tc.until {
+			t.Errorf("%s: validUntil %q, want %q", tc.name, got, tc.until)
+		}
 	}
 }
