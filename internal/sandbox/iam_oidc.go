@@ -233,27 +233,10 @@ func iamUpdateOIDCProviderThumbprint(ic *iamCall, form url.Values) (any, error) 
 	return nil, nil
 }
 
-func iamTagOIDCProvider(ic *iamCall, form url.Values) (any, error) {
+var iamTagOIDCProvider, iamUntagOIDCProvider, iamListOIDCProviderTags = iamTagOps(func(ic *iamCall, form url.Values) (*[]Tag, string, error) {
 	p, err := ic.oidcProvider(form)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return nil, tagResource(&p.Tags, form)
-}
-
-func iamUntagOIDCProvider(ic *iamCall, form url.Values) (any, error) {
-	p, err := ic.oidcProvider(form)
-	if err != nil {
-		return nil, err
-	}
-	untagResource(&p.Tags, form)
-	return nil, nil
-}
-
-func iamListOIDCProviderTags(ic *iamCall, form url.Values) (any, error) {
-	p, err := ic.oidcProvider(form)
-	if err != nil {
-		return nil, err
-	}
-	return listTags(form, p.Tags, "oidc/"+p.URL)
-}
+	return &p.Tags, "oidc-tags/" + p.URL, nil
+})

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/keyless-dev/keyless/internal/policy"
@@ -197,69 +196,26 @@ func iamSetDefaultPolicyVersion(ic *iamCall, form url.Values) (any, error) {
 	return nil, nil
 }
 
-func iamTagPolicy(ic *iamCall, form url.Values) (any, error) {
-	p, err := ic.customerPolicy(form, "TagPolicy")
-	if err != nil {
-		return nil, err
+// Tags: AWS-managed policies have none and take none.
+var (
+	iamTagPolicy, _, _   = iamTagOps(customerPolicyTags("TagPolicy"))
+	_, iamUntagPolicy, _ = iamTagOps(customerPolicyTags("UntagPolicy"))
+)
+
+func customerPolicyTags(op string) func(*iamCall, url.Values) (*[]Tag, string, error) {
+	return func(ic *iamCall, form url.Values) (*[]Tag, string, error) {
+		p, err := ic.customerPolicy(form, op)
+		if err != nil {
+			return nil, "", err
+		}
+		return &p.Tags, "policy-tags/" + p.ID, nil
 	}
-	return nil, tagResource(&p.Tags, form)
 }
 
-func iamUntagPolicy(ic *iamCall, form url.Values) (any, error) {
-	p, err := ic.customerPolicy(form, "UntagPolicy")
-	if err != nil {
-		return nil, err
-	}
-	untagResource(&p.Tags, form)
-	return nil, nil
-}
-
-func iamListPolicyTags(ic *iamCall, form url.Values) (any, error) {
+var _, _, iamListPolicyTags = iamTagOps(func(ic *iamCall, form url.Values) (*[]Tag, string, error) {
 	p, err := ic.policyVersions(form)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return listTags(form, p.Tags, p.ID)
-}
-
-// Tags of any IAM resource: TagX merges (keys compared without regard to
-// case), UntagX removes, ListXTags pages.
-
-func tagResource(tags *[]Tag, form url.Values) error {
-	add, err := iamTags(form)
-	if err != nil {
-		return err
-	}
-	merged := slices.Clone(*tags)
-	for _, t := range add {
-		i := slices.IndexFunc(merged, func(o Tag) bool { return strings.EqualFold(o.Key, t.Key) })
-		if i >= 0 {
-			merged[i] = t
-		} else {
-			merged = append(merged, t)
-		}
-	}
-	if len(merged) > 50 {
-		return iamLimit("The number of tags has reached the maximum limit of 50.")
-	}
-	*tags = merged
-	return nil
-}
-
-func untagResource(tags *[]Tag, form url.Values) {
-	keys := formStrings(form, "TagKeys.member")
-	*tags = slices.DeleteFunc(*tags, func(t Tag) bool {
-		return slices.ContainsFunc(keys, func(k string) bool { return strings.EqualFold(k, t.Key) })
-	})
-}
-
-func listTags(form url.Values, tags []Tag, id string) (any, error) {
-	pg, p, err := iamPage(form, tags, "tags/"+id)
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		Tags []Tag `xml:"Tags>member"`
-		iamPaging
-	}{pg, p}, nil
-}
+	return &p.Tags, "policy-tags/" + p.ID, nil
+})

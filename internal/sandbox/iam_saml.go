@@ -286,30 +286,13 @@ func iamListSAMLProviders(ic *iamCall, _ url.Values) (any, error) {
 	return out, nil
 }
 
-func iamTagSAMLProvider(ic *iamCall, form url.Values) (any, error) {
+var iamTagSAMLProvider, iamUntagSAMLProvider, iamListSAMLProviderTags = iamTagOps(func(ic *iamCall, form url.Values) (*[]Tag, string, error) {
 	p, err := ic.samlProvider(form)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return nil, tagResource(&p.Tags, form)
-}
-
-func iamUntagSAMLProvider(ic *iamCall, form url.Values) (any, error) {
-	p, err := ic.samlProvider(form)
-	if err != nil {
-		return nil, err
-	}
-	untagResource(&p.Tags, form)
-	return nil, nil
-}
-
-func iamListSAMLProviderTags(ic *iamCall, form url.Values) (any, error) {
-	p, err := ic.samlProvider(form)
-	if err != nil {
-		return nil, err
-	}
-	return listTags(form, p.Tags, "saml/"+p.UUID)
-}
+	return &p.Tags, "saml-tags/" + p.UUID, nil
+})
 
 // Identity Center's own SAML provider: provisioning a permission set into an
 // account first creates AWSSSO_<id>_DO_NOT_DELETE there, which the

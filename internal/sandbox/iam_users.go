@@ -208,30 +208,13 @@ func iamDeleteUser(ic *iamCall, form url.Values) (any, error) {
 	return nil, nil
 }
 
-func iamTagUser(ic *iamCall, form url.Values) (any, error) {
+var iamTagUser, iamUntagUser, iamListUserTags = iamTagOps(func(ic *iamCall, form url.Values) (*[]Tag, string, error) {
 	u, err := ic.user(form)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return nil, tagResource(&u.Tags, form)
-}
-
-func iamUntagUser(ic *iamCall, form url.Values) (any, error) {
-	u, err := ic.user(form)
-	if err != nil {
-		return nil, err
-	}
-	untagResource(&u.Tags, form)
-	return nil, nil
-}
-
-func iamListUserTags(ic *iamCall, form url.Values) (any, error) {
-	u, err := ic.user(form)
-	if err != nil {
-		return nil, err
-	}
-	return listTags(form, u.Tags, u.ID)
-}
+	return &u.Tags, "tags/" + u.ID, nil
+})
 
 // Login profiles.
 
