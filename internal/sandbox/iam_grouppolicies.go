@@ -2,24 +2,23 @@ package sandbox
 
 import (
 	"net/url"
+	"slices"
+	"strings"
 
 	"github.com/keyless-dev/keyless/internal/policy"
 )
 
 // A group's policies: attached managed policies (at most 10) and inline
-// policies (5,120 characters together, without white space), with the
+// policies (policy.GroupInlineSize together, white space aside), with the
 // rules users' have (iam_policies.go).
-
-func groupHolder(g *IAMGroup) policyHolder {
-	return policyHolder{"group", g.Name, g.ID, &g.AttachedPolicies, &g.InlinePolicies, "PoliciesPerGroup", policy.GroupInlineSize}
-}
 
 func iamAttachGroupPolicy(ic *iamCall, form url.Values) (any, error) {
 	g, err := ic.group(form)
 	if err != nil {
 		return nil, err
 	}
-	return nil, groupHolder(g).attach(ic, form)
+	g.AttachedPolicies, err = ic.attachPolicy(form, g.AttachedPolicies, "PoliciesPerGroup")
+	return nil, err
 }
 
 func iamDetachGroupPolicy(ic *iamCall, form url.Values) (any, error) {
@@ -27,7 +26,8 @@ func iamDetachGroupPolicy(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, groupHolder(g).detach(form)
+	g.AttachedPolicies, err = detachPolicy(form, g.AttachedPolicies)
+	return nil, err
 }
 
 func iamListAttachedGroupPolicies(ic *iamCall, form url.Values) (any, error) {
@@ -35,7 +35,7 @@ func iamListAttachedGroupPolicies(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return groupHolder(g).listAttached(form)
+	return attachedPage(form, g.AttachedPolicies, "attached/"+g.ID)
 }
 
 func iamPutGroupPolicy(ic *iamCall, form url.Values) (any, error) {
@@ -43,15 +43,30 @@ func iamPutGroupPolicy(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, groupHolder(g).put(form)
+	g.InlinePolicies, err = putInline(form, g.InlinePolicies, policy.GroupInlineSize, "group "+g.Name)
+	return nil, err
+}
+
+// groupInlinePolicy finds the group and the index of the inline policy a
+// request names.
+func (ic *iamCall) groupInlinePolicy(form url.Values) (*IAMGroup, int, error) {
+	g, err := ic.group(form)
+	if err != nil {
+		return nil, 0, err
+	}
+	name, err := iamName(form, "PolicyName", "policyName", 128)
+	if err != nil {
+		return nil, 0, err
+	}
+	i := slices.IndexFunc(g.InlinePolicies, func(p InlinePolicy) bool { return strings.EqualFold(p.Name, name) })
+	if i < 0 {
+		return nil, 0, iamNoSuchEntity("The group policy with name %s cannot be found.", name)
+	}
+	return g, i, nil
 }
 
 func iamGetGroupPolicy(ic *iamCall, form url.Values) (any, error) {
-	g, err := ic.group(form)
-	if err != nil {
-		return nil, err
-	}
-	i, err := groupHolder(g).find(form)
+	g, i, err := ic.groupInlinePolicy(form)
 	if err != nil {
 		return nil, err
 	}
@@ -64,11 +79,12 @@ func iamGetGroupPolicy(ic *iamCall, form url.Values) (any, error) {
 }
 
 func iamDeleteGroupPolicy(ic *iamCall, form url.Values) (any, error) {
-	g, err := ic.group(form)
+	g, i, err := ic.groupInlinePolicy(form)
 	if err != nil {
 		return nil, err
 	}
-	return nil, groupHolder(g).deleteInline(form)
+	g.InlinePolicies = slices.Delete(g.InlinePolicies, i, i+1)
+	return nil, nil
 }
 
 func iamListGroupPolicies(ic *iamCall, form url.Values) (any, error) {
@@ -76,5 +92,5 @@ func iamListGroupPolicies(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return groupHolder(g).listInline(form)
+	return inlineNamesPage(form, g.InlinePolicies, "inline/"+g.ID)
 }

@@ -267,165 +267,36 @@ func iamListPolicies(ic *iamCall, form url.Values) (any, error) {
 	}{pg, pgn}, nil
 }
 
-// Policies attached to a user or a group, and their inline policies: the
-// same rules with their own quotas and words.
-
-// policyHolder is a user or a group as the policy operations see it.
-type policyHolder struct {
-	kind, name, id string // kind: user or group
-	attached       *[]string
-	inline         *[]InlinePolicy
-	// attachQuotaName names the quota of 10 attached policies
-	// (PoliciesPerUser, PoliciesPerGroup); inlineQuota is the size all
-	// inline policies together may have (policy.UserInlineSize, ...).
-	attachQuotaName string
-	inlineQuota     int
-}
-
-func userHolder(u *IAMUser) policyHolder {
-	return policyHolder{"user", u.Name, u.ID, &u.AttachedPolicies, &u.InlinePolicies, "PoliciesPerUser", policy.UserInlineSize}
-}
-
-func (h policyHolder) attach(ic *iamCall, form url.Values) error {
-	arn, err := iamRequired(form, "PolicyArn", "policyArn")
-	if err != nil {
-		return err
-	}
-	if _, err := ic.policyByARN(arn); err != nil {
-		return err
-	}
-	if slices.Contains(*h.attached, arn) {
-		return nil
-	}
-	if len(*h.attached) >= 10 {
-		return iamLimit("Cannot exceed quota for %s: 10", h.attachQuotaName)
-	}
-	*h.attached = append(*h.attached, arn)
-	return nil
-}
-
-func (h policyHolder) detach(form url.Values) error {
-	arn, err := iamRequired(form, "PolicyArn", "policyArn")
-	if err != nil {
-		return err
-	}
-	if !iamPolicyARN.MatchString(arn) {
-		return iamInvalidInput("ARN %s is not valid.", truncate(arn, 2048))
-	}
-	if !slices.Contains(*h.attached, arn) {
-		return iamNoSuchEntity("Policy %s was not found.", arn)
-	}
-	*h.attached = slices.DeleteFunc(*h.attached, func(a string) bool { return a == arn })
-	return nil
-}
-
-func (h policyHolder) listAttached(form url.Values) (any, error) {
-	prefix, err := iamPathPrefix(form)
-	if err != nil {
-		return nil, err
-	}
-	type attached struct {
-		PolicyName string `xml:"PolicyName"`
-		PolicyArn  string `xml:"PolicyArn"`
-	}
-	var match []attached
-	for _, arn := range *h.attached {
-		m := iamPolicyARN.FindStringSubmatch(arn)
-		if m != nil && strings.HasPrefix(m[2], prefix) {
-			match = append(match, attached{m[3], arn})
-		}
-	}
-	pg, p, err := iamPage(form, match, "attached/"+h.id+prefix)
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		AttachedPolicies []attached `xml:"AttachedPolicies>member"`
-		iamPaging
-	}{pg, p}, nil
-}
-
-// put adds or replaces an inline policy. The quota is on all of the
-// holder's inline policies together, counted without white space.
-func (h policyHolder) put(form url.Values) error {
-	name, err := iamName(form, "PolicyName", "policyName", 128)
-	if err != nil {
-		return err
-	}
-	doc, err := iamRequired(form, "PolicyDocument", "policyDocument")
-	if err != nil {
-		return err
-	}
-	if err := validatePolicy(doc, 0); err != nil {
-		return err
-	}
-	total := policy.Size(doc)
-	for _, p := range *h.inline {
-		if !strings.EqualFold(p.Name, name) {
-			total += policy.Size(p.Document)
-		}
-	}
-	if total > h.inlineQuota {
-		return iamLimit("Maximum policy size of %d bytes exceeded for %s %s", h.inlineQuota, h.kind, h.name)
-	}
-	for i, p := range *h.inline {
-		if strings.EqualFold(p.Name, name) {
-			(*h.inline)[i].Document = doc
-			return nil
-		}
-	}
-	*h.inline = append(*h.inline, InlinePolicy{Name: name, Document: doc})
-	return nil
-}
-
-// find is the index of the inline policy the request names.
-func (h policyHolder) find(form url.Values) (int, error) {
-	name, err := iamName(form, "PolicyName", "policyName", 128)
-	if err != nil {
-		return 0, err
-	}
-	i := slices.IndexFunc(*h.inline, func(p InlinePolicy) bool { return strings.EqualFold(p.Name, name) })
-	if i < 0 {
-		return 0, iamNoSuchEntity("The %s policy with name %s cannot be found.", h.kind, name)
-	}
-	return i, nil
-}
-
-func (h policyHolder) deleteInline(form url.Values) error {
-	i, err := h.find(form)
-	if err != nil {
-		return err
-	}
-	*h.inline = slices.Delete(*h.inline, i, i+1)
-	return nil
-}
-
-func (h policyHolder) listInline(form url.Values) (any, error) {
-	var names []string
-	for _, p := range *h.inline {
-		names = append(names, p.Name)
-	}
-	pg, p, err := iamPage(form, names, "inline/"+h.id)
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		PolicyNames []string `xml:"PolicyNames>member"`
-		iamPaging
-	}{pg, p}, nil
-}
-
-// rfc3986 percent-encodes a policy document as IAM returns it.
-func rfc3986(s string) string {
-	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
-}
-
 func iamAttachUserPolicy(ic *iamCall, form url.Values) (any, error) {
 	u, err := ic.user(form)
 	if err != nil {
 		return nil, err
 	}
-	return nil, userHolder(u).attach(ic, form)
+	u.AttachedPolicies, err = ic.attachPolicy(form, u.AttachedPolicies, "PoliciesPerUser")
+	return nil, err
+}
+
+// attachedPoliciesQuota is IAM's AttachedPoliciesPerUserQuota, and the
+// per-group and per-role ones, in the names LimitExceeded gives them.
+const attachedPoliciesQuota = 10
+
+// attachPolicy adds the request's PolicyArn to attached, which is left as
+// it was on error.
+func (ic *iamCall) attachPolicy(form url.Values, attached []string, quota string) ([]string, error) {
+	arn, err := iamRequired(form, "PolicyArn", "policyArn")
+	if err != nil {
+		return attached, err
+	}
+	if _, err := ic.policyByARN(arn); err != nil {
+		return attached, err
+	}
+	if slices.Contains(attached, arn) {
+		return attached, nil
+	}
+	if len(attached) >= attachedPoliciesQuota {
+		return attached, iamLimit("Cannot exceed quota for %s: %d", quota, attachedPoliciesQuota)
+	}
+	return append(attached, arn), nil
 }
 
 func iamDetachUserPolicy(ic *iamCall, form url.Values) (any, error) {
@@ -433,7 +304,24 @@ func iamDetachUserPolicy(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, userHolder(u).detach(form)
+	u.AttachedPolicies, err = detachPolicy(form, u.AttachedPolicies)
+	return nil, err
+}
+
+// detachPolicy removes the request's PolicyArn from attached, which is left
+// as it was on error.
+func detachPolicy(form url.Values, attached []string) ([]string, error) {
+	arn, err := iamRequired(form, "PolicyArn", "policyArn")
+	if err != nil {
+		return attached, err
+	}
+	if !iamPolicyARN.MatchString(arn) {
+		return attached, iamInvalidInput("ARN %s is not valid.", truncate(arn, 2048))
+	}
+	if !slices.Contains(attached, arn) {
+		return attached, iamNoSuchEntity("Policy %s was not found.", arn)
+	}
+	return slices.DeleteFunc(attached, func(a string) bool { return a == arn }), nil
 }
 
 func iamListAttachedUserPolicies(ic *iamCall, form url.Values) (any, error) {
@@ -441,7 +329,37 @@ func iamListAttachedUserPolicies(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return userHolder(u).listAttached(form)
+	return attachedPage(form, u.AttachedPolicies, "attached/"+u.ID)
+}
+
+// attachedPolicy is a member of a ListAttached*Policies reply.
+type attachedPolicy struct {
+	PolicyName string `xml:"PolicyName"`
+	PolicyArn  string `xml:"PolicyArn"`
+}
+
+// attachedPage is one page of a ListAttached*Policies reply: the attached
+// ARNs under the request's PathPrefix.
+func attachedPage(form url.Values, arns []string, kind string) (any, error) {
+	prefix, err := iamPathPrefix(form)
+	if err != nil {
+		return nil, err
+	}
+	var match []attachedPolicy
+	for _, arn := range arns {
+		m := iamPolicyARN.FindStringSubmatch(arn)
+		if m != nil && strings.HasPrefix(m[2], prefix) {
+			match = append(match, attachedPolicy{m[3], arn})
+		}
+	}
+	pg, p, err := iamPage(form, match, kind+prefix)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		AttachedPolicies []attachedPolicy `xml:"AttachedPolicies>member"`
+		iamPaging
+	}{pg, p}, nil
 }
 
 func iamPutUserPolicy(ic *iamCall, form url.Values) (any, error) {
@@ -449,15 +367,64 @@ func iamPutUserPolicy(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, userHolder(u).put(form)
+	u.InlinePolicies, err = putInline(form, u.InlinePolicies, policy.UserInlineSize, "user "+u.Name)
+	return nil, err
+}
+
+// putInline applies a Put*Policy request to an entity's inline policies
+// (left as they were on error): quota is what all of them together may
+// hold, white space aside; entity ("user alice") words the error.
+func putInline(form url.Values, policies []InlinePolicy, quota int, entity string) ([]InlinePolicy, error) {
+	name, err := iamName(form, "PolicyName", "policyName", 128)
+	if err != nil {
+		return policies, err
+	}
+	doc, err := iamRequired(form, "PolicyDocument", "policyDocument")
+	if err != nil {
+		return policies, err
+	}
+	if err := validatePolicy(doc, 0); err != nil {
+		return policies, err
+	}
+	total := policy.Size(doc)
+	for _, p := range policies {
+		if !strings.EqualFold(p.Name, name) {
+			total += policy.Size(p.Document)
+		}
+	}
+	if total > quota {
+		return policies, iamLimit("Maximum policy size of %d bytes exceeded for %s", quota, entity)
+	}
+	if i := slices.IndexFunc(policies, func(p InlinePolicy) bool { return strings.EqualFold(p.Name, name) }); i >= 0 {
+		policies[i].Document = doc
+		return policies, nil
+	}
+	return append(policies, InlinePolicy{Name: name, Document: doc}), nil
+}
+
+func (ic *iamCall) inlinePolicy(form url.Values) (*IAMUser, int, error) {
+	u, err := ic.user(form)
+	if err != nil {
+		return nil, 0, err
+	}
+	name, err := iamName(form, "PolicyName", "policyName", 128)
+	if err != nil {
+		return nil, 0, err
+	}
+	i := slices.IndexFunc(u.InlinePolicies, func(p InlinePolicy) bool { return strings.EqualFold(p.Name, name) })
+	if i < 0 {
+		return nil, 0, iamNoSuchEntity("The user policy with name %s cannot be found.", name)
+	}
+	return u, i, nil
+}
+
+// rfc3986 percent-encodes a policy document as IAM returns it.
+func rfc3986(s string) string {
+	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
 }
 
 func iamGetUserPolicy(ic *iamCall, form url.Values) (any, error) {
-	u, err := ic.user(form)
-	if err != nil {
-		return nil, err
-	}
-	i, err := userHolder(u).find(form)
+	u, i, err := ic.inlinePolicy(form)
 	if err != nil {
 		return nil, err
 	}
@@ -470,11 +437,12 @@ func iamGetUserPolicy(ic *iamCall, form url.Values) (any, error) {
 }
 
 func iamDeleteUserPolicy(ic *iamCall, form url.Values) (any, error) {
-	u, err := ic.user(form)
+	u, i, err := ic.inlinePolicy(form)
 	if err != nil {
 		return nil, err
 	}
-	return nil, userHolder(u).deleteInline(form)
+	u.InlinePolicies = slices.Delete(u.InlinePolicies, i, i+1)
+	return nil, nil
 }
 
 func iamListUserPolicies(ic *iamCall, form url.Values) (any, error) {
@@ -482,5 +450,21 @@ func iamListUserPolicies(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return userHolder(u).listInline(form)
+	return inlineNamesPage(form, u.InlinePolicies, "inline/"+u.ID)
+}
+
+// inlineNamesPage is one page of a List*Policies reply: inline policies' names.
+func inlineNamesPage(form url.Values, policies []InlinePolicy, kind string) (any, error) {
+	var names []string
+	for _, p := range policies {
+		names = append(names, p.Name)
+	}
+	pg, p, err := iamPage(form, names, kind)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		PolicyNames []string `xml:"PolicyNames>member"`
+		iamPaging
+	}{pg, p}, nil
 }
