@@ -71,6 +71,10 @@ type SeedAccount struct {
 	// Roles are IAM roles, beside the OrganizationAccountAccessRole every
 	// member account has.
 	Roles []SeedRole `yaml:"roles"`
+	// IAMGroups are the account's IAM groups; iam_users name theirs.
+	IAMGroups []SeedIAMGroup `yaml:"iam_groups"`
+	// OIDCProviders are IAM OpenID Connect providers (a CI system's issuer).
+	OIDCProviders []SeedOIDCProvider `yaml:"oidc_providers"`
 }
 
 // SeedRole is an IAM role as CreateRole would make it.
@@ -89,6 +93,19 @@ type SeedRole struct {
 	LastUsedRegion     string            `yaml:"last_used_region"`
 }
 
+type SeedIAMGroup struct {
+	Name     string   `yaml:"name"`
+	Policies []string `yaml:"policies"` // attached managed policy ARNs
+	// InlinePolicies are policy documents (JSON) by name.
+	InlinePolicies map[string]string `yaml:"inline_policies"`
+}
+
+type SeedOIDCProvider struct {
+	URL         string   `yaml:"url"` // https://issuer
+	ClientIDs   []string `yaml:"client_ids"`
+	Thumbprints []string `yaml:"thumbprints"`
+}
+
 type SeedRoot struct {
 	AccessKeysPresent bool       `yaml:"access_keys_present"`
 	MFAEnabled        bool       `yaml:"mfa_enabled"`
@@ -104,6 +121,9 @@ type SeedIAMUser struct {
 	MFA              bool            `yaml:"mfa"`
 	Policies         []string        `yaml:"policies"`
 	AccessKeys       []SeedAccessKey `yaml:"access_keys"`
+	Groups           []string        `yaml:"groups"` // names in the account's iam_groups
+	// PermissionsBoundary is a managed policy ARN bounding the user.
+	PermissionsBoundary string `yaml:"permissions_boundary"`
 }
 
 type SeedAccessKey struct {
@@ -386,9 +406,48 @@ func (s *Seed) problems() []seedProblem {
 			add(fmt.Sprintf("accounts[%d].id", i), "account %s appears twice", a.ID)
 		}
 		seen[a.ID] = true
+		groups := map[string]bool{}
+		for j, g := range a.IAMGroups {
+			at := fmt.Sprintf("accounts[%d].iam_groups[%d]", i, j)
+			if g.Name == "" {
+				add(at+".name", "required")
+			}
+			if groups[strings.ToLower(g.Name)] {
+				add(at+".name", "%q appears twice", g.Name)
+			}
+			groups[strings.ToLower(g.Name)] = true
+			for k, arn := range g.Policies {
+				if !iamPolicyARN.MatchString(arn) {
+					add(fmt.Sprintf("%s.policies[%d]", at, k), "%q is not a managed policy ARN (arn:aws:iam::aws:policy/NAME)", arn)
+				}
+			}
+			for name, doc := range g.InlinePolicies {
+				if err := validatePolicy(doc, policy.GroupInlineSize); err != nil {
+					add(at+".inline_policies."+name, "%s", apiMessage(err))
+				}
+			}
+		}
+		for j, p := range a.OIDCProviders {
+			if _, err := oidcIssuer(p.URL); err != nil {
+				add(fmt.Sprintf("accounts[%d].oidc_providers[%d].url", i, j), "%s", apiMessage(err))
+			}
+			for k, t := range p.Thumbprints {
+				if len(t) != 40 {
+					add(fmt.Sprintf("accounts[%d].oidc_providers[%d].thumbprints[%d]", i, j, k), "%q is not a thumbprint (40 hex digits)", t)
+				}
+			}
+		}
 		for j, u := range a.IAMUsers {
 			if u.Name == "" {
 				add(fmt.Sprintf("accounts[%d].iam_users[%d].name", i, j), "required")
+			}
+			for k, g := range u.Groups {
+				if !groups[strings.ToLower(g)] {
+					add(fmt.Sprintf("accounts[%d].iam_users[%d].groups[%d]", i, j, k), "%q is not in the account's iam_groups", g)
+				}
+			}
+			if b := u.PermissionsBoundary; b != "" && !iamPolicyARN.MatchString(b) {
+				add(fmt.Sprintf("accounts[%d].iam_users[%d].permissions_boundary", i, j), "%q is not a managed policy ARN (arn:aws:iam::aws:policy/NAME)", b)
 			}
 			for k, key := range u.AccessKeys {
 				if key.ID != "" && !accessKeyIDPattern.MatchString(key.ID) {
@@ -543,6 +602,9 @@ func buildWorld(seed *Seed, now time.Time) (*World, error) {
 			ia.Roles = append(ia.Roles, &IAMRole{Name: "OrganizationAccountAccessRole", Path: "/",
 				ID: "AROA" + stableID(a.ID+"/OrganizationAccountAccessRole", 17), Created: created, TrustPolicy: accountTrust(mgmt)})
 		}
+		for _, sg := range sa.IAMGroups {
+			ia.Groups = append(ia.Groups, seedIAMGroup(a.ID, sg, created))
+		}
 		for _, su := range sa.IAMUsers {
 			ia.Users = append(ia.Users, seedIAMUser(a.ID, su, created))
 		}
@@ -550,6 +612,10 @@ func buildWorld(seed *Seed, now time.Time) (*World, error) {
 			// A seeded OrganizationAccountAccessRole replaces the default one.
 			ia.Roles = slices.DeleteFunc(ia.Roles, func(r *IAMRole) bool { return strings.EqualFold(r.Name, sr.Name) })
 			ia.Roles = append(ia.Roles, seedRole(a.ID, mgmt, sr, created))
+		}
+		for _, sp := range sa.OIDCProviders {
+			issuer, _ := oidcIssuer(sp.URL) // checked in problems
+			ia.OIDCProviders = append(ia.OIDCProviders, &OIDCProvider{URL: issuer, ClientIDs: sp.ClientIDs, Thumbprints: sp.Thumbprints, Created: created})
 		}
 	}
 	for path, tags := range seed.OUTags {
@@ -678,9 +744,17 @@ func (w *World) ouPath(path, mgmt string) string {
 	return parent
 }
 
+func seedIAMGroup(account string, sg SeedIAMGroup, created time.Time) *IAMGroup {
+	g := &IAMGroup{Name: sg.Name, Path: "/", ID: "AGPA" + stableID(account+"/group/"+sg.Name, 17), Created: created, AttachedPolicies: sg.Policies}
+	for _, name := range slices.Sorted(maps.Keys(sg.InlinePolicies)) {
+		g.InlinePolicies = append(g.InlinePolicies, InlinePolicy{Name: name, Document: sg.InlinePolicies[name]})
+	}
+	return g
+}
+
 func seedIAMUser(account string, su SeedIAMUser, created time.Time) *IAMUser {
 	u := &IAMUser{Name: su.Name, Path: "/", ID: "AIDA" + stableID(account+"/user/"+su.Name, 17), Created: created,
-		PasswordLastUsed: su.PasswordLastUsed, AttachedPolicies: su.Policies}
+		PasswordLastUsed: su.PasswordLastUsed, AttachedPolicies: su.Policies, Groups: su.Groups, PermissionsBoundary: su.PermissionsBoundary}
 	if su.Created != nil {
 		u.Created = *su.Created
 	}
@@ -833,4 +907,12 @@ func seedRole(account, mgmt string, sr SeedRole, created time.Time) *IAMRole {
 		r.InlinePolicies = append(r.InlinePolicies, InlinePolicy{Name: name, Document: sr.InlinePolicies[name]})
 	}
 	return r
+}
+
+// apiMessage is an API error's message without its code, for seed problems.
+func apiMessage(err error) string {
+	if e, ok := errors.AsType[*apiError](err); ok {
+		return e.Message
+	}
+	return err.Error()
 }

@@ -287,6 +287,7 @@ func (w *World) provision(ps *PermissionSet, account string, now time.Time) {
 		ps.ProvisionedTo = append(ps.ProvisionedTo, account)
 	}
 	ps.Outdated = slices.DeleteFunc(ps.Outdated, func(a string) bool { return a == account })
+	w.ensureSSOSAMLProvider(account, now)
 	ia := w.iamAccount(account)
 	name := ps.roleName()
 	i := slices.IndexFunc(ia.Roles, func(r *IAMRole) bool { return r.Name == name && r.Path == ssoRolePath })

@@ -352,6 +352,9 @@ type IAMAccount struct {
 	// iam_servicelinked.go).
 	InstanceProfiles []*InstanceProfile `json:"instance_profiles,omitempty"`
 	RoleDeletions    []*RoleDeletion    `json:"service_linked_role_deletions,omitempty"`
+
+	OIDCProviders []*OIDCProvider `json:"oidc_providers,omitempty"` // iam_oidc.go
+	SAMLProviders []*SAMLProvider `json:"saml_providers,omitempty"` // iam_saml.go
 }
 
 type RootState struct {
@@ -382,6 +385,8 @@ type IAMUser struct {
 	SSHKeys          []*SSHKey      `json:"ssh_public_keys,omitempty"`
 	ServiceCreds     []*ServiceCred `json:"service_specific_credentials,omitempty"`
 	Tags             []Tag          `json:"tags,omitempty"`
+	// PermissionsBoundary is the ARN of the managed policy bounding the user.
+	PermissionsBoundary string `json:"permissions_boundary,omitempty"`
 }
 
 type LoginProfile struct {
@@ -443,10 +448,22 @@ type IAMPolicy struct {
 	ID          string    `json:"id"`
 	ARN         string    `json:"arn"`
 	Path        string    `json:"path"`
-	Document    string    `json:"document"`
 	Description string    `json:"description,omitempty"`
-	Tags        []Tag     `json:"tags,omitempty"`
 	Created     time.Time `json:"created"`
+	Updated     time.Time `json:"updated"`
+	Tags        []Tag     `json:"tags,omitempty"`
+	// Versions are the policy's documents, oldest first (at most 5);
+	// DefaultVersion is the one in effect, NextVersion the number the next
+	// CreatePolicyVersion gets (IAM never reuses one).
+	Versions       []*PolicyVersion `json:"versions"`
+	DefaultVersion string           `json:"default_version"`
+	NextVersion    int              `json:"next_version"`
+}
+
+type PolicyVersion struct {
+	ID       string    `json:"id"` // v1, v2, ...
+	Document string    `json:"document"`
+	Created  time.Time `json:"created"`
 }
 
 // IAMRole is a role: one CreateRole or CreateServiceLinkedRole made, the
