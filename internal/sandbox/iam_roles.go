@@ -19,13 +19,30 @@ type iamRoleOut struct {
 }
 
 func (ic *iamCall) roleOut(r *IAMRole) iamRoleOut {
-	trust := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"sts:AssumeRole"}]}`, ic.w.managementAccountID())
-	if strings.HasPrefix(r.Name, "AWSReservedSSO_") {
-		trust = fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::%s:saml-provider/AWSSSO_%s_DO_NOT_DELETE"},"Action":["sts:AssumeRoleWithSAML","sts:TagSession"],"Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"}}}]}`,
-			ic.acct, strings.ToLower(stableID(ic.acct, 16)))
-	}
 	return iamRoleOut{Path: r.Path, RoleName: r.Name, RoleId: r.ID, CreateDate: isoTime(r.Created),
-		Arn: fmt.Sprintf("arn:aws:iam::%s:role%s%s", ic.acct, r.Path, r.Name), AssumeRolePolicyDocument: rfc3986(trust), MaxSessionDuration: 3600}
+		Arn: fmt.Sprintf("arn:aws:iam::%s:role%s%s", ic.acct, r.Path, r.Name), AssumeRolePolicyDocument: rfc3986(ic.w.roleTrust(ic.acct, r)),
+		MaxSessionDuration: r.maxSession()}
+}
+
+// roleTrust is a role's trust policy: its own, else what AWS gives the
+// roles the sandbox makes.
+func (w *World) roleTrust(acct string, r *IAMRole) string {
+	if r.TrustPolicy != "" {
+		return r.TrustPolicy
+	}
+	if strings.HasPrefix(r.Name, "AWSReservedSSO_") {
+		return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::%s:saml-provider/AWSSSO_%s_DO_NOT_DELETE"},"Action":["sts:AssumeRoleWithSAML","sts:TagSession"],"Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"}}}]}`,
+			acct, strings.ToLower(stableID(acct, 16)))
+	}
+	return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"sts:AssumeRole"}]}`, w.managementAccountID())
+}
+
+// maxSession is the role's MaxSessionDuration in seconds.
+func (r *IAMRole) maxSession() int {
+	if r.MaxSessionDuration == 0 {
+		return 3600
+	}
+	return r.MaxSessionDuration
 }
 
 func iamListRoles(ic *iamCall, form url.Values) (any, error) {

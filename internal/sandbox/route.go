@@ -476,6 +476,10 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, rt *routes, 
 		writeQueryError(w, reqID, err)
 		return
 	}
+	if svc.name == "sts" && action == "AssumeRoleWithWebIdentity" {
+		// The issuer's keys come over the network: not while holding the world.
+		s.prefetchWebIdentityKeys(r.Context(), form)
+	}
 	var out any
 	s.withWorld(func(wd *World, now time.Time) {
 		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid}

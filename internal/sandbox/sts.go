@@ -1,9 +1,7 @@
 package sandbox
 
 import (
-	"fmt"
 	"net/url"
-	"time"
 )
 
 // STS (awsQuery, Version 2011-06-15).
@@ -14,6 +12,8 @@ func stsOps() map[string]queryOp {
 		"AssumeRole":        stsAssumeRole,
 		"GetAccessKeyInfo":  stsGetAccessKeyInfo,
 		"AssumeRoot":        stsAssumeRoot,
+
+		"AssumeRoleWithWebIdentity": stsAssumeRoleWithWebIdentity,
 	}
 }
 
@@ -68,46 +68,26 @@ type stsAssumeRoleOut struct {
 
 func stsAssumeRole(c *call, form url.Values) (any, error) {
 	who := c.caller()
-	roleARN, name := form.Get("RoleArn"), form.Get("RoleSessionName")
-	switch {
-	case roleARN == "":
-		return nil, stsValidation("1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null")
-	case len(roleARN) < 20 || len(roleARN) > 2048:
-		return nil, stsConstraint("roleArn", truncate(roleARN, 100), "Member must have length less than or equal to 2048 and greater than or equal to 20")
-	case name == "":
-		return nil, stsValidation("1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null")
-	case !stsSessionName.MatchString(name):
-		return nil, stsConstraint("roleSessionName", truncate(name, 100), `Member must satisfy regular expression pattern: [\w+=,.@-]*`+" and have length between 2 and 64")
-	}
-	duration, err := formInt(form, "DurationSeconds", stsChainedMax)
+	target, err := stsTargetRole(form)
 	if err != nil {
-		return nil, stsConstraint("durationSeconds", form.Get("DurationSeconds"), "Member must be an integer")
+		return nil, err
 	}
-	if duration < stsMinDuration || duration > stsMaxDuration {
-		return nil, stsConstraint("durationSeconds", fmt.Sprint(duration), fmt.Sprintf("Member must have value less than or equal to %d and greater than or equal to %d", stsMaxDuration, stsMinDuration))
+	name, err := stsSessionNameParam(form)
+	if err != nil {
+		return nil, err
 	}
-	m := stsRoleARN.FindStringSubmatch(roleARN)
-	if m == nil {
-		return nil, stsValidation("%s is invalid: use arn:aws:iam::<account id>:role/<path/><role name>", truncate(roleARN, 200))
+	duration, err := stsDuration(form, stsChainedMax, stsMaxDuration)
+	if err != nil {
+		return nil, err
 	}
-	acct, path, roleName := m[1], m[2]+"/", m[3]
-	role := c.w.stsRole(acct, path, roleName)
+	role := c.w.stsRole(target.account, target.path, target.name)
 	if role == nil {
-		return nil, newError(403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", who.ARN, roleARN)
+		return nil, newError(403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", who.ARN, target.arn)
 	}
 	if who.Session != nil && duration > stsChainedMax {
 		return nil, stsValidation("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
 	}
-	roleID := role.ID
-	if roleID == "" {
-		roleID = c.w.sessionRoleID(acct, role.Name)
-	}
-	sess := c.issueSession(acct, role.Name, name, roleID, c.now.Add(time.Duration(duration)*time.Second), "assume-role")
-	var out stsAssumeRoleOut
-	out.Credentials = stsCredentials{AccessKeyID: sess.AccessKeyID, SecretAccessKey: sess.SecretAccessKey,
-		SessionToken: sess.SessionToken, Expiration: sess.Expiration.Format(time.RFC3339)}
-	out.AssumedRoleUser.AssumedRoleID = sess.UserID
-	out.AssumedRoleUser.ARN = sess.ARN
+	_, out := c.assumedRole(role, target.account, name, duration, "assume-role")
 	return out, nil
 }
 

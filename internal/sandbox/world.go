@@ -335,6 +335,11 @@ type IAMAccount struct {
 	PasswordPolicy    *PasswordPolicy   `json:"password_policy,omitempty"`
 	Aliases           []string          `json:"aliases,omitempty"`
 	Report            *CredentialReport `json:"credential_report,omitempty"`
+	// OIDCProviders and SAMLProviders are the account's IAM identity
+	// providers, which AssumeRoleWithWebIdentity and AssumeRoleWithSAML
+	// trust (sts_webidentity.go, sts_saml.go).
+	OIDCProviders []*IAMOIDCProvider `json:"oidc_providers,omitempty"`
+	SAMLProviders []*IAMSAMLProvider `json:"saml_providers,omitempty"`
 }
 
 type RootState struct {
@@ -437,6 +442,30 @@ type IAMRole struct {
 	ID      string    `json:"id"`
 	Path    string    `json:"path"`
 	Created time.Time `json:"created"`
+	// TrustPolicy is the role's AssumeRolePolicyDocument; empty for the
+	// roles the sandbox makes, whose trust policy is derived (roleTrust).
+	TrustPolicy string `json:"trust_policy,omitempty"`
+	// MaxSessionDuration in seconds; 0 means AWS's default of 3600.
+	MaxSessionDuration int `json:"max_session_duration,omitempty"`
+}
+
+// IAMOIDCProvider is an IAM OpenID Connect identity provider.
+type IAMOIDCProvider struct {
+	// URL is the issuer without its scheme (token.actions.githubusercontent.com),
+	// as IAM keeps it and as the provider's ARN ends.
+	URL         string    `json:"url"`
+	ClientIDs   []string  `json:"client_ids"`
+	Thumbprints []string  `json:"thumbprints,omitempty"`
+	Created     time.Time `json:"created"`
+	Tags        []Tag     `json:"tags,omitempty"`
+}
+
+// IAMSAMLProvider is an IAM SAML identity provider.
+type IAMSAMLProvider struct {
+	Name     string    `json:"name"`
+	Metadata string    `json:"metadata"`
+	Created  time.Time `json:"created"`
+	Tags     []Tag     `json:"tags,omitempty"`
 }
 
 type MFADevice struct {
