@@ -8,6 +8,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -285,4 +288,47 @@ func addWebIdentityRoleAt(t *testing.T, tg *target, iss *testIssuer, role string
 		ia.OIDCProviders = append(ia.OIDCProviders, &IAMOIDCProvider{URL: host, ClientIDs: []string{ciAudience}, Created: now})
 		ia.Roles = append(ia.Roles, &IAMRole{Name: role, Path: "/", ID: "AROA" + stableID(role, 17), Created: now, TrustPolicy: ciTrust(providerARN, host)})
 	})
+}
+
+// The AWS CLI (botocore) as a CI job uses it: no keys at all, only
+// AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE, so its credential provider
+// calls AssumeRoleWithWebIdentity (unsigned) on the sandbox and signs
+// GetCallerIdentity with the session it gets. The explicit command is
+// checked too, for the reply's fields.
+func TestAssumeRoleWithWebIdentityAWSCLI(t *testing.T) {
+	bin := requireTool(t, "aws")
+	srv, url := startSandbox(t, Options{})
+	tg := &target{name: "sandbox", url: url, srv: srv, cfg: sdkConfig(t, url)}
+	iss := startIssuer(t)
+	roleARN, providerARN := addWebIdentityRole(t, tg, iss)
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(tokenFile, []byte(iss.token(t, iss.key, nil)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run := func(env []string, args ...string) map[string]any {
+		t.Helper()
+		cmd := exec.Command(bin, append(args, "--output", "json")...)
+		cmd.Env = append([]string{"HOME=" + dir, "PATH=" + os.Getenv("PATH"), "AWS_ENDPOINT_URL=" + url, "AWS_DEFAULT_REGION=us-east-1",
+			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_MAX_ATTEMPTS=1", "AWS_EC2_METADATA_DISABLED=true"}, env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("aws %v: %v\n%s", args, err, out)
+		}
+		var v map[string]any
+		if err := json.Unmarshal(out, &v); err != nil {
+			t.Fatalf("aws %v: %v\n%s", args, err, out)
+		}
+		return v
+	}
+	id := run([]string{"AWS_ROLE_ARN=" + roleARN, "AWS_WEB_IDENTITY_TOKEN_FILE=" + tokenFile, "AWS_ROLE_SESSION_NAME=ci-job"},
+		"sts", "get-caller-identity")
+	if want := "arn:aws:sts::222222222222:assumed-role/" + ciRoleName + "/ci-job"; id["Arn"] != want {
+		t.Errorf("get-caller-identity with a web identity token: Arn = %v, want %s", id["Arn"], want)
+	}
+	out := run(nil, "sts", "assume-role-with-web-identity", "--role-arn", roleARN, "--role-session-name", "ci-job",
+		"--web-identity-token", iss.token(t, iss.key, nil), "--no-sign-request")
+	if out["Provider"] != providerARN || out["Audience"] != ciAudience || out["SubjectFromWebIdentityToken"] != "repo:acme/app:ref:refs/heads/main" {
+		t.Errorf("assume-role-with-web-identity: %v", out)
+	}
 }
