@@ -14,6 +14,8 @@ func stsOps() map[string]queryOp {
 		"AssumeRoot":        stsAssumeRoot,
 
 		"AssumeRoleWithWebIdentity": stsAssumeRoleWithWebIdentity,
+		"GetSessionToken":           stsGetSessionToken,
+		"GetFederationToken":        stsGetFederationToken,
 	}
 }
 
