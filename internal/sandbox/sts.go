@@ -16,6 +16,7 @@ func stsOps() map[string]queryOp {
 		"AssumeRoleWithWebIdentity": stsAssumeRoleWithWebIdentity,
 		"GetSessionToken":           stsGetSessionToken,
 		"GetFederationToken":        stsGetFederationToken,
+		"AssumeRoleWithSAML":        stsAssumeRoleWithSAML,
 	}
 }
 
