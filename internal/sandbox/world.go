@@ -86,6 +86,9 @@ type Instance struct {
 	// and calls naming the instance or its store fail, as in an account
 	// without one.
 	Disabled bool `json:"disabled,omitempty"`
+	// KMSKeyARN is the customer managed key UpdateInstance chose; empty
+	// for an AWS owned key.
+	KMSKeyARN string `json:"kms_key_arn,omitempty"`
 }
 
 type PermissionSet struct {
