@@ -15,7 +15,8 @@ import (
 // credential. The sandbox checks what AWS checks of the assertion's
 // content: the SAML provider (PrincipalArn) exists in the role's account,
 // the assertion is within its validity window, its Audience and its
-// SubjectConfirmationData Recipient are AWS's sign-in endpoint, the Role
+// SubjectConfirmationData Recipient are AWS's sign-in endpoint (with a
+// NotOnOrAfter), the Role
 // attribute pairs the requested role with the provider, and the
 // RoleSessionName attribute is there; then the role's trust policy must
 // allow the provider (SAML:aud, SAML:sub, SAML:iss, ...). It does NOT
@@ -132,7 +133,7 @@ func stsAssumeRoleWithSAML(c *call, form url.Values) (any, error) {
 	}
 	provider := c.w.samlProvider(pm[1], pm[2])
 	if provider == nil || pm[1] != target.account {
-		return nil, invalidToken("No SAML provider %s found in the role's account %s: create it with iam create-saml-provider.", principal, target.account)
+		return nil, invalidToken("Specified provider doesn't exist: %s is not a SAML provider in the role's account %s (iam create-saml-provider makes one).", truncate(principal, 200), target.account)
 	}
 	resp, err := parseSAMLResponse(raw)
 	if err != nil {
@@ -150,8 +151,8 @@ func stsAssumeRoleWithSAML(c *call, form url.Values) (any, error) {
 	}
 	recipient := ""
 	for _, sc := range a.Subject.Confirmations {
-		if samlSignIn(sc.Recipient) {
-			if t, ok := samlTime(sc.NotOnOrAfter); ok && !c.now.Before(t) {
+		if t, ok := samlTime(sc.NotOnOrAfter); ok && samlSignIn(sc.Recipient) {
+			if !c.now.Before(t) {
 				return nil, newError(400, "ExpiredTokenException", "The SAML assertion expired at %s (SubjectConfirmationData NotOnOrAfter).", t.Format(time.RFC3339))
 			}
 			recipient = sc.Recipient
@@ -159,10 +160,11 @@ func stsAssumeRoleWithSAML(c *call, form url.Values) (any, error) {
 		}
 	}
 	if recipient == "" {
-		return nil, invalidToken("The SAML assertion's SubjectConfirmationData Recipient must be https://signin.aws.amazon.com/saml.")
+		// AWS's wording, typo included.
+		return nil, invalidToken("Responses must contain SubjectConfirmatonData with a Recipient and NotOnOrAfter (the Recipient being https://signin.aws.amazon.com/saml)")
 	}
 	if !samlGrantsRole(resp.attr(samlRoleAttr), target.arn, principal) {
-		return nil, newError(403, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML: the assertion's %s attribute does not pair %s with %s.", samlRoleAttr, target.arn, principal)
+		return nil, invalidToken("SAML Assertion doesn't contain the requested Role and Metadata in the attributes (%s pairing %s with %s)", samlRoleAttr, truncate(target.arn, 200), truncate(principal, 200))
 	}
 	names := resp.attr(samlSessionNameAttr)
 	if len(names) != 1 || !stsSessionName.MatchString(strings.TrimSpace(names[0])) {
@@ -205,7 +207,7 @@ func stsAssumeRoleWithSAML(c *call, form url.Values) (any, error) {
 func parseSAMLResponse(raw string) (*samlResponse, error) {
 	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(raw))
 	if err != nil {
-		return nil, invalidToken("The SAMLAssertion is not base64: send the SAMLResponse form field as the IdP posted it.")
+		return nil, invalidToken("Invalid base64 SAMLResponse: send the SAMLResponse form field as the IdP posted it.")
 	}
 	var resp samlResponse
 	if err := xml.Unmarshal(b, &resp); err != nil {

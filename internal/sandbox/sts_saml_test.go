@@ -108,7 +108,10 @@ func TestConformanceAssumeRoleWithSAML(t *testing.T) {
 			{"another recipient", samlAssertionFor(roleARN, providerARN, func(x string) string {
 				return strings.Replace(x, `Recipient="https://signin.aws.amazon.com/saml"`, `Recipient="https://app.example.com/acs"`, 1)
 			}), "InvalidIdentityToken"},
-			{"a role the assertion does not grant", samlAssertionFor(other, providerARN, nil), "AccessDenied"},
+			{"a role the assertion does not grant", samlAssertionFor(other, providerARN, nil), "InvalidIdentityToken"},
+			{"no NotOnOrAfter on the subject confirmation", samlAssertionFor(roleARN, providerARN, func(x string) string {
+				return strings.Replace(x, `<saml:SubjectConfirmationData NotOnOrAfter=`, `<saml:SubjectConfirmationData Other=`, 1)
+			}), "InvalidIdentityToken"},
 			{"an expired assertion", samlAssertionFor(roleARN, providerARN, func(x string) string {
 				old := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
 				x = strings.ReplaceAll(x, `NotOnOrAfter="`, `NotOnOrAfter="`+old+`" X="`)

@@ -281,6 +281,8 @@ func stsAssumeRoleWithWebIdentity(c *call, form url.Values) (any, error) {
 		// The model's webIdentitySubjectType: AWS returns sub verbatim.
 		return nil, newError(403, "IDPRejectedClaim", "The web identity token's sub claim must have 6 to 255 characters, has %d.", len(claims.Subject))
 	}
+	// Provider is the provider's ARN in AWS's replies (the API reference
+	// says the iss claim; real replies carry the ARN).
 	providerARN := fmt.Sprintf("arn:aws:iam::%s:oidc-provider/%s", target.account, issuerKey(provider.URL))
 	prefix := strings.ToLower(issuerKey(provider.URL)) + ":"
 	keys := map[string][]string{prefix + "aud": {aud}, prefix + "sub": {claims.Subject}}

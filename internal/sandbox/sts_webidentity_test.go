@@ -144,8 +144,9 @@ func TestConformanceAssumeRoleWithWebIdentity(t *testing.T) {
 		if left := time.Until(aws.ToTime(out.Credentials.Expiration)); left < 55*time.Minute || left > time.Hour+time.Minute {
 			t.Errorf("credentials last %v, want the default of 1h", left)
 		}
-		// AWS returns who the token named and which provider vouched for
-		// it (the API reference's example); moto leaves all three out.
+		// AWS returns who the token named, for whom, and which provider
+		// vouched for it (by ARN, as real replies show); moto leaves all
+		// three out.
 		if !tg.moto {
 			if got := aws.ToString(out.SubjectFromWebIdentityToken); got != "repo:acme/app:ref:refs/heads/main" {
 				t.Errorf("SubjectFromWebIdentityToken = %q", got)
