@@ -317,7 +317,7 @@ type Session struct {
 	ARN             string    `json:"arn"`     // arn:aws:sts::<acct>:assumed-role/<role>/<session>
 	UserID          string    `json:"user_id"` // AROA...:<session>
 	Expiration      time.Time `json:"expiration"`
-	Source          string    `json:"source"` // portal, assume-role
+	Source          string    `json:"source"` // portal, assume-role, web-identity, saml, session-token, federation-token, assume-root/<task>
 }
 
 type SigninToken struct {
