@@ -246,6 +246,27 @@ func TestAssumeRoleWithWebIdentityChecks(t *testing.T) {
 	// Unsigned tokens ("alg": "none") are not JWS the sandbox accepts.
 	_, err = assumeWithToken(tg.cfg, roleARN, "eyJhbGciOiJub25lIn0.eyJpc3MiOiJ4In0.")
 	wantCode(t, err, "InvalidIdentityToken")
+
+	// The provider and the role's trust policy are world state: in the
+	// state dump, and gone after a reset.
+	resp, err := http.Get(url + "/_sandbox/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var state World
+	err = json.NewDecoder(resp.Body).Decode(&state)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ia := state.IAM["222222222222"]; ia == nil || len(ia.OIDCProviders) != 1 || ia.OIDCProviders[0].ClientIDs[0] != ciAudience {
+		t.Errorf("state dump lacks the OIDC provider: %+v", ia)
+	}
+	if err := srv.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = assumeWithToken(tg.cfg, roleARN, iss.token(t, iss.key, nil))
+	wantCode(t, err, "InvalidIdentityToken")
 }
 
 // An issuer that does not answer is IDPCommunicationError; one that
