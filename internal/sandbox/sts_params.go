@@ -145,3 +145,18 @@ func (c *call) assumedRole(role *IAMRole, acct, sessionName string, seconds int,
 	out.AssumedRoleUser.ARN = sess.ARN
 	return sess, out
 }
+
+// federatedRole assumes a role for a federation operation: the role must
+// exist and its trust policy allow the request, and the duration fit the
+// role's MaxSessionDuration.
+func (c *call) federatedRole(target stsRoleTarget, req trustRequest, session string, seconds int, source string) (stsAssumeRoleOut, error) {
+	role := c.w.stsRole(target.account, target.path, target.name)
+	if role == nil || !trustAllows(c.w.roleTrust(target.account, role), req) {
+		return stsAssumeRoleOut{}, newError(403, "AccessDenied", "Not authorized to perform %s", req.action)
+	}
+	if seconds > role.maxSession() {
+		return stsAssumeRoleOut{}, stsValidation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+	}
+	_, out := c.assumedRole(role, target.account, session, seconds, source)
+	return out, nil
+}

@@ -188,14 +188,10 @@ func stsAssumeRoleWithSAML(c *call, form url.Values) (any, error) {
 	qualifier := base64.StdEncoding.EncodeToString(sum[:])
 	keys := map[string][]string{"saml:aud": {recipient}, "saml:sub": {a.Subject.NameID.Value}, "saml:sub_type": {subjectType},
 		"saml:iss": {a.Issuer}, "saml:namequalifier": {qualifier}, "saml:doc": {target.account + "/" + provider.Name}}
-	role := c.w.stsRole(target.account, target.path, target.name)
-	if role == nil || !trustAllows(c.w.roleTrust(target.account, role), trustRequest{action: "sts:AssumeRoleWithSAML", federated: principal, keys: keys}) {
-		return nil, newError(403, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML")
+	assumed, err := c.federatedRole(target, trustRequest{action: "sts:AssumeRoleWithSAML", federated: principal, keys: keys}, session, duration, "saml")
+	if err != nil {
+		return nil, err
 	}
-	if duration > role.maxSession() {
-		return nil, stsValidation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
-	}
-	_, assumed := c.assumedRole(role, target.account, session, duration, "saml")
 	out := stsSAMLOut{stsAssumeRoleOut: assumed, Subject: a.Subject.NameID.Value, SubjectType: subjectType,
 		Issuer: a.Issuer, Audience: recipient, NameQualifier: qualifier}
 	if packed >= 0 {

@@ -289,14 +289,10 @@ func stsAssumeRoleWithWebIdentity(c *call, form url.Values) (any, error) {
 	if len(claims.AMR) > 0 {
 		keys[prefix+"amr"] = claims.AMR
 	}
-	role := c.w.stsRole(target.account, target.path, target.name)
-	if role == nil || !trustAllows(c.w.roleTrust(target.account, role), trustRequest{action: "sts:AssumeRoleWithWebIdentity", federated: providerARN, keys: keys}) {
-		return nil, newError(403, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity")
+	assumed, err := c.federatedRole(target, trustRequest{action: "sts:AssumeRoleWithWebIdentity", federated: providerARN, keys: keys}, session, duration, "web-identity")
+	if err != nil {
+		return nil, err
 	}
-	if duration > role.maxSession() {
-		return nil, stsValidation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
-	}
-	_, assumed := c.assumedRole(role, target.account, session, duration, "web-identity")
 	out := stsWebIdentityOut{stsAssumeRoleOut: assumed, SubjectFromWebIdentityToken: claims.Subject, Audience: aud, Provider: providerARN}
 	if packed >= 0 {
 		out.PackedPolicySize = &packed
