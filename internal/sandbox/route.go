@@ -92,7 +92,7 @@ func (c *call) authenticate(query bool, service string) error {
 		if tok == "" {
 			tok = c.r.URL.Query().Get("X-Amz-Security-Token")
 		}
-		if subtle.ConstantTimeCompare([]byte(tok), []byte(sess.SessionToken)) != 1 {
+		if subtle.ConstantTimeCompare([]byte(tok), []byte(sess.SessionToken)) != 1 || service == "iam" && !sess.iamAllowed() {
 			return invalid()
 		}
 		return nil

@@ -12,7 +12,8 @@ import (
 // temporary credentials (a role session, a federated user, another
 // session token): AccessDenied. The sandbox has no root user credentials
 // (unknown keys act as the IAM user sandbox-admin), so AWS's 1-hour limit
-// for the root user never applies.
+// for the root user never applies. Their credentials call IAM only from a
+// session token obtained with MFA (iamAllowed).
 
 var (
 	stsMFASerial     = lazyRegexp(`^[\w+=/:,.@-]{9,256}$`)
@@ -52,7 +53,7 @@ func stsGetSessionToken(c *call, form url.Values) (any, error) {
 	}
 	sess := c.issueSession(who.AccountID, "", "", "", c.now.Add(time.Duration(duration)*time.Second), "session-token")
 	// The session acts as the user whose keys asked for it.
-	sess.ARN, sess.UserID = who.ARN, who.UserID
+	sess.ARN, sess.UserID, sess.MFA = who.ARN, who.UserID, serial != ""
 	return struct {
 		Credentials stsCredentials `xml:"Credentials"`
 	}{credentialsOut(sess)}, nil
@@ -101,4 +102,18 @@ func stsGetFederationToken(c *call, form url.Values) (any, error) {
 		out.PackedPolicySize = &packed
 	}
 	return out, nil
+}
+
+// iamAllowed reports whether a session may call IAM. AWS refuses IAM
+// calls signed with GetSessionToken credentials obtained without MFA, and
+// with GetFederationToken credentials, as if the token were invalid
+// (InvalidClientTokenId).
+func (s *Session) iamAllowed() bool {
+	switch s.Source {
+	case "session-token":
+		return s.MFA
+	case "federation-token":
+		return false
+	}
+	return true
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 )
@@ -150,7 +151,17 @@ func TestGetSessionTokenMFA(t *testing.T) {
 		_, err := client.GetSessionToken(ctx, in)
 		wantCode(t, err, "AccessDenied")
 	}
-	_, err := client.GetSessionToken(ctx, &sts.GetSessionTokenInput{SerialNumber: aws.String(serial), TokenCode: aws.String("12345")})
+	// IAM takes session tokens obtained with MFA only, and never a
+	// federated user's (InvalidClientTokenId, as AWS answers).
+	must(iam.NewFromConfig(sessionConfig(cfg, out.Credentials)).ListUsers(ctx, &iam.ListUsersInput{}))(t)
+	plain := must(client.GetSessionToken(ctx, &sts.GetSessionTokenInput{}))(t)
+	_, err := iam.NewFromConfig(sessionConfig(cfg, plain.Credentials)).ListUsers(ctx, &iam.ListUsersInput{})
+	wantCode(t, err, "InvalidClientTokenId")
+	fed := must(client.GetFederationToken(ctx, &sts.GetFederationTokenInput{Name: aws.String("ops-fed")}))(t)
+	_, err = iam.NewFromConfig(sessionConfig(cfg, fed.Credentials)).ListUsers(ctx, &iam.ListUsersInput{})
+	wantCode(t, err, "InvalidClientTokenId")
+
+	_, err = client.GetSessionToken(ctx, &sts.GetSessionTokenInput{SerialNumber: aws.String(serial), TokenCode: aws.String("12345")})
 	wantCode(t, err, "ValidationError")
 	if err != nil && !strings.Contains(err.Error(), "tokenCode") {
 		t.Errorf("error does not name tokenCode: %v", err)

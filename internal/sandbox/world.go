@@ -318,6 +318,8 @@ type Session struct {
 	UserID          string    `json:"user_id"` // AROA...:<session>
 	Expiration      time.Time `json:"expiration"`
 	Source          string    `json:"source"` // portal, assume-role, web-identity, saml, session-token, federation-token, assume-root/<task>
+	// MFA: GetSessionToken was given an MFA device and code.
+	MFA bool `json:"mfa,omitempty"`
 }
 
 type SigninToken struct {
