@@ -98,6 +98,9 @@ type Instance struct {
 	// and calls naming the instance or its store fail, as in an account
 	// without one.
 	Disabled bool `json:"disabled,omitempty"`
+	// KMSKeyARN is the customer managed key UpdateInstance chose; empty
+	// for an AWS owned key.
+	KMSKeyARN string `json:"kms_key_arn,omitempty"`
 }
 
 type PermissionSet struct {
@@ -326,7 +329,9 @@ type Session struct {
 	ARN             string    `json:"arn"`     // arn:aws:sts::<acct>:assumed-role/<role>/<session>
 	UserID          string    `json:"user_id"` // AROA...:<session>
 	Expiration      time.Time `json:"expiration"`
-	Source          string    `json:"source"` // portal, assume-role
+	Source          string    `json:"source"` // portal, assume-role, web-identity, saml, session-token, federation-token, assume-root/<task>
+	// MFA: GetSessionToken was given an MFA device and code.
+	MFA bool `json:"mfa,omitempty"`
 }
 
 type SigninToken struct {
