@@ -42,34 +42,21 @@ func samlAssertionFor(roleARN, providerARN string, edit func(string) string) str
 	return base64.StdEncoding.EncodeToString([]byte(x))
 }
 
-const samlTestMetadata = `<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="` + samlIssuer + `"><IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></EntityDescriptor>`
-
 func samlTrust(providerARN string) string {
 	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + providerARN + `"},` +
 		`"Action":"sts:AssumeRoleWithSAML","Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"}}}]}`
 }
 
 // addSAMLRole adds the SAML provider "Okta" and a role "okta-admins"
-// trusting it: on the sandbox through the world (IAM's CreateSAMLProvider
-// and CreateRole are other branches'), on moto through its IAM API.
+// trusting it through IAM's API (see federationIAM).
 func addSAMLRole(t *testing.T, tg *target) (roleARN, providerARN string) {
 	t.Helper()
-	if tg.moto {
-		c := iam.NewFromConfig(tg.cfg)
-		ctx := context.Background()
-		p := must(c.CreateSAMLProvider(ctx, &iam.CreateSAMLProviderInput{Name: aws.String("Okta"), SAMLMetadataDocument: aws.String(samlTestMetadata)}))(t)
-		providerARN = aws.ToString(p.SAMLProviderArn)
-		r := must(c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("okta-admins"), AssumeRolePolicyDocument: aws.String(samlTrust(providerARN))}))(t)
-		return aws.ToString(r.Role.Arn), providerARN
-	}
-	const acct = "222222222222"
-	providerARN = "arn:aws:iam::" + acct + ":saml-provider/Okta"
-	tg.srv.withWorld(func(w *World, now time.Time) {
-		ia := w.iamAccount(acct)
-		ia.SAMLProviders = append(ia.SAMLProviders, &SAMLProvider{Name: "Okta", Metadata: samlTestMetadata, Created: now})
-		ia.Roles = append(ia.Roles, &IAMRole{Name: "okta-admins", Path: "/", ID: "AROA" + stableID("okta-admins", 17), Created: now, TrustPolicy: samlTrust(providerARN)})
-	})
-	return "arn:aws:iam::" + acct + ":role/okta-admins", providerARN
+	c := federationIAM(t, tg)
+	ctx := context.Background()
+	p := must(c.CreateSAMLProvider(ctx, &iam.CreateSAMLProviderInput{Name: aws.String("Okta"), SAMLMetadataDocument: aws.String(samlMetadataDoc(t, samlIssuer))}))(t)
+	providerARN = aws.ToString(p.SAMLProviderArn)
+	r := must(c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("okta-admins"), AssumeRolePolicyDocument: aws.String(samlTrust(providerARN))}))(t)
+	return aws.ToString(r.Role.Arn), providerARN
 }
 
 func assumeWithSAML(cfg aws.Config, roleARN, providerARN, assertion string) (*sts.AssumeRoleWithSAMLOutput, error) {

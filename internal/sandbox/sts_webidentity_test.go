@@ -95,32 +95,38 @@ func ciTrust(providerARN, host string) string {
 		`"StringLike":{"` + host + `:sub":"repo:acme/*:ref:refs/heads/main"}}}]}`
 }
 
+// federationIAM is the IAM client the federation tests register providers
+// and roles with: moto's account, or the sandbox's member account
+// 222222222222 (through its OrganizationAccountAccessRole).
+func federationIAM(t *testing.T, tg *target) *iam.Client {
+	t.Helper()
+	if tg.moto {
+		return iam.NewFromConfig(tg.cfg)
+	}
+	return memberIAM(t, tg.cfg, "222222222222")
+}
+
 // addWebIdentityRole registers iss as an IAM OIDC provider and a role that
-// trusts it (ciTrust), and returns the role's ARN and the provider's. The
-// sandbox gets them through its world: IAM's CreateOpenIDConnectProvider
-// and CreateRole are another branch's (iamproviders, iamroles); moto
-// through its IAM API.
+// trusts it (ciTrust) through IAM's API, and returns the role's ARN and the
+// provider's.
 func addWebIdentityRole(t *testing.T, tg *target, iss *testIssuer) (roleARN, providerARN string) {
 	t.Helper()
+	return addWebIdentityRoleAt(t, tg, iss, ciRoleName)
+}
+
+// addWebIdentityRoleAt is addWebIdentityRole with the role's name.
+func addWebIdentityRoleAt(t *testing.T, tg *target, iss *testIssuer, role string) (roleARN, providerARN string) {
+	t.Helper()
 	host := issuerKey(iss.url)
-	if tg.moto {
-		c := iam.NewFromConfig(tg.cfg)
-		ctx := context.Background()
-		p := must(c.CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{Url: aws.String("https://" + host),
-			ClientIDList: []string{ciAudience}, ThumbprintList: []string{strings.Repeat("a", 40)}}))(t)
-		providerARN = aws.ToString(p.OpenIDConnectProviderArn)
-		r := must(c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(ciRoleName), AssumeRolePolicyDocument: aws.String(ciTrust(providerARN, host))}))(t)
-		return aws.ToString(r.Role.Arn), providerARN
-	}
-	const acct = "222222222222"
-	providerARN = "arn:aws:iam::" + acct + ":oidc-provider/" + host
-	tg.srv.withWorld(func(w *World, now time.Time) {
-		ia := w.iamAccount(acct)
-		ia.OIDCProviders = append(ia.OIDCProviders, &OIDCProvider{URL: host, ClientIDs: []string{ciAudience}, Created: now})
-		ia.Roles = append(ia.Roles, &IAMRole{Name: ciRoleName, Path: "/", ID: "AROA" + stableID(ciRoleName, 17), Created: now,
-			TrustPolicy: ciTrust(providerARN, host)})
-	})
-	return "arn:aws:iam::" + acct + ":role/" + ciRoleName, providerARN
+	c := federationIAM(t, tg)
+	ctx := context.Background()
+	// The sandbox, like IAM, wants an https:// URL; providers match the
+	// token's http:// loopback issuer without the scheme.
+	p := must(c.CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{Url: aws.String("https://" + host),
+		ClientIDList: []string{ciAudience}, ThumbprintList: []string{strings.Repeat("a", 40)}}))(t)
+	providerARN = aws.ToString(p.OpenIDConnectProviderArn)
+	r := must(c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(role), AssumeRolePolicyDocument: aws.String(ciTrust(providerARN, host))}))(t)
+	return aws.ToString(r.Role.Arn), providerARN
 }
 
 func assumeWithToken(cfg aws.Config, roleARN, token string) (*sts.AssumeRoleWithWebIdentityOutput, error) {
@@ -283,8 +289,8 @@ func TestAssumeRoleWithWebIdentityUnreachableIssuer(t *testing.T) {
 	broken := httptest.NewServer(http.NotFoundHandler())
 	defer broken.Close()
 	brokenIss := &testIssuer{url: broken.URL, key: iss.key, kid: iss.kid}
-	addWebIdentityRoleAt(t, tg, brokenIss, "broken")
-	_, err := assumeWithToken(tg.cfg, "arn:aws:iam::222222222222:role/broken", brokenIss.token(t, iss.key, nil))
+	brokenRole, _ := addWebIdentityRoleAt(t, tg, brokenIss, "broken")
+	_, err := assumeWithToken(tg.cfg, brokenRole, brokenIss.token(t, iss.key, nil))
 	wantCode(t, err, "InvalidIdentityToken")
 	if err != nil && !strings.Contains(err.Error(), "HTTP 404") {
 		t.Errorf("error does not say why the keys could not be read: %v", err)
@@ -293,25 +299,12 @@ func TestAssumeRoleWithWebIdentityUnreachableIssuer(t *testing.T) {
 	gone := httptest.NewServer(http.NotFoundHandler())
 	goneIss := &testIssuer{url: gone.URL, key: iss.key, kid: iss.kid}
 	gone.Close()
-	addWebIdentityRoleAt(t, tg, goneIss, "gone")
-	_, err = assumeWithToken(tg.cfg, "arn:aws:iam::222222222222:role/gone", goneIss.token(t, iss.key, nil))
+	goneRole, _ := addWebIdentityRoleAt(t, tg, goneIss, "gone")
+	_, err = assumeWithToken(tg.cfg, goneRole, goneIss.token(t, iss.key, nil))
 	wantCode(t, err, "IDPCommunicationError")
 
 	// The working issuer is unaffected.
 	must(assumeWithToken(tg.cfg, roleARN, tok))(t)
-}
-
-// addWebIdentityRoleAt adds another provider and a role trusting it to the
-// sandbox's account 222222222222.
-func addWebIdentityRoleAt(t *testing.T, tg *target, iss *testIssuer, role string) {
-	t.Helper()
-	host := issuerKey(iss.url)
-	providerARN := "arn:aws:iam::222222222222:oidc-provider/" + host
-	tg.srv.withWorld(func(w *World, now time.Time) {
-		ia := w.iamAccount("222222222222")
-		ia.OIDCProviders = append(ia.OIDCProviders, &OIDCProvider{URL: host, ClientIDs: []string{ciAudience}, Created: now})
-		ia.Roles = append(ia.Roles, &IAMRole{Name: role, Path: "/", ID: "AROA" + stableID(role, 17), Created: now, TrustPolicy: ciTrust(providerARN, host)})
-	})
 }
 
 // The AWS CLI (botocore) as a CI job uses it: no keys at all, only
