@@ -231,9 +231,15 @@ func TestAssumeRoleWithWebIdentityChecks(t *testing.T) {
 	if size := out.PackedPolicySize; size == nil || *size <= 0 {
 		t.Errorf("PackedPolicySize = %v with a session policy", size)
 	}
-	_, err = client.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(roleARN),
-		RoleSessionName: aws.String("ci"), WebIdentityToken: aws.String(iss.token(t, iss.key, nil)), Policy: aws.String("{not json")})
-	wantCode(t, err, "MalformedPolicyDocument")
+	// Not JSON, and JSON that is no identity policy (a Principal, an action
+	// without a service): IAM's grammar, as for any identity policy.
+	for _, doc := range []string{"{not json",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}]}`,
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"GetObject","Resource":"*"}]}`} {
+		_, err = client.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(roleARN),
+			RoleSessionName: aws.String("ci"), WebIdentityToken: aws.String(iss.token(t, iss.key, nil)), Policy: aws.String(doc)})
+		wantCode(t, err, "MalformedPolicyDocument")
+	}
 
 	// A role that does not trust the provider (OrganizationAccountAccessRole
 	// trusts the management account) and a role that does not exist.
