@@ -92,6 +92,29 @@ func iamOps() map[string]queryOp {
 		"GetAccountSummary":        iamGetAccountSummary,
 		"GenerateCredentialReport": iamGenerateCredentialReport, "GetCredentialReport": iamGetCredentialReport,
 		"ListOrganizationsFeatures": iamListOrganizationsFeatures,
+
+		// Identity providers, policy versions and tags, group policies, user boundaries.
+		"CreateOpenIDConnectProvider": iamCreateOIDCProvider, "GetOpenIDConnectProvider": iamGetOIDCProvider,
+		"DeleteOpenIDConnectProvider": iamDeleteOIDCProvider, "ListOpenIDConnectProviders": iamListOIDCProviders,
+		"AddClientIDToOpenIDConnectProvider":      iamAddClientIDToOIDCProvider,
+		"RemoveClientIDFromOpenIDConnectProvider": iamRemoveClientIDFromOIDCProvider,
+		"UpdateOpenIDConnectProviderThumbprint":   iamUpdateOIDCProviderThumbprint,
+		"TagOpenIDConnectProvider":                iamTagOIDCProvider, "UntagOpenIDConnectProvider": iamUntagOIDCProvider,
+		"ListOpenIDConnectProviderTags": iamListOIDCProviderTags,
+		"CreateSAMLProvider":            iamCreateSAMLProvider, "GetSAMLProvider": iamGetSAMLProvider,
+		"UpdateSAMLProvider": iamUpdateSAMLProvider, "DeleteSAMLProvider": iamDeleteSAMLProvider,
+		"ListSAMLProviders": iamListSAMLProviders, "TagSAMLProvider": iamTagSAMLProvider,
+		"UntagSAMLProvider": iamUntagSAMLProvider, "ListSAMLProviderTags": iamListSAMLProviderTags,
+		"CreatePolicyVersion": iamCreatePolicyVersion, "GetPolicyVersion": iamGetPolicyVersion,
+		"ListPolicyVersions": iamListPolicyVersions, "DeletePolicyVersion": iamDeletePolicyVersion,
+		"SetDefaultPolicyVersion": iamSetDefaultPolicyVersion,
+		"TagPolicy":               iamTagPolicy, "UntagPolicy": iamUntagPolicy, "ListPolicyTags": iamListPolicyTags,
+		"PutGroupPolicy": iamPutGroupPolicy, "GetGroupPolicy": iamGetGroupPolicy,
+		"DeleteGroupPolicy": iamDeleteGroupPolicy, "ListGroupPolicies": iamListGroupPolicies,
+		"AttachGroupPolicy": iamAttachGroupPolicy, "DetachGroupPolicy": iamDetachGroupPolicy,
+		"ListAttachedGroupPolicies":     iamListAttachedGroupPolicies,
+		"PutUserPermissionsBoundary":    iamPutUserPermissionsBoundary,
+		"DeleteUserPermissionsBoundary": iamDeleteUserPermissionsBoundary,
 	}
 	return iamQueryOps(ops, nil)
 }

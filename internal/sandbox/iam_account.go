@@ -153,7 +153,10 @@ type summaryEntry struct {
 
 func iamGetAccountSummary(ic *iamCall, _ url.Values) (any, error) {
 	b := map[bool]int{true: 1}
-	inUse, policyVersions := 0, len(ic.ia.Policies)
+	inUse, policyVersions := 0, 0
+	for _, p := range ic.ia.Policies {
+		policyVersions += len(p.Versions)
+	}
 	devices := map[string]bool{}
 	for _, d := range ic.ia.VirtualMFADevices {
 		devices[d.Serial] = true
@@ -182,7 +185,7 @@ func iamGetAccountSummary(ic *iamCall, _ url.Values) (any, error) {
 		{"AccountSigningCertificatesPresent", 0},
 		{"ServerCertificates", 0}, {"ServerCertificatesQuota", 20},
 		{"InstanceProfiles", len(ic.ia.InstanceProfiles)}, {"InstanceProfilesQuota", instanceProfilesQuota},
-		{"Providers", 0}, {"GlobalEndpointTokenVersion", 1},
+		{"Providers", len(ic.ia.OIDCProviders) + len(ic.ia.SAMLProviders)}, {"GlobalEndpointTokenVersion", 1},
 	}
 	return struct {
 		SummaryMap []summaryEntry `xml:"SummaryMap>entry"`

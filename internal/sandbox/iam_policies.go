@@ -93,9 +93,31 @@ func (ic *iamCall) attachments(arn string) int {
 	return n
 }
 
+// boundaryUses counts the users and roles a managed policy bounds.
+func (ic *iamCall) boundaryUses(arn string) int {
+	n := 0
+	for _, u := range ic.ia.Users {
+		if u.PermissionsBoundary == arn {
+			n++
+		}
+	}
+	for _, r := range ic.ia.Roles {
+		if r.Boundary == arn {
+			n++
+		}
+	}
+	return n
+}
+
+// policyOut describes a policy as the listings do.
 func (ic *iamCall) policyOut(p *policyRef) iamPolicyOut {
-	return iamPolicyOut{PolicyName: p.name, PolicyId: p.id, Arn: p.arn, Path: p.path, DefaultVersionId: "v1",
-		AttachmentCount: ic.attachments(p.arn), PermissionsBoundaryUsageCount: ic.boundaryUses(p.arn), IsAttachable: true, CreateDate: isoTime(p.created), UpdateDate: isoTime(p.created)}
+	out := iamPolicyOut{PolicyName: p.name, PolicyId: p.id, Arn: p.arn, Path: p.path, DefaultVersionId: "v1",
+		AttachmentCount: ic.attachments(p.arn), PermissionsBoundaryUsageCount: ic.boundaryUses(p.arn), IsAttachable: true,
+		CreateDate: isoTime(p.created), UpdateDate: isoTime(p.created)}
+	if c := p.customer; c != nil {
+		out.DefaultVersionId, out.UpdateDate = c.DefaultVersion, isoTime(c.Updated)
+	}
+	return out
 }
 
 // policyDetail is a policy as CreatePolicy and GetPolicy return it: with
@@ -180,19 +202,26 @@ func iamCreatePolicy(ic *iamCall, form url.Values) (any, error) {
 	if len(ic.ia.Policies) >= 1500 {
 		return nil, iamLimit("Cannot exceed quota for PoliciesPerAccount: 1500")
 	}
-	p := &IAMPolicy{Name: name, ID: ic.newID("ANPA", 17), ARN: arn, Path: path, Document: doc, Description: desc, Tags: tags, Created: ic.now.UTC().Truncate(time.Second)}
+	now := ic.now.UTC().Truncate(time.Second)
+	p := &IAMPolicy{Name: name, ID: ic.newID("ANPA", 17), ARN: arn, Path: path, Description: desc, Created: now, Updated: now, Tags: tags,
+		Versions: []*PolicyVersion{{ID: "v1", Document: doc, Created: now}}, DefaultVersion: "v1", NextVersion: 2}
 	ic.ia.Policies = append(ic.ia.Policies, p)
 	return struct {
 		Policy iamPolicyOut `xml:"Policy"`
 	}{ic.policyDetail(&policyRef{arn: arn, name: name, id: p.ID, path: path, created: p.Created, customer: p})}, nil
 }
 
-func iamGetPolicy(ic *iamCall, form url.Values) (any, error) {
+// requestPolicy is the managed policy the request's PolicyArn names.
+func (ic *iamCall) requestPolicy(form url.Values) (*policyRef, error) {
 	arn, err := iamRequired(form, "PolicyArn", "policyArn")
 	if err != nil {
 		return nil, err
 	}
-	p, err := ic.policyByARN(arn)
+	return ic.policyByARN(arn)
+}
+
+func iamGetPolicy(ic *iamCall, form url.Values) (any, error) {
+	p, err := ic.requestPolicy(form)
 	if err != nil {
 		return nil, err
 	}
@@ -202,21 +231,17 @@ func iamGetPolicy(ic *iamCall, form url.Values) (any, error) {
 }
 
 func iamDeletePolicy(ic *iamCall, form url.Values) (any, error) {
-	arn, err := iamRequired(form, "PolicyArn", "policyArn")
+	p, err := ic.customerPolicy(form, "DeletePolicy")
 	if err != nil {
 		return nil, err
 	}
-	p, err := ic.policyByARN(arn)
-	if err != nil {
-		return nil, err
-	}
-	if p.customer == nil {
-		return nil, newError(403, "AccessDenied", "User: %s is not authorized to perform: iam:DeletePolicy on resource: policy %s", ic.who.ARN, arn)
-	}
-	if ic.attachments(arn) > 0 || ic.boundaryUses(arn) > 0 { // a boundary counts as an attachment here
+	if ic.attachments(p.ARN) > 0 || ic.boundaryUses(p.ARN) > 0 { // a boundary counts as an attachment here
 		return nil, iamDeleteConflict("Cannot delete a policy attached to entities.")
 	}
-	ic.ia.Policies = slices.DeleteFunc(ic.ia.Policies, func(o *IAMPolicy) bool { return o == p.customer })
+	if len(p.Versions) > 1 {
+		return nil, iamDeleteConflict("This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.")
+	}
+	ic.ia.Policies = slices.DeleteFunc(ic.ia.Policies, func(o *IAMPolicy) bool { return o == p })
 	return nil, nil
 }
 

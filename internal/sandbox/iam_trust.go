@@ -3,21 +3,26 @@ package sandbox
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
 // Trust policies: a role's AssumeRolePolicyDocument, checked with IAM's
 // grammar when a role is created or its trust changes (validateTrustPolicy,
-// internal/policy), and evaluated when STS AssumeRole asks whether the
-// caller may assume the role (trustAllows).
+// internal/policy), and evaluated when STS asks whether a caller may assume
+// the role (trustAllows): AssumeRole for a signed caller, and
+// AssumeRoleWithWebIdentity and AssumeRoleWithSAML for an identity provider.
 //
 // The evaluation follows IAM's rules for the statements it understands:
 // an explicit Deny wins, then any Allow; a Principal names the caller by
-// account, user, role or session ARN, or "*"; conditions compare the
-// request's context keys, and a key the request does not carry fails a
-// condition unless the operator ends in IfExists or negates. What it does not
-// model: the caller's own identity policies (the sandbox grants every caller
-// sts:AssumeRole on its side), SCPs and session policies.
+// account, user, role or session ARN ("AWS"), the identity provider's ARN
+// ("Federated"), or "*"; conditions compare the request's context keys
+// (<issuer>:aud, :sub and :amr from a web identity token, SAML:aud and the
+// like from an assertion, sts:ExternalId and aws:* for AssumeRole), and a
+// key the request does not carry fails a condition unless the operator ends
+// in IfExists or negates. What it does not model: the caller's own identity
+// policies (the sandbox grants every caller sts:AssumeRole on its side),
+// SCPs and session policies.
 
 type trustStatement struct {
 	Effect       string                                `json:"Effect"`
@@ -73,15 +78,24 @@ func stringList(raw json.RawMessage) []string {
 
 // trustRequest is what a trust policy is evaluated against.
 type trustRequest struct {
-	who    caller
-	action string            // sts:AssumeRole
-	keys   map[string]string // condition keys, lower case
+	who       caller // the signer (AssumeRole)
+	federated string // the identity provider's ARN (web identity, SAML)
+	action    string // sts:AssumeRole, sts:AssumeRoleWithWebIdentity, ...
+	// keys are the request's condition keys, by lower-case name; a key may
+	// hold several values (<issuer>:amr).
+	keys map[string][]string
 }
 
 // trustAllows tells whether a role's trust policy lets the caller perform
 // the action: no Deny statement matches and an Allow does.
 func (w *World) trustAllows(account string, r *IAMRole, req trustRequest) bool {
-	stmts, err := parseTrust(w.roleTrust(account, r))
+	return policyTrusts(w.roleTrust(account, r), req)
+}
+
+// policyTrusts evaluates a trust policy document; one that does not parse
+// allows nothing.
+func policyTrusts(doc string, req trustRequest) bool {
+	stmts, err := parseTrust(doc)
 	if err != nil {
 		return false
 	}
@@ -104,14 +118,15 @@ func (s trustStatement) matches(req trustRequest) bool {
 		return false
 	case s.NotAction != nil && anyWildcard(stringList(s.NotAction), req.action):
 		return false
-	case s.Principal != nil && !principalNames(s.Principal, req.who):
+	case s.Principal != nil && !principalNames(s.Principal, req):
 		return false
-	case s.NotPrincipal != nil && principalNames(s.NotPrincipal, req.who):
+	case s.NotPrincipal != nil && principalNames(s.NotPrincipal, req):
 		return false
 	}
 	for op, conds := range s.Condition {
-		for key, vals := range conds {
-			if !conditionHolds(op, key, stringList(vals), req.keys) {
+		for key, raw := range conds {
+			want, ok := conditionValues(raw)
+			if !ok || !conditionHolds(op, want, req.keys[strings.ToLower(key)]) {
 				return false
 			}
 		}
@@ -156,8 +171,9 @@ func wildcardMatch(pattern, s string) bool {
 	return p == len(pattern)
 }
 
-// principalNames tells whether a Principal element names the caller.
-func principalNames(raw json.RawMessage, who caller) bool {
+// principalNames tells whether a Principal element names the caller: an
+// AWS principal a signed caller, a Federated one the identity provider.
+func principalNames(raw json.RawMessage, req trustRequest) bool {
 	var star string
 	if json.Unmarshal(raw, &star) == nil {
 		return star == "*"
@@ -167,11 +183,16 @@ func principalNames(raw json.RawMessage, who caller) bool {
 		return false
 	}
 	for _, p := range stringList(m["AWS"]) {
-		if awsPrincipalIs(p, who) {
+		if p == "*" || (req.federated == "" && awsPrincipalIs(p, req.who)) {
 			return true
 		}
 	}
-	return false // Service, Federated and CanonicalUser principals never sign AssumeRole
+	for _, p := range stringList(m["Federated"]) {
+		if req.federated != "" && p == req.federated {
+			return true
+		}
+	}
+	return false // Service and CanonicalUser principals never call STS themselves
 }
 
 func awsPrincipalIs(p string, who caller) bool {
@@ -199,36 +220,72 @@ func awsPrincipalIs(p string, who caller) bool {
 	}
 }
 
-// conditionHolds evaluates one condition operator on one key.
-func conditionHolds(op, key string, want []string, keys map[string]string) bool {
-	op = strings.TrimPrefix(strings.TrimPrefix(op, "ForAnyValue:"), "ForAllValues:")
-	ifExists := strings.HasSuffix(op, "IfExists")
-	op = strings.TrimSuffix(op, "IfExists")
-	got, present := keys[strings.ToLower(key)]
+// conditionValues reads a condition's values, which policies may write as
+// strings, numbers or booleans, alone or in a list.
+func conditionValues(raw json.RawMessage) ([]string, bool) {
+	var list []json.RawMessage
+	if err := json.Unmarshal(raw, &list); err != nil {
+		list = []json.RawMessage{raw}
+	}
+	out := make([]string, 0, len(list))
+	for _, r := range list {
+		var s string
+		if err := json.Unmarshal(r, &s); err == nil {
+			out = append(out, s)
+			continue
+		}
+		var v any
+		if err := json.Unmarshal(r, &v); err != nil {
+			return nil, false
+		}
+		switch v.(type) {
+		case float64, bool:
+			out = append(out, string(r))
+		default:
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// conditionHolds evaluates one condition operator on a key's values in the
+// request (none when the key is absent) against the policy's values.
+func conditionHolds(op string, want, got []string) bool {
+	op, ifExists := strings.CutSuffix(op, "IfExists")
+	set := ""
+	if q, rest, ok := strings.Cut(op, ":"); ok {
+		set, op = q, rest
+	}
 	if op == "Null" {
-		return len(want) == 1 && (want[0] == "true") == !present
+		return len(want) == 1 && (want[0] == "true") == (len(got) == 0)
 	}
 	negated := strings.Contains(op, "Not")
-	if !present {
-		return ifExists || negated
-	}
-	var match func(w string) bool
+	var match func(g, w string) bool
 	switch strings.Replace(op, "Not", "", 1) {
 	case "StringEquals", "ArnEquals":
-		match = func(w string) bool { return w == got }
-	case "StringEqualsIgnoreCase":
-		match = func(w string) bool { return strings.EqualFold(w, got) }
+		match = func(g, w string) bool { return g == w }
+	case "StringEqualsIgnoreCase", "Bool":
+		match = strings.EqualFold
 	case "StringLike", "ArnLike":
-		match = func(w string) bool { return wildcardMatch(w, got) }
-	case "Bool":
-		match = func(w string) bool { return strings.EqualFold(w, got) }
+		match = func(g, w string) bool { return wildcardMatch(w, g) }
 	default:
 		return false // an operator the sandbox does not evaluate grants nothing
 	}
-	for _, w := range want {
-		if match(w) {
-			return !negated
-		}
+	if len(got) == 0 {
+		// An absent key matches nothing: negated operators hold, as does
+		// IfExists, and ForAllValues over an empty set.
+		return ifExists || negated || set == "ForAllValues"
 	}
-	return negated
+	hit := func(g string) bool {
+		return slices.ContainsFunc(want, func(w string) bool { return match(g, w) })
+	}
+	if set == "ForAllValues" {
+		for _, g := range got {
+			if hit(g) == negated {
+				return false
+			}
+		}
+		return true
+	}
+	return slices.ContainsFunc(got, hit) != negated
 }

@@ -24,7 +24,7 @@ func TestTrustAllows(t *testing.T) {
 	for _, tc := range []struct {
 		name, policy string
 		who          caller
-		keys         map[string]string
+		keys         map[string][]string
 		want         bool
 	}{
 		{"account root names the account", stmt(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}`), admin, nil, true},
@@ -42,15 +42,17 @@ func TestTrustAllows(t *testing.T) {
 		{"NotAction", stmt(`{"Effect":"Allow","Principal":"*","NotAction":"sts:TagSession"}`), admin, nil, true},
 		{"deny wins", stmt(`{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"},{"Effect":"Deny","Principal":{"AWS":"210987654321"},"Action":"sts:*"}`), other, nil, false},
 		{"NotPrincipal", stmt(`{"Effect":"Allow","NotPrincipal":{"AWS":"210987654321"},"Action":"sts:AssumeRole"}`), other, nil, false},
-		{"external id matches", stmt(`{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"x1"}}}`), admin, map[string]string{"sts:externalid": "x1"}, true},
+		{"external id matches", stmt(`{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"x1"}}}`), admin, map[string][]string{"sts:externalid": {"x1"}}, true},
 		{"external id absent", stmt(`{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"x1"}}}`), admin, nil, false},
 		{"IfExists and absent", stmt(`{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringEqualsIfExists":{"sts:ExternalId":"x1"}}}`), admin, nil, true},
 		{"negated and absent", stmt(`{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringNotEquals":{"sts:ExternalId":"x1"}}}`), admin, nil, true},
 		{"Null", stmt(`{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"Null":{"sts:ExternalId":"false"}}}`), admin, nil, false},
 		{"StringLike across slashes", stmt(`{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringLike":{"aws:PrincipalArn":"arn:aws:iam::*:user/*"}}}`), alice,
-			map[string]string{"aws:principalarn": alice.ARN}, true},
+			map[string][]string{"aws:principalarn": {alice.ARN}}, true},
 		{"unknown operator grants nothing", stmt(`{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}`), admin,
-			map[string]string{"aws:sourceip": "10.1.2.3"}, false},
+			map[string][]string{"aws:sourceip": {"10.1.2.3"}}, false},
+		{"Bool written as JSON true", stmt(`{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"Bool":{"aws:MultiFactorAuthPresent":true}}}`), admin,
+			map[string][]string{"aws:multifactorauthpresent": {"true"}}, true},
 		{"not JSON", `{`, admin, nil, false},
 	} {
 		w := &World{}
@@ -58,6 +60,54 @@ func TestTrustAllows(t *testing.T) {
 		if got := w.trustAllows(acct, r, trustRequest{who: tc.who, action: "sts:AssumeRole", keys: tc.keys}); got != tc.want {
 			t.Errorf("%s: trustAllows = %v, want %v", tc.name, got, tc.want)
 		}
+	}
+
+	// Federated principals, as AssumeRoleWithWebIdentity and AssumeRoleWithSAML
+	// ask: the provider's ARN and the token's claims as <issuer>:aud/sub/amr.
+	const provider = "arn:aws:iam::222222222222:oidc-provider/token.example.com"
+	web := trustRequest{action: "sts:AssumeRoleWithWebIdentity", federated: provider, keys: map[string][]string{
+		"token.example.com:aud": {"sts.amazonaws.com"}, "token.example.com:sub": {"repo:acme/app:ref:refs/heads/main"},
+		"token.example.com:amr": {"authenticated", "mfa"}}}
+	allow := func(cond string) string {
+		return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + provider + `"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":` + cond + `}]}`
+	}
+	for _, tc := range []struct {
+		name, doc string
+		want      bool
+	}{
+		{"federated: no condition", allow(`{}`), true},
+		{"federated: StringEquals aud", allow(`{"StringEquals":{"token.example.com:aud":"sts.amazonaws.com"}}`), true},
+		{"federated: keys are case-insensitive", allow(`{"StringEquals":{"Token.Example.com:AUD":"sts.amazonaws.com"}}`), true},
+		{"federated: StringEquals wrong aud", allow(`{"StringEquals":{"token.example.com:aud":"other"}}`), false},
+		{"federated: StringLike sub", allow(`{"StringLike":{"token.example.com:sub":"repo:acme/*"}}`), true},
+		{"federated: StringLike any of a list", allow(`{"StringLike":{"token.example.com:sub":["repo:x/*","repo:acme/app:ref:refs/heads/ma?n"]}}`), true},
+		{"federated: StringLike does not match", allow(`{"StringLike":{"token.example.com:sub":"repo:acme/*:environment:prod"}}`), false},
+		{"federated: StringNotLike", allow(`{"StringNotLike":{"token.example.com:sub":"repo:evil/*"}}`), true},
+		{"federated: StringNotEquals matching", allow(`{"StringNotEquals":{"token.example.com:aud":"sts.amazonaws.com"}}`), false},
+		{"federated: absent key, positive operator", allow(`{"StringEquals":{"token.example.com:job":"x"}}`), false},
+		{"federated: absent key, IfExists", allow(`{"StringEqualsIfExists":{"token.example.com:job":"x"}}`), true},
+		{"federated: Null true on an absent key", allow(`{"Null":{"token.example.com:job":"true"}}`), true},
+		{"federated: Null false on an absent key", allow(`{"Null":{"token.example.com:job":"false"}}`), false},
+		{"federated: ForAnyValue", allow(`{"ForAnyValue:StringEquals":{"token.example.com:amr":"mfa"}}`), true},
+		{"federated: ForAllValues not all", allow(`{"ForAllValues:StringEquals":{"token.example.com:amr":"mfa"}}`), false},
+		{"federated: ForAllValues all", allow(`{"ForAllValues:StringEquals":{"token.example.com:amr":["mfa","authenticated"]}}`), true},
+		{"federated: an unknown operator grants nothing", allow(`{"DateGreaterThan":{"token.example.com:aud":"x"}}`), false},
+		{"federated: another provider", stmt(`{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::222222222222:oidc-provider/other"},"Action":"sts:AssumeRoleWithWebIdentity"}`), false},
+		{"federated: an AWS principal is not the provider", stmt(`{"Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":"sts:AssumeRoleWithWebIdentity"}`), false},
+		{"federated: AWS star is anyone", stmt(`{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRoleWithWebIdentity"}`), true},
+		{"federated: another action", stmt(`{"Effect":"Allow","Principal":{"Federated":"` + provider + `"},"Action":"sts:AssumeRole"}`), false},
+		{"federated: action wildcard", stmt(`{"Effect":"Allow","Principal":{"Federated":["x","` + provider + `"]},"Action":"sts:AssumeRoleWith*"}`), true},
+		{"federated: deny wins", stmt(`{"Effect":"Allow","Principal":"*","Action":"*"},{"Effect":"Deny","Principal":{"Federated":"` + provider + `"},"Action":"sts:*"}`), false},
+	} {
+		r := &IAMRole{Name: "ci", Path: "/", TrustPolicy: tc.doc}
+		if got := (&World{}).trustAllows("222222222222", r, web); got != tc.want {
+			t.Errorf("%s: trustAllows = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	// A signed caller is not the provider, even with the provider's keys.
+	signed := trustRequest{who: caller{AccountID: "222222222222", ARN: "arn:aws:iam::222222222222:user/ci"}, action: "sts:AssumeRoleWithWebIdentity", keys: web.keys}
+	if (&World{}).trustAllows("222222222222", &IAMRole{Name: "ci", Path: "/", TrustPolicy: allow(`{}`)}, signed) {
+		t.Error("a Federated principal let a signed caller in")
 	}
 }
 

@@ -13,20 +13,23 @@ import (
 // Users.
 
 type iamUserOut struct {
-	Path             string       `xml:"Path"`
-	UserName         string       `xml:"UserName"`
-	UserId           string       `xml:"UserId"`
-	Arn              string       `xml:"Arn"`
-	CreateDate       isoTime      `xml:"CreateDate"`
-	PasswordLastUsed *isoTime     `xml:"PasswordLastUsed,omitempty"`
-	Tags             xmlList[Tag] `xml:"Tags,omitempty"`
+	Path             string   `xml:"Path"`
+	UserName         string   `xml:"UserName"`
+	UserId           string   `xml:"UserId"`
+	Arn              string   `xml:"Arn"`
+	CreateDate       isoTime  `xml:"CreateDate"`
+	PasswordLastUsed *isoTime `xml:"PasswordLastUsed,omitempty"`
+	// PermissionsBoundary and Tags are in GetUser and CreateUser's replies,
+	// not in listings.
+	PermissionsBoundary *iamBoundaryOut `xml:"PermissionsBoundary,omitempty"`
+	Tags                xmlList[Tag]    `xml:"Tags,omitempty"`
 }
 
-func (ic *iamCall) userOut(u *IAMUser, tags bool) iamUserOut {
+func (ic *iamCall) userOut(u *IAMUser, full bool) iamUserOut {
 	out := iamUserOut{Path: u.Path, UserName: u.Name, UserId: u.ID, Arn: iamUserARN(ic.partition(), ic.acct, u),
 		CreateDate: isoTime(u.Created), PasswordLastUsed: isoPtr(u.PasswordLastUsed)}
-	if tags {
-		out.Tags = u.Tags
+	if full {
+		out.Tags, out.PermissionsBoundary = u.Tags, boundaryOut(u.PermissionsBoundary)
 	}
 	return out
 }
@@ -79,13 +82,19 @@ func iamCreateUser(ic *iamCall, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	var boundary string
+	if _, ok := form["PermissionsBoundary"]; ok {
+		if boundary, err = ic.boundaryARN(form); err != nil {
+			return nil, err
+		}
+	}
 	if ic.findUser(name) != nil {
 		return nil, iamExists("User with name %s already exists.", name)
 	}
 	if len(ic.ia.Users) >= 5000 {
 		return nil, iamLimit("Cannot exceed quota for UsersPerAccount: 5000")
 	}
-	u := &IAMUser{Name: name, Path: path, ID: ic.newID("AIDA", 17), Created: ic.now.UTC().Truncate(time.Second), Tags: tags}
+	u := &IAMUser{Name: name, Path: path, ID: ic.newID("AIDA", 17), Created: ic.now.UTC().Truncate(time.Second), Tags: tags, PermissionsBoundary: boundary}
 	ic.ia.Users = append(ic.ia.Users, u)
 	return struct {
 		User iamUserOut `xml:"User"`

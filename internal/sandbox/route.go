@@ -92,7 +92,7 @@ func (c *call) authenticate(query bool, service string) error {
 		if tok == "" {
 			tok = c.r.URL.Query().Get("X-Amz-Security-Token")
 		}
-		if subtle.ConstantTimeCompare([]byte(tok), []byte(sess.SessionToken)) != 1 {
+		if subtle.ConstantTimeCompare([]byte(tok), []byte(sess.SessionToken)) != 1 || service == "iam" && !sess.iamAllowed() {
 			return invalid()
 		}
 		return nil
@@ -491,6 +491,10 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, rt *routes, 
 		}
 		writeQueryError(w, reqID, err)
 		return
+	}
+	if svc.name == "sts" && action == "AssumeRoleWithWebIdentity" {
+		// The issuer's keys come over the network: not while holding the world.
+		s.prefetchWebIdentityKeys(r.Context(), form)
 	}
 	var out any
 	s.withWorld(func(wd *World, now time.Time) {

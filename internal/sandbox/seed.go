@@ -20,26 +20,40 @@ import (
 
 // Seed is the documented YAML world that `keyless sandbox --seed FILE` loads
 // (docs/sandbox.md). Every field is optional; what is left out takes the
-// default world's value.
+// default world's value. The doc comments of these structs are the seed's
+// reference in docs/sandbox.md (seed_doc_test.go generates it): every field
+// needs one.
 type Seed struct {
 	// Organization: false starts with no organization (CreateOrganization makes one).
 	Organization *bool `yaml:"organization"`
 	// IdentityCenter: false starts with Identity Center not enabled
 	// (POST /_sandbox/identity-center enables it, as the console would).
-	IdentityCenter    *bool                        `yaml:"identity_center"`
-	ManagementAccount string                       `yaml:"management_account"`
-	IdentityStoreID   string                       `yaml:"identity_store_id"`
-	InstanceARN       string                       `yaml:"instance_arn"`
-	Accounts          []SeedAccount                `yaml:"accounts"`
-	OUTags            map[string]map[string]string `yaml:"ou_tags"`
-	Users             []SeedUser                   `yaml:"users"`
-	Groups            []SeedGroup                  `yaml:"groups"`
-	// PermissionSets and Assignments give people access from the start,
-	// as if an apply had run (assignments succeed at once).
+	IdentityCenter *bool `yaml:"identity_center"`
+	// ManagementAccount is the organization's management account, one of
+	// accounts (default: the first).
+	ManagementAccount string `yaml:"management_account"`
+	// IdentityStoreID is the Identity Center identity store (d- and 10 hex
+	// digits; default d-1111111111).
+	IdentityStoreID string `yaml:"identity_store_id"`
+	// InstanceARN is the Identity Center instance (default
+	// arn:aws:sso:::instance/ssoins-1111111111111111).
+	InstanceARN string `yaml:"instance_arn"`
+	// Accounts are the organization's accounts (default: the default
+	// world's three).
+	Accounts []SeedAccount `yaml:"accounts"`
+	// OUTags are tags on OUs, by the OU's path below the root (Workloads/Prod).
+	OUTags map[string]map[string]string `yaml:"ou_tags"`
+	// Users are Identity Center users, in the identity store.
+	Users []SeedUser `yaml:"users"`
+	// Groups are Identity Center groups, in the identity store.
+	Groups []SeedGroup `yaml:"groups"`
+	// PermissionSets exist from the start, as if an apply had made them.
 	PermissionSets []SeedPermissionSet `yaml:"permission_sets"`
-	Assignments    []SeedAssignment    `yaml:"assignments"`
+	// Assignments give users and groups permission sets in accounts from
+	// the start, provisioned (they succeed at once).
+	Assignments []SeedAssignment `yaml:"assignments"`
 	// CentralizedRootAccess enables the organization's centralized root
-	// access (RootCredentialsManagement and RootSessions).
+	// access (RootCredentialsManagement and RootSessions), so sts:AssumeRoot works.
 	CentralizedRootAccess bool `yaml:"centralized_root_access"`
 	// AccountInstances are Identity Center account instances of member
 	// accounts, beside the organization instance.
@@ -48,109 +62,200 @@ type Seed struct {
 
 // SeedAccountInstance is an Identity Center account instance.
 type SeedAccountInstance struct {
-	Account string `yaml:"account"` // the member account that owns it
-	Name    string `yaml:"name"`
+	// Account is the member account that owns the instance.
+	Account string `yaml:"account"`
+	// Name of the instance.
+	Name string `yaml:"name"`
 }
 
 type SeedPermissionSet struct {
-	Name            string   `yaml:"name"`
-	Description     string   `yaml:"description"`
-	SessionDuration string   `yaml:"session_duration"` // ISO 8601, default PT1H
-	ManagedPolicies []string `yaml:"managed_policies"` // ARNs
+	// Name of the permission set (required, unique).
+	Name string `yaml:"name"`
+	// Description shown in the portal and the console.
+	Description string `yaml:"description"`
+	// SessionDuration is an ISO 8601 duration (default PT1H).
+	SessionDuration string `yaml:"session_duration"`
+	// ManagedPolicies are AWS managed policy ARNs attached to it.
+	ManagedPolicies []string `yaml:"managed_policies"`
 }
 
 // SeedAssignment gives a user or a group a permission set in accounts
 // ("all" for every account).
 type SeedAssignment struct {
-	PermissionSet string   `yaml:"permission_set"`
-	User          string   `yaml:"user"`
-	Group         string   `yaml:"group"`
-	Accounts      []string `yaml:"accounts"`
+	// PermissionSet names one of permission_sets.
+	PermissionSet string `yaml:"permission_set"`
+	// User names one of users (give user or group, not both).
+	User string `yaml:"user"`
+	// Group names one of groups.
+	Group string `yaml:"group"`
+	// Accounts are account ids, or "all" for every account (required).
+	Accounts []string `yaml:"accounts"`
 }
 
 type SeedAccount struct {
-	ID       string            `yaml:"id"`
-	Name     string            `yaml:"name"`
-	Email    string            `yaml:"email"`
-	OU       string            `yaml:"ou"` // path below the root, e.g. Workloads/Prod
-	Tags     map[string]string `yaml:"tags"`
-	Root     *SeedRoot         `yaml:"root"`
-	IAMUsers []SeedIAMUser     `yaml:"iam_users"`
-	Aliases  []string          `yaml:"aliases"`
+	// ID is the 12-digit account id (required; quote it so leading zeros stay).
+	ID string `yaml:"id"`
+	// Name of the account (default account-<id>).
+	Name string `yaml:"name"`
+	// Email of the account's root user (default <name>@example.com).
+	Email string `yaml:"email"`
+	// OU is the account's OU path below the root (Workloads/Dev), created
+	// as needed; empty for the root.
+	OU string `yaml:"ou"`
+	// Tags on the account.
+	Tags map[string]string `yaml:"tags"`
+	// Root is the state of the account's root user (default: MFA on in the
+	// management account only, no access keys).
+	Root *SeedRoot `yaml:"root"`
+	// IAMUsers are the account's IAM users.
+	IAMUsers []SeedIAMUser `yaml:"iam_users"`
+	// Aliases are the account's IAM aliases.
+	Aliases []string `yaml:"aliases"`
 	// Roles are IAM roles, beside the OrganizationAccountAccessRole every
-	// member account has.
+	// member account has; one of that name in a member account replaces it.
 	Roles []SeedRole `yaml:"roles"`
 	// DelegatedAdministratorFor registers the account as a delegated
 	// administrator of these services (sso.amazonaws.com: IAM Identity Center).
 	DelegatedAdministratorFor []string `yaml:"delegated_administrator_for"`
+	// IAMGroups are the account's IAM groups; iam_users name theirs.
+	IAMGroups []SeedIAMGroup `yaml:"iam_groups"`
+	// OIDCProviders are IAM OpenID Connect providers (a CI system's issuer).
+	OIDCProviders []SeedOIDCProvider `yaml:"oidc_providers"`
 }
 
 // SeedRole is an IAM role as CreateRole would make it.
 type SeedRole struct {
-	Name        string `yaml:"name"`
-	Path        string `yaml:"path"` // default /
+	// Name of the role (required; unique without regard to case).
+	Name string `yaml:"name"`
+	// Path of the role (default /).
+	Path string `yaml:"path"`
+	// Description of the role.
 	Description string `yaml:"description"`
 	// TrustPolicy is the AssumeRolePolicyDocument (JSON); by default the
 	// role trusts the management account, as OrganizationAccountAccessRole does.
-	TrustPolicy        string            `yaml:"trust_policy"`
-	MaxSessionDuration int               `yaml:"max_session_duration"` // seconds, 3600 to 43200; default 3600
-	Policies           []string          `yaml:"policies"`             // managed policy ARNs
-	InlinePolicies     map[string]string `yaml:"inline_policies"`      // name: JSON document
-	Tags               map[string]string `yaml:"tags"`
-	LastUsed           *time.Time        `yaml:"last_used"`
-	LastUsedRegion     string            `yaml:"last_used_region"`
+	TrustPolicy string `yaml:"trust_policy"`
+	// MaxSessionDuration in seconds, 3600 to 43200 (default 3600).
+	MaxSessionDuration int `yaml:"max_session_duration"`
+	// Policies are managed policy ARNs attached to the role.
+	Policies []string `yaml:"policies"`
+	// InlinePolicies are policy documents (JSON) by name.
+	InlinePolicies map[string]string `yaml:"inline_policies"`
+	// Tags on the role.
+	Tags map[string]string `yaml:"tags"`
+	// LastUsed is the role's RoleLastUsed date.
+	LastUsed *time.Time `yaml:"last_used"`
+	// LastUsedRegion is where the role was last used (default us-east-1
+	// when last_used is set).
+	LastUsedRegion string `yaml:"last_used_region"`
+}
+
+// SeedIAMGroup is an IAM group with its policies.
+type SeedIAMGroup struct {
+	// Name of the group (required).
+	Name string `yaml:"name"`
+	// Policies are managed policy ARNs attached to the group.
+	Policies []string `yaml:"policies"`
+	// InlinePolicies are policy documents (JSON) by name.
+	InlinePolicies map[string]string `yaml:"inline_policies"`
+}
+
+// SeedOIDCProvider is an IAM OpenID Connect provider.
+type SeedOIDCProvider struct {
+	// URL is the issuer, https://host[/path] (required).
+	URL string `yaml:"url"`
+	// ClientIDs are the audiences the provider accepts (at most 100).
+	ClientIDs []string `yaml:"client_ids"`
+	// Thumbprints are certificate thumbprints, 40 hex digits each (at most 5).
+	Thumbprints []string `yaml:"thumbprints"`
 }
 
 type SeedRoot struct {
-	AccessKeysPresent bool       `yaml:"access_keys_present"`
-	MFAEnabled        bool       `yaml:"mfa_enabled"`
-	HardwareMFA       bool       `yaml:"hardware_mfa"`
-	PasswordLastUsed  *time.Time `yaml:"password_last_used"`
+	// AccessKeysPresent: the root user has access keys.
+	AccessKeysPresent bool `yaml:"access_keys_present"`
+	// MFAEnabled: the root user has an MFA device.
+	MFAEnabled bool `yaml:"mfa_enabled"`
+	// HardwareMFA: that device is a hardware one.
+	HardwareMFA bool `yaml:"hardware_mfa"`
+	// PasswordLastUsed is when the root user last signed in.
+	PasswordLastUsed *time.Time `yaml:"password_last_used"`
 }
 
 type SeedIAMUser struct {
-	Name             string          `yaml:"name"`
-	Created          *time.Time      `yaml:"created"`
-	Password         bool            `yaml:"password"`
-	PasswordLastUsed *time.Time      `yaml:"password_last_used"`
-	MFA              bool            `yaml:"mfa"`
-	Policies         []string        `yaml:"policies"`
-	AccessKeys       []SeedAccessKey `yaml:"access_keys"`
+	// Name of the user (required).
+	Name string `yaml:"name"`
+	// Created is when the user was made (default: 400 days before start).
+	Created *time.Time `yaml:"created"`
+	// Password: the user has a console password (a login profile).
+	Password bool `yaml:"password"`
+	// PasswordLastUsed is when the user last signed in to the console.
+	PasswordLastUsed *time.Time `yaml:"password_last_used"`
+	// MFA: the user has an MFA device (arn:aws:iam::<account>:mfa/<name>).
+	MFA bool `yaml:"mfa"`
+	// Policies are managed policy ARNs attached to the user.
+	Policies []string `yaml:"policies"`
+	// AccessKeys are the user's access keys.
+	AccessKeys []SeedAccessKey `yaml:"access_keys"`
+	// Groups are names in the account's iam_groups.
+	Groups []string `yaml:"groups"`
+	// PermissionsBoundary is a managed policy ARN bounding the user.
+	PermissionsBoundary string `yaml:"permissions_boundary"`
 }
 
 type SeedAccessKey struct {
-	ID              string     `yaml:"id"`
-	Secret          string     `yaml:"secret"`
-	Status          string     `yaml:"status"`
-	Created         *time.Time `yaml:"created"`
-	LastUsed        *time.Time `yaml:"last_used"`
-	LastUsedService string     `yaml:"last_used_service"`
-	LastUsedRegion  string     `yaml:"last_used_region"`
+	// ID is the access key id (AKIA and 16 of A-Z2-7; generated from the
+	// user's name when left out).
+	ID string `yaml:"id"`
+	// Secret is the secret access key, so a test can sign with the key
+	// (random when left out).
+	Secret string `yaml:"secret"`
+	// Status is Active (default) or Inactive.
+	Status string `yaml:"status"`
+	// Created is when the key was made (default: the user's creation).
+	Created *time.Time `yaml:"created"`
+	// LastUsed is when the key was last used.
+	LastUsed *time.Time `yaml:"last_used"`
+	// LastUsedService is the service of that last use (s3).
+	LastUsedService string `yaml:"last_used_service"`
+	// LastUsedRegion is the region of that last use (us-east-1).
+	LastUsedRegion string `yaml:"last_used_region"`
 }
 
 type SeedUser struct {
-	UserName    string `yaml:"user_name"`
-	GivenName   string `yaml:"given_name"`
-	FamilyName  string `yaml:"family_name"`
+	// UserName is the sign-in name (required, unique).
+	UserName string `yaml:"user_name"`
+	// GivenName is the user's first name.
+	GivenName string `yaml:"given_name"`
+	// FamilyName is the user's last name.
+	FamilyName string `yaml:"family_name"`
+	// DisplayName is the name shown (default: given and family name, else
+	// the user name).
 	DisplayName string `yaml:"display_name"`
-	Email       string `yaml:"email"`
-	MFA         bool   `yaml:"mfa"`
-	// ExternalIDs make the user one an identity provider pushed through
-	// SCIM: the identity store API cannot set them.
+	// Email is the user's primary work email.
+	Email string `yaml:"email"`
+	// MFA: the user registered an MFA device (for audits).
+	MFA bool `yaml:"mfa"`
+	// ExternalIDs are the ids an identity provider gave the user when it
+	// pushed it through SCIM (the identity store API cannot set them).
 	ExternalIDs []SeedExternalID `yaml:"external_ids"`
 }
 
 // SeedExternalID is an identity provider's id for a user or group.
 type SeedExternalID struct {
+	// Issuer is the identity provider (required), e.g. https://example.okta.com.
 	Issuer string `yaml:"issuer"`
-	ID     string `yaml:"id"`
+	// ID is the provider's id for the user or group.
+	ID string `yaml:"id"`
 }
 
 type SeedGroup struct {
-	Name        string   `yaml:"name"`
-	Description string   `yaml:"description"`
-	Members     []string `yaml:"members"` // user names
-	// ExternalIDs make the group one an identity provider pushed (SCIM).
+	// Name is the group's display name (required).
+	Name string `yaml:"name"`
+	// Description of the group.
+	Description string `yaml:"description"`
+	// Members are user names from users.
+	Members []string `yaml:"members"`
+	// ExternalIDs are the ids an identity provider gave the group when it
+	// pushed it through SCIM.
 	ExternalIDs []SeedExternalID `yaml:"external_ids"`
 }
 
@@ -398,9 +503,48 @@ func (s *Seed) problems() []seedProblem {
 			add(fmt.Sprintf("accounts[%d].id", i), "account %s appears twice", a.ID)
 		}
 		seen[a.ID] = true
+		groups := map[string]bool{}
+		for j, g := range a.IAMGroups {
+			at := fmt.Sprintf("accounts[%d].iam_groups[%d]", i, j)
+			if g.Name == "" {
+				add(at+".name", "required")
+			}
+			if groups[strings.ToLower(g.Name)] {
+				add(at+".name", "%q appears twice", g.Name)
+			}
+			groups[strings.ToLower(g.Name)] = true
+			for k, arn := range g.Policies {
+				if !iamPolicyARN.MatchString(arn) {
+					add(fmt.Sprintf("%s.policies[%d]", at, k), "%q is not a managed policy ARN (arn:aws:iam::aws:policy/NAME)", arn)
+				}
+			}
+			for name, doc := range g.InlinePolicies {
+				if err := validatePolicy(doc, policy.GroupInlineSize); err != nil {
+					add(at+".inline_policies."+name, "%s", apiMessage(err))
+				}
+			}
+		}
+		for j, p := range a.OIDCProviders {
+			if _, err := oidcIssuer(p.URL); err != nil {
+				add(fmt.Sprintf("accounts[%d].oidc_providers[%d].url", i, j), "%s", apiMessage(err))
+			}
+			for k, t := range p.Thumbprints {
+				if len(t) != 40 {
+					add(fmt.Sprintf("accounts[%d].oidc_providers[%d].thumbprints[%d]", i, j, k), "%q is not a thumbprint (40 hex digits)", t)
+				}
+			}
+		}
 		for j, u := range a.IAMUsers {
 			if u.Name == "" {
 				add(fmt.Sprintf("accounts[%d].iam_users[%d].name", i, j), "required")
+			}
+			for k, g := range u.Groups {
+				if !groups[strings.ToLower(g)] {
+					add(fmt.Sprintf("accounts[%d].iam_users[%d].groups[%d]", i, j, k), "%q is not in the account's iam_groups", g)
+				}
+			}
+			if b := u.PermissionsBoundary; b != "" && !iamPolicyARN.MatchString(b) {
+				add(fmt.Sprintf("accounts[%d].iam_users[%d].permissions_boundary", i, j), "%q is not a managed policy ARN (arn:aws:iam::aws:policy/NAME)", b)
 			}
 			for k, key := range u.AccessKeys {
 				if key.ID != "" && !accessKeyIDPattern.MatchString(key.ID) {
@@ -583,6 +727,9 @@ func buildWorld(seed *Seed, now time.Time) (*World, error) {
 			ia.Roles = append(ia.Roles, &IAMRole{Name: "OrganizationAccountAccessRole", Path: "/",
 				ID: "AROA" + stableID(a.ID+"/OrganizationAccountAccessRole", 17), Created: created, TrustPolicy: accountTrust(mgmt)})
 		}
+		for _, sg := range sa.IAMGroups {
+			ia.Groups = append(ia.Groups, seedIAMGroup(a.ID, sg, created))
+		}
 		for _, su := range sa.IAMUsers {
 			ia.Users = append(ia.Users, seedIAMUser(a.ID, su, created))
 		}
@@ -593,6 +740,10 @@ func buildWorld(seed *Seed, now time.Time) (*World, error) {
 		}
 		for _, sp := range sa.DelegatedAdministratorFor {
 			w.DelegatedAdmins = append(w.DelegatedAdmins, &DelegatedAdmin{AccountID: a.ID, ServicePrincipal: sp, Enabled: created})
+		}
+		for _, sp := range sa.OIDCProviders {
+			issuer, _ := oidcIssuer(sp.URL) // checked in problems
+			ia.OIDCProviders = append(ia.OIDCProviders, &OIDCProvider{URL: issuer, ClientIDs: sp.ClientIDs, Thumbprints: sp.Thumbprints, Created: created})
 		}
 	}
 	for path, tags := range seed.OUTags {
@@ -725,9 +876,17 @@ func (w *World) ouPath(path, mgmt string) string {
 	return parent
 }
 
+func seedIAMGroup(account string, sg SeedIAMGroup, created time.Time) *IAMGroup {
+	g := &IAMGroup{Name: sg.Name, Path: "/", ID: "AGPA" + stableID(account+"/group/"+sg.Name, 17), Created: created, AttachedPolicies: sg.Policies}
+	for _, name := range slices.Sorted(maps.Keys(sg.InlinePolicies)) {
+		g.InlinePolicies = append(g.InlinePolicies, InlinePolicy{Name: name, Document: sg.InlinePolicies[name]})
+	}
+	return g
+}
+
 func seedIAMUser(account string, su SeedIAMUser, created time.Time) *IAMUser {
 	u := &IAMUser{Name: su.Name, Path: "/", ID: "AIDA" + stableID(account+"/user/"+su.Name, 17), Created: created,
-		PasswordLastUsed: su.PasswordLastUsed, AttachedPolicies: su.Policies}
+		PasswordLastUsed: su.PasswordLastUsed, AttachedPolicies: su.Policies, Groups: su.Groups, PermissionsBoundary: su.PermissionsBoundary}
 	if su.Created != nil {
 		u.Created = *su.Created
 	}
@@ -880,4 +1039,12 @@ func seedRole(account, mgmt string, sr SeedRole, created time.Time) *IAMRole {
 		r.InlinePolicies = append(r.InlinePolicies, InlinePolicy{Name: name, Document: sr.InlinePolicies[name]})
 	}
 	return r
+}
+
+// apiMessage is an API error's message without its code, for seed problems.
+func apiMessage(err error) string {
+	if e, ok := errors.AsType[*apiError](err); ok {
+		return e.Message
+	}
+	return err.Error()
 }

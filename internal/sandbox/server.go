@@ -87,6 +87,9 @@ type Server struct {
 
 	routesOnce sync.Once
 	rt         *routes
+
+	// issuerKeys caches OIDC issuers' keys for AssumeRoleWithWebIdentity.
+	issuerKeys issuerKeys
 }
 
 // New returns a sandbox with the world from opts.

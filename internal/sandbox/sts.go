@@ -1,10 +1,8 @@
 package sandbox
 
 import (
-	"fmt"
 	"net/url"
 	"strings"
-	"time"
 )
 
 // STS (awsQuery, Version 2011-06-15).
@@ -15,6 +13,11 @@ func stsOps() map[string]queryOp {
 		"AssumeRole":        stsAssumeRole,
 		"GetAccessKeyInfo":  stsGetAccessKeyInfo,
 		"AssumeRoot":        stsAssumeRoot,
+
+		"AssumeRoleWithWebIdentity": stsAssumeRoleWithWebIdentity,
+		"GetSessionToken":           stsGetSessionToken,
+		"GetFederationToken":        stsGetFederationToken,
+		"AssumeRoleWithSAML":        stsAssumeRoleWithSAML,
 	}
 }
 
@@ -69,35 +72,24 @@ type stsAssumeRoleOut struct {
 
 func stsAssumeRole(c *call, form url.Values) (any, error) {
 	who := c.caller()
-	roleARN, name := form.Get("RoleArn"), form.Get("RoleSessionName")
-	switch {
-	case roleARN == "":
-		return nil, stsValidation("1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null")
-	case len(roleARN) < 20 || len(roleARN) > 2048:
-		return nil, stsConstraint("roleArn", truncate(roleARN, 100), "Member must have length less than or equal to 2048 and greater than or equal to 20")
-	case name == "":
-		return nil, stsValidation("1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null")
-	case !stsSessionName.MatchString(name):
-		return nil, stsConstraint("roleSessionName", truncate(name, 100), `Member must satisfy regular expression pattern: [\w+=,.@-]*`+" and have length between 2 and 64")
-	}
-	duration, err := formInt(form, "DurationSeconds", stsChainedMax)
+	target, err := stsTargetRole(form)
 	if err != nil {
-		return nil, stsConstraint("durationSeconds", form.Get("DurationSeconds"), "Member must be an integer")
+		return nil, err
 	}
-	if duration < stsMinDuration || duration > stsMaxDuration {
-		return nil, stsConstraint("durationSeconds", fmt.Sprint(duration), fmt.Sprintf("Member must have value less than or equal to %d and greater than or equal to %d", stsMaxDuration, stsMinDuration))
+	name, err := stsSessionNameParam(form)
+	if err != nil {
+		return nil, err
 	}
-	m := stsRoleARN.FindStringSubmatch(roleARN)
-	if m == nil {
-		return nil, stsValidation("%s is invalid: use arn:aws:iam::<account id>:role/<path/><role name>", truncate(roleARN, 200))
+	duration, err := stsDuration(form, stsChainedMax, stsMaxDuration)
+	if err != nil {
+		return nil, err
 	}
-	acct, path, roleName := m[1], m[2]+"/", m[3]
-	role := c.w.stsRole(acct, path, roleName)
+	role := c.w.stsRole(target.account, target.path, target.name)
 	if role == nil {
-		return nil, newError(403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", who.ARN, roleARN)
+		return nil, newError(403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", who.ARN, target.arn)
 	}
-	if !c.w.trustAllows(acct, role, trustRequest{who: who, action: "sts:AssumeRole", keys: assumeRoleKeys(who, form)}) {
-		return nil, newError(403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", who.ARN, roleARN)
+	if !c.w.trustAllows(target.account, role, trustRequest{who: who, action: "sts:AssumeRole", keys: assumeRoleKeys(who, form)}) {
+		return nil, newError(403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", who.ARN, target.arn)
 	}
 	if who.Session != nil && duration > stsChainedMax {
 		return nil, stsValidation("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
@@ -105,39 +97,29 @@ func stsAssumeRole(c *call, form url.Values) (any, error) {
 	if duration > role.maxSession() {
 		return nil, stsValidation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
-	roleID := role.ID
-	if roleID == "" {
-		roleID = c.w.sessionRoleID(acct, role.Name)
-	}
-	sess := c.issueSession(acct, role.Name, name, roleID, c.now.Add(time.Duration(duration)*time.Second), "assume-role")
-	c.w.roleUsed(acct, role.Name, c.region, c.now)
-	var out stsAssumeRoleOut
-	out.Credentials = stsCredentials{AccessKeyID: sess.AccessKeyID, SecretAccessKey: sess.SecretAccessKey,
-		SessionToken: sess.SessionToken, Expiration: sess.Expiration.Format(time.RFC3339)}
-	out.AssumedRoleUser.AssumedRoleID = sess.UserID
-	out.AssumedRoleUser.ARN = sess.ARN
+	_, out := c.assumedRole(role, target.account, name, duration, "assume-role")
 	return out, nil
 }
 
 // assumeRoleKeys are the condition keys an AssumeRole request carries.
-func assumeRoleKeys(who caller, form url.Values) map[string]string {
-	keys := map[string]string{
-		"aws:principalaccount": who.AccountID,
-		"aws:principalarn":     who.ARN,
-		"aws:userid":           who.UserID,
-		"sts:rolesessionname":  form.Get("RoleSessionName"),
+func assumeRoleKeys(who caller, form url.Values) map[string][]string {
+	keys := map[string][]string{
+		"aws:principalaccount": {who.AccountID},
+		"aws:principalarn":     {who.ARN},
+		"aws:userid":           {who.UserID},
+		"sts:rolesessionname":  {form.Get("RoleSessionName")},
 	}
 	if who.Session != nil {
-		keys["aws:principaltype"] = "AssumedRole"
+		keys["aws:principaltype"] = []string{"AssumedRole"}
 	} else {
-		keys["aws:principaltype"] = "User"
-		keys["aws:username"] = who.ARN[strings.LastIndex(who.ARN, "/")+1:]
+		keys["aws:principaltype"] = []string{"User"}
+		keys["aws:username"] = []string{who.ARN[strings.LastIndex(who.ARN, "/")+1:]}
 	}
 	if id := form.Get("ExternalId"); id != "" {
-		keys["sts:externalid"] = id
+		keys["sts:externalid"] = []string{id}
 	}
 	if id := form.Get("SourceIdentity"); id != "" {
-		keys["sts:sourceidentity"] = id
+		keys["sts:sourceidentity"] = []string{id}
 	}
 	return keys
 }

@@ -83,8 +83,7 @@ func stsAssumeRoot(c *call, form url.Values) (any, error) {
 	return struct {
 		Credentials    stsCredentials `xml:"Credentials"`
 		SourceIdentity string         `xml:"SourceIdentity,omitempty"`
-	}{Credentials: stsCredentials{AccessKeyID: sess.AccessKeyID, SecretAccessKey: sess.SecretAccessKey,
-		SessionToken: sess.SessionToken, Expiration: sess.Expiration.Format(time.RFC3339)}}, nil
+	}{Credentials: credentialsOut(sess)}, nil
 }
 
 var stsRootPrincipal = lazyRegexp(`^arn:aws:iam::(\d{12}):root$`)

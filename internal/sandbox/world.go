@@ -104,6 +104,9 @@ type Instance struct {
 	// and calls naming the instance or its store fail, as in an account
 	// without one.
 	Disabled bool `json:"disabled,omitempty"`
+	// KMSKeyARN is the customer managed key UpdateInstance chose; empty
+	// for an AWS owned key.
+	KMSKeyARN string `json:"kms_key_arn,omitempty"`
 }
 
 type PermissionSet struct {
@@ -332,7 +335,9 @@ type Session struct {
 	ARN             string    `json:"arn"`     // arn:aws:sts::<acct>:assumed-role/<role>/<session>
 	UserID          string    `json:"user_id"` // AROA...:<session>
 	Expiration      time.Time `json:"expiration"`
-	Source          string    `json:"source"` // portal, assume-role
+	Source          string    `json:"source"` // portal, assume-role, web-identity, saml, session-token, federation-token, assume-root/<task>
+	// MFA: GetSessionToken was given an MFA device and code.
+	MFA bool `json:"mfa,omitempty"`
 }
 
 type SigninToken struct {
@@ -358,6 +363,9 @@ type IAMAccount struct {
 	// iam_servicelinked.go).
 	InstanceProfiles []*InstanceProfile `json:"instance_profiles,omitempty"`
 	RoleDeletions    []*RoleDeletion    `json:"service_linked_role_deletions,omitempty"`
+
+	OIDCProviders []*OIDCProvider `json:"oidc_providers,omitempty"` // iam_oidc.go
+	SAMLProviders []*SAMLProvider `json:"saml_providers,omitempty"` // iam_saml.go
 }
 
 type RootState struct {
@@ -388,6 +396,8 @@ type IAMUser struct {
 	SSHKeys          []*SSHKey      `json:"ssh_public_keys,omitempty"`
 	ServiceCreds     []*ServiceCred `json:"service_specific_credentials,omitempty"`
 	Tags             []Tag          `json:"tags,omitempty"`
+	// PermissionsBoundary is the ARN of the managed policy bounding the user.
+	PermissionsBoundary string `json:"permissions_boundary,omitempty"`
 }
 
 type LoginProfile struct {
@@ -449,10 +459,22 @@ type IAMPolicy struct {
 	ID          string    `json:"id"`
 	ARN         string    `json:"arn"`
 	Path        string    `json:"path"`
-	Document    string    `json:"document"`
 	Description string    `json:"description,omitempty"`
-	Tags        []Tag     `json:"tags,omitempty"`
 	Created     time.Time `json:"created"`
+	Updated     time.Time `json:"updated"`
+	Tags        []Tag     `json:"tags,omitempty"`
+	// Versions are the policy's documents, oldest first (at most 5);
+	// DefaultVersion is the one in effect, NextVersion the number the next
+	// CreatePolicyVersion gets (IAM never reuses one).
+	Versions       []*PolicyVersion `json:"versions"`
+	DefaultVersion string           `json:"default_version"`
+	NextVersion    int              `json:"next_version"`
+}
+
+type PolicyVersion struct {
+	ID       string    `json:"id"` // v1, v2, ...
+	Document string    `json:"document"`
+	Created  time.Time `json:"created"`
 }
 
 // IAMRole is a role: one CreateRole or CreateServiceLinkedRole made, the
