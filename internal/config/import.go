@@ -29,6 +29,10 @@ type Imported struct {
 	// or family name, or a character keyless refuses in a name): they stay
 	// as they are, referenced by name.
 	Skipped []string
+	// SkippedGroups lists groups whose name or description holds a
+	// character keyless refuses: they stay as they are, with their
+	// assignments, and are not adopted.
+	SkippedGroups []string
 }
 
 // Import writes a keyless.yaml that describes st: users, groups and
@@ -36,7 +40,14 @@ type Imported struct {
 // Desired on the result equals what st holds.
 func Import(st *ic.State, opts ImportOptions) (*Imported, error) {
 	out := &Imported{State: &ic.State{InstanceARN: st.InstanceARN, IdentityStoreID: st.IdentityStoreID,
-		Groups: st.Groups, PermissionSets: st.PermissionSets, Assignments: st.Assignments}}
+		PermissionSets: st.PermissionSets, Assignments: st.Assignments}}
+	for _, g := range st.Groups {
+		if msg, _ := textProblem(ic.UnmarkDescription(g.Description), true); msg != "" || !describable(g.Name) {
+			out.SkippedGroups = append(out.SkippedGroups, g.Name)
+			continue
+		}
+		out.State.Groups = append(out.State.Groups, g)
+	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# keyless.yaml, written by 'keyless import' from Identity Center %s.\n", st.IdentityStoreID)
 	b.WriteString("# docs/keyless-yaml.md describes the fields; 'keyless plan' compares this file with AWS.\n")
@@ -51,7 +62,7 @@ func Import(st *ic.State, opts ImportOptions) (*Imported, error) {
 	var users []ic.User
 	for _, u := range st.Users {
 		email := cmp.Or(u.Email, u.UserName)
-		if !validEmail(email) || u.GivenName == "" || u.FamilyName == "" || !describable(u) {
+		if !validEmail(email) || u.GivenName == "" || u.FamilyName == "" || !describable(u.Email, u.UserName, u.GivenName, u.FamilyName, u.DisplayName) {
 			out.Skipped = append(out.Skipped, u.UserName)
 			continue
 		}
@@ -90,10 +101,10 @@ func Import(st *ic.State, opts ImportOptions) (*Imported, error) {
 	}
 
 	groupName := map[string]string{}
-	for _, g := range st.Groups {
+	for _, g := range out.State.Groups {
 		groupName[g.ID] = g.Name
 	}
-	if groups := slices.DeleteFunc(slices.Clone(st.Groups), func(g ic.Group) bool { return shape.groups[g.ID] }); len(groups) > 0 {
+	if groups := slices.DeleteFunc(slices.Clone(out.State.Groups), func(g ic.Group) bool { return shape.groups[g.ID] }); len(groups) > 0 {
 		b.WriteString("\ngroups:\n")
 		for _, g := range groups {
 			fmt.Fprintf(&b, "  - name: %s\n", scalarYAML(g.Name))
@@ -266,10 +277,10 @@ func withoutOwner(tags map[string]string) map[string]string {
 	return out
 }
 
-// describable reports whether keyless.yaml can hold the user's names: AWS
-// takes tabs, new lines and no-break spaces in them, which keyless refuses.
-func describable(u ic.User) bool {
-	for _, s := range []string{u.Email, u.UserName, u.GivenName, u.FamilyName, u.DisplayName} {
+// describable reports whether keyless.yaml can hold the names: AWS takes
+// tabs, new lines and no-break spaces in them, which keyless refuses.
+func describable(names ...string) bool {
+	for _, s := range names {
 		if msg, _ := textProblem(s, false); msg != "" {
 			return false
 		}
