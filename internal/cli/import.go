@@ -86,6 +86,9 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 			for _, name := range imp.Skipped {
 				fmt.Fprintf(g.streams.Err, "warning: user %s has no valid email or no given and family name: left out of the file, and not adopted\n", name)
 			}
+			for _, name := range imp.SkippedGroups {
+				fmt.Fprintf(g.streams.Err, "warning: group %q has a character keyless.yaml refuses in its name or description: left out of the file with its assignments, and not adopted\n", name)
+			}
 			if o.out == "-" {
 				if _, err := g.streams.Out.Write(imp.YAML); err != nil {
 					return err

@@ -105,7 +105,7 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 			if err != nil {
 				return withHint(err, fmt.Sprintf("the values come from module.%s in %s: fix them in %s and run 'keyless plan -f %s'", m.Name, tf, o.out, o.out))
 			}
-			clients, _, err := o.aws.clients(ctx, cfg.Region, "")
+			clients, awsCfg, err := o.aws.clients(ctx, cfg.Region, "")
 			if err != nil {
 				return err
 			}
@@ -127,7 +127,15 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 				return err
 			}
 			command := "keyless import terraform " + tf + " --out " + o.out + " --force"
-			adopt := plan.Adopt(described(st, d))
+			found := described(st, d)
+			if len(found.Users)+len(found.Groups)+len(found.PermissionSets) == 0 {
+				// Not the Identity Center the module went to: adopting nothing
+				// and planning it all anew would leave two of everything.
+				return withHint(fmt.Errorf("none of the users, groups and permission sets module.%s describes is in Identity Center %s (region %s): nothing to adopt",
+					m.Name, st.InstanceARN, awsCfg.Region),
+					fmt.Sprintf("check that the credentials and region are those of the account and Identity Center Terraform applied module.%s in (--profile, --region: keyless.yaml's region is the module's default_aws_region, which may not be the region Identity Center runs in); if the module was never applied, 'keyless apply -f %s' makes it all", m.Name, o.out))
+			}
+			adopt := plan.Adopt(found)
 			if o.noAdopt && len(adopt) > 0 {
 				fmt.Fprintf(g.streams.Err, "Not adopted (--no-adopt): %d objects module.%s made are not keyless's yet.\n", len(adopt), m.Name)
 			}

@@ -97,7 +97,7 @@ func runLogin(cmd *cobra.Command, g *globalOptions, o *loginOptions) error {
 		}
 		s = signin.Session{Name: p.Session, StartURL: p.StartURL, Region: p.SSORegion, Scopes: p.Scopes}
 	default:
-		if s, err = e.session(f, o.session); err != nil {
+		if s, err = e.session(f, o.session, cmd.CommandPath()); err != nil {
 			return err
 		}
 	}

@@ -48,7 +48,7 @@ token and the cached role credentials of the session's profiles are removed.`,
 				}
 				sessions = append(sessions, legacySessions(f)...)
 			} else {
-				s, err := e.session(f, session)
+				s, err := e.session(f, session, cmd.CommandPath())
 				if err != nil {
 					return err
 				}

@@ -154,7 +154,7 @@ func syncProfiles(cmd *cobra.Command, g *globalOptions, e *signinEnv, o *syncOpt
 	if err != nil {
 		return nil, err
 	}
-	s, err := e.session(f, o.session)
+	s, err := e.session(f, o.session, cmd.CommandPath())
 	if err != nil {
 		return nil, err
 	}

@@ -124,8 +124,9 @@ func runBrowser(spec, u string) error {
 }
 
 // session finds the sso-session a command works with: --session, or the
-// only one in the config.
-func (e *signinEnv) session(f *awsconfig.File, name string) (signin.Session, error) {
+// only one in the config. command (cobra's CommandPath) is what to run
+// again with --session.
+func (e *signinEnv) session(f *awsconfig.File, name, command string) (signin.Session, error) {
 	if name != "" {
 		s, err := f.Session(name)
 		if err != nil {
@@ -151,7 +152,11 @@ func (e *signinEnv) session(f *awsconfig.File, name string) (signin.Session, err
 	for _, s := range all {
 		names = append(names, s.Name)
 	}
-	return signin.Session{}, usageErrorf("%s has %d sso-sessions (%s): choose one with --session\nhint: keyless login --session %s", e.configPath, len(all), strings.Join(names, ", "), names[0])
+	others := ""
+	for _, n := range names[1:] {
+		others += " or --session " + n
+	}
+	return signin.Session{}, usageErrorf("%s has %d sso-sessions (%s): choose one with --session\nhint: run '%s --session %s' (%s)", e.configPath, len(all), strings.Join(names, ", "), command, names[0], strings.TrimPrefix(others, " "))
 }
 
 func toSession(s awsconfig.SSOSession) signin.Session {

@@ -299,7 +299,11 @@ func TestImportRoundTrip(t *testing.T) {
 		{ID: "u4", UserName: "tab@example.com", DisplayName: "Tab\tUser", GivenName: "Tab", FamilyName: "User", Email: "tab@example.com"},
 	}
 	st.Groups = []ic.Group{{ID: "g1", Name: "Admins", Description: "break glass", Members: map[string]string{"u1": "m1"}},
-		{ID: "g2", Name: "Devs: backend", Members: map[string]string{"u1": "m2", "u2": "m3", "u3": "m4"}}}
+		{ID: "g2", Name: "Devs: backend", Members: map[string]string{"u1": "m2", "u2": "m3", "u3": "m4"}},
+		// AWS takes a carriage return in a group's name and description;
+		// keyless.yaml does not, so import leaves these out.
+		{ID: "g3", Name: "Evil\r  + Admins", Members: map[string]string{"u1": "m5"}},
+		{ID: "g4", Name: "Ops", Description: "a\rb", Members: map[string]string{"u1": "m6"}}}
 	st.PermissionSets = []ic.PermissionSet{
 		{ARN: "arn:ps/1", Name: "Admin", Description: "all [keyless]", SessionDuration: "PT4H", RelayState: "https://console.aws.amazon.com/",
 			ManagedPolicies: []string{"arn:aws:iam::aws:policy/AdministratorAccess"}, InlinePolicy: `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"x:*","Resource":"*"}]}`,
@@ -310,6 +314,7 @@ func TestImportRoundTrip(t *testing.T) {
 		{AccountID: "111111111111", PermissionSetARN: "arn:ps/1", PrincipalType: "GROUP", PrincipalID: "g1"},
 		{AccountID: "222222222222", PermissionSetARN: "arn:ps/1", PrincipalType: "GROUP", PrincipalID: "g1"},
 		{AccountID: "333333333333", PermissionSetARN: "arn:ps/1", PrincipalType: "USER", PrincipalID: "u2"},
+		{AccountID: "111111111111", PermissionSetARN: "arn:ps/1", PrincipalType: "GROUP", PrincipalID: "g3"},
 	}
 	imp, err := Import(st, ImportOptions{Region: "us-east-1"})
 	if err != nil {
@@ -317,6 +322,12 @@ func TestImportRoundTrip(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"svc-no-names", "tab@example.com"}, imp.Skipped); diff != "" {
 		t.Fatalf("skipped (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"Evil\r  + Admins", "Ops"}, imp.SkippedGroups); diff != "" {
+		t.Fatalf("skipped groups (-want +got):\n%s", diff)
+	}
+	if n := len(imp.State.Groups); n != 2 {
+		t.Fatalf("%d groups to adopt, want 2 (the skipped ones are not adopted)", n)
 	}
 	c, err := Parse("imported.yaml", imp.YAML)
 	if err != nil {

@@ -33,6 +33,10 @@ type Imported struct {
 	// or family name, or a character keyless refuses in a name): they stay
 	// as they are, referenced by name.
 	Skipped []string
+	// SkippedGroups lists groups whose name or description holds a
+	// character keyless refuses: they stay as they are, with their
+	// assignments, and are not adopted.
+	SkippedGroups []string
 }
 
 // Import writes a keyless.yaml that describes st: users, groups and
@@ -40,7 +44,14 @@ type Imported struct {
 // Desired on the result equals what st holds.
 func Import(st *ic.State, opts ImportOptions) (*Imported, error) {
 	out := &Imported{State: &ic.State{InstanceARN: st.InstanceARN, IdentityStoreID: st.IdentityStoreID,
-		Groups: st.Groups, PermissionSets: st.PermissionSets, Assignments: st.Assignments}}
+		PermissionSets: st.PermissionSets, Assignments: st.Assignments}}
+	for _, g := range st.Groups {
+		if msg, _ := textProblem(ic.UnmarkDescription(g.Description), true); msg != "" || !describable(g.Name) {
+			out.SkippedGroups = append(out.SkippedGroups, g.Name)
+			continue
+		}
+		out.State.Groups = append(out.State.Groups, g)
+	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# keyless.yaml, written by 'keyless import' from Identity Center %s.\n", st.IdentityStoreID)
 	b.WriteString("# docs/keyless-yaml.md describes the fields; 'keyless plan' compares this file with AWS.\n")
@@ -68,7 +79,7 @@ func Import(st *ic.State, opts ImportOptions) (*Imported, error) {
 			break
 		}
 		email := cmp.Or(u.Email, u.UserName)
-		if !validEmail(email) || u.GivenName == "" || u.FamilyName == "" || !describable(u) {
+		if !validEmail(email) || u.GivenName == "" || u.FamilyName == "" || !describable(u.Email, u.UserName, u.GivenName, u.FamilyName, u.DisplayName) {
 			out.Skipped = append(out.Skipped, u.UserName)
 			continue
 		}
@@ -110,14 +121,14 @@ func Import(st *ic.State, opts ImportOptions) (*Imported, error) {
 	}
 
 	groupName := map[string]string{}
-	for _, g := range st.Groups {
+	for _, g := range out.State.Groups {
 		groupName[g.ID] = g.Name
 	}
 	if external {
 		// The provider's groups the file names: those with access.
-		out.State.Groups = slices.DeleteFunc(slices.Clone(st.Groups), func(g ic.Group) bool { return !assigned(st, g.ID, nil) })
+		out.State.Groups = slices.DeleteFunc(slices.Clone(out.State.Groups), func(g ic.Group) bool { return !assigned(st, g.ID, nil) })
 	}
-	if groups := slices.DeleteFunc(slices.Clone(st.Groups), func(g ic.Group) bool { return shape.groups[g.ID] || external && !assigned(st, g.ID, shape.sets) }); len(groups) > 0 {
+	if groups := slices.DeleteFunc(slices.Clone(out.State.Groups), func(g ic.Group) bool { return shape.groups[g.ID] || external && !assigned(st, g.ID, shape.sets) }); len(groups) > 0 {
 		b.WriteString("\ngroups:\n")
 		for _, g := range groups {
 			fmt.Fprintf(&b, "  - name: %s\n", scalarYAML(g.Name))
@@ -336,10 +347,10 @@ func withoutOwner(tags map[string]string) map[string]string {
 	return out
 }
 
-// describable reports whether keyless.yaml can hold the user's names: AWS
-// takes tabs, new lines and no-break spaces in them, which keyless refuses.
-func describable(u ic.User) bool {
-	for _, s := range []string{u.Email, u.UserName, u.GivenName, u.FamilyName, u.DisplayName} {
+// describable reports whether keyless.yaml can hold the names: AWS takes
+// tabs, new lines and no-break spaces in them, which keyless refuses.
+func describable(names ...string) bool {
+	for _, s := range names {
 		if msg, _ := textProblem(s, false); msg != "" {
 			return false
 		}

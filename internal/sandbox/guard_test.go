@@ -113,6 +113,9 @@ func TestBrowserRequestsRefused(t *testing.T) {
 		{"unsigned CreateUser", "POST", "/", "Action=CreateUser&Version=2010-05-08&UserName=mallory", form, nil, true},
 		{"form post with a credential in its URL", "POST", "/?X-Amz-Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/iam/aws4_request", "Action=CreateUser&Version=2010-05-08&UserName=mallory", form, nil, true},
 		{"unsigned CreateAccessKey in a GET", "GET", "/?Action=CreateAccessKey&Version=2010-05-08", "", "", nil, true},
+		// An <img> in an older browser sends neither Origin nor Sec-Fetch-Site,
+		// and the page can make up a presigned-looking query.
+		{"CreateUser in a made-up presigned GET", "GET", "/?Action=CreateUser&Version=2010-05-08&UserName=mallory&" + presignedQuery("iam"), "", "", nil, true},
 		{"text/plain to OIDC", "POST", "/client/register", `{"clientName":"x","clientType":"public"}`, "text/plain", nil, true},
 		{"cross-site authorize post", "POST", "/authorize", "x=1", form, map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}, true},
 
@@ -120,6 +123,7 @@ func TestBrowserRequestsRefused(t *testing.T) {
 		{"reset, same origin", "POST", "/_sandbox/reset", "{}", "application/json", map[string]string{"Origin": url, "Sec-Fetch-Site": "same-origin"}, false},
 		{"state typed into the address bar", "GET", "/_sandbox/state", "", "", map[string]string{"Sec-Fetch-Site": "none"}, false},
 		{"signed CreateUser", "POST", "/", "Action=CreateUser&Version=2010-05-08&UserName=bob", form, map[string]string{"Authorization": signedAs("iam")}, false},
+		{"presigned GetCallerIdentity, as EKS tokens are", "GET", "/?Action=GetCallerIdentity&Version=2011-06-15&" + presignedQuery("sts"), "", "", nil, false},
 		{"OIDC as the SDK sends it", "POST", "/client/register", `{"clientName":"x","clientType":"public"}`, "application/json", nil, false},
 		{"portal opened from a link", "GET", "/start", "", "", map[string]string{"Sec-Fetch-Site": "cross-site"}, false},
 	} {
@@ -152,6 +156,12 @@ func TestBrowserRequestsRefused(t *testing.T) {
 			}
 		}
 	}
+}
+
+// presignedQuery is the query-string signature of a presigned URL.
+func presignedQuery(service string) string {
+	return "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260101%2Fus-east-1%2F" + service +
+		"%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=00"
 }
 
 // DNS rebinding: a page whose name now resolves to 127.0.0.1 sends its own

@@ -202,9 +202,12 @@ func sigv4(r *http.Request) (akid, region, service string) {
 	if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
 		return m[1], m[2], m[3]
 	}
-	// Presigned URLs carry the scope in the query. They are GETs: a form
-	// post could put one in its action URL.
-	if cred := r.URL.Query().Get("X-Amz-Credential"); cred != "" && r.Method == http.MethodGet {
+	// Presigned URLs carry the scope in the query. They are GETs (a form
+	// post could put one in its action URL) of GetCallerIdentity, the call
+	// tools presign (EKS tokens): an <img> in a browser that sends no
+	// Sec-Fetch-Site could make one up for any other action.
+	q := r.URL.Query()
+	if cred := q.Get("X-Amz-Credential"); cred != "" && r.Method == http.MethodGet && q.Get("Action") == "GetCallerIdentity" {
 		p := strings.Split(cred, "/")
 		if len(p) == 5 {
 			return p[0], p[2], p[3]

@@ -26,6 +26,9 @@ const (
 	overlap = 1024
 	// maxDepth bounds archives inside archives.
 	maxDepth = 4
+	// asBytes is the depth given to what only looked like an archive: it
+	// is scanned as bytes, with no warning.
+	asBytes = maxDepth + 1
 	// defaultExpandLimit bounds what one file may decompress to, against
 	// archive bombs; maxInMemory bounds an archive member that must be
 	// read whole to be opened (a zip inside an archive).
@@ -107,6 +110,9 @@ func (w *worker) content(src source, r io.Reader, ra io.ReaderAt, size int64, de
 	head := w.buf[:n]
 	kind := sniff(head)
 	if kind == plain || depth >= maxDepth && kind != utf16LE && kind != utf16BE {
+		if kind != plain && depth == maxDepth {
+			w.c.problem(fmt.Errorf("%s: an archive inside %d others: not opened (its bytes are scanned as they are); extract it and scan what it holds", src.display, maxDepth))
+		}
 		w.c.files.Add(1)
 		return w.text(src, r, n, eof)
 	}
@@ -125,7 +131,7 @@ func (w *worker) content(src source, r io.Reader, ra io.ReaderAt, size int64, de
 		}
 		if err != nil && eof && w.ctx.Err() == nil && !errors.As(err, new(errExpanded)) {
 			// Not gzip after all: scan its bytes.
-			return w.content(src, bytes.NewReader(head), nil, int64(len(head)), maxDepth)
+			return w.content(src, bytes.NewReader(head), nil, int64(len(head)), asBytes)
 		}
 		return err
 	case tarball:
@@ -143,7 +149,7 @@ func (w *worker) content(src source, r io.Reader, ra io.ReaderAt, size int64, de
 		}
 		zr, err := zip.NewReader(ra, size)
 		if err != nil { // not a zip after all: scan its bytes
-			return w.content(src, io.NewSectionReader(ra, 0, size), nil, size, maxDepth)
+			return w.content(src, io.NewSectionReader(ra, 0, size), nil, size, asBytes)
 		}
 		return w.zip(src, zr, depth)
 	default: // UTF-16, as PowerShell writes text

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -134,12 +135,19 @@ func TestArchiveLimits(t *testing.T) {
 	nested = gzipOf(tarOf(t, "pkg/inner.zip", nested))
 	nested = zipOf("release.tar.gz", nested)
 
+	// Five zips, one in another: the innermost is past the depth, which
+	// is said rather than passed over in silence.
+	onion := zipOf("creds.ini", inner)
+	for i := range 4 {
+		onion = zipOf(fmt.Sprintf("l%d.zip", i), onion)
+	}
+
 	// A gzip bomb, against a limit of 8 MiB: 16 MiB of zeros then a key.
 	bomb := gzipOf(append(make([]byte, 16<<20), id...))
 
 	dir := t.TempDir()
 	// Files that start like archives but are not are scanned as they are.
-	writeTree(t, dir, map[string]string{"dist.zip": string(nested), "bomb.gz": string(bomb),
+	writeTree(t, dir, map[string]string{"dist.zip": string(nested), "bomb.gz": string(bomb), "onion.zip": string(onion),
 		"fake.zip": "PK\x03\x04 not a zip\n" + ini(id, secret), "fake.gz": "\x1f\x8b\x08 not gzip\n" + ini(id, secret)})
 	res, err := Files(context.Background(), []string{dir}, Options{expandLimit: 8 << 20})
 	if err != nil {
@@ -152,8 +160,14 @@ func TestArchiveLimits(t *testing.T) {
 	if want := []string{"dist.zip!release.tar.gz!pkg/inner.zip!deep/creds.ini:2", "fake.gz:3", "fake.zip:3"}; !cmp.Equal(want, got) {
 		t.Errorf("findings %v, want %v", got, want)
 	}
-	if len(res.Problems) != 1 || !strings.Contains(res.Problems[0].Error(), "bomb.gz: decompresses to more than 8 MiB") {
-		t.Errorf("problems %v, want bomb.gz stopped at the limit", res.Problems)
+	var problems []string
+	for _, p := range res.Problems {
+		problems = append(problems, p.Error())
+	}
+	slices.Sort(problems)
+	if len(problems) != 2 || !strings.Contains(problems[0], "bomb.gz: decompresses to more than 8 MiB") ||
+		!strings.Contains(problems[1], "onion.zip!l3.zip!l2.zip!l1.zip!l0.zip: an archive inside 4 others") {
+		t.Errorf("problems %q, want bomb.gz stopped at the limit and onion.zip's innermost zip named", problems)
 	}
 }
 
