@@ -111,3 +111,17 @@ func TestSwapPartitionsJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestErrInPartition(t *testing.T) {
+	e := newError(400, "AccessDeniedException", "User: arn:aws-cn:iam::111111111111:user/x is not authorized to perform: sso:ListPermissionSets on resource: arn:aws:sso:::instance/ssoins-1")
+	got := errInPartition(e, "aws-cn").Message
+	if want := "User: arn:aws-cn:iam::111111111111:user/x is not authorized to perform: sso:ListPermissionSets on resource: arn:aws-cn:sso:::instance/ssoins-1"; got != want {
+		t.Errorf("errInPartition = %q, want %q", got, want)
+	}
+	if e.Message == got {
+		t.Error("errInPartition changed the error it was given")
+	}
+	if errInPartition(e, "aws") != e {
+		t.Error("errInPartition rewrote an error for the aws partition")
+	}
+}
