@@ -347,8 +347,9 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, t
 	}
 	// The body first: --latency must not eat into the time the client has
 	// to send it.
+	partition := partitionOf(region)
 	fail := func(err error) {
-		ae := asAPIError(err)
+		ae := errInPartition(asAPIError(err), partition)
 		if svc.requestIDInErrors {
 			withID := *ae
 			withID.Fields = map[string]any{"RequestId": reqID}
@@ -368,6 +369,7 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, t
 		fail(err)
 		return
 	}
+	body = toStoredPartition(body, partition)
 	var out any
 	s.withWorld(func(wd *World, now time.Time) {
 		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid}
@@ -383,7 +385,7 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, t
 	if out == nil {
 		out = struct{}{}
 	}
-	writeJSON(w, 200, ct, out)
+	writeJSON(w, 200, ct, toCallerPartition(out, partition))
 }
 
 func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, route restRoute, reqID, akid, region string) {
