@@ -265,8 +265,14 @@ func TestLocalCIIssuerBadRequests(t *testing.T) {
 		{"/_sandbox/oidc/circleci/token", `{"organization_id":"acme","project_id":"x"}`, "organization_id must be a UUID"},
 		{"/_sandbox/oidc/terraform-cloud/token", `{"organization":"acme","workspace":"prod","run_phase":"destroy"}`, "run_phase must be plan or apply"},
 		{"/_sandbox/oidc/github/token", `{"repo":"acme/app","claims":{"iss":"https://evil"}}`, "claims.iss"},
+		// A web page can post text/plain without a preflight.
+		{"/_sandbox/oidc/github/token#text/plain", `{"repo":"acme/app"}`, "send JSON"},
 	} {
-		resp, err := http.Post(url+tc.path, "application/json", strings.NewReader(tc.body))
+		path, ct, ok := strings.Cut(tc.path, "#")
+		if !ok {
+			ct = "application/json"
+		}
+		resp, err := http.Post(url+path, ct, strings.NewReader(tc.body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -328,6 +334,44 @@ func TestLocalCIIssuersAWSCLIAndBoto3(t *testing.T) {
 		cmd.Env = env(roleARN, otherFile)
 		if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "AccessDenied") {
 			t.Errorf("%s: aws with another repository's token: %v\n%s", tc.provider, err, out)
+		}
+	}
+}
+
+// Self-managed GitLab and Terraform Enterprise: once a token is minted for
+// an instance's URL, the sandbox serves that issuer too; and a Bitbucket
+// deployment step's subject carries its environment.
+func TestLocalCIIssuersSelfManaged(t *testing.T) {
+	srv, url := startSandbox(t, Options{})
+	tg := &target{name: "sandbox", url: url, srv: srv, cfg: sdkConfig(t, url)}
+	for _, tc := range []struct {
+		provider string
+		req      map[string]any
+		iss, sub string
+	}{
+		{"gitlab", map[string]any{"issuer": "https://gitlab.example.com/", "project": "platform/app", "ref": "v1.2.0", "ref_type": "tag"},
+			"https://gitlab.example.com", "project_path:platform/app:ref_type:tag:ref:v1.2.0"},
+		{"terraform-cloud", map[string]any{"issuer": "https://tfe.example.com", "organization": "acme", "workspace": "prod", "run_phase": "plan"},
+			"https://tfe.example.com", "organization:acme:project:Default Project:workspace:prod:run_phase:plan"},
+		{"bitbucket", map[string]any{"workspace": "acme", "workspace_uuid": "11111111-2222-4333-8444-555555555555",
+			"repository_uuid": "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee", "deployment_environment_uuid": "dddddddd-bbbb-4ccc-8ddd-eeeeeeeeeeee",
+			"step_uuid": "12121212-3434-4565-8787-909090909090"},
+			"https://api.bitbucket.org/2.0/workspaces/acme/pipelines-config/identity/oidc",
+			"{aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee}:{dddddddd-bbbb-4ccc-8ddd-eeeeeeeeeeee}:{12121212-3434-4565-8787-909090909090}"},
+	} {
+		tok := mintCI(t, url, tc.provider, tc.req)
+		if tok.Issuer != tc.iss || tok.Subject != tc.sub {
+			t.Errorf("%s: iss %q sub %q, want %q %q", tc.provider, tok.Issuer, tok.Subject, tc.iss, tc.sub)
+			continue
+		}
+		roleARN := trustExactly(t, tg, "ci-"+tc.provider, tok)
+		out, err := assumeWithToken(tg.cfg, roleARN, tok.Token)
+		if err != nil {
+			t.Errorf("%s: %v", tc.provider, err)
+			continue
+		}
+		if got := aws.ToString(out.SubjectFromWebIdentityToken); got != tc.sub {
+			t.Errorf("%s: SubjectFromWebIdentityToken %q, want %q", tc.provider, got, tc.sub)
 		}
 	}
 }
