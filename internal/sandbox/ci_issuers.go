@@ -47,7 +47,9 @@ type ciIssuer struct {
 	// mint reads a token request's provider fields and returns the issuer
 	// and the provider's claims (without iss, aud, iat, nbf, exp, jti).
 	mint func(body []byte, c *ciTokenCommon) (iss string, claims map[string]any, err error)
-	// lifetime is how long a token lives unless the request says.
+	// lifetime is how long a token lives unless the request says: an hour
+	// for CircleCI, as its docs say; the others' are the sandbox's choice,
+	// short as CI tokens are.
 	lifetime time.Duration
 }
 
@@ -243,7 +245,11 @@ func (s *Server) serveCIIssuer(w http.ResponseWriter, r *http.Request) {
 	case ".well-known/openid-configuration":
 		// Issuers with a URL per organization (CircleCI, Bitbucket) have no
 		// one issuer: the document names the provider's prefix.
-		writeJSON(w, 200, ct, ciDiscovery(p.issuer, "http://"+r.Host+"/_sandbox/oidc/"+p.name+"/jwks"))
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		writeJSON(w, 200, ct, ciDiscovery(p.issuer, scheme+"://"+r.Host+"/_sandbox/oidc/"+p.name+"/jwks"))
 	case "jwks":
 		set, err := s.ciKeys.jwks(p.name)
 		if err != nil {
