@@ -3,12 +3,17 @@ package sandbox
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 )
 
 // serveAdmin answers the sandbox's own endpoints under /_sandbox/.
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	const ct = "application/json"
+	if strings.HasPrefix(r.URL.Path, "/_sandbox/oidc/") {
+		s.serveCIIssuer(w, r)
+		return
+	}
 	switch r.URL.Path {
 	case "/_sandbox/health":
 		writeJSON(w, 200, ct, map[string]string{"status": "ok"})
@@ -43,7 +48,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	case "/_sandbox/scim":
 		s.serveAdminSCIM(w, r)
 	default:
-		writeJSONError(w, ct, newError(404, "NotFound", "no sandbox endpoint %s; try /_sandbox/health, calls, reset, state, root, identity-center, revoke-refresh-tokens or scim", truncate(r.URL.Path, 100)))
+		writeJSONError(w, ct, newError(404, "NotFound", "no sandbox endpoint %s; try /_sandbox/health, calls, reset, state, root, identity-center, revoke-refresh-tokens, scim or oidc/PROVIDER/token", truncate(r.URL.Path, 100)))
 	}
 }
 

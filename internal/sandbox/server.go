@@ -90,6 +90,8 @@ type Server struct {
 
 	// issuerKeys caches OIDC issuers' keys for AssumeRoleWithWebIdentity.
 	issuerKeys issuerKeys
+	// ciKeys are the local CI issuers' signing keys (ci_issuers.go).
+	ciKeys ciKeys
 }
 
 // New returns a sandbox with the world from opts.
@@ -131,6 +133,8 @@ func New(opts Options) (*Server, error) {
 		faultRng: rand.New(rand.NewPCG(7, 11)),
 		baseURL:  "http://127.0.0.1:4599",
 	}
+	// Real CI issuers' keys come from the local issuers, not the internet.
+	s.issuerKeys.client = &http.Client{Transport: localIssuerTransport{keys: &s.ciKeys, next: http.DefaultTransport}}
 	if err := s.Reset(); err != nil {
 		return nil, err
 	}
