@@ -17,7 +17,7 @@ import (
 func memberIAM(t *testing.T, cfg aws.Config, account string) *iam.Client {
 	t.Helper()
 	out := must(sts.NewFromConfig(cfg).AssumeRole(context.Background(), &sts.AssumeRoleInput{
-		RoleArn: aws.String("arn:aws:iam::" + account + ":role/OrganizationAccountAccessRole"), RoleSessionName: aws.String("audit")}))(t)
+		RoleArn: aws.String("arn:" + partitionOf(cfg.Region) + ":iam::" + account + ":role/OrganizationAccountAccessRole"), RoleSessionName: aws.String("audit")}))(t)
 	c := out.Credentials
 	mcfg := cfg.Copy()
 	mcfg.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken))

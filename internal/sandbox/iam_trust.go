@@ -188,7 +188,7 @@ func principalNames(raw json.RawMessage, req trustRequest) bool {
 		}
 	}
 	for _, p := range stringList(m["Federated"]) {
-		if req.federated != "" && p == req.federated {
+		if req.federated != "" && arnAfterPartition(p) == arnAfterPartition(req.federated) {
 			return true
 		}
 	}
@@ -212,11 +212,11 @@ func awsPrincipalIs(p string, who caller) bool {
 	case strings.HasPrefix(res, "role/"):
 		// A role names every session of it: assumed-role/<name>/<session>.
 		name := res[strings.LastIndex(res, "/")+1:]
-		return who.Session != nil && strings.HasPrefix(who.ARN, fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/", who.AccountID, name))
+		return who.Session != nil && strings.HasPrefix(arnAfterPartition(who.ARN), fmt.Sprintf("sts::%s:assumed-role/%s/", who.AccountID, name))
 	case strings.HasPrefix(res, "assumed-role/"):
-		return who.Session != nil && who.ARN == "arn:aws:sts::"+who.AccountID+":"+res
+		return who.Session != nil && arnAfterPartition(who.ARN) == "sts::"+who.AccountID+":"+res
 	default: // user/
-		return who.Session == nil && who.ARN == p
+		return who.Session == nil && arnAfterPartition(who.ARN) == arnAfterPartition(p)
 	}
 }
 

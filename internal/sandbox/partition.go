@@ -9,17 +9,19 @@ import (
 // partitions maps a region to its ARN partition as the SDK's partitions.json
 // does (its regionRegex for each partition, and the "<partition>-global"
 // pseudo-regions); any other region is in "aws".
+// region is the partition's first region, where the sandbox puts an
+// unsigned request in it (unsignedIn).
 var partitions = []struct {
-	id    string
-	match *lazyRE
+	id, region string
+	match      *lazyRE
 }{
-	{"aws-cn", lazyRegexp(`^cn-\w+-\d+$`)},
-	{"aws-eusc", lazyRegexp(`^eusc-(de)-\w+-\d+$`)},
-	{"aws-iso", lazyRegexp(`^us-iso-\w+-\d+$`)},
-	{"aws-iso-b", lazyRegexp(`^us-isob-\w+-\d+$`)},
-	{"aws-iso-e", lazyRegexp(`^eu-isoe-\w+-\d+$`)},
-	{"aws-iso-f", lazyRegexp(`^us-isof-\w+-\d+$`)},
-	{"aws-us-gov", lazyRegexp(`^us-gov-\w+-\d+$`)},
+	{"aws-cn", "cn-north-1", lazyRegexp(`^cn-\w+-\d+$`)},
+	{"aws-eusc", "eusc-de-east-1", lazyRegexp(`^eusc-(de)-\w+-\d+$`)},
+	{"aws-iso", "us-iso-east-1", lazyRegexp(`^us-iso-\w+-\d+$`)},
+	{"aws-iso-b", "us-isob-east-1", lazyRegexp(`^us-isob-\w+-\d+$`)},
+	{"aws-iso-e", "eu-isoe-west-1", lazyRegexp(`^eu-isoe-\w+-\d+$`)},
+	{"aws-iso-f", "us-isof-south-1", lazyRegexp(`^us-isof-\w+-\d+$`)},
+	{"aws-us-gov", "us-gov-west-1", lazyRegexp(`^us-gov-\w+-\d+$`)},
 }
 
 // partitionOf is the partition of the region a request is signed for.
@@ -34,6 +36,21 @@ func partitionOf(region string) string {
 
 // partition is the ARN partition of the call's region.
 func (c *call) partition() string { return partitionOf(c.region) }
+
+// unsignedIn puts an unsigned request (AssumeRoleWithWebIdentity,
+// AssumeRoleWithSAML) in partition p, that of the role it names. AWS knows
+// it from the endpoint (sts.cn-north-1.amazonaws.com.cn); the sandbox has
+// one endpoint for every partition, and no signature names a region.
+func (c *call) unsignedIn(p string) {
+	if c.accessKeyID != "" {
+		return
+	}
+	for _, q := range partitions {
+		if q.id == p {
+			c.region = q.region
+		}
+	}
+}
 
 // iamARN is an ARN of IAM in the caller's account and partition:
 // ic.iamARN("user/", path, name) is arn:<partition>:iam::<account>:user/...
@@ -125,4 +142,18 @@ func errInPartition(e *apiError, p string) *apiError {
 	in := *e
 	in.Message = strings.ReplaceAll(e.Message, "arn:aws:", "arn:"+p+":")
 	return &in
+}
+
+// arnAfterPartition is what follows an ARN's partition
+// (sts::<account>:assumed-role/... for arn:aws-cn:sts::...). Trust policies
+// name principals by it: the world has one set of accounts, which a caller
+// sees in the partition it signs for, so a policy written in one partition
+// names the same principals in another.
+func arnAfterPartition(arn string) string {
+	rest, ok := strings.CutPrefix(arn, "arn:")
+	if !ok {
+		return arn
+	}
+	_, rest, _ = strings.Cut(rest, ":")
+	return rest
 }

@@ -257,7 +257,7 @@ func (c *call) issueSession(account, role, sessionName, roleID string, exp time.
 		SecretAccessKey: secretKey(),
 		SessionToken:    "IQoJb3JpZ2luX2Vj" + secret(180),
 		AccountID:       account,
-		ARN:             fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", account, role, sessionName),
+		ARN:             fmt.Sprintf("arn:%s:sts::%s:assumed-role/%s/%s", c.partition(), account, role, sessionName),
 		UserID:          roleID + ":" + sessionName,
 		Expiration:      exp.UTC().Truncate(time.Second),
 		Source:          source,

@@ -31,7 +31,7 @@ const (
 
 var (
 	stsSessionName = lazyRegexp(`^[\w+=,.@-]{2,64}$`)
-	stsRoleARN     = lazyRegexp(`^arn:aws:iam::(\d{12}):role(/[\x21-\x7e]*)?/([\w+=,.@-]{1,64})$`)
+	stsRoleARN     = lazyRegexp(`^arn:(aws[\w-]*):iam::(\d{12}):role(/[\x21-\x7e]*)?/([\w+=,.@-]{1,64})$`)
 	stsAccessKeyID = lazyRegexp(`^\w{16,128}$`)
 )
 
@@ -84,7 +84,7 @@ func stsAssumeRole(c *call, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	role := c.w.stsRole(target.account, target.path, target.name)
+	role := c.targetRole(target)
 	if role == nil {
 		return nil, newError(403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", who.ARN, target.arn)
 	}

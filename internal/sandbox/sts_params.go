@@ -56,7 +56,17 @@ func stsDuration(form url.Values, def, hi int) (int, error) {
 
 // stsRoleTarget is the role an assume-role operation names.
 type stsRoleTarget struct {
-	arn, account, path, name string
+	arn, partition, account, path, name string
+}
+
+// targetRole is the role an assume-role operation names, or nil when there
+// is none. A role ARN in another partition than the caller's names nothing
+// it can assume, as on AWS.
+func (c *call) targetRole(target stsRoleTarget) *IAMRole {
+	if target.partition != c.partition() {
+		return nil
+	}
+	return c.w.stsRole(target.account, target.path, target.name)
 }
 
 // stsTargetRole reads and checks RoleArn.
@@ -70,9 +80,9 @@ func stsTargetRole(form url.Values) (stsRoleTarget, error) {
 	}
 	m := stsRoleARN.FindStringSubmatch(arn)
 	if m == nil {
-		return stsRoleTarget{}, stsValidation("%s is invalid: use arn:aws:iam::<account id>:role/<path/><role name>", truncate(arn, 200))
+		return stsRoleTarget{}, stsValidation("%s is invalid: use arn:<partition>:iam::<account id>:role/<path/><role name>", truncate(arn, 200))
 	}
-	return stsRoleTarget{arn: arn, account: m[1], path: m[2] + "/", name: m[3]}, nil
+	return stsRoleTarget{arn: arn, partition: m[1], account: m[2], path: m[3] + "/", name: m[4]}, nil
 }
 
 // stsSessionNameParam reads and checks RoleSessionName.
@@ -156,7 +166,7 @@ func (c *call) assumedRole(role *IAMRole, acct, sessionName string, seconds int,
 // exist and its trust policy allow the request, and the duration fit the
 // role's MaxSessionDuration.
 func (c *call) federatedRole(target stsRoleTarget, req trustRequest, session string, seconds int, source string) (stsAssumeRoleOut, error) {
-	role := c.w.stsRole(target.account, target.path, target.name)
+	role := c.targetRole(target)
 	if role == nil || !c.w.trustAllows(target.account, role, req) {
 		return stsAssumeRoleOut{}, newError(403, "AccessDenied", "Not authorized to perform %s", req.action)
 	}

@@ -14,11 +14,11 @@ import (
 // administrator here), only for member accounts of its organization, only
 // while the organization's RootSessions feature is enabled, and for at
 // most 900 seconds. The session acts as the member account's root user
-// (arn:aws:iam::ACCOUNT:root) and may call only what its task policy
+// (arn:<partition>:iam::ACCOUNT:root) and may call only what its task policy
 // allows (iam_root.go); every other call is AccessDenied.
 
 const (
-	rootTaskPrefix     = "arn:aws:iam::aws:policy/root-task/"
+	rootTaskPath       = ":iam::aws:policy/root-task/"
 	rootSessionMax     = 900
 	rootSessionSource  = "assume-root/" // + task policy name, in Session.Source
 	rootSessionFeature = "RootSessions"
@@ -51,20 +51,20 @@ func stsAssumeRoot(c *call, form url.Values) (any, error) {
 	if duration == 0 {
 		duration = rootSessionMax
 	}
-	policy, ok := strings.CutPrefix(task, rootTaskPrefix)
+	policy, ok := strings.CutPrefix(task, "arn:"+c.partition()+rootTaskPath)
 	if _, known := rootTaskActions[policy]; !ok || !known {
-		return nil, stsValidation("%s is not a root task policy: use one of arn:aws:iam::aws:policy/root-task/<IAMAuditRootUserCredentials|IAMCreateRootUserPassword|IAMDeleteRootUserCredentials|S3UnlockBucketPolicy|SQSUnlockQueuePolicy>", truncate(task, 200))
+		return nil, stsValidation("%s is not a root task policy: use one of arn:%s:iam::aws:policy/root-task/<IAMAuditRootUserCredentials|IAMCreateRootUserPassword|IAMDeleteRootUserCredentials|S3UnlockBucketPolicy|SQSUnlockQueuePolicy>", truncate(task, 200), c.partition())
 	}
 	account := target
-	if m := stsRootPrincipal.FindStringSubmatch(target); m != nil {
-		account = m[1]
+	if m := stsRootPrincipal.FindStringSubmatch(target); m != nil && m[1] == c.partition() {
+		account = m[2]
 	}
 	if !accountIDPattern.MatchString(account) {
-		return nil, stsValidation("TargetPrincipal %s is neither an account id nor arn:aws:iam::<account id>:root", truncate(target, 100))
+		return nil, stsValidation("TargetPrincipal %s is neither an account id nor arn:%s:iam::<account id>:root", truncate(target, 100), c.partition())
 	}
 	org := c.w.Organization
 	denied := func(why string) error {
-		return newError(403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRoot on resource: arn:aws:iam::%s:root because %s", who.ARN, account, why)
+		return newError(403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRoot on resource: arn:%s:iam::%s:root because %s", who.ARN, c.partition(), account, why)
 	}
 	switch {
 	case isRootSession(who.Session):
@@ -79,14 +79,14 @@ func stsAssumeRoot(c *call, form url.Values) (any, error) {
 		return nil, denied("the account is not a member of the organization")
 	}
 	sess := c.issueSession(account, "root", "root", account, c.now.Add(time.Duration(duration)*time.Second), rootSessionSource+policy)
-	sess.ARN, sess.UserID = "arn:aws:iam::"+account+":root", account
+	sess.ARN, sess.UserID = "arn:"+c.partition()+":iam::"+account+":root", account
 	return struct {
 		Credentials    stsCredentials `xml:"Credentials"`
 		SourceIdentity string         `xml:"SourceIdentity,omitempty"`
 	}{Credentials: credentialsOut(sess)}, nil
 }
 
-var stsRootPrincipal = lazyRegexp(`^arn:aws:iam::(\d{12}):root$`)
+var stsRootPrincipal = lazyRegexp(`^arn:(aws[\w-]*):iam::(\d{12}):root$`)
 
 func isRootSession(s *Session) bool {
 	return s != nil && strings.HasPrefix(s.Source, rootSessionSource)

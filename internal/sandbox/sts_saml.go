@@ -31,7 +31,7 @@ const (
 	samlNameIDPrefix    = "urn:oasis:names:tc:SAML:2.0:nameid-format:"
 )
 
-var stsSAMLProviderARN = lazyRegexp(`^arn:aws:iam::(\d{12}):saml-provider/([\w.-]{1,128})$`)
+var stsSAMLProviderARN = lazyRegexp(`^arn:(aws[\w-]*):iam::(\d{12}):saml-provider/([\w.-]{1,128})$`)
 
 // samlSignIn reports whether u is AWS's SAML sign-in endpoint, global or
 // regional, or the urn AWS also accepts as the audience.
@@ -109,6 +109,7 @@ func stsAssumeRoleWithSAML(c *call, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.unsignedIn(target.partition)
 	principal, err := stsRequired(form, "PrincipalArn", "principalArn")
 	if err != nil {
 		return nil, err
@@ -129,10 +130,11 @@ func stsAssumeRoleWithSAML(c *call, form url.Values) (any, error) {
 	}
 	pm := stsSAMLProviderARN.FindStringSubmatch(principal)
 	if pm == nil {
-		return nil, stsValidation("%s is invalid: use arn:aws:iam::<account id>:saml-provider/<name>", truncate(principal, 200))
+		return nil, stsValidation("%s is invalid: use arn:%s:iam::<account id>:saml-provider/<name>", truncate(principal, 200), c.partition())
 	}
-	provider := c.w.samlProvider(pm[1], pm[2])
-	if provider == nil || pm[1] != target.account {
+	// A provider in another partition names nothing, as a role does.
+	provider := c.w.samlProvider(pm[2], pm[3])
+	if provider == nil || pm[1] != c.partition() || pm[2] != target.account {
 		return nil, invalidToken("Specified provider doesn't exist: %s is not a SAML provider in the role's account %s (iam create-saml-provider makes one).", truncate(principal, 200), target.account)
 	}
 	resp, err := parseSAMLResponse(raw)

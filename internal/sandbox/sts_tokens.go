@@ -87,7 +87,7 @@ func stsGetFederationToken(c *call, form url.Values) (any, error) {
 		packed = 0
 	}
 	sess := c.issueSession(who.AccountID, "", "", "", c.now.Add(time.Duration(duration)*time.Second), "federation-token")
-	sess.ARN = fmt.Sprintf("arn:aws:sts::%s:federated-user/%s", who.AccountID, name)
+	sess.ARN = fmt.Sprintf("arn:%s:sts::%s:federated-user/%s", c.partition(), who.AccountID, name)
 	sess.UserID = who.AccountID + ":" + name
 	out := struct {
 		Credentials   stsCredentials `xml:"Credentials"`

@@ -211,7 +211,7 @@ func (s *Server) prefetchWebIdentityKeys(ctx context.Context, form url.Values) {
 	}
 	var known bool
 	var now time.Time
-	s.withWorld(func(w *World, t time.Time) { known, now = w.oidcProvider(m[1], claims.Issuer) != nil, t })
+	s.withWorld(func(w *World, t time.Time) { known, now = w.oidcProvider(m[2], claims.Issuer) != nil, t })
 	if known {
 		s.issuerKeys.refresh(ctx, claims.Issuer, tok.Headers[0].KeyID, now)
 	}
@@ -230,6 +230,7 @@ func stsAssumeRoleWithWebIdentity(c *call, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.unsignedIn(target.partition)
 	session, err := stsSessionNameParam(form)
 	if err != nil {
 		return nil, err
@@ -283,7 +284,7 @@ func stsAssumeRoleWithWebIdentity(c *call, form url.Values) (any, error) {
 	}
 	// Provider is the provider's ARN in AWS's replies (the API reference
 	// says the iss claim; real replies carry the ARN).
-	providerARN := fmt.Sprintf("arn:aws:iam::%s:oidc-provider/%s", target.account, issuerKey(provider.URL))
+	providerARN := fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", c.partition(), target.account, issuerKey(provider.URL))
 	prefix := strings.ToLower(issuerKey(provider.URL)) + ":"
 	keys := map[string][]string{prefix + "aud": {aud}, prefix + "sub": {claims.Subject}}
 	if len(claims.AMR) > 0 {
