@@ -347,25 +347,39 @@ var checks = []check{
 		}),
 	},
 	{
-		id: "oidc-role-sub-broad", title: "Role's sub condition admits more than one repository, or any ref into a privileged role", severity: High,
-		controls: []string{"Prowler iam_role_administratoraccess_policy"}, needs: roleActions,
+		id: "oidc-role-sub-broad", title: "Role's sub condition admits more than one repository or project", severity: High,
+		needs: roleActions,
 		run: eachTrust(func(r IAMRole, t WebIdentityTrust) *Finding {
-			priv := privileged(r)
 			var why []string
 			for _, sub := range t.Sub {
-				sc := ScopeOf(t.Issuer, sub, t.SubLike)
-				switch {
-				case sc.Repos:
+				if ScopeOf(t.Issuer, sub, t.SubLike).Repos {
 					why = append(why, fmt.Sprintf("%q matches more than one repository or project", sub))
-				case sc.AnyRef && priv != "":
-					why = append(why, fmt.Sprintf("%q matches any branch, tag and pull request (forks' too) and the role has %s", sub, priv))
 				}
 			}
 			if len(why) == 0 {
 				return nil
 			}
-			return &Finding{Evidence: "StringLike on " + t.Issuer + ":sub: " + strings.Join(why, "; "),
-				Remediation: "pin sub with StringEquals to one repository and its protected branch or environment (e.g. repo:ORG/REPO:ref:refs/heads/main); a workloads: entry in keyless.yaml writes it"}
+			return &Finding{Evidence: "StringLike on " + t.Issuer + ":sub: " + strings.Join(why, "; "), Remediation: pinSub}
+		}),
+	},
+	{
+		id: "oidc-role-sub-any-ref", title: "Privileged role admits any branch, tag and pull request of its repository", severity: High,
+		controls: []string{"Prowler iam_role_administratoraccess_policy"}, needs: roleActions,
+		run: eachTrust(func(r IAMRole, t WebIdentityTrust) *Finding {
+			priv := privileged(r)
+			if priv == "" {
+				return nil
+			}
+			var why []string
+			for _, sub := range t.Sub {
+				if sc := ScopeOf(t.Issuer, sub, t.SubLike); sc.AnyRef && !sc.Repos {
+					why = append(why, fmt.Sprintf("%q matches any branch, tag and pull request (forks' too)", sub))
+				}
+			}
+			if len(why) == 0 {
+				return nil
+			}
+			return &Finding{Evidence: "StringLike on " + t.Issuer + ":sub: " + strings.Join(why, "; ") + ", and the role has " + priv, Remediation: pinSub}
 		}),
 	},
 	{
@@ -538,6 +552,9 @@ func eachKey(f func(st *AccountState, u IAMUser, k AccessKey, now time.Time) *Fi
 	})
 }
 
+const pinSub = "pin sub with StringEquals to one repository and its protected branch or environment " +
+	"(e.g. repo:ORG/REPO:ref:refs/heads/main); a workloads: entry in keyless.yaml writes it"
+
 // roleActions are what reading workload roles calls.
 var roleActions = []string{"iam:ListRoles", "iam:GetRole", "iam:ListAttachedRolePolicies"}
 
@@ -553,16 +570,26 @@ func privileged(r IAMRole) string {
 }
 
 // eachTrust runs f on every web-identity statement of every workload
-// role; its findings name the role as resource.
+// role; its findings name the role as resource, one per role (the
+// fingerprint is by resource): the evidence of several statements is joined.
 func eachTrust(f func(r IAMRole, t WebIdentityTrust) *Finding) func(*AccountState, time.Time) []Finding {
 	return func(st *AccountState, _ time.Time) []Finding {
 		var out []Finding
 		for _, r := range st.Roles {
+			var found *Finding
 			for _, t := range r.Trusts {
-				if fd := f(r, t); fd != nil {
-					fd.Resource = r.ARN
-					out = append(out, *fd)
+				fd := f(r, t)
+				switch {
+				case fd == nil:
+				case found == nil:
+					found = fd
+				default:
+					found.Evidence += "; " + fd.Evidence
 				}
+			}
+			if found != nil {
+				found.Resource = r.ARN
+				out = append(out, *found)
 			}
 		}
 		return out

@@ -1,7 +1,10 @@
 package audit
 
 import (
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -88,5 +91,39 @@ func TestGitHubOldSubjectOnly(t *testing.T) {
 		if got := tc.t.GitHubOldSubjectOnly(); got != tc.want {
 			t.Errorf("GitHubOldSubjectOnly(%v) = %v, want %v", tc.t.Sub, got, tc.want)
 		}
+	}
+}
+
+// TestWorkloadChecks: the checks judge what ParseTrust read, one finding
+// per role and check even when several statements fail it.
+func TestWorkloadChecks(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	recent := now.Add(-24 * time.Hour)
+	gl := "arn:aws:iam::111111111111:oidc-provider/gitlab.com"
+	st := &AccountState{AccountID: "111111111111", OIDCProviders: []string{gh, gl, "arn:aws:iam::111111111111:oidc-provider/app.terraform.io"},
+		Roles: []IAMRole{
+			{Name: "two", ARN: "arn:aws:iam::111111111111:role/two", LastUsed: &recent, Trusts: []WebIdentityTrust{
+				{Provider: gh, Issuer: GitHubIssuer, Aud: []string{"sts.amazonaws.com"}},
+				{Provider: gl, Issuer: "gitlab.com", Aud: []string{"https://gitlab.com"}},
+			}},
+			{Name: "old", ARN: "arn:aws:iam::111111111111:role/old", Created: now.Add(-91 * 24 * time.Hour), Trusts: []WebIdentityTrust{
+				{Provider: gh, Issuer: GitHubIssuer, Aud: []string{"sts.amazonaws.com"}, Sub: []string{"repo:o/r:environment:prod", "repo:o@1/r@2:environment:prod"}},
+			}},
+		}}
+	var got []string
+	for _, f := range Run(st, now).Findings {
+		if strings.HasPrefix(f.ID, "oidc-") {
+			got = append(got, f.ID+" "+f.Resource+": "+f.Evidence)
+		}
+	}
+	slices.Sort(got)
+	want := []string{
+		"oidc-provider-unused arn:aws:iam::111111111111:oidc-provider/app.terraform.io: no role's trust policy names arn:aws:iam::111111111111:oidc-provider/app.terraform.io",
+		"oidc-role-no-sub arn:aws:iam::111111111111:role/two: trust on " + gh + " has no token.actions.githubusercontent.com:sub condition: any token token.actions.githubusercontent.com issues, for any repository of any of its customers, can assume the role; " +
+			"trust on " + gl + " has no gitlab.com:sub condition: any token gitlab.com issues, for any repository of any of its customers, can assume the role",
+		"oidc-role-unused arn:aws:iam::111111111111:role/old: role old never used, created 2026-09-01, 91 days ago",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("findings (-want +got):\n%s", d)
 	}
 }
