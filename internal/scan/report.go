@@ -12,7 +12,10 @@ import (
 
 // WriteText prints one finding a line:
 //
-//	FILE:LINE:COLUMN: RULE [KEY-ID] [secret REDACTED [line N]] [commit SHA DATE] fingerprint FP [; verification]
+//	FILE:LINE:COLUMN: RULE [KEY-ID] [secret REDACTED [line N]] [uses VARIABLE] [commit SHA DATE] fingerprint FP [; verification]
+//
+// A ci-long-lived-keys finding is followed by indented lines with the
+// workloads: entry that would replace the key.
 func WriteText(w io.Writer, fs []Finding) error {
 	bw := bufio.NewWriter(w)
 	for _, f := range fs {
