@@ -14,6 +14,7 @@ const (
 	MaxKeyAge            = 90 * 24 * time.Hour
 	MaxUnused            = 45 * 24 * time.Hour
 	RootRecentUse        = 90 * 24 * time.Hour
+	MaxRoleUnused        = 90 * 24 * time.Hour
 	MinPasswordLength    = 14
 	MinPasswordReuse     = 24
 	rootCredentialsURL   = "https://console.aws.amazon.com/iam/home#/security_credentials"
@@ -335,6 +336,110 @@ var checks = []check{
 		}),
 	},
 	{
+		id: "oidc-role-no-sub", title: "Role trusts an OIDC provider with no sub condition", severity: Critical,
+		needs: roleActions,
+		run: eachTrust(func(r IAMRole, t WebIdentityTrust) *Finding {
+			if len(t.Sub) > 0 {
+				return nil
+			}
+			return &Finding{Evidence: "trust on " + t.Provider + " has no " + t.Issuer + ":sub condition: any token " + t.Issuer + " issues, for any repository of any of its customers, can assume the role",
+				Remediation: "add a StringEquals condition on " + t.Issuer + ":sub naming the one repository or project (a workloads: entry in keyless.yaml writes it)"}
+		}),
+	},
+	{
+		id: "oidc-role-sub-broad", title: "Role's sub condition admits more than one repository or project", severity: High,
+		needs: roleActions,
+		run: eachTrust(func(r IAMRole, t WebIdentityTrust) *Finding {
+			var why []string
+			for _, sub := range t.Sub {
+				if ScopeOf(t.Issuer, sub, t.SubLike).Repos {
+					why = append(why, fmt.Sprintf("%q matches more than one repository or project", sub))
+				}
+			}
+			if len(why) == 0 {
+				return nil
+			}
+			return &Finding{Evidence: "StringLike on " + t.Issuer + ":sub: " + strings.Join(why, "; "), Remediation: pinSub}
+		}),
+	},
+	{
+		id: "oidc-role-sub-any-ref", title: "Privileged role admits any branch, tag and pull request of its repository", severity: High,
+		controls: []string{"Prowler iam_role_administratoraccess_policy"}, needs: roleActions,
+		run: eachTrust(func(r IAMRole, t WebIdentityTrust) *Finding {
+			priv := privileged(r)
+			if priv == "" {
+				return nil
+			}
+			var why []string
+			for _, sub := range t.Sub {
+				if sc := ScopeOf(t.Issuer, sub, t.SubLike); sc.AnyRef && !sc.Repos {
+					why = append(why, fmt.Sprintf("%q matches any branch, tag and pull request (forks' too)", sub))
+				}
+			}
+			if len(why) == 0 {
+				return nil
+			}
+			return &Finding{Evidence: "StringLike on " + t.Issuer + ":sub: " + strings.Join(why, "; ") + ", and the role has " + priv, Remediation: pinSub}
+		}),
+	},
+	{
+		id: "oidc-role-no-aud", title: "Role trusts an OIDC provider with no aud condition", severity: Medium,
+		needs: roleActions,
+		run: eachTrust(func(r IAMRole, t WebIdentityTrust) *Finding {
+			if len(t.Aud) > 0 {
+				return nil
+			}
+			return &Finding{Evidence: "trust on " + t.Provider + " has no " + t.Issuer + ":aud condition: tokens minted for other audiences are accepted",
+				Remediation: "add a StringEquals condition on " + t.Issuer + ":aud (sts.amazonaws.com for GitHub Actions)"}
+		}),
+	},
+	{
+		id: "oidc-role-github-old-subject", title: "GitHub trust matches only the classic subject, not the one with immutable ids", severity: Low,
+		needs: roleActions,
+		run: eachTrust(func(r IAMRole, t WebIdentityTrust) *Finding {
+			if !t.GitHubOldSubjectOnly() {
+				return nil
+			}
+			return &Finding{Evidence: "sub values " + strings.Join(t.Sub, ", ") + " all have the form repo:OWNER/REPO:...; repositories created since 2026-07-15 present repo:OWNER@OWNER_ID/REPO@REPO_ID:... by default, which this trust rejects",
+				Remediation: "add the repo:OWNER@OWNER_ID/REPO@REPO_ID:... form beside the classic one (the ids are repository_owner_id and repository_id in GitHub's API); a workloads: entry in keyless.yaml writes both"}
+		}),
+	},
+	{
+		id: "oidc-provider-unused", title: "OIDC provider no role trusts", severity: Low,
+		needs: append([]string{"iam:ListOpenIDConnectProviders"}, roleActions...),
+		run: func(st *AccountState, _ time.Time) []Finding {
+			var out []Finding
+			for _, p := range st.OIDCProviders {
+				if slices.ContainsFunc(st.Roles, func(r IAMRole) bool {
+					return slices.ContainsFunc(r.Trusts, func(t WebIdentityTrust) bool { return t.Provider == p })
+				}) {
+					continue
+				}
+				out = append(out, Finding{Resource: p, Evidence: "no role's trust policy names " + p,
+					Remediation: "delete it if nothing is meant to use it: aws iam delete-open-id-connect-provider --open-id-connect-provider-arn " + p})
+			}
+			return out
+		},
+	},
+	{
+		id: "oidc-role-unused", title: "Workload role unused for 90 days or more", severity: Medium,
+		needs: roleActions,
+		run: func(st *AccountState, now time.Time) []Finding {
+			var out []Finding
+			for _, r := range st.Roles {
+				since, what := r.Created, "never used, created "+date(r.Created)
+				if r.LastUsed != nil {
+					since, what = *r.LastUsed, "last used "+date(*r.LastUsed)
+				}
+				if idle := now.Sub(since); idle >= MaxRoleUnused {
+					out = append(out, Finding{Resource: r.ARN, Evidence: fmt.Sprintf("role %s %s, %d days ago", r.Name, what, days(idle)),
+						Remediation: "delete the role if its pipeline is gone: aws iam delete-role --role-name " + r.Name + " (detach its policies first)"})
+				}
+			}
+			return out
+		},
+	},
+	{
 		id: "ic-instance", title: "Identity Center is not enabled", severity: High,
 		needs:   icActions,
 		applies: icHome,
@@ -445,4 +550,48 @@ func eachKey(f func(st *AccountState, u IAMUser, k AccessKey, now time.Time) *Fi
 		}
 		return out
 	})
+}
+
+const pinSub = "pin sub with StringEquals to one repository and its protected branch or environment " +
+	"(e.g. repo:ORG/REPO:ref:refs/heads/main); a workloads: entry in keyless.yaml writes it"
+
+// roleActions are what reading workload roles calls.
+var roleActions = []string{"iam:ListRoles", "iam:GetRole", "iam:ListAttachedRolePolicies"}
+
+// privileged names the AWS managed policy that makes r privileged, "" when none does.
+func privileged(r IAMRole) string {
+	for _, p := range r.AttachedPolicies {
+		switch p[strings.LastIndex(p, "/")+1:] {
+		case "AdministratorAccess", "PowerUserAccess", "IAMFullAccess":
+			return p[strings.LastIndex(p, "/")+1:]
+		}
+	}
+	return ""
+}
+
+// eachTrust runs f on every web-identity statement of every workload
+// role; its findings name the role as resource, one per role (the
+// fingerprint is by resource): the evidence of several statements is joined.
+func eachTrust(f func(r IAMRole, t WebIdentityTrust) *Finding) func(*AccountState, time.Time) []Finding {
+	return func(st *AccountState, _ time.Time) []Finding {
+		var out []Finding
+		for _, r := range st.Roles {
+			var found *Finding
+			for _, t := range r.Trusts {
+				fd := f(r, t)
+				switch {
+				case fd == nil:
+				case found == nil:
+					found = fd
+				default:
+					found.Evidence += "; " + fd.Evidence
+				}
+			}
+			if found != nil {
+				found.Resource = r.ARN
+				out = append(out, *found)
+			}
+		}
+		return out
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -88,6 +90,8 @@ func Collect(ctx context.Context, c Clients, opts CollectOptions) (*AccountState
 	g.Go(func() error { col.alias(gctx); return nil })
 	g.Go(func() error { col.users(gctx); return nil })
 	g.Go(func() error { col.organization(gctx); return nil })
+	g.Go(func() error { col.roles(gctx); return nil })
+	g.Go(func() error { col.oidcProviders(gctx); return nil })
 	_ = g.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -443,4 +447,86 @@ func actionOf(err error, fallback string) string {
 		prefix = strings.ToLower(strings.ReplaceAll(oe.Service(), " ", ""))
 	}
 	return prefix + ":" + oe.Operation()
+}
+
+// roles lists the IAM roles and keeps those trusting an OIDC provider,
+// with their last use and attached policies. ListRoles returns neither
+// RoleLastUsed nor, reliably, the trust: GetRole does.
+func (col *collector) roles(ctx context.Context) {
+	var names []string
+	p := iam.NewListRolesPaginator(col.c.IAM, &iam.ListRolesInput{})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			col.fail("iam:ListRoles", err)
+			return
+		}
+		for _, r := range out.Roles {
+			if !strings.HasPrefix(aws.ToString(r.Path), "/aws-service-role/") {
+				names = append(names, aws.ToString(r.RoleName))
+			}
+		}
+	}
+	found := make([]*IAMRole, len(names))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(col.opts.Parallel)
+	for i, name := range names {
+		g.Go(func() error { found[i] = col.role(gctx, name); return nil })
+	}
+	_ = g.Wait()
+	var roles []IAMRole
+	for _, r := range found {
+		if r != nil {
+			roles = append(roles, *r)
+		}
+	}
+	col.set(func(st *AccountState) { st.Roles = roles })
+}
+
+// role reads one role; nil when it trusts no OIDC provider or GetRole failed.
+func (col *collector) role(ctx context.Context, name string) *IAMRole {
+	out, err := col.c.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+	if err != nil {
+		col.fail("iam:GetRole", err)
+		return nil
+	}
+	r := &IAMRole{Name: name, ARN: aws.ToString(out.Role.Arn), Created: aws.ToTime(out.Role.CreateDate).UTC()}
+	if l := out.Role.RoleLastUsed; l != nil {
+		r.LastUsed = utc(l.LastUsedDate)
+	}
+	doc := aws.ToString(out.Role.AssumeRolePolicyDocument)
+	if d, err := url.QueryUnescape(doc); err == nil {
+		doc = d // IAM returns the document URL-encoded
+	}
+	// IAM accepts only valid policy JSON, so a document that does not
+	// parse here has a shape ParseTrust does not know: not a workload role.
+	if r.Trusts, err = ParseTrust(doc); err != nil || len(r.Trusts) == 0 {
+		return nil
+	}
+	ps := iam.NewListAttachedRolePoliciesPaginator(col.c.IAM, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
+	for ps.HasMorePages() {
+		page, err := ps.NextPage(ctx)
+		if err != nil {
+			col.fail("iam:ListAttachedRolePolicies", err)
+			break
+		}
+		for _, p := range page.AttachedPolicies {
+			r.AttachedPolicies = append(r.AttachedPolicies, aws.ToString(p.PolicyArn))
+		}
+	}
+	return r
+}
+
+func (col *collector) oidcProviders(ctx context.Context) {
+	out, err := col.c.IAM.ListOpenIDConnectProviders(ctx, &iam.ListOpenIDConnectProvidersInput{})
+	if err != nil {
+		col.fail("iam:ListOpenIDConnectProviders", err)
+		return
+	}
+	var arns []string
+	for _, p := range out.OpenIDConnectProviderList {
+		arns = append(arns, aws.ToString(p.Arn))
+	}
+	slices.Sort(arns)
+	col.set(func(st *AccountState) { st.OIDCProviders = arns })
 }

@@ -36,6 +36,11 @@ type AccountState struct {
 	// Users are the IAM users with every credential and dependent that
 	// deleting them would need removed first.
 	Users []IAMUser
+	// Roles are the IAM roles whose trust lets OIDC tokens in (workload
+	// roles); other roles are not kept.
+	Roles []IAMRole
+	// OIDCProviders are the ARNs of the account's IAM OIDC providers.
+	OIDCProviders []string
 
 	// Organization is nil for a standalone account.
 	Organization *Organization
@@ -103,6 +108,17 @@ type IAMUser struct {
 	SigningCertificates []Credential
 	SSHPublicKeys       []Credential
 	ServiceCredentials  []Credential
+}
+
+// IAMRole is a role with its web-identity trust.
+type IAMRole struct {
+	Name, ARN string
+	Created   time.Time
+	// LastUsed is nil when the role was never used (RoleLastUsed).
+	LastUsed *time.Time
+	// Trusts are the statements letting OIDC tokens in (ParseTrust).
+	Trusts           []WebIdentityTrust
+	AttachedPolicies []string // ARNs
 }
 
 // LoginProfile is a console password.

@@ -7,7 +7,9 @@
 // git history reader (blobs, commit and tag messages), the .keylessignore
 // format and inline keyless:ignore markers, the report formats (text, JSON,
 // SARIF 2.1.0) and --verify, which asks AWS who owns a found key id with the
-// user's own credentials.
+// user's own credentials. It also reads the CI configuration files
+// (GitHub workflows, .gitlab-ci.yml, CircleCI, Bitbucket Pipelines) for
+// jobs handed a long-lived key, and names the workloads: entry to use instead.
 //
 // It scans everything it is given, as a leaked key is leaked wherever it
 // lies: only .keylessignore leaves paths out. It must never block on what a

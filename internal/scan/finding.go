@@ -39,6 +39,11 @@ type Finding struct {
 	// IDENT:PATH:LINE, where IDENT is the key id, or for a lone secret
 	// "sha256-" and 16 hex digits of its SHA-256. .keylessignore takes it.
 	Fingerprint string `json:"fingerprint"`
+	// Uses and Workload are set for RuleCIKeys: the variable or input
+	// that carries the key, and the keyless.yaml workloads: entry that
+	// would replace it.
+	Uses     string `json:"uses,omitempty"`
+	Workload string `json:"workload,omitempty"`
 	// Verification is what --verify learned, nil without it.
 	Verification *Verification `json:"verification,omitempty"`
 

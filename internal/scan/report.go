@@ -12,7 +12,10 @@ import (
 
 // WriteText prints one finding a line:
 //
-//	FILE:LINE:COLUMN: RULE [KEY-ID] [secret REDACTED [line N]] [commit SHA DATE] fingerprint FP [; verification]
+//	FILE:LINE:COLUMN: RULE [KEY-ID] [secret REDACTED [line N]] [uses VARIABLE] [commit SHA DATE] fingerprint FP [; verification]
+//
+// A ci-long-lived-keys finding is followed by indented lines with the
+// workloads: entry that would replace the key.
 func WriteText(w io.Writer, fs []Finding) error {
 	bw := bufio.NewWriter(w)
 	for _, f := range fs {
@@ -26,6 +29,9 @@ func WriteText(w io.Writer, fs []Finding) error {
 				fmt.Fprintf(bw, " (line %d)", f.SecretLine)
 			}
 		}
+		if f.Uses != "" {
+			fmt.Fprintf(bw, " uses %s", f.Uses)
+		}
 		if f.Commit != "" {
 			fmt.Fprintf(bw, " commit %s %s", f.Commit[:min(12, len(f.Commit))], f.AuthorTime.Format(time.DateOnly))
 		}
@@ -34,6 +40,9 @@ func WriteText(w io.Writer, fs []Finding) error {
 			fmt.Fprintf(bw, "; %s", v)
 		}
 		bw.WriteByte('\n')
+		if f.Workload != "" {
+			fmt.Fprintf(bw, "    replace with this entry under workloads: in keyless.yaml (then keyless apply):\n%s\n", indent(f.Workload, "      "))
+		}
 	}
 	return bw.Flush()
 }
@@ -89,10 +98,16 @@ var Rules = []struct {
 	ID   Rule
 	Name string
 	Text string
+	// Help is how to fix it, helpText when empty; Level is the SARIF
+	// level, error when empty.
+	Help, Level string
 }{
-	{RulePair, "AwsAccessKeyPair", "An AWS access key id with its secret access key: a usable long-lived credential."},
-	{RuleAccessKeyID, "AwsAccessKeyId", "An AWS access key id (AKIA/ASIA/ABIA/ACCA). Alone it is not a credential, but it names one."},
-	{RuleSecretAccessKey, "AwsSecretAccessKey", "A 40-character value next to a secret keyword, random enough to be an AWS secret access key."},
+	{RulePair, "AwsAccessKeyPair", "An AWS access key id with its secret access key: a usable long-lived credential.", "", ""},
+	{RuleAccessKeyID, "AwsAccessKeyId", "An AWS access key id (AKIA/ASIA/ABIA/ACCA). Alone it is not a credential, but it names one.", "", ""},
+	{RuleSecretAccessKey, "AwsSecretAccessKey", "A 40-character value next to a secret keyword, random enough to be an AWS secret access key.", "", ""},
+	{RuleCIKeys, "CiLongLivedAwsKeys", "CI configuration that hands a long-lived AWS access key to its jobs (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, aws-access-key-id:).",
+		"Give the pipeline a role it assumes with its own OIDC token instead: add the workloads: entry the finding shows to keyless.yaml, " +
+			"run keyless apply, paste the snippet it prints into the pipeline, then delete the key (keyless cleanup).", "warning"},
 }
 
 const helpText = "Deactivate the key in IAM (reversible), watch GetAccessKeyLastUsed, then delete it; " +
@@ -164,12 +179,13 @@ func WriteSARIF(w io.Writer, fs []Finding, toolVersion string) error {
 	index := map[Rule]int{}
 	for i, r := range Rules {
 		index[r.ID] = i
-		sr := sarifRule{ID: string(r.ID), Name: r.Name, ShortDescription: sarifMessage{r.Text}, FullDescription: sarifMessage{r.Text}, Help: sarifMessage{helpText}}
-		sr.DefaultConfiguration.Level = "error"
+		sr := sarifRule{ID: string(r.ID), Name: r.Name, ShortDescription: sarifMessage{r.Text}, FullDescription: sarifMessage{r.Text},
+			Help: sarifMessage{or(r.Help, helpText)}}
+		sr.DefaultConfiguration.Level = or(r.Level, "error")
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sr)
 	}
 	for _, f := range fs {
-		res := sarifResult{RuleID: string(f.Rule), RuleIndex: index[f.Rule], Level: "error",
+		res := sarifResult{RuleID: string(f.Rule), RuleIndex: index[f.Rule], Level: run.Tool.Driver.Rules[index[f.Rule]].DefaultConfiguration.Level,
 			Message:             sarifMessage{message(f)},
 			PartialFingerprints: map[string]string{"keyless/v1": f.Fingerprint}}
 		var loc sarifLocation
@@ -195,6 +211,8 @@ func message(f Finding) string {
 		m = fmt.Sprintf("AWS access key %s with its secret (%s)", f.KeyID, f.Secret)
 	case RuleAccessKeyID:
 		m = fmt.Sprintf("AWS access key id %s", f.KeyID)
+	case RuleCIKeys:
+		m = fmt.Sprintf("CI configuration hands a long-lived AWS key to jobs (%s); replace it with this workloads: entry in keyless.yaml:\n%s", f.Uses, f.Workload)
 	default:
 		m = fmt.Sprintf("AWS secret access key (%s)", f.Secret)
 	}
@@ -206,3 +224,5 @@ func message(f Finding) string {
 	}
 	return m
 }
+
+func indent(s, by string) string { return by + strings.ReplaceAll(s, "\n", "\n"+by) }

@@ -73,6 +73,8 @@ type collector struct {
 	files atomic.Int64
 	bytes atomic.Int64
 	opts  Options
+	// origins names the repository CI findings suggest a workload for.
+	origins originRepos
 }
 
 func newCollector(o Options) *collector {
@@ -97,6 +99,10 @@ func (c *collector) problem(err error) {
 func (c *collector) record(src source, data []byte, at textPos, lo, hi int, ig *Ignore) {
 	c.bytes.Add(int64(hi - lo))
 	found, marked := findingsAt(data, src, at, lo, hi)
+	if lo == 0 && at.line == 1 {
+		// CI files are small: the first chunk holds them whole.
+		found = append(found, c.ciFindings(src, data)...)
+	}
 	if len(found) == 0 && marked == 0 {
 		return
 	}
