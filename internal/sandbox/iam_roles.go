@@ -58,7 +58,7 @@ const (
 
 func (ic *iamCall) roleOut(r *IAMRole, view roleView) iamRoleOut {
 	out := iamRoleOut{Path: r.Path, RoleName: r.Name, RoleId: r.ID, CreateDate: isoTime(r.Created),
-		Arn: roleARN(ic.acct, r), AssumeRolePolicyDocument: rfc3986(ic.w.roleTrust(ic.acct, r)),
+		Arn: ic.iamARN("role", r.Path, r.Name), AssumeRolePolicyDocument: rfc3986(ic.w.roleTrust(ic.acct, r)),
 		Description: r.Description, MaxSessionDuration: r.maxSession()}
 	if view == roleListed {
 		return out
