@@ -18,7 +18,7 @@ type iamInstanceProfileOut struct {
 	Arn                 string       `xml:"Arn"`
 	CreateDate          isoTime      `xml:"CreateDate"`
 	Roles               []iamRoleOut `xml:"Roles>member"`
-	Tags                []Tag        `xml:"Tags>member,omitempty"`
+	Tags                xmlList[Tag] `xml:"Tags,omitempty"`
 }
 
 func (ic *iamCall) profileOut(p *InstanceProfile) iamInstanceProfileOut {

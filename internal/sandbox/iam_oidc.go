@@ -144,8 +144,8 @@ func iamCreateOIDCProvider(ic *iamCall, form url.Values) (any, error) {
 	p := &OIDCProvider{URL: issuer, ClientIDs: ids, Thumbprints: tps, Created: ic.now.UTC().Truncate(time.Second), Tags: tags}
 	ic.ia.OIDCProviders = append(ic.ia.OIDCProviders, p)
 	return struct {
-		OpenIDConnectProviderArn string `xml:"OpenIDConnectProviderArn"`
-		Tags                     []Tag  `xml:"Tags>member,omitempty"`
+		OpenIDConnectProviderArn string       `xml:"OpenIDConnectProviderArn"`
+		Tags                     xmlList[Tag] `xml:"Tags,omitempty"`
 	}{swapPartition(oidcProviderARN(ic.acct, p), ic.partition()), p.Tags}, nil
 }
 
@@ -155,11 +155,11 @@ func iamGetOIDCProvider(ic *iamCall, form url.Values) (any, error) {
 		return nil, err
 	}
 	return struct {
-		Url            string   `xml:"Url"`
-		ClientIDList   []string `xml:"ClientIDList>member"`
-		ThumbprintList []string `xml:"ThumbprintList>member"`
-		CreateDate     isoTime  `xml:"CreateDate"`
-		Tags           []Tag    `xml:"Tags>member,omitempty"`
+		Url            string       `xml:"Url"`
+		ClientIDList   []string     `xml:"ClientIDList>member"`
+		ThumbprintList []string     `xml:"ThumbprintList>member"`
+		CreateDate     isoTime      `xml:"CreateDate"`
+		Tags           xmlList[Tag] `xml:"Tags,omitempty"`
 	}{p.URL, p.ClientIDs, p.Thumbprints, isoTime(p.Created), p.Tags}, nil
 }
 

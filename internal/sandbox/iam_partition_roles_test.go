@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -40,6 +41,39 @@ func TestConformanceIAMPartitionRoles(t *testing.T) {
 				t.Errorf("CreateOpenIDConnectProvider signed for %s: Arn %s, want %s...", region, aws.ToString(p.OpenIDConnectProviderArn), want)
 			}
 			must(c.GetOpenIDConnectProvider(ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: p.OpenIDConnectProviderArn}))(t)
+		}
+	})
+}
+
+// Without tags, AWS leaves the optional Tags element out of roles, instance
+// profiles and OIDC providers, as it does for users and policies; an empty
+// <Tags></Tags> is not what it sends.
+func TestConformanceIAMRoleWithoutTags(t *testing.T) {
+	forEachTarget(t, func(t *testing.T, tg *target) {
+		ctx := context.Background()
+		cfg, rec := recording(tg)
+		c := iam.NewFromConfig(cfg)
+		noTags := func(op string) {
+			t.Helper()
+			if body, _ := rec.last(); bytes.Contains(body, []byte("<Tags")) {
+				t.Errorf("%s without tags sent a Tags element: %s", op, body)
+			}
+		}
+		must(c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("untagged"),
+			AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)}))(t)
+		noTags("CreateRole")
+		must(c.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("untagged")}))(t)
+		noTags("GetRole")
+		// moto differs from AWS for instance profiles: it sends <Tags/>,
+		// where the CreateInstanceProfile and GetInstanceProfile examples of
+		// the IAM API reference have no Tags element.
+		must(c.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("untagged")}))(t)
+		if !tg.moto {
+			noTags("CreateInstanceProfile")
+		}
+		must(c.GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String("untagged")}))(t)
+		if !tg.moto {
+			noTags("GetInstanceProfile")
 		}
 	})
 }

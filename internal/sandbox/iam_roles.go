@@ -37,7 +37,7 @@ type iamRoleOut struct {
 	Description              string           `xml:"Description,omitempty"`
 	MaxSessionDuration       int              `xml:"MaxSessionDuration"`
 	PermissionsBoundary      *iamBoundaryOut  `xml:"PermissionsBoundary,omitempty"`
-	Tags                     []Tag            `xml:"Tags>member,omitempty"`
+	Tags                     xmlList[Tag]     `xml:"Tags,omitempty"`
 	RoleLastUsed             *iamRoleLastUsed `xml:"RoleLastUsed"`
 }
 

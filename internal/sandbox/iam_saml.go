@@ -190,8 +190,8 @@ func iamCreateSAMLProvider(ic *iamCall, form url.Values) (any, error) {
 	}
 	ic.ia.SAMLProviders = append(ic.ia.SAMLProviders, p)
 	return struct {
-		SAMLProviderArn string `xml:"SAMLProviderArn"`
-		Tags            []Tag  `xml:"Tags>member,omitempty"`
+		SAMLProviderArn string       `xml:"SAMLProviderArn"`
+		Tags            xmlList[Tag] `xml:"Tags,omitempty"`
 	}{swapPartition(samlProviderARN(ic.acct, p), ic.partition()), p.Tags}, nil
 }
 
@@ -210,7 +210,7 @@ func iamGetSAMLProvider(ic *iamCall, form url.Values) (any, error) {
 		SAMLMetadataDocument    string       `xml:"SAMLMetadataDocument"`
 		CreateDate              isoTime      `xml:"CreateDate"`
 		ValidUntil              *isoTime     `xml:"ValidUntil,omitempty"`
-		Tags                    []Tag        `xml:"Tags>member,omitempty"`
+		Tags                    xmlList[Tag] `xml:"Tags,omitempty"`
 		AssertionEncryptionMode string       `xml:"AssertionEncryptionMode,omitempty"`
 		PrivateKeyList          []samlKeyOut `xml:"PrivateKeyList>member,omitempty"`
 	}{SAMLProviderUUID: p.UUID, SAMLMetadataDocument: p.Metadata, CreateDate: isoTime(p.Created), ValidUntil: isoPtr(p.ValidUntil),
