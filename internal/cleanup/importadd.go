@@ -23,6 +23,10 @@ type AddedUsers struct {
 // not edit safely; the caller suggests writing a new file instead.
 var ErrCannotEdit = fmt.Errorf("keyless cannot add to it safely")
 
+// ErrExternalSource is returned for a keyless.yaml with identity_source:
+// external, which takes no users: the identity provider makes them.
+var ErrExternalSource = fmt.Errorf("your identity provider makes the users, so keyless does not add IAM users to it")
+
 // AddIAMUsers adds users to the keyless.yaml text src (read from path):
 // each user whose email the file lacks goes to the end of users: and its
 // email to the end of its built-in set, a key created at the end of the
@@ -48,6 +52,9 @@ func AddIAMUsers(path string, src []byte, users []ImportedUser) (*AddedUsers, er
 		if old, err = config.Parse(path, src); err != nil {
 			return nil, fmt.Errorf("%s does not validate, so %w (fix it first: keyless plan shows where): %w", path, ErrCannotEdit, err)
 		}
+	}
+	if old.External {
+		return nil, fmt.Errorf("%s has identity_source: external: %w", path, ErrExternalSource)
 	}
 	out := &AddedUsers{YAML: src}
 	var add []ImportedUser

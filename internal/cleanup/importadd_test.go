@@ -221,3 +221,16 @@ func TestAddIAMUsersRefuses(t *testing.T) {
 		})
 	}
 }
+
+// With identity_source: external the identity provider makes the users: the
+// file takes no users: or member lists, so AddIAMUsers refuses, saying so,
+// instead of writing a file that does not validate and calling that a bug.
+func TestAddIAMUsersRefusesExternalSource(t *testing.T) {
+	_, err := AddIAMUsers("keyless.yaml", []byte("identity_source: external\ngroups:\n  - name: Devs\n"), importedUsers)
+	if !errors.Is(err, ErrExternalSource) {
+		t.Fatalf("err = %v, want ErrExternalSource", err)
+	}
+	if want := "keyless.yaml has identity_source: external: your identity provider makes the users, so keyless does not add IAM users to it"; err.Error() != want {
+		t.Errorf("err = %q, want %q", err, want)
+	}
+}

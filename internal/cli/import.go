@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -139,6 +140,18 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 // and returns "kind name" of each one it marked. Declined, it says so and
 // returns none. command is how to run it again, for hints.
 func adoptObjects(ctx context.Context, g *globalOptions, clients *ic.Clients, st *ic.State, adopt []ic.Change, yes bool, command string) ([]string, error) {
+	// From the delegated administrator, AWS refuses to mark a permission set
+	// provisioned to the management account: leave it, saying why.
+	adopt, left := plan.WithinReach(st, adopt)
+	for _, c := range left {
+		fmt.Fprintf(g.streams.Err, "warning: %s %s is not adopted: %s\n", strings.ReplaceAll(string(c.Kind), "_", " "), c.Name, c.OutOfReach)
+	}
+	if len(left) > 0 {
+		fmt.Fprintf(g.streams.Err, "hint: run '%s' with the management account's credentials to adopt it\n", command)
+	}
+	if len(adopt) == 0 && len(left) > 0 {
+		return nil, nil
+	}
 	if len(adopt) == 0 {
 		fmt.Fprintln(g.streams.Err, "Everything is already managed by keyless.")
 		return nil, nil

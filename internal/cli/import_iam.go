@@ -167,6 +167,9 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 func addIAMUsers(g *globalOptions, path string, existing []byte, perm os.FileMode, imp *cleanup.IAMUsersImport) (importIAMReport, error) {
 	r := importIAMReport{File: path, Skipped: imp.Skipped}
 	add, err := cleanup.AddIAMUsers(path, existing, imp.Users)
+	if errors.Is(err, cleanup.ErrExternalSource) {
+		return r, withHint(err, "add the people to your identity provider, which pushes them to Identity Center; then 'keyless cleanup' matches the IAM users to them")
+	}
 	if errors.Is(err, cleanup.ErrCannotEdit) {
 		return r, withHint(err, "write to a new file (--out keyless.iam-users.yaml) and copy its users into "+path+" by hand")
 	}

@@ -194,6 +194,8 @@ func (c *Config) check(e *Errors) {
 		case g.Name == "":
 			at(g.Pos, path, "every group needs a name", "")
 		case !text(path, g.Name, false):
+			// Refused, but defined: an assignment naming it is not a second problem.
+			unique(groups, "group", g.Name, c.at(path).Line, "")
 		case isReserved(g.Name):
 			at(g.Pos, path, fmt.Sprintf("%q is reserved by Identity Center", g.Name), "choose another name")
 		default:

@@ -62,3 +62,12 @@ func reach(st *ic.State, p *Plan) {
 // AccountInstanceError refuses permission sets and assignments for an
 // account instance, which cannot hold them.
 type AccountInstanceError = ic.AccountInstanceError
+
+// WithinReach splits changes into those the caller may make and those AWS
+// would refuse it from the delegated administrator account, each of the
+// latter with its reason (Change.OutOfReach), as a plan sets them apart.
+func WithinReach(st *ic.State, changes []ic.Change) (within, outOfReach []ic.Change) {
+	p := &Plan{Changes: slices.Clone(changes)}
+	reach(st, p)
+	return p.Changes, p.OutOfReach
+}

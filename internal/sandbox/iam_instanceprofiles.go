@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -19,12 +18,12 @@ type iamInstanceProfileOut struct {
 	Arn                 string       `xml:"Arn"`
 	CreateDate          isoTime      `xml:"CreateDate"`
 	Roles               []iamRoleOut `xml:"Roles>member"`
-	Tags                []Tag        `xml:"Tags>member,omitempty"`
+	Tags                xmlList[Tag] `xml:"Tags,omitempty"`
 }
 
 func (ic *iamCall) profileOut(p *InstanceProfile) iamInstanceProfileOut {
 	out := iamInstanceProfileOut{Path: p.Path, InstanceProfileName: p.Name, InstanceProfileId: p.ID,
-		Arn:        fmt.Sprintf("arn:aws:iam::%s:instance-profile%s%s", ic.acct, p.Path, p.Name),
+		Arn:        ic.iamARN("instance-profile", p.Path, p.Name),
 		CreateDate: isoTime(p.Created), Tags: p.Tags, Roles: []iamRoleOut{}}
 	for _, name := range p.Roles {
 		if r := ic.findRole(name); r != nil {

@@ -78,11 +78,13 @@ func (ic *iamCall) oidcProvider(form url.Values) (*OIDCProvider, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(arn) < 20 || len(arn) > 2048 || !iamOIDCProviderARN.MatchString(arn) {
+	// Stored ARNs are in aws; the caller names them in its partition.
+	stored := swapPartition(arn, ic.partition())
+	if len(arn) < 20 || len(arn) > 2048 || !iamOIDCProviderARN.MatchString(stored) {
 		return nil, iamInvalidInput("ARN %s is not valid.", truncate(arn, 2048))
 	}
 	for _, p := range ic.ia.OIDCProviders {
-		if oidcProviderARN(ic.acct, p) == arn {
+		if oidcProviderARN(ic.acct, p) == stored {
 			return p, nil
 		}
 	}
@@ -142,9 +144,9 @@ func iamCreateOIDCProvider(ic *iamCall, form url.Values) (any, error) {
 	p := &OIDCProvider{URL: issuer, ClientIDs: ids, Thumbprints: tps, Created: ic.now.UTC().Truncate(time.Second), Tags: tags}
 	ic.ia.OIDCProviders = append(ic.ia.OIDCProviders, p)
 	return struct {
-		OpenIDConnectProviderArn string `xml:"OpenIDConnectProviderArn"`
-		Tags                     []Tag  `xml:"Tags>member,omitempty"`
-	}{oidcProviderARN(ic.acct, p), p.Tags}, nil
+		OpenIDConnectProviderArn string       `xml:"OpenIDConnectProviderArn"`
+		Tags                     xmlList[Tag] `xml:"Tags,omitempty"`
+	}{swapPartition(oidcProviderARN(ic.acct, p), ic.partition()), p.Tags}, nil
 }
 
 func iamGetOIDCProvider(ic *iamCall, form url.Values) (any, error) {
@@ -153,11 +155,11 @@ func iamGetOIDCProvider(ic *iamCall, form url.Values) (any, error) {
 		return nil, err
 	}
 	return struct {
-		Url            string   `xml:"Url"`
-		ClientIDList   []string `xml:"ClientIDList>member"`
-		ThumbprintList []string `xml:"ThumbprintList>member"`
-		CreateDate     isoTime  `xml:"CreateDate"`
-		Tags           []Tag    `xml:"Tags>member,omitempty"`
+		Url            string       `xml:"Url"`
+		ClientIDList   []string     `xml:"ClientIDList>member"`
+		ThumbprintList []string     `xml:"ThumbprintList>member"`
+		CreateDate     isoTime      `xml:"CreateDate"`
+		Tags           xmlList[Tag] `xml:"Tags,omitempty"`
 	}{p.URL, p.ClientIDs, p.Thumbprints, isoTime(p.Created), p.Tags}, nil
 }
 
@@ -183,7 +185,7 @@ func iamListOIDCProviders(ic *iamCall, _ url.Values) (any, error) {
 		OpenIDConnectProviderList []entry `xml:"OpenIDConnectProviderList>member"`
 	}{}
 	for _, p := range ic.ia.OIDCProviders {
-		out.OpenIDConnectProviderList = append(out.OpenIDConnectProviderList, entry{oidcProviderARN(ic.acct, p)})
+		out.OpenIDConnectProviderList = append(out.OpenIDConnectProviderList, entry{swapPartition(oidcProviderARN(ic.acct, p), ic.partition())})
 	}
 	return out, nil
 }

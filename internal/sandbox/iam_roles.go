@@ -37,7 +37,7 @@ type iamRoleOut struct {
 	Description              string           `xml:"Description,omitempty"`
 	MaxSessionDuration       int              `xml:"MaxSessionDuration"`
 	PermissionsBoundary      *iamBoundaryOut  `xml:"PermissionsBoundary,omitempty"`
-	Tags                     []Tag            `xml:"Tags>member,omitempty"`
+	Tags                     xmlList[Tag]     `xml:"Tags,omitempty"`
 	RoleLastUsed             *iamRoleLastUsed `xml:"RoleLastUsed"`
 }
 
@@ -58,7 +58,7 @@ const (
 
 func (ic *iamCall) roleOut(r *IAMRole, view roleView) iamRoleOut {
 	out := iamRoleOut{Path: r.Path, RoleName: r.Name, RoleId: r.ID, CreateDate: isoTime(r.Created),
-		Arn: roleARN(ic.acct, r), AssumeRolePolicyDocument: rfc3986(ic.w.roleTrust(ic.acct, r)),
+		Arn: ic.iamARN("role", r.Path, r.Name), AssumeRolePolicyDocument: rfc3986(ic.w.roleTrust(ic.acct, r)),
 		Description: r.Description, MaxSessionDuration: r.maxSession()}
 	if view == roleListed {
 		return out

@@ -133,7 +133,8 @@ func (ic *iamCall) samlProvider(form url.Values) (*SAMLProvider, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := iamSAMLProviderARN.FindStringSubmatch(arn)
+	// Stored ARNs are in aws; the caller names them in its partition.
+	m := iamSAMLProviderARN.FindStringSubmatch(swapPartition(arn, ic.partition()))
 	if len(arn) < 20 || len(arn) > 2048 || m == nil {
 		return nil, iamInvalidInput("ARN %s is not valid.", truncate(arn, 2048))
 	}
@@ -189,9 +190,9 @@ func iamCreateSAMLProvider(ic *iamCall, form url.Values) (any, error) {
 	}
 	ic.ia.SAMLProviders = append(ic.ia.SAMLProviders, p)
 	return struct {
-		SAMLProviderArn string `xml:"SAMLProviderArn"`
-		Tags            []Tag  `xml:"Tags>member,omitempty"`
-	}{samlProviderARN(ic.acct, p), p.Tags}, nil
+		SAMLProviderArn string       `xml:"SAMLProviderArn"`
+		Tags            xmlList[Tag] `xml:"Tags,omitempty"`
+	}{swapPartition(samlProviderARN(ic.acct, p), ic.partition()), p.Tags}, nil
 }
 
 type samlKeyOut struct {
@@ -209,7 +210,7 @@ func iamGetSAMLProvider(ic *iamCall, form url.Values) (any, error) {
 		SAMLMetadataDocument    string       `xml:"SAMLMetadataDocument"`
 		CreateDate              isoTime      `xml:"CreateDate"`
 		ValidUntil              *isoTime     `xml:"ValidUntil,omitempty"`
-		Tags                    []Tag        `xml:"Tags>member,omitempty"`
+		Tags                    xmlList[Tag] `xml:"Tags,omitempty"`
 		AssertionEncryptionMode string       `xml:"AssertionEncryptionMode,omitempty"`
 		PrivateKeyList          []samlKeyOut `xml:"PrivateKeyList>member,omitempty"`
 	}{SAMLProviderUUID: p.UUID, SAMLMetadataDocument: p.Metadata, CreateDate: isoTime(p.Created), ValidUntil: isoPtr(p.ValidUntil),
@@ -259,7 +260,7 @@ func iamUpdateSAMLProvider(ic *iamCall, form url.Values) (any, error) {
 	*p = next
 	return struct {
 		SAMLProviderArn string `xml:"SAMLProviderArn"`
-	}{samlProviderARN(ic.acct, p)}, nil
+	}{swapPartition(samlProviderARN(ic.acct, p), ic.partition())}, nil
 }
 
 func iamDeleteSAMLProvider(ic *iamCall, form url.Values) (any, error) {
@@ -281,7 +282,7 @@ func iamListSAMLProviders(ic *iamCall, _ url.Values) (any, error) {
 		SAMLProviderList []entry `xml:"SAMLProviderList>member"`
 	}{}
 	for _, p := range ic.ia.SAMLProviders {
-		out.SAMLProviderList = append(out.SAMLProviderList, entry{samlProviderARN(ic.acct, p), isoPtr(p.ValidUntil), isoTime(p.Created)})
+		out.SAMLProviderList = append(out.SAMLProviderList, entry{swapPartition(samlProviderARN(ic.acct, p), ic.partition()), isoPtr(p.ValidUntil), isoTime(p.Created)})
 	}
 	return out, nil
 }
