@@ -56,7 +56,7 @@ func String(s string) string {
 		for m != nil {
 			cand := s[m[2]:m[3]]
 			if strings.ContainsAny(cand, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") && strings.ContainsAny(cand, "abcdefghijklmnopqrstuvwxyz") &&
-				!quotedName(s, m[2], m[3]) {
+				!quotedName(s, m[2], m[3]) && !inARN(s, m[2]) {
 				s = s[:m[2]] + Mask + s[m[3]:]
 				found = true
 				break
@@ -76,6 +76,14 @@ func String(s string) string {
 			return s
 		}
 	}
+}
+
+// inARN reports whether s[i:] continues an ARN (arn:aws:sts::...:assumed-role/
+// OrganizationAccountAccessRole/name has 40-character runs of names): the
+// word s[i] stands in starts with "arn:". No secret key is part of an ARN.
+func inARN(s string, i int) bool {
+	start := strings.LastIndexAny(s[:i], " \t\n\"'`=(,[{") + 1
+	return strings.HasPrefix(s[start:i], "arn:")
 }
 
 // problemLine is the start of a line of a keyless.yaml problem up to a

@@ -74,3 +74,20 @@ func TestStringKeepsNamesInConfigProblems(t *testing.T) {
 		}
 	}
 }
+
+// An ARN's names may run to 40 characters (assumed-role/ plus a long role
+// name): they stay readable; a key beside an ARN is still masked.
+func TestStringKeepsARNs(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"as arn:aws:sts::222222222222:assumed-role/OrganizationAccountAccessRole/deleg: denied",
+			"as arn:aws:sts::222222222222:assumed-role/OrganizationAccountAccessRole/deleg: denied"},
+		{`"Arn":"arn:aws-cn:iam::222222222222:role/PlatformEngineeringReadOnlyAccessProd"`,
+			`"Arn":"arn:aws-cn:iam::222222222222:role/PlatformEngineeringReadOnlyAccessProd"`},
+		{"arn:aws:iam::222222222222:user/ops key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+			"arn:aws:iam::222222222222:user/ops key " + Mask},
+	} {
+		if got := String(tc.in); got != tc.want {
+			t.Errorf("String(%q)\n = %q\nwant %q", tc.in, got, tc.want)
+		}
+	}
+}
