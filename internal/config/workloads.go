@@ -9,6 +9,7 @@ import (
 
 	"github.com/goccy/go-yaml/ast"
 
+	ic "github.com/keyless-dev/keyless/internal/identitycenter"
 	"github.com/keyless-dev/keyless/internal/policy"
 	"github.com/keyless-dev/keyless/internal/workloads"
 )
@@ -204,4 +205,39 @@ func (c *Config) checkWorkloads(at func(Pos, string, string, string)) {
 				"give managed_policies, inline_policy, customer_managed_policies or like_user")
 		}
 	}
+}
+
+// WorkloadRoles resolves each workload's targets against the organization
+// and returns, by account id, the roles to make there.
+func (c *Config) WorkloadRoles(st *ic.State, partition string) (map[string][]workloads.Role, error) {
+	e := &Errors{File: c.File}
+	out := map[string][]workloads.Role{}
+	for i := range c.Workloads {
+		w := &c.Workloads[i]
+		if w.LikeUser.Value != "" {
+			e.add(Problem{Line: w.LikeUser.Pos.Line, Col: w.LikeUser.Pos.Col, Path: w.LikeUser.Path,
+				Message: "like_user is not applied yet: keyless would make the role without the user's policies",
+				Hint:    "list the policies under managed_policies, customer_managed_policies or inline_policy for now"})
+			continue
+		}
+		for _, acct := range c.targets(e, st, w.Target) {
+			t, probs := w.Plan(partition, acct)
+			if len(probs) > 0 {
+				continue // reported when the file was read
+			}
+			r := workloads.Role{Workload: w.Name, Name: w.RoleNameOf(), Path: w.RolePath, Trust: t,
+				ManagedPolicies: slices.Clone(w.ManagedPolicies), InlinePolicy: w.InlinePolicy, MaxSession: w.MaxSessionDuration}
+			for _, ref := range w.CustomerManaged {
+				r.ManagedPolicies = append(r.ManagedPolicies, fmt.Sprintf("arn:%s:iam::%s:policy%s%s", partition, acct, ref.Path, ref.Name))
+			}
+			if b := w.Boundary; b != nil {
+				r.Boundary = b.ManagedPolicy
+				if b.CustomerManaged != nil {
+					r.Boundary = fmt.Sprintf("arn:%s:iam::%s:policy%s%s", partition, acct, b.CustomerManaged.Path, b.CustomerManaged.Name)
+				}
+			}
+			out[acct] = append(out[acct], r)
+		}
+	}
+	return out, e.err()
 }
