@@ -250,12 +250,12 @@ func lineDiff(old, new []string) []string {
 		case i < n && j < m && old[i] == new[j]:
 			out = append(out, "  "+old[i])
 			i, j = i+1, j+1
-		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
-			out = append(out, "+ "+new[j])
-			j++
-		default:
+		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
 			out = append(out, "- "+old[i])
 			i++
+		default:
+			out = append(out, "+ "+new[j])
+			j++
 		}
 	}
 	return out

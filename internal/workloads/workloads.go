@@ -1,10 +1,13 @@
 // Package workloads owns CI/machine workload identity: from a `workloads:`
 // entry to the IAM OIDC provider and role trust policy it needs.
 //
-// It is pure: it turns an Entry into the issuer URL, audiences and trust
-// policy JSON for one account, and checks an entry for what would make that
-// trust too broad or unacceptable to IAM. It does not read keyless.yaml
-// (internal/config does, into an Entry) and never calls AWS.
+// Entry.Plan is pure: it turns an entry into the issuer URL, audiences and
+// trust policy JSON for one account, and checks it for what would make that
+// trust too broad or unacceptable to IAM. PlanAccount and Apply (iam.go)
+// read and change one account's IAM through the IAM interface: the OIDC
+// provider (extended, never replaced) and the roles, only those keyless
+// made. It does not read keyless.yaml (internal/config does, into an Entry)
+// nor decide how an account is reached (the cli does).
 //
 // IAM evaluates only the aud and sub claims of an OIDC token in a trust
 // policy ("Support for custom claims for OIDC is unavailable in AWS",
