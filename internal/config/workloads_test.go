@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	ic "github.com/keyless-dev/keyless/internal/identitycenter"
 	"github.com/keyless-dev/keyless/internal/workloads"
 )
 
@@ -80,5 +81,36 @@ func TestWorkloadProblems(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			wantProblem(t, workloadBase+"workloads:\n"+tc.entry, tc.want)
 		})
+	}
+}
+
+// TestWorkloadTargets: a workload's targets resolve as an assignment's do,
+// account tags included (which makes plan read them).
+func TestWorkloadTargets(t *testing.T) {
+	c, err := parse(t, workloadBase+`workloads:
+  - name: deploy
+    github: {repo: acme/deploy, branch: main}
+    accounts: [shop]
+    account_tags: {env: prod}
+    managed_policies: [ReadOnlyAccess]
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.UsesAccountTags() {
+		t.Error("UsesAccountTags: false")
+	}
+	st := &ic.State{Accounts: []ic.Account{{ID: "111111111111", Name: "management"}, {ID: "222222222222", Name: "shop"},
+		{ID: "333333333333", Name: "data", Tags: map[string]string{"env": "prod"}}}}
+	roles, err := c.WorkloadRoles(st, "aws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(roles) != 2 || len(roles["222222222222"]) != 1 || len(roles["333333333333"]) != 1 {
+		t.Fatalf("%v", roles)
+	}
+	r := roles["333333333333"][0]
+	if r.Name != "keyless-deploy" || !strings.Contains(r.Trust.Document, "arn:aws:iam::333333333333:oidc-provider/token.actions.githubusercontent.com") {
+		t.Errorf("%+v", r)
 	}
 }

@@ -28,6 +28,8 @@ type IAM interface {
 	AttachRolePolicy(context.Context, *iam.AttachRolePolicyInput, ...func(*iam.Options)) (*iam.AttachRolePolicyOutput, error)
 	GetRolePolicy(context.Context, *iam.GetRolePolicyInput, ...func(*iam.Options)) (*iam.GetRolePolicyOutput, error)
 	PutRolePolicy(context.Context, *iam.PutRolePolicyInput, ...func(*iam.Options)) (*iam.PutRolePolicyOutput, error)
+	UpdateRole(context.Context, *iam.UpdateRoleInput, ...func(*iam.Options)) (*iam.UpdateRoleOutput, error)
+	PutRolePermissionsBoundary(context.Context, *iam.PutRolePermissionsBoundaryInput, ...func(*iam.Options)) (*iam.PutRolePermissionsBoundaryOutput, error)
 }
 
 // Ownership marks, as for the rest of what keyless makes (docs/ownership.md).
@@ -71,6 +73,8 @@ type Change struct {
 	trust      bool     // update the trust policy
 	attach     []string // policies to attach
 	inline     bool     // put the inline policy
+	session    bool     // update the max session duration
+	boundary   bool     // put the permissions boundary
 }
 
 // PlanAccount reads an account's IAM and returns the changes that make it
@@ -154,6 +158,18 @@ func planRole(ctx context.Context, c IAM, account string, r *Role) (*Change, err
 		ch.Details = append(ch.Details, "trust policy:")
 		ch.Details = append(ch.Details, lineDiff(indentJSON(current), indentJSON(r.Trust.Document))...)
 	}
+	if want := maxSession(r.MaxSession); aws.ToInt32(got.Role.MaxSessionDuration) != want {
+		ch.session = true
+		ch.Details = append(ch.Details, fmt.Sprintf("max session duration: %ds → %ds", aws.ToInt32(got.Role.MaxSessionDuration), want))
+	}
+	var boundary string
+	if got.Role.PermissionsBoundary != nil {
+		boundary = aws.ToString(got.Role.PermissionsBoundary.PermissionsBoundaryArn)
+	}
+	if r.Boundary != "" && boundary != r.Boundary {
+		ch.boundary = true
+		ch.Details = append(ch.Details, fmt.Sprintf("permissions boundary: %q → %q", boundary, r.Boundary))
+	}
 	attached, err := c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: &r.Name})
 	if err != nil {
 		return nil, fmt.Errorf("account %s: read role %s's policies: %w", account, r.Name, err)
@@ -181,6 +197,15 @@ func planRole(ctx context.Context, c IAM, account string, r *Role) (*Change, err
 		return nil, nil
 	}
 	return ch, nil
+}
+
+// maxSession is the role's MaxSessionDuration in seconds: IAM's default of
+// an hour when the file gives none.
+func maxSession(d time.Duration) int32 {
+	if d <= 0 {
+		return 3600
+	}
+	return int32(d / time.Second)
 }
 
 // NotOwnedError is a role of the file's name that keyless did not make.
@@ -293,6 +318,9 @@ func Apply(ctx context.Context, c IAM, partition string, changes []Change, sleep
 		arn := ProviderARN(partition, ch.Account, ch.issuer)
 		var err error
 		if ch.Op == "create" {
+			// No ThumbprintList: it is optional (IAM fetches the issuer's CA
+			// thumbprint itself), and for well-known issuers AWS validates
+			// the TLS chain rather than the thumbprint.
 			_, err = c.CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{Url: aws.String(ch.issuer), ClientIDList: ch.addClients,
 				Tags: []iamtypes.Tag{{Key: aws.String(OwnerTagKey), Value: aws.String(OwnerTagValue)}}})
 		} else {
@@ -323,7 +351,7 @@ func Apply(ctx context.Context, c IAM, partition string, changes []Change, sleep
 				in.PermissionsBoundary = aws.String(r.Boundary)
 			}
 			if r.MaxSession > 0 {
-				in.MaxSessionDuration = aws.Int32(int32(r.MaxSession / time.Second))
+				in.MaxSessionDuration = aws.Int32(maxSession(r.MaxSession))
 			}
 			if err := retry(where+": create", func() error { _, err := c.CreateRole(ctx, in); return err }); err != nil {
 				return err
@@ -331,6 +359,22 @@ func Apply(ctx context.Context, c IAM, partition string, changes []Change, sleep
 		case ch.trust:
 			if err := retry(where+": update the trust policy", func() error {
 				_, err := c.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: &r.Name, PolicyDocument: aws.String(r.Trust.Document)})
+				return err
+			}); err != nil {
+				return err
+			}
+		}
+		if ch.session {
+			if err := retry(where+": update the max session duration", func() error {
+				_, err := c.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: &r.Name, MaxSessionDuration: aws.Int32(maxSession(r.MaxSession))})
+				return err
+			}); err != nil {
+				return err
+			}
+		}
+		if ch.boundary {
+			if err := retry(where+": put the permissions boundary", func() error {
+				_, err := c.PutRolePermissionsBoundary(ctx, &iam.PutRolePermissionsBoundaryInput{RoleName: &r.Name, PermissionsBoundary: aws.String(r.Boundary)})
 				return err
 			}); err != nil {
 				return err
