@@ -115,7 +115,7 @@ func computePlan(ctx context.Context, g *globalOptions, o *planOptions) (*plan.P
 	p.Warnings = append(warnings, p.Warnings...)
 	run := &planRun{clients: clients, state: st}
 	if len(cfg.Workloads) > 0 {
-		if p.Workloads, run.workloads, err = planWorkloads(ctx, cfg, st, awsCfg, o.orgRole); err != nil {
+		if p.Workloads, run.workloads, err = planWorkloads(ctx, cfg, st, awsCfg, o.orgRole, d.Prune); err != nil {
 			return nil, nil, err
 		}
 	}

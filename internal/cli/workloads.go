@@ -28,16 +28,33 @@ type workloadRun struct {
 // the changes. The caller's own account is reached with its credentials;
 // member accounts through orgRole (OrganizationAccountAccessRole), assumed
 // with them, as audit --all-accounts does.
-func planWorkloads(ctx context.Context, cfg *config.Config, st *ic.State, awsCfg aws.Config, orgRole string) ([]workloads.Change, *workloadRun, error) {
+//
+// With prune, every active account is read too, for the roles and providers
+// keyless made that the file no longer asks for.
+func planWorkloads(ctx context.Context, cfg *config.Config, st *ic.State, awsCfg aws.Config, orgRole string, prune bool) ([]workloads.Change, *workloadRun, error) {
 	run := &workloadRun{partition: partitionOf(&st.Caller.ARN), iam: map[string]workloads.IAM{}}
 	roles, err := cfg.WorkloadRoles(st, run.partition)
 	if err != nil {
 		return nil, nil, err
 	}
+	accounts := slices.Collect(maps.Keys(roles))
+	if prune {
+		for _, a := range st.Accounts {
+			if (a.Status == "" || a.Status == "ACTIVE") && !slices.Contains(accounts, a.ID) {
+				accounts = append(accounts, a.ID)
+			}
+		}
+	}
+	slices.Sort(accounts)
 	var out []workloads.Change
-	for _, acct := range slices.Sorted(maps.Keys(roles)) {
+	for _, acct := range accounts {
 		c := iamClient(awsCfg, acct, st.Caller.AccountID, run.partition, orgRole)
 		changes, err := workloads.PlanAccount(ctx, c, run.partition, acct, roles[acct])
+		if err == nil && prune {
+			var gone []workloads.Change
+			gone, err = workloads.PlanPrune(ctx, c, acct, roles[acct])
+			changes = append(changes, gone...)
+		}
 		if err != nil {
 			if acct != st.Caller.AccountID {
 				return nil, nil, withHint(err, fmt.Sprintf("keyless reaches account %s through the role %s: check that the management account's credentials may assume it, or give --org-role", acct, orgRole))

@@ -76,9 +76,12 @@ func (p *Plan) Counts() (create, update, del int) {
 		}
 	}
 	for _, c := range p.Workloads {
-		if c.Op == "create" {
+		switch c.Op {
+		case "create":
 			create++
-		} else {
+		case "delete":
+			del++
+		default:
 			update++
 		}
 	}

@@ -100,7 +100,7 @@ func (p *Plan) Render(w io.Writer, color bool) {
 	if len(p.Workloads) > 0 {
 		fmt.Fprintln(w, "Workload identity (IAM)")
 		for _, c := range p.Workloads {
-			op := map[string]ic.Op{"create": ic.Create, "update": ic.Update}[c.Op]
+			op := map[string]ic.Op{"create": ic.Create, "update": ic.Update, "delete": ic.Delete}[c.Op]
 			fmt.Fprintln(w, paint(op, fmt.Sprintf("  %s %s %s in %s", symbols[op], strings.ReplaceAll(c.Kind, "_", " "), shown(c.Name), c.Account)))
 			// Details are JSON lines (control characters escaped) and ARNs.
 			for _, d := range c.Details {

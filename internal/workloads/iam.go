@@ -30,6 +30,15 @@ type IAM interface {
 	PutRolePolicy(context.Context, *iam.PutRolePolicyInput, ...func(*iam.Options)) (*iam.PutRolePolicyOutput, error)
 	UpdateRole(context.Context, *iam.UpdateRoleInput, ...func(*iam.Options)) (*iam.UpdateRoleOutput, error)
 	PutRolePermissionsBoundary(context.Context, *iam.PutRolePermissionsBoundaryInput, ...func(*iam.Options)) (*iam.PutRolePermissionsBoundaryOutput, error)
+	// For --prune.
+	ListRoles(context.Context, *iam.ListRolesInput, ...func(*iam.Options)) (*iam.ListRolesOutput, error)
+	ListRolePolicies(context.Context, *iam.ListRolePoliciesInput, ...func(*iam.Options)) (*iam.ListRolePoliciesOutput, error)
+	DetachRolePolicy(context.Context, *iam.DetachRolePolicyInput, ...func(*iam.Options)) (*iam.DetachRolePolicyOutput, error)
+	DeleteRolePolicy(context.Context, *iam.DeleteRolePolicyInput, ...func(*iam.Options)) (*iam.DeleteRolePolicyOutput, error)
+	DeleteRole(context.Context, *iam.DeleteRoleInput, ...func(*iam.Options)) (*iam.DeleteRoleOutput, error)
+	ListOpenIDConnectProviders(context.Context, *iam.ListOpenIDConnectProvidersInput, ...func(*iam.Options)) (*iam.ListOpenIDConnectProvidersOutput, error)
+	ListOpenIDConnectProviderTags(context.Context, *iam.ListOpenIDConnectProviderTagsInput, ...func(*iam.Options)) (*iam.ListOpenIDConnectProviderTagsOutput, error)
+	DeleteOpenIDConnectProvider(context.Context, *iam.DeleteOpenIDConnectProviderInput, ...func(*iam.Options)) (*iam.DeleteOpenIDConnectProviderOutput, error)
 }
 
 // Ownership marks, as for the rest of what keyless makes (docs/ownership.md).
@@ -38,6 +47,9 @@ const (
 	OwnerTagValue = "keyless"
 	// WorkloadTagKey names the workload a role is for.
 	WorkloadTagKey = "keyless-workload"
+	// Marker ends the description of the roles keyless makes, so --prune
+	// finds them in ListRoles (which returns no tags) before checking the tag.
+	Marker = "[keyless]"
 	// InlinePolicyName is the name of the role's inline policy.
 	InlinePolicyName = "keyless"
 )
@@ -62,12 +74,13 @@ type Role struct {
 // Change is one thing apply does in one account.
 type Change struct {
 	Kind    string   `json:"kind"`
-	Op      string   `json:"op"` // create or update
+	Op      string   `json:"op"` // create, update or delete
 	Account string   `json:"account"`
 	Name    string   `json:"name"` // the provider's URL or the role's name
 	Details []string `json:"details,omitempty"`
 
 	issuer     string
+	arn        string // of a provider to delete
 	addClients []string
 	role       *Role
 	trust      bool     // update the trust policy
@@ -124,6 +137,53 @@ func PlanAccount(ctx context.Context, c IAM, partition, account string, roles []
 		}
 		if ch != nil {
 			out = append(out, *ch)
+		}
+	}
+	return out, nil
+}
+
+// PlanPrune returns the deletions --prune makes in account: roles keyless
+// made for workloads (tagged managed-by=keyless and keyless-workload) that
+// roles no longer has, then OIDC providers keyless created (tagged) that no
+// role of roles uses. Nothing without keyless's tag is ever deleted.
+func PlanPrune(ctx context.Context, c IAM, account string, roles []Role) ([]Change, error) {
+	var out []Change
+	p := iam.NewListRolesPaginator(c, &iam.ListRolesInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("account %s: list roles: %w", account, err)
+		}
+		for _, r := range page.Roles {
+			name := aws.ToString(r.RoleName)
+			if !strings.HasSuffix(aws.ToString(r.Description), Marker) || slices.ContainsFunc(roles, func(x Role) bool { return x.Name == name }) {
+				continue
+			}
+			got, err := c.GetRole(ctx, &iam.GetRoleInput{RoleName: &name})
+			if err != nil {
+				return nil, fmt.Errorf("account %s: read role %s: %w", account, name, err)
+			}
+			if owned(got.Role.Tags) && slices.ContainsFunc(got.Role.Tags, func(t iamtypes.Tag) bool { return aws.ToString(t.Key) == WorkloadTagKey }) {
+				out = append(out, Change{Kind: KindRole, Op: "delete", Account: account, Name: name, role: &Role{Name: name}})
+			}
+		}
+	}
+	providers, err := c.ListOpenIDConnectProviders(ctx, &iam.ListOpenIDConnectProvidersInput{})
+	if err != nil {
+		return nil, fmt.Errorf("account %s: list OIDC providers: %w", account, err)
+	}
+	for _, pr := range providers.OpenIDConnectProviderList {
+		arn := aws.ToString(pr.Arn)
+		_, hostPath, _ := strings.Cut(arn, ":oidc-provider/")
+		if slices.ContainsFunc(roles, func(r Role) bool { return r.Trust.Issuer == "https://"+hostPath }) {
+			continue
+		}
+		tags, err := c.ListOpenIDConnectProviderTags(ctx, &iam.ListOpenIDConnectProviderTagsInput{OpenIDConnectProviderArn: &arn})
+		if err != nil {
+			return nil, fmt.Errorf("account %s: read the tags of %s: %w", account, arn, err)
+		}
+		if owned(tags.Tags) {
+			out = append(out, Change{Kind: KindProvider, Op: "delete", Account: account, Name: "https://" + hostPath, arn: arn})
 		}
 	}
 	return out, nil
@@ -312,7 +372,7 @@ func Apply(ctx context.Context, c IAM, partition string, changes []Change, sleep
 		}
 	}
 	for _, ch := range changes {
-		if ch.Kind != KindProvider {
+		if ch.Kind != KindProvider || ch.Op == "delete" {
 			continue
 		}
 		arn := ProviderARN(partition, ch.Account, ch.issuer)
@@ -335,7 +395,7 @@ func Apply(ctx context.Context, c IAM, partition string, changes []Change, sleep
 		}
 	}
 	for _, ch := range changes {
-		if ch.Kind != KindRole {
+		if ch.Kind != KindRole || ch.Op == "delete" {
 			continue
 		}
 		r := ch.role
@@ -343,7 +403,7 @@ func Apply(ctx context.Context, c IAM, partition string, changes []Change, sleep
 		switch {
 		case ch.Op == "create":
 			in := &iam.CreateRoleInput{RoleName: &r.Name, AssumeRolePolicyDocument: aws.String(r.Trust.Document), Tags: tags(r.Workload),
-				Description: aws.String("workload " + r.Workload + " [keyless]")}
+				Description: aws.String("workload " + r.Workload + " " + Marker)}
 			if r.Path != "" {
 				in.Path = aws.String(r.Path)
 			}
@@ -395,6 +455,48 @@ func Apply(ctx context.Context, c IAM, partition string, changes []Change, sleep
 			}); err != nil {
 				return err
 			}
+		}
+	}
+	return deleteOwned(ctx, c, changes)
+}
+
+// deleteOwned makes the deletions PlanPrune planned: roles (their policies
+// first, as IAM requires), then providers.
+func deleteOwned(ctx context.Context, c IAM, changes []Change) error {
+	for _, ch := range changes {
+		if ch.Op != "delete" || ch.Kind != KindRole {
+			continue
+		}
+		name := &ch.Name
+		where := fmt.Sprintf("account %s: delete role %s", ch.Account, ch.Name)
+		attached, err := c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: name})
+		if err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		for _, p := range attached.AttachedPolicies {
+			if _, err := c.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: name, PolicyArn: p.PolicyArn}); err != nil {
+				return fmt.Errorf("%s: %w", where, err)
+			}
+		}
+		inline, err := c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: name})
+		if err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		for _, p := range inline.PolicyNames {
+			if _, err := c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: name, PolicyName: aws.String(p)}); err != nil {
+				return fmt.Errorf("%s: %w", where, err)
+			}
+		}
+		if _, err := c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: name}); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+	}
+	for _, ch := range changes {
+		if ch.Op != "delete" || ch.Kind != KindProvider {
+			continue
+		}
+		if _, err := c.DeleteOpenIDConnectProvider(ctx, &iam.DeleteOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(ch.arn)}); err != nil {
+			return fmt.Errorf("account %s: delete the OIDC provider %s: %w", ch.Account, ch.Name, err)
 		}
 	}
 	return nil
