@@ -215,7 +215,7 @@ func planRole(ctx context.Context, c IAM, account string, r *Role) (*Change, err
 	}
 	if canonical(current) != canonical(r.Trust.Document) {
 		ch.trust = true
-		ch.Details = append(ch.Details, "trust policy:")
+		ch.Details = append(ch.Details, "trust policy, "+r.Trust.Forms+":")
 		ch.Details = append(ch.Details, lineDiff(indentJSON(current), indentJSON(r.Trust.Document))...)
 	}
 	if want := maxSession(r.MaxSession); aws.ToInt32(got.Role.MaxSessionDuration) != want {
