@@ -247,7 +247,7 @@ func (e *Entry) github() (*Trust, []Problem) {
 		bad("", "give exactly one of branch, tag, environment and pull_request",
 			"GitHub's sub holds one of them; write one workload each")
 	}
-	probs = append(probs, e.pattern("github", map[string]string{"branch": g.Branch, "tag": g.Tag, "environment": g.Environment})...)
+	probs = append(probs, e.pattern("github", map[string]string{"branch": g.Branch, "tag": g.Tag, "environment": g.Environment, "workflow": g.Workflow})...)
 	if len(probs) > 0 {
 		return nil, probs
 	}
@@ -260,7 +260,7 @@ func (e *Entry) github() (*Trust, []Problem) {
 		suffix += ":job_workflow_ref:" + g.Repo + "/" + g.Workflow
 	}
 	owner, repo, _ := strings.Cut(g.Repo, "/")
-	t := &Trust{Issuer: githubIssuer, Audiences: []string{stsAudience}, Pattern: e.SubjectPatternAllowed && wildAny(g.Branch, g.Tag, g.Environment)}
+	t := &Trust{Issuer: githubIssuer, Audiences: []string{stsAudience}, Pattern: wildAny(g.Branch, g.Tag, g.Environment, g.Workflow)}
 	t.Subjects = []string{"repo:" + g.Repo + ":" + suffix}
 	if g.RepoID != "" {
 		t.Subjects = append(t.Subjects, fmt.Sprintf("repo:%s@%s/%s@%s:%s", owner, g.OwnerID, repo, g.RepoID, suffix))
@@ -284,7 +284,7 @@ func wildAny(vs ...string) bool {
 // one, and a field that is only a wildcard even then.
 func (e *Entry) pattern(provider string, fields map[string]string) []Problem {
 	var probs []Problem
-	for _, field := range []string{"branch", "tag", "environment", "ref", "run_phase"} {
+	for _, field := range []string{"branch", "tag", "environment", "workflow", "ref"} {
 		v, ok := fields[field]
 		if !ok || !wild(v) {
 			continue

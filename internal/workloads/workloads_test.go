@@ -125,6 +125,7 @@ func TestPlanRefuses(t *testing.T) {
 		{"org wildcard", Entry{GitHub: &GitHub{Repo: "acme/*", Branch: "main"}, SubjectPatternAllowed: true}, "github.repo", "wildcard"},
 		{"branch wildcard without permission", Entry{GitHub: &GitHub{Repo: "acme/deploy", Branch: "*"}}, "github.branch", "is a wildcard"},
 		{"bare wildcard even with permission", Entry{GitHub: &GitHub{Repo: "acme/deploy", Branch: "**"}, SubjectPatternAllowed: true}, "github.branch", "matches anything"},
+		{"workflow wildcard without permission", Entry{GitHub: &GitHub{Repo: "acme/deploy", Branch: "main", Workflow: ".github/workflows/*"}}, "github.workflow", "is a wildcard"},
 		{"no ref context", Entry{GitHub: &GitHub{Repo: "acme/deploy"}}, "github", "exactly one of branch"},
 		{"one id only", Entry{GitHub: &GitHub{Repo: "acme/deploy", Branch: "main", RepoID: "1"}}, "github.repo_id", "together"},
 		{"gitlab project without group", Entry{GitLab: &GitLab{Project: "deploy", Ref: "main"}}, "gitlab.project", "not a GitLab project path"},
