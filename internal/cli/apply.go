@@ -109,6 +109,9 @@ func applyPlan(ctx context.Context, g *globalOptions, p *plan.Plan, run *planRun
 	if errors.As(err, &lockout) {
 		return withHint(fmt.Errorf("apply: %w", err), lockout.Hint()+"; then run 'keyless plan' again: it reads AWS afresh")
 	}
+	if err == nil && len(p.Workloads) > 0 {
+		err = applyWorkloads(ctx, run.workloads, p.Workloads)
+	}
 	if err != nil {
 		return withHint(fmt.Errorf("apply: %w", err), "fix the cause and run 'keyless apply' again: it continues from where AWS is")
 	}

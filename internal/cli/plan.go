@@ -19,6 +19,8 @@ type planOptions struct {
 	file  string
 	prune bool
 	json  bool
+	// orgRole is the role assumed in member accounts for workloads:.
+	orgRole string
 }
 
 func (o *planOptions) addFlags(cmd *cobra.Command) {
@@ -26,6 +28,7 @@ func (o *planOptions) addFlags(cmd *cobra.Command) {
 	f.StringVarP(&o.file, "file", "f", "keyless.yaml", "the configuration `FILE`")
 	f.BoolVar(&o.prune, "prune", false, "delete objects keyless manages that left the file (or set prune: true)")
 	f.BoolVar(&o.json, "json", false, "print the plan as JSON on stdout")
+	f.StringVar(&o.orgRole, "org-role", "OrganizationAccountAccessRole", "the `ROLE` to assume in member accounts for workloads:")
 	o.aws.addFlags(f)
 }
 
@@ -82,7 +85,7 @@ func computePlan(ctx context.Context, g *globalOptions, o *planOptions) (*plan.P
 	for _, n := range cfg.Notes {
 		fmt.Fprintf(g.streams.Err, "note: %s\n", n)
 	}
-	clients, _, err := o.aws.clients(ctx, cfg.Region, "")
+	clients, awsCfg, err := o.aws.clients(ctx, cfg.Region, "")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -110,13 +113,20 @@ func computePlan(ctx context.Context, g *globalOptions, o *planOptions) (*plan.P
 		warnings = append(warnings, w.String())
 	}
 	p.Warnings = append(warnings, p.Warnings...)
-	return p, &planRun{clients: clients, state: st}, nil
+	run := &planRun{clients: clients, state: st}
+	if len(cfg.Workloads) > 0 {
+		if p.Workloads, run.workloads, err = planWorkloads(ctx, cfg, st, awsCfg, o.orgRole, d.Prune); err != nil {
+			return nil, nil, err
+		}
+	}
+	return p, run, nil
 }
 
 // planRun is what apply needs after planning.
 type planRun struct {
-	clients *ic.Clients
-	state   *ic.State
+	clients   *ic.Clients
+	state     *ic.State
+	workloads *workloadRun
 }
 
 func showPlan(g *globalOptions, o *planOptions, p *plan.Plan) error {

@@ -268,17 +268,23 @@ func (c *Config) check(e *Errors) {
 			}
 		}
 		checkMembers(e, a.Users, warn)
-		for _, acct := range a.Accounts {
-			if acct.Value == "" {
-				at(acct.Pos, acct.Path, "empty account", "")
-			} else if isDigits(acct.Value) && !accountIDPattern.MatchString(acct.Value) {
-				at(acct.Pos, acct.Path, fmt.Sprintf("account id %s is not 12 digits", acct.Value), "quote ids in YAML (\"012345678901\") so leading zeros stay")
-			}
+		checkTargetRefs(at, *a)
+	}
+	c.checkWorkloads(at)
+}
+
+// checkTargetRefs checks the form of a target's account ids and OUs.
+func checkTargetRefs(at func(Pos, string, string, string), a Assignment) {
+	for _, acct := range a.Accounts {
+		if acct.Value == "" {
+			at(acct.Pos, acct.Path, "empty account", "")
+		} else if isDigits(acct.Value) && !accountIDPattern.MatchString(acct.Value) {
+			at(acct.Pos, acct.Path, fmt.Sprintf("account id %s is not 12 digits", acct.Value), "quote ids in YAML (\"012345678901\") so leading zeros stay")
 		}
-		for _, ou := range a.OUs {
-			if !strings.HasPrefix(ou.Value, "/") && !ouIDPattern.MatchString(ou.Value) {
-				at(ou.Pos, ou.Path, fmt.Sprintf("%q is neither an OU id (ou-xxxx-xxxxxxxx, or r-xxxx for the root) nor a path from the root (/Workloads/Prod)", ou.Value), "")
-			}
+	}
+	for _, ou := range a.OUs {
+		if !strings.HasPrefix(ou.Value, "/") && !ouIDPattern.MatchString(ou.Value) {
+			at(ou.Pos, ou.Path, fmt.Sprintf("%q is neither an OU id (ou-xxxx-xxxxxxxx, or r-xxxx for the root) nor a path from the root (/Workloads/Prod)", ou.Value), "")
 		}
 	}
 }

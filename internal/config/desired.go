@@ -17,6 +17,11 @@ func (c *Config) UsesAccountTags() bool {
 			return true
 		}
 	}
+	for _, w := range c.Workloads {
+		if len(w.Target.AccountTags) > 0 {
+			return true
+		}
+	}
 	return false
 }
 

@@ -48,6 +48,7 @@ type Config struct {
 	Groups        []Group
 	Sets          []PermissionSet
 	Assignments   []Assignment
+	Workloads     []Workload
 
 	// Notes are things the file says in an accepted but not canonical way
 	// (the Terraform module's field names), for plan to mention.
@@ -189,7 +190,7 @@ func Parse(path string, data []byte) (*Config, error) {
 var topFields = []string{"region", "portal_url", "instance_arn", "prune", "session_duration", "users", "super_admins",
 	"power_users", "readonly_users", "groups", "permission_sets", "assignments",
 	"default_aws_region", "default_session_duration",
-	"identity_source", "super_admins_group", "power_users_group", "readonly_users_group"}
+	"identity_source", "super_admins_group", "power_users_group", "readonly_users_group", "workloads"}
 
 // moduleNames are the Terraform module's names for keyless's fields: a
 // module block's values can be pasted as they are, and plan says which
@@ -271,6 +272,10 @@ func (r *reader) config(c *Config, n ast.Node) {
 			for i, item := range r.list(v, key) {
 				c.Assignments = append(c.Assignments, r.assignment(item, fmt.Sprintf("assignments[%d]", i)))
 			}
+		case "workloads":
+			for i, item := range r.list(v, key) {
+				c.Workloads = append(c.Workloads, r.workload(item, fmt.Sprintf("workloads[%d]", i)))
+			}
 		}
 	}
 }
@@ -345,14 +350,7 @@ func (r *reader) permissionSet(n ast.Node, path string) PermissionSet {
 		case "relay_state":
 			ps.RelayState = r.str(v, p)
 		case "managed_policies":
-			for _, ref := range r.refs(v, p) {
-				if arn, ok := managedPolicyARN(ref.Value); ok {
-					ps.ManagedPolicies = append(ps.ManagedPolicies, arn)
-				} else {
-					r.errs.add(Problem{Line: ref.Pos.Line, Col: ref.Pos.Col, Path: ref.Path, Message: fmt.Sprintf("%q is not an AWS-managed policy", ref.Value),
-						Hint: "give its ARN (arn:aws:iam::aws:policy/ReadOnlyAccess) or its name (ReadOnlyAccess, job-function/ViewOnlyAccess); customer-managed policies go under customer_managed_policies"})
-				}
-			}
+			ps.ManagedPolicies = r.managedPolicies(v, p)
 		case "inline_policy":
 			ps.InlinePolicy = r.policy(v, p)
 		case "inline_policy_file":
@@ -369,9 +367,7 @@ func (r *reader) permissionSet(n ast.Node, path string) PermissionSet {
 				}
 			}
 		case "customer_managed_policies":
-			for i, item := range r.list(v, p) {
-				ps.CustomerManaged = append(ps.CustomerManaged, r.policyRef(item, fmt.Sprintf("%s[%d]", p, i)))
-			}
+			ps.CustomerManaged = r.policyRefs(v, p)
 		case "permissions_boundary":
 			ps.Boundary = r.boundary(v, p)
 		case "tags":
@@ -379,6 +375,28 @@ func (r *reader) permissionSet(n ast.Node, path string) PermissionSet {
 		}
 	}
 	return ps
+}
+
+// managedPolicies reads a list of AWS-managed policies as full ARNs.
+func (r *reader) managedPolicies(n ast.Node, path string) []string {
+	var out []string
+	for _, ref := range r.refs(n, path) {
+		if arn, ok := managedPolicyARN(ref.Value); ok {
+			out = append(out, arn)
+		} else {
+			r.errs.add(Problem{Line: ref.Pos.Line, Col: ref.Pos.Col, Path: ref.Path, Message: fmt.Sprintf("%q is not an AWS-managed policy", ref.Value),
+				Hint: "give its ARN (arn:aws:iam::aws:policy/ReadOnlyAccess) or its name (ReadOnlyAccess, job-function/ViewOnlyAccess); customer-managed policies go under customer_managed_policies"})
+		}
+	}
+	return out
+}
+
+func (r *reader) policyRefs(n ast.Node, path string) []PolicyRef {
+	var out []PolicyRef
+	for i, item := range r.list(n, path) {
+		out = append(out, r.policyRef(item, fmt.Sprintf("%s[%d]", path, i)))
+	}
+	return out
 }
 
 func (r *reader) policyRef(n ast.Node, path string) PolicyRef {
@@ -441,19 +459,31 @@ func (r *reader) assignment(n ast.Node, path string) Assignment {
 			a.Groups = r.refs(v, p)
 		case "users":
 			a.Users = r.refs(v, p)
-		case "accounts":
-			a.Accounts = r.refs(v, p)
-		case "ous":
-			a.OUs = r.refs(v, p)
-		case "account_tags":
-			a.AccountTags = r.strMap(v, p)
-		case "all_accounts":
-			a.AllAccounts = r.boolean(v, p)
-		case "current_account":
-			a.CurrentAccount = r.boolean(v, p)
+		default:
+			r.target(&a, key, v, p)
 		}
 	}
 	return a
+}
+
+// target reads one of the targeting fields (accounts, ous, account_tags,
+// all_accounts, current_account) into a, reporting whether key is one.
+func (r *reader) target(a *Assignment, key string, v ast.Node, p string) bool {
+	switch key {
+	case "accounts":
+		a.Accounts = r.refs(v, p)
+	case "ous":
+		a.OUs = r.refs(v, p)
+	case "account_tags":
+		a.AccountTags = r.strMap(v, p)
+	case "all_accounts":
+		a.AllAccounts = r.boolean(v, p)
+	case "current_account":
+		a.CurrentAccount = r.boolean(v, p)
+	default:
+		return false
+	}
+	return true
 }
 
 func errorsRoot(err error) error {

@@ -77,6 +77,10 @@ func TestSchemaRefusesBadDocuments(t *testing.T) {
 		"identity_source: external\nsuper_admins: [a@example.com]\n",
 		"super_admins_group: Admins\n",
 		"identity_source: okta\n",
+		"workloads: [{name: d, jenkins: {job: x}, all_accounts: true}]\n",
+		"workloads: [{name: d, github: {repo: acme, branch: main}, all_accounts: true}]\n",
+		"workloads: [{name: d, github: {repo: a/b, branch: main}, gitlab: {project: a/b, ref: main}, all_accounts: true}]\n",
+		"workloads: [{name: d, github: {repo: a/b, branch: main}}]\n",
 	} {
 		if err := s.Validate(asJSON(t, []byte(doc))); err == nil {
 			t.Errorf("the schema accepts %q", doc)
@@ -121,9 +125,36 @@ func TestSchemaMatchesTheReader(t *testing.T) {
 		{"assignment", keys(schema.Defs["assignment"].Properties), assignmentFields},
 		{"policyRef", keys(schema.Defs["policyRef"].Properties), policyRefFields},
 		{"boundary", keys(schema.Defs["boundary"].Properties), boundaryFields},
+		{"workload", keys(schema.Defs["workload"].Properties), workloadFields},
 	} {
 		if diff := cmp.Diff(sorted(tc.reader), tc.schema); diff != "" {
 			t.Errorf("%s fields (-reader +schema):\n%s", tc.name, diff)
 		}
+	}
+	for name, fields := range providerFields {
+		block, _ := schema.Defs["workload"].Properties[name].(map[string]any)
+		props, _ := block["properties"].(map[string]any)
+		if diff := cmp.Diff(sorted(fields), keys(props)); diff != "" {
+			t.Errorf("workload %s fields (-reader +schema):\n%s", name, diff)
+		}
+	}
+}
+
+// TestSchemaAcceptsWorkloads: a workload of each provider validates and loads.
+func TestSchemaAcceptsWorkloads(t *testing.T) {
+	doc := workloadBase + `workloads:
+  - {name: gh, github: {repo: acme/deploy, environment: prod, repo_id: 42, owner_id: 7}, accounts: ["111122223333"], managed_policies: [ReadOnlyAccess]}
+  - {name: gl, gitlab: {project: acme/platform/deploy, ref: main}, all_accounts: true, like_user: deploy-bot}
+  - {name: cc, circleci: {organization_id: 11111111-2222-3333-4444-555555555555, project_id: 66666666-7777-8888-9999-000000000000}, current_account: true, like_user: bot}
+  - {name: bb, bitbucket: {workspace: acme, workspace_uuid: "{aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee}", repository_uuid: "{11111111-2222-3333-4444-555555555555}"}, ous: [/Workloads], like_user: bot}
+  - {name: bk, buildkite: {organization: acme, pipeline: deploy, branch: main}, account_tags: {env: prod}, like_user: bot}
+  - {name: tf, terraform_cloud: {organization: acme, project: infra, workspace: prod, run_phase: apply}, all_accounts: true, like_user: bot, max_session_duration: PT2H}
+  - {name: any, oidc: {issuer: "https://ci.example.com", audience: aws, claims: {sub: "project:deploy"}}, all_accounts: true, like_user: bot, role_name: ci-any, path: /ci/}
+`
+	if err := compileSchema(t).Validate(asJSON(t, []byte(doc))); err != nil {
+		t.Errorf("the schema refuses: %v", err)
+	}
+	if _, err := parse(t, doc); err != nil {
+		t.Error(err)
 	}
 }

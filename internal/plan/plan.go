@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
+	"github.com/keyless-dev/keyless/internal/workloads"
 )
 
 // Plan is the changes that make AWS match the file.
@@ -37,6 +38,9 @@ type Plan struct {
 	Drift []Drift
 	// PortalURL is where people sign in.
 	PortalURL string
+	// Workloads are the IAM changes for workloads: (OIDC providers and
+	// roles in the target accounts), applied after Changes.
+	Workloads []workloads.Change
 }
 
 // Drift is one object a reviewer should know of that the plan leaves alone.
@@ -71,11 +75,21 @@ func (p *Plan) Counts() (create, update, del int) {
 			del++
 		}
 	}
+	for _, c := range p.Workloads {
+		switch c.Op {
+		case "create":
+			create++
+		case "delete":
+			del++
+		default:
+			update++
+		}
+	}
 	return
 }
 
 // Empty reports whether the plan changes nothing.
-func (p *Plan) Empty() bool { return len(p.Changes) == 0 }
+func (p *Plan) Empty() bool { return len(p.Changes) == 0 && len(p.Workloads) == 0 }
 
 // ConflictError is a declared object that exists in AWS without keyless's
 // marker: keyless never changes what it does not own.

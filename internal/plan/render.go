@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
+	"github.com/keyless-dev/keyless/internal/workloads"
 )
 
 var kindTitles = []struct {
@@ -95,6 +96,18 @@ func (p *Plan) Render(w io.Writer, color bool) {
 			fmt.Fprintln(w, strings.Join(lines, "\n"))
 			fmt.Fprintln(w)
 		}
+	}
+	if len(p.Workloads) > 0 {
+		fmt.Fprintln(w, "Workload identity (IAM)")
+		for _, c := range p.Workloads {
+			op := map[string]ic.Op{"create": ic.Create, "update": ic.Update, "delete": ic.Delete}[c.Op]
+			fmt.Fprintln(w, paint(op, fmt.Sprintf("  %s %s %s in %s", symbols[op], strings.ReplaceAll(c.Kind, "_", " "), shown(c.Name), c.Account)))
+			// Details are JSON lines (control characters escaped) and ARNs.
+			for _, d := range c.Details {
+				fmt.Fprintln(w, "      "+d)
+			}
+		}
+		fmt.Fprintln(w)
 	}
 	if len(p.OutOfReach) > 0 {
 		fmt.Fprintf(w, "Out of reach from Identity Center's delegated administrator (apply leaves them):\n")
@@ -210,11 +223,13 @@ type jsonPlan struct {
 		OutOfReach int `json:"out_of_reach"`
 	} `json:"summary"`
 	PortalURL string `json:"portal_url"`
+	// Workloads are the IAM changes for workloads:.
+	Workloads []workloads.Change `json:"workloads,omitempty"`
 }
 
 // WriteJSON writes the plan as JSON.
 func (p *Plan) WriteJSON(w io.Writer) error {
-	out := jsonPlan{Changes: p.Changes, Withheld: p.Withheld, Warnings: p.Warnings, Drift: p.Drift, PortalURL: p.PortalURL}
+	out := jsonPlan{Changes: p.Changes, Withheld: p.Withheld, Warnings: p.Warnings, Drift: p.Drift, PortalURL: p.PortalURL, Workloads: p.Workloads}
 	if out.Changes == nil {
 		out.Changes = []ic.Change{}
 	}

@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/keyless-dev/keyless/internal/config"
+	ic "github.com/keyless-dev/keyless/internal/identitycenter"
+	"github.com/keyless-dev/keyless/internal/workloads"
+)
+
+// workloadRun is what apply needs to make workloads' IAM changes: a client
+// per account and the partition.
+type workloadRun struct {
+	partition string
+	iam       map[string]workloads.IAM
+}
+
+// planWorkloads reads IAM in each account a workload targets and returns
+// the changes. The caller's own account is reached with its credentials;
+// member accounts through orgRole (OrganizationAccountAccessRole), assumed
+// with them, as audit --all-accounts does.
+//
+// With prune, every active account is read too, for the roles and providers
+// keyless made that the file no longer asks for.
+func planWorkloads(ctx context.Context, cfg *config.Config, st *ic.State, awsCfg aws.Config, orgRole string, prune bool) ([]workloads.Change, *workloadRun, error) {
+	run := &workloadRun{partition: partitionOf(&st.Caller.ARN), iam: map[string]workloads.IAM{}}
+	roles, err := cfg.WorkloadRoles(st, run.partition)
+	if err != nil {
+		return nil, nil, err
+	}
+	accounts := slices.Collect(maps.Keys(roles))
+	if prune {
+		for _, a := range st.Accounts {
+			if (a.Status == "" || a.Status == "ACTIVE") && !slices.Contains(accounts, a.ID) {
+				accounts = append(accounts, a.ID)
+			}
+		}
+	}
+	slices.Sort(accounts)
+	var out []workloads.Change
+	for _, acct := range accounts {
+		c := iamClient(awsCfg, acct, st.Caller.AccountID, run.partition, orgRole)
+		changes, err := workloads.PlanAccount(ctx, c, run.partition, acct, roles[acct])
+		if err == nil && prune {
+			var gone []workloads.Change
+			gone, err = workloads.PlanPrune(ctx, c, acct, roles[acct])
+			changes = append(changes, gone...)
+		}
+		if err != nil {
+			if acct != st.Caller.AccountID {
+				return nil, nil, withHint(err, fmt.Sprintf("keyless reaches account %s through the role %s: check that the management account's credentials may assume it, or give --org-role", acct, orgRole))
+			}
+			return nil, nil, err
+		}
+		run.iam[acct] = c
+		out = append(out, changes...)
+	}
+	return out, run, nil
+}
+
+// iamClient is an IAM client for account: the caller's credentials in its
+// own account, orgRole assumed with them in any other.
+func iamClient(awsCfg aws.Config, account, caller, partition, orgRole string) *iam.Client {
+	if account == caller {
+		return iam.NewFromConfig(awsCfg)
+	}
+	arn := fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, account, orgRole)
+	member := awsCfg.Copy()
+	member.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(awsCfg), arn, func(o *stscreds.AssumeRoleOptions) {
+		o.RoleSessionName = "keyless-workloads"
+	}))
+	return iam.NewFromConfig(member)
+}
+
+// applyWorkloads makes the workloads' IAM changes, account by account.
+func applyWorkloads(ctx context.Context, run *workloadRun, changes []workloads.Change) error {
+	byAccount := map[string][]workloads.Change{}
+	for _, c := range changes {
+		byAccount[c.Account] = append(byAccount[c.Account], c)
+	}
+	for _, acct := range slices.Sorted(maps.Keys(byAccount)) {
+		if err := workloads.Apply(ctx, run.iam[acct], run.partition, byAccount[acct], sleepCtx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
