@@ -82,16 +82,19 @@ func WorkloadEntry(system, file, repo string) string {
 			name = "deploy"
 		}
 	}
+	// A whole entry (a target and what the role may do are required); the
+	// upper-case words are for the person to fill in.
+	const rest = "\n  current_account: true\n  managed_policies: [POLICY_ARN]"
 	switch system {
 	case ciGitHub:
-		return fmt.Sprintf("- name: %s\n  github: {repo: %s, branch: main}", name, or(repo, "ORG/REPO"))
+		return fmt.Sprintf("- name: %s\n  github: {repo: %s, branch: main}", name, or(repo, "ORG/REPO")) + rest
 	case ciGitLab:
-		return fmt.Sprintf("- name: %s\n  gitlab: {project: %s, ref: main}", name, or(repo, "GROUP/PROJECT"))
+		return fmt.Sprintf("- name: %s\n  gitlab: {project: %s, ref: main}", name, or(repo, "GROUP/PROJECT")) + rest
 	case ciCircleCI:
-		return fmt.Sprintf("- name: %s\n  circleci: {organization: ORG_ID, project: PROJECT_ID}", name)
+		return fmt.Sprintf("- name: %s\n  circleci: {organization_id: ORG_ID, project_id: PROJECT_ID}", name) + rest
 	default:
 		ws, _, _ := strings.Cut(repo, "/")
-		return fmt.Sprintf("- name: %s\n  bitbucket: {workspace: %s, repository: REPO_UUID}", name, or(ws, "WORKSPACE"))
+		return fmt.Sprintf("- name: %s\n  bitbucket: {workspace: %s, repository_uuid: REPO_UUID}", name, or(ws, "WORKSPACE")) + rest
 	}
 }
 

@@ -64,11 +64,11 @@ func TestRemoteRepo(t *testing.T) {
 
 func TestWorkloadEntry(t *testing.T) {
 	for _, tc := range []struct{ system, file, repo, want string }{
-		{ciGitHub, ".github/workflows/deploy.yml", "acme/app", "- name: deploy\n  github: {repo: acme/app, branch: main}"},
-		{ciGitHub, ".github/workflows/release.yaml", "", "- name: release\n  github: {repo: ORG/REPO, branch: main}"},
-		{ciGitLab, ".gitlab-ci.yml", "group/sub/api", "- name: api\n  gitlab: {project: group/sub/api, ref: main}"},
-		{ciCircleCI, ".circleci/config.yml", "", "- name: deploy\n  circleci: {organization: ORG_ID, project: PROJECT_ID}"},
-		{ciBitbucket, "bitbucket-pipelines.yml", "ws/web", "- name: web\n  bitbucket: {workspace: ws, repository: REPO_UUID}"},
+		{ciGitHub, ".github/workflows/deploy.yml", "acme/app", "- name: deploy\n  github: {repo: acme/app, branch: main}\n  current_account: true\n  managed_policies: [POLICY_ARN]"},
+		{ciGitHub, ".github/workflows/release.yaml", "", "- name: release\n  github: {repo: ORG/REPO, branch: main}\n  current_account: true\n  managed_policies: [POLICY_ARN]"},
+		{ciGitLab, ".gitlab-ci.yml", "group/sub/api", "- name: api\n  gitlab: {project: group/sub/api, ref: main}\n  current_account: true\n  managed_policies: [POLICY_ARN]"},
+		{ciCircleCI, ".circleci/config.yml", "", "- name: deploy\n  circleci: {organization_id: ORG_ID, project_id: PROJECT_ID}\n  current_account: true\n  managed_policies: [POLICY_ARN]"},
+		{ciBitbucket, "bitbucket-pipelines.yml", "ws/web", "- name: web\n  bitbucket: {workspace: ws, repository_uuid: REPO_UUID}\n  current_account: true\n  managed_policies: [POLICY_ARN]"},
 	} {
 		if got := WorkloadEntry(tc.system, tc.file, tc.repo); got != tc.want {
 			t.Errorf("WorkloadEntry(%s, %s, %q) =\n%s\nwant\n%s", tc.system, tc.file, tc.repo, got, tc.want)
