@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,6 +24,11 @@ import (
 type workloadRun struct {
 	partition string
 	iam       map[string]workloads.IAM
+	// region goes into the CI snippets apply prints; roles are the roles
+	// the file asks for, per account, and entries the workloads by name.
+	region  string
+	roles   map[string][]workloads.Role
+	entries map[string]*workloads.Entry
 }
 
 // planWorkloads reads IAM in each account a workload targets and returns
@@ -32,10 +39,15 @@ type workloadRun struct {
 // With prune, every active account is read too, for the roles and providers
 // keyless made that the file no longer asks for.
 func planWorkloads(ctx context.Context, cfg *config.Config, st *ic.State, awsCfg aws.Config, orgRole string, prune bool) ([]workloads.Change, *workloadRun, error) {
-	run := &workloadRun{partition: partitionOf(&st.Caller.ARN), iam: map[string]workloads.IAM{}}
+	run := &workloadRun{partition: partitionOf(&st.Caller.ARN), iam: map[string]workloads.IAM{}, region: awsCfg.Region,
+		entries: map[string]*workloads.Entry{}}
 	roles, err := cfg.WorkloadRoles(st, run.partition)
 	if err != nil {
 		return nil, nil, err
+	}
+	run.roles = roles
+	for i := range cfg.Workloads {
+		run.entries[cfg.Workloads[i].Name] = &cfg.Workloads[i].Entry
 	}
 	accounts := slices.Collect(maps.Keys(roles))
 	if prune {
@@ -93,6 +105,38 @@ func applyWorkloads(ctx context.Context, run *workloadRun, changes []workloads.C
 		}
 	}
 	return nil
+}
+
+// printSnippets writes, per workload, each account's role ARN and the CI
+// configuration that assumes it.
+func printSnippets(w io.Writer, run *workloadRun) {
+	type target struct {
+		account string
+		role    workloads.Role
+	}
+	byWorkload := map[string][]target{}
+	for acct, roles := range run.roles {
+		for _, r := range roles {
+			byWorkload[r.Workload] = append(byWorkload[r.Workload], target{acct, r})
+		}
+	}
+	for i, name := range slices.Sorted(maps.Keys(byWorkload)) {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		targets := byWorkload[name]
+		slices.SortFunc(targets, func(a, b target) int { return strings.Compare(a.account, b.account) })
+		fmt.Fprintf(w, "Workload %s:\n", name)
+		for _, t := range targets {
+			arn := workloads.RoleARN(run.partition, t.account, t.role.Path, t.role.Name)
+			fmt.Fprintf(w, "  role %s\n", arn)
+			for _, l := range strings.SplitAfter(workloads.Snippet(run.entries[name], t.role.Trust.Audiences[0], arn, run.region), "\n") {
+				if l != "" {
+					fmt.Fprint(w, "    "+l)
+				}
+			}
+		}
+	}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
