@@ -20,7 +20,8 @@ const tokenFile = "/tmp/web-identity-token"
 
 // Snippet is the CI configuration to paste so that a job of the entry's
 // pipeline assumes roleARN with its own OIDC token, audience the one the
-// trust admits, in region. Each follows its provider's guide for AWS:
+// trust admits (GitHub's and Terraform Cloud's are their tools' defaults,
+// so their snippets leave it out), in region. Each follows its provider's guide for AWS:
 //   - GitHub: aws-actions/configure-aws-credentials with role-to-assume
 //     (docs.github.com, "Configuring OpenID Connect in Amazon Web Services");
 //   - GitLab: id_tokens with aud (docs.gitlab.com, "OpenID Connect (OIDC)
@@ -52,9 +53,6 @@ func Snippet(e *Entry, audience, roleARN, region string) string {
 		line("    with:")
 		line("      role-to-assume: %s", roleARN)
 		line("      aws-region: %s", region)
-		if audience != stsAudience {
-			line("      audience: %s", audience)
-		}
 	case "gitlab":
 		line("# .gitlab-ci.yml, in the job")
 		line("id_tokens:")
@@ -88,9 +86,6 @@ func Snippet(e *Entry, audience, roleARN, region string) string {
 		line("# the workspace's environment variables")
 		line("TFC_AWS_PROVIDER_AUTH=true")
 		line("TFC_AWS_RUN_ROLE_ARN=%s", roleARN)
-		if audience != "aws.workload.identity" {
-			line("TFC_AWS_WORKLOAD_IDENTITY_AUDIENCE=%s", audience)
-		}
 	default: // oidc
 		line("# the job's environment; write its token (aud %s) to the file", audience)
 		line("AWS_ROLE_ARN=%s", roleARN)
