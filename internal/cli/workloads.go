@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -107,33 +108,46 @@ func applyWorkloads(ctx context.Context, run *workloadRun, changes []workloads.C
 	return nil
 }
 
+// workloadSnippet is one workload's role in one account and the CI
+// configuration that assumes it.
+type workloadSnippet struct {
+	Workload string `json:"workload"`
+	Account  string `json:"account"`
+	RoleARN  string `json:"role_arn"`
+	Snippet  string `json:"snippet"`
+}
+
+// snippets are run's roles with their snippets, by workload and account.
+func snippets(run *workloadRun) []workloadSnippet {
+	var out []workloadSnippet
+	for acct, roles := range run.roles {
+		for _, r := range roles {
+			arn := workloads.RoleARN(run.partition, acct, r.Path, r.Name)
+			out = append(out, workloadSnippet{Workload: r.Workload, Account: acct, RoleARN: arn,
+				Snippet: workloads.Snippet(run.entries[r.Workload], r.Trust.Audiences[0], arn, run.region)})
+		}
+	}
+	slices.SortFunc(out, func(a, b workloadSnippet) int {
+		return cmp.Or(strings.Compare(a.Workload, b.Workload), strings.Compare(a.Account, b.Account))
+	})
+	return out
+}
+
 // printSnippets writes, per workload, each account's role ARN and the CI
 // configuration that assumes it.
 func printSnippets(w io.Writer, run *workloadRun) {
-	type target struct {
-		account string
-		role    workloads.Role
-	}
-	byWorkload := map[string][]target{}
-	for acct, roles := range run.roles {
-		for _, r := range roles {
-			byWorkload[r.Workload] = append(byWorkload[r.Workload], target{acct, r})
+	all := snippets(run)
+	for i, s := range all {
+		if i == 0 || s.Workload != all[i-1].Workload {
+			if i > 0 {
+				fmt.Fprintln(w)
+			}
+			fmt.Fprintf(w, "Workload %s:\n", s.Workload)
 		}
-	}
-	for i, name := range slices.Sorted(maps.Keys(byWorkload)) {
-		if i > 0 {
-			fmt.Fprintln(w)
-		}
-		targets := byWorkload[name]
-		slices.SortFunc(targets, func(a, b target) int { return strings.Compare(a.account, b.account) })
-		fmt.Fprintf(w, "Workload %s:\n", name)
-		for _, t := range targets {
-			arn := workloads.RoleARN(run.partition, t.account, t.role.Path, t.role.Name)
-			fmt.Fprintf(w, "  role %s\n", arn)
-			for _, l := range strings.SplitAfter(workloads.Snippet(run.entries[name], t.role.Trust.Audiences[0], arn, run.region), "\n") {
-				if l != "" {
-					fmt.Fprint(w, "    "+l)
-				}
+		fmt.Fprintf(w, "  role %s\n", s.RoleARN)
+		for _, l := range strings.SplitAfter(s.Snippet, "\n") {
+			if l != "" {
+				fmt.Fprint(w, "    "+l)
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -24,6 +25,7 @@ func newWorkloadsCommand(g *globalOptions) *cobra.Command {
 func newWorkloadsSnippetCommand(g *globalOptions) *cobra.Command {
 	var o awsOptions
 	var file string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "snippet NAME",
 		Short: "Print a workload's role ARN and the CI configuration to paste",
@@ -33,7 +35,8 @@ printed it: one per account the workload targets. The ARN is computed from
 the file (arn:PARTITION:iam::ACCOUNT:rolePATHNAME); the accounts are read
 from AWS as plan reads them. Nothing is changed.`,
 		Example: `  keyless workloads snippet deploy
-  keyless workloads snippet deploy -f teams/keyless.yaml`,
+  keyless workloads snippet deploy -f teams/keyless.yaml
+  keyless workloads snippet deploy --json | jq -r '.[0].role_arn'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -67,10 +70,16 @@ from AWS as plan reads them. Nothing is changed.`,
 			if run.roles, err = cfg.WorkloadRoles(st, run.partition); err != nil {
 				return err
 			}
+			if asJSON {
+				enc := json.NewEncoder(g.streams.Out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(snippets(run))
+			}
 			printSnippets(g.streams.Out, run)
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print workload, account, role_arn and snippet per account as JSON on stdout")
 	cmd.Flags().StringVarP(&file, "file", "f", "keyless.yaml", "the configuration `FILE`")
 	o.addFlags(cmd.Flags())
 	return cmd
