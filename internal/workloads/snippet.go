@@ -63,7 +63,7 @@ func Snippet(e *Entry, audience, roleARN, region string) string {
 		line("before_script:")
 		line(`  - echo "$AWS_ID_TOKEN" > "$AWS_WEB_IDENTITY_TOKEN_FILE"`)
 	case "circleci":
-		line("# .circleci/config.yml, in the job")
+		line("# .circleci/config.yml, in a job run with a context (only those get OIDC tokens)")
 		line("environment:")
 		env("  ")
 		line("steps:")

@@ -35,7 +35,7 @@ variables:
 before_script:
   - echo "$AWS_ID_TOKEN" > "$AWS_WEB_IDENTITY_TOKEN_FILE"
 `},
-		{"circleci", Entry{CircleCI: &CircleCI{OrganizationID: "o"}}, "o", `# .circleci/config.yml, in the job
+		{"circleci", Entry{CircleCI: &CircleCI{OrganizationID: "o"}}, "o", `# .circleci/config.yml, in a job run with a context (only those get OIDC tokens)
 environment:
   AWS_ROLE_ARN: arn:aws:iam::111111111111:role/ci/deploy
   AWS_WEB_IDENTITY_TOKEN_FILE: /tmp/web-identity-token
