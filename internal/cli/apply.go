@@ -122,5 +122,9 @@ func applyPlan(ctx context.Context, g *globalOptions, p *plan.Plan, run *planRun
 	}
 	fmt.Fprintf(w, "Apply complete: %d created, %d updated, %d deleted%s in %s.\n", c, u, d, again, res.Elapsed.Round(time.Millisecond))
 	fmt.Fprintf(w, "Access portal: %s\n", p.PortalURL)
+	if len(p.Workloads) > 0 {
+		fmt.Fprintln(w)
+		printSnippets(w, run.workloads)
+	}
 	return nil
 }

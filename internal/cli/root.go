@@ -137,6 +137,7 @@ credentials through AWS IAM Identity Center, and keeps it there.
 		newCompletionCommand(g),
 		newGendocsCommand(g),
 		newInitCommand(g),
+		newWorkloadsCommand(g),
 	)
 	// keyless's own completion command replaces cobra's, with install notes.
 	root.CompletionOptions.DisableDefaultCmd = true

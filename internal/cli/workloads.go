@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,6 +25,11 @@ import (
 type workloadRun struct {
 	partition string
 	iam       map[string]workloads.IAM
+	// region goes into the CI snippets apply prints; roles are the roles
+	// the file asks for, per account, and entries the workloads by name.
+	region  string
+	roles   map[string][]workloads.Role
+	entries map[string]*workloads.Entry
 }
 
 // planWorkloads reads IAM in each account a workload targets and returns
@@ -32,10 +40,15 @@ type workloadRun struct {
 // With prune, every active account is read too, for the roles and providers
 // keyless made that the file no longer asks for.
 func planWorkloads(ctx context.Context, cfg *config.Config, st *ic.State, awsCfg aws.Config, orgRole string, prune bool) ([]workloads.Change, *workloadRun, error) {
-	run := &workloadRun{partition: partitionOf(&st.Caller.ARN), iam: map[string]workloads.IAM{}}
+	run := &workloadRun{partition: partitionOf(&st.Caller.ARN), iam: map[string]workloads.IAM{}, region: awsCfg.Region,
+		entries: map[string]*workloads.Entry{}}
 	roles, err := cfg.WorkloadRoles(st, run.partition)
 	if err != nil {
 		return nil, nil, err
+	}
+	run.roles = roles
+	for i := range cfg.Workloads {
+		run.entries[cfg.Workloads[i].Name] = &cfg.Workloads[i].Entry
 	}
 	accounts := slices.Collect(maps.Keys(roles))
 	if prune {
@@ -93,6 +106,51 @@ func applyWorkloads(ctx context.Context, run *workloadRun, changes []workloads.C
 		}
 	}
 	return nil
+}
+
+// workloadSnippet is one workload's role in one account and the CI
+// configuration that assumes it.
+type workloadSnippet struct {
+	Workload string `json:"workload"`
+	Account  string `json:"account"`
+	RoleARN  string `json:"role_arn"`
+	Snippet  string `json:"snippet"`
+}
+
+// snippets are run's roles with their snippets, by workload and account.
+func snippets(run *workloadRun) []workloadSnippet {
+	var out []workloadSnippet
+	for acct, roles := range run.roles {
+		for _, r := range roles {
+			arn := workloads.RoleARN(run.partition, acct, r.Path, r.Name)
+			out = append(out, workloadSnippet{Workload: r.Workload, Account: acct, RoleARN: arn,
+				Snippet: workloads.Snippet(run.entries[r.Workload], r.Trust.Audiences[0], arn, run.region)})
+		}
+	}
+	slices.SortFunc(out, func(a, b workloadSnippet) int {
+		return cmp.Or(strings.Compare(a.Workload, b.Workload), strings.Compare(a.Account, b.Account))
+	})
+	return out
+}
+
+// printSnippets writes, per workload, each account's role ARN and the CI
+// configuration that assumes it.
+func printSnippets(w io.Writer, run *workloadRun) {
+	all := snippets(run)
+	for i, s := range all {
+		if i == 0 || s.Workload != all[i-1].Workload {
+			if i > 0 {
+				fmt.Fprintln(w)
+			}
+			fmt.Fprintf(w, "Workload %s:\n", s.Workload)
+		}
+		fmt.Fprintf(w, "  role %s\n", s.RoleARN)
+		for _, l := range strings.SplitAfter(s.Snippet, "\n") {
+			if l != "" {
+				fmt.Fprint(w, "    "+l)
+			}
+		}
+	}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
