@@ -133,6 +133,7 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 	o.aws.addFlags(f)
 	cmd.AddCommand(newImportIAMUsersCommand(g))
 	cmd.AddCommand(newImportTerraformCommand(g))
+	cmd.AddCommand(newImportWorkloadsCommand(g))
 	return cmd
 }
 

@@ -214,19 +214,14 @@ func (c *Config) WorkloadRoles(st *ic.State, partition string) (map[string][]wor
 	out := map[string][]workloads.Role{}
 	for i := range c.Workloads {
 		w := &c.Workloads[i]
-		if w.LikeUser.Value != "" {
-			e.add(Problem{Line: w.LikeUser.Pos.Line, Col: w.LikeUser.Pos.Col, Path: w.LikeUser.Path,
-				Message: "like_user is not applied yet: keyless would make the role without the user's policies",
-				Hint:    "list the policies under managed_policies, customer_managed_policies or inline_policy for now"})
-			continue
-		}
 		for _, acct := range c.targets(e, st, w.Target) {
 			t, probs := w.Plan(partition, acct)
 			if len(probs) > 0 {
 				continue // reported when the file was read
 			}
 			r := workloads.Role{Workload: w.Name, Name: w.RoleNameOf(), Path: w.RolePath, Trust: t,
-				ManagedPolicies: slices.Clone(w.ManagedPolicies), InlinePolicy: w.InlinePolicy, MaxSession: w.MaxSessionDuration}
+				ManagedPolicies: slices.Clone(w.ManagedPolicies), InlinePolicy: w.InlinePolicy, MaxSession: w.MaxSessionDuration,
+				LikeUser: w.LikeUser.Value}
 			for _, ref := range w.CustomerManaged {
 				r.ManagedPolicies = append(r.ManagedPolicies, fmt.Sprintf("arn:%s:iam::%s:policy%s%s", partition, acct, ref.Path, ref.Name))
 			}

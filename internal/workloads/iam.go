@@ -39,6 +39,7 @@ type IAM interface {
 	ListOpenIDConnectProviders(context.Context, *iam.ListOpenIDConnectProvidersInput, ...func(*iam.Options)) (*iam.ListOpenIDConnectProvidersOutput, error)
 	ListOpenIDConnectProviderTags(context.Context, *iam.ListOpenIDConnectProviderTagsInput, ...func(*iam.Options)) (*iam.ListOpenIDConnectProviderTagsOutput, error)
 	DeleteOpenIDConnectProvider(context.Context, *iam.DeleteOpenIDConnectProviderInput, ...func(*iam.Options)) (*iam.DeleteOpenIDConnectProviderOutput, error)
+	UserIAM
 }
 
 // Ownership marks, as for the rest of what keyless makes (docs/ownership.md).
@@ -69,6 +70,11 @@ type Role struct {
 	InlinePolicy    string
 	Boundary        string // ARN or ""
 	MaxSession      time.Duration
+	// LikeUser names an IAM user whose policies PlanAccount reads into
+	// ManagedPolicies, Inline and Boundary.
+	LikeUser string
+	Inline   []NamedPolicy     // inline policies besides InlinePolicy
+	Sources  map[string]string // where a policy ARN came from, if not the file
 }
 
 // Change is one thing apply does in one account.
@@ -88,6 +94,8 @@ type Change struct {
 	inline     bool     // put the inline policy
 	session    bool     // update the max session duration
 	boundary   bool     // put the permissions boundary
+	inlines    []NamedPolicy
+	drop       []string // inline policies taken from a like_user user it no longer has
 }
 
 // PlanAccount reads an account's IAM and returns the changes that make it
@@ -131,6 +139,11 @@ func PlanAccount(ctx context.Context, c IAM, partition, account string, roles []
 		}
 	}
 	for i := range roles {
+		if roles[i].LikeUser != "" {
+			if err := resolveLikeUser(ctx, c, account, &roles[i]); err != nil {
+				return nil, err
+			}
+		}
 		ch, err := planRole(ctx, c, account, &roles[i])
 		if err != nil {
 			return nil, err
@@ -194,13 +207,20 @@ func planRole(ctx context.Context, c IAM, account string, r *Role) (*Change, err
 	if notFound(err) {
 		details := []string{"trust: " + r.Trust.Forms}
 		details = append(details, indentJSON(r.Trust.Document)...)
+		if r.Boundary != "" {
+			details = append(details, "permissions boundary "+r.Boundary+r.from(r.Boundary))
+		}
 		for _, p := range r.ManagedPolicies {
-			details = append(details, "attach "+p)
+			details = append(details, "attach "+p+r.from(p))
 		}
 		if r.InlinePolicy != "" {
 			details = append(details, "inline policy "+InlinePolicyName)
 		}
-		return &Change{Kind: KindRole, Op: "create", Account: account, Name: r.Name, role: r, attach: r.ManagedPolicies, inline: r.InlinePolicy != "", Details: details}, nil
+		for _, p := range r.Inline {
+			details = append(details, "inline policy "+p.Name+" (from "+p.From+")")
+		}
+		return &Change{Kind: KindRole, Op: "create", Account: account, Name: r.Name, role: r, attach: r.ManagedPolicies, inline: r.InlinePolicy != "",
+			inlines: r.Inline, Details: details}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("account %s: read role %s: %w", account, r.Name, err)
@@ -228,7 +248,7 @@ func planRole(ctx context.Context, c IAM, account string, r *Role) (*Change, err
 	}
 	if r.Boundary != "" && boundary != r.Boundary {
 		ch.boundary = true
-		ch.Details = append(ch.Details, fmt.Sprintf("permissions boundary: %q → %q", boundary, r.Boundary))
+		ch.Details = append(ch.Details, fmt.Sprintf("permissions boundary: %q → %q", boundary, r.Boundary)+r.from(r.Boundary))
 	}
 	attached, err := c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: &r.Name})
 	if err != nil {
@@ -237,7 +257,7 @@ func planRole(ctx context.Context, c IAM, account string, r *Role) (*Change, err
 	for _, p := range r.ManagedPolicies {
 		if !slices.ContainsFunc(attached.AttachedPolicies, func(a iamtypes.AttachedPolicy) bool { return aws.ToString(a.PolicyArn) == p }) {
 			ch.attach = append(ch.attach, p)
-			ch.Details = append(ch.Details, "attach "+p)
+			ch.Details = append(ch.Details, "attach "+p+r.from(p))
 		}
 	}
 	if r.InlinePolicy != "" {
@@ -251,6 +271,31 @@ func planRole(ctx context.Context, c IAM, account string, r *Role) (*Change, err
 		if canonical(doc) != canonical(r.InlinePolicy) {
 			ch.inline = true
 			ch.Details = append(ch.Details, "inline policy "+InlinePolicyName+" replaced")
+		}
+	}
+	for _, p := range r.Inline {
+		got, err := c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: &r.Name, PolicyName: aws.String(p.Name)})
+		switch {
+		case notFound(err):
+			ch.inlines = append(ch.inlines, p)
+			ch.Details = append(ch.Details, "inline policy "+p.Name+" added (from "+p.From+")")
+		case err != nil:
+			return nil, fmt.Errorf("account %s: read role %s's inline policy %s: %w", account, r.Name, p.Name, err)
+		case canonical(unescape(aws.ToString(got.PolicyDocument))) != canonical(p.Document):
+			ch.inlines = append(ch.inlines, p)
+			ch.Details = append(ch.Details, "inline policy "+p.Name+" replaced (from "+p.From+")")
+		}
+	}
+	if r.LikeUser != "" {
+		names, err := c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: &r.Name})
+		if err != nil {
+			return nil, fmt.Errorf("account %s: list role %s's inline policies: %w", account, r.Name, err)
+		}
+		for _, n := range names.PolicyNames {
+			if r.stale(n) {
+				ch.drop = append(ch.drop, n)
+				ch.Details = append(ch.Details, "inline policy "+n+" deleted (user "+r.LikeUser+" no longer has it)")
+			}
 		}
 	}
 	if len(ch.Details) == 0 {
@@ -454,6 +499,19 @@ func Apply(ctx context.Context, c IAM, partition string, changes []Change, sleep
 				return err
 			}); err != nil {
 				return err
+			}
+		}
+		for _, p := range ch.inlines {
+			if err := retry(where+": put the inline policy "+p.Name, func() error {
+				_, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: &r.Name, PolicyName: aws.String(p.Name), PolicyDocument: aws.String(p.Document)})
+				return err
+			}); err != nil {
+				return err
+			}
+		}
+		for _, n := range ch.drop {
+			if _, err := c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: &r.Name, PolicyName: aws.String(n)}); err != nil {
+				return fmt.Errorf("%s: delete the inline policy %s: %w", where, n, err)
 			}
 		}
 	}

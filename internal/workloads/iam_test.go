@@ -117,3 +117,15 @@ func TestLineDiff(t *testing.T) {
 		t.Error(diff)
 	}
 }
+
+func TestInlineNameFitsIAM(t *testing.T) {
+	long := "group-" + strings.Repeat("g", 128) + "-p"
+	for _, tc := range []struct{ in, want string }{
+		{"user-s3", "keyless-user-s3"},
+		{long, (InlinePrefix + long)[:128]},
+	} {
+		if got := inlineName(tc.in); got != tc.want {
+			t.Errorf("inlineName(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
