@@ -25,8 +25,8 @@ policies (updated in place, provisioned once), then account assignments;
 deletions (with --prune) in reverse. It ends with the summary and the
 access portal URL.
 
-apply runs within AWS's quotas (see --sso-admin-tps, --identitystore-tps)
-and can be re-run after any interruption: it re-reads AWS and converges.
+apply runs within AWS's quotas (see --sso-admin-tps, --identitystore-tps,
+--iam-tps) and can be re-run after any interruption: it re-reads AWS and converges.
 Applies on one machine run one at a time. Before and after each change that
 takes AdministratorAccess in the management account away, apply re-reads
 AWS, and refuses (or undoes) a change that would leave no one with it.

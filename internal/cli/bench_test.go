@@ -25,12 +25,7 @@ func BenchmarkApplyAtAWSQuotas(b *testing.B) {
 		delay                         = 2 * time.Second
 	)
 	bin := buildKeyless(b)
-	seed := sandbox.DefaultSeed()
-	seed.Accounts = nil
-	seed.ManagementAccount = fmt.Sprintf("%012d", 100000000000)
-	for i := range accounts {
-		seed.Accounts = append(seed.Accounts, sandbox.SeedAccount{ID: fmt.Sprintf("%012d", 100000000000+i), Name: fmt.Sprintf("acct-%03d", i)})
-	}
+	seed := benchOrganization(accounts)
 
 	var cfg strings.Builder
 	cfg.WriteString("region: us-east-1\nusers:\n")
@@ -59,13 +54,7 @@ func BenchmarkApplyAtAWSQuotas(b *testing.B) {
 
 	for b.Loop() {
 		srv, url := startTestSandbox(b, sandbox.Options{Seed: seed, TPS: tps, AssignmentDelay: delay})
-		r := &runner{bin: bin, dir: b.TempDir()}
-		r.env = append(withoutAWS(os.Environ()), "AWS_ENDPOINT_URL="+url, "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE",
-			"AWS_SECRET_ACCESS_KEY=x", "AWS_REGION=us-east-1", "HOME="+r.dir,
-			"AWS_CONFIG_FILE="+r.dir+"/none", "AWS_SHARED_CREDENTIALS_FILE="+r.dir+"/none")
-		if err := os.WriteFile(filepath.Join(r.dir, "keyless.yaml"), []byte(cfg.String()), 0o644); err != nil {
-			b.Fatal(err)
-		}
+		r := benchRunner(b, bin, url, cfg.String())
 
 		applyTime, applyRSS, out := timed(b, r, "apply", "--yes")
 		if !strings.Contains(out, "Apply complete") {
@@ -100,20 +89,40 @@ func BenchmarkApplyAtAWSQuotas(b *testing.B) {
 	}
 }
 
-func throttled(calls map[string]int64) int64 {
-	var n int64
-	for k, v := range calls {
-		if strings.HasPrefix(k, "throttled:") {
-			n += v
-		}
+// benchOrganization is an organization of n accounts, the first its
+// management account.
+func benchOrganization(n int) *sandbox.Seed {
+	seed := sandbox.DefaultSeed()
+	seed.Accounts = nil
+	seed.ManagementAccount = fmt.Sprintf("%012d", 100000000000)
+	for i := range n {
+		seed.Accounts = append(seed.Accounts, sandbox.SeedAccount{ID: fmt.Sprintf("%012d", 100000000000+i), Name: fmt.Sprintf("acct-%03d", i)})
 	}
-	return n
+	return seed
 }
 
-func ssoAdminCalls(calls map[string]int64) int64 {
+// benchRunner runs keyless against the sandbox at url with keylessYAML and
+// nothing of the person's AWS setup.
+func benchRunner(b *testing.B, bin, url, keylessYAML string) *runner {
+	r := &runner{bin: bin, dir: b.TempDir()}
+	r.env = append(withoutAWS(os.Environ()), "AWS_ENDPOINT_URL="+url, "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE",
+		"AWS_SECRET_ACCESS_KEY=x", "AWS_REGION=us-east-1", "HOME="+r.dir,
+		"AWS_CONFIG_FILE="+r.dir+"/none", "AWS_SHARED_CREDENTIALS_FILE="+r.dir+"/none")
+	if err := os.WriteFile(filepath.Join(r.dir, "keyless.yaml"), []byte(keylessYAML), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return r
+}
+
+func throttled(calls map[string]int64) int64 { return callsTo(calls, "throttled:") }
+
+func ssoAdminCalls(calls map[string]int64) int64 { return callsTo(calls, "sso-admin:") }
+
+// callsTo sums the sandbox's counters whose names start with prefix.
+func callsTo(calls map[string]int64, prefix string) int64 {
 	var n int64
 	for k, v := range calls {
-		if strings.HasPrefix(k, "sso-admin:") {
+		if strings.HasPrefix(k, prefix) {
 			n += v
 		}
 	}

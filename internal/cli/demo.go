@@ -3,8 +3,10 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,7 +15,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 	"github.com/spf13/cobra"
 
 	"github.com/keyless-dev/keyless/internal/sandbox"
@@ -60,7 +64,8 @@ func newDemoCommand(g *globalOptions) *cobra.Command {
 and run the whole story: apply a keyless.yaml, sign in as one of its people,
 write their profiles, get credentials and call STS with the AWS SDK, then
 audit an account with root keys and an old IAM user and show what cleanup
-would do. Nothing outside the temporary directory is touched; everything is
+would do, then move the deploy bot's pipeline to a GitHub workload (an OIDC
+role) and run it with the SDK's web-identity provider. Nothing outside the temporary directory is touched; everything is
 removed at the end unless --keep, which leaves the sandbox running and says
 how to explore it with the AWS CLI.`,
 		Args: cobra.NoArgs,
@@ -230,6 +235,9 @@ func runDemo(ctx context.Context, g *globalOptions, o *demoOptions) error {
 	if err := demoAudit(ctx, d, admin); err != nil {
 		return err
 	}
+	if err := demoWorkload(ctx, d, admin, url); err != nil {
+		return err
+	}
 
 	d.say("\nDone in %s.", time.Since(start).Round(time.Millisecond))
 	if !o.keep {
@@ -263,6 +271,95 @@ func demoAudit(ctx context.Context, d *demoRun, admin []string) error {
 	d.say("   $ keyless cleanup\n%s", indent(out))
 	done()
 	return nil
+}
+
+// demoWorkloads is what the demo adds to keyless.yaml so that the deploy
+// bot's pipeline runs without its key.
+const demoWorkloads = `workloads:   # deploy-bot's pipeline, on its own OIDC token instead of the key
+  - name: deploy
+    github: {repo: acme/deploy, branch: main}
+    current_account: true
+    managed_policies: [AdministratorAccess]   # what deploy-bot had
+`
+
+// demoWorkload moves the deploy bot's pipeline to a GitHub workload: apply
+// makes the OIDC provider and the role, then a run of the pipeline gets
+// credentials with the SDK's web-identity provider, and another
+// repository's token is refused.
+func demoWorkload(ctx context.Context, d *demoRun, admin []string, url string) error {
+	done := d.stepf("deploy-bot's pipeline moves to a GitHub workload: no key to keep")
+	f, err := os.OpenFile(filepath.Join(d.dir, "keyless.yaml"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(demoWorkloads)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	d.say("%s", indent(demoWorkloads))
+	out, errOut, err := d.run(ctx, admin, "apply", "-f", "keyless.yaml", "--yes")
+	if err != nil {
+		return err
+	}
+	d.say("   $ keyless apply -f keyless.yaml --yes\n   %s", lineWith(errOut+out, "Apply complete"))
+	done()
+
+	done = d.stepf("The pipeline runs: GitHub's OIDC token (the sandbox's local issuer), then AssumeRoleWithWebIdentity")
+	roleARN := "arn:aws:iam::111111111111:role/keyless-deploy"
+	arn, err := demoPipelineRun(ctx, d.dir, url, roleARN, "acme/deploy")
+	if err != nil {
+		return err
+	}
+	d.say("   token for acme/deploy on main, role %s (aws-sdk-go-v2 stscreds)\n   %s", roleARN, arn)
+	_, err = demoPipelineRun(ctx, d.dir, url, roleARN, "acme/other")
+	var apiErr smithy.APIError
+	switch {
+	case err == nil:
+		return errors.New("a token for acme/other got credentials for keyless-deploy; its trust policy should refuse it")
+	case !errors.As(err, &apiErr):
+		return err
+	}
+	d.say("   token for acme/other: refused, %s", apiErr.ErrorCode())
+	done()
+	return nil
+}
+
+// demoPipelineRun is one run of a GitHub Actions job of repo on main: it
+// mints the job's OIDC token from the sandbox, writes it where
+// AWS_WEB_IDENTITY_TOKEN_FILE would point, and gets credentials for roleARN
+// with aws-sdk-go-v2's web-identity provider; it returns the caller's ARN.
+func demoPipelineRun(ctx context.Context, dir, url, roleARN, repo string) (string, error) {
+	body, _ := json.Marshal(map[string]string{"repo": repo, "ref": "refs/heads/main"})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+"/_sandbox/oidc/github/token", bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var tok sandbox.CITokenResponse
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("sandbox github token: HTTP %d: %v", resp.StatusCode, err)
+	}
+	tokenFile := filepath.Join(dir, "web-identity-token")
+	if err := os.WriteFile(tokenFile, []byte(tok.Token), 0o600); err != nil {
+		return "", err
+	}
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: aws.AnonymousCredentials{}}
+	creds := stscreds.NewWebIdentityRoleProvider(sts.NewFromConfig(cfg), roleARN, stscreds.IdentityTokenFile(tokenFile),
+		func(o *stscreds.WebIdentityRoleOptions) { o.RoleSessionName = "github-actions" })
+	cfg.Credentials = aws.NewCredentialsCache(creds)
+	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", err
+	}
+	return aws.ToString(out.Arn), nil
 }
 
 // findingLines keeps the audit's one-line findings and its summary.

@@ -38,6 +38,9 @@ func TestDemo(t *testing.T) {
 		`CRITICAL +root-access-keys`,
 		// audit and cleanup agree: IAM user john is john@example.com.
 		`\+ delete-user john\s+because: IAM user john has an Identity Center user instead: john@example\.com`,
+		// deploy-bot's pipeline on a GitHub workload: its repository gets in, another does not.
+		`\n   arn:aws:sts::111111111111:assumed-role/keyless-deploy/github-actions\n`,
+		`token for acme/other: refused, AccessDenied`,
 		`Done in `,
 	} {
 		if !regexp.MustCompile(want).Match(out) {

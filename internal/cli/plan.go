@@ -21,6 +21,8 @@ type planOptions struct {
 	json  bool
 	// orgRole is the role assumed in member accounts for workloads:.
 	orgRole string
+	// iamTPS is the IAM request rate for workloads:, all accounts together.
+	iamTPS float64
 }
 
 func (o *planOptions) addFlags(cmd *cobra.Command) {
@@ -29,6 +31,7 @@ func (o *planOptions) addFlags(cmd *cobra.Command) {
 	f.BoolVar(&o.prune, "prune", false, "delete objects keyless manages that left the file (or set prune: true)")
 	f.BoolVar(&o.json, "json", false, "print the plan as JSON on stdout")
 	f.StringVar(&o.orgRole, "org-role", "OrganizationAccountAccessRole", "the `ROLE` to assume in member accounts for workloads:")
+	f.Float64Var(&o.iamTPS, "iam-tps", 10, "requests/s to IAM for workloads:, all accounts together (AWS publishes no IAM quota)")
 	o.aws.addFlags(f)
 }
 
@@ -115,7 +118,10 @@ func computePlan(ctx context.Context, g *globalOptions, o *planOptions) (*plan.P
 	p.Warnings = append(warnings, p.Warnings...)
 	run := &planRun{clients: clients, state: st}
 	if len(cfg.Workloads) > 0 {
-		if p.Workloads, run.workloads, err = planWorkloads(ctx, cfg, st, awsCfg, o.orgRole, d.Prune); err != nil {
+		if o.iamTPS <= 0 {
+			return nil, nil, usageErrorf("--iam-tps must be positive")
+		}
+		if p.Workloads, run.workloads, err = planWorkloads(ctx, cfg, st, awsCfg, o.orgRole, o.iamTPS, d.Prune); err != nil {
 			return nil, nil, err
 		}
 	}

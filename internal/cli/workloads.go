@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/keyless-dev/keyless/internal/config"
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
@@ -39,7 +40,10 @@ type workloadRun struct {
 //
 // With prune, every active account is read too, for the roles and providers
 // keyless made that the file no longer asks for.
-func planWorkloads(ctx context.Context, cfg *config.Config, st *ic.State, awsCfg aws.Config, orgRole string, prune bool) ([]workloads.Change, *workloadRun, error) {
+//
+// Every IAM request, plan's and apply's, in all accounts together, waits
+// for its turn at iamTPS.
+func planWorkloads(ctx context.Context, cfg *config.Config, st *ic.State, awsCfg aws.Config, orgRole string, iamTPS float64, prune bool) ([]workloads.Change, *workloadRun, error) {
 	run := &workloadRun{partition: partitionOf(&st.Caller.ARN), iam: map[string]workloads.IAM{}, region: awsCfg.Region,
 		entries: map[string]*workloads.Entry{}}
 	roles, err := cfg.WorkloadRoles(st, run.partition)
@@ -59,9 +63,10 @@ func planWorkloads(ctx context.Context, cfg *config.Config, st *ic.State, awsCfg
 		}
 	}
 	slices.Sort(accounts)
+	limit := ic.RateLimit(iamTPS)
 	var out []workloads.Change
 	for _, acct := range accounts {
-		c := iamClient(awsCfg, acct, st.Caller.AccountID, run.partition, orgRole)
+		c := iamClient(awsCfg, acct, st.Caller.AccountID, run.partition, orgRole, limit)
 		changes, err := workloads.PlanAccount(ctx, c, run.partition, acct, roles[acct])
 		if err == nil && prune {
 			var gone []workloads.Change
@@ -81,17 +86,19 @@ func planWorkloads(ctx context.Context, cfg *config.Config, st *ic.State, awsCfg
 }
 
 // iamClient is an IAM client for account: the caller's credentials in its
-// own account, orgRole assumed with them in any other.
-func iamClient(awsCfg aws.Config, account, caller, partition, orgRole string) *iam.Client {
+// own account, orgRole assumed with them in any other; its requests wait
+// for limit.
+func iamClient(awsCfg aws.Config, account, caller, partition, orgRole string, limit func(*middleware.Stack) error) *iam.Client {
+	limited := func(o *iam.Options) { o.APIOptions = append(o.APIOptions, limit) }
 	if account == caller {
-		return iam.NewFromConfig(awsCfg)
+		return iam.NewFromConfig(awsCfg, limited)
 	}
 	arn := fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, account, orgRole)
 	member := awsCfg.Copy()
 	member.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(awsCfg), arn, func(o *stscreds.AssumeRoleOptions) {
 		o.RoleSessionName = "keyless-workloads"
 	}))
-	return iam.NewFromConfig(member)
+	return iam.NewFromConfig(member, limited)
 }
 
 // applyWorkloads makes the workloads' IAM changes, account by account.

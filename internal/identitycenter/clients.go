@@ -218,6 +218,19 @@ func isAlreadyConflict(err error) bool {
 
 // limiter is a token bucket middleware: one bucket for the service, or one
 // per operation.
+// RateLimit is an API option that makes every request of the clients given
+// it, retries included, wait for one budget of perSecond requests (IAM's,
+// for workloads:, which AWS does not publish).
+func RateLimit(perSecond float64) func(*middleware.Stack) error {
+	lim := newLimiter(perSecond, false)
+	return func(s *middleware.Stack) error {
+		if err := s.Finalize.Insert(lim, "Retry", middleware.After); err != nil {
+			return s.Finalize.Add(lim, middleware.Before)
+		}
+		return nil
+	}
+}
+
 type limiter struct {
 	limit rate.Limit
 	perOp bool
