@@ -158,9 +158,11 @@ func PlanAccount(ctx context.Context, c IAM, partition, account string, roles []
 // PlanPrune returns the deletions --prune makes in account: roles keyless
 // made for workloads (tagged managed-by=keyless and keyless-workload) that
 // roles no longer has, then OIDC providers keyless created (tagged) that no
-// role of roles uses. Nothing without keyless's tag is ever deleted.
+// role of roles, nor any other role that stays, trusts. Nothing without
+// keyless's tag is ever deleted.
 func PlanPrune(ctx context.Context, c IAM, account string, roles []Role) ([]Change, error) {
 	var out []Change
+	var kept []string // the trust policies of the roles that stay
 	p := iam.NewListRolesPaginator(c, &iam.ListRolesInput{})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -170,6 +172,7 @@ func PlanPrune(ctx context.Context, c IAM, account string, roles []Role) ([]Chan
 		for _, r := range page.Roles {
 			name := aws.ToString(r.RoleName)
 			if !strings.HasSuffix(aws.ToString(r.Description), Marker) || slices.ContainsFunc(roles, func(x Role) bool { return x.Name == name }) {
+				kept = append(kept, unescape(aws.ToString(r.AssumeRolePolicyDocument)))
 				continue
 			}
 			got, err := c.GetRole(ctx, &iam.GetRoleInput{RoleName: &name})
@@ -178,6 +181,8 @@ func PlanPrune(ctx context.Context, c IAM, account string, roles []Role) ([]Chan
 			}
 			if owned(got.Role.Tags) && slices.ContainsFunc(got.Role.Tags, func(t iamtypes.Tag) bool { return aws.ToString(t.Key) == WorkloadTagKey }) {
 				out = append(out, Change{Kind: KindRole, Op: "delete", Account: account, Name: name, role: &Role{Name: name}})
+			} else {
+				kept = append(kept, unescape(aws.ToString(r.AssumeRolePolicyDocument)))
 			}
 		}
 	}
@@ -188,8 +193,9 @@ func PlanPrune(ctx context.Context, c IAM, account string, roles []Role) ([]Chan
 	for _, pr := range providers.OpenIDConnectProviderList {
 		arn := aws.ToString(pr.Arn)
 		_, hostPath, _ := strings.Cut(arn, ":oidc-provider/")
-		if slices.ContainsFunc(roles, func(r Role) bool { return r.Trust.Issuer == "https://"+hostPath }) {
-			continue
+		if slices.ContainsFunc(roles, func(r Role) bool { return r.Trust.Issuer == "https://"+hostPath }) ||
+			slices.ContainsFunc(kept, func(doc string) bool { return strings.Contains(doc, ":oidc-provider/"+hostPath+`"`) }) {
+			continue // a role that stays trusts it: deleting it would lock that role out
 		}
 		tags, err := c.ListOpenIDConnectProviderTags(ctx, &iam.ListOpenIDConnectProviderTagsInput{OpenIDConnectProviderArn: &arn})
 		if err != nil {
