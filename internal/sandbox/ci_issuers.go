@@ -119,13 +119,21 @@ func (k *ciKeys) key(provider string) (*jose.JSONWebKey, error) {
 	return jwk, nil
 }
 
-func (k *ciKeys) addSelfHosted(iss, provider string) {
+// maxSelfHosted bounds the self-managed issuers one sandbox serves: each
+// comes from a request, and the sandbox keeps no state without a bound.
+const maxSelfHosted = 64
+
+func (k *ciKeys) addSelfHosted(iss, provider string) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.selfHost == nil {
 		k.selfHost = map[string]string{}
 	}
+	if _, ok := k.selfHost[iss]; !ok && len(k.selfHost) >= maxSelfHosted {
+		return newError(400, "ValidationException", "the sandbox serves at most %d self-managed issuers; restart it to serve %s", maxSelfHosted, truncate(iss, 200))
+	}
 	k.selfHost[iss] = provider
+	return nil
 }
 
 // issuer finds the local issuer serving an issuer URL.
@@ -301,7 +309,9 @@ func bodyOrEmpty(b []byte) []byte {
 // signCIToken adds the registered claims and signs.
 func (s *Server) signCIToken(p *ciIssuer, iss string, claims map[string]any, c ciTokenCommon) (*CITokenResponse, error) {
 	if p.match != nil && !p.match.MatchString(iss) || p.match == nil && iss != p.issuer {
-		s.ciKeys.addSelfHosted(iss, p.name)
+		if err := s.ciKeys.addSelfHosted(iss, p.name); err != nil {
+			return nil, err
+		}
 	}
 	now := s.opts.Now().Truncate(time.Second)
 	life := p.lifetime

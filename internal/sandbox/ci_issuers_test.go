@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -373,5 +374,25 @@ func TestLocalCIIssuersSelfManaged(t *testing.T) {
 		if got := aws.ToString(out.SubjectFromWebIdentityToken); got != tc.sub {
 			t.Errorf("%s: SubjectFromWebIdentityToken %q, want %q", tc.provider, got, tc.sub)
 		}
+	}
+}
+
+// Self-managed issuers come from requests: the sandbox serves a bounded
+// number of them, and an issuer it already serves is still served.
+func TestSelfHostedIssuersBounded(t *testing.T) {
+	var k ciKeys
+	for i := range maxSelfHosted {
+		if err := k.addSelfHosted(fmt.Sprintf("https://gitlab%d.example.com", i), "gitlab"); err != nil {
+			t.Fatalf("issuer %d: %v", i, err)
+		}
+	}
+	if err := k.addSelfHosted("https://one-too-many.example.com", "gitlab"); err == nil {
+		t.Errorf("issuer %d accepted; want the bound refused", maxSelfHosted+1)
+	}
+	if err := k.addSelfHosted("https://gitlab0.example.com", "gitlab"); err != nil {
+		t.Errorf("an issuer already served: %v", err)
+	}
+	if len(k.selfHost) != maxSelfHosted {
+		t.Errorf("%d issuers kept, want %d", len(k.selfHost), maxSelfHosted)
 	}
 }
