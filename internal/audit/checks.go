@@ -397,7 +397,7 @@ var checks = []check{
 		id: "oidc-role-github-old-subject", title: "GitHub trust matches only the classic subject, not the one with immutable ids", severity: Low,
 		needs: roleActions,
 		run: eachTrust(func(r IAMRole, t WebIdentityTrust) *Finding {
-			if !t.GitHubOldSubjectOnly() {
+			if !githubOldSubjectOnly(t) {
 				return nil
 			}
 			return &Finding{Evidence: "sub values " + strings.Join(t.Sub, ", ") + " all have the form repo:OWNER/REPO:...; repositories created since 2026-07-15 present repo:OWNER@OWNER_ID/REPO@REPO_ID:... by default, which this trust rejects",

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/keyless-dev/keyless/internal/policy"
 )
 
 // IAM is the IAM calls plan and apply make in one account.
@@ -172,7 +173,7 @@ func PlanPrune(ctx context.Context, c IAM, account string, roles []Role) ([]Chan
 		for _, r := range page.Roles {
 			name := aws.ToString(r.RoleName)
 			if !strings.HasSuffix(aws.ToString(r.Description), Marker) || slices.ContainsFunc(roles, func(x Role) bool { return x.Name == name }) {
-				kept = append(kept, unescape(aws.ToString(r.AssumeRolePolicyDocument)))
+				kept = append(kept, policy.Decode(aws.ToString(r.AssumeRolePolicyDocument)))
 				continue
 			}
 			got, err := c.GetRole(ctx, &iam.GetRoleInput{RoleName: &name})
@@ -182,7 +183,7 @@ func PlanPrune(ctx context.Context, c IAM, account string, roles []Role) ([]Chan
 			if owned(got.Role.Tags) && slices.ContainsFunc(got.Role.Tags, func(t iamtypes.Tag) bool { return aws.ToString(t.Key) == WorkloadTagKey }) {
 				out = append(out, Change{Kind: KindRole, Op: "delete", Account: account, Name: name, role: &Role{Name: name}})
 			} else {
-				kept = append(kept, unescape(aws.ToString(r.AssumeRolePolicyDocument)))
+				kept = append(kept, policy.Decode(aws.ToString(r.AssumeRolePolicyDocument)))
 			}
 		}
 	}
@@ -235,10 +236,7 @@ func planRole(ctx context.Context, c IAM, account string, r *Role) (*Change, err
 		return nil, &NotOwnedError{Account: account, Role: r.Name}
 	}
 	ch := &Change{Kind: KindRole, Op: "update", Account: account, Name: r.Name, role: r}
-	current, err := url.QueryUnescape(aws.ToString(got.Role.AssumeRolePolicyDocument))
-	if err != nil {
-		current = aws.ToString(got.Role.AssumeRolePolicyDocument)
-	}
+	current := policy.Decode(aws.ToString(got.Role.AssumeRolePolicyDocument))
 	if canonical(current) != canonical(r.Trust.Document) {
 		ch.trust = true
 		ch.Details = append(ch.Details, "trust policy, "+r.Trust.Forms+":")
@@ -270,7 +268,7 @@ func planRole(ctx context.Context, c IAM, account string, r *Role) (*Change, err
 		inline, err := c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: &r.Name, PolicyName: aws.String(InlinePolicyName)})
 		var doc string
 		if err == nil {
-			doc, _ = url.QueryUnescape(aws.ToString(inline.PolicyDocument))
+			doc = policy.Decode(aws.ToString(inline.PolicyDocument))
 		} else if !notFound(err) {
 			return nil, fmt.Errorf("account %s: read role %s's inline policy: %w", account, r.Name, err)
 		}
@@ -287,7 +285,7 @@ func planRole(ctx context.Context, c IAM, account string, r *Role) (*Change, err
 			ch.Details = append(ch.Details, "inline policy "+p.Name+" added (from "+p.From+")")
 		case err != nil:
 			return nil, fmt.Errorf("account %s: read role %s's inline policy %s: %w", account, r.Name, p.Name, err)
-		case canonical(unescape(aws.ToString(got.PolicyDocument))) != canonical(p.Document):
+		case canonical(policy.Decode(aws.ToString(got.PolicyDocument))) != canonical(p.Document):
 			ch.inlines = append(ch.inlines, p)
 			ch.Details = append(ch.Details, "inline policy "+p.Name+" replaced (from "+p.From+")")
 		}
