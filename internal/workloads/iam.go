@@ -92,6 +92,7 @@ type Change struct {
 	role       *Role
 	trust      bool     // update the trust policy
 	attach     []string // policies to attach
+	detach     []string // policies a like_user user no longer has
 	inline     bool     // put the inline policy
 	session    bool     // update the max session duration
 	boundary   bool     // put the permissions boundary
@@ -254,14 +255,24 @@ func planRole(ctx context.Context, c IAM, account string, r *Role) (*Change, err
 		ch.boundary = true
 		ch.Details = append(ch.Details, fmt.Sprintf("permissions boundary: %q → %q", boundary, r.Boundary)+r.from(r.Boundary))
 	}
-	attached, err := c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: &r.Name})
+	attached, err := attachedPolicies(ctx, c, r.Name)
 	if err != nil {
 		return nil, fmt.Errorf("account %s: read role %s's policies: %w", account, r.Name, err)
 	}
 	for _, p := range r.ManagedPolicies {
-		if !slices.ContainsFunc(attached.AttachedPolicies, func(a iamtypes.AttachedPolicy) bool { return aws.ToString(a.PolicyArn) == p }) {
+		if !slices.Contains(attached, p) {
 			ch.attach = append(ch.attach, p)
 			ch.Details = append(ch.Details, "attach "+p+r.from(p))
+		}
+	}
+	if r.LikeUser != "" {
+		// A like_user role has the file's policies and the user's, no
+		// others: one the user lost goes.
+		for _, p := range attached {
+			if !slices.Contains(r.ManagedPolicies, p) {
+				ch.detach = append(ch.detach, p)
+				ch.Details = append(ch.Details, "detach "+p+" (neither the file nor user "+r.LikeUser+" has it)")
+			}
 		}
 	}
 	if r.InlinePolicy != "" {
@@ -291,11 +302,11 @@ func planRole(ctx context.Context, c IAM, account string, r *Role) (*Change, err
 		}
 	}
 	if r.LikeUser != "" {
-		names, err := c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: &r.Name})
+		names, err := inlinePolicies(ctx, c, r.Name)
 		if err != nil {
 			return nil, fmt.Errorf("account %s: list role %s's inline policies: %w", account, r.Name, err)
 		}
-		for _, n := range names.PolicyNames {
+		for _, n := range names {
 			if r.stale(n) {
 				ch.drop = append(ch.drop, n)
 				ch.Details = append(ch.Details, "inline policy "+n+" deleted (user "+r.LikeUser+" no longer has it)")
@@ -497,6 +508,11 @@ func Apply(ctx context.Context, c IAM, partition string, changes []Change, sleep
 				return err
 			}
 		}
+		for _, p := range ch.detach {
+			if _, err := c.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: &r.Name, PolicyArn: aws.String(p)}); err != nil {
+				return fmt.Errorf("%s: detach %s: %w", where, p, err)
+			}
+		}
 		if ch.inline {
 			if err := retry(where+": put the inline policy", func() error {
 				_, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: &r.Name, PolicyName: aws.String(InlinePolicyName), PolicyDocument: aws.String(r.InlinePolicy)})
@@ -531,20 +547,20 @@ func deleteOwned(ctx context.Context, c IAM, changes []Change) error {
 		}
 		name := &ch.Name
 		where := fmt.Sprintf("account %s: delete role %s", ch.Account, ch.Name)
-		attached, err := c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: name})
+		attached, err := attachedPolicies(ctx, c, ch.Name)
 		if err != nil {
 			return fmt.Errorf("%s: %w", where, err)
 		}
-		for _, p := range attached.AttachedPolicies {
-			if _, err := c.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: name, PolicyArn: p.PolicyArn}); err != nil {
+		for _, p := range attached {
+			if _, err := c.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: name, PolicyArn: aws.String(p)}); err != nil {
 				return fmt.Errorf("%s: %w", where, err)
 			}
 		}
-		inline, err := c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: name})
+		inline, err := inlinePolicies(ctx, c, ch.Name)
 		if err != nil {
 			return fmt.Errorf("%s: %w", where, err)
 		}
-		for _, p := range inline.PolicyNames {
+		for _, p := range inline {
 			if _, err := c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: name, PolicyName: aws.String(p)}); err != nil {
 				return fmt.Errorf("%s: %w", where, err)
 			}
