@@ -28,6 +28,15 @@ type importWorkloadsOptions struct {
 	noAdopt     bool
 	allAccounts bool
 	orgRole     string
+	json        bool
+}
+
+// importWorkloadsReport is what --json prints.
+type importWorkloadsReport struct {
+	File    string   `json:"file"`
+	Added   []string `json:"added"`   // the workload entries written
+	Skipped []string `json:"skipped"` // "role NAME in account ID: why"
+	Adopted []string `json:"adopted"` // "role NAME in account ID"
 }
 
 func newImportWorkloadsCommand(g *globalOptions) *cobra.Command {
@@ -77,12 +86,23 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 	f.BoolVarP(&o.yes, "yes", "y", false, "adopt without asking")
 	f.BoolVar(&o.noAdopt, "no-adopt", false, "only write the entries; do not mark any role as keyless's")
 	f.BoolVar(&o.allAccounts, "all-accounts", false, "read every account, through your SSO profiles or Organizations")
+	f.BoolVar(&o.json, "json", false, "print what was written, skipped and adopted as JSON on stdout")
 	f.StringVar(&o.orgRole, "org-role", "OrganizationAccountAccessRole", "with --all-accounts and no SSO profiles: the `ROLE` to assume in member accounts")
 	o.aws.addFlags(f)
 	return cmd
 }
 
 func runImportWorkloads(ctx context.Context, g *globalOptions, o *importWorkloadsOptions) error {
+	if o.json && o.out == "-" {
+		return usageErrorf("--json and --out - both write to stdout: choose one")
+	}
+	rep := importWorkloadsReport{File: o.out, Added: []string{}, Skipped: []string{}, Adopted: []string{}}
+	done := func() error {
+		if !o.json {
+			return nil
+		}
+		return writeJSON(g.streams.Out, rep)
+	}
 	file, err := readImportTarget(o.out)
 	if err != nil {
 		return err
@@ -99,19 +119,21 @@ func runImportWorkloads(ctx context.Context, g *globalOptions, o *importWorkload
 		}
 		for _, s := range skipped {
 			fmt.Fprintf(g.streams.Err, "skipped role %s in account %s: %s\n", s.Role, s.Account, s.Reason)
+			rep.Skipped = append(rep.Skipped, fmt.Sprintf("role %s in account %s: %s", s.Role, s.Account, s.Reason))
 		}
 		found = append(found, f...)
 	}
 	if len(found) == 0 {
 		fmt.Fprintln(g.streams.Err, "No role to adopt: no role trusting an OIDC provider that keyless does not manage already.")
-		return nil
+		return done()
 	}
 	imports := workloads.Collapse(found, file.names())
 	if err := file.write(g, imports); err != nil {
 		return err
 	}
+	rep.Added = importNames(imports)
 	if o.noAdopt {
-		return nil
+		return done()
 	}
 	fmt.Fprintf(g.streams.Err, "\nTo adopt them, keyless marks %d roles as its own (nothing else about them changes):\n", len(found))
 	for _, im := range imports {
@@ -127,7 +149,7 @@ func runImportWorkloads(ctx context.Context, g *globalOptions, o *importWorkload
 		}
 		if !ok {
 			fmt.Fprintln(g.streams.Err, "Not adopted; keyless will refuse to change these roles until they are.")
-			return nil
+			return done()
 		}
 	}
 	for _, im := range imports {
@@ -135,10 +157,11 @@ func runImportWorkloads(ctx context.Context, g *globalOptions, o *importWorkload
 			if err := workloads.Adopt(ctx, clients[a.Account], a, im.Name); err != nil {
 				return withHint(err, "run 'keyless import workloads' again: it adopts what is left")
 			}
+			rep.Adopted = append(rep.Adopted, fmt.Sprintf("role %s in account %s", a.Role, a.Account))
 		}
 	}
 	fmt.Fprintf(g.streams.Err, "Adopted %d roles. Next: keyless plan --file %s.\n", len(found), file.planPath())
-	return nil
+	return done()
 }
 
 // importAccounts is an IAM client per account to read: the current
