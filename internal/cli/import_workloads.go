@@ -13,9 +13,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/goccy/go-yaml/ast"
 	"github.com/spf13/cobra"
 
+	"github.com/keyless-dev/keyless/internal/awsconfig"
 	"github.com/keyless-dev/keyless/internal/config"
 	"github.com/keyless-dev/keyless/internal/safefile"
 	"github.com/keyless-dev/keyless/internal/workloads"
@@ -191,7 +195,13 @@ func importAccounts(ctx context.Context, g *globalOptions, o *importWorkloadsOpt
 	for _, f := range rep.Findings {
 		fmt.Fprintf(g.streams.Err, "warning: account %s not read: %s\nhint: %s\n", f.Account, f.Evidence, f.Remediation)
 	}
+	var cfgs []aws.Config
+	warned := map[string]bool{}
+	for _, f := range rep.Findings {
+		warned[f.Account] = true
+	}
 	for _, t := range targets {
+		warned[t.account] = true
 		cfg, err := t.cfg(ctx)
 		if err == nil && cfg.Region == "" {
 			cfg.Region = "us-east-1" // IAM is global
@@ -205,8 +215,42 @@ func importAccounts(ctx context.Context, g *globalOptions, o *importWorkloadsOpt
 			continue
 		}
 		out[aws.ToString(id.Account)] = iam.NewFromConfig(cfg)
+		cfgs = append(cfgs, cfg)
+	}
+	// Through SSO profiles, the accounts with none are named too.
+	for _, acct := range orgAccounts(ctx, cfgs) {
+		if out[acct] == nil && !warned[acct] {
+			fmt.Fprintf(g.streams.Err, "warning: account %s not read: no SSO profile in %s for it\nhint: sign in and write its profile (keyless login; keyless profiles sync), or ask for access to it\n",
+				acct, awsconfig.ConfigPath())
+		}
 	}
 	return out, nil
+}
+
+// orgAccounts lists the organization's active accounts with the first of
+// cfgs allowed to (the management account, or a delegated administrator);
+// none when no one is.
+func orgAccounts(ctx context.Context, cfgs []aws.Config) []string {
+	for _, cfg := range cfgs {
+		var ids []string
+		p := organizations.NewListAccountsPaginator(organizations.NewFromConfig(cfg), &organizations.ListAccountsInput{})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				ids = nil
+				break
+			}
+			for _, a := range page.Accounts {
+				if a.State == orgtypes.AccountStateActive {
+					ids = append(ids, aws.ToString(a.Id))
+				}
+			}
+		}
+		if ids != nil {
+			return ids
+		}
+	}
+	return nil
 }
 
 // importTarget is the --out file: its text and what it says when it
@@ -217,6 +261,7 @@ type importTarget struct {
 	exists bool
 	perm   os.FileMode
 	cfg    *config.Config
+	body   ast.Node
 }
 
 func readImportTarget(path string) (*importTarget, error) {
@@ -235,7 +280,7 @@ func readImportTarget(path string) (*importTarget, error) {
 		return nil, fmt.Errorf("--out: %w", err)
 	}
 	t.exists, t.perm = true, fi.Mode().Perm()
-	if _, t.cfg, err = config.ReadForEdit(path, t.src); err != nil {
+	if t.body, t.cfg, err = config.ReadForEdit(path, t.src); err != nil {
 		return nil, withHint(err, "fix the file, or write the entries to a new one (--out keyless.workloads.yaml) and copy them in by hand")
 	}
 	return t, nil
@@ -273,11 +318,8 @@ func (t *importTarget) write(g *globalOptions, imports []workloads.Import) error
 	}
 	out := []byte(text.String())
 	if t.exists {
-		body, _, err := config.ReadForEdit(t.path, t.src)
-		if err == nil {
-			out, err = config.AddToLists(t.path, t.src, body, []string{"workloads"}, map[string][]config.ListItem{"workloads": items})
-		}
-		if err != nil {
+		var err error
+		if out, err = config.AddToLists(t.path, t.src, t.body, []string{"workloads"}, map[string][]config.ListItem{"workloads": items}); err != nil {
 			return withHint(err, "write the entries to a new file (--out keyless.workloads.yaml) and copy them in by hand")
 		}
 	}
