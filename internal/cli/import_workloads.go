@@ -126,15 +126,34 @@ func runImportWorkloads(ctx context.Context, g *globalOptions, o *importWorkload
 		fmt.Fprintln(g.streams.Err, "No role to adopt: no role trusting an OIDC provider that keyless does not manage already.")
 		return done()
 	}
+	// A role the file already names (an import whose adopting was
+	// declined, or an entry written by hand) is adopted for that entry,
+	// never written twice.
+	var present []workloads.Import
+	found = slices.DeleteFunc(found, func(a workloads.Adoption) bool {
+		name, ok := file.workloadFor(a.Role)
+		if ok {
+			fmt.Fprintf(g.streams.Err, "role %s in account %s is already in %s as workload %s\n", a.Role, a.Account, file.path, name)
+			present = append(present, workloads.Import{Name: name, Roles: []workloads.Adoption{a}})
+		}
+		return ok
+	})
 	imports := workloads.Collapse(found, file.names())
-	if err := file.write(g, imports); err != nil {
-		return err
+	if len(imports) > 0 {
+		if err := file.write(g, imports); err != nil {
+			return err
+		}
 	}
 	rep.Added = importNames(imports)
+	imports = append(imports, present...)
 	if o.noAdopt {
 		return done()
 	}
-	fmt.Fprintf(g.streams.Err, "\nTo adopt them, keyless marks %d roles as its own (nothing else about them changes):\n", len(found))
+	n := 0
+	for _, im := range imports {
+		n += len(im.Roles)
+	}
+	fmt.Fprintf(g.streams.Err, "\nTo adopt them, keyless marks %d roles as its own (nothing else about them changes):\n", n)
 	for _, im := range imports {
 		fmt.Fprintf(g.streams.Err, "  ~ role %s in %s as workload %s\n", im.Roles[0].Role, strings.Join(im.Accounts(), ", "), im.Name)
 	}
@@ -159,7 +178,7 @@ func runImportWorkloads(ctx context.Context, g *globalOptions, o *importWorkload
 			rep.Adopted = append(rep.Adopted, fmt.Sprintf("role %s in account %s", a.Role, a.Account))
 		}
 	}
-	fmt.Fprintf(g.streams.Err, "Adopted %d roles. Next: keyless plan --file %s.\n", len(found), file.planPath())
+	fmt.Fprintf(g.streams.Err, "Adopted %d roles. Next: keyless plan --file %s.\n", n, file.planPath())
 	return done()
 }
 

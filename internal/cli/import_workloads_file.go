@@ -57,6 +57,16 @@ func (t *importTarget) names() []string {
 	return out
 }
 
+// workloadFor is the file's workload whose role is role.
+func (t *importTarget) workloadFor(role string) (string, bool) {
+	for _, w := range t.cfg.Workloads {
+		if w.RoleNameOf() == role {
+			return w.Name, true
+		}
+	}
+	return "", false
+}
+
 func (t *importTarget) planPath() string {
 	if t.path == "-" {
 		return "keyless.yaml"
