@@ -328,6 +328,10 @@ var checks = []check{
 			}
 			ev := "no Identity Center user matches " + u.Name + " (by an email tag, the user name, the email or its name before @)"
 			fix := "add " + u.Name + " to users: in keyless.yaml and run keyless apply; then " + cleanupUser(st, u)
+			if st.IdentityCenter.external() {
+				fix = "create " + u.Name + "'s person in your identity provider, which pushes them to Identity Center (SCIM), " +
+					"and give access through its groups (keyless.yaml assigns those); then " + cleanupUser(st, u)
+			}
 			if len(c.Ambiguous) > 0 {
 				ev = "Identity Center users " + strings.Join(c.Ambiguous, ", ") + " all match " + u.Name + " by email name"
 				fix = "tag the IAM user with its person's email (aws iam tag-user --user-name " + u.Name + " --tags Key=email,Value=...), or map it with keyless cleanup --map"
@@ -397,7 +401,7 @@ var checks = []check{
 		id: "oidc-role-github-old-subject", title: "GitHub trust matches only the classic subject, not the one with immutable ids", severity: Low,
 		needs: roleActions,
 		run: eachTrust(func(r IAMRole, t WebIdentityTrust) *Finding {
-			if !t.GitHubOldSubjectOnly() {
+			if !githubOldSubjectOnly(t) {
 				return nil
 			}
 			return &Finding{Evidence: "sub values " + strings.Join(t.Sub, ", ") + " all have the form repo:OWNER/REPO:...; repositories created since 2026-07-15 present repo:OWNER@OWNER_ID/REPO@REPO_ID:... by default, which this trust rejects",

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
+	"github.com/keyless-dev/keyless/internal/policy"
 )
 
 // Clients are the AWS clients Collect reads one account with.
@@ -494,13 +494,10 @@ func (col *collector) role(ctx context.Context, name string) *IAMRole {
 	if l := out.Role.RoleLastUsed; l != nil {
 		r.LastUsed = utc(l.LastUsedDate)
 	}
-	doc := aws.ToString(out.Role.AssumeRolePolicyDocument)
-	if d, err := url.QueryUnescape(doc); err == nil {
-		doc = d // IAM returns the document URL-encoded
-	}
 	// IAM accepts only valid policy JSON, so a document that does not
-	// parse here has a shape ParseTrust does not know: not a workload role.
-	if r.Trusts, err = ParseTrust(doc); err != nil || len(r.Trusts) == 0 {
+	// parse here has a shape ReadTrust does not know: not a workload role.
+	tp, err := policy.ReadTrust(aws.ToString(out.Role.AssumeRolePolicyDocument))
+	if r.Trusts = tp.WebIdentity; err != nil || len(r.Trusts) == 0 {
 		return nil
 	}
 	ps := iam.NewListAttachedRolePoliciesPaginator(col.c.IAM, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})

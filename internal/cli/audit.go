@@ -250,7 +250,7 @@ func wantFromFile(g *globalOptions, o *auditOptions, states []*audit.AccountStat
 			notJudged(g, o.file, err)
 			continue
 		}
-		w := &audit.Wanted{File: o.file}
+		w := &audit.Wanted{File: o.file, External: cfg.External}
 		for _, grp := range d.Groups {
 			w.Groups = append(w.Groups, grp.Name)
 		}

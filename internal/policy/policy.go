@@ -3,8 +3,10 @@
 // IAM's size quotas.
 //
 // It owns the grammar only: identity policies (managed, inline, permission
-// sets' inline policies) and trust policies (a role's AssumeRolePolicyDocument).
-// It does not evaluate policies, know which actions or condition keys exist,
+// sets' inline policies) and trust policies (a role's AssumeRolePolicyDocument),
+// and reading documents as IAM returns them: Decode undoes their URL encoding,
+// ReadTrust reads the statements that let OIDC tokens in (trust.go), for the
+// audit's checks and for adopting workload roles. It does not evaluate policies, know which actions or condition keys exist,
 // or talk to AWS. Errors carry AWS's own messages, so the sandbox can return
 // them verbatim and keyless's config checks can quote them.
 package policy

@@ -3,7 +3,6 @@ package workloads
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -94,7 +93,7 @@ func resolveLikeUser(ctx context.Context, c UserIAM, account string, r *Role) er
 		if err != nil {
 			return fail("read inline policy "+n, err)
 		}
-		r.Inline = append(r.Inline, NamedPolicy{Name: inlineName("user-" + n), Document: unescape(aws.ToString(p.PolicyDocument)),
+		r.Inline = append(r.Inline, NamedPolicy{Name: inlineName("user-" + n), Document: policy.Decode(aws.ToString(p.PolicyDocument)),
 			From: "user " + user + "'s inline policy " + n})
 	}
 	groups, err := c.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: &user})
@@ -119,7 +118,7 @@ func resolveLikeUser(ctx context.Context, c UserIAM, account string, r *Role) er
 			if err != nil {
 				return fail("read group "+group+"'s inline policy "+n, err)
 			}
-			r.Inline = append(r.Inline, NamedPolicy{Name: inlineName("group-" + group + "-" + n), Document: unescape(aws.ToString(p.PolicyDocument)),
+			r.Inline = append(r.Inline, NamedPolicy{Name: inlineName("group-" + group + "-" + n), Document: policy.Decode(aws.ToString(p.PolicyDocument)),
 				From: "group " + group + "'s inline policy " + n + " (user " + user + ")"})
 		}
 	}
@@ -154,13 +153,6 @@ func inlineName(s string) string {
 		n = n[:128]
 	}
 	return n
-}
-
-func unescape(doc string) string {
-	if d, err := url.QueryUnescape(doc); err == nil {
-		return d
-	}
-	return doc
 }
 
 // from is the plan's note of where a policy came from, if not the file.
