@@ -94,7 +94,6 @@ var activeKeyCheck = check{
 			return f
 		}
 		f.Status, f.Title = Excepted, "IAM user with a long-lived access key, declared as an exception"
-		f.Evidence += "; excepted: " + f.Exception.String()
 		f.Remediation = "replace the key before " + date(x.Expires) + " (" + cleanupUser(st, u) + "), then remove the exception at " + x.Where
 		return f
 	}),

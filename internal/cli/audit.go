@@ -92,7 +92,7 @@ above --fail-on SEVERITY (info, low, medium, high, critical), or an error,
 	f.StringVar(&o.html, "html", "", "write the report as one self-contained HTML page to `FILE`")
 	f.StringVar(&o.failOn, "fail-on", "", "exit 1 when findings of `SEVERITY` or worse exist")
 	f.BoolVar(&o.local, "local", false, "also check this machine (default: on at a terminal; --local=false skips)")
-	f.StringVarP(&o.file, "file", "f", "keyless.yaml", "judge Identity Center against this keyless.yaml `FILE` (skipped when the default one is absent)")
+	f.StringVarP(&o.file, "file", "f", "keyless.yaml", "judge Identity Center, the break-glass way in and key exceptions against this keyless.yaml `FILE` (skipped when the default one is absent)")
 	return cmd
 }
 
@@ -236,9 +236,12 @@ func wantFromFile(g *globalOptions, o *auditOptions, states []*audit.AccountStat
 		// The default file is read when there is one; a broken one is no
 		// reason not to audit.
 		if _, statErr := os.Stat(o.file); !errors.Is(statErr, fs.ErrNotExist) {
-			notJudged(g, o.file, err)
+			notJudged(g, "Identity Center, break_glass and key_exceptions are", o.file, err)
 		}
 		return nil
+	}
+	for _, st := range states {
+		st.Declared = declared(cfg, st.AccountID)
 	}
 	for _, st := range states {
 		c := st.IdentityCenter
@@ -247,7 +250,7 @@ func wantFromFile(g *globalOptions, o *auditOptions, states []*audit.AccountStat
 		}
 		d, err := cfg.Desired(c.State)
 		if err != nil {
-			notJudged(g, o.file, err)
+			notJudged(g, "Identity Center is", o.file, err)
 			continue
 		}
 		w := &audit.Wanted{File: o.file}
@@ -259,9 +262,24 @@ func wantFromFile(g *globalOptions, o *auditOptions, states []*audit.AccountStat
 	return nil
 }
 
-// notJudged warns that a keyless.yaml with problems is left out.
-func notJudged(g *globalOptions, file string, err error) {
-	fmt.Fprintf(g.streams.Err, "warning: Identity Center is not judged against %s, which has problems:\n%v\nhint: fix them (keyless plan shows the same), or pass -f FILE\n", file, err)
+// declared is what the file declares for account: its break-glass way in
+// and the key exceptions that apply there.
+func declared(cfg *kconfig.Config, account string) *audit.Declared {
+	d := &audit.Declared{File: cfg.File}
+	if b := cfg.BreakGlassFor(account); b != nil {
+		d.BreakGlass = &audit.BreakGlass{Root: b.Root, User: b.IAMUser.Value, Where: cfg.Where(b.Pos)}
+	}
+	for _, x := range cfg.KeyExceptionsFor(account) {
+		d.KeyExceptions = append(d.KeyExceptions, audit.KeyException{User: x.IAMUser.Value, KeyID: x.AccessKey.Value,
+			Owner: x.Owner, Expires: x.Expires, Reason: x.Reason, Where: cfg.Where(x.Pos)})
+	}
+	return d
+}
+
+// notJudged warns that a keyless.yaml with problems is left out of what
+// the audit judges.
+func notJudged(g *globalOptions, what, file string, err error) {
+	fmt.Fprintf(g.streams.Err, "warning: %s not judged against %s, which has problems:\n%v\nhint: fix them (keyless plan shows the same), or pass -f FILE\n", what, file, err)
 }
 
 func writeHTMLReport(path string, rep *audit.Report, now time.Time) error {
