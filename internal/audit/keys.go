@@ -13,6 +13,10 @@ type Declared struct {
 	// BreakGlass is the account's emergency way in; nil when the file
 	// declares none for it.
 	BreakGlass *BreakGlass
+	// Management is the organization's management account's way in, for a
+	// member account: from there sts:AssumeRoot can restore the member's
+	// root password. nil for the management account or a standalone one.
+	Management *BreakGlass
 	// KeyExceptions are the IAM users and keys allowed to keep a key.
 	KeyExceptions []KeyException
 }

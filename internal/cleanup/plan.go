@@ -192,6 +192,10 @@ func days(d time.Duration) int { return int(d.Hours() / 24) }
 // user plans one IAM user: its keys, and its deletion when its person has
 // moved to Identity Center.
 func (b *builder) user(u audit.IAMUser) {
+	if why := b.breakGlassUser(u); why != "" {
+		b.keepBreakGlassUser(u, why)
+		return
+	}
 	tags := b.in.Tags[u.Name]
 	match, matchWhy := b.match(u, tags)
 	own := b.ownUser(u)
@@ -430,7 +434,9 @@ func (b *builder) root() {
 				"delete the root user's access keys and signing certificates",
 				"delete the root user's console password and deactivate its MFA devices: the account then has no root credentials (recover them from the management account when needed)",
 			}}
-		if !b.in.RootSession {
+		if why := b.rootGuard(); why != "" {
+			a.State, a.Why = Refused, why
+		} else if !b.in.RootSession {
 			a.State, a.Why = Refused, "sts:AssumeRoot needs the management account's credentials: pass --management-profile"
 		}
 		b.add(a)

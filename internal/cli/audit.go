@@ -241,7 +241,7 @@ func wantFromFile(g *globalOptions, o *auditOptions, states []*audit.AccountStat
 		return nil
 	}
 	for _, st := range states {
-		st.Declared = declared(cfg, st.AccountID)
+		st.Declared = declared(cfg, st)
 	}
 	for _, st := range states {
 		c := st.IdentityCenter
@@ -262,14 +262,22 @@ func wantFromFile(g *globalOptions, o *auditOptions, states []*audit.AccountStat
 	return nil
 }
 
-// declared is what the file declares for account: its break-glass way in
-// and the key exceptions that apply there.
-func declared(cfg *kconfig.Config, account string) *audit.Declared {
-	d := &audit.Declared{File: cfg.File}
-	if b := cfg.BreakGlassFor(account); b != nil {
-		d.BreakGlass = &audit.BreakGlass{Root: b.Root, User: b.IAMUser.Value, Where: cfg.Where(b.Pos)}
+// declared is what the file declares for an account: its break-glass way
+// in (and, for a member, the management account's) and the key exceptions
+// that apply there.
+func declared(cfg *kconfig.Config, st *audit.AccountState) *audit.Declared {
+	way := func(account string) *audit.BreakGlass {
+		b := cfg.BreakGlassFor(account)
+		if b == nil {
+			return nil
+		}
+		return &audit.BreakGlass{Root: b.Root, User: b.IAMUser.Value, Where: cfg.Where(b.Pos)}
 	}
-	for _, x := range cfg.KeyExceptionsFor(account) {
+	d := &audit.Declared{File: cfg.File, BreakGlass: way(st.AccountID)}
+	if org := st.Organization; org != nil && org.ManagementAccountID != st.AccountID {
+		d.Management = way(org.ManagementAccountID)
+	}
+	for _, x := range cfg.KeyExceptionsFor(st.AccountID) {
 		d.KeyExceptions = append(d.KeyExceptions, audit.KeyException{User: x.IAMUser.Value, KeyID: x.AccessKey.Value,
 			Owner: x.Owner, Expires: x.Expires, Reason: x.Reason, Where: cfg.Where(x.Pos)})
 	}
