@@ -29,7 +29,9 @@ func (b *BreakGlass) String() string {
 var breakGlassNeeds = []string{"iam:GetAccountSummary", "iam:ListUsers", "iam:GetLoginProfile", "iam:ListAccessKeys", "iam:ListMFADevices"}
 
 // declaredBreakGlass: keyless.yaml was read and names a way in.
-func declaredBreakGlass(st *AccountState) bool { return st.Declared != nil && st.Declared.BreakGlass != nil }
+func declaredBreakGlass(st *AccountState) bool {
+	return st.Declared != nil && st.Declared.BreakGlass != nil
+}
 
 // breakGlassUser is the declared IAM user, nil for root or when absent.
 func (st *AccountState) breakGlassUser() *IAMUser {

@@ -20,7 +20,7 @@ func TestBreakGlassGuards(t *testing.T) {
 	member := func(d *audit.Declared, users ...audit.IAMUser) *audit.AccountState {
 		return &audit.AccountState{AccountID: "222222222222", CallerARN: "arn:aws:sts::222222222222:assumed-role/Admin/x",
 			Summary: map[string]int32{"AccountAccessKeysPresent": 1, "AccountMFAEnabled": 1}, Users: users, Declared: d,
-			Organization: &audit.Organization{ID: "o-1", ManagementAccountID: "111111111111", RootFeatures: []string{"RootCredentialsManagement", "RootSessions"}},
+			Organization:   &audit.Organization{ID: "o-1", ManagementAccountID: "111111111111", RootFeatures: []string{"RootCredentialsManagement", "RootSessions"}},
 			IdentityCenter: &audit.IdentityCenter{Enabled: true, State: &ic.State{Users: []ic.User{{UserName: "emergency", ID: "u-1"}}}}}
 	}
 	emergency := audit.IAMUser{Name: "emergency", ARN: "arn:aws:iam::222222222222:user/emergency", Created: old,
