@@ -53,7 +53,11 @@ passwords without MFA, active, doubled, old and unused keys, unused
 passwords; a never-used key or password counts from its creation), the
 password policy, and Identity Center (instance, the groups keyless.yaml
 defines (-f; nothing is judged against a file that is absent), the
-SuperAdmin assignment, IAM users with no Identity Center counterpart).
+SuperAdmin assignment, IAM users with no Identity Center counterpart),
+and what keyless.yaml declares: the break-glass way in (break_glass: exists,
+no keys, hardware MFA, unused) and the keys allowed to stay
+(key_exceptions: every other active key is a high finding; a declared one
+is shown as excepted until the day after it expires).
 With --local (on by default when run at a terminal) it also checks this
 machine: long-lived keys in ~/.aws/credentials and the profiles using them,
 keys in the environment, key ids in shell history files.
