@@ -76,6 +76,15 @@ func (d *Declared) exceptionFor(u IAMUser, k AccessKey) *KeyException {
 	return byUser
 }
 
+// Excepts is the unexpired exception that allows key k of user u to stay
+// at now, nil when none does.
+func (d *Declared) Excepts(u IAMUser, k AccessKey, now time.Time) *KeyException {
+	if x := d.exceptionFor(u, k); x != nil && !x.expired(now) {
+		return x
+	}
+	return nil
+}
+
 // activeKeyCheck fails on every active key of an IAM user that keyless.yaml
 // does not declare as an unexpired exception: the end state is no IAM user
 // holding a key, and audit --fail-on high in CI holds it there.

@@ -57,3 +57,24 @@ func TestBreakGlassGuards(t *testing.T) {
 		})
 	}
 }
+
+// TestExceptedKeyStays: a key keyless.yaml excepts is not deactivated
+// while the exception holds, and is from the day after it expires.
+func TestExceptedKeyStays(t *testing.T) {
+	last := time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC)
+	old := last.AddDate(-1, 0, 0)
+	st := &audit.AccountState{AccountID: "111122223333", Users: []audit.IAMUser{{Name: "tape", Created: old,
+		AccessKeys: []audit.AccessKey{{ID: "AKIATAPETAPETAPETAPE", Status: "Active", Created: old}}}},
+		Declared: &audit.Declared{File: "keyless.yaml", KeyExceptions: []audit.KeyException{{User: "tape", Owner: "ops@example.com", Expires: last, Where: "keyless.yaml:3"}}}}
+	p := Build(Input{State: st, Now: last, Only: Keys, DeleteAfter: DefaultDeleteAfter})
+	if diff := cmp.Diff([]row{{"deactivate-key", "tape/key", "refused"}}, rows(p)); diff != "" {
+		t.Fatalf("plan on the last day (-want +got):\n%s", diff)
+	}
+	if want := "key_exceptions at keyless.yaml:3 lets it stay until 2027-03-31 (owner ops@example.com)"; !strings.Contains(p.Actions[0].Why, want) {
+		t.Errorf("why = %q, want %q in it", p.Actions[0].Why, want)
+	}
+	p = Build(Input{State: st, Now: last.AddDate(0, 0, 1), Only: Keys, DeleteAfter: DefaultDeleteAfter})
+	if diff := cmp.Diff([]row{{"deactivate-key", "tape/key", "ready"}}, rows(p)); diff != "" {
+		t.Fatalf("plan the day after (-want +got):\n%s", diff)
+	}
+}

@@ -376,6 +376,11 @@ func (b *builder) key(u audit.IAMUser, k audit.AccessKey, tags map[string]string
 		if why == "" {
 			return false, "keep " + k.ID + " (in use) or delete the user by hand"
 		}
+		if x := b.st.Declared.Excepts(u, k, b.in.Now); x != nil {
+			b.add(Action{Kind: DeactivateKey, Target: target, User: u.Name, KeyID: k.ID, Reason: why, State: Refused, KeyLastUsed: k.LastUsed,
+				Why: fmt.Sprintf("key_exceptions at %s lets it stay until %s (owner %s): replace it, then remove the exception", x.Where, day(x.Expires), x.Owner)})
+			return false, "keep " + k.ID + " (a declared exception until " + day(x.Expires) + ")"
+		}
 		b.add(Action{Kind: DeactivateKey, Target: target, User: u.Name, KeyID: k.ID, Reason: why, State: Ready, KeyLastUsed: k.LastUsed})
 		return false, "deactivate " + k.ID + " and wait " + fmt.Sprint(days(b.in.DeleteAfter)) + " days"
 	}

@@ -66,7 +66,8 @@ It never touches the break-glass way in keyless.yaml names (break_glass:):
 not the break-glass IAM user, its password, MFA devices, groups or keys,
 and never removes the root user's credentials when that would leave the
 account with no way in (no break-glass user, no break-glass way into the
-management account to restore them from).
+management account to restore them from). A key keyless.yaml declares
+under key_exceptions: stays active until the exception expires.
 
 It never touches the access key or IAM user it runs as, nor the keys its
 credentials stand on (the static keys behind a role_arn profile's
