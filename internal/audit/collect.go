@@ -204,8 +204,8 @@ func (col *collector) report(ctx context.Context) {
 	}
 }
 
-// virtualMFA finds the root user's virtual MFA device: AWS lists it among
-// assigned virtual devices with the user arn:aws:iam::ACCOUNT:root.
+// virtualMFA lists the assigned virtual MFA devices, and finds the root
+// user's: AWS lists it among them with the user arn:aws:iam::ACCOUNT:root.
 func (col *collector) virtualMFA(ctx context.Context) {
 	p := iam.NewListVirtualMFADevicesPaginator(col.c.IAM, &iam.ListVirtualMFADevicesInput{AssignmentStatus: iamtypes.AssignmentStatusTypeAssigned})
 	for p.HasMorePages() {
@@ -215,6 +215,7 @@ func (col *collector) virtualMFA(ctx context.Context) {
 			return
 		}
 		for _, d := range out.VirtualMFADevices {
+			col.set(func(st *AccountState) { st.VirtualMFA = append(st.VirtualMFA, aws.ToString(d.SerialNumber)) })
 			if d.User != nil && strings.HasSuffix(aws.ToString(d.User.Arn), ":root") {
 				col.set(func(st *AccountState) { st.RootVirtualMFA = aws.ToString(d.SerialNumber) })
 			}

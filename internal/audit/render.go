@@ -13,15 +13,19 @@ import (
 type Summary struct {
 	Fail         map[Severity]int
 	NotEvaluated int
+	Excepted     int // failures keyless.yaml declares allowed
 	Passed       int // checks that passed, over all accounts
 }
 
 func (r *Report) Summary() Summary {
 	s := Summary{Fail: map[Severity]int{}}
 	for _, f := range r.Findings {
-		if f.Status == Fail {
+		switch f.Status {
+		case Fail:
 			s.Fail[f.Severity]++
-		} else {
+		case Excepted:
+			s.Excepted++
+		default:
 			s.NotEvaluated++
 		}
 	}
@@ -43,6 +47,9 @@ func (s Summary) String() string {
 	out := fmt.Sprintf("%d findings", total)
 	if len(parts) > 0 {
 		out += " (" + strings.Join(parts, ", ") + ")"
+	}
+	if s.Excepted > 0 {
+		out += fmt.Sprintf(", %d excepted", s.Excepted)
 	}
 	return out + fmt.Sprintf(", %d not evaluated, %d checks passed", s.NotEvaluated, s.Passed)
 }
@@ -72,13 +79,19 @@ func (r *Report) WriteText(w io.Writer, color bool) error {
 			}
 		}
 		label := strings.ToUpper(f.Severity.String())
-		if f.Status == NotEvaluated {
+		switch f.Status {
+		case NotEvaluated:
 			label = "NOT EVALUATED"
+		case Excepted:
+			label = "EXCEPTED"
 		}
 		fmt.Fprintf(w, "  %-13s %s  %s\n", paint(f.Severity, label), f.ID, f.Resource)
 		fmt.Fprintf(w, "      %s\n      evidence: %s\n", f.Title, f.Evidence)
 		if f.Permission != "" {
 			fmt.Fprintf(w, "      needs: %s\n", f.Permission)
+		}
+		if f.Exception != nil {
+			fmt.Fprintf(w, "      exception: %s\n", f.Exception)
 		}
 		if len(f.Controls) > 0 {
 			fmt.Fprintf(w, "      controls: %s\n", strings.Join(f.Controls, ", "))
@@ -102,7 +115,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	for sev, n := range s.Fail {
 		out.Summary[sev.String()] = n
 	}
-	out.Summary["not_evaluated"], out.Summary["passed"] = s.NotEvaluated, s.Passed
+	out.Summary["not_evaluated"], out.Summary["passed"], out.Summary["excepted"] = s.NotEvaluated, s.Passed, s.Excepted
 	if out.Findings == nil {
 		out.Findings = []Finding{}
 	}
@@ -129,6 +142,12 @@ func (r *Report) WriteSARIF(w io.Writer, version string) error {
 	type location struct {
 		LogicalLocations []logical `json:"logicalLocations"`
 	}
+	// suppression is SARIF's record of a result declared acceptable.
+	type suppression struct {
+		Kind          string `json:"kind"`
+		Status        string `json:"status"`
+		Justification string `json:"justification"`
+	}
 	type result struct {
 		RuleID              string            `json:"ruleId"`
 		Kind                string            `json:"kind"`
@@ -137,6 +156,7 @@ func (r *Report) WriteSARIF(w io.Writer, version string) error {
 		Locations           []location        `json:"locations"`
 		PartialFingerprints map[string]string `json:"partialFingerprints"`
 		Properties          map[string]any    `json:"properties"`
+		Suppressions        []suppression     `json:"suppressions,omitempty"`
 	}
 	var rules []rule
 	var results []result
@@ -157,6 +177,12 @@ func (r *Report) WriteSARIF(w io.Writer, version string) error {
 			Locations:           []location{{LogicalLocations: []logical{{FullyQualifiedName: f.Resource, Kind: "resource"}}}},
 			PartialFingerprints: map[string]string{"keylessFingerprint/v1": f.Fingerprint},
 			Properties:          map[string]any{"account": f.Account, "severity": f.Severity.String()},
+		}
+		if f.Exception != nil {
+			res.Properties["exception"] = f.Exception
+		}
+		if f.Status == Excepted {
+			res.Suppressions = []suppression{{Kind: "external", Status: "accepted", Justification: f.Exception.String()}}
 		}
 		if f.Status == NotEvaluated {
 			res.Kind, res.Level = "review", "none"
@@ -219,7 +245,7 @@ func (r *Report) WriteHTML(w io.Writer, generated string) error {
 		}{sev.String(), s.Fail[sev]})
 	}
 	return htmlPage.Execute(w, map[string]any{
-		"Report": r, "Summary": s.String(), "Counts": counts, "NotEvaluated": s.NotEvaluated, "Passed": s.Passed,
+		"Report": r, "Summary": s.String(), "Counts": counts, "NotEvaluated": s.NotEvaluated, "Excepted": s.Excepted, "Passed": s.Passed,
 		"Rows": rows, "Generated": generated,
 	})
 }
@@ -227,14 +253,20 @@ func (r *Report) WriteHTML(w io.Writer, generated string) error {
 var htmlPage = template.Must(template.New("audit").Funcs(template.FuncMap{
 	"join": strings.Join,
 	"label": func(f Finding) string {
-		if f.Status == NotEvaluated {
+		switch f.Status {
+		case NotEvaluated:
 			return "not evaluated"
+		case Excepted:
+			return "excepted"
 		}
 		return f.Severity.String()
 	},
 	"class": func(f Finding) string {
-		if f.Status == NotEvaluated {
+		switch f.Status {
+		case NotEvaluated:
 			return "ne"
+		case Excepted:
+			return "exc"
 		}
 		return f.Severity.String()
 	},
@@ -255,7 +287,7 @@ th{background:#f3f5f7}
 code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em;word-break:break-all}
 .sev{font-weight:600;white-space:nowrap;border-radius:4px;padding:.1em .4em}
 .critical{background:#7a0010;color:#fff}.high{background:#c4182b;color:#fff}.medium{background:#f0b400}
-.low{background:#cde4f7}.info{background:#eceff2}.ne{background:#e6e0f5}
+.low{background:#cde4f7}.info{background:#eceff2}.ne{background:#e6e0f5}.exc{background:#dcefdc}
 .acct,code.id{white-space:nowrap;overflow-wrap:normal;word-break:normal}
 .matrix td{font-size:.92em}.matrix td span{display:block}
 </style></head><body>
@@ -263,10 +295,10 @@ code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em;word-brea
 <p class="meta">Generated {{.Generated}} &middot; accounts: {{join .Report.Accounts ", "}}</p>
 <h2 id="summary">Summary</h2>
 <p>{{.Summary}}</p>
-<div class="cards">{{range .Counts}}<div class="card"><b>{{.N}}</b>{{.Sev}}</div>{{end}}<div class="card"><b>{{.NotEvaluated}}</b>not evaluated</div><div class="card"><b>{{.Passed}}</b>checks passed</div></div>
+<div class="cards">{{range .Counts}}<div class="card"><b>{{.N}}</b>{{.Sev}}</div>{{end}}<div class="card"><b>{{.Excepted}}</b>excepted</div><div class="card"><b>{{.NotEvaluated}}</b>not evaluated</div><div class="card"><b>{{.Passed}}</b>checks passed</div></div>
 <h2 id="findings">Findings</h2>
 {{if .Report.Findings}}<table class="findings"><thead><tr><th>Severity</th><th>Account</th><th>Check</th><th>Resource</th><th>Evidence</th><th>Controls</th><th>Remediation</th></tr></thead><tbody>
-{{range .Report.Findings}}<tr><td><span class="sev {{class .}}">{{label .}}</span></td><td class="acct">{{.Account}}</td><td><code>{{.ID}}</code><br>{{.Title}}</td><td><code>{{.Resource}}</code></td><td>{{.Evidence}}{{if .Permission}}<br>needs <code>{{.Permission}}</code>{{end}}</td><td>{{join .Controls ", "}}</td><td>{{.Remediation}}</td></tr>
+{{range .Report.Findings}}<tr><td><span class="sev {{class .}}">{{label .}}</span></td><td class="acct">{{.Account}}</td><td><code>{{.ID}}</code><br>{{.Title}}</td><td><code>{{.Resource}}</code></td><td>{{.Evidence}}{{if .Permission}}<br>needs <code>{{.Permission}}</code>{{end}}{{if .Exception}}<br>exception: {{.Exception}}{{end}}</td><td>{{join .Controls ", "}}</td><td>{{.Remediation}}</td></tr>
 {{end}}</tbody></table>{{else}}<p>No findings.</p>{{end}}
 <h2 id="access">Access matrix</h2>
 {{if .Report.Matrix}}<table class="matrix"><thead><tr><th>Who</th>{{range .Report.Matrix.Accounts}}<th>{{.Name}}<br><code>{{.ID}}</code></th>{{end}}</tr></thead><tbody>

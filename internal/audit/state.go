@@ -28,6 +28,14 @@ type AccountState struct {
 	// RootVirtualMFA is the serial of the root user's virtual MFA device,
 	// "" when root has none (or a hardware one).
 	RootVirtualMFA string
+	// VirtualMFA are the serials of the account's assigned virtual MFA
+	// devices (ListVirtualMFADevices): an assigned serial not among them
+	// is a hardware device.
+	VirtualMFA []string
+	// Declared is what keyless.yaml declares for this account (break_glass,
+	// key_exceptions); nil when no keyless.yaml was read, and then nothing
+	// is judged against the file.
+	Declared *Declared
 	// RootCredentials are the root user's credentials as a root session
 	// read them (ReadRoots); nil when not read.
 	RootCredentials *RootCredentials

@@ -192,6 +192,10 @@ func days(d time.Duration) int { return int(d.Hours() / 24) }
 // user plans one IAM user: its keys, and its deletion when its person has
 // moved to Identity Center.
 func (b *builder) user(u audit.IAMUser) {
+	if why := b.breakGlassUser(u); why != "" {
+		b.keepBreakGlassUser(u, why)
+		return
+	}
 	tags := b.in.Tags[u.Name]
 	match, matchWhy := b.match(u, tags)
 	own := b.ownUser(u)
@@ -372,6 +376,11 @@ func (b *builder) key(u audit.IAMUser, k audit.AccessKey, tags map[string]string
 		if why == "" {
 			return false, "keep " + k.ID + " (in use) or delete the user by hand"
 		}
+		if x := b.st.Declared.Excepts(u, k, b.in.Now); x != nil {
+			b.add(Action{Kind: DeactivateKey, Target: target, User: u.Name, KeyID: k.ID, Reason: why, State: Refused, KeyLastUsed: k.LastUsed,
+				Why: fmt.Sprintf("key_exceptions at %s lets it stay until %s (owner %s): replace it, then remove the exception", x.Where, day(x.Expires), x.Owner)})
+			return false, "keep " + k.ID + " (a declared exception until " + day(x.Expires) + ")"
+		}
 		b.add(Action{Kind: DeactivateKey, Target: target, User: u.Name, KeyID: k.ID, Reason: why, State: Ready, KeyLastUsed: k.LastUsed})
 		return false, "deactivate " + k.ID + " and wait " + fmt.Sprint(days(b.in.DeleteAfter)) + " days"
 	}
@@ -430,7 +439,9 @@ func (b *builder) root() {
 				"delete the root user's access keys and signing certificates",
 				"delete the root user's console password and deactivate its MFA devices: the account then has no root credentials (recover them from the management account when needed)",
 			}}
-		if !b.in.RootSession {
+		if why := b.rootGuard(); why != "" {
+			a.State, a.Why = Refused, why
+		} else if !b.in.RootSession {
 			a.State, a.Why = Refused, "sts:AssumeRoot needs the management account's credentials: pass --management-profile"
 		}
 		b.add(a)

@@ -53,7 +53,11 @@ passwords without MFA, active, doubled, old and unused keys, unused
 passwords; a never-used key or password counts from its creation), the
 password policy, and Identity Center (instance, the groups keyless.yaml
 defines (-f; nothing is judged against a file that is absent), the
-SuperAdmin assignment, IAM users with no Identity Center counterpart).
+SuperAdmin assignment, IAM users with no Identity Center counterpart),
+and what keyless.yaml declares: the break-glass way in (break_glass: exists,
+no keys, hardware MFA, unused) and the keys allowed to stay
+(key_exceptions: every other active key is a high finding; a declared one
+is shown as excepted until the day after it expires).
 With --local (on by default when run at a terminal) it also checks this
 machine: long-lived keys in ~/.aws/credentials and the profiles using them,
 keys in the environment, key ids in shell history files.
@@ -92,7 +96,7 @@ above --fail-on SEVERITY (info, low, medium, high, critical), or an error,
 	f.StringVar(&o.html, "html", "", "write the report as one self-contained HTML page to `FILE`")
 	f.StringVar(&o.failOn, "fail-on", "", "exit 1 when findings of `SEVERITY` or worse exist")
 	f.BoolVar(&o.local, "local", false, "also check this machine (default: on at a terminal; --local=false skips)")
-	f.StringVarP(&o.file, "file", "f", "keyless.yaml", "judge Identity Center against this keyless.yaml `FILE` (skipped when the default one is absent)")
+	f.StringVarP(&o.file, "file", "f", "keyless.yaml", "judge Identity Center, the break-glass way in and key exceptions against this keyless.yaml `FILE` (skipped when the default one is absent)")
 	return cmd
 }
 
@@ -236,9 +240,12 @@ func wantFromFile(g *globalOptions, o *auditOptions, states []*audit.AccountStat
 		// The default file is read when there is one; a broken one is no
 		// reason not to audit.
 		if _, statErr := os.Stat(o.file); !errors.Is(statErr, fs.ErrNotExist) {
-			notJudged(g, o.file, err)
+			notJudged(g, "Identity Center, break_glass and key_exceptions are", o.file, err)
 		}
 		return nil
+	}
+	for _, st := range states {
+		st.Declared = declared(cfg, st)
 	}
 	for _, st := range states {
 		c := st.IdentityCenter
@@ -247,7 +254,7 @@ func wantFromFile(g *globalOptions, o *auditOptions, states []*audit.AccountStat
 		}
 		d, err := cfg.Desired(c.State)
 		if err != nil {
-			notJudged(g, o.file, err)
+			notJudged(g, "Identity Center is", o.file, err)
 			continue
 		}
 		w := &audit.Wanted{File: o.file, External: cfg.External}
@@ -259,9 +266,32 @@ func wantFromFile(g *globalOptions, o *auditOptions, states []*audit.AccountStat
 	return nil
 }
 
-// notJudged warns that a keyless.yaml with problems is left out.
-func notJudged(g *globalOptions, file string, err error) {
-	fmt.Fprintf(g.streams.Err, "warning: Identity Center is not judged against %s, which has problems:\n%v\nhint: fix them (keyless plan shows the same), or pass -f FILE\n", file, err)
+// declared is what the file declares for an account: its break-glass way
+// in (and, for a member, the management account's) and the key exceptions
+// that apply there.
+func declared(cfg *kconfig.Config, st *audit.AccountState) *audit.Declared {
+	way := func(account string) *audit.BreakGlass {
+		b := cfg.BreakGlassFor(account)
+		if b == nil {
+			return nil
+		}
+		return &audit.BreakGlass{Root: b.Root, User: b.IAMUser.Value, Where: cfg.Where(b.Pos)}
+	}
+	d := &audit.Declared{File: cfg.File, BreakGlass: way(st.AccountID)}
+	if org := st.Organization; org != nil && org.ManagementAccountID != st.AccountID {
+		d.Management = way(org.ManagementAccountID)
+	}
+	for _, x := range cfg.KeyExceptionsFor(st.AccountID) {
+		d.KeyExceptions = append(d.KeyExceptions, audit.KeyException{User: x.IAMUser.Value, KeyID: x.AccessKey.Value,
+			Owner: x.Owner, Expires: x.Expires, Reason: x.Reason, Where: cfg.Where(x.Pos)})
+	}
+	return d
+}
+
+// notJudged warns that a keyless.yaml with problems is left out of what
+// the audit judges.
+func notJudged(g *globalOptions, what, file string, err error) {
+	fmt.Fprintf(g.streams.Err, "warning: %s not judged against %s, which has problems:\n%v\nhint: fix them (keyless plan shows the same), or pass -f FILE\n", what, file, err)
 }
 
 func writeHTMLReport(path string, rep *audit.Report, now time.Time) error {

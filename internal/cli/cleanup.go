@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -22,6 +23,7 @@ import (
 	"github.com/keyless-dev/keyless/internal/audit"
 	"github.com/keyless-dev/keyless/internal/awsconfig"
 	"github.com/keyless-dev/keyless/internal/cleanup"
+	kconfig "github.com/keyless-dev/keyless/internal/config"
 )
 
 type cleanupOptions struct {
@@ -34,6 +36,8 @@ type cleanupOptions struct {
 	user        string
 	account     string
 	mgmtProfile string
+	file        string
+	fileGiven   bool
 }
 
 func newCleanupCommand(g *globalOptions) *cobra.Command {
@@ -58,6 +62,13 @@ what it would do and why, and what it refuses and why.
   local   move long-lived keys out of ~/.aws/credentials (backed up) once an
           SSO profile of the same name works.
 
+It never touches the break-glass way in keyless.yaml names (break_glass:):
+not the break-glass IAM user, its password, MFA devices, groups or keys,
+and never removes the root user's credentials when that would leave the
+account with no way in (no break-glass user, no break-glass way into the
+management account to restore them from). A key keyless.yaml declares
+under key_exceptions: stays active until the exception expires.
+
 It never touches the access key or IAM user it runs as, nor the keys its
 credentials stand on (the static keys behind a role_arn profile's
 source_profile chain; a credential_process it cannot see through is named
@@ -71,7 +82,10 @@ Exit codes: 0 success (dry run included), 1 error or a failed action, 64 usage e
   keyless cleanup --only keys --yes
   keyless cleanup --map people.yaml --yes`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runCleanup(cmd.Context(), g, o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.fileGiven = cmd.Flags().Changed("file")
+			return runCleanup(cmd.Context(), g, o)
+		},
 	}
 	f := cmd.Flags()
 	f.BoolVarP(&o.yes, "yes", "y", false, "act (on a terminal, after typing the account id)")
@@ -82,6 +96,7 @@ Exit codes: 0 success (dry run included), 1 error or a failed action, 64 usage e
 	f.StringVar(&o.user, "user", "", "only this IAM user")
 	f.StringVar(&o.account, "account", "", "refuse to act unless the credentials are for this account id")
 	f.StringVar(&o.mgmtProfile, "management-profile", "", "profile of the organization's management account, for sts:AssumeRoot")
+	f.StringVarP(&o.file, "file", "f", "keyless.yaml", "the keyless.yaml `FILE` naming the break-glass way in (break_glass:), which cleanup never removes")
 	o.aws.addFlags(f)
 	return cmd
 }
@@ -114,6 +129,15 @@ func runCleanup(ctx context.Context, g *globalOptions, o *cleanupOptions) error 
 			return err
 		}
 	}
+	// Read before anything else, so that a broken file changes nothing.
+	var file *kconfig.Config
+	if _, statErr := os.Stat(o.file); o.fileGiven || !errors.Is(statErr, fs.ErrNotExist) {
+		// Without the default file nothing is declared: the guards assume
+		// no break-glass way in.
+		if file, err = kconfig.Load(o.file); err != nil {
+			return err
+		}
+	}
 	home, err := os.UserHomeDir()
 	if err != nil {
 		return withHint(fmt.Errorf("find the home directory: %w", err), "set HOME")
@@ -137,6 +161,9 @@ func runCleanup(ctx context.Context, g *globalOptions, o *cleanupOptions) error 
 	}
 	for _, gap := range st.Gaps {
 		fmt.Fprintf(g.streams.Err, "warning: %s refused or failed (%s): what it reads is left out of the plan\n", gap.Action, gap.Err)
+	}
+	if file != nil {
+		st.Declared = declared(file, st)
 	}
 	in := cleanup.Input{State: st, CallerKeyID: creds.AccessKeyID, Now: time.Now(), DeleteAfter: grace, Map: mapping, Only: only, User: o.user}
 	if in.ChainKeys, err = ownChain(g, home, o.aws.profile); err != nil {
