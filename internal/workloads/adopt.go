@@ -73,11 +73,11 @@ func FindAdoptable(ctx context.Context, c AdoptIAM, account string) ([]Adoption,
 			if b := got.Role.PermissionsBoundary; b != nil {
 				a.Boundary = aws.ToString(b.PermissionsBoundaryArn)
 			}
-			attached, err := c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: &name})
+			attached, err := roleAttached(ctx, c, name)
 			if err != nil {
 				return nil, nil, fmt.Errorf("account %s: read role %s's policies: %w", account, name, err)
 			}
-			for _, ap := range attached.AttachedPolicies {
+			for _, ap := range attached {
 				arn := aws.ToString(ap.PolicyArn)
 				if strings.Contains(arn, ":iam::aws:policy/") {
 					a.Managed = append(a.Managed, arn)
@@ -85,11 +85,11 @@ func FindAdoptable(ctx context.Context, c AdoptIAM, account string) ([]Adoption,
 					a.Customer = append(a.Customer, arn)
 				}
 			}
-			inline, err := c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: &name})
+			inline, err := roleInline(ctx, c, name)
 			if err != nil {
 				return nil, nil, fmt.Errorf("account %s: read role %s's inline policies: %w", account, name, err)
 			}
-			a.Inline = inline.PolicyNames
+			a.Inline = inline
 			if len(a.Managed)+len(a.Customer) == 0 {
 				skipped = append(skipped, Skipped{name, "it has no managed policies, and keyless.yaml cannot yet name a role's own inline policies"})
 				continue

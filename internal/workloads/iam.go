@@ -186,6 +186,7 @@ func PlanPrune(ctx context.Context, c IAM, account string, roles []Role) ([]Chan
 			}
 		}
 	}
+	// IAM lists an account's OIDC providers in one reply: no Marker.
 	providers, err := c.ListOpenIDConnectProviders(ctx, &iam.ListOpenIDConnectProvidersInput{})
 	if err != nil {
 		return nil, fmt.Errorf("account %s: list OIDC providers: %w", account, err)
@@ -197,11 +198,11 @@ func PlanPrune(ctx context.Context, c IAM, account string, roles []Role) ([]Chan
 			slices.ContainsFunc(kept, func(doc string) bool { return strings.Contains(doc, ":oidc-provider/"+hostPath+`"`) }) {
 			continue // a role that stays trusts it: deleting it would lock that role out
 		}
-		tags, err := c.ListOpenIDConnectProviderTags(ctx, &iam.ListOpenIDConnectProviderTagsInput{OpenIDConnectProviderArn: &arn})
+		tags, err := providerTags(ctx, c, arn)
 		if err != nil {
 			return nil, fmt.Errorf("account %s: read the tags of %s: %w", account, arn, err)
 		}
-		if owned(tags.Tags) {
+		if owned(tags) {
 			out = append(out, Change{Kind: KindProvider, Op: "delete", Account: account, Name: "https://" + hostPath, arn: arn})
 		}
 	}
@@ -256,12 +257,12 @@ func planRole(ctx context.Context, c IAM, account string, r *Role) (*Change, err
 		ch.boundary = true
 		ch.Details = append(ch.Details, fmt.Sprintf("permissions boundary: %q → %q", boundary, r.Boundary)+r.from(r.Boundary))
 	}
-	attached, err := c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: &r.Name})
+	attached, err := roleAttached(ctx, c, r.Name)
 	if err != nil {
 		return nil, fmt.Errorf("account %s: read role %s's policies: %w", account, r.Name, err)
 	}
 	for _, p := range r.ManagedPolicies {
-		if !slices.ContainsFunc(attached.AttachedPolicies, func(a iamtypes.AttachedPolicy) bool { return aws.ToString(a.PolicyArn) == p }) {
+		if !slices.ContainsFunc(attached, func(a iamtypes.AttachedPolicy) bool { return aws.ToString(a.PolicyArn) == p }) {
 			ch.attach = append(ch.attach, p)
 			ch.Details = append(ch.Details, "attach "+p+r.from(p))
 		}
@@ -293,11 +294,11 @@ func planRole(ctx context.Context, c IAM, account string, r *Role) (*Change, err
 		}
 	}
 	if r.LikeUser != "" {
-		names, err := c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: &r.Name})
+		names, err := roleInline(ctx, c, r.Name)
 		if err != nil {
 			return nil, fmt.Errorf("account %s: list role %s's inline policies: %w", account, r.Name, err)
 		}
-		for _, n := range names.PolicyNames {
+		for _, n := range names {
 			if r.stale(n) {
 				ch.drop = append(ch.drop, n)
 				ch.Details = append(ch.Details, "inline policy "+n+" deleted (user "+r.LikeUser+" no longer has it)")
@@ -533,20 +534,20 @@ func deleteOwned(ctx context.Context, c IAM, changes []Change) error {
 		}
 		name := &ch.Name
 		where := fmt.Sprintf("account %s: delete role %s", ch.Account, ch.Name)
-		attached, err := c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: name})
+		attached, err := roleAttached(ctx, c, ch.Name)
 		if err != nil {
 			return fmt.Errorf("%s: %w", where, err)
 		}
-		for _, p := range attached.AttachedPolicies {
+		for _, p := range attached {
 			if _, err := c.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: name, PolicyArn: p.PolicyArn}); err != nil {
 				return fmt.Errorf("%s: %w", where, err)
 			}
 		}
-		inline, err := c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: name})
+		inline, err := roleInline(ctx, c, ch.Name)
 		if err != nil {
 			return fmt.Errorf("%s: %w", where, err)
 		}
-		for _, p := range inline.PolicyNames {
+		for _, p := range inline {
 			if _, err := c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: name, PolicyName: aws.String(p)}); err != nil {
 				return fmt.Errorf("%s: %w", where, err)
 			}
