@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -109,5 +112,32 @@ func TestWorkloadsRetryThrottling(t *testing.T) {
 	out, err = r.cmd("plan").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "No changes") {
 		t.Fatalf("plan after apply: %v\n%s", err, out)
+	}
+}
+
+// The first failure stops the accounts still working; what comes back is
+// every account's own failure, in account order, and not the stops.
+func TestEachAccountFailuresInAccountOrder(t *testing.T) {
+	var running sync.WaitGroup // 111 and 222 are under way before 333 fails
+	running.Add(2)
+	failed := make(chan struct{})
+	err := eachAccount(t.Context(), []string{"111", "222", "333"}, func(ctx context.Context, _ int, acct string) error {
+		switch acct {
+		case "111": // still working when another fails: stopped
+			running.Done()
+			<-ctx.Done()
+			return fmt.Errorf("account %s: %w", acct, ctx.Err())
+		case "333":
+			running.Wait()
+			defer close(failed)
+			return errors.New("account 333: refused")
+		default: // fails after 333 did, yet is reported first
+			running.Done()
+			<-failed
+			return errors.New("account 222: refused")
+		}
+	})
+	if err == nil || err.Error() != "account 222: refused\naccount 333: refused" {
+		t.Fatalf("eachAccount: %v, want 222's failure then 333's, and not 111's stop", err)
 	}
 }
