@@ -30,16 +30,20 @@ func workloadsYAML(n int) string {
 // each within --iam-tps, so they take about the busiest account's requests
 // over the rate, not all accounts' together; the plan lists the changes in
 // account order whichever account finished first; and the sandbox, holding
-// each account to the same rate, throttles nothing.
-func TestWorkloadsAccountsAtOnce(t *testing.T) {
+// each account to the same rate, throttles nothing. A Throttling reply (the
+// quota is shared with whatever else runs in the account) is retried until
+// it passes.
+func TestWorkloadsIAMRatePerAccount(t *testing.T) {
 	bin := buildKeyless(t)
-	const accounts, rate = 4, 2
-	srv, url := startTestSandbox(t, sandbox.Options{Seed: benchOrganization(accounts), IAMTPS: rate})
-	r := newRunner(t, bin, url)
-	if err := os.WriteFile(filepath.Join(r.dir, "keyless.yaml"), []byte(workloadsYAML(3)), 0o644); err != nil {
-		t.Fatal(err)
+	setup := func(t *testing.T, accounts, iamTPS, workloads int) (*sandbox.Server, *runner) {
+		srv, url := startTestSandbox(t, sandbox.Options{Seed: benchOrganization(accounts), IAMTPS: float64(iamTPS)})
+		r := newRunner(t, bin, url)
+		if err := os.WriteFile(filepath.Join(r.dir, "keyless.yaml"), []byte(workloadsYAML(workloads)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return srv, r
 	}
-	run := func(args ...string) (time.Duration, string) {
+	run := func(t *testing.T, r *runner, args ...string) (time.Duration, string) {
 		t.Helper()
 		start := time.Now()
 		out, err := r.cmd(args...).CombinedOutput()
@@ -49,70 +53,64 @@ func TestWorkloadsAccountsAtOnce(t *testing.T) {
 		return time.Since(start), string(out)
 	}
 
-	_, first := run("plan", "--json", "--iam-tps", fmt.Sprint(rate))
-	_, second := run("plan", "--json", "--iam-tps", fmt.Sprint(rate))
-	if first != second {
-		t.Fatalf("two plans of the same world differ:\n%s\n---\n%s", first, second)
-	}
-	var plan struct {
-		Workloads []struct{ Account string }
-	}
-	if err := json.Unmarshal([]byte(first[strings.Index(first, "{"):]), &plan); err != nil {
-		t.Fatalf("plan --json: %v\n%s", err, first)
-	}
-	var order []string
-	for _, c := range plan.Workloads {
-		order = append(order, c.Account)
-	}
-	if len(order) != accounts*4 || !slices.IsSorted(order) {
-		t.Fatalf("plan's workload changes by account: %v, want %d (a provider and 3 roles in each), in account order", order, accounts*4)
-	}
-
-	srv.ResetCalls()
-	took, out := run("apply", "--yes", "--iam-tps", fmt.Sprint(rate))
-	if !strings.Contains(out, "Apply complete") {
-		t.Fatalf("apply:\n%s", out)
-	}
-	calls := srv.Calls()
-	if n := callsTo(calls, "throttled:"); n != 0 {
-		t.Fatalf("%d requests throttled at %d/s per account with --iam-tps %d: %v", n, rate, rate, calls)
-	}
-	var busiest, all int64
-	for k, n := range calls {
-		if strings.HasPrefix(k, "account:") && strings.HasSuffix(k, ":iam") {
-			busiest, all = max(busiest, n), all+n
+	t.Run("accounts at once", func(t *testing.T) {
+		const accounts, roles, rate = 4, 4, 4
+		srv, r := setup(t, accounts, rate, roles)
+		_, first := run(t, r, "plan", "--json", "--iam-tps", fmt.Sprint(rate))
+		_, second := run(t, r, "plan", "--json", "--iam-tps", fmt.Sprint(rate))
+		if first != second {
+			t.Fatalf("two plans of the same world differ:\n%s\n---\n%s", first, second)
 		}
-	}
-	// One account after another would take all/rate; at once, the busiest
-	// account's share.
-	floor, oneByOne := time.Duration(busiest)*time.Second/rate, time.Duration(all)*time.Second/rate
-	if took >= (floor+oneByOne)/2 {
-		t.Fatalf("apply took %s for %d IAM requests (the busiest account %d) at %d/s per account: floor %s, one account after another %s",
-			took, all, busiest, rate, floor, oneByOne)
-	}
-}
+		var plan struct {
+			Workloads []struct{ Account string }
+		}
+		if err := json.Unmarshal([]byte(first[strings.Index(first, "{"):]), &plan); err != nil {
+			t.Fatalf("plan --json: %v\n%s", err, first)
+		}
+		var order []string
+		for _, c := range plan.Workloads {
+			order = append(order, c.Account)
+		}
+		if len(order) != accounts*(1+roles) || !slices.IsSorted(order) {
+			t.Fatalf("plan's workload changes by account: %v, want %d (a provider and %d roles in each), in account order", order, accounts*(1+roles), roles)
+		}
 
-// A Throttling reply (IAM's quota is shared with whatever else runs in the
-// account) is retried until it passes: apply at a rate above the account's
-// still completes.
-func TestWorkloadsRetryThrottling(t *testing.T) {
-	bin := buildKeyless(t)
-	srv, url := startTestSandbox(t, sandbox.Options{Seed: benchOrganization(2), IAMTPS: 2})
-	r := newRunner(t, bin, url)
-	if err := os.WriteFile(filepath.Join(r.dir, "keyless.yaml"), []byte(workloadsYAML(2)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := r.cmd("apply", "--yes", "--iam-tps", "50").CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "Apply complete") {
-		t.Fatalf("apply: %v\n%s", err, out)
-	}
-	if n := callsTo(srv.Calls(), "throttled:iam:"); n == 0 {
-		t.Fatalf("no request was throttled: the test shows nothing (calls %v)", srv.Calls())
-	}
-	out, err = r.cmd("plan").CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "No changes") {
-		t.Fatalf("plan after apply: %v\n%s", err, out)
-	}
+		srv.ResetCalls()
+		took, out := run(t, r, "apply", "--yes", "--iam-tps", fmt.Sprint(rate))
+		if !strings.Contains(out, "Apply complete") {
+			t.Fatalf("apply:\n%s", out)
+		}
+		calls := srv.Calls()
+		if n := throttled(calls); n != 0 {
+			t.Fatalf("%d requests throttled at %d/s per account with --iam-tps %d: %v", n, rate, rate, calls)
+		}
+		var busiest, all int64
+		for k, n := range calls {
+			if strings.HasPrefix(k, "account:") && strings.HasSuffix(k, ":iam") {
+				busiest, all = max(busiest, n), all+n
+			}
+		}
+		// One account after another would take all/rate; at once, the
+		// busiest account's share.
+		floor, oneByOne := time.Duration(busiest)*time.Second/rate, time.Duration(all)*time.Second/rate
+		if took >= (floor+oneByOne)/2 {
+			t.Fatalf("apply took %s for %d IAM requests (the busiest account %d) at %d/s per account: floor %s, one account after another %s",
+				took, all, busiest, rate, floor, oneByOne)
+		}
+	})
+
+	t.Run("throttling retried", func(t *testing.T) {
+		srv, r := setup(t, 1, 2, 2)
+		if _, out := run(t, r, "apply", "--yes", "--iam-tps", "50"); !strings.Contains(out, "Apply complete") {
+			t.Fatalf("apply:\n%s", out)
+		}
+		if n := callsTo(srv.Calls(), "throttled:iam:"); n == 0 {
+			t.Fatalf("no request was throttled: the test shows nothing (calls %v)", srv.Calls())
+		}
+		if _, out := run(t, r, "plan"); !strings.Contains(out, "No changes") {
+			t.Fatalf("plan after apply:\n%s", out)
+		}
+	})
 }
 
 // The first failure stops the accounts still working; what comes back is
