@@ -504,7 +504,10 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, rt *routes, 
 	var out any
 	s.withWorld(func(wd *World, now time.Time) {
 		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid}
-		if err = c.authenticate(true, svc.name); err == nil {
+		if err = c.authenticate(true, svc.name); err == nil && svc.name == "iam" {
+			err = c.iamQuota()
+		}
+		if err == nil {
 			out, err = h(c, form)
 		}
 	})
@@ -524,10 +527,8 @@ func (s *Server) faults(r *http.Request, service, bucket string, quota bool) *ap
 		case <-r.Context().Done():
 		}
 	}
-	if quota && s.opts.TPS > 0 && !s.limiter(bucket).Allow() {
-		s.callsMu.Lock()
-		s.calls["throttled:"+bucket]++
-		s.callsMu.Unlock()
+	if quota && s.opts.TPS > 0 && !s.limiter(bucket, s.opts.TPS).Allow() {
+		s.countThrottled(bucket)
 		return errThrottling(service)
 	}
 	if s.opts.Throttle > 0 || s.opts.Fail5xx > 0 {
@@ -542,6 +543,31 @@ func (s *Server) faults(r *http.Request, service, bucket string, quota bool) *ap
 		}
 	}
 	return nil
+}
+
+// iamQuota counts an IAM request against its account, the caller's, and
+// applies --iam-tps: IAM's quota is per account, whoever calls. The count
+// is "account:<id>:iam", a refusal "throttled:iam:<id>".
+func (c *call) iamQuota() error {
+	acct := c.caller().AccountID
+	s := c.s
+	s.callsMu.Lock()
+	s.calls["account:"+acct+":iam"]++
+	s.callsMu.Unlock()
+	if s.opts.IAMTPS > 0 && !s.limiter("iam:"+acct, s.opts.IAMTPS).Allow() {
+		s.countThrottled("iam:" + acct)
+		// IAM's throttling error: code Throttling with HTTP 400, as
+		// botocore's _retry.json matches it ("Throttling: Rate exceeded,
+		// status code: 400" in AWS's knowledge center).
+		return newError(400, "Throttling", "Rate exceeded")
+	}
+	return nil
+}
+
+func (s *Server) countThrottled(bucket string) {
+	s.callsMu.Lock()
+	s.calls["throttled:"+bucket]++
+	s.callsMu.Unlock()
 }
 
 // loggedWriter remembers what the debug log line needs. Request bodies,

@@ -24,6 +24,14 @@ type Options struct {
 	// together, the portal (sso) likewise, identitystore TPS per operation.
 	// OIDC is not limited. Zero means unlimited.
 	TPS float64
+	// IAMTPS is IAM's request rate, per account: every caller in an
+	// account shares one token bucket (AWS publishes no figure, but says
+	// IAM's rate limit is the account's: the re:Post knowledge center's
+	// "How can I resolve API throttling or "Rate exceeded" errors for IAM
+	// and AWS STS?", and the Security blog's "How to monitor and query IAM
+	// resources at scale, part 2" on its token buckets). Excess gets IAM's
+	// Throttling error, HTTP 400 "Rate exceeded". Zero means unlimited.
+	IAMTPS float64
 	// AssignmentDelay is how long account assignments and provisioning stay
 	// IN_PROGRESS. Negative means zero; zero means the default of 1s.
 	AssignmentDelay time.Duration

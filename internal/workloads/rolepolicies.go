@@ -16,30 +16,18 @@ type RolePolicyIAM interface {
 // attachedPolicies lists the ARNs of the managed policies attached to
 // role, every page.
 func attachedPolicies(ctx context.Context, c RolePolicyIAM, role string) ([]string, error) {
-	var out []string
-	p := iam.NewListAttachedRolePoliciesPaginator(c, &iam.ListAttachedRolePoliciesInput{RoleName: &role})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range page.AttachedPolicies {
-			out = append(out, aws.ToString(a.PolicyArn))
-		}
-	}
-	return out, nil
+	return every(ctx, iam.NewListAttachedRolePoliciesPaginator(c, &iam.ListAttachedRolePoliciesInput{RoleName: &role}),
+		func(o *iam.ListAttachedRolePoliciesOutput) []string {
+			arns := make([]string, 0, len(o.AttachedPolicies))
+			for _, a := range o.AttachedPolicies {
+				arns = append(arns, aws.ToString(a.PolicyArn))
+			}
+			return arns
+		})
 }
 
 // inlinePolicies lists the names of role's inline policies, every page.
 func inlinePolicies(ctx context.Context, c RolePolicyIAM, role string) ([]string, error) {
-	var out []string
-	p := iam.NewListRolePoliciesPaginator(c, &iam.ListRolePoliciesInput{RoleName: &role})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page.PolicyNames...)
-	}
-	return out, nil
+	return every(ctx, iam.NewListRolePoliciesPaginator(c, &iam.ListRolePoliciesInput{RoleName: &role}),
+		func(o *iam.ListRolePoliciesOutput) []string { return o.PolicyNames })
 }
