@@ -70,12 +70,14 @@ func (s *Server) limiter(bucket string) *rate.Limiter {
 	defer s.limitMu.Unlock()
 	l := s.limiters[bucket]
 	if l == nil {
-		burst := int(s.opts.TPS)
-		if burst < 1 {
-			burst = 1
-		}
-		l = rate.NewLimiter(rate.Limit(s.opts.TPS), burst)
+		l = newLimiter(s.opts.TPS)
 		s.limiters[bucket] = l
 	}
 	return l
+}
+
+// newLimiter is a token bucket of tps requests a second holding a second's
+// worth (at least one).
+func newLimiter(tps float64) *rate.Limiter {
+	return rate.NewLimiter(rate.Limit(tps), max(1, int(tps)))
 }

@@ -185,6 +185,8 @@ func (s *Server) routes() *routes {
 			"SWBExternalService":        {name: "sso-admin", ops: guardRootSessionsJSON("sso", ssoAdminOps()), limit: "service"},
 			"AWSIdentityStore":          {name: "identitystore", ops: guardRootSessionsJSON("identitystore", identityStoreOps()), limit: "operation", requestIDInErrors: true},
 			"AWSOrganizationsV20161128": {name: "organizations", ops: guardRootSessionsJSON("organizations", organizationsOps())},
+			// LookupEvents has its own limit, per account and region (cloudtrail_lookup.go).
+			"com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101": {name: "cloudtrail", ops: guardRootSessionsJSON("cloudtrail", cloudtrailOps())},
 		},
 		rest: append(oidcRoutes(), portalRoutes()...),
 		query: map[string]*querySvc{
@@ -374,7 +376,9 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, t
 	s.withWorld(func(wd *World, now time.Time) {
 		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid}
 		if err = c.authenticate(false, signingName(sigService, svc.name)); err == nil {
+			who := c.caller()
 			out, err = h(c, body)
+			c.record(who, svc.name, opName, err, nil)
 		}
 	})
 	if err != nil {
@@ -505,7 +509,9 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, rt *routes, 
 	s.withWorld(func(wd *World, now time.Time) {
 		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid}
 		if err = c.authenticate(true, svc.name); err == nil {
+			who := c.caller()
 			out, err = h(c, form)
+			c.record(who, svc.name, action, err, queryResource(svc.name, form))
 		}
 	})
 	if err != nil {

@@ -24,6 +24,9 @@ type Options struct {
 	// together, the portal (sso) likewise, identitystore TPS per operation.
 	// OIDC is not limited. Zero means unlimited.
 	TPS float64
+	// LookupEventsTPS is CloudTrail LookupEvents' limit per account and
+	// region: zero means AWS's 2 requests/s, negative unlimited.
+	LookupEventsTPS float64
 	// AssignmentDelay is how long account assignments and provisioning stay
 	// IN_PROGRESS. Negative means zero; zero means the default of 1s.
 	AssignmentDelay time.Duration
@@ -79,6 +82,8 @@ type Server struct {
 
 	limitMu  sync.Mutex
 	limiters map[string]*rate.Limiter
+	// lookupLimiters are LookupEvents' limits, by account and region.
+	lookupLimiters map[string]*rate.Limiter
 
 	faultMu  sync.Mutex
 	faultRng *rand.Rand
@@ -130,8 +135,10 @@ func New(opts Options) (*Server, error) {
 		opts:     opts,
 		calls:    map[string]int64{},
 		limiters: map[string]*rate.Limiter{},
-		faultRng: rand.New(rand.NewPCG(7, 11)),
-		baseURL:  "http://127.0.0.1:4599",
+
+		lookupLimiters: map[string]*rate.Limiter{},
+		faultRng:       rand.New(rand.NewPCG(7, 11)),
+		baseURL:        "http://127.0.0.1:4599",
 	}
 	// Real CI issuers' keys come from the local issuers, not the internet.
 	s.issuerKeys.client = &http.Client{Transport: localIssuerTransport{keys: &s.ciKeys, next: http.DefaultTransport}}
