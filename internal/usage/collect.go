@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -69,7 +70,7 @@ type Options struct {
 type Progress struct {
 	// Done and Total count key and region lookups.
 	Done, Total int
-	// Pages is the LookupEvents requests made so far.
+	// Pages is the LookupEvents requests sent so far, retries included.
 	Pages int
 	// Account and Region are those of the lookup just done.
 	Account, Region string
@@ -130,7 +131,7 @@ type Report struct {
 	From time.Time   `json:"from"`
 	To   time.Time   `json:"to"`
 	Keys []*KeyUsage `json:"keys"`
-	// Pages is the LookupEvents requests made.
+	// Pages is the LookupEvents requests sent, retries included.
 	Pages int `json:"pages"`
 }
 
@@ -276,11 +277,14 @@ func lookupKey(ctx context.Context, c LookupAPI, lim *rate.Limiter, keyID, accou
 		StartTime:        aws.Time(from), EndTime: aws.Time(to), MaxResults: aws.Int32(50),
 	}
 	for {
-		if err := lim.Wait(ctx); err != nil {
+		if err := ctx.Err(); err != nil {
 			return ev, &Gap{account, region, "interrupted"}
 		}
-		out, err := c.LookupEvents(ctx, in)
-		page()
+		out, err := c.LookupEvents(ctx, in, func(o *cloudtrail.Options) {
+			// Every attempt waits its turn, the SDK's retries too: AWS
+			// counts them against the limit.
+			o.HTTPClient = limitedClient{next: o.HTTPClient, lim: lim, sent: page}
+		})
 		if err != nil {
 			return ev, lookupGap(err, account, region)
 		}
@@ -296,6 +300,22 @@ func lookupKey(ctx context.Context, c LookupAPI, lim *rate.Limiter, keyID, accou
 		}
 		in.NextToken = out.NextToken
 	}
+}
+
+// limitedClient sends a request when the account and region's limiter
+// allows it.
+type limitedClient struct {
+	next cloudtrail.HTTPClient
+	lim  *rate.Limiter
+	sent func()
+}
+
+func (c limitedClient) Do(r *http.Request) (*http.Response, error) {
+	if err := c.lim.Wait(r.Context()); err != nil {
+		return nil, err
+	}
+	c.sent()
+	return c.next.Do(r)
 }
 
 // lookupGap says in words why a lookup failed.

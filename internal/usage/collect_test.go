@@ -38,8 +38,9 @@ func sdkConfig(t testing.TB, url, region string, creds aws.CredentialsProvider) 
 
 // roleClients are CloudTrail clients acting in each account through its
 // OrganizationAccountAccessRole, as an administrator of the organization
-// would; accounts in keyClients sign with that IAM user key instead.
-func roleClients(t testing.TB, url string, keyClients map[string]string) usage.Clients {
+// would (the management account with the administrator's key); accounts
+// in keyClients sign with that IAM user key instead.
+func roleClients(t testing.TB, url, mgmt string, keyClients map[string]string) usage.Clients {
 	var mu sync.Mutex
 	creds := map[string]aws.Credentials{}
 	return func(ctx context.Context, account, region string) (usage.LookupAPI, error) {
@@ -54,6 +55,10 @@ func roleClients(t testing.TB, url string, keyClients map[string]string) usage.C
 			cfg := sdkConfig(t, "http://"+addr, region, credentials.NewStaticCredentialsProvider(adminKey, adminSecret, ""))
 			cfg.RetryMaxAttempts = 1
 			return cloudtrail.NewFromConfig(cfg), nil
+		}
+		if account == mgmt {
+			// The sandbox's administrator acts in the management account.
+			return cloudtrail.NewFromConfig(sdkConfig(t, url, region, credentials.NewStaticCredentialsProvider(adminKey, adminSecret, ""))), nil
 		}
 		if key, ok := keyClients[account]; ok {
 			return cloudtrail.NewFromConfig(sdkConfig(t, url, region, credentials.NewStaticCredentialsProvider(key, testSecret, ""))), nil
@@ -129,7 +134,7 @@ func TestCollectFromSandbox(t *testing.T) {
 	var progress []usage.Progress
 	var pmu sync.Mutex
 	srv.ResetCalls()
-	rep, err := usage.Collect(context.Background(), roleClients(t, url, map[string]string{"333333333333": auditKey}), keys, usage.Options{
+	rep, err := usage.Collect(context.Background(), roleClients(t, url, "111111111111", map[string]string{"333333333333": auditKey}), keys, usage.Options{
 		Regions: []string{"us-east-1", "eu-west-1"}, Rate: tps, Now: func() time.Time { return now },
 		Progress: func(p usage.Progress) { pmu.Lock(); progress = append(progress, p); pmu.Unlock() },
 	})
