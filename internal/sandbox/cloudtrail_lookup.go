@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // DefaultLookupEventsTPS is AWS's limit on LookupEvents: two requests a
@@ -55,8 +57,24 @@ type lookupResourceOu struct {
 }
 
 type lookupEventsOut struct {
-	Events    []lookupEventOut `json:"Events"`
-	NextToken string           `json:"NextToken,omitempty"`
+	Events    lookupEventList `json:"Events"`
+	NextToken string          `json:"NextToken,omitempty"`
+}
+
+// lookupEventList is a page of events, copied while the world is locked
+// and rendered after, when the reply is written: the records' JSON is most
+// of a lookup's work, and other requests need not wait for it.
+type lookupEventList struct {
+	events                 []trailEvent
+	key, region, recipient string
+}
+
+func (l lookupEventList) MarshalJSON() ([]byte, error) {
+	out := make([]lookupEventOut, len(l.events))
+	for i := range l.events {
+		out[i] = l.events[i].lookupOut(l.key, l.region, l.recipient)
+	}
+	return json.Marshal(out)
 }
 
 var lookupKeys = []string{"EventId", "EventName", "ReadOnly", "Username", "ResourceType", "ResourceName", "EventSource", "AccessKeyId"}
@@ -117,7 +135,7 @@ func lookupEvents(c *call, in *lookupEventsIn) (any, error) {
 			return nil, newError(400, "InvalidNextTokenException", "Invalid NextToken: it is not one this lookup returned (a token must come with the same parameters as the call that returned it).")
 		}
 	}
-	out := lookupEventsOut{Events: []lookupEventOut{}}
+	out := lookupEventsOut{Events: lookupEventList{key: trailKey(who.AccountID, c.region), region: c.region, recipient: who.AccountID}}
 	if in.EventCategory == "insight" {
 		return out, nil // the sandbox has no Insights events
 	}
@@ -136,12 +154,12 @@ func lookupEvents(c *call, in *lookupEventsIn) (any, error) {
 		if e.Time.After(to) || !e.matches(attr, key) {
 			continue
 		}
-		if len(out.Events) == limit {
+		if len(out.Events.events) == limit {
 			// More match: the next page starts below the last one returned.
 			out.NextToken = lookupToken(params, cursorAfter{time: last.Time, seq: last.Seq})
 			break
 		}
-		out.Events = append(out.Events, e.lookupOut(key, c.region, who.AccountID))
+		out.Events.events = append(out.Events.events, *e)
 		last = e
 	}
 	return out, nil
@@ -160,7 +178,9 @@ func (s *Server) lookupEventsQuota(account, region string) error {
 	s.limitMu.Lock()
 	l := s.lookupLimiters[bucket]
 	if l == nil {
-		l = newLimiter(tps)
+		// A bucket holding two requests: a client keeping to the rate is
+		// not throttled for its requests' jitter on the way.
+		l = rate.NewLimiter(rate.Limit(tps), max(2, int(tps)))
 		s.lookupLimiters[bucket] = l
 	}
 	s.limitMu.Unlock()

@@ -252,6 +252,12 @@ func (w *World) seedTrails(seed *Seed, now time.Time) {
 			byTrail[k] = append(byTrail[k], trailEvent{Time: t.UTC(), Name: se.EventName, Source: se.EventSource,
 				ReadOnly: readOnlyEvent(se.EventName), KeyID: keyID, Identity: id, SourceIP: ips[i%len(ips)], UserAgent: ua})
 		}
+		if se.EventName == "ConsoleLogin" && len(times) > 0 {
+			// The user's last sign-in agrees with its history.
+			if last := times[len(times)-1]; u.PasswordLastUsed == nil || u.PasswordLastUsed.Before(last) {
+				u.PasswordLastUsed = &last
+			}
+		}
 		if keyID != "" && len(times) > 0 {
 			last := times[len(times)-1]
 			for _, ak := range u.AccessKeys {

@@ -25,6 +25,18 @@ func benchKeyID(a, u int) string {
 	return "AKIABENC" + base32.StdEncoding.EncodeToString(b[1:])[:12]
 }
 
+func envFloat(b *testing.B, name string, def float64) float64 {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f <= 0 {
+		b.Fatalf("%s=%q: want a positive number", name, v)
+	}
+	return f
+}
+
 func envInt(b *testing.B, name string, def int) int {
 	v := os.Getenv(name)
 	if v == "" {
@@ -49,7 +61,7 @@ func envInt(b *testing.B, name string, def int) int {
 //	go test -run '^$' -bench Collect -benchtime 1x ./internal/usage/
 func BenchmarkCollect(b *testing.B) {
 	keysN, accounts, regionsN := envInt(b, "BENCH_KEYS", 1000), envInt(b, "BENCH_ACCOUNTS", 100), envInt(b, "BENCH_REGIONS", 4)
-	events, tps := envInt(b, "BENCH_EVENTS", 90), envInt(b, "BENCH_TPS", 2)
+	events, tps := envInt(b, "BENCH_EVENTS", 90), envFloat(b, "BENCH_TPS", 2)
 	allRegions := []string{"us-east-1", "eu-west-1", "us-west-2", "ap-southeast-2", "eu-central-1", "ap-northeast-1"}
 	if regionsN > len(allRegions) {
 		b.Fatalf("BENCH_REGIONS=%d: at most %d", regionsN, len(allRegions))
@@ -85,7 +97,7 @@ func BenchmarkCollect(b *testing.B) {
 
 	for b.Loop() {
 		b.StopTimer()
-		srv, url := sandboxtest.Start(b, sandbox.Options{Seed: seed, Now: func() time.Time { return now }, LookupEventsTPS: float64(tps)})
+		srv, url := sandboxtest.Start(b, sandbox.Options{Seed: seed, Now: func() time.Time { return now }, LookupEventsTPS: tps})
 		keys = keys[:0]
 		for a, acct := range seed.Accounts {
 			for u := range perAccount[a] {
@@ -117,13 +129,17 @@ func BenchmarkCollect(b *testing.B) {
 		srv.ResetCalls()
 		b.StartTimer()
 		start := time.Now()
-		rep, err := usage.Collect(context.Background(), roleClients(b, url, seed.Accounts[0].ID, nil), keys, usage.Options{Regions: regions, Rate: float64(tps), Now: func() time.Time { return now }})
+		rep, err := usage.Collect(context.Background(), roleClients(b, url, seed.Accounts[0].ID, nil), keys, usage.Options{Regions: regions, Rate: tps, Now: func() time.Time { return now }})
 		wall := time.Since(start)
 		b.StopTimer()
 		close(stop)
 		if err != nil {
 			b.Fatal(err)
 		}
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		kept := ms.HeapAlloc
+		runtime.KeepAlive(rep)
 		total := 0
 		for _, k := range rep.Keys {
 			total += k.Events
@@ -144,6 +160,7 @@ func BenchmarkCollect(b *testing.B) {
 		b.ReportMetric(float64(throttled), "throttled")
 		b.ReportMetric(float64(peak.Load()-min(peak.Load(), base))/(1<<20), "collect-heap-MiB")
 		b.ReportMetric(float64(base)/(1<<20), "sandbox-heap-MiB")
+		b.ReportMetric(float64(kept-min(kept, base))/(1<<20), "report-heap-MiB")
 		b.Logf("%d keys, %d accounts, %d regions, %d events/key/region (%d in all); %d pages; wall %s, floor %s (%.2fx); %d throttled",
 			keysN, accounts, regionsN, events, total, rep.Pages, wall.Round(time.Millisecond), floor, wall.Seconds()/floor.Seconds(), throttled)
 		if throttled > 0 {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
@@ -26,10 +28,16 @@ const (
 	testSecret  = "usageTestSecret00000000000000000000000000"
 )
 
+// httpClient is shared by every client, as one program's would be: a
+// client each would hold a connection each to the sandbox, which serves
+// 512 at once.
+var httpClient = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) { tr.MaxIdleConnsPerHost = 64 })
+
 func sdkConfig(t testing.TB, url, region string, creds aws.CredentialsProvider) aws.Config {
 	t.Helper()
 	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion(region), config.WithCredentialsProvider(creds),
-		config.WithBaseEndpoint(url), config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}))
+		config.WithBaseEndpoint(url), config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}),
+		config.WithHTTPClient(httpClient))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,10 +47,18 @@ func sdkConfig(t testing.TB, url, region string, creds aws.CredentialsProvider) 
 // roleClients are CloudTrail clients acting in each account through its
 // OrganizationAccountAccessRole, as an administrator of the organization
 // would (the management account with the administrator's key); accounts
-// in keyClients sign with that IAM user key instead.
+// in keyClients sign with that IAM user key instead. Each account's role
+// is assumed once, accounts in parallel.
 func roleClients(t testing.TB, url, mgmt string, keyClients map[string]string) usage.Clients {
+	base := sdkConfig(t, url, "us-east-1", credentials.NewStaticCredentialsProvider(adminKey, adminSecret, ""))
+	stsClient := sts.NewFromConfig(base)
 	var mu sync.Mutex
-	creds := map[string]aws.Credentials{}
+	roles := map[string]func() (aws.Credentials, error){}
+	client := func(region string, creds aws.CredentialsProvider) *cloudtrail.Client {
+		cfg := base.Copy()
+		cfg.Region, cfg.Credentials = region, creds
+		return cloudtrail.NewFromConfig(cfg)
+	}
 	return func(ctx context.Context, account, region string) (usage.LookupAPI, error) {
 		if region == "ap-unreachable-1" {
 			// A region whose endpoint does not answer.
@@ -52,30 +68,36 @@ func roleClients(t testing.TB, url, mgmt string, keyClients map[string]string) u
 			}
 			addr := l.Addr().String()
 			l.Close()
-			cfg := sdkConfig(t, "http://"+addr, region, credentials.NewStaticCredentialsProvider(adminKey, adminSecret, ""))
+			cfg := sdkConfig(t, "http://"+addr, region, base.Credentials)
 			cfg.RetryMaxAttempts = 1
 			return cloudtrail.NewFromConfig(cfg), nil
 		}
 		if account == mgmt {
 			// The sandbox's administrator acts in the management account.
-			return cloudtrail.NewFromConfig(sdkConfig(t, url, region, credentials.NewStaticCredentialsProvider(adminKey, adminSecret, ""))), nil
+			return client(region, base.Credentials), nil
 		}
 		if key, ok := keyClients[account]; ok {
-			return cloudtrail.NewFromConfig(sdkConfig(t, url, region, credentials.NewStaticCredentialsProvider(key, testSecret, ""))), nil
+			return client(region, credentials.NewStaticCredentialsProvider(key, testSecret, "")), nil
 		}
 		mu.Lock()
-		defer mu.Unlock()
-		c, ok := creds[account]
+		assume, ok := roles[account]
 		if !ok {
-			out, err := sts.NewFromConfig(sdkConfig(t, url, "us-east-1", credentials.NewStaticCredentialsProvider(adminKey, adminSecret, ""))).AssumeRole(ctx,
-				&sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + account + ":role/OrganizationAccountAccessRole"), RoleSessionName: aws.String("keyless-usage")})
-			if err != nil {
-				return nil, err
-			}
-			c = aws.Credentials{AccessKeyID: *out.Credentials.AccessKeyId, SecretAccessKey: *out.Credentials.SecretAccessKey, SessionToken: *out.Credentials.SessionToken}
-			creds[account] = c
+			assume = sync.OnceValues(func() (aws.Credentials, error) {
+				out, err := stsClient.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + account + ":role/OrganizationAccountAccessRole"),
+					RoleSessionName: aws.String("keyless-usage")})
+				if err != nil {
+					return aws.Credentials{}, err
+				}
+				return aws.Credentials{AccessKeyID: *out.Credentials.AccessKeyId, SecretAccessKey: *out.Credentials.SecretAccessKey, SessionToken: *out.Credentials.SessionToken}, nil
+			})
+			roles[account] = assume
 		}
-		return cloudtrail.NewFromConfig(sdkConfig(t, url, region, credentials.StaticCredentialsProvider{Value: c})), nil
+		mu.Unlock()
+		c, err := assume()
+		if err != nil {
+			return nil, err
+		}
+		return client(region, credentials.StaticCredentialsProvider{Value: c}), nil
 	}
 }
 
