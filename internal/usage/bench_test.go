@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -148,10 +149,16 @@ func BenchmarkCollect(b *testing.B) {
 			}
 		}
 		var throttled int64
+		var where []string
 		for k, n := range srv.Calls() {
 			if strings.HasPrefix(k, "throttled:") {
 				throttled += n
+				where = append(where, fmt.Sprintf("%s: %d", k, n))
 			}
+		}
+		if len(where) > 0 {
+			slices.Sort(where)
+			b.Logf("throttled: %s", strings.Join(where[:min(len(where), 8)], ", "))
 		}
 		b.ReportMetric(wall.Seconds(), "wall-s")
 		b.ReportMetric(floor.Seconds(), "floor-s")
