@@ -123,7 +123,7 @@ func eventRegion(source, region string) string {
 // readOnlyEvent tells a read from a write by the action's verb, as
 // CloudTrail's readOnly does for these services.
 func readOnlyEvent(name string) bool {
-	for _, p := range []string{"Get", "List", "Describe", "Lookup", "Search", "Head", "Batch Get", "Is"} {
+	for _, p := range []string{"Get", "List", "Describe", "Lookup", "Search", "Head", "BatchGet", "Is"} {
 		if strings.HasPrefix(name, p) {
 			return true
 		}
