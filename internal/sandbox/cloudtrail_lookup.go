@@ -129,7 +129,7 @@ func lookupEvents(c *call, in *lookupEventsIn) (any, error) {
 	key := trailKey(who.AccountID, c.region)
 	params := lookupParams(key, attr, in)
 	cursor := cursorAfter{time: to, seq: math.MaxUint64}
-	if in.NextToken != nil {
+	if in.NextToken != nil && *in.NextToken != "" {
 		var ok bool
 		if cursor, ok = parseLookupToken(*in.NextToken, params); !ok {
 			return nil, newError(400, "InvalidNextTokenException", "Invalid NextToken: it is not one this lookup returned (a token must come with the same parameters as the call that returned it).")
