@@ -36,7 +36,8 @@ readonly_users: [bob@example.com]
 `
 
 // demoSeed is an account with what audit finds in real ones: root access
-// keys, an old unused IAM user key, a console user without MFA.
+// keys, an IAM user key a pipeline uses (with 90 days of CloudTrail
+// history), a console user without MFA.
 func demoSeed(now time.Time) *sandbox.Seed {
 	s := sandbox.DefaultSeed()
 	old := now.AddDate(0, 0, -400)
@@ -46,6 +47,20 @@ func demoSeed(now time.Time) *sandbox.Seed {
 		{Name: "deploy-bot", Created: &old, Policies: []string{"arn:aws:iam::aws:policy/AdministratorAccess"},
 			AccessKeys: []sandbox.SeedAccessKey{{ID: "AKIADEMODEPLOYBTAAAA", Created: &old, LastUsed: &lastUsed, LastUsedService: "s3", LastUsedRegion: "us-east-1"}}},
 		{Name: "john", Created: &old, Password: true, PasswordLastUsed: &lastUsed, Policies: []string{"arn:aws:iam::aws:policy/AdministratorAccess"}},
+	}
+	// CloudTrail: 90 days of the bot's pipeline, from GitHub-hosted runners
+	// (their addresses change from run to run), and john's sign-ins.
+	runners := []string{"198.51.100.7", "198.51.100.23", "198.51.100.42", "198.51.100.77", "198.51.100.130"}
+	const runnerCLI = "aws-cli/2.15.30 Python/3.11.8 Linux/6.5.0-1016-azure exe/x86_64.ubuntu.22 prompt/off command/"
+	s.CloudTrail = []sandbox.SeedEvents{
+		{User: "deploy-bot", EventName: "GetAuthorizationToken", EventSource: "ecr.amazonaws.com", From: "-90d", To: "-1d", Every: "6h",
+			SourceIPs: runners, UserAgent: runnerCLI + "ecr.get-login-password"},
+		{User: "deploy-bot", EventName: "UpdateService", EventSource: "ecs.amazonaws.com", From: "-90d", To: "-1d", Every: "6h",
+			SourceIPs: runners, UserAgent: runnerCLI + "ecs.update-service"},
+		{User: "deploy-bot", EventName: "DescribeServices", EventSource: "ecs.amazonaws.com", From: "-90d", To: "-1d", Every: "6h",
+			SourceIPs: runners, UserAgent: runnerCLI + "ecs.wait"},
+		{User: "john", EventName: "ConsoleLogin", EventSource: "signin.amazonaws.com", From: "-60d", To: "-2d", Count: 20,
+			SourceIPs: []string{"203.0.113.5"}, UserAgent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 Safari/605.1.15"},
 	}
 	return s
 }

@@ -71,8 +71,14 @@ func (s *Server) limiter(bucket string, tps float64) *rate.Limiter {
 	defer s.limitMu.Unlock()
 	l := s.limiters[bucket]
 	if l == nil {
-		l = rate.NewLimiter(rate.Limit(tps), max(1, int(tps)))
+		l = newLimiter(tps)
 		s.limiters[bucket] = l
 	}
 	return l
+}
+
+// newLimiter is a token bucket of tps requests a second holding a second's
+// worth (at least one).
+func newLimiter(tps float64) *rate.Limiter {
+	return rate.NewLimiter(rate.Limit(tps), max(1, int(tps)))
 }

@@ -180,11 +180,17 @@ type routes struct {
 }
 
 func (s *Server) routes() *routes {
+	cloudtrailService := &jsonService{name: "cloudtrail", ops: guardRootSessionsJSON("cloudtrail", cloudtrailOps())}
 	return &routes{
 		json: map[string]*jsonService{
 			"SWBExternalService":        {name: "sso-admin", ops: guardRootSessionsJSON("sso", ssoAdminOps()), limit: "service"},
 			"AWSIdentityStore":          {name: "identitystore", ops: guardRootSessionsJSON("identitystore", identityStoreOps()), limit: "operation", requestIDInErrors: true},
 			"AWSOrganizationsV20161128": {name: "organizations", ops: guardRootSessionsJSON("organizations", organizationsOps())},
+			// LookupEvents has its own limit, per account and region
+			// (cloudtrail_lookup.go). botocore sends the long prefix,
+			// aws-sdk-go-v2 the short one.
+			"com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101": cloudtrailService,
+			"CloudTrail_20131101": cloudtrailService,
 		},
 		rest: append(oidcRoutes(), portalRoutes()...),
 		query: map[string]*querySvc{
@@ -324,7 +330,11 @@ func (s *Server) table() *routes {
 
 func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, target, reqID, akid, region, sigService string) {
 	const ct = "application/x-amz-json-1.1"
-	prefix, opName, _ := strings.Cut(target, ".")
+	// The prefix may have dots (CloudTrail's, in botocore), the operation not.
+	prefix, opName := target, ""
+	if i := strings.LastIndex(target, "."); i >= 0 {
+		prefix, opName = target[:i], target[i+1:]
+	}
 	svc, ok := rt.json[prefix]
 	if !ok {
 		writeJSONError(w, ct, newError(400, "UnknownOperationException", "unknown X-Amz-Target %q", truncate(target, 100)))
@@ -374,7 +384,9 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, t
 	s.withWorld(func(wd *World, now time.Time) {
 		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid}
 		if err = c.authenticate(false, signingName(sigService, svc.name)); err == nil {
+			who := c.caller()
 			out, err = h(c, body)
+			c.record(who, svc.name, opName, err, nil)
 		}
 	})
 	if err != nil {
@@ -508,7 +520,9 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, rt *routes, 
 			err = c.iamQuota()
 		}
 		if err == nil {
+			who := c.caller()
 			out, err = h(c, form)
+			c.record(who, svc.name, action, err, queryResource(svc.name, form))
 		}
 	})
 	if err != nil {

@@ -58,6 +58,9 @@ type Seed struct {
 	// AccountInstances are Identity Center account instances of member
 	// accounts, beside the organization instance.
 	AccountInstances []SeedAccountInstance `yaml:"account_instances"`
+	// CloudTrail is a history of IAM users' calls in CloudTrail, which
+	// LookupEvents returns beside the calls the sandbox serves.
+	CloudTrail []SeedEvents `yaml:"cloudtrail"`
 }
 
 // SeedAccountInstance is an Identity Center account instance.
@@ -667,6 +670,7 @@ func (s *Seed) problems() []seedProblem {
 			}
 		}
 	}
+	s.seedEventProblems(add)
 	return errs
 }
 
@@ -854,6 +858,7 @@ func buildWorld(seed *Seed, now time.Time) (*World, error) {
 			w.provision(ps, acct, created)
 		}
 	}
+	w.seedTrails(seed, now)
 	return w, nil
 }
 
@@ -912,9 +917,7 @@ func seedIAMUser(account string, su SeedIAMUser, created time.Time) *IAMUser {
 	for i, sk := range su.AccessKeys {
 		k := &AccessKey{ID: sk.ID, Secret: sk.Secret, Status: sk.Status, Created: u.Created, LastUsed: sk.LastUsed,
 			LastUsedService: sk.LastUsedService, LastUsedRegion: sk.LastUsedRegion}
-		if k.ID == "" {
-			k.ID = "AKIA" + stableID(fmt.Sprintf("%s/%s/key%d", account, su.Name, i), 16)
-		}
+		k.ID = seedKeyID(account, su.Name, i, sk)
 		if k.Secret == "" {
 			k.Secret = secretKey()
 		}

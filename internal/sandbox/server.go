@@ -32,6 +32,9 @@ type Options struct {
 	// resources at scale, part 2" on its token buckets). Excess gets IAM's
 	// Throttling error, HTTP 400 "Rate exceeded". Zero means unlimited.
 	IAMTPS float64
+	// LookupEventsTPS is CloudTrail LookupEvents' limit per account and
+	// region: zero means AWS's 2 requests/s, negative unlimited.
+	LookupEventsTPS float64
 	// AssignmentDelay is how long account assignments and provisioning stay
 	// IN_PROGRESS. Negative means zero; zero means the default of 1s.
 	AssignmentDelay time.Duration
@@ -87,6 +90,8 @@ type Server struct {
 
 	limitMu  sync.Mutex
 	limiters map[string]*rate.Limiter
+	// lookupLimiters are LookupEvents' limits, by account and region.
+	lookupLimiters map[string]*rate.Limiter
 
 	faultMu  sync.Mutex
 	faultRng *rand.Rand
@@ -138,8 +143,10 @@ func New(opts Options) (*Server, error) {
 		opts:     opts,
 		calls:    map[string]int64{},
 		limiters: map[string]*rate.Limiter{},
-		faultRng: rand.New(rand.NewPCG(7, 11)),
-		baseURL:  "http://127.0.0.1:4599",
+
+		lookupLimiters: map[string]*rate.Limiter{},
+		faultRng:       rand.New(rand.NewPCG(7, 11)),
+		baseURL:        "http://127.0.0.1:4599",
 	}
 	// Real CI issuers' keys come from the local issuers, not the internet.
 	s.issuerKeys.client = &http.Client{Transport: localIssuerTransport{keys: &s.ciKeys, next: http.DefaultTransport}}
