@@ -104,6 +104,7 @@ func AddIAMImport(path string, src []byte, users []ImportedUser, wls []ImportedW
 	for _, w := range addW {
 		sections["workloads"] = append(sections["workloads"], listItem{workload: &w})
 	}
+	var missing []string
 	for _, key := range keys {
 		items := sections[key]
 		if len(items) == 0 {
@@ -111,7 +112,7 @@ func AddIAMImport(path string, src []byte, users []ImportedUser, wls []ImportedW
 		}
 		i := slices.IndexFunc(pairs, func(kv *ast.MappingValueNode) bool { return kv.Key.String() == key })
 		if i < 0 {
-			e.appendSection(key, items)
+			missing = append(missing, key)
 			continue
 		}
 		next := len(e.lines) + 1
@@ -121,6 +122,10 @@ func AddIAMImport(path string, src []byte, users []ImportedUser, wls []ImportedW
 		if err := e.addTo(pairs[i], next, items); err != nil {
 			return nil, fmt.Errorf("%s:%d: %s: %w, so %w", path, pairs[i].Key.GetToken().Position.Line, key, err, ErrCannotEdit)
 		}
+	}
+	// After the items added to the file's last list, which end there too.
+	for _, key := range missing {
+		e.appendSection(key, sections[key])
 	}
 	out.YAML = e.apply()
 	if err := sameAndAdded(path, old, out.YAML, add, addW); err != nil {

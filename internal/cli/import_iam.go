@@ -173,8 +173,8 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 			if err := safefile.Write(o.out, imp.YAML, perm); err != nil {
 				return fmt.Errorf("--out: %w", err)
 			}
-			fmt.Fprintf(g.streams.Err, "Wrote %s: %d users, %d workloads, %d skipped, %d to replace by hand. Next: keyless plan --file %s, then keyless apply.\n",
-				o.out, len(imp.Imported), len(machines.Workloads), len(imp.Skipped), len(machines.List)-len(machines.Workloads), o.out)
+			fmt.Fprintf(g.streams.Err, "Wrote %s: %d users, %d skipped%s. Next: keyless plan --file %s, then keyless apply.\n",
+				o.out, len(imp.Imported), len(imp.Skipped), machineCounts(machines), o.out)
 			var emails, wls []string
 			for _, u := range imp.Users {
 				emails = append(emails, u.Email)
@@ -215,7 +215,11 @@ func addIAMUsers(g *globalOptions, path string, existing []byte, perm os.FileMod
 	}
 	r.Added, r.Present, r.Workloads, r.WorkloadsPresent = add.Added, add.Present, add.AddedWorkloads, add.PresentWorkloads
 	if len(add.Added)+len(add.AddedWorkloads) == 0 {
-		fmt.Fprintf(g.streams.Err, "%s already has all %d users and %d workloads; nothing changed.\n", path, len(add.Present), len(add.PresentWorkloads))
+		also := ""
+		if n := len(add.PresentWorkloads); n > 0 {
+			also = fmt.Sprintf(" and %d workloads", n)
+		}
+		fmt.Fprintf(g.streams.Err, "%s already has all %d users%s; nothing changed.\n", path, len(add.Present), also)
 		return r, nil
 	}
 	for _, u := range imp.Users {
@@ -229,8 +233,12 @@ func addIAMUsers(g *globalOptions, path string, existing []byte, perm os.FileMod
 	if err := safefile.Write(path, add.YAML, perm); err != nil {
 		return r, fmt.Errorf("--out: %w", err)
 	}
-	fmt.Fprintf(g.streams.Err, "Added %d users and %d workloads to %s (%d already there, %d skipped; the file before is %s.bak). Next: keyless plan --file %s, then keyless apply.\n",
-		len(add.Added), len(add.AddedWorkloads), path, len(add.Present)+len(add.PresentWorkloads), len(imp.Skipped), path, path)
+	added := fmt.Sprintf("%d users", len(add.Added))
+	if n := len(add.AddedWorkloads); n > 0 {
+		added += fmt.Sprintf(" and %d workloads", n)
+	}
+	fmt.Fprintf(g.streams.Err, "Added %s to %s (%d already there, %d skipped; the file before is %s.bak). Next: keyless plan --file %s, then keyless apply.\n",
+		added, path, len(add.Present)+len(add.PresentWorkloads), len(imp.Skipped), path, path)
 	r.Changed = true
 	return r, nil
 }

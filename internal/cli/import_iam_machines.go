@@ -6,8 +6,11 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 
 	"github.com/keyless-dev/keyless/internal/audit"
@@ -69,8 +72,15 @@ func (o *importIAMOptions) keyUsage(ctx context.Context, g *globalOptions, cfg a
 	if len(o.regions) == 0 && !slices.Contains(regions, "us-east-1") {
 		regions = append([]string{"us-east-1"}, regions...)
 	}
+	// Collect paces its requests, but the SDK's retries and another
+	// tool's use of the same quota are not: retry throttling patiently.
+	retryer := func() aws.Retryer {
+		return retry.NewStandard(func(ro *retry.StandardOptions) {
+			ro.MaxAttempts, ro.MaxBackoff, ro.RateLimiter = 10, 5*time.Second, ratelimit.None
+		})
+	}
 	clients := func(_ context.Context, _, region string) (usage.LookupAPI, error) {
-		return cloudtrail.NewFromConfig(cfg, func(co *cloudtrail.Options) { co.Region = region }), nil
+		return cloudtrail.NewFromConfig(cfg, func(co *cloudtrail.Options) { co.Region, co.Retryer = region, retryer() }), nil
 	}
 	fmt.Fprintf(g.streams.Err, "Reading %d access keys' use from CloudTrail (last 90 days) in %s.\n", len(keys), strings.Join(regions, ", "))
 	bar := newProgress(g.streams.Err)
@@ -111,4 +121,13 @@ func printMachines(g *globalOptions, ms *cleanup.Machines) {
 			fmt.Fprintf(w, "    limit: %s\n", l)
 		}
 	}
+}
+
+// machineCounts is ", N workloads, M to replace by hand", "" without
+// machine users.
+func machineCounts(ms *cleanup.Machines) string {
+	if len(ms.List) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d workloads, %d to replace by hand", len(ms.Workloads), len(ms.List)-len(ms.Workloads))
 }
