@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/smithy-go"
 
 	"github.com/keyless-dev/keyless/internal/audit"
 	"github.com/keyless-dev/keyless/internal/cleanup"
@@ -77,6 +79,7 @@ func (o *importIAMOptions) keyUsage(ctx context.Context, g *globalOptions, cfg a
 	retryer := func() aws.Retryer {
 		return retry.NewStandard(func(ro *retry.StandardOptions) {
 			ro.MaxAttempts, ro.MaxBackoff, ro.RateLimiter = 10, 5*time.Second, ratelimit.None
+			ro.Retryables = append([]retry.IsErrorRetryable{notCloudTrail{}}, ro.Retryables...)
 		})
 	}
 	clients := func(_ context.Context, _, region string) (usage.LookupAPI, error) {
@@ -130,4 +133,15 @@ func machineCounts(ms *cleanup.Machines) string {
 		return ""
 	}
 	return fmt.Sprintf(", %d workloads, %d to replace by hand", len(ms.Workloads), len(ms.List)-len(ms.Workloads))
+}
+
+// notCloudTrail does not retry an answer that is not CloudTrail's JSON (an
+// endpoint without the API answers an HTML page): asking again cannot help.
+type notCloudTrail struct{}
+
+func (notCloudTrail) IsErrorRetryable(err error) aws.Ternary {
+	if _, ok := errors.AsType[*smithy.DeserializationError](err); ok {
+		return aws.FalseTernary
+	}
+	return aws.UnknownTernary
 }
