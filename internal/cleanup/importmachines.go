@@ -208,7 +208,7 @@ func SortMachines(st *audit.AccountState, tags map[string]map[string]string, rep
 		m.Todo = "replace by hand with " + m.Replacement + "; keep the user until then"
 		switch m.Class {
 		case usage.CIPipeline:
-			m.Todo = fmt.Sprintf("name its pipeline: --map %s=github:OWNER/REPO (or %s), then import again", m.User, MapForms())
+			m.Todo = fmt.Sprintf("name its pipeline with --map %s=PROVIDER:WHERE (%s), then import again", m.User, MapForms())
 			if len(left) > 1 {
 				var ws []string
 				for _, r := range left {
