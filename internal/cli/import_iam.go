@@ -65,10 +65,24 @@ first step of a migration (import, keyless apply, people sign in, then
 keyless cleanup deletes the IAM users).
 
 The email comes from the IAM user tag email (or Email), or --map
-(iam-user: email); given and family names from the tags given_name and
-family_name, else split from the user name (john.doe). Users without an
-email are listed as skipped, with how to include them. user_name is the IAM
-user name, so cleanup matches the two.
+(USER=EMAIL, or a file of iam-user: email lines); given and family names
+from the tags given_name and family_name, else split from the user name
+(john.doe). Users without an email are listed as skipped, with how to
+include them. user_name is the IAM user name, so cleanup matches the two.
+
+Users with access keys are classified from their keys' last 90 days of
+CloudTrail (LookupEvents, in --regions, at 2 requests/s per region) and
+hints: a console password, or the key found by keyless scan in a --scan
+checkout. A person is imported as above. A CI pipeline becomes a
+workloads: entry in its account with like_user (its role takes the user's
+policies); its repository comes from --map USER=PROVIDER:WHERE
+(github:OWNER/REPO[@BRANCH], gitlab:GROUP/PROJECT[@BRANCH],
+circleci:ORG_ID/PROJECT_ID, bitbucket:WORKSPACE/WORKSPACE_UUID/REPO_UUID,
+buildkite:ORG/PIPELINE[@BRANCH], terraform-cloud:ORG/PROJECT/WORKSPACE) or
+from --scan. Workloads on AWS, outside services and unknown users are
+listed on stderr (and in --json) with the evidence and the replacement to
+make by hand; unknown users are kept. docs/import-iam-users.md has the
+details.
 
 The built-in set comes from the user's managed policies, direct or through
 groups: AdministratorAccess to super_admins, PowerUserAccess to
@@ -78,7 +92,8 @@ their policies for you to review.
 
 When --out exists, the users it lacks (by email) are added to it: to the
 end of users: and of their set, which is created at the end of the file when
-missing. Every other line, comment and field stays as it was; the file
+missing; workloads it lacks (by name or like_user), to the end of
+workloads:. Every other line, comment and field stays as it was; the file
 before is kept as FILE.bak. A file whose shape keyless cannot edit safely
 (an explicit null, an anchor, a comment inside a [...] list) is refused.
 
