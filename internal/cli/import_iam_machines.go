@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -136,12 +137,17 @@ func machineCounts(ms *cleanup.Machines) string {
 }
 
 // notCloudTrail does not retry an answer that is not CloudTrail's JSON (an
-// endpoint without the API answers an HTML page): asking again cannot help.
+// endpoint without the API, such as moto, answers an HTML page): asking
+// again cannot help.
 type notCloudTrail struct{}
 
 func (notCloudTrail) IsErrorRetryable(err error) aws.Ternary {
+	// A body that is not JSON at all; a connection closed while reading
+	// one is retried as usual.
 	if _, ok := errors.AsType[*smithy.DeserializationError](err); ok {
-		return aws.FalseTernary
+		if _, syntax := errors.AsType[*json.SyntaxError](err); syntax {
+			return aws.FalseTernary
+		}
 	}
 	return aws.UnknownTernary
 }
