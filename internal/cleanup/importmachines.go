@@ -183,14 +183,14 @@ func SortMachines(st *audit.AccountState, tags map[string]map[string]string, rep
 		}
 		if w := m.Workload; w != nil {
 			w.Name, w.Account, w.LikeUser, w.Where = u.Name, st.AccountID, u.Name, Where(&w.Entry)
-			claimed[Where(&w.Entry)] = true
+			claimed[repoOf(&w.Entry)] = true
 		}
 		out.List = append(out.List, m)
 		out.notPeople[u.Name] = true
 	}
 	var left []ciRepo
 	for _, r := range repos {
-		if !claimed[Where(&r.entry)] {
+		if !claimed[repoOf(&r.entry)] {
 			left = append(left, r)
 		}
 	}
@@ -249,7 +249,20 @@ func workloadsYAML(ws []ImportedWorkload) string {
 	return b.String()
 }
 
-// fields are the workload's lines, in order.
+// repoOf is what an entry names without its branch: a repository mapped
+// on one branch claims the one scan found on another.
+func repoOf(e *workloads.Entry) string {
+	w, _, _ := strings.Cut(Where(e), "@")
+	return w
+}
+
+// fields are the workload's lines, in order. A name too long for the
+// default role name keyless-NAME gives the role the user's name (IAM's
+// limits on both are the same 64 characters).
 func (w *ImportedWorkload) fields() []string {
-	return []string{"name: " + scalar(w.Name), providerYAML(&w.Entry), "accounts: [" + fmt.Sprintf("%q", w.Account) + "]", "like_user: " + scalar(w.LikeUser)}
+	f := []string{"name: " + scalar(w.Name), providerYAML(&w.Entry), "accounts: [" + fmt.Sprintf("%q", w.Account) + "]", "like_user: " + scalar(w.LikeUser)}
+	if len("keyless-"+w.Name) > 64 {
+		f = append(f, "role_name: "+scalar(w.Name))
+	}
+	return f
 }
