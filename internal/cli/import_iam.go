@@ -141,7 +141,7 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 			}
 			maps, err := cleanup.ReadMaps(mapValues, names)
 			if err != nil {
-				return usageErrorf("%v\nnothing was read from CloudTrail or written", err)
+				return usageErrorf("%v\nhint: fix the --map and run again; nothing was read from CloudTrail or written", err)
 			}
 			tags, err := cleanup.ReadTags(ctx, c, names)
 			if err != nil {
@@ -157,7 +157,7 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 			}
 			machines, err := cleanup.SortMachines(st, tags, rep, maps, scans)
 			if err != nil {
-				return usageErrorf("%v\nnothing was written", err)
+				return usageErrorf("%v\nhint: nothing was written; docs/import-iam-users.md lists the --map forms", err)
 			}
 			imp := cleanup.ImportIAM(st, tags, gp, maps.Emails, machines)
 			for _, s := range imp.Skipped {
