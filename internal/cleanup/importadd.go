@@ -13,6 +13,8 @@ type AddedUsers struct {
 	YAML []byte
 	// Added are the emails added, Present those the file already had.
 	Added, Present []string
+	// AddedWorkloads and PresentWorkloads are the workloads' names.
+	AddedWorkloads, PresentWorkloads []string
 }
 
 // ErrCannotEdit is returned when keyless.yaml has a shape AddIAMUsers does
@@ -32,6 +34,13 @@ var ErrExternalSource = fmt.Errorf("your identity provider makes the users, so k
 // the brackets. The result must parse and hold the file's users and sets
 // followed by the added ones, or nothing is returned.
 func AddIAMUsers(path string, src []byte, users []ImportedUser) (*AddedUsers, error) {
+	return AddIAMImport(path, src, users, nil)
+}
+
+// AddIAMImport is AddIAMUsers that also adds workloads: each workload
+// whose name, or whose like_user, the file lacks goes to the end of
+// workloads:, created at the end of the file when missing.
+func AddIAMImport(path string, src []byte, users []ImportedUser, wls []ImportedWorkload) (*AddedUsers, error) {
 	body, old, err := config.ReadForEdit(path, src)
 	if err != nil {
 		return nil, err
@@ -49,20 +58,34 @@ func AddIAMUsers(path string, src []byte, users []ImportedUser) (*AddedUsers, er
 		add = append(add, u)
 		out.Added = append(out.Added, u.Email)
 	}
-	if len(add) == 0 {
+	var addW []ImportedWorkload
+	for _, w := range wls {
+		if slices.ContainsFunc(old.Workloads, func(o config.Workload) bool {
+			return o.Name == w.Name || strings.EqualFold(o.LikeUser.Value, w.LikeUser)
+		}) {
+			out.PresentWorkloads = append(out.PresentWorkloads, w.Name)
+			continue
+		}
+		addW = append(addW, w)
+		out.AddedWorkloads = append(out.AddedWorkloads, w.Name)
+	}
+	if len(add)+len(addW) == 0 {
 		return out, nil
 	}
 	// The sections in the order a missing one is appended.
-	keys := []string{"users", "super_admins", "power_users", "readonly_users"}
+	keys := []string{"users", "super_admins", "power_users", "readonly_users", "workloads"}
 	sections := map[string][]config.ListItem{}
 	for _, u := range add {
 		sections["users"] = append(sections["users"], listItem{user: &u})
 		sections[u.List] = append(sections[u.List], listItem{email: u.Email, comment: u.Review})
 	}
+	for _, w := range addW {
+		sections["workloads"] = append(sections["workloads"], listItem{workload: &w})
+	}
 	if out.YAML, err = config.AddToLists(path, src, body, keys, sections); err != nil {
 		return nil, err
 	}
-	if err := sameAndAdded(path, old, out.YAML, add); err != nil {
+	if err := sameAndAdded(path, old, out.YAML, add, addW); err != nil {
 		return nil, fmt.Errorf("adding to %s went wrong (a keyless bug; please report it), so nothing was written: %w", path, err)
 	}
 	return out, nil
@@ -70,7 +93,7 @@ func AddIAMUsers(path string, src []byte, users []ImportedUser) (*AddedUsers, er
 
 // sameAndAdded checks that the edited text reads as the old file's users
 // and sets followed by the added ones.
-func sameAndAdded(path string, old *config.Config, text []byte, add []ImportedUser) error {
+func sameAndAdded(path string, old *config.Config, text []byte, add []ImportedUser, addW []ImportedWorkload) error {
 	c, err := config.Parse(path, text)
 	if err != nil {
 		return err
@@ -100,6 +123,20 @@ func sameAndAdded(path string, old *config.Config, text []byte, add []ImportedUs
 			return fmt.Errorf("%s reads as %v, want %v", k, got[k], want[k])
 		}
 	}
+	names := func(ws []config.Workload) []string {
+		var out []string
+		for _, w := range ws {
+			out = append(out, w.Name+" like "+w.LikeUser.Value)
+		}
+		return out
+	}
+	wantW := names(old.Workloads)
+	for _, w := range addW {
+		wantW = append(wantW, w.Name+" like "+w.LikeUser)
+	}
+	if got := names(c.Workloads); !slices.Equal(wantW, got) {
+		return fmt.Errorf("workloads read as %v, want %v", got, wantW)
+	}
 	for i, u := range add {
 		if n := c.Users[len(old.Users)+i]; n.UserName != u.IAMUser || n.GivenName != u.GivenName || n.FamilyName != u.FamilyName {
 			return fmt.Errorf("user %s reads as %+v", u.Email, n)
@@ -108,14 +145,19 @@ func sameAndAdded(path string, old *config.Config, text []byte, add []ImportedUs
 	return nil
 }
 
-// listItem is a user (user set) or an email with an optional comment.
+// listItem is a user (user set), a workload, or an email with an
+// optional comment.
 type listItem struct {
 	user           *ImportedUser
+	workload       *ImportedWorkload
 	email, comment string
 }
 
 // Flow renders the item inside a flow list.
 func (it listItem) Flow() string {
+	if w := it.workload; w != nil {
+		return "{" + strings.Join(w.fields(), ", ") + "}"
+	}
 	if u := it.user; u != nil {
 		return fmt.Sprintf("{email: %s, user_name: %s, given_name: %s, family_name: %s}", scalar(u.Email), scalar(u.IAMUser), scalar(u.GivenName), scalar(u.FamilyName))
 	}
@@ -130,6 +172,10 @@ func (it listItem) Block(indent, gap int, flowMaps bool) string {
 	dash := pad + "-" + strings.Repeat(" ", gap)
 	u := it.user
 	switch {
+	case it.workload != nil && flowMaps:
+		return dash + it.Flow() + "\n"
+	case it.workload != nil:
+		return dash + strings.Join(it.workload.fields(), "\n"+cont) + "\n"
 	case u == nil && it.comment != "":
 		return dash + scalar(it.email) + " # review: " + it.comment + "\n"
 	case u == nil:

@@ -61,6 +61,7 @@ func AddToLists(path string, src []byte, body ast.Node, keys []string, items map
 		return nil, fmt.Errorf("%s: %w, so %w", path, err, ErrCannotEdit)
 	}
 	e := &textEdit{src: src, lines: lineSpans(src)}
+	var missing []string
 	for _, key := range keys {
 		add := items[key]
 		if len(add) == 0 {
@@ -68,7 +69,7 @@ func AddToLists(path string, src []byte, body ast.Node, keys []string, items map
 		}
 		i := slices.IndexFunc(pairs, func(kv *ast.MappingValueNode) bool { return kv.Key.String() == key })
 		if i < 0 {
-			e.appendSection(key, add)
+			missing = append(missing, key)
 			continue
 		}
 		next := len(e.lines) + 1
@@ -78,6 +79,11 @@ func AddToLists(path string, src []byte, body ast.Node, keys []string, items map
 		if err := e.addTo(pairs[i], next, add); err != nil {
 			return nil, fmt.Errorf("%s:%d: %s: %w, so %w", path, pairs[i].Key.GetToken().Position.Line, key, err, ErrCannotEdit)
 		}
+	}
+	// Missing keys go after the items added to the file's last list, which
+	// end there too.
+	for _, key := range missing {
+		e.appendSection(key, items[key])
 	}
 	return e.apply(), nil
 }
