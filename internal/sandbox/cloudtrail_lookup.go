@@ -296,6 +296,10 @@ func (e *trailEvent) record(key, id, region, recipient string) []byte {
 		switch e.Identity.Type {
 		case "IAMUser":
 			ui["userName"] = e.Identity.UserName
+		case "WebIdentityUser":
+			ui["userName"], ui["identityProvider"] = e.Identity.UserName, e.Identity.Provider
+			delete(ui, "arn")
+			delete(ui, "accountId")
 		case "AssumedRole":
 			// arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION
 			p := strings.Split(e.Identity.ARN, "/")
@@ -311,7 +315,11 @@ func (e *trailEvent) record(key, id, region, recipient string) []byte {
 	if e.Name == "ConsoleLogin" {
 		typ = "AwsConsoleSignIn"
 	}
-	b, _ := json.Marshal(ctRecord{EventVersion: "1.08", UserIdentity: ui, EventTime: e.Time.UTC().Format(time.RFC3339),
+	var params any
+	if e.Name == "AssumeRoleWithWebIdentity" && e.Resource != nil {
+		params = map[string]any{"roleArn": e.Resource.Name}
+	}
+	b, _ := json.Marshal(ctRecord{RequestParameters: params, EventVersion: "1.08", UserIdentity: ui, EventTime: e.Time.UTC().Format(time.RFC3339),
 		EventSource: e.Source, EventName: e.Name, AWSRegion: region, SourceIPAddress: e.SourceIP, UserAgent: e.UserAgent,
 		ErrorCode: e.ErrorCode, RequestID: e.requestID(key), EventID: id, ReadOnly: e.ReadOnly, EventType: typ,
 		ManagementEvent: true, RecipientAccountID: recipient, EventCategory: "Management"})
