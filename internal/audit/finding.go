@@ -75,6 +75,9 @@ type Finding struct {
 	Permission string `json:"permission,omitempty"`
 	// Fingerprint is stable across runs: a hash of ID, account and resource.
 	Fingerprint string `json:"fingerprint"`
+	// Usage is what CloudTrail shows of the access key the finding is
+	// about, when the audit looked (AttachUsage).
+	Usage *Usage `json:"usage,omitempty"`
 }
 
 // fingerprint fills f.Fingerprint.

@@ -91,7 +91,7 @@ func TestLookupEventsRecordsCalls(t *testing.T) {
 			Type, AccessKeyID, UserName, AccountID, ARN string
 		} `json:"userIdentity"`
 		EventSource, EventName, AWSRegion, SourceIPAddress, UserAgent, EventID, EventType, RecipientAccountID, RequestID string
-		ReadOnly                                                                                                        bool
+		ReadOnly                                                                                                         bool
 	}
 	if err := json.Unmarshal([]byte(aws.ToString(e.CloudTrailEvent)), &rec); err != nil {
 		t.Fatal(err)
