@@ -261,8 +261,9 @@ func (b *builder) user(u audit.IAMUser) {
 		a.Class = &c
 	}
 	for _, k := range u.AccessKeys {
-		for _, l := range whoBreaks(b.in.Usage[k.ID], b.in.UsageFrom) {
-			a.Breaks = append(a.Breaks, k.ID+": "+l)
+		// The key's own action shows the rest.
+		if l := whoBreaks(b.in.Usage[k.ID], b.in.UsageFrom); len(l) > 0 {
+			a.Breaks = append(a.Breaks, k.ID+": "+l[0])
 		}
 	}
 	switch {
