@@ -117,3 +117,18 @@ func top(m map[string]int, n int) string {
 	}
 	return strings.Join(s, ", ")
 }
+
+// inUse says why an active key must not be deactivated yet: CloudTrail saw
+// calls with it within audit.MaxUnused, and its user has no replacement in
+// use. "" when the evidence shows no recent call (or was not read).
+func (b *builder) inUse(u audit.IAMUser, k audit.AccessKey) string {
+	ku := b.in.Usage[k.ID]
+	if ku == nil || ku.Events == 0 || b.in.Now.Sub(ku.Last) >= audit.MaxUnused {
+		return ""
+	}
+	why := fmt.Sprintf("it is in use (%d calls, the last %s: see who will break)", ku.Events, ku.Last.UTC().Format(time.RFC3339))
+	if c, ok := b.in.Classes[u.Name]; ok {
+		why += "; replace it first with " + c.Replacement
+	}
+	return why
+}

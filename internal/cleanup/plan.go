@@ -431,7 +431,14 @@ func (b *builder) key(u audit.IAMUser, k audit.AccessKey, tags map[string]string
 		if why == "" {
 			return false, "keep " + k.ID + " (in use) or delete the user by hand"
 		}
-		b.add(Action{Kind: DeactivateKey, Target: target, User: u.Name, KeyID: k.ID, Reason: why, State: Ready, KeyLastUsed: k.LastUsed})
+		a := Action{Kind: DeactivateKey, Target: target, User: u.Name, KeyID: k.ID, Reason: why, State: Ready, KeyLastUsed: k.LastUsed}
+		if inUse := b.inUse(u, k); inUse != "" && !migrating {
+			// Old, but called with lately and nothing replaces it yet.
+			a.State, a.Why = Refused, inUse
+			b.add(a)
+			return false, "replace " + k.ID + " first"
+		}
+		b.add(a)
 		return false, "deactivate " + k.ID + " and wait " + fmt.Sprint(days(b.in.DeleteAfter)) + " days"
 	}
 	since, tagged := deactivated(tags, k.ID)

@@ -44,7 +44,7 @@ type Call struct {
 }
 
 func (c Call) String() string {
-	return fmt.Sprintf("%s at %s from %s (%s) in %s", c.Action, c.Time.UTC().Format(time.RFC3339), c.SourceIP, truncate(c.UserAgent, 80), c.Region)
+	return fmt.Sprintf("%s at %s from %s (%s) in %s", c.Action, c.Time.UTC().Format(time.RFC3339), c.SourceIP, c.UserAgent, c.Region)
 }
 
 // RecentMax bounds Evidence.Recent.
