@@ -89,7 +89,9 @@ func (w *machineWorld) machinePlan(t *testing.T) (*Plan, *audit.AccountState, *u
 	ctx := context.Background()
 	st, err := audit.Collect(ctx, audit.NewClients(w.cfg), audit.CollectOptions{Now: w.clock.Now, ReportPoll: time.Millisecond})
 	must(t, err)
-	clients := func(context.Context, string, string) (usage.LookupAPI, error) { return cloudtrail.NewFromConfig(w.cfg), nil }
+	clients := func(context.Context, string, string) (usage.LookupAPI, error) {
+		return cloudtrail.NewFromConfig(w.cfg), nil
+	}
 	rep, err := usage.Collect(ctx, clients, audit.UsageKeys(st, []string{"us-east-1"}), usage.Options{Now: w.clock.Now})
 	must(t, err)
 	in := Input{State: st, Tags: map[string]map[string]string{}, CallerKeyID: adminKey, Now: w.clock.Now(), DeleteAfter: DefaultDeleteAfter,

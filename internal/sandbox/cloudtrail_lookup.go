@@ -67,7 +67,7 @@ var lookupKeys = []string{"EventId", "EventName", "ReadOnly", "Username", "Resou
 // second per account and region.
 func lookupEvents(c *call, in *lookupEventsIn) (any, error) {
 	who := c.caller()
-	if err := c.s.lookupEventsQuota(who.AccountID, c.region); err != nil {
+	if err := c.s.lookupEventsQuota(who.AccountID, c.region, c.arrived); err != nil {
 		return nil, err
 	}
 	if !c.lookupAllowed(who) {
@@ -148,7 +148,7 @@ func lookupEvents(c *call, in *lookupEventsIn) (any, error) {
 }
 
 // lookupEventsQuota applies the LookupEvents limit of an account and region.
-func (s *Server) lookupEventsQuota(account, region string) error {
+func (s *Server) lookupEventsQuota(account, region string, arrived time.Time) error {
 	tps := s.opts.LookupEventsTPS
 	if tps == 0 {
 		tps = DefaultLookupEventsTPS
@@ -164,7 +164,10 @@ func (s *Server) lookupEventsQuota(account, region string) error {
 		s.lookupLimiters[bucket] = l
 	}
 	s.limitMu.Unlock()
-	if l.Allow() {
+	if arrived.IsZero() {
+		arrived = time.Now()
+	}
+	if l.AllowN(arrived, 1) {
 		return nil
 	}
 	s.callsMu.Lock()

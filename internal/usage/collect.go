@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/smithy-go"
@@ -24,6 +25,11 @@ const Window = 90 * 24 * time.Hour
 // DefaultRate is CloudTrail's LookupEvents limit: two requests a second
 // per account and region.
 const DefaultRate = 2
+
+// headroom is the share of the rate Collect uses: requests that leave at
+// even intervals can arrive bunched (a slow network, a busy host), and a
+// little slack keeps AWS's bucket full enough to take them.
+const headroom = 0.9
 
 // Key is an access key to collect the use of.
 type Key struct {
@@ -212,7 +218,7 @@ func Collect(ctx context.Context, clients Clients, keys []Key, opts Options) (*R
 				}
 				return
 			}
-			lim := rate.NewLimiter(rate.Limit(opts.Rate), 1)
+			lim := rate.NewLimiter(rate.Limit(opts.Rate*headroom), 1)
 			queue := make(chan *task, len(ts))
 			for _, t := range ts {
 				queue <- t
@@ -275,12 +281,23 @@ func lookupKey(ctx context.Context, c LookupAPI, lim *rate.Limiter, keyID, accou
 		LookupAttributes: []types.LookupAttribute{{AttributeKey: types.LookupAttributeKeyAccessKeyId, AttributeValue: aws.String(keyID)}},
 		StartTime:        aws.Time(from), EndTime: aws.Time(to), MaxResults: aws.Int32(50),
 	}
+	throttled := 0
 	for {
 		if err := lim.Wait(ctx); err != nil {
 			return ev, &Gap{account, region, "interrupted"}
 		}
-		out, err := c.LookupEvents(ctx, in)
+		out, err := c.LookupEvents(ctx, in, noThrottleRetries)
 		page()
+		if isThrottle(err) && throttled < maxThrottled {
+			// Again, through the limiter, after the second AWS's throttle
+			// asks for: the SDK's own retries would not wait on it.
+			throttled++
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+			continue
+		}
 		if err != nil {
 			return ev, lookupGap(err, account, region)
 		}
@@ -313,4 +330,25 @@ func lookupGap(err error, account, region string) *Gap {
 		return &Gap{account, region, fmt.Sprintf("LookupEvents failed in %s: %s", where, ae.ErrorCode())}
 	}
 	return &Gap{account, region, fmt.Sprintf("region %s not reachable in %s: %v", region, account, err)}
+}
+
+// maxThrottled bounds the retries of a throttled lookup.
+const maxThrottled = 5
+
+func isThrottle(err error) bool {
+	ae, ok := errors.AsType[smithy.APIError](err)
+	return ok && ae.ErrorCode() == "ThrottlingException"
+}
+
+// noThrottleRetries keeps the SDK's retries of other errors but not of
+// throttling, which lookupKey retries through its limiter.
+func noThrottleRetries(o *cloudtrail.Options) {
+	o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+		so.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+			if isThrottle(err) {
+				return aws.FalseTernary
+			}
+			return aws.UnknownTernary
+		})}, so.Retryables...)
+	})
 }
