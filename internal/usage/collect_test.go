@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
@@ -37,7 +36,9 @@ func TestCollectLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clients := func(context.Context, string, string) (usage.LookupAPI, error) { return cloudtrail.NewFromConfig(cfg), nil }
+	clients := func(context.Context, string, string) (usage.LookupAPI, error) {
+		return cloudtrail.NewFromConfig(cfg), nil
+	}
 	start := time.Now()
 	rep, err := usage.Collect(context.Background(), clients, keys, usage.Options{})
 	if err != nil {
@@ -57,5 +58,4 @@ func TestCollectLimit(t *testing.T) {
 			t.Errorf("%s: %d", k, n)
 		}
 	}
-	_ = aws.String
 }
