@@ -59,7 +59,9 @@ func (b *builder) machine(u audit.IAMUser) (string, string) {
 	w, declared := b.in.Workloads[strings.ToLower(u.Name)]
 	if !declared {
 		switch {
-		case !classified:
+		case !classified || class.Class == usage.Person || class.Class == usage.Unknown:
+			// A person moves to Identity Center; an unknown is named
+			// (its class is shown): the match's reason says what to do.
 			return "", ""
 		case class.Class == usage.CIPipeline:
 			return "", "a CI pipeline (" + strings.Join(class.Reasons, "; ") + "): declare its replacement, a workloads: entry with like_user: " +
