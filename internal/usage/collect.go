@@ -62,8 +62,10 @@ type Options struct {
 	// (default DefaultRate, AWS's limit).
 	Rate float64
 	// Workers are the keys of one account and region looked up at once,
-	// sharing its rate (default 2, so that a request's latency does not
-	// leave the rate unused).
+	// sharing its rate (default 1: each request leaves after the last one's
+	// answer, so that requests delayed on the way cannot arrive bunched;
+	// an answer slower than the rate's interval is the only case where 2
+	// would go faster).
 	Workers int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
@@ -148,7 +150,7 @@ func Collect(ctx context.Context, clients Clients, keys []Key, opts Options) (*R
 		opts.Rate = DefaultRate
 	}
 	if opts.Workers < 1 {
-		opts.Workers = 2
+		opts.Workers = 1
 	}
 	now := time.Now
 	if opts.Now != nil {
