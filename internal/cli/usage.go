@@ -49,7 +49,7 @@ func (o *usageOptions) validate() error {
 
 // collectUsage reads the last 90 days of CloudTrail for every access key
 // of the accounts, each through the configuration that read it, showing
-// progress on stderr.
+// progress on stderr when it is a terminal.
 func collectUsage(ctx context.Context, g *globalOptions, o *usageOptions, states []*audit.AccountState, cfgs map[string]aws.Config) (*usage.Report, error) {
 	var keys []usage.Key
 	for _, st := range states {
@@ -65,9 +65,15 @@ func collectUsage(ctx context.Context, g *globalOptions, o *usageOptions, states
 		}
 		return cloudtrail.NewFromConfig(cfg, func(o *cloudtrail.Options) { o.Region = region }), nil
 	}
-	p := newProgress(g.streams.Err)
-	defer p.Done()
-	return usage.Collect(ctx, clients, keys, usage.Options{Progress: func(pr usage.Progress) {
-		p.Update(pr.Done, pr.Total, fmt.Sprintf("CloudTrail: %d pages, %s/%s", pr.Pages, pr.Account, pr.Region))
-	}})
+	var opts usage.Options
+	if isTerminal(g.streams.Err) {
+		// On a terminal only: a pipeline's logs and --json's readers do
+		// not want a line every two seconds.
+		p := newProgress(g.streams.Err)
+		defer p.Done()
+		opts.Progress = func(pr usage.Progress) {
+			p.Update(pr.Done, pr.Total, fmt.Sprintf("CloudTrail: %d pages, %s/%s", pr.Pages, pr.Account, pr.Region))
+		}
+	}
+	return usage.Collect(ctx, clients, keys, opts)
 }
