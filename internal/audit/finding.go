@@ -81,6 +81,9 @@ type Finding struct {
 	// Exception is the declaration that excepts an Excepted finding, or
 	// that expired on a failed one.
 	Exception *Exception `json:"exception,omitempty"`
+	// Usage is what CloudTrail shows of the access key the finding is
+	// about, when the audit looked (AttachUsage).
+	Usage *Usage `json:"usage,omitempty"`
 }
 
 // fingerprint fills f.Fingerprint.

@@ -7,6 +7,9 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/keyless-dev/keyless/internal/usage"
 )
 
 // Summary counts a report's findings.
@@ -96,6 +99,12 @@ func (r *Report) WriteText(w io.Writer, color bool) error {
 		if len(f.Controls) > 0 {
 			fmt.Fprintf(w, "      controls: %s\n", strings.Join(f.Controls, ", "))
 		}
+		if u := f.Usage; u != nil {
+			fmt.Fprintf(w, "      usage: %s\n", u.Summary())
+			for _, l := range u.Limits {
+				fmt.Fprintf(w, "      limit: %s\n", l)
+			}
+		}
 		fmt.Fprintf(w, "      fix: %s\n", f.Remediation)
 	}
 	if acct != "" {
@@ -184,6 +193,9 @@ func (r *Report) WriteSARIF(w io.Writer, version string) error {
 		if f.Status == Excepted {
 			res.Suppressions = []suppression{{Kind: "external", Status: "accepted", Justification: f.Exception.String()}}
 		}
+		if f.Usage != nil {
+			res.Properties["usage"] = f.Usage
+		}
 		if f.Status == NotEvaluated {
 			res.Kind, res.Level = "review", "none"
 			if f.Permission != "" {
@@ -252,6 +264,20 @@ func (r *Report) WriteHTML(w io.Writer, generated string) error {
 
 var htmlPage = template.Must(template.New("audit").Funcs(template.FuncMap{
 	"join": strings.Join,
+	"day":  func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
+	"top":  func(m map[string]int) []usage.Count { return usage.Top(m, 10) },
+	// usages are the keys the findings carry evidence of, once each.
+	"usages": func(fs []Finding) []*Usage {
+		var out []*Usage
+		seen := map[*Usage]bool{}
+		for _, f := range fs {
+			if f.Usage != nil && !seen[f.Usage] {
+				seen[f.Usage] = true
+				out = append(out, f.Usage)
+			}
+		}
+		return out
+	},
 	"label": func(f Finding) string {
 		switch f.Status {
 		case NotEvaluated:
@@ -289,7 +315,7 @@ code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em;word-brea
 .critical{background:#7a0010;color:#fff}.high{background:#c4182b;color:#fff}.medium{background:#f0b400}
 .low{background:#cde4f7}.info{background:#eceff2}.ne{background:#e6e0f5}.exc{background:#dcefdc}
 .acct,code.id{white-space:nowrap;overflow-wrap:normal;word-break:normal}
-.matrix td{font-size:.92em}.matrix td span{display:block}
+.matrix td{font-size:.92em}.matrix td span,.usage td span{display:block}h3{font-size:1em;margin:1.2em 0 .3em}
 </style></head><body>
 <h1>keyless audit</h1>
 <p class="meta">Generated {{.Generated}} &middot; accounts: {{join .Report.Accounts ", "}}</p>
@@ -300,6 +326,14 @@ code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em;word-brea
 {{if .Report.Findings}}<table class="findings"><thead><tr><th>Severity</th><th>Account</th><th>Check</th><th>Resource</th><th>Evidence</th><th>Controls</th><th>Remediation</th></tr></thead><tbody>
 {{range .Report.Findings}}<tr><td><span class="sev {{class .}}">{{label .}}</span></td><td class="acct">{{.Account}}</td><td><code>{{.ID}}</code><br>{{.Title}}</td><td><code>{{.Resource}}</code></td><td>{{.Evidence}}{{if .Permission}}<br>needs <code>{{.Permission}}</code>{{end}}{{if .Exception}}<br>exception: {{.Exception}}{{end}}</td><td>{{join .Controls ", "}}</td><td>{{.Remediation}}</td></tr>
 {{end}}</tbody></table>{{else}}<p>No findings.</p>{{end}}
+{{with usages .Report.Findings}}<h2 id="usage">Key usage (CloudTrail, 90 days)</h2>
+{{range .}}<h3><code>{{.AccessKeyID}}</code> of {{.User}} ({{.Account}}): {{.Status}}{{with .Classification}}, {{.Class}}{{end}}</h3>
+{{with .Classification}}<p>{{join .Reasons "; "}}. Replacement: {{.Replacement}}.</p>{{end}}
+{{range .Limits}}<p class="meta">{{.}}</p>{{end}}
+{{if .Events}}<table class="usage"><thead><tr><th>Calls</th><th>First</th><th>Last</th><th>Actions</th><th>Source addresses</th><th>User agents</th><th>Regions</th></tr></thead><tbody>
+<tr><td>{{.Events}}</td><td>{{day .First}}</td><td>{{day .Last}}</td><td>{{range top .Actions}}<span>{{.Value}} ({{.N}})</span>{{end}}</td><td>{{range top .SourceIPs}}<span>{{.Value}} ({{.N}})</span>{{end}}</td><td>{{range top .UserAgents}}<span>{{.Value}} ({{.N}})</span>{{end}}</td><td>{{range top .Regions}}<span>{{.Value}} ({{.N}})</span>{{end}}</td></tr>
+</tbody></table>{{end}}
+{{end}}{{end}}
 <h2 id="access">Access matrix</h2>
 {{if .Report.Matrix}}<table class="matrix"><thead><tr><th>Who</th>{{range .Report.Matrix.Accounts}}<th>{{.Name}}<br><code>{{.ID}}</code></th>{{end}}</tr></thead><tbody>
 {{range .Rows}}<tr><td>{{.Kind}} <b>{{.Name}}</b></td>{{range .Cells}}<td>{{range .Items}}<span>{{.}}</span>{{end}}</td>{{end}}</tr>

@@ -40,6 +40,7 @@ type auditOptions struct {
 	orgRole     string
 	file        string
 	fileGiven   bool
+	usage       usageOptions
 }
 
 func newAuditCommand(g *globalOptions) *cobra.Command {
@@ -66,6 +67,17 @@ Every finding has a stable id, severity, resource, evidence, its CIS AWS
 Foundations / Security Hub controls and the remediation. A check that could
 not run (AccessDenied) is reported "not evaluated" with the permission it
 needs, never as a pass. Nothing is changed.
+
+Findings about an access key carry its use over the last 90 days from
+CloudTrail LookupEvents (services and actions, source addresses, user
+agents, first and last call, calls per day) and its IAM user's class
+(person, ci-pipeline, aws-workload, outside-service, unknown) with the
+replacement that fits; a key keyless deactivated and someone used since
+is a finding of its own, with where the calls came from. Regions: the
+configured one and us-east-1, plus each key's last-used region, or
+--regions. A region CloudTrail could not be read in is "not evaluated",
+never "unused"; use before the 90 days is not known. LookupEvents is kept
+under 2 requests a second per account and region; --no-usage skips it.
 
 --all-accounts audits every account through your SSO profiles (one per
 account, the most privileged role), or, without any, the management account
@@ -97,6 +109,7 @@ above --fail-on SEVERITY (info, low, medium, high, critical), or an error,
 	f.StringVar(&o.failOn, "fail-on", "", "exit 1 when findings of `SEVERITY` or worse exist")
 	f.BoolVar(&o.local, "local", false, "also check this machine (default: on at a terminal; --local=false skips)")
 	f.StringVarP(&o.file, "file", "f", "keyless.yaml", "judge Identity Center, the break-glass way in and key exceptions against this keyless.yaml `FILE` (skipped when the default one is absent)")
+	o.usage.addFlags(f)
 	return cmd
 }
 
@@ -128,6 +141,9 @@ func runAudit(ctx context.Context, g *globalOptions, o *auditOptions) error {
 			return usageErrorf("--fail-on: %v", err)
 		}
 		failOn = s
+	}
+	if err := o.usage.validate(); err != nil {
+		return err
 	}
 
 	targets, rep, err := auditTargets(ctx, g, o)
@@ -191,6 +207,17 @@ func runAudit(ctx context.Context, g *globalOptions, o *auditOptions) error {
 		if c := st.IdentityCenter; c != nil && c.Enabled && c.Account == st.AccountID && rep.Matrix == nil {
 			rep.Matrix = audit.AccessMatrix(c.State)
 		}
+	}
+	if !o.usage.off && len(states) > 0 {
+		byAccount := map[string]aws.Config{}
+		for st, cfg := range cfgs {
+			byAccount[st.AccountID] = cfg
+		}
+		ur, err := collectUsage(ctx, g, &o.usage, states, byAccount)
+		if err != nil {
+			return err
+		}
+		audit.AttachUsage(rep, states, ur)
 	}
 	if o.local {
 		home, _ := os.UserHomeDir()

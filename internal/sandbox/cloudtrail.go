@@ -54,6 +54,7 @@ type trailIdentity struct {
 	ARN         string
 	AccountID   string
 	UserName    string // the user name, or the role session's role name
+	Provider    string // a WebIdentityUser's identity provider (its ARN)
 }
 
 type trailResource struct{ Type, Name string }
@@ -212,4 +213,17 @@ func queryResource(service string, form url.Values) *trailResource {
 		}
 	}
 	return nil
+}
+
+// recordWebIdentity adds a successful AssumeRoleWithWebIdentity to the
+// trail of the role's account, as AWS does: an unsigned call whose
+// userIdentity is the token's subject (type WebIdentityUser) and whose
+// resource is the role, so that LookupEvents by EventName or by
+// ResourceName (the role's ARN) finds the role's federated uses.
+func (c *call) recordWebIdentity(account, roleARN, providerARN, subject string) {
+	e := trailEvent{Time: c.now.UTC(), Name: "AssumeRoleWithWebIdentity", Source: "sts.amazonaws.com",
+		Identity: &trailIdentity{Type: "WebIdentityUser", PrincipalID: providerARN + ":" + subject, UserName: truncate(subject, 255), Provider: providerARN},
+		SourceIP: sourceIP(c.r), UserAgent: truncate(c.r.UserAgent(), 1000), RequestID: c.requestID,
+		Resource: &trailResource{Type: "AWS::IAM::Role", Name: roleARN}}
+	c.w.trail(account, c.region).add(e)
 }

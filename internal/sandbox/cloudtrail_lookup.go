@@ -85,7 +85,7 @@ var lookupKeys = []string{"EventId", "EventName", "ReadOnly", "Username", "Resou
 // second per account and region.
 func lookupEvents(c *call, in *lookupEventsIn) (any, error) {
 	who := c.caller()
-	if err := c.s.lookupEventsQuota(who.AccountID, c.region); err != nil {
+	if err := c.s.lookupEventsQuota(who.AccountID, c.region, c.arrived); err != nil {
 		return nil, err
 	}
 	if !c.lookupAllowed(who) {
@@ -166,7 +166,7 @@ func lookupEvents(c *call, in *lookupEventsIn) (any, error) {
 }
 
 // lookupEventsQuota applies the LookupEvents limit of an account and region.
-func (s *Server) lookupEventsQuota(account, region string) error {
+func (s *Server) lookupEventsQuota(account, region string, arrived time.Time) error {
 	tps := s.opts.LookupEventsTPS
 	if tps == 0 {
 		tps = DefaultLookupEventsTPS
@@ -184,7 +184,10 @@ func (s *Server) lookupEventsQuota(account, region string) error {
 		s.lookupLimiters[bucket] = l
 	}
 	s.limitMu.Unlock()
-	if l.Allow() {
+	if arrived.IsZero() {
+		arrived = time.Now()
+	}
+	if l.AllowN(arrived, 1) {
 		return nil
 	}
 	s.callsMu.Lock()
@@ -316,6 +319,10 @@ func (e *trailEvent) record(key, id, region, recipient string) []byte {
 		switch e.Identity.Type {
 		case "IAMUser":
 			ui["userName"] = e.Identity.UserName
+		case "WebIdentityUser":
+			ui["userName"], ui["identityProvider"] = e.Identity.UserName, e.Identity.Provider
+			delete(ui, "arn")
+			delete(ui, "accountId")
 		case "AssumedRole":
 			// arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION
 			p := strings.Split(e.Identity.ARN, "/")
@@ -331,7 +338,11 @@ func (e *trailEvent) record(key, id, region, recipient string) []byte {
 	if e.Name == "ConsoleLogin" {
 		typ = "AwsConsoleSignIn"
 	}
-	b, _ := json.Marshal(ctRecord{EventVersion: "1.08", UserIdentity: ui, EventTime: e.Time.UTC().Format(time.RFC3339),
+	var params any
+	if e.Name == "AssumeRoleWithWebIdentity" && e.Resource != nil {
+		params = map[string]any{"roleArn": e.Resource.Name}
+	}
+	b, _ := json.Marshal(ctRecord{RequestParameters: params, EventVersion: "1.08", UserIdentity: ui, EventTime: e.Time.UTC().Format(time.RFC3339),
 		EventSource: e.Source, EventName: e.Name, AWSRegion: region, SourceIPAddress: e.SourceIP, UserAgent: e.UserAgent,
 		ErrorCode: e.ErrorCode, RequestID: e.requestID(key), EventID: id, ReadOnly: e.ReadOnly, EventType: typ,
 		ManagementEvent: true, RecipientAccountID: recipient, EventCategory: "Management"})

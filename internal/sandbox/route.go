@@ -22,6 +22,9 @@ type call struct {
 	region    string
 	// accessKeyID is the SigV4 signer's key id, empty when unsigned.
 	accessKeyID string
+	// arrived is when the request came in (real time): limits count
+	// requests as they arrive, not as the world lock lets them through.
+	arrived time.Time
 }
 
 // caller is the identity behind a signed request.
@@ -351,6 +354,7 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, t
 		return
 	}
 	s.count(w, svc.name, opName)
+	arrived := time.Now()
 	bucket := svc.name
 	if svc.limit == "operation" {
 		bucket += ":" + opName
@@ -382,7 +386,7 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, t
 	body = toStoredPartition(body, partition)
 	var out any
 	s.withWorld(func(wd *World, now time.Time) {
-		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid}
+		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid, arrived: arrived}
 		if err = c.authenticate(false, signingName(sigService, svc.name)); err == nil {
 			who := c.caller()
 			out, err = h(c, body)

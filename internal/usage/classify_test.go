@@ -90,3 +90,22 @@ func TestUserNotEvaluated(t *testing.T) {
 		t.Errorf("limits %q", got)
 	}
 }
+
+// TestRecent: the evidence keeps the newest calls, newest first, across
+// merges; After picks those after a time.
+func TestRecent(t *testing.T) {
+	a := ev("203.0.113.5", cliUA, 4)
+	b := ev("198.51.100.7", ghUA, 4)
+	// b's calls are the same hours as a's: shift them a day later.
+	for i := range b.Recent {
+		b.Recent[i].Time = b.Recent[i].Time.Add(24 * time.Hour)
+	}
+	a.merge(b)
+	if len(a.Recent) != RecentMax || a.Recent[0].SourceIP != "198.51.100.7" || !a.Recent[0].Time.After(a.Recent[1].Time) {
+		t.Fatalf("recent %+v", a.Recent)
+	}
+	after := a.After(time.Date(2026, 3, 1, 23, 0, 0, 0, time.UTC))
+	if len(after) != 4 || after[3].SourceIP != "198.51.100.7" {
+		t.Errorf("after %+v", after)
+	}
+}

@@ -29,6 +29,48 @@ type Evidence struct {
 	// First and Last are the first and last call seen.
 	First time.Time `json:"first,omitzero"`
 	Last  time.Time `json:"last,omitzero"`
+	// Recent are the last calls, newest first (at most RecentMax): who
+	// called, from where, for a key used after it was deactivated.
+	Recent []Call `json:"recent,omitempty"`
+}
+
+// Call is one call as CloudTrail recorded it.
+type Call struct {
+	Time      time.Time `json:"time"`
+	Action    string    `json:"action"`
+	Region    string    `json:"region"`
+	SourceIP  string    `json:"source_ip"`
+	UserAgent string    `json:"user_agent"`
+}
+
+func (c Call) String() string {
+	return fmt.Sprintf("%s at %s from %s (%s) in %s", c.Action, c.Time.UTC().Format(time.RFC3339), c.SourceIP, c.UserAgent, c.Region)
+}
+
+// RecentMax bounds Evidence.Recent.
+const RecentMax = 5
+
+// After are the recent calls after t, newest first.
+func (e *Evidence) After(t time.Time) []Call {
+	var out []Call
+	for _, c := range e.Recent {
+		if c.Time.After(t) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// keepRecent adds c to the recent calls, keeping the newest RecentMax.
+func (e *Evidence) keepRecent(c Call) {
+	i, _ := slices.BinarySearchFunc(e.Recent, c, func(a, b Call) int { return b.Time.Compare(a.Time) })
+	if i >= RecentMax {
+		return
+	}
+	e.Recent = slices.Insert(e.Recent, i, c)
+	if len(e.Recent) > RecentMax {
+		e.Recent = e.Recent[:RecentMax]
+	}
 }
 
 // add counts one event.
@@ -44,6 +86,7 @@ func (e *Evidence) add(source, name, region, ip, agent string, at time.Time) {
 	e.UserAgents[agent]++
 	e.Regions[region]++
 	e.PerDay[at.UTC().Format(time.DateOnly)]++
+	e.keepRecent(Call{Time: at.UTC(), Action: servicePrefix(source) + ":" + name, Region: region, SourceIP: ip, UserAgent: agent})
 	if e.First.IsZero() || at.Before(e.First) {
 		e.First = at
 	}
@@ -72,6 +115,9 @@ func (e *Evidence) merge(o Evidence) {
 	}
 	if e.First.IsZero() || o.First.Before(e.First) {
 		e.First = o.First
+	}
+	for _, c := range o.Recent {
+		e.keepRecent(c)
 	}
 	if o.Last.After(e.Last) {
 		e.Last = o.Last
