@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,7 +38,22 @@ type stopMotoAfter struct{ m *testing.M }
 
 func (s stopMotoAfter) Run() int {
 	defer moto.Stop()
+	scriptParallelism()
 	return s.m.Run()
+}
+
+// scriptParallelism runs 4 scripts at once unless -parallel says
+// otherwise: they mostly wait (on AWS's rate limits as the sandbox
+// enforces them, on subprocesses and their sandboxes), so go test's
+// default of one per CPU left 2 cores idle most of a 10-minute run (2m15s
+// of CPU in 10m of wall time).
+func scriptParallelism() {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set && runtime.GOMAXPROCS(0) < 4 {
+		_ = flag.Set("test.parallel", "4")
+	}
 }
 
 // TestScripts runs every command end to end: testdata/script/*.txtar.
