@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"crypto/subtle"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -119,6 +120,31 @@ func (c *call) authenticate(query bool, service string) error {
 		}
 	}
 	return nil
+}
+
+// admit is every protocol's one gate before a handler: authenticate the
+// signing key (signing is the service its last use records), then
+// authorize the call (authz.go).
+func (c *call) admit(proto protocol, signing, service, op string, param func(string) string) error {
+	if err := c.authenticate(proto == protoQuery, signing); err != nil {
+		return err
+	}
+	return c.authorize(service, op, proto, param)
+}
+
+// jsonParams reads the top-level string members of a JSON request body,
+// decoding it on first use.
+func jsonParams(body []byte) func(string) string {
+	var m map[string]any
+	decoded := false
+	return func(name string) string {
+		if !decoded {
+			decoded = true
+			_ = json.Unmarshal(body, &m)
+		}
+		s, _ := m[name].(string)
+		return s
+	}
 }
 
 func iamUserARN(partition, account string, u *IAMUser) string {
@@ -373,7 +399,7 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, t
 	var out any
 	s.withWorld(func(wd *World, now time.Time) {
 		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid}
-		if err = c.authenticate(false, signingName(sigService, svc.name)); err == nil {
+		if err = c.admit(protoJSON, signingName(sigService, svc.name), svc.name, opName, jsonParams(body)); err == nil {
 			out, err = h(c, body)
 		}
 	})
@@ -412,7 +438,11 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, route restRou
 	)
 	s.withWorld(func(wd *World, now time.Time) {
 		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid}
-		status, out, err = route.h(c, body)
+		// The portal and sso-oidc take no signature (a bearer token, or
+		// none); a signed call is checked as any other.
+		if err = c.admit(protoREST, route.service, route.service, route.op, jsonParams(body)); err == nil {
+			status, out, err = route.h(c, body)
+		}
 	})
 	if err != nil {
 		s.opts.Log.Debug("request failed", "service", route.service, "op", route.op, "err", err)
@@ -504,7 +534,7 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, rt *routes, 
 	var out any
 	s.withWorld(func(wd *World, now time.Time) {
 		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid}
-		if err = c.authenticate(true, svc.name); err == nil {
+		if err = c.admit(protoQuery, svc.name, svc.name, action, form.Get); err == nil {
 			out, err = h(c, form)
 		}
 	})

@@ -92,6 +92,8 @@ type Server struct {
 	issuerKeys issuerKeys
 	// ciKeys are the local CI issuers' signing keys (ci_issuers.go).
 	ciKeys ciKeys
+	// policies are compiled policy documents, for authorization (authz.go).
+	policies policyCache
 }
 
 // New returns a sandbox with the world from opts.
