@@ -288,3 +288,23 @@ func TestCompileRefusesBadSyntax(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkEvaluate is one call of a ReadOnly permission set's session with
+// an aws:TokenIssueTime deny, as the sandbox evaluates it on every call.
+func BenchmarkEvaluate(b *testing.B) {
+	ro, err := Compile(stmt(`{"Effect":"Allow","Action":["*:Describe*","*:Get*","*:List*","iam:Generate*","iam:Simulate*","identitystore:IsMemberInGroups"],"Resource":"*"}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	deny, err := Compile(stmt(`{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"DateLessThan":{"aws:TokenIssueTime":"2026-12-02T10:30:00Z"}}}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := Policies{Identity: []*Compiled{ro, deny}}
+	r := &Request{Action: "iam:ListUsers", Resource: "arn:aws:iam::111111111111:user/", Context: map[string][]string{"aws:tokenissuetime": {"2026-12-02T11:00:00Z"}}}
+	for b.Loop() {
+		if !p.Evaluate(r).Allowed {
+			b.Fatal("refused")
+		}
+	}
+}
