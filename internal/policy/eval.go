@@ -42,23 +42,11 @@ func Compile(doc string) (*Compiled, error) {
 	c := &Compiled{}
 	for _, s := range d.statements {
 		cs := compiledStatement{allow: s["Effect"] == "Allow", variables: d.version == "2012-10-17"}
-		switch {
-		case s.has("NotAction"):
-			cs.notAction = true
-			cs.actions = s.strings("NotAction")
-		default:
-			cs.actions = s.strings("Action")
-		}
+		cs.actions, cs.notAction = s.either("Action")
 		for i, a := range cs.actions {
 			cs.actions[i] = strings.ToLower(a)
 		}
-		switch {
-		case s.has("NotResource"):
-			cs.notResource = true
-			cs.resources = s.strings("NotResource")
-		default:
-			cs.resources = s.strings("Resource")
-		}
+		cs.resources, cs.notResource = s.either("Resource")
 		conds, err := compileConditions(s["Condition"])
 		if err != nil {
 			return nil, err
@@ -67,6 +55,15 @@ func Compile(doc string) (*Compiled, error) {
 		c.statements = append(c.statements, cs)
 	}
 	return c, nil
+}
+
+// either reads element k (Action, Resource) or its negation (NotAction,
+// NotResource), which IAM's grammar allows instead of it.
+func (s statement) either(k string) (values []string, not bool) {
+	if s.has("Not" + k) {
+		return s.strings("Not" + k), true
+	}
+	return s.strings(k), false
 }
 
 // Request is what one call asks for.

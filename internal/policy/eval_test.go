@@ -24,21 +24,24 @@ const (
 	allowIt = `{"Effect":"Allow","Action":"*","Resource":"*"}`
 )
 
+// requestContext is the condition keys of the requests the tests make.
+var requestContext = map[string][]string{
+	"aws:tokenissuetime":          {issued},
+	"aws:currenttime":             {"2026-12-02T11:00:00Z"},
+	"aws:epochtime":               {"1796209200"},
+	"aws:sourceip":                {"127.0.0.1"},
+	"aws:principalarn":            {"arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ReadOnly_0123456789abcdef"},
+	"aws:principalaccount":        {"111111111111"},
+	"aws:userid":                  {"AROAEXAMPLE:alice"},
+	"aws:requestedregion":         {"eu-west-1"},
+	"aws:multifactorauthpresent":  {"false"},
+	"aws:principaltag/team":       {"platform"},
+	"aws:principaltag/costcenter": {"42"},
+	"test:multi":                  {"a", "b"},
+}
+
 func TestEvaluate(t *testing.T) {
-	ctx := map[string][]string{
-		"aws:tokenissuetime":          {issued},
-		"aws:currenttime":             {"2026-12-02T11:00:00Z"},
-		"aws:epochtime":               {"1796209200"},
-		"aws:sourceip":                {"127.0.0.1"},
-		"aws:principalarn":            {"arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ReadOnly_0123456789abcdef"},
-		"aws:principalaccount":        {"111111111111"},
-		"aws:userid":                  {"AROAEXAMPLE:alice"},
-		"aws:requestedregion":         {"eu-west-1"},
-		"aws:multifactorauthpresent":  {"false"},
-		"aws:principaltag/team":       {"platform"},
-		"aws:principaltag/costcenter": {"42"},
-		"test:multi":                  {"a", "b"},
-	}
+	ctx := requestContext
 	tests := []struct {
 		name     string
 		identity []string
@@ -133,18 +136,7 @@ func TestEvaluate(t *testing.T) {
 // TestConditions runs each operator against the request context of
 // TestEvaluate, in an Allow statement: want is whether it allows.
 func TestConditions(t *testing.T) {
-	ctx := map[string][]string{
-		"aws:tokenissuetime":         {issued},
-		"aws:currenttime":            {"2026-12-02T11:00:00Z"},
-		"aws:epochtime":              {"1796209200"},
-		"aws:sourceip":               {"127.0.0.1"},
-		"aws:principalarn":           {"arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ReadOnly_0123456789abcdef"},
-		"aws:requestedregion":        {"eu-west-1"},
-		"aws:multifactorauthpresent": {"false"},
-		"aws:principaltag/team":      {"platform"},
-		"aws:principaltag/level":     {"42"},
-		"test:multi":                 {"a", "b"},
-	}
+	ctx := requestContext
 	tests := []struct {
 		cond string
 		want bool
@@ -162,12 +154,12 @@ func TestConditions(t *testing.T) {
 		{`"StringLike":{"aws:RequestedRegion":"us-*"}`, false},
 		{`"StringNotLike":{"aws:RequestedRegion":"us-*"}`, true},
 		{`"StringEquals":{"aws:PrincipalTag/team":"${aws:PrincipalTag/team}"}`, true},
-		{`"NumericEquals":{"aws:PrincipalTag/level":"42"}`, true},
-		{`"NumericNotEquals":{"aws:PrincipalTag/level":"42"}`, false},
-		{`"NumericLessThan":{"aws:PrincipalTag/level":"43"}`, true},
-		{`"NumericLessThanEquals":{"aws:PrincipalTag/level":"42"}`, true},
-		{`"NumericGreaterThan":{"aws:PrincipalTag/level":"42"}`, false},
-		{`"NumericGreaterThanEquals":{"aws:PrincipalTag/level":42}`, true},
+		{`"NumericEquals":{"aws:PrincipalTag/costcenter":"42"}`, true},
+		{`"NumericNotEquals":{"aws:PrincipalTag/costcenter":"42"}`, false},
+		{`"NumericLessThan":{"aws:PrincipalTag/costcenter":"43"}`, true},
+		{`"NumericLessThanEquals":{"aws:PrincipalTag/costcenter":"42"}`, true},
+		{`"NumericGreaterThan":{"aws:PrincipalTag/costcenter":"42"}`, false},
+		{`"NumericGreaterThanEquals":{"aws:PrincipalTag/costcenter":42}`, true},
 		{`"NumericEquals":{"aws:PrincipalTag/team":"1"}`, false}, // not a number
 		{`"DateLessThan":{"aws:TokenIssueTime":"2026-12-02T10:30:00Z"}`, true},
 		{`"DateLessThan":{"aws:TokenIssueTime":"2026-12-02T10:00:00Z"}`, false},

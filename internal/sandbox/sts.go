@@ -84,16 +84,9 @@ func stsAssumeRole(c *call, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	packed, err := stsSessionPolicies(form)
+	packed, tags, err := stsSessionPoliciesAndTags(form)
 	if err != nil {
 		return nil, err
-	}
-	tags, err := iamTags(form)
-	if err != nil {
-		return nil, err
-	}
-	if len(tags) > 0 && packed < 0 {
-		packed = 0
 	}
 	role := c.targetRole(target)
 	if role == nil {

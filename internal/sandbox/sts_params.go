@@ -140,6 +140,24 @@ func stsSessionPolicies(form url.Values) (int, error) {
 	return size, nil
 }
 
+// stsSessionPoliciesAndTags checks the session policies and the session
+// tags (Tags) of AssumeRole and GetFederationToken: tags count in the packed
+// size, which is then reported even without policies.
+func stsSessionPoliciesAndTags(form url.Values) (int, []Tag, error) {
+	packed, err := stsSessionPolicies(form)
+	if err != nil {
+		return 0, nil, err
+	}
+	tags, err := iamTags(form)
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(tags) > 0 && packed < 0 {
+		packed = 0
+	}
+	return packed, tags, nil
+}
+
 // sessionLimits are what an assume-role call adds to the role's policies:
 // its session policies, and its session tags.
 type sessionLimits struct {
