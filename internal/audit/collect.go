@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
+	"github.com/keyless-dev/keyless/internal/policy"
 )
 
 // Clients are the AWS clients Collect reads one account with.
@@ -204,8 +204,8 @@ func (col *collector) report(ctx context.Context) {
 	}
 }
 
-// virtualMFA finds the root user's virtual MFA device: AWS lists it among
-// assigned virtual devices with the user arn:aws:iam::ACCOUNT:root.
+// virtualMFA lists the assigned virtual MFA devices, and finds the root
+// user's: AWS lists it among them with the user arn:aws:iam::ACCOUNT:root.
 func (col *collector) virtualMFA(ctx context.Context) {
 	p := iam.NewListVirtualMFADevicesPaginator(col.c.IAM, &iam.ListVirtualMFADevicesInput{AssignmentStatus: iamtypes.AssignmentStatusTypeAssigned})
 	for p.HasMorePages() {
@@ -215,6 +215,7 @@ func (col *collector) virtualMFA(ctx context.Context) {
 			return
 		}
 		for _, d := range out.VirtualMFADevices {
+			col.set(func(st *AccountState) { st.VirtualMFA = append(st.VirtualMFA, aws.ToString(d.SerialNumber)) })
 			if d.User != nil && strings.HasSuffix(aws.ToString(d.User.Arn), ":root") {
 				col.set(func(st *AccountState) { st.RootVirtualMFA = aws.ToString(d.SerialNumber) })
 			}
@@ -494,13 +495,10 @@ func (col *collector) role(ctx context.Context, name string) *IAMRole {
 	if l := out.Role.RoleLastUsed; l != nil {
 		r.LastUsed = utc(l.LastUsedDate)
 	}
-	doc := aws.ToString(out.Role.AssumeRolePolicyDocument)
-	if d, err := url.QueryUnescape(doc); err == nil {
-		doc = d // IAM returns the document URL-encoded
-	}
 	// IAM accepts only valid policy JSON, so a document that does not
-	// parse here has a shape ParseTrust does not know: not a workload role.
-	if r.Trusts, err = ParseTrust(doc); err != nil || len(r.Trusts) == 0 {
+	// parse here has a shape ReadTrust does not know: not a workload role.
+	tp, err := policy.ReadTrust(aws.ToString(out.Role.AssumeRolePolicyDocument))
+	if r.Trusts = tp.WebIdentity; err != nil || len(r.Trusts) == 0 {
 		return nil
 	}
 	ps := iam.NewListAttachedRolePoliciesPaginator(col.c.IAM, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})

@@ -53,6 +53,9 @@ type Status string
 const (
 	Fail         Status = "fail"
 	NotEvaluated Status = "not_evaluated"
+	// Excepted is a failure keyless.yaml declares allowed, until its
+	// exception expires (key_exceptions): shown, never counted by --fail-on.
+	Excepted Status = "excepted"
 )
 
 // Finding is one problem found, or one check that could not be evaluated.
@@ -75,6 +78,12 @@ type Finding struct {
 	Permission string `json:"permission,omitempty"`
 	// Fingerprint is stable across runs: a hash of ID, account and resource.
 	Fingerprint string `json:"fingerprint"`
+	// Exception is the declaration that excepts an Excepted finding, or
+	// that expired on a failed one.
+	Exception *Exception `json:"exception,omitempty"`
+	// Usage is what CloudTrail shows of the access key the finding is
+	// about, when the audit looked (AttachUsage).
+	Usage *Usage `json:"usage,omitempty"`
 }
 
 // fingerprint fills f.Fingerprint.
@@ -88,6 +97,9 @@ type CheckCount struct {
 	Pass         int `json:"pass"`
 	Fail         int `json:"fail"`
 	NotEvaluated int `json:"not_evaluated"`
+	// Excepted counts the accounts where the check passed only thanks to
+	// exceptions.
+	Excepted int `json:"excepted,omitempty"`
 }
 
 // Report is the result of an audit: every finding, and per check how many
@@ -113,6 +125,7 @@ func (r *Report) Add(o *Report) {
 		t.Pass += c.Pass
 		t.Fail += c.Fail
 		t.NotEvaluated += c.NotEvaluated
+		t.Excepted += c.Excepted
 		r.Checks[id] = t
 	}
 	if r.Matrix == nil {

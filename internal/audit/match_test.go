@@ -2,6 +2,7 @@ package audit
 
 import (
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -47,6 +48,39 @@ func TestMatchUser(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("MatchUser(%q) (-want +got):\n%s", tc.iam, diff)
+			}
+		})
+	}
+}
+
+// TestNoIdentityCenterFix: an IAM user with no Identity Center counterpart
+// is fixed in keyless.yaml's users:, except where an identity provider
+// makes the users (SCIM, or identity_source: external in the file): there
+// the person is made in the identity provider.
+func TestNoIdentityCenterFix(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ic   IdentityCenter
+		want string
+	}{
+		{"keyless makes the users", IdentityCenter{Enabled: true, State: &ic.State{}},
+			"add deploy to users: in keyless.yaml and run keyless apply; then keyless cleanup --account 111111111111 --user deploy"},
+		{"SCIM users", IdentityCenter{Enabled: true, State: &ic.State{Users: []ic.User{{ID: "1", UserName: "ann", External: true}}}},
+			"create deploy's person in your identity provider, which pushes them to Identity Center (SCIM), and give access through its groups (keyless.yaml assigns those); then keyless cleanup --account 111111111111 --user deploy"},
+		{"the file says external", IdentityCenter{Enabled: true, State: &ic.State{}, Wanted: &Wanted{External: true}},
+			"create deploy's person in your identity provider, which pushes them to Identity Center (SCIM), and give access through its groups (keyless.yaml assigns those); then keyless cleanup --account 111111111111 --user deploy"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := &AccountState{AccountID: "111111111111", IdentityCenter: &tc.ic,
+				Users: []IAMUser{{Name: "deploy", ARN: "arn:aws:iam::111111111111:user/deploy"}}}
+			var got []string
+			for _, f := range Run(st, time.Now()).Findings {
+				if f.ID == "iam-user-no-identity-center" {
+					got = append(got, f.Remediation)
+				}
+			}
+			if d := cmp.Diff([]string{tc.want}, got); d != "" {
+				t.Errorf("fix (-want +got):\n%s", d)
 			}
 		})
 	}

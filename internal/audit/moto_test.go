@@ -105,3 +105,47 @@ func TestMotoIAM(t *testing.T) {
 		t.Errorf("dependents = %+v", d)
 	}
 }
+
+// TestMotoBreakGlassMFA: against moto, a device enabled from
+// CreateVirtualMFADevice is virtual (ListVirtualMFADevices lists it) and a
+// hardware token's plain serial is not, as in AWS.
+func TestMotoBreakGlassMFA(t *testing.T) {
+	url := moto.URL(t)
+	cfg := sdkConfig(t, url, nil)
+	cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) { tr.DisableKeepAlives = true })
+	c := iam.NewFromConfig(cfg)
+	ctx := context.Background()
+	do := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"phone-bg", "token-bg"} {
+		do(c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)}))
+		do(c.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{UserName: aws.String(name), Password: aws.String("Correct-Horse-42!")}))
+	}
+	dev, err := c.CreateVirtualMFADevice(ctx, &iam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String("phone-bg")})
+	do(dev, err)
+	do(c.EnableMFADevice(ctx, &iam.EnableMFADeviceInput{UserName: aws.String("phone-bg"), SerialNumber: dev.VirtualMFADevice.SerialNumber,
+		AuthenticationCode1: aws.String("123456"), AuthenticationCode2: aws.String("654321")}))
+	do(c.EnableMFADevice(ctx, &iam.EnableMFADeviceInput{UserName: aws.String("token-bg"), SerialNumber: aws.String("GAHT12345678"),
+		AuthenticationCode1: aws.String("123456"), AuthenticationCode2: aws.String("654321")}))
+
+	cl := NewClients(cfg)
+	cl.IdentityCenter = nil
+	st, err := Collect(ctx, cl, CollectOptions{ReportPoll: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for user, wantVirtual := range map[string]bool{"phone-bg": true, "token-bg": false} {
+		st.Declared = &Declared{File: "keyless.yaml", BreakGlass: &BreakGlass{User: user, Where: "keyless.yaml:2"}}
+		got := statusOf(Run(st, time.Now()), "break-glass-virtual-mfa")
+		if (len(got) == 1) != wantVirtual {
+			t.Errorf("break glass %s: break-glass-virtual-mfa %v, want a failure: %v", user, got, wantVirtual)
+		}
+		if got := statusOf(Run(st, time.Now()), "break-glass-no-mfa"); len(got) != 0 {
+			t.Errorf("break glass %s: break-glass-no-mfa %v", user, got)
+		}
+	}
+}

@@ -7,21 +7,28 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/keyless-dev/keyless/internal/usage"
 )
 
 // Summary counts a report's findings.
 type Summary struct {
 	Fail         map[Severity]int
 	NotEvaluated int
+	Excepted     int // failures keyless.yaml declares allowed
 	Passed       int // checks that passed, over all accounts
 }
 
 func (r *Report) Summary() Summary {
 	s := Summary{Fail: map[Severity]int{}}
 	for _, f := range r.Findings {
-		if f.Status == Fail {
+		switch f.Status {
+		case Fail:
 			s.Fail[f.Severity]++
-		} else {
+		case Excepted:
+			s.Excepted++
+		default:
 			s.NotEvaluated++
 		}
 	}
@@ -43,6 +50,9 @@ func (s Summary) String() string {
 	out := fmt.Sprintf("%d findings", total)
 	if len(parts) > 0 {
 		out += " (" + strings.Join(parts, ", ") + ")"
+	}
+	if s.Excepted > 0 {
+		out += fmt.Sprintf(", %d excepted", s.Excepted)
 	}
 	return out + fmt.Sprintf(", %d not evaluated, %d checks passed", s.NotEvaluated, s.Passed)
 }
@@ -72,16 +82,28 @@ func (r *Report) WriteText(w io.Writer, color bool) error {
 			}
 		}
 		label := strings.ToUpper(f.Severity.String())
-		if f.Status == NotEvaluated {
+		switch f.Status {
+		case NotEvaluated:
 			label = "NOT EVALUATED"
+		case Excepted:
+			label = "EXCEPTED"
 		}
 		fmt.Fprintf(w, "  %-13s %s  %s\n", paint(f.Severity, label), f.ID, f.Resource)
 		fmt.Fprintf(w, "      %s\n      evidence: %s\n", f.Title, f.Evidence)
 		if f.Permission != "" {
 			fmt.Fprintf(w, "      needs: %s\n", f.Permission)
 		}
+		if f.Exception != nil {
+			fmt.Fprintf(w, "      exception: %s\n", f.Exception)
+		}
 		if len(f.Controls) > 0 {
 			fmt.Fprintf(w, "      controls: %s\n", strings.Join(f.Controls, ", "))
+		}
+		if u := f.Usage; u != nil {
+			fmt.Fprintf(w, "      usage: %s\n", u.Summary())
+			for _, l := range u.Limits {
+				fmt.Fprintf(w, "      limit: %s\n", l)
+			}
 		}
 		fmt.Fprintf(w, "      fix: %s\n", f.Remediation)
 	}
@@ -102,7 +124,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	for sev, n := range s.Fail {
 		out.Summary[sev.String()] = n
 	}
-	out.Summary["not_evaluated"], out.Summary["passed"] = s.NotEvaluated, s.Passed
+	out.Summary["not_evaluated"], out.Summary["passed"], out.Summary["excepted"] = s.NotEvaluated, s.Passed, s.Excepted
 	if out.Findings == nil {
 		out.Findings = []Finding{}
 	}
@@ -129,6 +151,12 @@ func (r *Report) WriteSARIF(w io.Writer, version string) error {
 	type location struct {
 		LogicalLocations []logical `json:"logicalLocations"`
 	}
+	// suppression is SARIF's record of a result declared acceptable.
+	type suppression struct {
+		Kind          string `json:"kind"`
+		Status        string `json:"status"`
+		Justification string `json:"justification"`
+	}
 	type result struct {
 		RuleID              string            `json:"ruleId"`
 		Kind                string            `json:"kind"`
@@ -137,6 +165,7 @@ func (r *Report) WriteSARIF(w io.Writer, version string) error {
 		Locations           []location        `json:"locations"`
 		PartialFingerprints map[string]string `json:"partialFingerprints"`
 		Properties          map[string]any    `json:"properties"`
+		Suppressions        []suppression     `json:"suppressions,omitempty"`
 	}
 	var rules []rule
 	var results []result
@@ -157,6 +186,15 @@ func (r *Report) WriteSARIF(w io.Writer, version string) error {
 			Locations:           []location{{LogicalLocations: []logical{{FullyQualifiedName: f.Resource, Kind: "resource"}}}},
 			PartialFingerprints: map[string]string{"keylessFingerprint/v1": f.Fingerprint},
 			Properties:          map[string]any{"account": f.Account, "severity": f.Severity.String()},
+		}
+		if f.Exception != nil {
+			res.Properties["exception"] = f.Exception
+		}
+		if f.Status == Excepted {
+			res.Suppressions = []suppression{{Kind: "external", Status: "accepted", Justification: f.Exception.String()}}
+		}
+		if f.Usage != nil {
+			res.Properties["usage"] = f.Usage
 		}
 		if f.Status == NotEvaluated {
 			res.Kind, res.Level = "review", "none"
@@ -219,22 +257,42 @@ func (r *Report) WriteHTML(w io.Writer, generated string) error {
 		}{sev.String(), s.Fail[sev]})
 	}
 	return htmlPage.Execute(w, map[string]any{
-		"Report": r, "Summary": s.String(), "Counts": counts, "NotEvaluated": s.NotEvaluated, "Passed": s.Passed,
+		"Report": r, "Summary": s.String(), "Counts": counts, "NotEvaluated": s.NotEvaluated, "Excepted": s.Excepted, "Passed": s.Passed,
 		"Rows": rows, "Generated": generated,
 	})
 }
 
 var htmlPage = template.Must(template.New("audit").Funcs(template.FuncMap{
 	"join": strings.Join,
+	"day":  func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
+	"top":  func(m map[string]int) []usage.Count { return usage.Top(m, 10) },
+	// usages are the keys the findings carry evidence of, once each.
+	"usages": func(fs []Finding) []*Usage {
+		var out []*Usage
+		seen := map[*Usage]bool{}
+		for _, f := range fs {
+			if f.Usage != nil && !seen[f.Usage] {
+				seen[f.Usage] = true
+				out = append(out, f.Usage)
+			}
+		}
+		return out
+	},
 	"label": func(f Finding) string {
-		if f.Status == NotEvaluated {
+		switch f.Status {
+		case NotEvaluated:
 			return "not evaluated"
+		case Excepted:
+			return "excepted"
 		}
 		return f.Severity.String()
 	},
 	"class": func(f Finding) string {
-		if f.Status == NotEvaluated {
+		switch f.Status {
+		case NotEvaluated:
 			return "ne"
+		case Excepted:
+			return "exc"
 		}
 		return f.Severity.String()
 	},
@@ -255,19 +313,27 @@ th{background:#f3f5f7}
 code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em;word-break:break-all}
 .sev{font-weight:600;white-space:nowrap;border-radius:4px;padding:.1em .4em}
 .critical{background:#7a0010;color:#fff}.high{background:#c4182b;color:#fff}.medium{background:#f0b400}
-.low{background:#cde4f7}.info{background:#eceff2}.ne{background:#e6e0f5}
+.low{background:#cde4f7}.info{background:#eceff2}.ne{background:#e6e0f5}.exc{background:#dcefdc}
 .acct,code.id{white-space:nowrap;overflow-wrap:normal;word-break:normal}
-.matrix td{font-size:.92em}.matrix td span{display:block}
+.matrix td{font-size:.92em}.matrix td span,.usage td span{display:block}h3{font-size:1em;margin:1.2em 0 .3em}
 </style></head><body>
 <h1>keyless audit</h1>
 <p class="meta">Generated {{.Generated}} &middot; accounts: {{join .Report.Accounts ", "}}</p>
 <h2 id="summary">Summary</h2>
 <p>{{.Summary}}</p>
-<div class="cards">{{range .Counts}}<div class="card"><b>{{.N}}</b>{{.Sev}}</div>{{end}}<div class="card"><b>{{.NotEvaluated}}</b>not evaluated</div><div class="card"><b>{{.Passed}}</b>checks passed</div></div>
+<div class="cards">{{range .Counts}}<div class="card"><b>{{.N}}</b>{{.Sev}}</div>{{end}}<div class="card"><b>{{.Excepted}}</b>excepted</div><div class="card"><b>{{.NotEvaluated}}</b>not evaluated</div><div class="card"><b>{{.Passed}}</b>checks passed</div></div>
 <h2 id="findings">Findings</h2>
 {{if .Report.Findings}}<table class="findings"><thead><tr><th>Severity</th><th>Account</th><th>Check</th><th>Resource</th><th>Evidence</th><th>Controls</th><th>Remediation</th></tr></thead><tbody>
-{{range .Report.Findings}}<tr><td><span class="sev {{class .}}">{{label .}}</span></td><td class="acct">{{.Account}}</td><td><code>{{.ID}}</code><br>{{.Title}}</td><td><code>{{.Resource}}</code></td><td>{{.Evidence}}{{if .Permission}}<br>needs <code>{{.Permission}}</code>{{end}}</td><td>{{join .Controls ", "}}</td><td>{{.Remediation}}</td></tr>
+{{range .Report.Findings}}<tr><td><span class="sev {{class .}}">{{label .}}</span></td><td class="acct">{{.Account}}</td><td><code>{{.ID}}</code><br>{{.Title}}</td><td><code>{{.Resource}}</code></td><td>{{.Evidence}}{{if .Permission}}<br>needs <code>{{.Permission}}</code>{{end}}{{if .Exception}}<br>exception: {{.Exception}}{{end}}</td><td>{{join .Controls ", "}}</td><td>{{.Remediation}}</td></tr>
 {{end}}</tbody></table>{{else}}<p>No findings.</p>{{end}}
+{{with usages .Report.Findings}}<h2 id="usage">Key usage (CloudTrail, 90 days)</h2>
+{{range .}}<h3><code>{{.AccessKeyID}}</code> of {{.User}} ({{.Account}}): {{.Status}}{{with .Classification}}, {{.Class}}{{end}}</h3>
+{{with .Classification}}<p>{{join .Reasons "; "}}. Replacement: {{.Replacement}}.</p>{{end}}
+{{range .Limits}}<p class="meta">{{.}}</p>{{end}}
+{{if .Events}}<table class="usage"><thead><tr><th>Calls</th><th>First</th><th>Last</th><th>Actions</th><th>Source addresses</th><th>User agents</th><th>Regions</th></tr></thead><tbody>
+<tr><td>{{.Events}}</td><td>{{day .First}}</td><td>{{day .Last}}</td><td>{{range top .Actions}}<span>{{.Value}} ({{.N}})</span>{{end}}</td><td>{{range top .SourceIPs}}<span>{{.Value}} ({{.N}})</span>{{end}}</td><td>{{range top .UserAgents}}<span>{{.Value}} ({{.N}})</span>{{end}}</td><td>{{range top .Regions}}<span>{{.Value}} ({{.N}})</span>{{end}}</td></tr>
+</tbody></table>{{end}}
+{{end}}{{end}}
 <h2 id="access">Access matrix</h2>
 {{if .Report.Matrix}}<table class="matrix"><thead><tr><th>Who</th>{{range .Report.Matrix.Accounts}}<th>{{.Name}}<br><code>{{.ID}}</code></th>{{end}}</tr></thead><tbody>
 {{range .Rows}}<tr><td>{{.Kind}} <b>{{.Name}}</b></td>{{range .Cells}}<td>{{range .Items}}<span>{{.}}</span>{{end}}</td>{{end}}</tr>

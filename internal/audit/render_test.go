@@ -109,7 +109,8 @@ func TestSARIFShape(t *testing.T) {
 }
 
 // Every SARIF log audit writes is valid SARIF 2.1.0: findings with and
-// without controls, not evaluated ones, this machine's, and none at all.
+// without controls, not evaluated ones, excepted ones (suppressions),
+// this machine's, and none at all.
 func TestSARIFIsValid(t *testing.T) {
 	r := seededReport(t)
 	r.Add(NotCovered("222222222222", "profile dev: no credentials", "keyless login"))
@@ -125,6 +126,9 @@ func TestSARIFIsValid(t *testing.T) {
 		t.Fatalf("local findings %v, err %v", local.Findings, err)
 	}
 	r.Add(local)
+	r.Findings = append(r.Findings, Finding{ID: "iam-user-active-key", Severity: High, Status: Excepted, Account: "111111111111",
+		Resource: "arn:aws:iam::111111111111:user/bot/access-key/AKIAAAAAAAAAAAAAAAAA", Title: "t", Fingerprint: "f3",
+		Exception: &Exception{Owner: "ops@example.com", Expires: "2099-12-31", Where: "keyless.yaml:3"}})
 	if !slices.ContainsFunc(r.Findings, func(f Finding) bool { return len(f.Controls) == 0 }) {
 		t.Fatal("the seeded report has no finding without controls: the test would not cover them")
 	}

@@ -28,6 +28,14 @@ type AccountState struct {
 	// RootVirtualMFA is the serial of the root user's virtual MFA device,
 	// "" when root has none (or a hardware one).
 	RootVirtualMFA string
+	// VirtualMFA are the serials of the account's assigned virtual MFA
+	// devices (ListVirtualMFADevices): an assigned serial not among them
+	// is a hardware device.
+	VirtualMFA []string
+	// Declared is what keyless.yaml declares for this account (break_glass,
+	// key_exceptions); nil when no keyless.yaml was read, and then nothing
+	// is judged against the file.
+	Declared *Declared
 	// RootCredentials are the root user's credentials as a root session
 	// read them (ReadRoots); nil when not read.
 	RootCredentials *RootCredentials
@@ -179,6 +187,20 @@ type Wanted struct {
 	File string
 	// Groups are the groups it defines, the built-in ones it uses included.
 	Groups []string
+	// External is identity_source: external: an identity provider makes
+	// the users and groups.
+	External bool
+}
+
+// external reports an identity store an external identity provider fills
+// (SCIM): keyless.yaml says so, or its users or groups carry external ids.
+// Its users are made in the identity provider, never in keyless.yaml.
+func (c *IdentityCenter) external() bool {
+	if c.Wanted != nil && c.Wanted.External {
+		return true
+	}
+	return c.State != nil && (slices.ContainsFunc(c.State.Users, func(u ic.User) bool { return u.External }) ||
+		slices.ContainsFunc(c.State.Groups, func(g ic.Group) bool { return g.External }))
 }
 
 // ActionListOrganizationsFeatures is the action whose answer Share passes

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
+
 	"path/filepath"
 	"strings"
 	"time"
@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
+	"github.com/keyless-dev/keyless/internal/policy"
 	"github.com/keyless-dev/keyless/internal/safefile"
 )
 
@@ -211,9 +212,7 @@ func (e *Executor) readBackup(ctx context.Context, account, user string) (*Backu
 // policyJSON decodes IAM's URL-encoded policy document; a document that is
 // not JSON once decoded is kept as a JSON string.
 func policyJSON(doc string) json.RawMessage {
-	if d, err := url.QueryUnescape(doc); err == nil {
-		doc = d
-	}
+	doc = policy.Decode(doc)
 	if json.Valid([]byte(doc)) {
 		return json.RawMessage(doc)
 	}

@@ -6,7 +6,9 @@
 // It owns the rules of what may be changed and in which order: access keys
 // are deactivated first and deleted only after a grace period; an IAM user
 // is deleted only once its person has an Identity Center user with access,
-// after a JSON backup; the root user's credentials are removed only through
+// or, for a machine user, once the workload role keyless.yaml declares for
+// it (like_user) was used after its keys last were, after a JSON backup; a
+// key CloudTrail shows in use is not deactivated before its replacement is; the root user's credentials are removed only through
 // sts:AssumeRoot (else the plan prints console steps); long-lived keys leave
 // ~/.aws/credentials only once an SSO profile of the same name works. The
 // guards refuse anything that would lock the caller out or act on another

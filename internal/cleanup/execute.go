@@ -87,6 +87,13 @@ func (e *Executor) Run(ctx context.Context, p *Plan) ([]Result, error) {
 	return results, errors.Join(errs...)
 }
 
+func (e *Executor) now() time.Time {
+	if e.Now == nil {
+		return time.Now()
+	}
+	return e.Now()
+}
+
 func (e *Executor) run(ctx context.Context, p *Plan, a Action) Result {
 	var (
 		r   = Result{Action: a, Outcome: "done"}

@@ -27,6 +27,8 @@ type IAMUsersImport struct {
 	Users []ImportedUser
 	// Skipped are the users left out, with how to include them.
 	Skipped []string
+	// Machines are the machine users, nil when they were not sorted.
+	Machines *Machines
 }
 
 // ImportedUser is one IAM user as a keyless.yaml user.
@@ -59,11 +61,20 @@ var builtinByPolicy = []struct {
 // name, and user_name the IAM user name, so cleanup matches them.
 // groupPolicies are the managed policies of each IAM group, by name.
 func ImportIAMUsers(st *audit.AccountState, tags map[string]map[string]string, groupPolicies map[string][]string, mapping map[string]string) *IAMUsersImport {
-	out := &IAMUsersImport{}
+	return ImportIAM(st, tags, groupPolicies, mapping, nil)
+}
+
+// ImportIAM is ImportIAMUsers that leaves out the machine users (nil for
+// none) and writes their workloads at the end.
+func ImportIAM(st *audit.AccountState, tags map[string]map[string]string, groupPolicies map[string][]string, mapping map[string]string, machines *Machines) *IAMUsersImport {
+	out := &IAMUsersImport{Machines: machines}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# keyless.yaml, written by 'keyless import iam-users' from the IAM users of account %s.\n", st.AccountID)
 	b.WriteString("# Next: keyless apply; people sign in with keyless login; then keyless cleanup removes the IAM users.\n")
 	for _, u := range st.Users {
+		if machines != nil && machines.notPeople[u.Name] {
+			continue
+		}
 		t := tags[u.Name]
 		email := audit.EmailTag(t)
 		if m := mapped(mapping, u.Name); m != "" && validEmail(m) {
@@ -142,6 +153,9 @@ func ImportIAMUsers(st *audit.AccountState, tags map[string]map[string]string, g
 		for _, e := range lists[bp.list] {
 			fmt.Fprintf(&b, "  - %s\n", scalar(e))
 		}
+	}
+	if machines != nil && len(machines.Workloads) > 0 {
+		b.WriteString(workloadsYAML(machines.Workloads))
 	}
 	out.YAML = b.Bytes()
 	return out

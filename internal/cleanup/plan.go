@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/keyless-dev/keyless/internal/audit"
+	"github.com/keyless-dev/keyless/internal/usage"
 )
 
 // Kind is what an action does.
@@ -81,6 +82,13 @@ type Action struct {
 	KeyLastUsed *time.Time `json:"key_last_used,omitempty"`
 	// KeysLastUsed are the same for every key of a deleted user.
 	KeysLastUsed map[string]*time.Time `json:"keys_last_used,omitempty"`
+	// Breaks is who will break: what called with the key (or the user's
+	// keys) in the last 90 days, from where, when last (CloudTrail).
+	Breaks []string `json:"who_breaks,omitempty"`
+	// Class is the user's classification from its keys' use.
+	Class *usage.Classification `json:"classification,omitempty"`
+	// Workload is the workloads: entry that replaces a machine user.
+	Workload string `json:"workload,omitempty"`
 }
 
 // Plan is every action for one account (and this machine).
@@ -131,6 +139,19 @@ type Input struct {
 	RootCredentials *audit.RootCredentials
 	// Local are the long-lived keys of this machine's credentials file.
 	Local []LocalProfile
+	// Usage is each key's CloudTrail evidence by key id; nil when not
+	// read (--no-usage): then no machine user is retired.
+	Usage map[string]*usage.KeyUsage
+	// UsageFrom is where the evidence's window starts.
+	UsageFrom time.Time
+	// Classes are the IAM users' classifications by user name.
+	Classes map[string]usage.Classification
+	// Workloads are the replacements keyless.yaml declares, by the
+	// lower-case name of the IAM user they are like (like_user).
+	Workloads map[string]Workload
+	// RoleAssumed is each role's last AssumeRoleWithWebIdentity in
+	// CloudTrail, by role ARN.
+	RoleAssumed map[string]time.Time
 }
 
 // DefaultDeleteAfter is the grace period between deactivating and deleting.
@@ -138,7 +159,7 @@ const DefaultDeleteAfter = 7 * 24 * time.Hour
 
 // DeactivatedTag is the IAM user tag recording when keyless deactivated
 // one of the user's keys.
-func DeactivatedTag(keyID string) string { return "keyless:deactivated:" + keyID }
+func DeactivatedTag(keyID string) string { return audit.DeactivatedTag(keyID) }
 
 // Build makes the plan. It is pure: everything it judges is in in.
 func Build(in Input) *Plan {
@@ -173,6 +194,9 @@ func (b *builder) add(a Action) {
 	if a.Account == "" {
 		a.Account = b.st.AccountID
 	}
+	if a.KeyID != "" && a.Account != "local" {
+		a.Breaks = whoBreaks(b.in.Usage[a.KeyID], b.in.UsageFrom)
+	}
 	b.p.Actions = append(b.p.Actions, a)
 }
 
@@ -192,17 +216,32 @@ func days(d time.Duration) int { return int(d.Hours() / 24) }
 // user plans one IAM user: its keys, and its deletion when its person has
 // moved to Identity Center.
 func (b *builder) user(u audit.IAMUser) {
+	if why := b.breakGlassUser(u); why != "" {
+		b.keepBreakGlassUser(u, why)
+		return
+	}
 	tags := b.in.Tags[u.Name]
 	match, matchWhy := b.match(u, tags)
+	var replaced, machineWhy string
+	if match == "" {
+		replaced, machineWhy = b.machine(u)
+	}
 	own := b.ownUser(u)
 	// The caller's own user is never deleted, so its keys follow the key
 	// rules alone.
-	migrating := match != "" && own == ""
+	var moving string
+	switch {
+	case own != "":
+	case match != "":
+		moving = "IAM user " + u.Name + " is moving to Identity Center"
+	case replaced != "":
+		moving = replaced
+	}
 	keysDone := true // every key inactive past the grace period
 	var keyWait []string
 	if b.in.Only != Users {
 		for _, k := range u.AccessKeys {
-			if done, wait := b.key(u, k, tags, migrating); !done {
+			if done, wait := b.key(u, k, tags, moving); !done {
 				keysDone = false
 				if wait != "" {
 					keyWait = append(keyWait, wait)
@@ -222,9 +261,26 @@ func (b *builder) user(u audit.IAMUser) {
 	}
 	a := Action{Kind: DeleteUser, Target: u.Name, User: u.Name, Match: match, State: Ready}
 	a.Reason = "IAM user " + u.Name + " has an Identity Center user instead: " + match
+	if c, ok := b.in.Classes[u.Name]; ok {
+		a.Class = &c
+	}
+	for _, k := range u.AccessKeys {
+		// The key's own action shows the rest.
+		if l := whoBreaks(b.in.Usage[k.ID], b.in.UsageFrom); len(l) > 0 {
+			a.Breaks = append(a.Breaks, k.ID+": "+l[0])
+		}
+	}
 	switch {
 	case own != "":
 		a.State, a.Why = Refused, own
+	case match == "" && replaced != "":
+		a.Reason, a.Workload = replaced, b.in.Workloads[strings.ToLower(u.Name)].Name
+		if !keysDone {
+			a.State, a.Why = Waiting, "its access keys first: "+strings.Join(keyWait, "; ")
+		}
+	case match == "" && machineWhy != "":
+		a.Reason = "IAM user " + u.Name + " is a long-lived identity"
+		a.State, a.Why = Refused, machineWhy
 	case match == "":
 		// Only users whose person has moved are candidates; say why once,
 		// so the person knows how to make it one.
@@ -339,8 +395,18 @@ func (b *builder) keyDone(k audit.AccessKey, tags map[string]string) (bool, stri
 			since = *k.LastUsed
 		}
 	}
-	if k.LastUsed != nil && k.LastUsed.After(since) {
-		return false, fmt.Sprintf("%s was used on %s, after it was deactivated: find who uses it", k.ID, day(*k.LastUsed))
+	last, call := k.LastUsed, (*usage.Call)(nil)
+	if ok {
+		// CloudTrail's calls count only against keyless's own record:
+		// without it, since is IAM's last use itself.
+		last, call = b.keyLastUsed(k)
+	}
+	if last != nil && last.After(since) {
+		why := fmt.Sprintf("%s was used on %s, after it was deactivated", k.ID, day(*last))
+		if call != nil && call.Time.After(since) {
+			why += ": " + call.String()
+		}
+		return false, why + ": find who uses it (keyless cleanup --reactivate " + k.ID + " if it must work now)"
 	}
 	if until := since.Add(b.in.DeleteAfter); b.in.Now.Before(until) {
 		return false, fmt.Sprintf("%s inactive since %s, deletable from %s", k.ID, day(since), until.UTC().Format(time.RFC3339))
@@ -350,12 +416,9 @@ func (b *builder) keyDone(k audit.AccessKey, tags map[string]string) (bool, stri
 
 // key plans one access key. done reports the key is inactive past the
 // grace period; wait says otherwise what it waits for.
-func (b *builder) key(u audit.IAMUser, k audit.AccessKey, tags map[string]string, migrating bool) (done bool, wait string) {
+func (b *builder) key(u audit.IAMUser, k audit.AccessKey, tags map[string]string, because string) (done bool, wait string) {
 	target := u.Name + "/" + k.ID
-	var because string
-	if migrating {
-		because = "IAM user " + u.Name + " is moving to Identity Center"
-	}
+	migrating := because != ""
 	if own := b.ownKey(k.ID); own != "" {
 		// Listed even when nothing flags it, so the person sees which key
 		// keyless leaves alone and why.
@@ -372,7 +435,19 @@ func (b *builder) key(u audit.IAMUser, k audit.AccessKey, tags map[string]string
 		if why == "" {
 			return false, "keep " + k.ID + " (in use) or delete the user by hand"
 		}
-		b.add(Action{Kind: DeactivateKey, Target: target, User: u.Name, KeyID: k.ID, Reason: why, State: Ready, KeyLastUsed: k.LastUsed})
+		if x := b.st.Declared.Excepts(u, k, b.in.Now); x != nil {
+			b.add(Action{Kind: DeactivateKey, Target: target, User: u.Name, KeyID: k.ID, Reason: why, State: Refused, KeyLastUsed: k.LastUsed,
+				Why: fmt.Sprintf("key_exceptions at %s lets it stay until %s (owner %s): replace it, then remove the exception", x.Where, day(x.Expires), x.Owner)})
+			return false, "keep " + k.ID + " (a declared exception until " + day(x.Expires) + ")"
+		}
+		a := Action{Kind: DeactivateKey, Target: target, User: u.Name, KeyID: k.ID, Reason: why, State: Ready, KeyLastUsed: k.LastUsed}
+		if inUse := b.inUse(u, k); inUse != "" && !migrating {
+			// Old, but called with lately and nothing replaces it yet.
+			a.State, a.Why = Refused, inUse
+			b.add(a)
+			return false, "replace " + k.ID + " first"
+		}
+		b.add(a)
 		return false, "deactivate " + k.ID + " and wait " + fmt.Sprint(days(b.in.DeleteAfter)) + " days"
 	}
 	since, tagged := deactivated(tags, k.ID)
@@ -430,7 +505,9 @@ func (b *builder) root() {
 				"delete the root user's access keys and signing certificates",
 				"delete the root user's console password and deactivate its MFA devices: the account then has no root credentials (recover them from the management account when needed)",
 			}}
-		if !b.in.RootSession {
+		if why := b.rootGuard(); why != "" {
+			a.State, a.Why = Refused, why
+		} else if !b.in.RootSession {
 			a.State, a.Why = Refused, "sts:AssumeRoot needs the management account's credentials: pass --management-profile"
 		}
 		b.add(a)

@@ -40,6 +40,8 @@ func TestCleanupRoot(t *testing.T) {
 		// Only the management account can tell the organization's features.
 		st.Organization.RootFeatures, err = RootFeatures(ctx, w.iam)
 		must(t, err)
+		// The management account's root is the organization's way in.
+		st.Declared = &audit.Declared{File: "keyless.yaml", Management: &audit.BreakGlass{Root: true, Where: "keyless.yaml:2"}}
 		in := Input{State: st, Now: w.clock.Now(), Only: Root, RootSession: session}
 		if session {
 			in.RootCredentials, err = audit.AuditRoot(ctx, w.cfg, "222222222222")

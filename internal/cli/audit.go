@@ -40,6 +40,7 @@ type auditOptions struct {
 	orgRole     string
 	file        string
 	fileGiven   bool
+	usage       usageOptions
 }
 
 func newAuditCommand(g *globalOptions) *cobra.Command {
@@ -53,7 +54,11 @@ passwords without MFA, active, doubled, old and unused keys, unused
 passwords; a never-used key or password counts from its creation), the
 password policy, and Identity Center (instance, the groups keyless.yaml
 defines (-f; nothing is judged against a file that is absent), the
-SuperAdmin assignment, IAM users with no Identity Center counterpart).
+SuperAdmin assignment, IAM users with no Identity Center counterpart),
+and what keyless.yaml declares: the break-glass way in (break_glass: exists,
+no keys, hardware MFA, unused) and the keys allowed to stay
+(key_exceptions: every other active key is a high finding; a declared one
+is shown as excepted until the day after it expires).
 With --local (on by default when run at a terminal) it also checks this
 machine: long-lived keys in ~/.aws/credentials and the profiles using them,
 keys in the environment, key ids in shell history files.
@@ -62,6 +67,17 @@ Every finding has a stable id, severity, resource, evidence, its CIS AWS
 Foundations / Security Hub controls and the remediation. A check that could
 not run (AccessDenied) is reported "not evaluated" with the permission it
 needs, never as a pass. Nothing is changed.
+
+Findings about an access key carry its use over the last 90 days from
+CloudTrail LookupEvents (services and actions, source addresses, user
+agents, first and last call, calls per day) and its IAM user's class
+(person, ci-pipeline, aws-workload, outside-service, unknown) with the
+replacement that fits; a key keyless deactivated and someone used since
+is a finding of its own, with where the calls came from. Regions: the
+configured one and us-east-1, plus each key's last-used region, or
+--regions. A region CloudTrail could not be read in is "not evaluated",
+never "unused"; use before the 90 days is not known. LookupEvents is kept
+under 2 requests a second per account and region; --no-usage skips it.
 
 --all-accounts audits every account through your SSO profiles (one per
 account, the most privileged role), or, without any, the management account
@@ -92,7 +108,8 @@ above --fail-on SEVERITY (info, low, medium, high, critical), or an error,
 	f.StringVar(&o.html, "html", "", "write the report as one self-contained HTML page to `FILE`")
 	f.StringVar(&o.failOn, "fail-on", "", "exit 1 when findings of `SEVERITY` or worse exist")
 	f.BoolVar(&o.local, "local", false, "also check this machine (default: on at a terminal; --local=false skips)")
-	f.StringVarP(&o.file, "file", "f", "keyless.yaml", "judge Identity Center against this keyless.yaml `FILE` (skipped when the default one is absent)")
+	f.StringVarP(&o.file, "file", "f", "keyless.yaml", "judge Identity Center, the break-glass way in and key exceptions against this keyless.yaml `FILE` (skipped when the default one is absent)")
+	o.usage.addFlags(f)
 	return cmd
 }
 
@@ -124,6 +141,9 @@ func runAudit(ctx context.Context, g *globalOptions, o *auditOptions) error {
 			return usageErrorf("--fail-on: %v", err)
 		}
 		failOn = s
+	}
+	if err := o.usage.validate(); err != nil {
+		return err
 	}
 
 	targets, rep, err := auditTargets(ctx, g, o)
@@ -188,6 +208,17 @@ func runAudit(ctx context.Context, g *globalOptions, o *auditOptions) error {
 			rep.Matrix = audit.AccessMatrix(c.State)
 		}
 	}
+	if !o.usage.off && len(states) > 0 {
+		byAccount := map[string]aws.Config{}
+		for st, cfg := range cfgs {
+			byAccount[st.AccountID] = cfg
+		}
+		ur, err := collectUsage(ctx, g, &o.usage, states, byAccount)
+		if err != nil {
+			return err
+		}
+		audit.AttachUsage(rep, states, ur)
+	}
 	if o.local {
 		home, _ := os.UserHomeDir()
 		lr, err := audit.Local(audit.Machine{Home: home, Getenv: os.Getenv})
@@ -236,9 +267,12 @@ func wantFromFile(g *globalOptions, o *auditOptions, states []*audit.AccountStat
 		// The default file is read when there is one; a broken one is no
 		// reason not to audit.
 		if _, statErr := os.Stat(o.file); !errors.Is(statErr, fs.ErrNotExist) {
-			notJudged(g, o.file, err)
+			notJudged(g, "Identity Center, break_glass and key_exceptions are", o.file, err)
 		}
 		return nil
+	}
+	for _, st := range states {
+		st.Declared = declared(cfg, st)
 	}
 	for _, st := range states {
 		c := st.IdentityCenter
@@ -247,10 +281,10 @@ func wantFromFile(g *globalOptions, o *auditOptions, states []*audit.AccountStat
 		}
 		d, err := cfg.Desired(c.State)
 		if err != nil {
-			notJudged(g, o.file, err)
+			notJudged(g, "Identity Center is", o.file, err)
 			continue
 		}
-		w := &audit.Wanted{File: o.file}
+		w := &audit.Wanted{File: o.file, External: cfg.External}
 		for _, grp := range d.Groups {
 			w.Groups = append(w.Groups, grp.Name)
 		}
@@ -259,9 +293,32 @@ func wantFromFile(g *globalOptions, o *auditOptions, states []*audit.AccountStat
 	return nil
 }
 
-// notJudged warns that a keyless.yaml with problems is left out.
-func notJudged(g *globalOptions, file string, err error) {
-	fmt.Fprintf(g.streams.Err, "warning: Identity Center is not judged against %s, which has problems:\n%v\nhint: fix them (keyless plan shows the same), or pass -f FILE\n", file, err)
+// declared is what the file declares for an account: its break-glass way
+// in (and, for a member, the management account's) and the key exceptions
+// that apply there.
+func declared(cfg *kconfig.Config, st *audit.AccountState) *audit.Declared {
+	way := func(account string) *audit.BreakGlass {
+		b := cfg.BreakGlassFor(account)
+		if b == nil {
+			return nil
+		}
+		return &audit.BreakGlass{Root: b.Root, User: b.IAMUser.Value, Where: cfg.Where(b.Pos)}
+	}
+	d := &audit.Declared{File: cfg.File, BreakGlass: way(st.AccountID)}
+	if org := st.Organization; org != nil && org.ManagementAccountID != st.AccountID {
+		d.Management = way(org.ManagementAccountID)
+	}
+	for _, x := range cfg.KeyExceptionsFor(st.AccountID) {
+		d.KeyExceptions = append(d.KeyExceptions, audit.KeyException{User: x.IAMUser.Value, KeyID: x.AccessKey.Value,
+			Owner: x.Owner, Expires: x.Expires, Reason: x.Reason, Where: cfg.Where(x.Pos)})
+	}
+	return d
+}
+
+// notJudged warns that a keyless.yaml with problems is left out of what
+// the audit judges.
+func notJudged(g *globalOptions, what, file string, err error) {
+	fmt.Fprintf(g.streams.Err, "warning: %s not judged against %s, which has problems:\n%v\nhint: fix them (keyless plan shows the same), or pass -f FILE\n", what, file, err)
 }
 
 func writeHTMLReport(path string, rep *audit.Report, now time.Time) error {

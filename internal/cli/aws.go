@@ -80,7 +80,14 @@ func loadAWSConfig(ctx context.Context, opts ...func(*config.LoadOptions) error)
 			o.ClientOptions = append(o.ClientOptions, func(so *ssooidc.Options) { so.BaseEndpoint = cmp.Or(so.BaseEndpoint, *base) })
 		}),
 		config.WithAssumeRoleCredentialOptions(func(o *stscreds.AssumeRoleOptions) { o.Client = assumeRoleAt{o.Client, base} }),
-		config.WithWebIdentityRoleCredentialOptions(func(o *stscreds.WebIdentityRoleOptions) { o.Client = webIdentityAt{o.Client, base} }),
+		// The SDK applies these options twice, first with no client (it
+		// then makes one unless the options did) and again with the
+		// client: wrap a client, and only once.
+		config.WithWebIdentityRoleCredentialOptions(func(o *stscreds.WebIdentityRoleOptions) {
+			if _, wrapped := o.Client.(webIdentityAt); o.Client != nil && !wrapped {
+				o.Client = webIdentityAt{o.Client, base}
+			}
+		}),
 	)
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -22,6 +23,7 @@ import (
 	"github.com/keyless-dev/keyless/internal/audit"
 	"github.com/keyless-dev/keyless/internal/awsconfig"
 	"github.com/keyless-dev/keyless/internal/cleanup"
+	kconfig "github.com/keyless-dev/keyless/internal/config"
 )
 
 type cleanupOptions struct {
@@ -34,6 +36,10 @@ type cleanupOptions struct {
 	user        string
 	account     string
 	mgmtProfile string
+	reactivate  string
+	file        string
+	fileGiven   bool
+	usage       usageOptions
 }
 
 func newCleanupCommand(g *globalOptions) *cobra.Command {
@@ -51,17 +57,40 @@ what it would do and why, and what it refuses and why.
           keyless:deactivated:<KEYID>.
   users   delete IAM users whose person has an Identity Center user with
           access (matched by the email/Email tag, the user name, or --map),
-          after a JSON backup in ~/.aws/keyless/backups/<account>/.
+          after a JSON backup in ~/.aws/keyless/backups/<account>/;
+          and machine users whose replacement is in use: a workloads:
+          entry in keyless.yaml (-f) with like_user: USER whose role was
+          used (RoleLastUsed, or AssumeRoleWithWebIdentity in CloudTrail)
+          after the user's keys last were. Their keys are deactivated
+          first and the user deleted after --delete-after, as for people.
   root    delete a member account's root credentials through sts:AssumeRoot
           (--management-profile, centralized root access), else print the
           console steps.
   local   move long-lived keys out of ~/.aws/credentials (backed up) once an
           SSO profile of the same name works.
 
+It never touches the break-glass way in keyless.yaml names (break_glass:):
+not the break-glass IAM user, its password, MFA devices, groups or keys,
+and never removes the root user's credentials when that would leave the
+account with no way in (no break-glass user, no break-glass way into the
+management account to restore them from). A key keyless.yaml declares
+under key_exceptions: stays active until the exception expires.
+
 It never touches the access key or IAM user it runs as, nor the keys its
 credentials stand on (the static keys behind a role_arn profile's
 source_profile chain; a credential_process it cannot see through is named
-in a warning), nor another account than the credentials'. With --yes on a
+in a warning), nor another account than the credentials'.
+
+The dry run shows, for every key and user it would act on, who will
+break: what called with the key in the last 90 days (CloudTrail
+LookupEvents: actions, source addresses, user agents, last call), and
+each user's class (person, ci-pipeline, aws-workload, outside-service,
+unknown) with the replacement that fits. Right before acting it asks IAM
+for each key's last use again, and leaves alone a key used after the plan
+was made. A key used after keyless deactivated it is reported on the next
+run with where the calls came from; --reactivate KEY undoes the
+deactivation at once (the safe direction: no --yes needed; logged).
+--no-usage skips CloudTrail (then no machine user is retired). With --yes on a
 terminal it asks you to type the account id (a wrong one changes nothing
 and exits 1); without a terminal --yes acts. Every action and refusal is
 appended to ~/.aws/keyless/audit.log.
@@ -71,7 +100,10 @@ Exit codes: 0 success (dry run included), 1 error or a failed action, 64 usage e
   keyless cleanup --only keys --yes
   keyless cleanup --map people.yaml --yes`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runCleanup(cmd.Context(), g, o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.fileGiven = cmd.Flags().Changed("file")
+			return runCleanup(cmd.Context(), g, o)
+		},
 	}
 	f := cmd.Flags()
 	f.BoolVarP(&o.yes, "yes", "y", false, "act (on a terminal, after typing the account id)")
@@ -82,6 +114,9 @@ Exit codes: 0 success (dry run included), 1 error or a failed action, 64 usage e
 	f.StringVar(&o.user, "user", "", "only this IAM user")
 	f.StringVar(&o.account, "account", "", "refuse to act unless the credentials are for this account id")
 	f.StringVar(&o.mgmtProfile, "management-profile", "", "profile of the organization's management account, for sts:AssumeRoot")
+	f.StringVar(&o.reactivate, "reactivate", "", "make the deactivated access key `KEY` active again, at once, and stop its retirement")
+	f.StringVarP(&o.file, "file", "f", "keyless.yaml", "the keyless.yaml `FILE` naming the break-glass way in (break_glass:), which cleanup never removes, and the workloads: (like_user) that replace machine users")
+	o.usage.addFlags(f)
 	o.aws.addFlags(f)
 	return cmd
 }
@@ -108,9 +143,28 @@ func runCleanup(ctx context.Context, g *globalOptions, o *cleanupOptions) error 
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
+	if err := o.usage.validate(); err != nil {
+		return err
+	}
+	if o.reactivate != "" && o.yes {
+		return usageErrorf("--reactivate acts at once: drop --yes")
+	}
+	workloads, err := cleanupWorkloads(o)
+	if err != nil {
+		return err
+	}
 	var mapping map[string]string
 	if o.mapFile != "" {
 		if mapping, err = cleanup.LoadMap(o.mapFile); err != nil {
+			return err
+		}
+	}
+	// Read before anything else, so that a broken file changes nothing.
+	var file *kconfig.Config
+	if _, statErr := os.Stat(o.file); o.fileGiven || !errors.Is(statErr, fs.ErrNotExist) {
+		// Without the default file nothing is declared: the guards assume
+		// no break-glass way in.
+		if file, err = kconfig.Load(o.file); err != nil {
 			return err
 		}
 	}
@@ -138,6 +192,9 @@ func runCleanup(ctx context.Context, g *globalOptions, o *cleanupOptions) error 
 	for _, gap := range st.Gaps {
 		fmt.Fprintf(g.streams.Err, "warning: %s refused or failed (%s): what it reads is left out of the plan\n", gap.Action, gap.Err)
 	}
+	if file != nil {
+		st.Declared = declared(file, st)
+	}
 	in := cleanup.Input{State: st, CallerKeyID: creds.AccessKeyID, Now: time.Now(), DeleteAfter: grace, Map: mapping, Only: only, User: o.user}
 	if in.ChainKeys, err = ownChain(g, home, o.aws.profile); err != nil {
 		return err
@@ -155,6 +212,20 @@ func runCleanup(ctx context.Context, g *globalOptions, o *cleanupOptions) error 
 	}
 	ex := &cleanup.Executor{IAM: ac.IAM, STS: ac.STS, BackupDir: filepath.Join(home, ".aws", "keyless", "backups"),
 		Log: &cleanup.AuditLog{Path: filepath.Join(home, ".aws", "keyless", "audit.log")}, CredentialsPath: credentialsPath(home)}
+	if o.reactivate != "" {
+		r, err := ex.Reactivate(ctx, st, o.reactivate)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(g.streams.Out, "%s %s %s: %s\n", r.Outcome, r.Action.Kind, r.Action.Target, r.Detail)
+		return nil
+	}
+	in.Workloads = workloads
+	if !o.usage.off {
+		if err := cleanupUsage(ctx, g, o, st, cfg, &in); err != nil {
+			return err
+		}
+	}
 	if o.mgmtProfile != "" && (only == cleanup.All || only == cleanup.Root) {
 		mgmt, err := loadAWSConfig(ctx, config.WithSharedConfigProfile(o.mgmtProfile), config.WithRegion(cfg.Region))
 		if err != nil {
@@ -267,6 +338,15 @@ func printPlan(w io.Writer, p *cleanup.Plan) {
 			target = "local profile " + a.Target + " (" + a.KeyID + ")"
 		}
 		fmt.Fprintf(w, "\n%s %s %s\n    because: %s\n", stateMark[a.State], a.Kind, target, a.Reason)
+		if c := a.Class; c != nil {
+			fmt.Fprintf(w, "    class: %s (%s)\n    replacement: %s\n", c.Class, strings.Join(c.Reasons, "; "), c.Replacement)
+		}
+		for i, l := range a.Breaks {
+			if i == 0 {
+				fmt.Fprintln(w, "    who will break:")
+			}
+			fmt.Fprintf(w, "      %s\n", l)
+		}
 		switch a.State {
 		case cleanup.Refused:
 			fmt.Fprintf(w, "    refused: %s\n", a.Why)

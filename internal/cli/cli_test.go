@@ -26,6 +26,9 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(stopMotoAfter{m}, map[string]func(){
 		"keyless": func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		// awsgo: sts get-caller-identity through aws-sdk-go-v2's default
+		// credential chain (workloads_script_test.go).
+		"awsgo": func() { os.Exit(goCallerIdentity()) },
 	})
 }
 
@@ -68,6 +71,10 @@ func TestScripts(t *testing.T) {
 				tool = "chromium"
 			case "aws":
 				tool = "aws"
+			case "awsv2":
+				// The AWS CLI v2, where the machine installs it ("aws" on
+				// PATH may be v1, from pip).
+				tool = "/usr/bin/aws"
 			case "terraform":
 				// Terraform's own opinion of what import terraform tells
 				// people to do (on this kind of machine; .ci/run requires it).
@@ -156,6 +163,9 @@ func TestScripts(t *testing.T) {
 			"terraformapply": cmdTerraformApply,
 			// groups: each group, its member count and the sets it is assigned.
 			"groups": cmdGroups,
+			// citoken PROVIDER JSON: a local CI issuer's token into
+			// $AWS_WEB_IDENTITY_TOKEN_FILE; prints its sub.
+			"citoken": cmdCIToken,
 		},
 	})
 }

@@ -36,7 +36,9 @@ readonly_users: [bob@example.com]
 `
 
 // demoSeed is an account with what audit finds in real ones: root access
-// keys, an old unused IAM user key, a console user without MFA.
+// keys, a deploy bot's old key its GitHub pipeline has called ECS and ECR
+// with twice a day for 90 days (CloudTrail history), a console user
+// without MFA.
 func demoSeed(now time.Time) *sandbox.Seed {
 	s := sandbox.DefaultSeed()
 	old := now.AddDate(0, 0, -400)
@@ -44,11 +46,21 @@ func demoSeed(now time.Time) *sandbox.Seed {
 	s.Accounts[0].Root = &sandbox.SeedRoot{AccessKeysPresent: true, MFAEnabled: false}
 	s.Accounts[0].IAMUsers = []sandbox.SeedIAMUser{
 		{Name: "deploy-bot", Created: &old, Policies: []string{"arn:aws:iam::aws:policy/AdministratorAccess"},
-			AccessKeys: []sandbox.SeedAccessKey{{ID: "AKIADEMODEPLOYBTAAAA", Created: &old, LastUsed: &lastUsed, LastUsedService: "s3", LastUsedRegion: "us-east-1"}}},
+			AccessKeys: []sandbox.SeedAccessKey{{ID: demoBotKey, Created: &old}}},
 		{Name: "john", Created: &old, Password: true, PasswordLastUsed: &lastUsed, Policies: []string{"arn:aws:iam::aws:policy/AdministratorAccess"}},
+	}
+	// GitHub-hosted runners: the AWS CLI on an Azure kernel, from a few of
+	// their addresses.
+	runners := []string{"198.51.100.17", "198.51.100.42", "198.51.100.88", "198.51.100.130"}
+	const runnerUA = "aws-cli/2.15.30 Python/3.11.8 Linux/6.5.0-1016-azure exe/x86_64.ubuntu.22 prompt/off command/ecs.update-service"
+	s.CloudTrail = []sandbox.SeedEvents{
+		{User: "deploy-bot", EventSource: "ecr.amazonaws.com", EventName: "GetAuthorizationToken", SourceIPs: runners, UserAgent: runnerUA, From: "-90d", To: "-2h", Every: "12h"},
+		{User: "deploy-bot", EventSource: "ecs.amazonaws.com", EventName: "UpdateService", SourceIPs: runners, UserAgent: runnerUA, From: "-90d", To: "-2h", Every: "12h"},
 	}
 	return s
 }
+
+const demoBotKey = "AKIADEMODEPLOYBTAAAA"
 
 type demoOptions struct {
 	keep bool
@@ -65,9 +77,13 @@ and run the whole story: apply a keyless.yaml, sign in as one of its people,
 write their profiles, get credentials and call STS with the AWS SDK, then
 audit an account with root keys and an old IAM user and show what cleanup
 would do, then move the deploy bot's pipeline to a GitHub workload (an OIDC
-role) and run it with the SDK's web-identity provider. Nothing outside the temporary directory is touched; everything is
-removed at the end unless --keep, which leaves the sandbox running and says
-how to explore it with the AWS CLI.`,
+role) and run it with the SDK's web-identity provider, and end at zero:
+cleanup deletes john's IAM user (he is in Identity Center) and, once its
+pipeline has run on the role, deactivates the deploy bot's key and deletes
+the bot; the last audit finds no IAM user and no access key. Nothing
+outside the temporary directory is touched; everything is removed at the
+end unless --keep, which leaves the sandbox running and says how to
+explore it with the AWS CLI.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runDemo(cmd.Context(), g, o) },
 	}
@@ -238,6 +254,9 @@ func runDemo(ctx context.Context, g *globalOptions, o *demoOptions) error {
 	if err := demoWorkload(ctx, d, admin, url); err != nil {
 		return err
 	}
+	if err := demoRetire(ctx, d, admin); err != nil {
+		return err
+	}
 
 	d.say("\nDone in %s.", time.Since(start).Round(time.Millisecond))
 	if !o.keep {
@@ -279,7 +298,7 @@ const demoWorkloads = `workloads:   # deploy-bot's pipeline, on its own OIDC tok
   - name: deploy
     github: {repo: acme/deploy, branch: main}
     current_account: true
-    managed_policies: [AdministratorAccess]   # what deploy-bot had
+    like_user: deploy-bot   # its permissions, and cleanup retires it once the role is used
 `
 
 // demoWorkload moves the deploy bot's pipeline to a GitHub workload: apply
@@ -401,4 +420,50 @@ func newDemoSTSCommand(g *globalOptions) *cobra.Command {
 			return err
 		},
 	}
+}
+
+// demoRetire is the end: cleanup deletes john (his person is in Identity
+// Center) and deactivates deploy-bot's key (its pipeline ran on the
+// workload role after the key's last call), deletes deploy-bot after the
+// grace period, and the last audit finds no IAM user and no access key.
+func demoRetire(ctx context.Context, d *demoRun, admin []string) error {
+	done := d.stepf("cleanup retires the IAM users: john moved to Identity Center, deploy-bot's pipeline runs on its role")
+	out, _, err := d.run(ctx, admin, "cleanup", "--yes")
+	if err != nil {
+		return err
+	}
+	d.say("   $ keyless cleanup --yes\n%s", indent(resultLines(out)))
+	done()
+
+	done = d.stepf("A week later nothing has called with deploy-bot's key: cleanup deletes the bot (backed up first)")
+	// The demo does not wait the 7 days: --delete-after 0 takes the grace
+	// period as over.
+	out, _, err = d.run(ctx, admin, "cleanup", "--yes", "--delete-after", "0")
+	if err != nil {
+		return err
+	}
+	d.say("   $ keyless cleanup --yes   (--delete-after 0 here: the demo does not wait a week)\n%s", indent(resultLines(out)))
+	done()
+
+	done = d.stepf("The last audit: no IAM user, no access key")
+	out, _, err = d.run(ctx, admin, "audit", "--local=false")
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		return err
+	}
+	lines := findingLines(out)
+	for _, l := range strings.Split(lines, "\n") {
+		if strings.Contains(l, "iam-user") || strings.Contains(l, ":user/") {
+			return fmt.Errorf("the demo should end with no IAM user, and the audit still finds:\n%s", lines)
+		}
+	}
+	d.say("   $ keyless audit\n%s\n   IAM users: 0, access keys of IAM users: 0. What is left is the root user's, for its console (cleanup's steps).", indent(lines))
+	done()
+	return nil
+}
+
+// resultLines keeps cleanup's results.
+func resultLines(out string) string {
+	_, res, _ := strings.Cut(out, "Results:\n")
+	return strings.TrimRight(res, "\n")
 }

@@ -41,11 +41,22 @@ func TestDemo(t *testing.T) {
 		// deploy-bot's pipeline on a GitHub workload: its repository gets in, another does not.
 		`\n   arn:aws:sts::111111111111:assumed-role/keyless-deploy/github-actions\n`,
 		`token for acme/other: refused, AccessDenied`,
+		// cleanup's dry run says who will break, from 90 days of CloudTrail.
+		`who will break:\n\s+358 calls, last \S+: ecr:GetAuthorizationToken \(179\), ecs:UpdateService \(179\)\n\s+from 198\.51\.100\.`,
+		`class: ci-pipeline \(358 of 358 calls came from CI`,
+		// The end: at zero.
+		`done deactivate-key deploy-bot/AKIADEMODEPLOYBTAAAA`,
+		`done delete-user john \(backup `,
+		`done delete-user deploy-bot \(backup `,
+		`IAM users: 0, access keys of IAM users: 0`,
 		`Done in `,
 	} {
 		if !regexp.MustCompile(want).Match(out) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
+	}
+	if _, last, ok := strings.Cut(string(out), "The last audit"); !ok || strings.Contains(last, "iam-user") || strings.Contains(last, ":user/") {
+		t.Errorf("the last audit still finds IAM users or their keys:\n%s", last)
 	}
 	left, _ := os.ReadDir(tmp)
 	if len(left) != 0 {

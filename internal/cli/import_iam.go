@@ -18,10 +18,12 @@ import (
 )
 
 type importIAMOptions struct {
-	aws     awsOptions
-	out     string
-	mapFile string
-	json    bool
+	aws      awsOptions
+	out      string
+	maps     []string
+	scanDirs []string
+	regions  []string
+	json     bool
 }
 
 // importIAMReport is what --json prints.
@@ -31,7 +33,14 @@ type importIAMReport struct {
 	Added    []string `json:"added"`    // emails added to an existing file
 	Present  []string `json:"present"`  // emails an existing file already had
 	Skipped  []string `json:"skipped"`  // IAM users without an email, and why
-	Changed  bool     `json:"changed"`
+	// Workloads are the workloads written (added, for an existing file),
+	// WorkloadsPresent those an existing file already had.
+	Workloads        []string `json:"workloads"`
+	WorkloadsPresent []string `json:"workloads_present"`
+	// Machines are the IAM users with keys that are not people: what
+	// became of each, with the evidence.
+	Machines []cleanup.Machine `json:"machines"`
+	Changed  bool              `json:"changed"`
 }
 
 func (o *importIAMOptions) report(g *globalOptions, r importIAMReport) error {
@@ -39,6 +48,10 @@ func (o *importIAMOptions) report(g *globalOptions, r importIAMReport) error {
 		return nil
 	}
 	r.Imported, r.Added, r.Present, r.Skipped = nonNil(r.Imported), nonNil(r.Added), nonNil(r.Present), nonNil(r.Skipped)
+	r.Workloads, r.WorkloadsPresent = nonNil(r.Workloads), nonNil(r.WorkloadsPresent)
+	if r.Machines == nil {
+		r.Machines = []cleanup.Machine{}
+	}
 	return writeJSON(g.streams.Out, r)
 }
 
@@ -52,10 +65,24 @@ first step of a migration (import, keyless apply, people sign in, then
 keyless cleanup deletes the IAM users).
 
 The email comes from the IAM user tag email (or Email), or --map
-(iam-user: email); given and family names from the tags given_name and
-family_name, else split from the user name (john.doe). Users without an
-email are listed as skipped, with how to include them. user_name is the IAM
-user name, so cleanup matches the two.
+(USER=EMAIL, or a file of iam-user: email lines); given and family names
+from the tags given_name and family_name, else split from the user name
+(john.doe). Users without an email are listed as skipped, with how to
+include them. user_name is the IAM user name, so cleanup matches the two.
+
+Users with access keys are classified from their keys' last 90 days of
+CloudTrail (LookupEvents, in --regions, at 2 requests/s per region) and
+hints: a console password, or the key found by keyless scan in a --scan
+checkout. A person is imported as above. A CI pipeline becomes a
+workloads: entry in its account with like_user (its role takes the user's
+policies); its repository comes from --map USER=PROVIDER:WHERE
+(github:OWNER/REPO[@BRANCH], gitlab:GROUP/PROJECT[@BRANCH],
+circleci:ORG_ID/PROJECT_ID, bitbucket:WORKSPACE/WORKSPACE_UUID/REPO_UUID,
+buildkite:ORG/PIPELINE[@BRANCH], terraform-cloud:ORG/PROJECT/WORKSPACE) or
+from --scan. Workloads on AWS, outside services and unknown users are
+listed on stderr (and in --json) with the evidence and the replacement to
+make by hand; unknown users are kept. docs/import-iam-users.md has the
+details.
 
 The built-in set comes from the user's managed policies, direct or through
 groups: AdministratorAccess to super_admins, PowerUserAccess to
@@ -65,7 +92,8 @@ their policies for you to review.
 
 When --out exists, the users it lacks (by email) are added to it: to the
 end of users: and of their set, which is created at the end of the file when
-missing. Every other line, comment and field stays as it was; the file
+missing; workloads it lacks (by name or like_user), to the end of
+workloads:. Every other line, comment and field stays as it was; the file
 before is kept as FILE.bak. A file whose shape keyless cannot edit safely
 (an explicit null, an anchor, a comment inside a [...] list) is refused.
 
@@ -86,12 +114,13 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 					perm = fi.Mode().Perm()
 				}
 			}
-			var mapping map[string]string
-			if o.mapFile != "" {
-				var err error
-				if mapping, err = cleanup.LoadMap(o.mapFile); err != nil {
-					return err
-				}
+			mapValues, err := o.mapValues()
+			if err != nil {
+				return err
+			}
+			scans, err := o.scans(ctx)
+			if err != nil {
+				return err
 			}
 			_, cfg, err := o.aws.clients(ctx, "", "us-east-1")
 			if err != nil {
@@ -110,6 +139,10 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 				names = append(names, u.Name)
 				groups = append(groups, u.Groups...)
 			}
+			maps, err := cleanup.ReadMaps(mapValues, names)
+			if err != nil {
+				return usageErrorf("%v\nhint: fix the --map and run again; nothing was read from CloudTrail or written", err)
+			}
 			tags, err := cleanup.ReadTags(ctx, c, names)
 			if err != nil {
 				return err
@@ -118,12 +151,21 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 			if err != nil {
 				return err
 			}
-			imp := cleanup.ImportIAMUsers(st, tags, gp, mapping)
+			rep, err := o.keyUsage(ctx, g, cfg, st)
+			if err != nil {
+				return err
+			}
+			machines, err := cleanup.SortMachines(st, tags, rep, maps, scans)
+			if err != nil {
+				return usageErrorf("%v\nhint: nothing was written; docs/import-iam-users.md lists the --map forms", err)
+			}
+			imp := cleanup.ImportIAM(st, tags, gp, maps.Emails, machines)
 			for _, s := range imp.Skipped {
 				fmt.Fprintf(g.streams.Err, "skipped %s\n", s)
 			}
-			if len(imp.Imported) == 0 {
-				return fmt.Errorf("no IAM user could be imported: each was skipped, for the reason printed above (tag the users, or map them with --map)")
+			printMachines(g, machines)
+			if len(imp.Imported)+len(machines.Workloads) == 0 {
+				return fmt.Errorf("no IAM user could be imported: each was skipped or listed, for the reason printed above (tag the users, or map them with --map)")
 			}
 			if existing != nil {
 				r, err := addIAMUsers(g, o.out, existing, perm, imp)
@@ -146,17 +188,23 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 			if err := safefile.Write(o.out, imp.YAML, perm); err != nil {
 				return fmt.Errorf("--out: %w", err)
 			}
-			fmt.Fprintf(g.streams.Err, "Wrote %s: %d users, %d skipped. Next: keyless plan --file %s, then keyless apply.\n", o.out, len(imp.Imported), len(imp.Skipped), o.out)
-			var emails []string
+			fmt.Fprintf(g.streams.Err, "Wrote %s: %d users, %d skipped%s. Next: keyless plan --file %s, then keyless apply.\n",
+				o.out, len(imp.Imported), len(imp.Skipped), machineCounts(machines), o.out)
+			var emails, wls []string
 			for _, u := range imp.Users {
 				emails = append(emails, u.Email)
 			}
-			return o.report(g, importIAMReport{File: o.out, Imported: emails, Skipped: imp.Skipped, Changed: true})
+			for _, w := range machines.Workloads {
+				wls = append(wls, w.Name)
+			}
+			return o.report(g, importIAMReport{File: o.out, Imported: emails, Skipped: imp.Skipped, Workloads: wls, Machines: machines.List, Changed: true})
 		},
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.out, "out", "o", "keyless.yaml", "where to write the file (- for stdout); an existing file gets the users it lacks")
-	f.StringVar(&o.mapFile, "map", "", "YAML file mapping IAM user names to emails")
+	f.StringArrayVar(&o.maps, "map", nil, "USER=EMAIL, USER=PROVIDER:WHERE for a pipeline (github:OWNER/REPO[@BRANCH], ...), or a YAML file of USER: VALUE lines; repeatable")
+	f.StringArrayVar(&o.scanDirs, "scan", nil, "a checkout to scan for CI configuration using a key, to find a CI user's repository; repeatable")
+	f.StringSliceVar(&o.regions, "regions", nil, "regions to read CloudTrail in (default: us-east-1 and each key's last-used region)")
 	f.BoolVar(&o.json, "json", false, "print what was imported as JSON on stdout")
 	o.aws.addFlags(f)
 	return cmd
@@ -166,7 +214,11 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 // file before as path.bak.
 func addIAMUsers(g *globalOptions, path string, existing []byte, perm os.FileMode, imp *cleanup.IAMUsersImport) (importIAMReport, error) {
 	r := importIAMReport{File: path, Skipped: imp.Skipped}
-	add, err := cleanup.AddIAMUsers(path, existing, imp.Users)
+	var wls []cleanup.ImportedWorkload
+	if imp.Machines != nil {
+		wls, r.Machines = imp.Machines.Workloads, imp.Machines.List
+	}
+	add, err := cleanup.AddIAMImport(path, existing, imp.Users, wls)
 	if errors.Is(err, cleanup.ErrExternalSource) {
 		return r, withHint(err, "add the people to your identity provider, which pushes them to Identity Center; then 'keyless cleanup' matches the IAM users to them")
 	}
@@ -176,9 +228,13 @@ func addIAMUsers(g *globalOptions, path string, existing []byte, perm os.FileMod
 	if err != nil {
 		return r, err
 	}
-	r.Added, r.Present = add.Added, add.Present
-	if len(add.Added) == 0 {
-		fmt.Fprintf(g.streams.Err, "%s already has all %d users; nothing changed.\n", path, len(add.Present))
+	r.Added, r.Present, r.Workloads, r.WorkloadsPresent = add.Added, add.Present, add.AddedWorkloads, add.PresentWorkloads
+	if len(add.Added)+len(add.AddedWorkloads) == 0 {
+		also := ""
+		if n := len(add.PresentWorkloads); n > 0 {
+			also = fmt.Sprintf(" and %d workloads", n)
+		}
+		fmt.Fprintf(g.streams.Err, "%s already has all %d users%s; nothing changed.\n", path, len(add.Present), also)
 		return r, nil
 	}
 	for _, u := range imp.Users {
@@ -192,8 +248,12 @@ func addIAMUsers(g *globalOptions, path string, existing []byte, perm os.FileMod
 	if err := safefile.Write(path, add.YAML, perm); err != nil {
 		return r, fmt.Errorf("--out: %w", err)
 	}
-	fmt.Fprintf(g.streams.Err, "Added %d users to %s (%d already there, %d skipped; the file before is %s.bak). Next: keyless plan --file %s, then keyless apply.\n",
-		len(add.Added), path, len(add.Present), len(imp.Skipped), path, path)
+	added := fmt.Sprintf("%d users", len(add.Added))
+	if n := len(add.AddedWorkloads); n > 0 {
+		added += fmt.Sprintf(" and %d workloads", n)
+	}
+	fmt.Fprintf(g.streams.Err, "Added %s to %s (%d already there, %d skipped; the file before is %s.bak). Next: keyless plan --file %s, then keyless apply.\n",
+		added, path, len(add.Present)+len(add.PresentWorkloads), len(imp.Skipped), path, path)
 	r.Changed = true
 	return r, nil
 }

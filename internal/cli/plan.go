@@ -21,7 +21,7 @@ type planOptions struct {
 	json  bool
 	// orgRole is the role assumed in member accounts for workloads:.
 	orgRole string
-	// iamTPS is the IAM request rate for workloads:, all accounts together.
+	// iamTPS is the IAM request rate for workloads:, per account.
 	iamTPS float64
 }
 
@@ -31,7 +31,7 @@ func (o *planOptions) addFlags(cmd *cobra.Command) {
 	f.BoolVar(&o.prune, "prune", false, "delete objects keyless manages that left the file (or set prune: true)")
 	f.BoolVar(&o.json, "json", false, "print the plan as JSON on stdout")
 	f.StringVar(&o.orgRole, "org-role", "OrganizationAccountAccessRole", "the `ROLE` to assume in member accounts for workloads:")
-	f.Float64Var(&o.iamTPS, "iam-tps", 10, "requests/s to IAM for workloads:, all accounts together (AWS publishes no IAM quota)")
+	f.Float64Var(&o.iamTPS, "iam-tps", 10, "requests/s to IAM for workloads:, in each account (IAM's quota is per account; AWS publishes no figure)")
 	o.aws.addFlags(f)
 }
 

@@ -29,7 +29,6 @@ var printsDataAnyway = map[string]string{
 	"keyless sandbox":            "a server: prints the environment to point tools at it",
 	"keyless demo":               "a guided story for people to read",
 	"keyless init":               "a guided walk-through for a person; the commands it runs (apply, login) have --json",
-	"keyless import workloads":   "prints workloads: entries for keyless.yaml (YAML) on stdout; messages go to stderr",
 }
 
 // TestEveryReportingCommandHasJSON walks the command tree: every command

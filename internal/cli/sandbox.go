@@ -16,6 +16,7 @@ type sandboxOptions struct {
 	allowRemote     bool
 	seed            string
 	tps             float64
+	iamTPS          float64
 	assignmentDelay time.Duration
 	latency         time.Duration
 	throttle        float64
@@ -52,6 +53,7 @@ It stops cleanly on SIGINT or SIGTERM.`,
 	f.BoolVar(&o.allowRemote, "allow-remote", false, "allow a non-loopback --addr (the sandbox accepts any credentials)")
 	f.StringVar(&o.seed, "seed", "", "YAML `FILE` describing the world to start with")
 	f.Float64Var(&o.tps, "tps", 0, "AWS quotas: sso-admin N requests/s in all, identitystore N per operation (0: unlimited)")
+	f.Float64Var(&o.iamTPS, "iam-tps", 0, "IAM's quota: N requests/s per account, all callers in it together (0: unlimited)")
 	f.DurationVar(&o.assignmentDelay, "assignment-delay", sandbox.DefaultAssignmentDelay, "how long assignments, provisioning and account creation stay IN_PROGRESS")
 	f.DurationVar(&o.latency, "latency", 0, "delay added to every API request")
 	f.Float64Var(&o.throttle, "throttle", 0, "fraction of API requests answered with ThrottlingException (0-1)")
@@ -74,6 +76,9 @@ func (o *sandboxOptions) validate() error {
 	if o.tps < 0 {
 		return usageErrorf("--tps %v: give a positive rate, or 0 for no limit", o.tps)
 	}
+	if o.iamTPS < 0 {
+		return usageErrorf("--iam-tps %v: give a positive rate, or 0 for no limit", o.iamTPS)
+	}
 	if o.accessTokenTTL <= 0 || o.refreshTokenTTL <= 0 {
 		return usageErrorf("--access-token-ttl and --refresh-token-ttl must be positive durations, e.g. 1h")
 	}
@@ -85,7 +90,7 @@ func runSandbox(cmd *cobra.Command, g *globalOptions, o *sandboxOptions) error {
 		return err
 	}
 	opts := sandbox.Options{
-		TPS: o.tps, AssignmentDelay: o.assignmentDelay, Latency: o.latency,
+		TPS: o.tps, IAMTPS: o.iamTPS, AssignmentDelay: o.assignmentDelay, Latency: o.latency,
 		Throttle: o.throttle, Fail5xx: o.fail5xx, ApproveAs: o.approveAs,
 		AccessTokenTTL: o.accessTokenTTL, RefreshTokenTTL: o.refreshTokenTTL,
 		Log: g.Log(),

@@ -3,18 +3,22 @@ package cli
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/keyless-dev/keyless/internal/config"
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
@@ -34,15 +38,17 @@ type workloadRun struct {
 }
 
 // planWorkloads reads IAM in each account a workload targets and returns
-// the changes. The caller's own account is reached with its credentials;
-// member accounts through orgRole (OrganizationAccountAccessRole), assumed
-// with them, as audit --all-accounts does.
+// the changes, in account order. The caller's own account is reached with
+// its credentials; member accounts through orgRole
+// (OrganizationAccountAccessRole), assumed with them, as audit
+// --all-accounts does.
 //
 // With prune, every active account is read too, for the roles and providers
 // keyless made that the file no longer asks for.
 //
-// Every IAM request, plan's and apply's, in all accounts together, waits
-// for its turn at iamTPS.
+// IAM's quota is per account, so each account's IAM requests, plan's and
+// apply's, keep to iamTPS on their own, and accounts are read at the same
+// time (accountsAtOnce of them).
 func planWorkloads(ctx context.Context, cfg *config.Config, st *ic.State, awsCfg aws.Config, orgRole string, iamTPS float64, prune bool) ([]workloads.Change, *workloadRun, error) {
 	run := &workloadRun{partition: partitionOf(&st.Caller.ARN), iam: map[string]workloads.IAM{}, region: awsCfg.Region,
 		entries: map[string]*workloads.Entry{}}
@@ -63,33 +69,83 @@ func planWorkloads(ctx context.Context, cfg *config.Config, st *ic.State, awsCfg
 		}
 	}
 	slices.Sort(accounts)
-	limit := ic.RateLimit(iamTPS)
-	var out []workloads.Change
+	awsCfg = withConnections(awsCfg, accountsAtOnce)
 	for _, acct := range accounts {
-		c := iamClient(awsCfg, acct, st.Caller.AccountID, run.partition, orgRole, limit)
-		changes, err := workloads.PlanAccount(ctx, c, run.partition, acct, roles[acct])
+		run.iam[acct] = iamClient(awsCfg, acct, st.Caller.AccountID, run.partition, orgRole, ic.RateLimit(iamTPS))
+	}
+	changes := make([][]workloads.Change, len(accounts))
+	err = eachAccount(ctx, accounts, func(ctx context.Context, i int, acct string) error {
+		c := run.iam[acct]
+		planned, err := workloads.PlanAccount(ctx, c, run.partition, acct, roles[acct])
 		if err == nil && prune {
 			var gone []workloads.Change
 			gone, err = workloads.PlanPrune(ctx, c, acct, roles[acct])
-			changes = append(changes, gone...)
+			planned = append(planned, gone...)
 		}
-		if err != nil {
-			if acct != st.Caller.AccountID {
-				return nil, nil, withHint(err, fmt.Sprintf("keyless reaches account %s through the role %s: check that the management account's credentials may assume it, or give --org-role", acct, orgRole))
-			}
-			return nil, nil, err
+		if err != nil && acct != st.Caller.AccountID {
+			return withHint(err, fmt.Sprintf("keyless reaches account %s through the role %s: check that the management account's credentials may assume it, or give --org-role", acct, orgRole))
 		}
-		run.iam[acct] = c
-		out = append(out, changes...)
+		changes[i] = planned
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
 	}
-	return out, run, nil
+	return slices.Concat(changes...), run, nil
+}
+
+// accountsAtOnce bounds the accounts plan and apply work in at the same
+// time: each account has its own IAM quota, so with all of them at once the
+// wall time is the busiest account's requests over --iam-tps.
+const accountsAtOnce = 64
+
+// eachAccount runs f for each account, accountsAtOnce at a time. The first
+// failure stops the rest; the failures (not the stops they caused) come
+// back joined in account order, so what is printed does not depend on
+// which goroutine ran first.
+func eachAccount(ctx context.Context, accounts []string, f func(ctx context.Context, i int, acct string) error) error {
+	stop, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, len(accounts))
+	var g errgroup.Group
+	g.SetLimit(accountsAtOnce)
+	for i, acct := range accounts {
+		g.Go(func() error {
+			if stop.Err() == nil {
+				if errs[i] = f(stop, i, acct); errs[i] != nil {
+					cancel()
+				}
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	if ctx.Err() != nil {
+		return ctx.Err() // interrupted: every account stopped for that
+	}
+	return errors.Join(slices.DeleteFunc(errs, func(err error) bool { return errors.Is(err, context.Canceled) })...)
+}
+
+// withConnections lets cfg's HTTP client keep n idle connections to one
+// host, not the SDK's 10: IAM is one endpoint, and n accounts call it at
+// once; fewer would open and close a connection per request.
+func withConnections(cfg aws.Config, n int) aws.Config {
+	if bc, ok := cfg.HTTPClient.(*awshttp.BuildableClient); ok {
+		cfg.HTTPClient = bc.WithTransportOptions(func(t *http.Transport) { t.MaxIdleConnsPerHost = n })
+	}
+	return cfg
 }
 
 // iamClient is an IAM client for account: the caller's credentials in its
 // own account, orgRole assumed with them in any other; its requests wait
-// for limit.
+// for limit, retries included.
 func iamClient(awsCfg aws.Config, account, caller, partition, orgRole string, limit func(*middleware.Stack) error) *iam.Client {
-	limited := func(o *iam.Options) { o.APIOptions = append(o.APIOptions, limit) }
+	limited := func(o *iam.Options) {
+		o.APIOptions = append(o.APIOptions, limit)
+		// Throttling (IAM's quota is the account's, shared with whatever
+		// else runs there) is retried patiently, as for Identity Center.
+		o.Retryer, o.RetryMaxAttempts = ic.DefaultLimits().Retryer(), 0
+	}
 	if account == caller {
 		return iam.NewFromConfig(awsCfg, limited)
 	}
@@ -101,18 +157,15 @@ func iamClient(awsCfg aws.Config, account, caller, partition, orgRole string, li
 	return iam.NewFromConfig(member, limited)
 }
 
-// applyWorkloads makes the workloads' IAM changes, account by account.
+// applyWorkloads makes the workloads' IAM changes, in all accounts at once.
 func applyWorkloads(ctx context.Context, run *workloadRun, changes []workloads.Change) error {
 	byAccount := map[string][]workloads.Change{}
 	for _, c := range changes {
 		byAccount[c.Account] = append(byAccount[c.Account], c)
 	}
-	for _, acct := range slices.Sorted(maps.Keys(byAccount)) {
-		if err := workloads.Apply(ctx, run.iam[acct], run.partition, byAccount[acct], sleepCtx); err != nil {
-			return err
-		}
-	}
-	return nil
+	return eachAccount(ctx, slices.Sorted(maps.Keys(byAccount)), func(ctx context.Context, _ int, acct string) error {
+		return workloads.Apply(ctx, run.iam[acct], run.partition, byAccount[acct], sleepCtx)
+	})
 }
 
 // workloadSnippet is one workload's role in one account and the CI

@@ -271,6 +271,8 @@ func (c *Config) check(e *Errors) {
 		checkTargetRefs(at, *a)
 	}
 	c.checkWorkloads(at)
+	c.checkBreakGlass(at)
+	c.checkKeyExceptions(at)
 }
 
 // checkTargetRefs checks the form of a target's account ids and OUs.

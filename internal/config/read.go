@@ -49,6 +49,8 @@ type Config struct {
 	Sets          []PermissionSet
 	Assignments   []Assignment
 	Workloads     []Workload
+	BreakGlass    []BreakGlass
+	KeyExceptions []KeyException
 
 	// Notes are things the file says in an accepted but not canonical way
 	// (the Terraform module's field names), for plan to mention.
@@ -190,7 +192,8 @@ func Parse(path string, data []byte) (*Config, error) {
 var topFields = []string{"region", "portal_url", "instance_arn", "prune", "session_duration", "users", "super_admins",
 	"power_users", "readonly_users", "groups", "permission_sets", "assignments",
 	"default_aws_region", "default_session_duration",
-	"identity_source", "super_admins_group", "power_users_group", "readonly_users_group", "workloads"}
+	"identity_source", "super_admins_group", "power_users_group", "readonly_users_group", "workloads",
+	"break_glass", "key_exceptions"}
 
 // moduleNames are the Terraform module's names for keyless's fields: a
 // module block's values can be pasted as they are, and plan says which
@@ -275,6 +278,14 @@ func (r *reader) config(c *Config, n ast.Node) {
 		case "workloads":
 			for i, item := range r.list(v, key) {
 				c.Workloads = append(c.Workloads, r.workload(item, fmt.Sprintf("workloads[%d]", i)))
+			}
+		case "break_glass":
+			for i, item := range r.list(v, key) {
+				c.BreakGlass = append(c.BreakGlass, r.breakGlass(item, fmt.Sprintf("break_glass[%d]", i)))
+			}
+		case "key_exceptions":
+			for i, item := range r.list(v, key) {
+				c.KeyExceptions = append(c.KeyExceptions, r.keyException(item, fmt.Sprintf("key_exceptions[%d]", i)))
 			}
 		}
 	}

@@ -81,6 +81,9 @@ func TestSchemaRefusesBadDocuments(t *testing.T) {
 		"workloads: [{name: d, github: {repo: acme, branch: main}, all_accounts: true}]\n",
 		"workloads: [{name: d, github: {repo: a/b, branch: main}, gitlab: {project: a/b, ref: main}, all_accounts: true}]\n",
 		"workloads: [{name: d, github: {repo: a/b, branch: main}}]\n",
+		"break_glass: [{root: true, iam_user: x}]\n",
+		"key_exceptions: [{iam_user: bot, owner: ops@example.com}]\n",
+		"key_exceptions: [{iam_user: bot, expires: \"2027-01-01\"}]\n",
 	} {
 		if err := s.Validate(asJSON(t, []byte(doc))); err == nil {
 			t.Errorf("the schema accepts %q", doc)
@@ -126,6 +129,8 @@ func TestSchemaMatchesTheReader(t *testing.T) {
 		{"policyRef", keys(schema.Defs["policyRef"].Properties), policyRefFields},
 		{"boundary", keys(schema.Defs["boundary"].Properties), boundaryFields},
 		{"workload", keys(schema.Defs["workload"].Properties), workloadFields},
+		{"breakGlass", keys(schema.Defs["breakGlass"].Properties), breakGlassFields},
+		{"keyException", keys(schema.Defs["keyException"].Properties), keyExceptionFields},
 	} {
 		if diff := cmp.Diff(sorted(tc.reader), tc.schema); diff != "" {
 			t.Errorf("%s fields (-reader +schema):\n%s", tc.name, diff)

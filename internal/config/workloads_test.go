@@ -64,7 +64,7 @@ func TestWorkloadProblems(t *testing.T) {
 		{"wildcard not allowed", "  - name: d\n    github:\n      repo: acme/deploy\n      branch: release/*\n    all_accounts: true\n    like_user: bot\n",
 			`7:7: workloads[0].github.branch: "release/*" is a wildcard`},
 		{"trust over 2048", "  - name: d\n    oidc:\n      issuer: https://ci.example.com/" + strings.Repeat("p", 1000) + "\n      audience: aws\n      claims: {sub: " + strings.Repeat("s", 700) + "}\n    all_accounts: true\n    like_user: bot\n",
-			"4:5: workloads[0]: the trust policy is"},
+			"5:5: workloads[0].oidc: the trust policy is"},
 		{"bad inline policy", "  - name: d\n    github: {repo: a/b, branch: main}\n    all_accounts: true\n    inline_policy: {Version: \"2012-10-17\", Statement: [{Effect: Allow, Action: \"s3:*\"}]}\n",
 			"7:20: workloads[0].inline_policy: the inline policy is malformed"},
 		{"no target", "  - name: d\n    github: {repo: a/b, branch: main}\n    like_user: bot\n",

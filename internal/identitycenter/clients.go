@@ -96,17 +96,7 @@ type Clients struct {
 // turn.
 func NewClients(cfg aws.Config, l Limits) *Clients {
 	l = l.withDefaults()
-	retryer := func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = l.MaxAttempts
-			o.MaxBackoff = l.MaxBackoff
-			o.Backoff = fullJitter{base: l.BaseBackoff, max: l.MaxBackoff}
-			// The SDK's retry quota would give up under sustained throttling,
-			// which is exactly when keyless must keep going, slowly.
-			o.RateLimiter = ratelimit.None
-			o.Retryables = append([]retry.IsErrorRetryable{notAnAWSAnswer{}, unreachable{}}, append(o.Retryables, retryableConflict{})...)
-		})
-	}
+	retryer := l.Retryer
 	with := func(lim *limiter) func(*middleware.Stack) error {
 		return func(s *middleware.Stack) error {
 			if err := s.Finalize.Insert(lim, "Retry", middleware.After); err != nil {
@@ -214,6 +204,23 @@ func isAlreadyConflict(err error) bool {
 	var ae smithy.APIError
 	return errors.As(err, &ae) && ae.ErrorCode() == "ConflictException" &&
 		strings.Contains(strings.ToLower(ae.ErrorMessage()), "already")
+}
+
+// Retryer is the SDK's standard retryer made patient as l says: it retries
+// throttling (and conflicts, and a network that is not there yet) with
+// full-jitter backoff, MaxAttempts times, and never gives up early for the
+// SDK's retry quota.
+func (l Limits) Retryer() aws.Retryer {
+	l = l.withDefaults()
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = l.MaxAttempts
+		o.MaxBackoff = l.MaxBackoff
+		o.Backoff = fullJitter{base: l.BaseBackoff, max: l.MaxBackoff}
+		// The SDK's retry quota would give up under sustained throttling,
+		// which is exactly when keyless must keep going, slowly.
+		o.RateLimiter = ratelimit.None
+		o.Retryables = append([]retry.IsErrorRetryable{notAnAWSAnswer{}, unreachable{}}, append(o.Retryables, retryableConflict{})...)
+	})
 }
 
 // limiter is a token bucket middleware: one bucket for the service, or one

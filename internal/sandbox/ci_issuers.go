@@ -24,7 +24,8 @@ import (
 
 // Local CI issuers: the sandbox signs OpenID Connect tokens with the claim
 // sets GitHub Actions, GitLab, CircleCI, Bitbucket Pipelines, Buildkite and
-// HCP Terraform put in theirs, under their real issuer URLs, so that a
+// HCP Terraform put in theirs, under their real issuer URLs (and, as
+// "oidc", for any other issuer URL a request names), so that a
 // pipeline run can be simulated with no internet. POST
 // /_sandbox/oidc/PROVIDER/token mints a token; the sandbox serves each
 // provider's discovery document and keys under /_sandbox/oidc/PROVIDER/, and
@@ -68,6 +69,9 @@ var ciIssuers = []*ciIssuer{
 		mint: mintBuildkite, lifetime: 5 * time.Minute},
 	{name: "terraform-cloud", issuer: "https://app.terraform.io", jwksPath: "/.well-known/jwks",
 		mint: mintTerraformCloud, lifetime: time.Hour},
+	// oidc is any other issuer (a workload's generic oidc: entry): it has
+	// no default URL, every token request names one.
+	{name: "oidc", jwksPath: "/.well-known/jwks.json", mint: mintOIDC, lifetime: 5 * time.Minute},
 }
 
 func ciIssuerNamed(name string) *ciIssuer {
@@ -129,6 +133,9 @@ func (k *ciKeys) addSelfHosted(iss, provider string) error {
 	if k.selfHost == nil {
 		k.selfHost = map[string]string{}
 	}
+	if other, ok := k.selfHost[iss]; ok && other != provider {
+		return newError(400, "ValidationException", "the sandbox already serves %s as a %s issuer; use /_sandbox/oidc/%s/token for it or another issuer URL", truncate(iss, 200), other, other)
+	}
 	if _, ok := k.selfHost[iss]; !ok && len(k.selfHost) >= maxSelfHosted {
 		return newError(400, "ValidationException", "the sandbox serves at most %d self-managed issuers; restart it to serve %s", maxSelfHosted, truncate(iss, 200))
 	}
@@ -136,13 +143,21 @@ func (k *ciKeys) addSelfHosted(iss, provider string) error {
 	return nil
 }
 
+// builtInIssuer is the provider whose own issuer URL iss is, or nil.
+func builtInIssuer(iss string) *ciIssuer {
+	for _, p := range ciIssuers {
+		if p.issuer != "" && iss == p.issuer || p.match != nil && p.match.MatchString(iss) {
+			return p
+		}
+	}
+	return nil
+}
+
 // issuer finds the local issuer serving an issuer URL.
 func (k *ciKeys) issuer(iss string) *ciIssuer {
 	iss = strings.TrimSuffix(iss, "/")
-	for _, p := range ciIssuers {
-		if iss == p.issuer || p.match != nil && p.match.MatchString(iss) {
-			return p
-		}
+	if p := builtInIssuer(iss); p != nil {
+		return p
 	}
 	k.mu.Lock()
 	name := k.selfHost[iss]
@@ -308,6 +323,9 @@ func bodyOrEmpty(b []byte) []byte {
 
 // signCIToken adds the registered claims and signs.
 func (s *Server) signCIToken(p *ciIssuer, iss string, claims map[string]any, c ciTokenCommon) (*CITokenResponse, error) {
+	if b := builtInIssuer(iss); b != nil && b != p {
+		return nil, newError(400, "ValidationException", "%s is %s's issuer; use /_sandbox/oidc/%s/token", truncate(iss, 100), b.name, b.name)
+	}
 	if p.match != nil && !p.match.MatchString(iss) || p.match == nil && iss != p.issuer {
 		if err := s.ciKeys.addSelfHosted(iss, p.name); err != nil {
 			return nil, err
@@ -721,6 +739,32 @@ func mintTerraformCloud(body []byte, c *ciTokenCommon) (string, map[string]any, 
 		"terraform_run_phase":         in.RunPhase,
 	}
 	return iss, claims, nil
+}
+
+// OIDCTokenRequest is a token from any other issuer, for a workload's
+// generic oidc: entry: the issuer URL, the subject, and the audience (the
+// common field, required: such an issuer has no default) are the request's.
+type OIDCTokenRequest struct {
+	Issuer  string `json:"issuer"`
+	Subject string `json:"subject"`
+}
+
+func mintOIDC(body []byte, c *ciTokenCommon) (string, map[string]any, error) {
+	var in OIDCTokenRequest
+	if err := decodeCIRequest(body, &in); err != nil {
+		return "", nil, err
+	}
+	iss := strings.TrimSuffix(in.Issuer, "/")
+	if u, err := url.Parse(iss); err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" {
+		return "", nil, newError(400, "ValidationException", "oidc token request: issuer must be an https:// URL, got %q", truncate(iss, 100))
+	}
+	if err := requireField("oidc", "subject", in.Subject); err != nil {
+		return "", nil, err
+	}
+	if len(c.Audience) == 0 {
+		return "", nil, newError(400, "ValidationException", "oidc token request: audience is required (the aud the workload's tokens carry)")
+	}
+	return iss, map[string]any{"sub": in.Subject}, nil
 }
 
 // randomUUID is a version-4 UUID for a token's jti and per-run ids; unlike

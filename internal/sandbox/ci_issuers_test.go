@@ -90,6 +90,8 @@ var ciCases = []ciCase{
 		map[string]any{"organization": "acme", "pipeline": "docs", "branch": "main", "commit": "abc123", "step_key": "ship"}},
 	{"terraform-cloud", map[string]any{"organization": "acme", "project": "infra", "workspace": "prod", "run_phase": "apply"},
 		map[string]any{"organization": "acme", "project": "infra", "workspace": "staging", "run_phase": "apply"}},
+	{"oidc", map[string]any{"issuer": "https://ci.example.com/", "subject": "pipeline:deploy:main", "audience": "aws"},
+		map[string]any{"issuer": "https://ci.example.com", "subject": "pipeline:docs:main", "audience": "aws"}},
 }
 
 // The sub each provider documents, from the request in ciCases.
@@ -100,6 +102,7 @@ var ciSubjects = map[string]string{
 	"bitbucket":       "{aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee}:{12121212-3434-4565-8787-909090909090}",
 	"buildkite":       "organization:acme:pipeline:deploy:ref:refs/heads/main:commit:abc123:step:ship",
 	"terraform-cloud": "organization:acme:project:infra:workspace:prod:run_phase:apply",
+	"oidc":            "pipeline:deploy:main",
 }
 
 var ciIssuerURLs = map[string]string{
@@ -109,6 +112,7 @@ var ciIssuerURLs = map[string]string{
 	"bitbucket":       "https://api.bitbucket.org/2.0/workspaces/acme/pipelines-config/identity/oidc",
 	"buildkite":       "https://agent.buildkite.com",
 	"terraform-cloud": "https://app.terraform.io",
+	"oidc":            "https://ci.example.com",
 }
 
 // webIdentityEnv points the SDKs' default credential chain at a token file
@@ -266,6 +270,11 @@ func TestLocalCIIssuerBadRequests(t *testing.T) {
 		{"/_sandbox/oidc/circleci/token", `{"organization_id":"acme","project_id":"x"}`, "organization_id must be a UUID"},
 		{"/_sandbox/oidc/terraform-cloud/token", `{"organization":"acme","workspace":"prod","run_phase":"destroy"}`, "run_phase must be plan or apply"},
 		{"/_sandbox/oidc/github/token", `{"repo":"acme/app","claims":{"iss":"https://evil"}}`, "claims.iss"},
+		{"/_sandbox/oidc/oidc/token", `{"issuer":"https://ci.example.com","subject":"pipeline:x"}`, "audience is required"},
+		{"/_sandbox/oidc/oidc/token", `{"issuer":"https://ci.example.com","audience":"aws"}`, "subject is required"},
+		// Another provider's issuer URL: its own local issuer signs for it.
+		{"/_sandbox/oidc/oidc/token", `{"issuer":"https://token.actions.githubusercontent.com","subject":"repo:a/b:ref:x","audience":"aws"}`, "use /_sandbox/oidc/github/token"},
+		{"/_sandbox/oidc/gitlab/token", `{"issuer":"https://app.terraform.io","project":"acme/app"}`, "use /_sandbox/oidc/terraform-cloud/token"},
 		// A web page can post text/plain without a preflight.
 		{"/_sandbox/oidc/github/token#text/plain", `{"repo":"acme/app"}`, "send JSON"},
 	} {
@@ -391,6 +400,10 @@ func TestSelfHostedIssuersBounded(t *testing.T) {
 	}
 	if err := k.addSelfHosted("https://gitlab0.example.com", "gitlab"); err != nil {
 		t.Errorf("an issuer already served: %v", err)
+	}
+	// One issuer URL, one provider's keys.
+	if err := k.addSelfHosted("https://gitlab0.example.com", "oidc"); err == nil || !strings.Contains(err.Error(), "already serves") {
+		t.Errorf("a gitlab issuer minted for as oidc: %v, want it refused", err)
 	}
 	if len(k.selfHost) != maxSelfHosted {
 		t.Errorf("%d issuers kept, want %d", len(k.selfHost), maxSelfHosted)

@@ -64,18 +64,21 @@ func secretKey() string {
 	return string(b)
 }
 
-// limiter returns the token bucket for a TPS scope.
-func (s *Server) limiter(bucket string) *rate.Limiter {
+// limiter returns the token bucket for a TPS scope, filling at tps a second
+// and holding a second's worth.
+func (s *Server) limiter(bucket string, tps float64) *rate.Limiter {
 	s.limitMu.Lock()
 	defer s.limitMu.Unlock()
 	l := s.limiters[bucket]
 	if l == nil {
-		burst := int(s.opts.TPS)
-		if burst < 1 {
-			burst = 1
-		}
-		l = rate.NewLimiter(rate.Limit(s.opts.TPS), burst)
+		l = newLimiter(tps)
 		s.limiters[bucket] = l
 	}
 	return l
+}
+
+// newLimiter is a token bucket of tps requests a second holding a second's
+// worth (at least one).
+func newLimiter(tps float64) *rate.Limiter {
+	return rate.NewLimiter(rate.Limit(tps), max(1, int(tps)))
 }

@@ -23,6 +23,9 @@ type call struct {
 	region    string
 	// accessKeyID is the SigV4 signer's key id, empty when unsigned.
 	accessKeyID string
+	// arrived is when the request came in (real time): limits count
+	// requests as they arrive, not as the world lock lets them through.
+	arrived time.Time
 }
 
 // caller is the identity behind a signed request.
@@ -212,11 +215,17 @@ type routes struct {
 }
 
 func (s *Server) routes() *routes {
+	cloudtrailService := &jsonService{name: "cloudtrail", ops: guardRootSessionsJSON("cloudtrail", cloudtrailOps())}
 	return &routes{
 		json: map[string]*jsonService{
 			"SWBExternalService":        {name: "sso-admin", ops: guardRootSessionsJSON("sso", ssoAdminOps()), limit: "service"},
 			"AWSIdentityStore":          {name: "identitystore", ops: guardRootSessionsJSON("identitystore", identityStoreOps()), limit: "operation", requestIDInErrors: true},
 			"AWSOrganizationsV20161128": {name: "organizations", ops: guardRootSessionsJSON("organizations", organizationsOps())},
+			// LookupEvents has its own limit, per account and region
+			// (cloudtrail_lookup.go). botocore sends the long prefix,
+			// aws-sdk-go-v2 the short one.
+			"com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101": cloudtrailService,
+			"CloudTrail_20131101": cloudtrailService,
 		},
 		rest: append(oidcRoutes(), portalRoutes()...),
 		query: map[string]*querySvc{
@@ -356,7 +365,11 @@ func (s *Server) table() *routes {
 
 func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, target, reqID, akid, region, sigService string) {
 	const ct = "application/x-amz-json-1.1"
-	prefix, opName, _ := strings.Cut(target, ".")
+	// The prefix may have dots (CloudTrail's, in botocore), the operation not.
+	prefix, opName := target, ""
+	if i := strings.LastIndex(target, "."); i >= 0 {
+		prefix, opName = target[:i], target[i+1:]
+	}
 	svc, ok := rt.json[prefix]
 	if !ok {
 		writeJSONError(w, ct, newError(400, "UnknownOperationException", "unknown X-Amz-Target %q", truncate(target, 100)))
@@ -373,6 +386,7 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, t
 		return
 	}
 	s.count(w, svc.name, opName)
+	arrived := time.Now()
 	bucket := svc.name
 	if svc.limit == "operation" {
 		bucket += ":" + opName
@@ -404,9 +418,11 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, t
 	body = toStoredPartition(body, partition)
 	var out any
 	s.withWorld(func(wd *World, now time.Time) {
-		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid}
+		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid, arrived: arrived}
 		if err = c.admit(protoJSON, signingName(sigService, svc.name), svc.name, opName, jsonParams(body)); err == nil {
+			who := c.caller()
 			out, err = h(c, body)
+			c.record(who, svc.name, opName, err, nil)
 		}
 	})
 	if err != nil {
@@ -541,8 +557,13 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, rt *routes, 
 	var out any
 	s.withWorld(func(wd *World, now time.Time) {
 		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid}
-		if err = c.admit(protoQuery, svc.name, svc.name, action, form.Get); err == nil {
+		if err = c.admit(protoQuery, svc.name, svc.name, action, form.Get); err == nil && svc.name == "iam" {
+			err = c.iamQuota()
+		}
+		if err == nil {
+			who := c.caller()
 			out, err = h(c, form)
+			c.record(who, svc.name, action, err, queryResource(svc.name, form))
 		}
 	})
 	if err != nil {
@@ -561,10 +582,8 @@ func (s *Server) faults(r *http.Request, service, bucket string, quota bool) *ap
 		case <-r.Context().Done():
 		}
 	}
-	if quota && s.opts.TPS > 0 && !s.limiter(bucket).Allow() {
-		s.callsMu.Lock()
-		s.calls["throttled:"+bucket]++
-		s.callsMu.Unlock()
+	if quota && s.opts.TPS > 0 && !s.limiter(bucket, s.opts.TPS).Allow() {
+		s.countThrottled(bucket)
 		return errThrottling(service)
 	}
 	if s.opts.Throttle > 0 || s.opts.Fail5xx > 0 {
@@ -579,6 +598,31 @@ func (s *Server) faults(r *http.Request, service, bucket string, quota bool) *ap
 		}
 	}
 	return nil
+}
+
+// iamQuota counts an IAM request against its account, the caller's, and
+// applies --iam-tps: IAM's quota is per account, whoever calls. The count
+// is "account:<id>:iam", a refusal "throttled:iam:<id>".
+func (c *call) iamQuota() error {
+	acct := c.caller().AccountID
+	s := c.s
+	s.callsMu.Lock()
+	s.calls["account:"+acct+":iam"]++
+	s.callsMu.Unlock()
+	if s.opts.IAMTPS > 0 && !s.limiter("iam:"+acct, s.opts.IAMTPS).Allow() {
+		s.countThrottled("iam:" + acct)
+		// IAM's throttling error: code Throttling with HTTP 400, as
+		// botocore's _retry.json matches it ("Throttling: Rate exceeded,
+		// status code: 400" in AWS's knowledge center).
+		return newError(400, "Throttling", "Rate exceeded")
+	}
+	return nil
+}
+
+func (s *Server) countThrottled(bucket string) {
+	s.callsMu.Lock()
+	s.calls["throttled:"+bucket]++
+	s.callsMu.Unlock()
 }
 
 // loggedWriter remembers what the debug log line needs. Request bodies,

@@ -58,6 +58,9 @@ type Seed struct {
 	// AccountInstances are Identity Center account instances of member
 	// accounts, beside the organization instance.
 	AccountInstances []SeedAccountInstance `yaml:"account_instances"`
+	// CloudTrail is a history of IAM users' calls in CloudTrail, which
+	// LookupEvents returns beside the calls the sandbox serves.
+	CloudTrail []SeedEvents `yaml:"cloudtrail"`
 }
 
 // SeedAccountInstance is an Identity Center account instance.
@@ -189,8 +192,13 @@ type SeedIAMUser struct {
 	Password bool `yaml:"password"`
 	// PasswordLastUsed is when the user last signed in to the console.
 	PasswordLastUsed *time.Time `yaml:"password_last_used"`
-	// MFA: the user has an MFA device (arn:aws:iam::<account>:mfa/<name>).
+	// MFA: the user has a virtual MFA device (arn:aws:iam::<account>:mfa/<name>,
+	// listed by ListVirtualMFADevices as AWS lists every virtual device).
 	MFA bool `yaml:"mfa"`
+	// HardwareMFA: the user has a FIDO security key
+	// (arn:aws:iam::<account>:u2f/user/<name>/fidosecuritykey-<id>), which
+	// ListMFADevices lists and ListVirtualMFADevices does not.
+	HardwareMFA bool `yaml:"hardware_mfa"`
 	// Policies are managed policy ARNs attached to the user.
 	Policies []string `yaml:"policies"`
 	// AccessKeys are the user's access keys.
@@ -662,6 +670,7 @@ func (s *Seed) problems() []seedProblem {
 			}
 		}
 	}
+	s.seedEventProblems(add)
 	return errs
 }
 
@@ -732,7 +741,12 @@ func buildWorld(seed *Seed, now time.Time) (*World, error) {
 			ia.Groups = append(ia.Groups, seedIAMGroup(a.ID, sg, created))
 		}
 		for _, su := range sa.IAMUsers {
-			ia.Users = append(ia.Users, seedIAMUser(a.ID, su, created))
+			u := seedIAMUser(a.ID, su, created)
+			ia.Users = append(ia.Users, u)
+			if su.MFA {
+				// A virtual device is one the account lists, assigned.
+				ia.VirtualMFADevices = append(ia.VirtualMFADevices, &MFADevice{Serial: u.MFASerials[0], UserName: u.Name, Enabled: u.Created, Seed: stableID(a.ID+"/vmfa/"+u.Name, 32)})
+			}
 		}
 		for _, sr := range sa.Roles {
 			// A seeded OrganizationAccountAccessRole replaces the default one.
@@ -845,6 +859,7 @@ func buildWorld(seed *Seed, now time.Time) (*World, error) {
 			w.provision(ps, acct, created)
 		}
 	}
+	w.seedTrails(seed, now)
 	return w, nil
 }
 
@@ -897,12 +912,13 @@ func seedIAMUser(account string, su SeedIAMUser, created time.Time) *IAMUser {
 	if su.MFA {
 		u.MFASerials = []string{fmt.Sprintf("arn:aws:iam::%s:mfa/%s", account, su.Name)}
 	}
+	if su.HardwareMFA {
+		u.MFASerials = append(u.MFASerials, fmt.Sprintf("arn:aws:iam::%s:u2f/user/%s/fidosecuritykey-%s", account, su.Name, stableID(account+"/u2f/"+su.Name, 26)))
+	}
 	for i, sk := range su.AccessKeys {
 		k := &AccessKey{ID: sk.ID, Secret: sk.Secret, Status: sk.Status, Created: u.Created, LastUsed: sk.LastUsed,
 			LastUsedService: sk.LastUsedService, LastUsedRegion: sk.LastUsedRegion}
-		if k.ID == "" {
-			k.ID = "AKIA" + stableID(fmt.Sprintf("%s/%s/key%d", account, su.Name, i), 16)
-		}
+		k.ID = seedKeyID(account, su.Name, i, sk)
 		if k.Secret == "" {
 			k.Secret = secretKey()
 		}

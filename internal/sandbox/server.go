@@ -24,6 +24,17 @@ type Options struct {
 	// together, the portal (sso) likewise, identitystore TPS per operation.
 	// OIDC is not limited. Zero means unlimited.
 	TPS float64
+	// IAMTPS is IAM's request rate, per account: every caller in an
+	// account shares one token bucket (AWS publishes no figure, but says
+	// IAM's rate limit is the account's: the re:Post knowledge center's
+	// "How can I resolve API throttling or "Rate exceeded" errors for IAM
+	// and AWS STS?", and the Security blog's "How to monitor and query IAM
+	// resources at scale, part 2" on its token buckets). Excess gets IAM's
+	// Throttling error, HTTP 400 "Rate exceeded". Zero means unlimited.
+	IAMTPS float64
+	// LookupEventsTPS is CloudTrail LookupEvents' limit per account and
+	// region: zero means AWS's 2 requests/s, negative unlimited.
+	LookupEventsTPS float64
 	// AssignmentDelay is how long account assignments and provisioning stay
 	// IN_PROGRESS. Negative means zero; zero means the default of 1s.
 	AssignmentDelay time.Duration
@@ -79,6 +90,8 @@ type Server struct {
 
 	limitMu  sync.Mutex
 	limiters map[string]*rate.Limiter
+	// lookupLimiters are LookupEvents' limits, by account and region.
+	lookupLimiters map[string]*rate.Limiter
 
 	faultMu  sync.Mutex
 	faultRng *rand.Rand
@@ -132,8 +145,10 @@ func New(opts Options) (*Server, error) {
 		opts:     opts,
 		calls:    map[string]int64{},
 		limiters: map[string]*rate.Limiter{},
-		faultRng: rand.New(rand.NewPCG(7, 11)),
-		baseURL:  "http://127.0.0.1:4599",
+
+		lookupLimiters: map[string]*rate.Limiter{},
+		faultRng:       rand.New(rand.NewPCG(7, 11)),
+		baseURL:        "http://127.0.0.1:4599",
 	}
 	// Real CI issuers' keys come from the local issuers, not the internet.
 	s.issuerKeys.client = &http.Client{Transport: localIssuerTransport{keys: &s.ciKeys, next: http.DefaultTransport}}

@@ -294,6 +294,7 @@ func stsAssumeRoleWithWebIdentity(c *call, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.recordWebIdentity(target.account, target.arn, providerARN, claims.Subject)
 	out := stsWebIdentityOut{stsAssumeRoleOut: assumed, SubjectFromWebIdentityToken: claims.Subject, Audience: aud, Provider: providerARN}
 	if packed >= 0 {
 		out.PackedPolicySize = &packed

@@ -17,6 +17,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/go-jose/go-jose/v4"
@@ -206,7 +208,53 @@ func TestConformanceAssumeRoleWithWebIdentity(t *testing.T) {
 			}
 			t.Run(tc.name, func(t *testing.T) { wantCode(t, err, tc.code) })
 		}
+		if !tg.moto {
+			webIdentityInTrail(t, tg.cfg, roleARN, providerARN)
+		}
 	})
+}
+
+// webIdentityInTrail: the one AssumeRoleWithWebIdentity that succeeded is
+// in the role's account's event history, found by the role's ARN (as
+// resource) and by event name, with the token's subject as userName and
+// the role in requestParameters; the refused ones are not.
+func webIdentityInTrail(t *testing.T, cfg aws.Config, roleARN, providerARN string) {
+	t.Helper()
+	// LookupEvents reads the caller's account: the role's.
+	out := must(sts.NewFromConfig(cfg).AssumeRole(context.Background(), &sts.AssumeRoleInput{
+		RoleArn: aws.String("arn:aws:iam::" + strings.Split(roleARN, ":")[4] + ":role/OrganizationAccountAccessRole"), RoleSessionName: aws.String("trail")}))(t)
+	mcfg := cfg.Copy()
+	mcfg.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(out.Credentials.AccessKeyId), aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken))
+	ct := cloudtrail.NewFromConfig(mcfg)
+	for _, attr := range []cttypes.LookupAttribute{
+		{AttributeKey: cttypes.LookupAttributeKeyResourceName, AttributeValue: aws.String(roleARN)},
+		{AttributeKey: cttypes.LookupAttributeKeyEventName, AttributeValue: aws.String("AssumeRoleWithWebIdentity")},
+	} {
+		out, err := ct.LookupEvents(context.Background(), &cloudtrail.LookupEventsInput{LookupAttributes: []cttypes.LookupAttribute{attr}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Events) != 1 {
+			t.Fatalf("LookupEvents %s=%s: %d events, want the one that succeeded", attr.AttributeKey, aws.ToString(attr.AttributeValue), len(out.Events))
+		}
+		e := out.Events[0]
+		if got := aws.ToString(e.Username); got != "repo:acme/app:ref:refs/heads/main" {
+			t.Errorf("Username %q, want the token's subject", got)
+		}
+		if len(e.Resources) != 1 || aws.ToString(e.Resources[0].ResourceName) != roleARN || aws.ToString(e.Resources[0].ResourceType) != "AWS::IAM::Role" {
+			t.Errorf("Resources %+v, want the role", e.Resources)
+		}
+		var rec struct {
+			UserIdentity      map[string]any    `json:"userIdentity"`
+			RequestParameters map[string]string `json:"requestParameters"`
+		}
+		if err := json.Unmarshal([]byte(aws.ToString(e.CloudTrailEvent)), &rec); err != nil {
+			t.Fatal(err)
+		}
+		if rec.UserIdentity["type"] != "WebIdentityUser" || rec.UserIdentity["identityProvider"] != providerARN || rec.RequestParameters["roleArn"] != roleARN {
+			t.Errorf("record %+v", rec)
+		}
+	}
 }
 
 // Checks on the sandbox alone: what moto has no opinion on.

@@ -45,6 +45,10 @@ type World struct {
 
 	// IAM is per account, by account id.
 	IAM map[string]*IAMAccount `json:"iam"`
+
+	// Trails are CloudTrail's event history by account/region
+	// (cloudtrail.go): not in the state dump, which would be too large.
+	Trails map[string]*trail `json:"-"`
 }
 
 // Tag is a key/value tag as every service here spells it.

@@ -10,16 +10,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/keyless-dev/keyless/internal/policy"
 )
 
 // AdoptIAM is the IAM calls `keyless import workloads` makes.
 type AdoptIAM interface {
 	ListRoles(context.Context, *iam.ListRolesInput, ...func(*iam.Options)) (*iam.ListRolesOutput, error)
 	GetRole(context.Context, *iam.GetRoleInput, ...func(*iam.Options)) (*iam.GetRoleOutput, error)
-	ListAttachedRolePolicies(context.Context, *iam.ListAttachedRolePoliciesInput, ...func(*iam.Options)) (*iam.ListAttachedRolePoliciesOutput, error)
-	ListRolePolicies(context.Context, *iam.ListRolePoliciesInput, ...func(*iam.Options)) (*iam.ListRolePoliciesOutput, error)
+	GetRolePolicy(context.Context, *iam.GetRolePolicyInput, ...func(*iam.Options)) (*iam.GetRolePolicyOutput, error)
 	TagRole(context.Context, *iam.TagRoleInput, ...func(*iam.Options)) (*iam.TagRoleOutput, error)
 	UpdateRoleDescription(context.Context, *iam.UpdateRoleDescriptionInput, ...func(*iam.Options)) (*iam.UpdateRoleDescriptionOutput, error)
+	RolePolicyIAM
 }
 
 // Adoption is an existing role trusting an OIDC provider, read back as a
@@ -32,11 +34,12 @@ type Adoption struct {
 	Managed                 []string // AWS-managed policy ARNs
 	Customer                []string // customer-managed policy ARNs
 	Inline                  []string // inline policy names, which keyless leaves alone
+	InlinePolicy            string   // the inline policy named InlinePolicyName, which keyless manages
 	Boundary                string
 }
 
 // Skipped is a role trusting an OIDC provider that cannot be adopted, and why.
-type Skipped struct{ Role, Reason string }
+type Skipped struct{ Account, Role, Reason string }
 
 // FindAdoptable lists account's roles whose trust names an OIDC provider and
 // that keyless does not own yet, with the workload entry each trust reads as.
@@ -50,11 +53,11 @@ func FindAdoptable(ctx context.Context, c AdoptIAM, account string) ([]Adoption,
 			return nil, nil, fmt.Errorf("account %s: list roles: %w", account, err)
 		}
 		for _, r := range page.Roles {
-			doc := unescape(aws.ToString(r.AssumeRolePolicyDocument))
-			if !strings.Contains(doc, ":oidc-provider/") {
-				continue
-			}
 			name := aws.ToString(r.RoleName)
+			tp, err := policy.ReadTrust(aws.ToString(r.AssumeRolePolicyDocument))
+			if err != nil || len(tp.WebIdentity) == 0 {
+				continue // IAM holds only valid JSON: a shape with no OIDC provider
+			}
 			got, err := c.GetRole(ctx, &iam.GetRoleInput{RoleName: &name})
 			if err != nil {
 				return nil, nil, fmt.Errorf("account %s: read role %s: %w", account, name, err)
@@ -62,36 +65,20 @@ func FindAdoptable(ctx context.Context, c AdoptIAM, account string) ([]Adoption,
 			if owned(got.Role.Tags) {
 				continue
 			}
-			entry, why := readTrust(doc)
+			entry, why := RecogniseTrust(tp)
 			if why != "" {
-				skipped = append(skipped, Skipped{name, why})
+				skipped = append(skipped, Skipped{account, name, why})
 				continue
 			}
-			entry.Name = name
 			a := Adoption{Role: name, Path: aws.ToString(got.Role.Path), Description: aws.ToString(got.Role.Description),
 				MaxSession: aws.ToInt32(got.Role.MaxSessionDuration), Account: account, Entry: entry}
 			if b := got.Role.PermissionsBoundary; b != nil {
 				a.Boundary = aws.ToString(b.PermissionsBoundaryArn)
 			}
-			attached, err := c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: &name})
-			if err != nil {
-				return nil, nil, fmt.Errorf("account %s: read role %s's policies: %w", account, name, err)
-			}
-			for _, ap := range attached.AttachedPolicies {
-				arn := aws.ToString(ap.PolicyArn)
-				if strings.Contains(arn, ":iam::aws:policy/") {
-					a.Managed = append(a.Managed, arn)
-				} else {
-					a.Customer = append(a.Customer, arn)
-				}
-			}
-			inline, err := c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: &name})
-			if err != nil {
-				return nil, nil, fmt.Errorf("account %s: read role %s's inline policies: %w", account, name, err)
-			}
-			a.Inline = inline.PolicyNames
-			if len(a.Managed)+len(a.Customer) == 0 {
-				skipped = append(skipped, Skipped{name, "it has no managed policies, and keyless.yaml cannot yet name a role's own inline policies"})
+			if why, err := a.readPolicies(ctx, c); err != nil {
+				return nil, nil, err
+			} else if why != "" {
+				skipped = append(skipped, Skipped{account, name, why})
 				continue
 			}
 			out = append(out, a)
@@ -100,88 +87,96 @@ func FindAdoptable(ctx context.Context, c AdoptIAM, account string) ([]Adoption,
 	return out, skipped, nil
 }
 
-// readTrust reads a trust policy with one statement allowing
-// sts:AssumeRoleWithWebIdentity from one OIDC provider, pinning sub with
-// StringEquals, into a workload entry; else it says why not.
-func readTrust(doc string) (Entry, string) {
-	var pol struct{ Statement json.RawMessage }
-	if err := json.Unmarshal([]byte(doc), &pol); err != nil {
-		return Entry{}, "its trust policy is not JSON"
+// readPolicies reads the role's managed and inline policies into a; it
+// says why the role cannot be adopted when it has none keyless.yaml can
+// name.
+func (a *Adoption) readPolicies(ctx context.Context, c AdoptIAM) (string, error) {
+	attached, err := attachedPolicies(ctx, c, a.Role)
+	if err != nil {
+		return "", fmt.Errorf("account %s: read role %s's policies: %w", a.Account, a.Role, err)
 	}
-	type statement struct {
-		Effect    string
-		Principal struct{ Federated json.RawMessage }
-		Condition map[string]map[string]json.RawMessage
-	}
-	var stmts []statement
-	if err := json.Unmarshal(pol.Statement, &stmts); err != nil {
-		var one statement
-		if err := json.Unmarshal(pol.Statement, &one); err != nil {
-			return Entry{}, "its trust policy's Statement cannot be read"
-		}
-		stmts = append(stmts, one)
-	}
-	if len(stmts) != 1 || stmts[0].Effect != "Allow" {
-		return Entry{}, "its trust policy has more than one statement"
-	}
-	s := stmts[0]
-	var provider string
-	if err := json.Unmarshal(s.Principal.Federated, &provider); err != nil || !strings.Contains(provider, ":oidc-provider/") {
-		return Entry{}, "it trusts more than one principal"
-	}
-	_, host, _ := strings.Cut(provider, ":oidc-provider/")
-	eq := s.Condition["StringEquals"]
-	subs := strings1(eq[host+":sub"])
-	auds := strings1(eq[host+":aud"])
-	if len(subs) == 0 {
-		return Entry{}, "its trust does not pin " + host + ":sub with StringEquals (keyless audit reports it)"
-	}
-	if len(auds) != 1 {
-		return Entry{}, "its trust does not pin one " + host + ":aud with StringEquals"
-	}
-	var entry Entry
-	for _, sub := range subs {
-		e, ok := Recognise("https://"+host, auds[0], sub)
-		if !ok {
-			return Entry{}, fmt.Sprintf("its subject %q is not one repository or project", sub)
-		}
-		switch {
-		case entry.Provider() == "":
-			entry = e
-		case e.GitHub != nil && entry.GitHub != nil && sameGitHub(*e.GitHub, *entry.GitHub):
-			// GitHub's two subject forms for one repository: keep the ids.
-			if e.GitHub.RepoID != "" {
-				entry = e
-			}
-		default:
-			return Entry{}, "its trust admits more than one subject; keyless.yaml has one workload per subject"
+	for _, arn := range attached {
+		if strings.Contains(arn, ":iam::aws:policy/") {
+			a.Managed = append(a.Managed, arn)
+		} else {
+			a.Customer = append(a.Customer, arn)
 		}
 	}
-	return entry, ""
-}
-
-func sameGitHub(a, b GitHub) bool {
-	a.RepoID, a.OwnerID, b.RepoID, b.OwnerID = "", "", "", ""
-	return a == b
-}
-
-// strings1 reads a condition value: a string or a list of them.
-func strings1(raw json.RawMessage) []string {
-	var one string
-	if json.Unmarshal(raw, &one) == nil {
-		return []string{one}
+	inline, err := inlinePolicies(ctx, c, a.Role)
+	if err != nil {
+		return "", fmt.Errorf("account %s: read role %s's inline policies: %w", a.Account, a.Role, err)
 	}
-	var many []string
-	_ = json.Unmarshal(raw, &many)
-	return many
+	for _, n := range inline {
+		if n != InlinePolicyName {
+			a.Inline = append(a.Inline, n)
+			continue
+		}
+		p, err := c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: &a.Role, PolicyName: aws.String(n)})
+		if err != nil {
+			return "", fmt.Errorf("account %s: read role %s's inline policy %s: %w", a.Account, a.Role, n, err)
+		}
+		a.InlinePolicy = canonical(policy.Decode(aws.ToString(p.PolicyDocument)))
+	}
+	if len(a.Managed)+len(a.Customer) == 0 && a.InlinePolicy == "" {
+		return "it has no managed policies nor an inline policy named " + InlinePolicyName + ", and keyless.yaml names no other inline policy of a role", nil
+	}
+	return "", nil
 }
 
-// Adopt marks a role as keyless's: the ownership tags, and the marker at the
-// end of its description that --prune looks for.
-func Adopt(ctx context.Context, c AdoptIAM, a Adoption) error {
+// Import is one workload entry for roles found alike (the same trust,
+// name, path and policies) in one or more accounts.
+type Import struct {
+	Name  string
+	Roles []Adoption // one per account, by account
+}
+
+// Accounts are the accounts of the import's roles.
+func (im *Import) Accounts() []string {
+	var out []string
+	for _, a := range im.Roles {
+		out = append(out, a.Account)
+	}
+	return out
+}
+
+// Collapse turns adoptions into imports: roles alike but for their
+// account become one entry with every account. An entry is named after
+// its role; where that name is taken (by the file, or by another entry
+// here) the first account is added to it.
+func Collapse(found []Adoption, taken []string) []Import {
+	var out []Import
+	index := map[string]int{}
+	for _, a := range found {
+		key := strings.Join(a.body(), "\n")
+		if i, ok := index[key]; ok {
+			out[i].Roles = append(out[i].Roles, a)
+			continue
+		}
+		index[key] = len(out)
+		out = append(out, Import{Roles: []Adoption{a}})
+	}
+	used := slices.Clone(taken)
+	for i := range out {
+		slices.SortFunc(out[i].Roles, func(a, b Adoption) int { return strings.Compare(a.Account, b.Account) })
+		name := out[i].Roles[0].Role
+		if slices.Contains(used, name) {
+			name += "-" + out[i].Roles[0].Account
+		}
+		for n := 2; slices.Contains(used, name); n++ {
+			name = fmt.Sprintf("%s-%s-%d", out[i].Roles[0].Role, out[i].Roles[0].Account, n)
+		}
+		out[i].Name = name
+		used = append(used, name)
+	}
+	return out
+}
+
+// Adopt marks a role as keyless's, for workload name: the ownership tags,
+// and the marker at the end of its description that --prune looks for.
+func Adopt(ctx context.Context, c AdoptIAM, a Adoption, name string) error {
 	_, err := c.TagRole(ctx, &iam.TagRoleInput{RoleName: &a.Role, Tags: []iamtypes.Tag{
 		{Key: aws.String(OwnerTagKey), Value: aws.String(OwnerTagValue)},
-		{Key: aws.String(WorkloadTagKey), Value: aws.String(a.Entry.Name)}}})
+		{Key: aws.String(WorkloadTagKey), Value: aws.String(name)}}})
 	if err != nil {
 		return fmt.Errorf("account %s: tag role %s: %w", a.Account, a.Role, err)
 	}
@@ -195,73 +190,139 @@ func Adopt(ctx context.Context, c AdoptIAM, a Adoption) error {
 	return nil
 }
 
-// YAML is the adoption as a keyless.yaml workloads: entry, indented for
-// the list.
-func (a *Adoption) YAML() string {
-	var b strings.Builder
+// Flow is "": an entry has no one-line form (config.AddToLists refuses a
+// workloads: [...] flow list).
+func (im *Import) Flow() string { return "" }
+
+// Block is the import as a block list item of workloads:, the dash
+// indented by indent and the fields gap spaces after it.
+func (im *Import) Block(indent, gap int, _ bool) string {
 	q := func(s string) string { v, _ := json.Marshal(s); return string(v) }
-	fmt.Fprintf(&b, "  - name: %s\n", q(a.Entry.Name))
+	accounts := make([]string, len(im.Roles))
+	for i, a := range im.Roles {
+		accounts[i] = q(a.Account)
+	}
+	lines := append([]string{"name: " + q(im.Name)}, im.Roles[0].body()...)
+	lines = slices.Insert(lines, 1+providerLines(lines[1:]), "accounts: ["+strings.Join(accounts, ", ")+"]")
+	var b strings.Builder
+	pad := strings.Repeat(" ", indent+1+gap)
+	for i, l := range lines {
+		if i == 0 {
+			b.WriteString(strings.Repeat(" ", indent) + "-" + strings.Repeat(" ", gap))
+		} else {
+			b.WriteString(pad)
+		}
+		b.WriteString(l + "\n")
+	}
+	return b.String()
+}
+
+// providerLines counts the lines of the provider field that starts body.
+func providerLines(body []string) int {
+	n := 1
+	for n < len(body) && strings.HasPrefix(body[n], " ") {
+		n++
+	}
+	return n
+}
+
+// body is the adoption's fields as keyless.yaml lines, at column 0, but
+// for its name and accounts: what roles alike share.
+func (a *Adoption) body() []string {
+	var l []string
+	add := func(format string, v ...any) { l = append(l, fmt.Sprintf(format, v...)) }
+	q := func(s string) string { v, _ := json.Marshal(s); return string(v) }
 	e := a.Entry
+	fields := func(kv ...string) {
+		for i := 0; i < len(kv); i += 2 {
+			if kv[i+1] != "" {
+				add("  %s: %s", kv[i], q(kv[i+1]))
+			}
+		}
+	}
 	switch {
 	case e.GitHub != nil:
 		g := e.GitHub
-		fmt.Fprintf(&b, "    github:\n      repo: %s\n", q(g.Repo))
-		for _, f := range [][2]string{{"branch", g.Branch}, {"tag", g.Tag}, {"environment", g.Environment}, {"repo_id", g.RepoID}, {"owner_id", g.OwnerID}} {
-			if f[1] != "" {
-				fmt.Fprintf(&b, "      %s: %s\n", f[0], q(f[1]))
-			}
-		}
+		add("github:")
+		fields("repo", g.Repo, "branch", g.Branch, "tag", g.Tag, "environment", g.Environment, "workflow", g.Workflow, "repo_id", g.RepoID, "owner_id", g.OwnerID)
 		if g.PullRequest {
-			b.WriteString("      pull_request: true\n")
+			add("  pull_request: true")
 		}
 	case e.GitLab != nil:
 		g := e.GitLab
-		fmt.Fprintf(&b, "    gitlab:\n      project: %s\n      ref: %s\n      ref_type: %s\n", q(g.Project), q(g.Ref), q(g.RefType))
-		if g.Issuer != "" {
-			fmt.Fprintf(&b, "      issuer: %s\n", q(g.Issuer))
-		}
+		add("gitlab:")
+		fields("project", g.Project, "ref", g.Ref, "ref_type", g.RefType, "issuer", g.Issuer)
+	case e.CircleCI != nil:
+		add("circleci:")
+		fields("organization_id", e.CircleCI.OrganizationID, "project_id", e.CircleCI.ProjectID)
+	case e.Bitbucket != nil:
+		b := e.Bitbucket
+		add("bitbucket:")
+		fields("workspace", b.Workspace, "workspace_uuid", b.WorkspaceUUID, "repository_uuid", b.RepositoryUUID, "deployment_environment_uuid", b.DeploymentEnvironmentUUID)
+	case e.Buildkite != nil:
+		b := e.Buildkite
+		add("buildkite:")
+		fields("organization", b.Organization, "pipeline", b.Pipeline, "branch", b.Branch)
+	case e.TerraformCloud != nil:
+		tc := e.TerraformCloud
+		add("terraform_cloud:")
+		fields("organization", tc.Organization, "project", tc.Project, "workspace", tc.Workspace, "run_phase", tc.RunPhase)
 	case e.OIDC != nil:
-		fmt.Fprintf(&b, "    oidc:\n      issuer: %s\n      audience: %s\n      claims: {sub: %s}\n", q(e.OIDC.Issuer), q(e.OIDC.Audience), q(e.OIDC.Claims["sub"]))
+		add("oidc:")
+		fields("issuer", e.OIDC.Issuer, "audience", e.OIDC.Audience)
+		add("  claims: {sub: %s}", q(e.OIDC.Claims["sub"]))
 	}
-	fmt.Fprintf(&b, "    accounts: [%s]\n    role_name: %s\n", q(a.Account), q(a.Role))
+	if e.SubjectPatternAllowed {
+		add("subject_pattern_allowed: true")
+	}
+	add("role_name: %s", q(a.Role))
 	if a.Path != "" && a.Path != "/" {
-		fmt.Fprintf(&b, "    path: %s\n", q(a.Path))
+		add("path: %s", q(a.Path))
 	}
 	if len(a.Managed) > 0 {
-		b.WriteString("    managed_policies:\n")
+		add("managed_policies:")
 		for _, m := range a.Managed {
-			fmt.Fprintf(&b, "      - %s\n", q(m))
+			add("  - %s", q(m))
 		}
 	}
 	if len(a.Customer) > 0 {
-		b.WriteString("    customer_managed_policies:\n")
+		add("customer_managed_policies:")
 		for _, m := range a.Customer {
-			_, rest, _ := strings.Cut(m, ":policy")
-			i := strings.LastIndex(rest, "/")
-			fmt.Fprintf(&b, "      - {name: %s, path: %s}\n", q(rest[i+1:]), q(rest[:i+1]))
+			name, path := policyNamePath(m)
+			add("  - {name: %s, path: %s}", q(name), q(path))
 		}
+	}
+	if a.InlinePolicy != "" {
+		add("inline_policy: %s", q(a.InlinePolicy))
 	}
 	if a.Boundary != "" {
 		if strings.Contains(a.Boundary, ":iam::aws:policy/") {
-			fmt.Fprintf(&b, "    permissions_boundary: {managed_policy: %s}\n", q(a.Boundary))
+			add("permissions_boundary: {managed_policy: %s}", q(a.Boundary))
 		} else {
-			_, rest, _ := strings.Cut(a.Boundary, ":policy")
-			i := strings.LastIndex(rest, "/")
-			fmt.Fprintf(&b, "    permissions_boundary: {customer_managed: {name: %s, path: %s}}\n", q(rest[i+1:]), q(rest[:i+1]))
+			name, path := policyNamePath(a.Boundary)
+			add("permissions_boundary: {customer_managed: {name: %s, path: %s}}", q(name), q(path))
 		}
 	}
-	if a.MaxSession > 3600 {
-		switch d := a.MaxSession; {
+	if d := a.MaxSession; d > 3600 {
+		switch {
 		case d%3600 == 0:
-			fmt.Fprintf(&b, "    max_session_duration: PT%dH\n", d/3600)
+			add("max_session_duration: PT%dH", d/3600)
 		case d%60 == 0:
-			fmt.Fprintf(&b, "    max_session_duration: PT%dM\n", d/60)
+			add("max_session_duration: PT%dM", d/60)
 		default:
-			fmt.Fprintf(&b, "    max_session_duration: PT%dS\n", d)
+			add("max_session_duration: PT%dS", d)
 		}
 	}
 	if len(a.Inline) > 0 {
-		fmt.Fprintf(&b, "    # keeps its own inline policies %s, which keyless leaves alone\n", strings.Join(slices.Clone(a.Inline), ", "))
+		add("# keeps its own inline policies %s, which keyless leaves alone", strings.Join(a.Inline, ", "))
 	}
-	return b.String()
+	return l
+}
+
+// policyNamePath splits a customer-managed policy's ARN into its name and
+// path.
+func policyNamePath(arn string) (name, path string) {
+	_, rest, _ := strings.Cut(arn, ":policy")
+	i := strings.LastIndex(rest, "/")
+	return rest[i+1:], rest[:i+1]
 }

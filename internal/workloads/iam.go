@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/keyless-dev/keyless/internal/policy"
 )
 
 // IAM is the IAM calls plan and apply make in one account.
@@ -91,6 +92,7 @@ type Change struct {
 	role       *Role
 	trust      bool     // update the trust policy
 	attach     []string // policies to attach
+	detach     []string // policies a like_user user no longer has
 	inline     bool     // put the inline policy
 	session    bool     // update the max session duration
 	boundary   bool     // put the permissions boundary
@@ -172,7 +174,7 @@ func PlanPrune(ctx context.Context, c IAM, account string, roles []Role) ([]Chan
 		for _, r := range page.Roles {
 			name := aws.ToString(r.RoleName)
 			if !strings.HasSuffix(aws.ToString(r.Description), Marker) || slices.ContainsFunc(roles, func(x Role) bool { return x.Name == name }) {
-				kept = append(kept, unescape(aws.ToString(r.AssumeRolePolicyDocument)))
+				kept = append(kept, policy.Decode(aws.ToString(r.AssumeRolePolicyDocument)))
 				continue
 			}
 			got, err := c.GetRole(ctx, &iam.GetRoleInput{RoleName: &name})
@@ -182,7 +184,7 @@ func PlanPrune(ctx context.Context, c IAM, account string, roles []Role) ([]Chan
 			if owned(got.Role.Tags) && slices.ContainsFunc(got.Role.Tags, func(t iamtypes.Tag) bool { return aws.ToString(t.Key) == WorkloadTagKey }) {
 				out = append(out, Change{Kind: KindRole, Op: "delete", Account: account, Name: name, role: &Role{Name: name}})
 			} else {
-				kept = append(kept, unescape(aws.ToString(r.AssumeRolePolicyDocument)))
+				kept = append(kept, policy.Decode(aws.ToString(r.AssumeRolePolicyDocument)))
 			}
 		}
 	}
@@ -235,10 +237,7 @@ func planRole(ctx context.Context, c IAM, account string, r *Role) (*Change, err
 		return nil, &NotOwnedError{Account: account, Role: r.Name}
 	}
 	ch := &Change{Kind: KindRole, Op: "update", Account: account, Name: r.Name, role: r}
-	current, err := url.QueryUnescape(aws.ToString(got.Role.AssumeRolePolicyDocument))
-	if err != nil {
-		current = aws.ToString(got.Role.AssumeRolePolicyDocument)
-	}
+	current := policy.Decode(aws.ToString(got.Role.AssumeRolePolicyDocument))
 	if canonical(current) != canonical(r.Trust.Document) {
 		ch.trust = true
 		ch.Details = append(ch.Details, "trust policy, "+r.Trust.Forms+":")
@@ -256,21 +255,31 @@ func planRole(ctx context.Context, c IAM, account string, r *Role) (*Change, err
 		ch.boundary = true
 		ch.Details = append(ch.Details, fmt.Sprintf("permissions boundary: %q → %q", boundary, r.Boundary)+r.from(r.Boundary))
 	}
-	attached, err := c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: &r.Name})
+	attached, err := attachedPolicies(ctx, c, r.Name)
 	if err != nil {
 		return nil, fmt.Errorf("account %s: read role %s's policies: %w", account, r.Name, err)
 	}
 	for _, p := range r.ManagedPolicies {
-		if !slices.ContainsFunc(attached.AttachedPolicies, func(a iamtypes.AttachedPolicy) bool { return aws.ToString(a.PolicyArn) == p }) {
+		if !slices.Contains(attached, p) {
 			ch.attach = append(ch.attach, p)
 			ch.Details = append(ch.Details, "attach "+p+r.from(p))
+		}
+	}
+	if r.LikeUser != "" {
+		// A like_user role has the file's policies and the user's, no
+		// others: one the user lost goes.
+		for _, p := range attached {
+			if !slices.Contains(r.ManagedPolicies, p) {
+				ch.detach = append(ch.detach, p)
+				ch.Details = append(ch.Details, "detach "+p+" (neither the file nor user "+r.LikeUser+" has it)")
+			}
 		}
 	}
 	if r.InlinePolicy != "" {
 		inline, err := c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: &r.Name, PolicyName: aws.String(InlinePolicyName)})
 		var doc string
 		if err == nil {
-			doc, _ = url.QueryUnescape(aws.ToString(inline.PolicyDocument))
+			doc = policy.Decode(aws.ToString(inline.PolicyDocument))
 		} else if !notFound(err) {
 			return nil, fmt.Errorf("account %s: read role %s's inline policy: %w", account, r.Name, err)
 		}
@@ -287,17 +296,17 @@ func planRole(ctx context.Context, c IAM, account string, r *Role) (*Change, err
 			ch.Details = append(ch.Details, "inline policy "+p.Name+" added (from "+p.From+")")
 		case err != nil:
 			return nil, fmt.Errorf("account %s: read role %s's inline policy %s: %w", account, r.Name, p.Name, err)
-		case canonical(unescape(aws.ToString(got.PolicyDocument))) != canonical(p.Document):
+		case canonical(policy.Decode(aws.ToString(got.PolicyDocument))) != canonical(p.Document):
 			ch.inlines = append(ch.inlines, p)
 			ch.Details = append(ch.Details, "inline policy "+p.Name+" replaced (from "+p.From+")")
 		}
 	}
 	if r.LikeUser != "" {
-		names, err := c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: &r.Name})
+		names, err := inlinePolicies(ctx, c, r.Name)
 		if err != nil {
 			return nil, fmt.Errorf("account %s: list role %s's inline policies: %w", account, r.Name, err)
 		}
-		for _, n := range names.PolicyNames {
+		for _, n := range names {
 			if r.stale(n) {
 				ch.drop = append(ch.drop, n)
 				ch.Details = append(ch.Details, "inline policy "+n+" deleted (user "+r.LikeUser+" no longer has it)")
@@ -499,6 +508,11 @@ func Apply(ctx context.Context, c IAM, partition string, changes []Change, sleep
 				return err
 			}
 		}
+		for _, p := range ch.detach {
+			if _, err := c.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: &r.Name, PolicyArn: aws.String(p)}); err != nil {
+				return fmt.Errorf("%s: detach %s: %w", where, p, err)
+			}
+		}
 		if ch.inline {
 			if err := retry(where+": put the inline policy", func() error {
 				_, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: &r.Name, PolicyName: aws.String(InlinePolicyName), PolicyDocument: aws.String(r.InlinePolicy)})
@@ -533,20 +547,20 @@ func deleteOwned(ctx context.Context, c IAM, changes []Change) error {
 		}
 		name := &ch.Name
 		where := fmt.Sprintf("account %s: delete role %s", ch.Account, ch.Name)
-		attached, err := c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: name})
+		attached, err := attachedPolicies(ctx, c, ch.Name)
 		if err != nil {
 			return fmt.Errorf("%s: %w", where, err)
 		}
-		for _, p := range attached.AttachedPolicies {
-			if _, err := c.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: name, PolicyArn: p.PolicyArn}); err != nil {
+		for _, p := range attached {
+			if _, err := c.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: name, PolicyArn: aws.String(p)}); err != nil {
 				return fmt.Errorf("%s: %w", where, err)
 			}
 		}
-		inline, err := c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: name})
+		inline, err := inlinePolicies(ctx, c, ch.Name)
 		if err != nil {
 			return fmt.Errorf("%s: %w", where, err)
 		}
-		for _, p := range inline.PolicyNames {
+		for _, p := range inline {
 			if _, err := c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: name, PolicyName: aws.String(p)}); err != nil {
 				return fmt.Errorf("%s: %w", where, err)
 			}

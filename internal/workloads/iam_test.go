@@ -20,7 +20,14 @@ import (
 
 func sandboxIAM(t *testing.T) *iam.Client {
 	t.Helper()
-	_, u := sandboxtest.Start(t, sandbox.Options{Seed: &sandbox.Seed{ManagementAccount: "111111111111",
+	_, c := sandboxIAMServer(t)
+	return c
+}
+
+// sandboxIAMServer is a sandbox with one account and an IAM client for it.
+func sandboxIAMServer(t *testing.T) (*sandbox.Server, *iam.Client) {
+	t.Helper()
+	srv, u := sandboxtest.Start(t, sandbox.Options{Seed: &sandbox.Seed{ManagementAccount: "111111111111",
 		Accounts: []sandbox.SeedAccount{{ID: "111111111111", Name: "management"}}}})
 	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion("us-east-1"),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "")),
@@ -29,7 +36,7 @@ func sandboxIAM(t *testing.T) *iam.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return iam.NewFromConfig(cfg)
+	return srv, iam.NewFromConfig(cfg)
 }
 
 // lagging is the sandbox's IAM as AWS behaves right after a provider or

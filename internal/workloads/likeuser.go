@@ -3,7 +3,6 @@ package workloads
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -78,48 +77,48 @@ func resolveLikeUser(ctx context.Context, c UserIAM, account string, r *Role) er
 		r.Boundary = aws.ToString(b.PermissionsBoundaryArn)
 		r.Sources[r.Boundary] = "user " + user + "'s permissions boundary"
 	}
-	attached, err := c.ListAttachedUserPolicies(ctx, &iam.ListAttachedUserPoliciesInput{UserName: &user})
+	attached, err := userAttached(ctx, c, user)
 	if err != nil {
 		return fail("list attached policies", err)
 	}
-	for _, p := range attached.AttachedPolicies {
+	for _, p := range attached {
 		attach(aws.ToString(p.PolicyArn), "user "+user)
 	}
-	names, err := c.ListUserPolicies(ctx, &iam.ListUserPoliciesInput{UserName: &user})
+	names, err := userInline(ctx, c, user)
 	if err != nil {
 		return fail("list inline policies", err)
 	}
-	for _, n := range names.PolicyNames {
+	for _, n := range names {
 		p, err := c.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: &user, PolicyName: aws.String(n)})
 		if err != nil {
 			return fail("read inline policy "+n, err)
 		}
-		r.Inline = append(r.Inline, NamedPolicy{Name: inlineName("user-" + n), Document: unescape(aws.ToString(p.PolicyDocument)),
+		r.Inline = append(r.Inline, NamedPolicy{Name: inlineName("user-" + n), Document: policy.Decode(aws.ToString(p.PolicyDocument)),
 			From: "user " + user + "'s inline policy " + n})
 	}
-	groups, err := c.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: &user})
+	groups, err := userGroups(ctx, c, user)
 	if err != nil {
 		return fail("list groups", err)
 	}
-	for _, g := range groups.Groups {
+	for _, g := range groups {
 		group := aws.ToString(g.GroupName)
-		attached, err := c.ListAttachedGroupPolicies(ctx, &iam.ListAttachedGroupPoliciesInput{GroupName: &group})
+		attached, err := groupAttached(ctx, c, group)
 		if err != nil {
 			return fail("list group "+group+"'s attached policies", err)
 		}
-		for _, p := range attached.AttachedPolicies {
+		for _, p := range attached {
 			attach(aws.ToString(p.PolicyArn), "group "+group+" of user "+user)
 		}
-		names, err := c.ListGroupPolicies(ctx, &iam.ListGroupPoliciesInput{GroupName: &group})
+		names, err := groupInline(ctx, c, group)
 		if err != nil {
 			return fail("list group "+group+"'s inline policies", err)
 		}
-		for _, n := range names.PolicyNames {
+		for _, n := range names {
 			p, err := c.GetGroupPolicy(ctx, &iam.GetGroupPolicyInput{GroupName: &group, PolicyName: aws.String(n)})
 			if err != nil {
 				return fail("read group "+group+"'s inline policy "+n, err)
 			}
-			r.Inline = append(r.Inline, NamedPolicy{Name: inlineName("group-" + group + "-" + n), Document: unescape(aws.ToString(p.PolicyDocument)),
+			r.Inline = append(r.Inline, NamedPolicy{Name: inlineName("group-" + group + "-" + n), Document: policy.Decode(aws.ToString(p.PolicyDocument)),
 				From: "group " + group + "'s inline policy " + n + " (user " + user + ")"})
 		}
 	}
@@ -154,13 +153,6 @@ func inlineName(s string) string {
 		n = n[:128]
 	}
 	return n
-}
-
-func unescape(doc string) string {
-	if d, err := url.QueryUnescape(doc); err == nil {
-		return d
-	}
-	return doc
 }
 
 // from is the plan's note of where a policy came from, if not the file.

@@ -160,7 +160,8 @@ func (e *Entry) Plan(partition, account string) (*Trust, []Problem) {
 	}
 	t.Document = document(ProviderARN(partition, account, t.Issuer), hostPath(t.Issuer), t)
 	if n := policy.Size(t.Document); n > policy.TrustSize {
-		return nil, []Problem{{Message: fmt.Sprintf("the trust policy is %d characters, more than IAM's %d", n, policy.TrustSize),
+		// The provider's fields are what make it long.
+		return nil, []Problem{{Field: e.Provider(), Message: fmt.Sprintf("the trust policy is %d characters, more than IAM's %d", n, policy.TrustSize),
 			Hint: "shorten the issuer or subject, or split the workload into several entries"}}
 	}
 	if err := policy.ValidateTrust(t.Document); err != nil {

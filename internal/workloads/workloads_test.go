@@ -136,7 +136,7 @@ func TestPlanRefuses(t *testing.T) {
 		{"terraform workspace wildcard", Entry{TerraformCloud: &TerraformCloud{Organization: "acme", Project: "infra", Workspace: "*"}}, "terraform_cloud.workspace", "does not name one"},
 		{"oidc without sub", Entry{OIDC: &OIDC{Issuer: "https://ci.example.com", Audience: "aws"}}, "oidc.claims", "has no sub"},
 		{"oidc leading wildcard", Entry{OIDC: &OIDC{Issuer: "https://ci.example.com", Audience: "aws", Claims: map[string]string{"sub": "*:deploy"}}, SubjectPatternAllowed: true}, "oidc.claims.sub", "starts with a wildcard"},
-		{"over IAM's size", Entry{OIDC: &OIDC{Issuer: "https://ci.example.com/" + strings.Repeat("p", 1000), Audience: "aws", Claims: map[string]string{"sub": strings.Repeat("s", 600)}}}, "", "more than IAM's 2048"},
+		{"over IAM's size", Entry{OIDC: &OIDC{Issuer: "https://ci.example.com/" + strings.Repeat("p", 1000), Audience: "aws", Claims: map[string]string{"sub": strings.Repeat("s", 600)}}}, "oidc", "more than IAM's 2048"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, probs := tc.entry.Plan("aws", account)
