@@ -92,6 +92,9 @@ type Server struct {
 	issuerKeys issuerKeys
 	// ciKeys are the local CI issuers' signing keys (ci_issuers.go).
 	ciKeys ciKeys
+
+	// schedMu serializes runs of due schedules (scheduler_run.go).
+	schedMu sync.Mutex
 }
 
 // New returns a sandbox with the world from opts.
@@ -192,6 +195,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(limitListener(l, maxConnections)) }()
+	go s.tickSchedules(ctx)
 	select {
 	case err := <-errc:
 		return err

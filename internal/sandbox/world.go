@@ -45,6 +45,10 @@ type World struct {
 
 	// IAM is per account, by account id.
 	IAM map[string]*IAMAccount `json:"iam"`
+
+	// Scheduler is EventBridge Scheduler's groups, schedules and their
+	// invocations (scheduler.go, scheduler_run.go).
+	Scheduler SchedulerState `json:"scheduler"`
 }
 
 // Tag is a key/value tag as every service here spells it.
