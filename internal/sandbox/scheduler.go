@@ -131,6 +131,10 @@ func schedulerRoutes() []restRoute {
 	r := func(method, path, op string, h func(c *call, rest string, body []byte) (any, error)) restRoute {
 		return restRoute{method: method, path: path, prefix: strings.HasSuffix(path, "/"), service: "scheduler", op: op,
 			h: func(c *call, body []byte) (int, any, error) {
+				if c.accessKeyID == "" {
+					// Unsigned calls would act as the administrator.
+					return 0, nil, newError(403, "MissingAuthenticationTokenException", "Missing Authentication Token: sign the request (SigV4); the sandbox accepts any access key")
+				}
 				if err := c.authenticate(false, "scheduler"); err != nil {
 					return 0, nil, err
 				}

@@ -28,8 +28,8 @@ import (
 // reach them. A failed invocation is retried with exponential backoff per
 // the target's RetryPolicy when the failure is one AWS retries (throttling,
 // server errors), then recorded as FAILED; the dead-letter queue is not
-// modelled. Due schedules run on a one-second ticker while the sandbox
-// serves, and at once on POST /_sandbox/scheduler/run.
+// modelled. Due schedules run on a ticker (Options.ScheduleTick) while the
+// sandbox serves, and at once on POST /_sandbox/scheduler/run.
 
 // ScheduleInvocation is one run of a schedule, in the state dump.
 type ScheduleInvocation struct {
@@ -58,9 +58,6 @@ const maxScheduleInvocations = 1000
 
 // schedulerSessionLength is how long an invocation's role session lasts.
 const schedulerSessionLength = 15 * time.Minute
-
-// scheduleTick is how often a serving sandbox looks for due schedules.
-const scheduleTick = time.Second
 
 // schedJob is one attempt to make, with the session to make it as.
 type schedJob struct {
@@ -290,9 +287,9 @@ func (r *recordedResponse) Header() http.Header         { return r.header }
 func (r *recordedResponse) Write(b []byte) (int, error) { return r.body.Write(b) }
 func (r *recordedResponse) WriteHeader(code int)        { r.status = code }
 
-// tickSchedules runs due schedules every scheduleTick until ctx is done.
-func (s *Server) tickSchedules(ctx context.Context) {
-	t := time.NewTicker(scheduleTick)
+// tickSchedules runs due schedules every tick until ctx is done.
+func (s *Server) tickSchedules(ctx context.Context, tick time.Duration) {
+	t := time.NewTicker(tick)
 	defer t.Stop()
 	for {
 		select {

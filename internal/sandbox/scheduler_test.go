@@ -36,12 +36,19 @@ type schedFixture struct {
 	role  string // the execution role's ARN
 }
 
+// newSchedFixture starts a sandbox on a fake clock without the ticker:
+// tests run due schedules by hand.
 func newSchedFixture(t *testing.T) schedFixture {
+	t.Helper()
+	return newSchedFixtureTick(t, -1)
+}
+
+func newSchedFixtureTick(t *testing.T, tick time.Duration) schedFixture {
 	t.Helper()
 	clock := newFakeClock()
 	seed := DefaultSeed()
 	seed.Users = append(seed.Users, SeedUser{UserName: "alice", GivenName: "alice", FamilyName: "Test"})
-	srv, url := startSandbox(t, Options{Seed: seed, Now: clock.Now, AssignmentDelay: time.Minute})
+	srv, url := startSandbox(t, Options{Seed: seed, Now: clock.Now, AssignmentDelay: time.Minute, ScheduleTick: tick})
 	cfg := sdkConfig(t, url)
 	f := schedFixture{srv: srv, url: url, sso: newSSOFixture(t, cfg), sc: scheduler.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg), clock: clock}
 	srv.withWorld(func(w *World, _ time.Time) { f.user = w.userByName("alice").ID })
@@ -347,7 +354,9 @@ func TestSchedulerValidation(t *testing.T) {
 
 	// Accepted expressions.
 	for i, expr := range []string{"rate(1 minute)", "rate(5 minutes)", "cron(0/15 8-17 ? * MON-FRI *)", "cron(0 12 L * ? 2026-2030)", "cron(0 9 ? * 6#3 *)", "cron(30 2 15W * ? *)"} {
-		if err := create(func(in *scheduler.CreateScheduleInput) { in.Name, in.ScheduleExpression = aws.String(fmt.Sprint("ok", i)), aws.String(expr) }); err != nil {
+		if err := create(func(in *scheduler.CreateScheduleInput) {
+			in.Name, in.ScheduleExpression = aws.String(fmt.Sprint("ok", i)), aws.String(expr)
+		}); err != nil {
 			t.Errorf("%s: %v", expr, err)
 		}
 	}
@@ -543,4 +552,97 @@ func runAWSCLI(t *testing.T, bin, url string, args ...string) []byte {
 		t.Fatalf("aws %v: %v\n%s", args, err, stderr.String())
 	}
 	return out
+}
+
+// TestSchedulerConformance runs the API's common path against the sandbox
+// and moto, which models schedules (without running them).
+func TestSchedulerConformance(t *testing.T) {
+	forEachTarget(t, func(t *testing.T, tg *target) {
+		ctx := context.Background()
+		sc, ic := scheduler.NewFromConfig(tg.cfg), iam.NewFromConfig(tg.cfg)
+		role := must(ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("scheduler-exec"),
+			AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"scheduler.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)}))(t)
+		group := must(sc.CreateScheduleGroup(ctx, &scheduler.CreateScheduleGroupInput{Name: aws.String("elevation"),
+			Tags: []schedtypes.Tag{{Key: aws.String("team"), Value: aws.String("platform")}}}))(t)
+		if !strings.HasSuffix(aws.ToString(group.ScheduleGroupArn), ":schedule-group/elevation") {
+			t.Fatalf("group ARN = %s", aws.ToString(group.ScheduleGroupArn))
+		}
+		in := &scheduler.CreateScheduleInput{Name: aws.String("expire"), GroupName: aws.String("elevation"),
+			ScheduleExpression: aws.String("at(2030-01-01T00:00:00)"), FlexibleTimeWindow: &schedtypes.FlexibleTimeWindow{Mode: schedtypes.FlexibleTimeWindowModeOff},
+			Target: &schedtypes.Target{Arn: aws.String("arn:aws:scheduler:::aws-sdk:ssoadmin:deleteAccountAssignment"), RoleArn: role.Role.Arn, Input: aws.String(`{"InstanceArn":"x"}`)}}
+		created := must(sc.CreateSchedule(ctx, in))(t)
+		if !strings.HasSuffix(aws.ToString(created.ScheduleArn), ":schedule/elevation/expire") {
+			t.Fatalf("schedule ARN = %s", aws.ToString(created.ScheduleArn))
+		}
+		in.ClientToken = aws.String("another-request")
+		_, err := sc.CreateSchedule(ctx, in)
+		wantMessage(t, err, "ConflictException", "Schedule expire already exists.")
+		got := must(sc.GetSchedule(ctx, &scheduler.GetScheduleInput{Name: aws.String("expire"), GroupName: aws.String("elevation")}))(t)
+		if aws.ToString(got.Arn) != aws.ToString(created.ScheduleArn) || aws.ToString(got.GroupName) != "elevation" || got.State != schedtypes.ScheduleStateEnabled ||
+			aws.ToString(got.Target.Input) != `{"InstanceArn":"x"}` || aws.ToInt32(got.Target.RetryPolicy.MaximumRetryAttempts) != 185 ||
+			aws.ToInt32(got.Target.RetryPolicy.MaximumEventAgeInSeconds) != 86400 || got.FlexibleTimeWindow.Mode != schedtypes.FlexibleTimeWindowModeOff {
+			t.Fatalf("GetSchedule = %+v", got)
+		}
+		_, err = sc.GetSchedule(ctx, &scheduler.GetScheduleInput{Name: aws.String("missing"), GroupName: aws.String("elevation")})
+		wantMessage(t, err, "ResourceNotFoundException", "Schedule missing does not exist.")
+		_, err = sc.GetSchedule(ctx, &scheduler.GetScheduleInput{Name: aws.String("expire"), GroupName: aws.String("nope")})
+		wantMessage(t, err, "ResourceNotFoundException", "Schedule group nope does not exist.")
+		list := must(sc.ListSchedules(ctx, &scheduler.ListSchedulesInput{GroupName: aws.String("elevation")}))(t)
+		if len(list.Schedules) != 1 || aws.ToString(list.Schedules[0].Target.Arn) != aws.ToString(in.Target.Arn) {
+			t.Fatalf("ListSchedules = %+v", list.Schedules)
+		}
+		groups := must(sc.ListScheduleGroups(ctx, &scheduler.ListScheduleGroupsInput{}))(t)
+		var names []string
+		for _, g := range groups.ScheduleGroups {
+			names = append(names, aws.ToString(g.Name)+":"+string(g.State))
+		}
+		if strings.Join(names, " ") != "default:ACTIVE elevation:ACTIVE" {
+			t.Fatalf("groups = %v", names)
+		}
+		tags := must(sc.ListTagsForResource(ctx, &scheduler.ListTagsForResourceInput{ResourceArn: group.ScheduleGroupArn}))(t)
+		if len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Value) != "platform" {
+			t.Fatalf("tags = %+v", tags.Tags)
+		}
+		must(sc.DeleteSchedule(ctx, &scheduler.DeleteScheduleInput{Name: aws.String("expire"), GroupName: aws.String("elevation")}))(t)
+		_, err = sc.GetSchedule(ctx, &scheduler.GetScheduleInput{Name: aws.String("expire"), GroupName: aws.String("elevation")})
+		wantCode(t, err, "ResourceNotFoundException")
+	})
+}
+
+// TestSchedulerTicker: a serving sandbox runs due schedules by itself,
+// with nobody asking.
+func TestSchedulerTicker(t *testing.T) {
+	ctx := context.Background()
+	f := newSchedFixtureTick(t, 10*time.Millisecond)
+	ps := f.sso.createPS(t, "Ticked")
+	must(f.sc.CreateSchedule(ctx, &scheduler.CreateScheduleInput{Name: aws.String("now"), ScheduleExpression: aws.String("at(2026-11-24T08:01:00)"),
+		FlexibleTimeWindow: &schedtypes.FlexibleTimeWindow{Mode: schedtypes.FlexibleTimeWindowModeOff},
+		Target: &schedtypes.Target{Arn: aws.String("arn:aws:scheduler:::aws-sdk:ssoadmin:createAccountAssignment"), RoleArn: aws.String(f.role),
+			Input: aws.String(f.deleteAssignmentInput(ps, "222222222222"))}}))(t)
+	time.Sleep(50 * time.Millisecond)
+	if got := f.invocations(); len(got) != 0 {
+		t.Fatalf("ran before due: %+v", got)
+	}
+	f.clock.Add(time.Minute)
+	deadline := time.Now().Add(5 * time.Second)
+	for len(f.invocations()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := f.invocations(); len(got) != 1 || got[0].Status != "SUCCEEDED" {
+		t.Fatalf("invocations = %+v", got)
+	}
+}
+
+func TestSchedulerRefusesUnsignedCalls(t *testing.T) {
+	f := newSchedFixture(t)
+	resp, err := http.Post(f.url+"/schedule-groups/g", "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 403 || resp.Header.Get("x-amzn-ErrorType") != "MissingAuthenticationTokenException" {
+		t.Fatalf("unsigned CreateScheduleGroup: %d %s", resp.StatusCode, resp.Header.Get("x-amzn-ErrorType"))
+	}
+	_, err = f.sc.GetScheduleGroup(context.Background(), &scheduler.GetScheduleGroupInput{Name: aws.String("g")})
+	wantCode(t, err, "ResourceNotFoundException")
 }
