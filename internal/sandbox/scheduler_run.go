@@ -83,10 +83,9 @@ func (s *Server) RunSchedules(ctx context.Context) []ScheduleInvocation {
 		return nil
 	}
 	type result struct {
-		status     int
-		code, msg  string
-		retryable  bool
-		sessionARN string
+		status    int
+		code, msg string
+		retryable bool
 	}
 	results := make([]result, len(jobs))
 	for i, j := range jobs {

@@ -55,6 +55,11 @@ func newSchedFixtureTick(t *testing.T, tick time.Duration) schedFixture {
 	role := must(f.iam.CreateRole(context.Background(), &iam.CreateRoleInput{RoleName: aws.String("keyless-expiry"),
 		AssumeRolePolicyDocument: aws.String(schedulerTrust)}))(t)
 	f.role = aws.ToString(role.Role.Arn)
+	// What the role may do: once the sandbox evaluates role sessions'
+	// policies, the invocations need exactly this.
+	must(f.iam.PutRolePolicy(context.Background(), &iam.PutRolePolicyInput{RoleName: aws.String("keyless-expiry"), PolicyName: aws.String("assignments"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sso:CreateAccountAssignment","sso:DeleteAccountAssignment",` +
+			`"identitystore:CreateGroup"],"Resource":"*"}]}`)}))(t)
 	return f
 }
 
@@ -165,12 +170,11 @@ func TestSchedulerCreateAssignmentAndNone(t *testing.T) {
 	ctx := context.Background()
 	f := newSchedFixture(t)
 	ps := f.sso.createPS(t, "ReadOnly")
-	input := strings.Replace(f.deleteAssignmentInput(ps, "333333333333"), "{", `{"Unused":null,`, 1)
 	must(f.sc.CreateSchedule(ctx, &scheduler.CreateScheduleInput{
 		Name: aws.String("grant"), ScheduleExpression: aws.String("at(2026-11-24T08:05:00)"),
 		FlexibleTimeWindow: &schedtypes.FlexibleTimeWindow{Mode: schedtypes.FlexibleTimeWindowModeOff},
 		Target: &schedtypes.Target{Arn: aws.String("arn:aws:scheduler:::aws-sdk:ssoadmin:createAccountAssignment"), RoleArn: aws.String(f.role),
-			Input: aws.String(strings.Replace(input, `"Unused":null,`, "", 1))},
+			Input: aws.String(f.deleteAssignmentInput(ps, "333333333333"))},
 	}))(t)
 	f.clock.Add(5 * time.Minute)
 	if ran := f.runDue(t); len(ran) != 1 || ran[0].Status != "SUCCEEDED" {
@@ -182,6 +186,28 @@ func TestSchedulerCreateAssignmentAndNone(t *testing.T) {
 	}
 	// ActionAfterCompletion NONE keeps the schedule.
 	must(f.sc.GetSchedule(ctx, &scheduler.GetScheduleInput{Name: aws.String("grant")}))(t)
+
+	// Any awsJson operation of the sandbox's services: identitystore here.
+	storeID := f.srv.IdentityStoreID()
+	must(f.sc.CreateSchedule(ctx, &scheduler.CreateScheduleInput{
+		Name: aws.String("group"), ScheduleExpression: aws.String("at(2026-11-24T08:10:00)"),
+		FlexibleTimeWindow: &schedtypes.FlexibleTimeWindow{Mode: schedtypes.FlexibleTimeWindowModeOff},
+		Target: &schedtypes.Target{Arn: aws.String("arn:aws:scheduler:::aws-sdk:identitystore:createGroup"), RoleArn: aws.String(f.role),
+			Input: aws.String(`{"IdentityStoreId":"` + storeID + `","DisplayName":"jit-approvers"}`)},
+	}))(t)
+	f.clock.Add(5 * time.Minute)
+	if ran := f.runDue(t); len(ran) != 1 || ran[0].Status != "SUCCEEDED" {
+		t.Fatalf("ran = %+v", ran)
+	}
+	found := false
+	f.srv.withWorld(func(w *World, _ time.Time) {
+		for _, g := range w.Groups {
+			found = found || g.DisplayName == "jit-approvers"
+		}
+	})
+	if !found {
+		t.Fatal("the schedule did not create the group")
+	}
 }
 
 func TestSchedulerFailuresAreRecorded(t *testing.T) {
