@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,6 +36,25 @@ type schedFixture struct {
 	clock *fakeClock
 	user  string
 	role  string // the execution role's ARN
+	log   *lockedBuffer
+}
+
+// lockedBuffer is the sandbox's log, written from its handlers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // newSchedFixture starts a sandbox on a fake clock without the ticker:
@@ -48,9 +69,11 @@ func newSchedFixtureTick(t *testing.T, tick time.Duration) schedFixture {
 	clock := newFakeClock()
 	seed := DefaultSeed()
 	seed.Users = append(seed.Users, SeedUser{UserName: "alice", GivenName: "alice", FamilyName: "Test"})
-	srv, url := startSandbox(t, Options{Seed: seed, Now: clock.Now, AssignmentDelay: time.Minute, ScheduleTick: tick})
+	log := &lockedBuffer{}
+	srv, url := startSandbox(t, Options{Seed: seed, Now: clock.Now, AssignmentDelay: time.Minute, ScheduleTick: tick,
+		Log: slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	cfg := sdkConfig(t, url)
-	f := schedFixture{srv: srv, url: url, sso: newSSOFixture(t, cfg), sc: scheduler.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg), clock: clock}
+	f := schedFixture{srv: srv, url: url, sso: newSSOFixture(t, cfg), sc: scheduler.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg), clock: clock, log: log}
 	srv.withWorld(func(w *World, _ time.Time) { f.user = w.userByName("alice").ID })
 	role := must(f.iam.CreateRole(context.Background(), &iam.CreateRoleInput{RoleName: aws.String("keyless-expiry"),
 		AssumeRolePolicyDocument: aws.String(schedulerTrust)}))(t)
@@ -94,14 +117,20 @@ func (f schedFixture) runDue(t *testing.T) []ScheduleInvocation {
 	return out.Invocations
 }
 
+// invocations reads the invocations from the state dump.
 func (f schedFixture) invocations() []ScheduleInvocation {
-	var out []ScheduleInvocation
-	f.srv.withWorld(func(w *World, _ time.Time) {
-		for _, inv := range w.Scheduler.Invocations {
-			out = append(out, *inv)
-		}
-	})
-	return out
+	resp, err := http.Get(f.url + "/_sandbox/state")
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	var state struct {
+		Scheduler struct{ Invocations []ScheduleInvocation } `json:"scheduler"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&state); err != nil {
+		panic(err)
+	}
+	return state.Scheduler.Invocations
 }
 
 func TestSchedulerAtScheduleDeletesAnAssignment(t *testing.T) {
@@ -160,6 +189,12 @@ func TestSchedulerAtScheduleDeletesAnAssignment(t *testing.T) {
 	wantCode(t, err, "ResourceNotFoundException")
 	if calls := f.srv.Calls(); calls["sso-admin:DeleteAccountAssignment"] != 1 {
 		t.Fatalf("calls = %v", calls)
+	}
+	if got := f.invocations(); len(got) != 1 || got[0].Status != "SUCCEEDED" || got[0].ScheduleARN != aws.ToString(created.ScheduleArn) {
+		t.Fatalf("invocations in the state = %+v", got)
+	}
+	if log := f.log.String(); !strings.Contains(log, `msg="schedule invoked" schedule=`+aws.ToString(created.ScheduleArn)) || !strings.Contains(log, "status=SUCCEEDED") {
+		t.Fatalf("no log line for the invocation:\n%s", log)
 	}
 	if ran := f.runDue(t); len(ran) != 0 {
 		t.Fatalf("ran twice: %+v", ran)
