@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -257,7 +258,7 @@ func (s *Server) invokeTarget(ctx context.Context, j *schedJob) (int, string, st
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 	req.Header.Set("X-Amz-Target", svc.prefix+"."+string(op))
 	sum := sha256.Sum256(body)
-	region := cmpOr(svc.region, j.inv.region)
+	region := cmp.Or(svc.region, j.inv.region)
 	if err := v4.NewSigner().SignHTTP(ctx, j.creds, req, hex.EncodeToString(sum[:]), svc.signing, region, j.now); err != nil {
 		return 0, "InternalServerException", err.Error()
 	}
@@ -271,7 +272,7 @@ func (s *Server) invokeTarget(ctx context.Context, j *schedJob) (int, string, st
 		Message string `json:"message"`
 	}
 	_ = json.Unmarshal(rec.body.Bytes(), &e)
-	return rec.status, cmpOr(e.Type, http.StatusText(rec.status)), e.Message
+	return rec.status, cmp.Or(e.Type, http.StatusText(rec.status)), e.Message
 }
 
 // recordedResponse is the ResponseWriter of a call the sandbox makes to
