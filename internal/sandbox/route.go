@@ -195,8 +195,11 @@ type jsonService struct {
 
 type restRoute struct {
 	method, path string
-	service, op  string
-	h            restOp
+	// prefix: path is a prefix, the rest of the path the resource
+	// (/schedules/{Name}).
+	prefix      bool
+	service, op string
+	h           restOp
 }
 
 type querySvc struct {
@@ -227,7 +230,7 @@ func (s *Server) routes() *routes {
 			"com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101": cloudtrailService,
 			"CloudTrail_20131101": cloudtrailService,
 		},
-		rest: append(oidcRoutes(), portalRoutes()...),
+		rest: slices.Concat(oidcRoutes(), portalRoutes(), schedulerRoutes()),
 		query: map[string]*querySvc{
 			"sts": {name: "sts", version: "2011-06-15", ns: "https://sts.amazonaws.com/doc/2011-06-15/", ops: guardRootSessions("sts", stsOps(), nil)},
 			"iam": {name: "iam", version: "2010-05-08", ns: "https://iam.amazonaws.com/doc/2010-05-08/", ops: guardRootSessions("iam", iamOps(), rootIAMOps())},
@@ -310,7 +313,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, route := range rt.rest {
-		if r.URL.Path == route.path && r.Method == route.method {
+		if (r.URL.Path == route.path || route.prefix && strings.HasPrefix(r.URL.Path, route.path)) && r.Method == route.method {
 			if err := refuseBrowser(r, "AccessDeniedException"); err != nil {
 				writeJSONError(w, "application/json", err)
 				return

@@ -49,6 +49,9 @@ type World struct {
 	// Trails are CloudTrail's event history by account/region
 	// (cloudtrail.go): not in the state dump, which would be too large.
 	Trails map[string]*trail `json:"-"`
+	// Scheduler is EventBridge Scheduler's groups, schedules and their
+	// invocations (scheduler.go, scheduler_run.go).
+	Scheduler SchedulerState `json:"scheduler"`
 }
 
 // Tag is a key/value tag as every service here spells it.
