@@ -2,12 +2,15 @@
 // way IAM refuses them with MalformedPolicyDocument, and measures them against
 // IAM's size quotas.
 //
-// It owns the grammar only: identity policies (managed, inline, permission
-// sets' inline policies) and trust policies (a role's AssumeRolePolicyDocument),
-// and reading documents as IAM returns them: Decode undoes their URL encoding,
+// It owns the grammar of identity policies (managed, inline, permission sets'
+// inline policies) and trust policies (a role's AssumeRolePolicyDocument);
+// reading documents as IAM returns them: Decode undoes their URL encoding,
 // ReadTrust reads the statements that let OIDC tokens in (trust.go), for the
-// audit's checks and for adopting workload roles. It does not evaluate policies, know which actions or condition keys exist,
-// or talk to AWS. Errors carry AWS's own messages, so the sandbox can return
+// audit's checks and for adopting workload roles; and the evaluation of
+// identity policies against a request (eval.go): whether a session's policies
+// allow an action on a resource, given the request's condition keys. It does
+// not know which actions or condition keys exist, gather a request's keys, or
+// talk to AWS. Errors carry AWS's own messages, so the sandbox can return
 // them verbatim and keyless's config checks can quote them.
 package policy
 

@@ -47,8 +47,10 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		s.serveAdminRevokeRefreshTokens(w, r)
 	case "/_sandbox/scim":
 		s.serveAdminSCIM(w, r)
+	case "/_sandbox/scheduler/run":
+		s.serveAdminScheduler(w, r)
 	default:
-		writeJSONError(w, ct, newError(404, "NotFound", "no sandbox endpoint %s; try /_sandbox/health, calls, reset, state, root, identity-center, revoke-refresh-tokens, scim or oidc/PROVIDER/token", truncate(r.URL.Path, 100)))
+		writeJSONError(w, ct, newError(404, "NotFound", "no sandbox endpoint %s; try /_sandbox/health, calls, reset, state, root, identity-center, revoke-refresh-tokens, scim, scheduler/run or oidc/PROVIDER/token", truncate(r.URL.Path, 100)))
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
@@ -159,4 +160,35 @@ func runMix(b *testing.B, mix []func() error) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+}
+
+// BenchmarkSessionAuthorization measures what evaluating a role session's
+// policies costs: IAM ListUsers signed by the administrator's dummy keys
+// (not evaluated) and by a ReadOnly permission set's session whose role
+// also has an inline policy with a condition (evaluated):
+//
+//	go test -run '^$' -bench SessionAuthorization -benchtime 3s ./internal/sandbox/
+func BenchmarkSessionAuthorization(b *testing.B) {
+	ctx := context.Background()
+	srv, url := startSandbox(b, Options{AssignmentDelay: -1})
+	cfg := sdkConfig(b, url)
+	cfg.HTTPClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var sess *Session
+	srv.withWorld(func(w *World, now time.Time) {
+		ps := &PermissionSet{ARN: "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-bench", Name: "ReadOnly", RoleSuffix: "0000111122223333",
+			ManagedPolicies: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"},
+			InlinePolicy:    `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"DateLessThan":{"aws:TokenIssueTime":"2020-01-01T00:00:00Z"}}}]}`}
+		w.PermissionSets = append(w.PermissionSets, ps)
+		w.provision(ps, defaultManagementAccount, now)
+		c := &call{s: srv, w: w, now: now, region: "us-east-1"}
+		sess = c.issueSession(defaultManagementAccount, ps.roleName(), "bench", "AROABENCH", now.Add(time.Hour), "portal")
+	})
+	session := cfg.Copy()
+	session.Credentials = credentials.NewStaticCredentialsProvider(sess.AccessKeyID, sess.SecretAccessKey, sess.SessionToken)
+	for name, cfg := range map[string]aws.Config{"admin": cfg, "session": session} {
+		b.Run(name, func(b *testing.B) {
+			c := iam.NewFromConfig(cfg)
+			runMix(b, []func() error{func() error { _, err := c.ListUsers(ctx, nil); return err }})
+		})
+	}
 }

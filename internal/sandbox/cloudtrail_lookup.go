@@ -118,10 +118,10 @@ func lookupEvents(c *call, in *lookupEventsIn) (any, error) {
 	}
 	from, to := c.now.Add(-trailWindow), c.now
 	if in.StartTime != nil {
-		from = maxTime(from, epochTime(*in.StartTime))
+		from = maxTime(from, fromEpochSeconds(*in.StartTime))
 	}
 	if in.EndTime != nil {
-		to = minTime(to, epochTime(*in.EndTime))
+		to = minTime(to, fromEpochSeconds(*in.EndTime))
 	}
 	if in.StartTime != nil && in.EndTime != nil && *in.StartTime > *in.EndTime {
 		return nil, newError(400, "InvalidTimeRangeException", "Start time must be before end time.")
@@ -466,7 +466,7 @@ func policyAllows(doc, action string) bool {
 	return false
 }
 
-func epochTime(f float64) time.Time {
+func fromEpochSeconds(f float64) time.Time {
 	sec, frac := math.Modf(f)
 	return time.Unix(int64(sec), int64(frac*1e9)).UTC()
 }

@@ -1,6 +1,7 @@
 // Package sandbox is a local AWS IAM Identity Center: the admin APIs
 // (organizations, sso-admin, identitystore), the sign-in side (sso-oidc, the
-// SSO portal, console federation), STS and IAM, served on one loopback
+// SSO portal, console federation), STS, IAM and EventBridge Scheduler (which
+// runs its due schedules against the sandbox itself), served on one loopback
 // address so that the AWS CLI, boto3 and aws-sdk-go-v2 talk to it when
 // AWS_ENDPOINT_URL points at it.
 //
@@ -13,4 +14,9 @@
 // timestamps rather than goroutines: an operation records when it completes
 // and every request first advances the world to the current time. That keeps
 // the world deterministic under an injected clock.
+//
+// The one exception is EventBridge Scheduler's schedules: running one is a
+// call to the sandbox's own API, made outside the world's lock, by a ticker
+// while serving (Options.ScheduleTick) or on POST /_sandbox/scheduler/run;
+// a schedule is due by the same injected clock.
 package sandbox

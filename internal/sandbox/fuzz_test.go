@@ -121,7 +121,8 @@ func FuzzRESTProtocol(f *testing.F) {
 	routes := srv.table().rest
 	for i := range routes {
 		for _, s := range []string{`{}`, ``, `{"clientName":"x","clientType":"public"}`, `{"grantType":"refresh_token","refreshToken":"x"}`,
-			`{"clientId":1}`, `{"a":`} {
+			`{"clientId":1}`, `{"a":`, `{"ScheduleExpression":"cron(0/5 L * ? * 2026)","FlexibleTimeWindow":{"Mode":"OFF"},"Target":{"Arn":"a","RoleArn":"r"}}`,
+			`{"ScheduleExpression":"at(2026-01-01T00:00:00)","ScheduleExpressionTimezone":"Europe/Paris","StartDate":1e300,"FlexibleTimeWindow":{"Mode":"OFF"}}`} {
 			f.Add(uint8(i), "account_id=222222222222&role_name=x&max_result=0", []byte(s))
 		}
 	}
@@ -132,8 +133,14 @@ func FuzzRESTProtocol(f *testing.F) {
 		rt := routes[int(idx)%len(routes)]
 		req := httptest.NewRequest(rt.method, "http://127.0.0.1/", bytes.NewReader(body))
 		req.URL.Path = rt.path
+		if rt.prefix {
+			req.URL.Path += "name-1"
+		}
 		req.URL.RawQuery = query
 		req.Header.Set("x-amz-sso_bearer_token", "bogus")
+		if rt.service == "scheduler" {
+			req.Header.Set("Authorization", signedAs(rt.service)) // else refused unsigned
+		}
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, req)
 		if rec.Code >= 500 {

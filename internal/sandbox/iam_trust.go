@@ -80,6 +80,7 @@ func stringList(raw json.RawMessage) []string {
 type trustRequest struct {
 	who       caller // the signer (AssumeRole)
 	federated string // the identity provider's ARN (web identity, SAML)
+	service   string // the service principal assuming the role (scheduler.amazonaws.com)
 	action    string // sts:AssumeRole, sts:AssumeRoleWithWebIdentity, ...
 	// keys are the request's condition keys, by lower-case name; a key may
 	// hold several values (<issuer>:amr).
@@ -183,7 +184,7 @@ func principalNames(raw json.RawMessage, req trustRequest) bool {
 		return false
 	}
 	for _, p := range stringList(m["AWS"]) {
-		if p == "*" || (req.federated == "" && awsPrincipalIs(p, req.who)) {
+		if p == "*" || (req.federated == "" && req.service == "" && awsPrincipalIs(p, req.who)) {
 			return true
 		}
 	}
@@ -192,7 +193,12 @@ func principalNames(raw json.RawMessage, req trustRequest) bool {
 			return true
 		}
 	}
-	return false // Service and CanonicalUser principals never call STS themselves
+	for _, p := range stringList(m["Service"]) {
+		if req.service != "" && p == req.service {
+			return true
+		}
+	}
+	return false // CanonicalUser principals never call STS themselves
 }
 
 func awsPrincipalIs(p string, who caller) bool {

@@ -190,10 +190,15 @@ func (w *World) completeCreateAccount(r *CreateAccountReq) {
 	ia.Roles = append(ia.Roles, orgAccessRole(a.ID, r.RoleName, r.DoneAt))
 }
 
+// orgAccessPolicy is the access role's inline policy, named
+// AdministratorAccess: full administrator permissions in the account.
+const orgAccessPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
+
 // orgAccessRole is the role the management account assumes in a member
-// account it created.
+// account it created, with full access (orgAccessPolicy).
 func orgAccessRole(account, name string, created time.Time) *IAMRole {
-	return &IAMRole{Name: name, Path: "/", ID: "AROA" + stableID(account+"/"+name, 17), Created: created}
+	return &IAMRole{Name: name, Path: "/", ID: "AROA" + stableID(account+"/"+name, 17), Created: created,
+		InlinePolicies: []InlinePolicy{{Name: "AdministratorAccess", Document: orgAccessPolicy}}}
 }
 
 func (c *call) createAccountRequest(id string) (*CreateAccountReq, error) {

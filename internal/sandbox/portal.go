@@ -261,6 +261,7 @@ func (c *call) issueSession(account, role, sessionName, roleID string, exp time.
 		UserID:          roleID + ":" + sessionName,
 		Expiration:      exp.UTC().Truncate(time.Second),
 		Source:          source,
+		Issued:          c.now.UTC(),
 	}
 	c.w.Sessions[akid] = s
 	return s

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"crypto/subtle"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -124,6 +125,37 @@ func (c *call) authenticate(query bool, service string) error {
 	return nil
 }
 
+// admit is every protocol's one gate before a handler: authenticate the
+// signing key (signing is the service its last use records), then
+// authorize the call (authz.go).
+func (c *call) admit(proto protocol, signing, service, op string, param func(string) string) error {
+	if err := c.authenticate(proto == protoQuery, signing); err != nil {
+		return err
+	}
+	return c.authorize(service, op, proto, param)
+}
+
+// unsignedServices take a bearer token (the portal) or no credentials
+// (sso-oidc), never a signature (the SDKs send none): a key a client signs
+// them with anyway is neither checked nor evaluated. Signed REST services
+// go through admit as the others.
+var unsignedServices = map[string]bool{"sso": true, "sso-oidc": true}
+
+// jsonParams reads the top-level string members of a JSON request body,
+// decoding it on first use.
+func jsonParams(body []byte) func(string) string {
+	var m map[string]any
+	decoded := false
+	return func(name string) string {
+		if !decoded {
+			decoded = true
+			_ = json.Unmarshal(body, &m)
+		}
+		s, _ := m[name].(string)
+		return s
+	}
+}
+
 func iamUserARN(partition, account string, u *IAMUser) string {
 	return fmt.Sprintf("arn:%s:iam::%s:user%s%s", partition, account, u.Path, u.Name)
 }
@@ -163,8 +195,11 @@ type jsonService struct {
 
 type restRoute struct {
 	method, path string
-	service, op  string
-	h            restOp
+	// prefix: path is a prefix, the rest of the path the resource
+	// (/schedules/{Name}).
+	prefix      bool
+	service, op string
+	h           restOp
 }
 
 type querySvc struct {
@@ -195,7 +230,7 @@ func (s *Server) routes() *routes {
 			"com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101": cloudtrailService,
 			"CloudTrail_20131101": cloudtrailService,
 		},
-		rest: append(oidcRoutes(), portalRoutes()...),
+		rest: slices.Concat(oidcRoutes(), portalRoutes(), schedulerRoutes()),
 		query: map[string]*querySvc{
 			"sts": {name: "sts", version: "2011-06-15", ns: "https://sts.amazonaws.com/doc/2011-06-15/", ops: guardRootSessions("sts", stsOps(), nil)},
 			"iam": {name: "iam", version: "2010-05-08", ns: "https://iam.amazonaws.com/doc/2010-05-08/", ops: guardRootSessions("iam", iamOps(), rootIAMOps())},
@@ -278,7 +313,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, route := range rt.rest {
-		if r.URL.Path == route.path && r.Method == route.method {
+		if (r.URL.Path == route.path || route.prefix && strings.HasPrefix(r.URL.Path, route.path)) && r.Method == route.method {
 			if err := refuseBrowser(r, "AccessDeniedException"); err != nil {
 				writeJSONError(w, "application/json", err)
 				return
@@ -387,7 +422,7 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, t
 	var out any
 	s.withWorld(func(wd *World, now time.Time) {
 		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid, arrived: arrived}
-		if err = c.authenticate(false, signingName(sigService, svc.name)); err == nil {
+		if err = c.admit(protoJSON, signingName(sigService, svc.name), svc.name, opName, jsonParams(body)); err == nil {
 			who := c.caller()
 			out, err = h(c, body)
 			c.record(who, svc.name, opName, err, nil)
@@ -428,7 +463,12 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, route restRou
 	)
 	s.withWorld(func(wd *World, now time.Time) {
 		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid}
-		status, out, err = route.h(c, body)
+		if !unsignedServices[route.service] {
+			err = c.admit(protoREST, route.service, route.service, route.op, jsonParams(body))
+		}
+		if err == nil {
+			status, out, err = route.h(c, body)
+		}
 	})
 	if err != nil {
 		s.opts.Log.Debug("request failed", "service", route.service, "op", route.op, "err", err)
@@ -520,7 +560,7 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, rt *routes, 
 	var out any
 	s.withWorld(func(wd *World, now time.Time) {
 		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid}
-		if err = c.authenticate(true, svc.name); err == nil && svc.name == "iam" {
+		if err = c.admit(protoQuery, svc.name, svc.name, action, form.Get); err == nil && svc.name == "iam" {
 			err = c.iamQuota()
 		}
 		if err == nil {

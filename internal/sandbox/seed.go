@@ -733,8 +733,9 @@ func buildWorld(seed *Seed, now time.Time) (*World, error) {
 		}
 		ia.Aliases = sa.Aliases
 		if a.ID != mgmt {
-			ia.Roles = append(ia.Roles, &IAMRole{Name: "OrganizationAccountAccessRole", Path: "/",
-				ID: "AROA" + stableID(a.ID+"/OrganizationAccountAccessRole", 17), Created: created, TrustPolicy: accountTrust(mgmt)})
+			r := orgAccessRole(a.ID, defaultOrgAccessRole, created)
+			r.TrustPolicy = accountTrust(mgmt)
+			ia.Roles = append(ia.Roles, r)
 		}
 		for _, sg := range sa.IAMGroups {
 			ia.Groups = append(ia.Groups, seedIAMGroup(a.ID, sg, created))

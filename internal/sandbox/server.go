@@ -54,6 +54,10 @@ type Options struct {
 	// 1h and 90 days, as Identity Center's defaults); DeviceCodeTTL the
 	// device authorization's (10m).
 	AccessTokenTTL, RefreshTokenTTL, DeviceCodeTTL time.Duration
+	// ScheduleTick is how often a serving sandbox runs the schedules due
+	// (scheduler_run.go); zero means every second, negative never (then
+	// only POST /_sandbox/scheduler/run does).
+	ScheduleTick time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Log receives one debug line per request; nil discards.
@@ -105,6 +109,11 @@ type Server struct {
 	issuerKeys issuerKeys
 	// ciKeys are the local CI issuers' signing keys (ci_issuers.go).
 	ciKeys ciKeys
+	// policies are compiled policy documents, for authorization (authz.go).
+	policies policyCache
+
+	// schedMu serializes runs of due schedules (scheduler_run.go).
+	schedMu sync.Mutex
 }
 
 // New returns a sandbox with the world from opts.
@@ -207,6 +216,9 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(limitListener(l, maxConnections)) }()
+	if s.opts.ScheduleTick >= 0 {
+		go s.tickSchedules(ctx, cmp.Or(s.opts.ScheduleTick, time.Second))
+	}
 	select {
 	case err := <-errc:
 		return err

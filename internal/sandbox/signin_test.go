@@ -75,16 +75,16 @@ func newSigninEnv(t *testing.T, opts Options) *signinEnv {
 	opts.Now = clock.Now
 	srv, u := startSandbox(t, opts)
 	srv.withWorld(func(w *World, now time.Time) {
-		ps := func(name, dur, sfx string) *PermissionSet {
+		ps := func(name, dur, sfx, policy string) *PermissionSet {
 			p := &PermissionSet{ARN: "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-" + sfx, Name: name,
-				SessionDuration: dur, RoleSuffix: sfx, Created: now}
+				SessionDuration: dur, RoleSuffix: sfx, Created: now, ManagedPolicies: []string{"arn:aws:iam::aws:policy/" + policy}}
 			w.PermissionSets = append(w.PermissionSets, p)
 			return p
 		}
-		admin := ps("AdministratorAccess", "PT12H", adminSfx)
-		dev := ps("Developer", "PT2H", "aaaabbbbccccdddd")
-		ro := ps("ReadOnly", "PT1H", "fedcba9876543210")
-		unused := ps("Unassigned", "PT1H", "1111222233334444")
+		admin := ps("AdministratorAccess", "PT12H", adminSfx, "AdministratorAccess")
+		dev := ps("Developer", "PT2H", "aaaabbbbccccdddd", "PowerUserAccess")
+		ro := ps("ReadOnly", "PT1H", "fedcba9876543210", "ReadOnlyAccess")
+		unused := ps("Unassigned", "PT1H", "1111222233334444", "ReadOnlyAccess")
 		user := func(n string) string { return w.userByName(n).ID }
 		group := func(n string) string {
 			for _, g := range w.Groups {
@@ -97,6 +97,7 @@ func newSigninEnv(t *testing.T, opts Options) *signinEnv {
 		}
 		add := func(acct string, p *PermissionSet, typ, id string) {
 			w.Assignments = append(w.Assignments, &Assignment{AccountID: acct, PermissionSetARN: p.ARN, PrincipalType: typ, PrincipalID: id})
+			w.provision(p, acct, now) // as CreateAccountAssignment does
 		}
 		add(mgmtAcct, admin, "USER", user("alice"))
 		add(devAcct, admin, "GROUP", group("admins"))

@@ -84,6 +84,10 @@ func stsAssumeRole(c *call, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	packed, tags, err := stsSessionPoliciesAndTags(form)
+	if err != nil {
+		return nil, err
+	}
 	role := c.targetRole(target)
 	if role == nil {
 		return nil, newError(403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", who.ARN, target.arn)
@@ -97,7 +101,14 @@ func stsAssumeRole(c *call, form url.Values) (any, error) {
 	if duration > role.maxSession() {
 		return nil, stsValidation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
-	_, out := c.assumedRole(role, target.account, name, duration, "assume-role")
+	_, assumed := c.assumedRole(role, target.account, name, duration, "assume-role", sessionLimitsOf(form, tags))
+	out := struct {
+		stsAssumeRoleOut
+		PackedPolicySize *int `xml:"PackedPolicySize,omitempty"`
+	}{stsAssumeRoleOut: assumed}
+	if packed >= 0 {
+		out.PackedPolicySize = &packed
+	}
 	return out, nil
 }
 

@@ -99,8 +99,8 @@ func stsSessionNameParam(form url.Values) (string, error) {
 
 // stsSessionPolicies checks the session policies (Policy, PolicyArns) and
 // returns the packed size AWS reports for them, as a percentage of the
-// limit, or -1 when there are none. The sandbox does not apply session
-// policies to what the session may do (docs/sandbox.md).
+// limit, or -1 when there are none. Role sessions keep them
+// (sessionLimitsOf): they narrow what the session may do (authz.go).
 func stsSessionPolicies(form url.Values) (int, error) {
 	doc, arns := form.Get("Policy"), formList(form, "PolicyArns.member")
 	if _, ok := form["Policy"]; ok {
@@ -140,6 +140,42 @@ func stsSessionPolicies(form url.Values) (int, error) {
 	return size, nil
 }
 
+// stsSessionPoliciesAndTags checks the session policies and the session
+// tags (Tags) of AssumeRole and GetFederationToken: tags count in the packed
+// size, which is then reported even without policies.
+func stsSessionPoliciesAndTags(form url.Values) (int, []Tag, error) {
+	packed, err := stsSessionPolicies(form)
+	if err != nil {
+		return 0, nil, err
+	}
+	tags, err := iamTags(form)
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(tags) > 0 && packed < 0 {
+		packed = 0
+	}
+	return packed, tags, nil
+}
+
+// sessionLimits are what an assume-role call adds to the role's policies:
+// its session policies, and its session tags.
+type sessionLimits struct {
+	policy string
+	arns   []string
+	tags   []Tag
+}
+
+// sessionLimitsOf reads the session policies of a request that
+// stsSessionPolicies accepted.
+func sessionLimitsOf(form url.Values, tags []Tag) sessionLimits {
+	l := sessionLimits{policy: form.Get("Policy"), tags: tags}
+	for _, m := range formList(form, "PolicyArns.member") {
+		l.arns = append(l.arns, m.Get("arn"))
+	}
+	return l
+}
+
 // credentialsOut is a session's credentials as STS returns them.
 func credentialsOut(s *Session) stsCredentials {
 	return stsCredentials{AccessKeyID: s.AccessKeyID, SecretAccessKey: s.SecretAccessKey,
@@ -148,12 +184,13 @@ func credentialsOut(s *Session) stsCredentials {
 
 // assumedRole issues a role session and the reply the assume-role
 // operations share.
-func (c *call) assumedRole(role *IAMRole, acct, sessionName string, seconds int, source string) (*Session, stsAssumeRoleOut) {
+func (c *call) assumedRole(role *IAMRole, acct, sessionName string, seconds int, source string, limits sessionLimits) (*Session, stsAssumeRoleOut) {
 	roleID := role.ID
 	if roleID == "" {
 		roleID = c.w.sessionRoleID(acct, role.Name)
 	}
 	sess := c.issueSession(acct, role.Name, sessionName, roleID, c.now.Add(time.Duration(seconds)*time.Second), source)
+	sess.Policy, sess.PolicyARNs, sess.Tags = limits.policy, limits.arns, limits.tags
 	c.w.roleUsed(acct, role.Name, c.region, c.now)
 	var out stsAssumeRoleOut
 	out.Credentials = credentialsOut(sess)
@@ -165,7 +202,7 @@ func (c *call) assumedRole(role *IAMRole, acct, sessionName string, seconds int,
 // federatedRole assumes a role for a federation operation: the role must
 // exist and its trust policy allow the request, and the duration fit the
 // role's MaxSessionDuration.
-func (c *call) federatedRole(target stsRoleTarget, req trustRequest, session string, seconds int, source string) (stsAssumeRoleOut, error) {
+func (c *call) federatedRole(target stsRoleTarget, req trustRequest, session string, seconds int, source string, limits sessionLimits) (stsAssumeRoleOut, error) {
 	role := c.targetRole(target)
 	if role == nil || !c.w.trustAllows(target.account, role, req) {
 		return stsAssumeRoleOut{}, newError(403, "AccessDenied", "Not authorized to perform %s", req.action)
@@ -173,6 +210,6 @@ func (c *call) federatedRole(target stsRoleTarget, req trustRequest, session str
 	if seconds > role.maxSession() {
 		return stsAssumeRoleOut{}, stsValidation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
-	_, out := c.assumedRole(role, target.account, session, seconds, source)
+	_, out := c.assumedRole(role, target.account, session, seconds, source, limits)
 	return out, nil
 }

@@ -190,7 +190,7 @@ func stsAssumeRoleWithSAML(c *call, form url.Values) (any, error) {
 	qualifier := base64.StdEncoding.EncodeToString(sum[:])
 	keys := map[string][]string{"saml:aud": {recipient}, "saml:sub": {a.Subject.NameID.Value}, "saml:sub_type": {subjectType},
 		"saml:iss": {a.Issuer}, "saml:namequalifier": {qualifier}, "saml:doc": {target.account + "/" + provider.Name}}
-	assumed, err := c.federatedRole(target, trustRequest{action: "sts:AssumeRoleWithSAML", federated: principal, keys: keys}, session, duration, "saml")
+	assumed, err := c.federatedRole(target, trustRequest{action: "sts:AssumeRoleWithSAML", federated: principal, keys: keys}, session, duration, "saml", sessionLimitsOf(form, nil))
 	if err != nil {
 		return nil, err
 	}

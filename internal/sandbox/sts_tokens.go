@@ -71,11 +71,7 @@ func stsGetFederationToken(c *call, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	packed, err := stsSessionPolicies(form)
-	if err != nil {
-		return nil, err
-	}
-	tags, err := iamTags(form)
+	packed, tags, err := stsSessionPoliciesAndTags(form)
 	if err != nil {
 		return nil, err
 	}
@@ -83,12 +79,9 @@ func stsGetFederationToken(c *call, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(tags) > 0 && packed < 0 {
-		packed = 0
-	}
 	sess := c.issueSession(who.AccountID, "", "", "", c.now.Add(time.Duration(duration)*time.Second), "federation-token")
 	sess.ARN = fmt.Sprintf("arn:%s:sts::%s:federated-user/%s", c.partition(), who.AccountID, name)
-	sess.UserID = who.AccountID + ":" + name
+	sess.UserID, sess.Tags = who.AccountID+":"+name, tags
 	out := struct {
 		Credentials   stsCredentials `xml:"Credentials"`
 		FederatedUser struct {

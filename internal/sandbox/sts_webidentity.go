@@ -290,7 +290,7 @@ func stsAssumeRoleWithWebIdentity(c *call, form url.Values) (any, error) {
 	if len(claims.AMR) > 0 {
 		keys[prefix+"amr"] = []string(claims.AMR)
 	}
-	assumed, err := c.federatedRole(target, trustRequest{action: "sts:AssumeRoleWithWebIdentity", federated: providerARN, keys: keys}, session, duration, "web-identity")
+	assumed, err := c.federatedRole(target, trustRequest{action: "sts:AssumeRoleWithWebIdentity", federated: providerARN, keys: keys}, session, duration, "web-identity", sessionLimitsOf(form, nil))
 	if err != nil {
 		return nil, err
 	}

@@ -49,6 +49,9 @@ type World struct {
 	// Trails are CloudTrail's event history by account/region
 	// (cloudtrail.go): not in the state dump, which would be too large.
 	Trails map[string]*trail `json:"-"`
+	// Scheduler is EventBridge Scheduler's groups, schedules and their
+	// invocations (scheduler.go, scheduler_run.go).
+	Scheduler SchedulerState `json:"scheduler"`
 }
 
 // Tag is a key/value tag as every service here spells it.
@@ -342,6 +345,14 @@ type Session struct {
 	Source          string    `json:"source"` // portal, assume-role, web-identity, saml, session-token, federation-token, assume-root/<task>
 	// MFA: GetSessionToken was given an MFA device and code.
 	MFA bool `json:"mfa,omitempty"`
+	// Issued is when the credentials were issued: aws:TokenIssueTime.
+	Issued time.Time `json:"issued,omitzero"`
+	// Policy and PolicyARNs are the session policies an assume-role call
+	// passed; with neither, the session has all of its role's permissions.
+	Policy     string   `json:"policy,omitempty"`
+	PolicyARNs []string `json:"policy_arns,omitempty"`
+	// Tags are the session tags (aws:PrincipalTag/...).
+	Tags []Tag `json:"tags,omitempty"`
 }
 
 type SigninToken struct {

@@ -1,0 +1,81 @@
+package sandbox
+
+import (
+	"fmt"
+	"strings"
+)
+
+// resourceOf is the ARN a call acts on, as access denied messages and the
+// Resource element see it: computed from the request's parameters where
+// that is cheap (IAM entities and policies, the role of an assume-role
+// call, sso-admin's permission set or instance, identitystore's store,
+// organizations' account), else "*" (docs/sandbox.md, "Authorization").
+// account is the caller's, which IAM calls act in.
+func (c *call) resourceOf(action, account string, param func(string) string) string {
+	p := c.partition()
+	service, op, _ := strings.Cut(action, ":")
+	switch service {
+	case "iam":
+		return iamResource(p, account, op, param)
+	case "sts":
+		if arn := param("RoleArn"); arn != "" {
+			return arn
+		}
+	case "sso":
+		for _, k := range []string{"PermissionSetArn", "InstanceArn"} {
+			if arn := param(k); arn != "" {
+				return arn
+			}
+		}
+	case "identitystore":
+		if id := param("IdentityStoreId"); id != "" {
+			return fmt.Sprintf("arn:%s:identitystore::%s:identitystore/%s", p, c.w.Instance.OwnerAccountID, id)
+		}
+	case "organizations":
+		if id := param("AccountId"); id != "" && c.w.Organization != nil {
+			return fmt.Sprintf("arn:%s:organizations::%s:account/%s/%s", p, c.w.Organization.MasterAccountID, c.w.Organization.ID, id)
+		}
+	}
+	return "*"
+}
+
+// iamEntityParams name the IAM entity an operation acts on, in the order
+// that picks the resource when an operation names two (AddUserToGroup acts
+// on the group, AddRoleToInstanceProfile on the instance profile).
+var iamEntityParams = []struct{ param, kind string }{
+	{"InstanceProfileName", "instance-profile"}, {"GroupName", "group"}, {"RoleName", "role"}, {"UserName", "user"},
+}
+
+func iamResource(partition, account, op string, param func(string) string) string {
+	arn := func(kind, path, name string) string {
+		if path == "" {
+			path = "/"
+		}
+		return fmt.Sprintf("arn:%s:iam::%s:%s%s%s", partition, account, kind, path, name)
+	}
+	for _, e := range iamEntityParams {
+		if name := param(e.param); name != "" {
+			path := ""
+			if strings.HasPrefix(op, "Create") {
+				path = param("Path")
+			}
+			return arn(e.kind, path, name)
+		}
+	}
+	for _, k := range []string{"PolicyArn", "OpenIDConnectProviderArn", "SAMLProviderArn"} {
+		if v := param(k); v != "" {
+			return v
+		}
+	}
+	switch op {
+	case "CreatePolicy":
+		return arn("policy", param("Path"), param("PolicyName"))
+	case "ListUsers":
+		return arn("user", param("PathPrefix"), "")
+	case "ListRoles":
+		return arn("role", param("PathPrefix"), "")
+	case "ListGroups":
+		return arn("group", param("PathPrefix"), "")
+	}
+	return "*"
+}

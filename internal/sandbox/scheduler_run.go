@@ -1,0 +1,317 @@
+package sandbox
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+)
+
+// Running schedules. When a schedule is due by the sandbox's clock, the
+// sandbox assumes the schedule's execution role as scheduler.amazonaws.com
+// would (its trust policy must allow that service) and calls its own API
+// over its own handler, signed with that session's keys: whatever decides
+// what a role's session may do decides what the schedule may do.
+//
+// Universal targets (arn:aws:scheduler:::aws-sdk:SERVICE:apiAction) of the
+// sandbox's awsJson services are invoked: the Input is the request body,
+// with the API's parameter names. Other targets fail as the sandbox cannot
+// reach them. A failed invocation is retried with exponential backoff per
+// the target's RetryPolicy when the failure is one AWS retries (throttling,
+// server errors), then recorded as FAILED; the dead-letter queue is not
+// modelled. Due schedules run on a ticker (Options.ScheduleTick) while the
+// sandbox serves, and at once on POST /_sandbox/scheduler/run.
+
+// ScheduleInvocation is one run of a schedule, in the state dump.
+type ScheduleInvocation struct {
+	ScheduleARN string    `json:"schedule_arn"`
+	Target      string    `json:"target"`
+	RoleARN     string    `json:"role_arn"`
+	Due         time.Time `json:"due"`
+	// Status is RUNNING, RETRYING, SUCCEEDED or FAILED.
+	Status      string    `json:"status"`
+	Attempts    int       `json:"attempts"`
+	LastAttempt time.Time `json:"last_attempt,omitzero"`
+	NextAttempt time.Time `json:"next_attempt,omitzero"`
+	// HTTPStatus, ErrorCode and Error are the last attempt's answer.
+	HTTPStatus int    `json:"http_status,omitempty"`
+	ErrorCode  string `json:"error_code,omitempty"`
+	Error      string `json:"error,omitempty"`
+	// Caller is the role session the target was called as.
+	Caller string `json:"caller,omitempty"`
+
+	account, region, group, input string
+	maxRetries, maxAge            int32
+}
+
+// maxScheduleInvocations bounds the invocations kept for the state dump.
+const maxScheduleInvocations = 1000
+
+// schedulerSessionLength is how long an invocation's role session lasts.
+const schedulerSessionLength = 15 * time.Minute
+
+// schedJob is one attempt to make, with the session to make it as.
+type schedJob struct {
+	inv   *ScheduleInvocation
+	creds aws.Credentials
+	now   time.Time
+	// failCode and failMsg are set when there is nothing to call (the
+	// role cannot be assumed, the target is not the sandbox's).
+	failCode, failMsg string
+}
+
+// RunSchedules invokes every schedule due by the sandbox's clock, and
+// retries due for invocations that failed, and returns what it did.
+func (s *Server) RunSchedules(ctx context.Context) []ScheduleInvocation {
+	s.schedMu.Lock()
+	defer s.schedMu.Unlock()
+	var jobs []*schedJob
+	s.withWorld(func(w *World, now time.Time) {
+		c := &call{s: s, w: w, now: now, requestID: "scheduler"}
+		jobs = c.dueInvocations()
+	})
+	if len(jobs) == 0 {
+		return nil
+	}
+	type result struct {
+		status    int
+		code, msg string
+		retryable bool
+	}
+	results := make([]result, len(jobs))
+	for i, j := range jobs {
+		if j.failCode != "" {
+			results[i] = result{code: j.failCode, msg: j.failMsg}
+			continue
+		}
+		st, code, msg := s.invokeTarget(ctx, j)
+		results[i] = result{status: st, code: code, msg: msg,
+			retryable: st >= 500 || st == http.StatusTooManyRequests || strings.Contains(code, "Throttl")}
+	}
+	var out []ScheduleInvocation
+	s.withWorld(func(w *World, now time.Time) {
+		for i, j := range jobs {
+			r := results[i]
+			w.finishAttempt(j.inv, now, r.status, r.code, r.msg, r.retryable)
+			s.opts.Log.Debug("schedule invoked", "schedule", j.inv.ScheduleARN, "target", j.inv.Target, "as", j.inv.Caller,
+				"attempt", j.inv.Attempts, "status", j.inv.Status, "http_status", r.status, "error_code", r.code)
+			out = append(out, *j.inv)
+		}
+	})
+	return out
+}
+
+// dueInvocations starts the invocations due now and picks the retries
+// due, each with a fresh session of its execution role.
+func (c *call) dueInvocations() []*schedJob {
+	st := &c.w.Scheduler
+	var jobs []*schedJob
+	for _, sc := range st.Schedules {
+		if sc.Spec.State != "ENABLED" || sc.Running || sc.NextRun.IsZero() || c.now.Before(sc.NextRun) {
+			continue
+		}
+		t := sc.Spec.Target
+		inv := &ScheduleInvocation{ScheduleARN: sc.ARN, Target: *t.Arn, RoleARN: *t.RoleArn, Due: sc.NextRun, Status: "RUNNING",
+			account: sc.Account, region: sc.Region, group: sc.GroupName,
+			maxRetries: *t.RetryPolicy.MaximumRetryAttempts, maxAge: *t.RetryPolicy.MaximumEventAgeInSeconds}
+		if t.Input != nil {
+			inv.input = *t.Input
+		}
+		st.Invocations = append(st.Invocations, inv)
+		sc.Running = true
+		sc.NextRun = sc.Spec.nextRun(sc.NextRun, c.now)
+		jobs = append(jobs, c.schedJob(inv))
+	}
+	for _, inv := range st.Invocations {
+		if inv.Status == "RETRYING" && !c.now.Before(inv.NextAttempt) {
+			inv.Status = "RUNNING"
+			jobs = append(jobs, c.schedJob(inv))
+		}
+	}
+	if n := len(st.Invocations) - maxScheduleInvocations; n > 0 {
+		// Drop the oldest finished ones; those running or waiting to
+		// retry stay.
+		st.Invocations = slices.DeleteFunc(st.Invocations, func(inv *ScheduleInvocation) bool {
+			if n > 0 && (inv.Status == "SUCCEEDED" || inv.Status == "FAILED") {
+				n--
+				return true
+			}
+			return false
+		})
+	}
+	return jobs
+}
+
+// schedJob assumes the invocation's execution role.
+func (c *call) schedJob(inv *ScheduleInvocation) *schedJob {
+	j := &schedJob{inv: inv, now: c.now}
+	c.region = inv.region
+	role, account, err := c.schedulerRole(inv.RoleARN, inv.account, inv.group)
+	if err != nil {
+		j.failCode, j.failMsg = "AccessDenied", "EventBridge Scheduler could not assume the execution role "+inv.RoleARN+": its trust policy must allow scheduler.amazonaws.com"
+		return j
+	}
+	roleID := role.ID
+	if roleID == "" {
+		roleID = c.w.sessionRoleID(account, role.Name)
+	}
+	sess := c.issueSession(account, role.Name, c.rand(32, "0123456789abcdef"), roleID, c.now.Add(schedulerSessionLength), "scheduler")
+	c.w.roleUsed(account, role.Name, inv.region, c.now)
+	inv.Caller = sess.ARN
+	j.creds = aws.Credentials{AccessKeyID: sess.AccessKeyID, SecretAccessKey: sess.SecretAccessKey, SessionToken: sess.SessionToken}
+	return j
+}
+
+// nextRun is when a schedule is due after the run due at due, now being
+// now: zero for a one-time schedule; a recurring one skips the runs it
+// missed.
+func (spec *scheduleSpec) nextRun(due, now time.Time) time.Time {
+	loc, err := time.LoadLocation(spec.ScheduleExpressionTimezone)
+	if err != nil {
+		return time.Time{}
+	}
+	expr, err := parseScheduleExpr(*spec.ScheduleExpression, loc)
+	switch {
+	case err != nil || !expr.at.IsZero():
+		return time.Time{}
+	case expr.rate > 0:
+		next := due.Add(expr.rate)
+		if !next.After(now) {
+			next = next.Add(expr.rate * (now.Sub(next)/expr.rate + 1))
+		}
+		return spec.within(next)
+	default:
+		return spec.within(expr.cron.next(now.In(loc).Add(time.Minute).Truncate(time.Minute)))
+	}
+}
+
+// finishAttempt records an attempt's outcome: SUCCEEDED, RETRYING after
+// a backoff while the retry policy allows, else FAILED. Once an
+// invocation is final and its schedule has no run left, ActionAfterCompletion
+// DELETE deletes the schedule.
+func (w *World) finishAttempt(inv *ScheduleInvocation, now time.Time, status int, code, msg string, retryable bool) {
+	inv.Attempts++
+	inv.LastAttempt, inv.NextAttempt = now, time.Time{}
+	inv.HTTPStatus, inv.ErrorCode, inv.Error = status, code, msg
+	backoff := min(time.Second<<min(inv.Attempts-1, 20), 5*time.Minute)
+	switch {
+	case code == "" && status >= 200 && status < 300:
+		inv.Status = "SUCCEEDED"
+	case retryable && inv.Attempts <= int(inv.maxRetries) && now.Add(backoff).Before(inv.Due.Add(time.Duration(inv.maxAge)*time.Second)):
+		inv.Status, inv.NextAttempt = "RETRYING", now.Add(backoff)
+		return
+	default:
+		inv.Status = "FAILED"
+	}
+	st := &w.Scheduler
+	i := slices.IndexFunc(st.Schedules, func(s *Schedule) bool { return s.ARN == inv.ScheduleARN })
+	if i < 0 {
+		return
+	}
+	sc := st.Schedules[i]
+	sc.Running = false
+	if sc.NextRun.IsZero() && sc.Spec.ActionAfterCompletion == "DELETE" {
+		st.Schedules = slices.Delete(st.Schedules, i, i+1)
+	}
+}
+
+// schedTargetService is how the sandbox serves a universal target's
+// service: its X-Amz-Target prefix and signing name.
+var schedTargetServices = map[string]struct{ prefix, signing, region string }{
+	"ssoadmin":      {"SWBExternalService", "sso", ""},
+	"identitystore": {"AWSIdentityStore", "identitystore", ""},
+	"organizations": {"AWSOrganizationsV20161128", "organizations", "us-east-1"},
+}
+
+// invokeTarget makes one attempt: a signed request to the sandbox's own
+// handler. It returns the HTTP status and, on failure, AWS's error code
+// and message.
+func (s *Server) invokeTarget(ctx context.Context, j *schedJob) (int, string, string) {
+	m := schedUniversalPattern.FindStringSubmatch(j.inv.Target)
+	if m == nil {
+		return 0, "UnsupportedTarget", "the sandbox invokes universal targets (arn:aws:scheduler:::aws-sdk:SERVICE:apiAction) of its own services only, not " + j.inv.Target
+	}
+	svc, ok := schedTargetServices[m[1]]
+	if !ok {
+		return 0, "UnsupportedTarget", "the sandbox does not serve " + m[1] + " to universal targets: it serves ssoadmin, identitystore and organizations"
+	}
+	op := []rune(m[2])
+	op[0] = unicode.ToUpper(op[0])
+	body := []byte(j.inv.input)
+	if len(body) == 0 {
+		body = []byte("{}")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.BaseURL()+"/", bytes.NewReader(body))
+	if err != nil {
+		return 0, "InternalServerException", err.Error()
+	}
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", svc.prefix+"."+string(op))
+	sum := sha256.Sum256(body)
+	region := cmp.Or(svc.region, j.inv.region)
+	if err := v4.NewSigner().SignHTTP(ctx, j.creds, req, hex.EncodeToString(sum[:]), svc.signing, region, j.now); err != nil {
+		return 0, "InternalServerException", err.Error()
+	}
+	rec := &recordedResponse{header: http.Header{}, status: http.StatusOK}
+	s.ServeHTTP(rec, req)
+	if rec.status < 300 {
+		return rec.status, "", ""
+	}
+	var e struct {
+		Type    string `json:"__type"`
+		Message string `json:"message"`
+	}
+	_ = json.Unmarshal(rec.body.Bytes(), &e)
+	return rec.status, cmp.Or(e.Type, http.StatusText(rec.status)), e.Message
+}
+
+// recordedResponse is the ResponseWriter of a call the sandbox makes to
+// itself.
+type recordedResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recordedResponse) Header() http.Header         { return r.header }
+func (r *recordedResponse) Write(b []byte) (int, error) { return r.body.Write(b) }
+func (r *recordedResponse) WriteHeader(code int)        { r.status = code }
+
+// tickSchedules runs due schedules every tick until ctx is done.
+func (s *Server) tickSchedules(ctx context.Context, tick time.Duration) {
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.RunSchedules(ctx)
+		}
+	}
+}
+
+// serveAdminScheduler answers POST /_sandbox/scheduler/run: run what is
+// due now and tell what ran.
+func (s *Server) serveAdminScheduler(w http.ResponseWriter, r *http.Request) {
+	const ct = "application/json"
+	if r.Method != http.MethodPost {
+		writeJSONError(w, ct, newError(405, "MethodNotAllowed", "use POST %s", r.URL.Path))
+		return
+	}
+	ran := s.RunSchedules(r.Context())
+	if ran == nil {
+		ran = []ScheduleInvocation{}
+	}
+	writeJSON(w, 200, ct, map[string]any{"invocations": ran})
+}
