@@ -339,7 +339,12 @@ func printPlan(w io.Writer, p *cleanup.Plan) {
 		}
 		fmt.Fprintf(w, "\n%s %s %s\n    because: %s\n", stateMark[a.State], a.Kind, target, a.Reason)
 		if c := a.Class; c != nil {
-			fmt.Fprintf(w, "    class: %s (%s)\n    replacement: %s\n", c.Class, strings.Join(c.Reasons, "; "), c.Replacement)
+			replacement := c.Replacement
+			if a.Workload != "" {
+				// keyless.yaml already names it: the evidence's guess is moot.
+				replacement = "the workloads: entry " + a.Workload + " (keyless.yaml)"
+			}
+			fmt.Fprintf(w, "    class: %s (%s)\n    replacement: %s\n", c.Class, strings.Join(c.Reasons, "; "), replacement)
 		}
 		for i, l := range a.Breaks {
 			if i == 0 {

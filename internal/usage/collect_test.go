@@ -211,6 +211,7 @@ func TestCollectFromSandbox(t *testing.T) {
 		t.Errorf("progress: %d calls, last %+v, report pages %d", n, progress[len(progress)-1], rep.Pages)
 	}
 }
+
 // TestCollectLimit: six keys with 90 days of calls each, read at once
 // through the sandbox's LookupEvents at AWS's limit (2 a second per
 // account and region): every event is counted, and the sandbox throttles

@@ -199,11 +199,11 @@ func PlanPrune(ctx context.Context, c IAM, account string, roles []Role) ([]Chan
 			slices.ContainsFunc(kept, func(doc string) bool { return strings.Contains(doc, ":oidc-provider/"+hostPath+`"`) }) {
 			continue // a role that stays trusts it: deleting it would lock that role out
 		}
-		tags, err := c.ListOpenIDConnectProviderTags(ctx, &iam.ListOpenIDConnectProviderTagsInput{OpenIDConnectProviderArn: &arn})
+		tags, err := providerTags(ctx, c, arn)
 		if err != nil {
 			return nil, fmt.Errorf("account %s: read the tags of %s: %w", account, arn, err)
 		}
-		if owned(tags.Tags) {
+		if owned(tags) {
 			out = append(out, Change{Kind: KindProvider, Op: "delete", Account: account, Name: "https://" + hostPath, arn: arn})
 		}
 	}
