@@ -137,15 +137,20 @@ func AttachUsage(r *Report, states []*AccountState, rep *usage.Report) {
 				if !ok || ku == nil {
 					continue
 				}
-				after := ku.After(since)
-				if len(after) == 0 {
+				var calls []string
+				for _, c := range ku.After(since) {
+					calls = append(calls, c.String())
+				}
+				if len(calls) == 0 && k.LastUsed != nil && k.LastUsed.After(since) {
+					// CloudTrail did not show it (not evaluated, or not yet
+					// delivered), IAM's last use did: where from is unknown.
+					calls = append(calls, fmt.Sprintf("IAM's last use %s (%s in %s); CloudTrail shows no call, so not from where (%s)",
+						k.LastUsed.UTC().Format(time.RFC3339), k.LastUsedService, k.LastUsedRegion, ku.Status))
+				}
+				if len(calls) == 0 {
 					continue
 				}
 				failed = true
-				var calls []string
-				for _, c := range after {
-					calls = append(calls, c.String())
-				}
 				f := Finding{ID: UsedAfterDeactivationID, Severity: High, Status: Fail, Account: st.AccountID,
 					Resource: u.ARN + "/access-key/" + k.ID, Title: "Access key used after keyless deactivated it",
 					Evidence:    fmt.Sprintf("deactivated %s; %s now, used since: %s", since.UTC().Format(time.RFC3339), strings.ToLower(k.Status), strings.Join(calls, "; ")),
