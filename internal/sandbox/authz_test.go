@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
 	"github.com/aws/aws-sdk-go-v2/service/sso"
@@ -76,6 +77,11 @@ func TestAuthzPermissionSetSessions(t *testing.T) {
 		}
 		if _, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, nil); err != nil {
 			t.Fatalf("GetCallerIdentity: %v", err)
+		}
+		// AWS's ReadOnlyAccess grants cloudtrail:LookupEvents (a read
+		// action without a Get/List/Describe prefix).
+		if _, err := cloudtrail.NewFromConfig(cfg).LookupEvents(ctx, &cloudtrail.LookupEventsInput{}); err != nil {
+			t.Fatalf("LookupEvents with ReadOnlyAccess: %v", err)
 		}
 		_, err := iam.NewFromConfig(cfg).CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("x")})
 		wantDenied(t, err, "AccessDenied", "User: arn:aws:sts::222222222222:assumed-role/"+roRole+"/alice is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::222222222222:user/x because no identity-based policy allows the iam:CreateUser action")

@@ -349,22 +349,22 @@ func (e *trailEvent) record(key, id, region, recipient string) []byte {
 	return b
 }
 
-// lookupAllowed is a coarse check of the caller's identity policies for
-// cloudtrail:LookupEvents: an IAM user or role is allowed by a managed
-// policy that grants it (AdministratorAccess, ReadOnlyAccess, ...), or by
-// an inline or customer managed policy with an Allow statement whose
-// Action matches (Deny, Resource and Condition are not evaluated). Callers
-// the sandbox does not keep policies for (its administrator, root,
-// Identity Center sessions, OrganizationAccountAccessRole, which has
-// AdministratorAccess in AWS) are allowed.
+// lookupAllowed is a coarse check of an IAM user's identity policies for
+// cloudtrail:LookupEvents, as the sandbox's authorization (authz.go)
+// leaves IAM users unrestricted: a managed policy that grants it
+// (AdministratorAccess, ReadOnlyAccess, ...), or an inline or customer
+// managed policy, the user's or its groups', with an Allow statement whose
+// Action matches (Deny, Resource and Condition are not evaluated). Role
+// sessions were decided by authz before the handler ran; callers the
+// sandbox keeps no policies for (its administrator, root) are allowed.
 func (c *call) lookupAllowed(who caller) bool {
 	ia := c.w.IAM[who.AccountID]
-	var attached []string
-	var inline []InlinePolicy
-	switch {
-	case who.IAMUser != nil:
-		u := who.IAMUser
-		attached, inline = u.AttachedPolicies, u.InlinePolicies
+	u := who.IAMUser
+	if u == nil {
+		return true
+	}
+	attached, inline := u.AttachedPolicies, u.InlinePolicies
+	if ia != nil {
 		for _, gn := range u.Groups {
 			for _, g := range ia.Groups {
 				if strings.EqualFold(g.Name, gn) {
@@ -373,20 +373,6 @@ func (c *call) lookupAllowed(who caller) bool {
 				}
 			}
 		}
-	case who.Session != nil && strings.Contains(who.ARN, ":assumed-role/") && ia != nil:
-		role := strings.Split(who.ARN, "/")[1]
-		var r *IAMRole
-		for _, x := range ia.Roles {
-			if x.Name == role {
-				r = x
-			}
-		}
-		if r == nil || r.Name == "OrganizationAccountAccessRole" && len(r.AttachedPolicies) == 0 && len(r.InlinePolicies) == 0 {
-			return true
-		}
-		attached, inline = r.AttachedPolicies, r.InlinePolicies
-	default:
-		return true
 	}
 	for _, arn := range attached {
 		name := arn[strings.LastIndex(arn, "/")+1:]

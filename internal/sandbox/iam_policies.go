@@ -22,7 +22,7 @@ import (
 // read actions by their prefixes (Get, List, Describe; View only lists and
 // describes), plus the read actions of the services the sandbox serves
 // that have no such prefix (iam:Generate*, iam:Simulate*,
-// identitystore:IsMemberInGroups).
+// identitystore:IsMemberInGroups, cloudtrail:LookupEvents).
 
 type awsManagedPolicy struct {
 	name, id, path, document string
@@ -31,8 +31,8 @@ type awsManagedPolicy struct {
 var awsManagedPolicies = []awsManagedPolicy{
 	{"AdministratorAccess", "ANPAIWMBCKSKIEE64ZLYK", "/", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`},
 	{"PowerUserAccess", "ANPAJYRXTHIB4FOVS3ZXS", "/", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":["iam:*","organizations:*","account:*"],"Resource":"*"},{"Effect":"Allow","Action":["account:GetAccountInformation","account:GetPrimaryEmail","account:ListRegions","iam:CreateServiceLinkedRole","iam:DeleteServiceLinkedRole","iam:ListRoles","organizations:DescribeOrganization"],"Resource":"*"}]}`},
-	{"ReadOnlyAccess", "ANPAILL3HVNFSB6DCOWYQ", "/", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["*:Describe*","*:Get*","*:List*","iam:Generate*","iam:Simulate*","identitystore:IsMemberInGroups"],"Resource":"*"}]}`},
-	{"ViewOnlyAccess", "ANPAID22R6XPJATWOFDK6", "/job-function/", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["*:Describe*","*:List*","iam:GetAccountSummary","iam:GetLoginProfile","identitystore:IsMemberInGroups"],"Resource":"*"}]}`},
+	{"ReadOnlyAccess", "ANPAILL3HVNFSB6DCOWYQ", "/", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["*:Describe*","*:Get*","*:List*","iam:Generate*","iam:Simulate*","identitystore:IsMemberInGroups","cloudtrail:LookupEvents"],"Resource":"*"}]}`},
+	{"ViewOnlyAccess", "ANPAID22R6XPJATWOFDK6", "/job-function/", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["*:Describe*","*:List*","iam:GetAccountSummary","iam:GetLoginProfile","identitystore:IsMemberInGroups","cloudtrail:LookupEvents"],"Resource":"*"}]}`},
 	{"IAMUserChangePassword", "ANPAJ4L4MM2A7QIEB56MS", "/", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:ChangePassword"],"Resource":["arn:aws:iam::*:user/${aws:username}"]},{"Effect":"Allow","Action":["iam:GetAccountPasswordPolicy"],"Resource":"*"}]}`},
 }
 
