@@ -1,0 +1,50 @@
+package elevation
+
+// Catalog is the compiled form of keyless.yaml's elevation: section that apply
+// stores in the table (CatalogPK/CatalogSK, attribute "catalog", JSON) and
+// compiles into the decide machine. Clients read it to check a request before
+// writing it and to offer the picker; the machines never trust a client's copy.
+type Catalog struct {
+	Version         int    `json:"version"` // 1
+	Region          string `json:"region"`
+	HomeAccount     string `json:"home_account"`
+	InstanceARN     string `json:"instance_arn"`
+	IdentityStoreID string `json:"identity_store_id"`
+	// ElevationRoleID is the IAM role id (AROA...) of KeylessElevation's role
+	// in the home account: a record's pk must start with it.
+	ElevationRoleID string `json:"elevation_role_id"`
+	MaxSeconds      int    `json:"max_seconds"`
+	Webhook         string `json:"webhook,omitempty"`
+	// Revokers may end any grant.
+	Revokers Principals `json:"revokers"`
+	Rules    []Rule     `json:"rules"`
+}
+
+// Rule is one elevation rule with every name resolved to an id.
+type Rule struct {
+	Name             string            `json:"name"`
+	PermissionSet    string            `json:"permission_set"`     // name
+	PermissionSetARN string            `json:"permission_set_arn"` // arn:aws:sso:::permissionSet/ssoins-.../ps-...
+	Accounts         []string          `json:"accounts"`           // ids, sorted
+	AccountNames     map[string]string `json:"account_names"`      // id -> name
+	MaxSeconds       int               `json:"max_seconds"`
+	ReasonRequired   bool              `json:"reason_required"`
+	TicketRequired   bool              `json:"ticket_required"`
+	TicketPattern    string            `json:"ticket_pattern,omitempty"`
+	Eligible         Principals        `json:"eligible"`
+	Approvers        Principals        `json:"approvers"`
+	SelfApproval     []Principal       `json:"self_approval,omitempty"` // users only
+}
+
+// Principals are Identity Center users and groups.
+type Principals struct {
+	Users  []Principal `json:"users,omitempty"`
+	Groups []Principal `json:"groups,omitempty"`
+}
+
+// Principal is one user (by user name) or group (by display name) with its
+// identity store id.
+type Principal struct {
+	Name string `json:"name"`
+	ID   string `json:"id"`
+}
