@@ -41,8 +41,8 @@ func newLoginCommand(g *globalOptions) *cobra.Command {
 		Short: "Sign in to IAM Identity Center (browser, or device code) and cache the token",
 		Long: `Sign in to IAM Identity Center and save the token where the AWS CLI and SDKs
 read it (~/.aws/sso/cache). The browser sign-in (authorization code with PKCE)
-is used when a browser can open; --device-code, BROWSER=none, an SSH session
-or no display switch to the device code, whose URL and code are printed.
+is used when a browser can open; --device-code, BROWSER=none, an SSH session,
+WSL or no display switch to the device code, whose URL and code are printed.
 
 The first time, give the start URL and region:
   keyless login --start-url https://d-1234567890.awsapps.com/start --region eu-west-1
