@@ -124,6 +124,7 @@ credentials through AWS IAM Identity Center, and keeps it there.
 		newImportCommand(g),
 		newLoginCommand(g),
 		newLogoutCommand(g),
+		newStatusCommand(g),
 		newProfilesCommand(g),
 		newCredentialProcessCommand(g),
 		newExecCommand(g),
