@@ -58,7 +58,7 @@ func (r *Report) WriteText(w io.Writer, now time.Time) error {
 			if t.Version != "" {
 				kind += " " + t.Version
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", kind, t.Path, toolWords[t.SSO], t.Note)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", kind, t.Path, toolWords(t.SSO), t.Note)
 		}
 		tw.Flush()
 	}
@@ -71,17 +71,28 @@ func (r *Report) WriteText(w io.Writer, now time.Time) error {
 	return err
 }
 
-var toolWords = map[string]string{
-	ToolNative:       "reads SSO profiles",
-	ToolNeedsProcess: "needs credential_process",
-	ToolDepends:      "depends",
+// toolWords and accessWords are switches, not package-level maps: the
+// binary's start-up (credential-process) must not build tables it never uses.
+func toolWords(sso string) string {
+	switch sso {
+	case ToolNative:
+		return "reads SSO profiles"
+	case ToolNeedsProcess:
+		return "needs credential_process"
+	}
+	return "depends"
 }
 
-var accessWords = map[string]string{
-	AccessOK:          "ok",
-	AccessAccountGone: "ACCOUNT GONE",
-	AccessRoleGone:    "ROLE GONE",
-	AccessNotChecked:  "not checked",
+func accessWords(access string) string {
+	switch access {
+	case AccessOK:
+		return "ok"
+	case AccessAccountGone:
+		return "ACCOUNT GONE"
+	case AccessRoleGone:
+		return "ROLE GONE"
+	}
+	return "not checked"
 }
 
 func writeSession(b *strings.Builder, s Session, now time.Time) {
@@ -146,7 +157,7 @@ func writeSession(b *strings.Builder, s Session, now time.Time) {
 				creds = "expired " + when(c.ExpiresAt, now)
 			}
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", p.Name, dash(p.AccountID), dash(p.RoleName), accessWords[p.Access], creds)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", p.Name, dash(p.AccountID), dash(p.RoleName), accessWords(p.Access), creds)
 	}
 	tw.Flush()
 }
