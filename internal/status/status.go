@@ -154,12 +154,17 @@ func Sessions(ctx context.Context, o Options) ([]Session, []InvalidProfile) {
 		return st
 	}
 	sessions := map[key]signin.Session{}
+	var invalid []InvalidProfile
 	for _, s := range o.Config.Sessions() {
+		if _, err := o.Config.Session(s.Name); err != nil {
+			// No start URL or region: nothing can sign in to it.
+			invalid = append(invalid, InvalidProfile{Name: "sso-session " + s.Name, Error: err.Error()})
+			continue
+		}
 		ss := signin.Session{Name: s.Name, StartURL: s.StartURL, Region: s.Region, Scopes: s.Scopes}
 		get(ss)
 		sessions[key{name: s.Name}] = ss
 	}
-	var invalid []InvalidProfile
 	for _, sec := range o.Config.Profiles() {
 		if !isSSO(sec) {
 			continue
