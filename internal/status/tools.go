@@ -106,7 +106,9 @@ func (f ToolFinder) all(name string) []string {
 		}
 	}
 	for _, d := range dirs {
-		if d == "" {
+		if !filepath.IsAbs(d) {
+			// "." or a relative PATH entry would run whatever the current
+			// directory holds (Go's exec.LookPath refuses it too).
 			continue
 		}
 		p := filepath.Join(d, name)
