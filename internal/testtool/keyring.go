@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -50,7 +49,7 @@ func StartKeyring(dir string, unlock bool) (*Keyring, error) {
 	cmd := exec.Command("dbus-run-session", "--", "sh", "-c", `echo "BUS=$DBUS_SESSION_BUS_ADDRESS"; exec 1>&2; `+daemon)
 	cmd.Env = append(keyringEnv(os.Environ()), "HOME="+dir, "XDG_DATA_HOME="+filepath.Join(dir, "data"),
 		"XDG_RUNTIME_DIR="+run, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	ownGroup(cmd)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -110,13 +109,13 @@ func (k *Keyring) Stop() {
 	if k.cmd == nil || k.cmd.Process == nil {
 		return
 	}
-	_ = syscall.Kill(-k.cmd.Process.Pid, syscall.SIGTERM)
+	killGroup(k.cmd, false)
 	done := make(chan struct{})
 	go func() { _ = k.cmd.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-k.cmd.Process.Pid, syscall.SIGKILL)
+		killGroup(k.cmd, true)
 		<-done
 	}
 	k.cmd = nil
