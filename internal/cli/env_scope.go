@@ -29,8 +29,8 @@ type narrowOptions struct {
 
 func (o *narrowOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringArrayVar(&o.scope, "scope", nil, "narrow the credentials to `ACTIONS`: actions and resource ARNs, comma-separated (s3:GetObject,arn:aws:s3:::logs/*), or file://POLICY.json")
-	f.DurationVar(&o.ttl, "ttl", 0, "with --scope, how long the credentials last (`DURATION`, 15m to 1h; default 15m)")
+	f.StringArrayVar(&o.scope, "scope", nil, "narrow the credentials to `SCOPE`: actions and resource ARNs, comma-separated (s3:GetObject,arn:aws:s3:::logs/*), or file://POLICY.json")
+	f.DurationVar(&o.ttl, "ttl", 0, "with --scope, how long the credentials last: `DURATION` from 15m to 1h (default 15m)")
 	f.StringVar(&o.roleARN, "role-arn", "", "the role to assume for --scope (`ARN`; default: the profile's "+scoped.RoleKey+")")
 }
 

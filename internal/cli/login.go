@@ -27,16 +27,16 @@ type loginOptions struct {
 
 // loginReport is what login did, as --json prints it.
 type loginReport struct {
-	Session   string    `json:"session,omitempty"`
-	StartURL  string    `json:"start_url"`
-	Region    string    `json:"region"`
-	How       string    `json:"how"` // cached, refreshed, browser or device code
-	ExpiresAt time.Time `json:"expires_at"`
+	Session   string      `json:"session,omitempty"`
+	StartURL  string      `json:"start_url"`
+	Region    string      `json:"region"`
+	How       string      `json:"how"` // cached, refreshed, browser or device code
+	ExpiresAt time.Time   `json:"expires_at"`
+	Profiles  *syncReport `json:"profiles,omitempty"` // the first sign-in's profiles sync
 	// TokenStorage is where the refresh token is kept (file or keychain);
 	// Moved is set when this login moved it there.
-	TokenStorage string      `json:"token_storage"`
-	Moved        bool        `json:"moved,omitempty"`
-	Profiles     *syncReport `json:"profiles,omitempty"` // the first sign-in's profiles sync
+	TokenStorage string `json:"token_storage"`
+	Moved        bool   `json:"moved,omitempty"`
 }
 
 func newLoginCommand(g *globalOptions) *cobra.Command {
@@ -76,7 +76,7 @@ signed in already is moved without a new sign-in.`,
 	f.BoolVar(&o.deviceCode, "device-code", false, "sign in with a device code instead of the browser")
 	f.BoolVar(&o.force, "force", false, "sign in again even if the cached token is good")
 	f.BoolVar(&o.noSync, "no-sync", false, "do not write profiles after the first sign-in")
-	f.StringVar(&o.tokenStorage, "token-storage", "", "keep the refresh token in the OS `keychain` or the token cache file (default: the session's keyless_token_storage, else file)")
+	f.StringVar(&o.tokenStorage, "token-storage", "", "where the refresh token is kept: `STORAGE` is keychain (the OS keychain) or file (the token cache; default: the session's keyless_token_storage, else file)")
 	_ = cmd.RegisterFlagCompletionFunc("token-storage", cobra.FixedCompletions([]string{signin.StorageKeychain, signin.StorageFile}, cobra.ShellCompDirectiveNoFileComp))
 	f.BoolVar(&o.json, "json", false, "print what happened (session, how, token expiry, profiles written) as JSON on stdout")
 	cmd.MarkFlagsMutuallyExclusive("profile", "start-url")

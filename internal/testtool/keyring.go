@@ -31,7 +31,7 @@ const KeyringPassword = "keyless-test"
 // KeyringPassword; without, the daemon starts locked, as after a reboot
 // with no one to type the password, and no prompt can be shown (no display).
 func StartKeyring(dir string, unlock bool) (*Keyring, error) {
-	for _, tool := range []string{"dbus-run-session", "gnome-keyring-daemon"} {
+	for _, tool := range []string{"dbus-run-session", "dbus-send", "gnome-keyring-daemon"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			return nil, fmt.Errorf("%s is not installed (apt-get install dbus gnome-keyring libsecret-tools): %w", tool, err)
 		}
