@@ -126,6 +126,18 @@ func TestKeychainStorage(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a token in hand needs no keychain", func(t *testing.T) {
+		editJSON(t, cachePath, func(m map[string]any) { m["expiresAt"] = time.Now().Add(30 * time.Minute).UTC().Format(time.RFC3339) })
+		noBus := []string{"DBUS_SESSION_BUS_ADDRESS="}
+		if out := p.must(noBus, p.bin, "credential-process", "--profile", "ReadOnly-333333333333"); !strings.Contains(out, `"AccessKeyId":"ASIA`) {
+			t.Fatalf("credential-process: %s", redactOutput(out))
+		}
+		cmd := p.command(noBus, p.bin, "login")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "Already signed in") {
+			t.Fatalf("login with a valid token and no keychain: %v\n%s", err, out)
+		}
+	})
 	locked.Stop()
 	kr = startKeyring(t, keyrings, true)
 	p.env = append(p.env, bus(kr)...)
@@ -134,10 +146,7 @@ func TestKeychainStorage(t *testing.T) {
 		before := sb.srv.Calls()
 		p.keyless("login", "--token-storage", "file")
 		c := readCache(t, cachePath)
-		// The token was in its mandatory window: login refreshed it, and
-		// the rotated refresh token went to the file.
-		refresh, _ = c["refreshToken"].(string)
-		if refresh == "" || c["clientSecret"] == nil {
+		if c["refreshToken"] != refresh || c["clientSecret"] == nil {
 			t.Fatal("login --token-storage file did not move the refresh token back to the file")
 		}
 		if out := secretTool(t, kr, "lookup", "service", "keyless", "username", "sso/keyless/refreshToken"); out != "" {
@@ -151,9 +160,8 @@ func TestKeychainStorage(t *testing.T) {
 		if c["refreshToken"] != nil || c["clientSecret"] != nil || secretTool(t, kr, "lookup", "service", "keyless", "username", "sso/keyless/refreshToken") != refresh {
 			t.Fatal("login --token-storage keychain did not move the refresh token to the keychain")
 		}
-		// One refresh (the token was in its mandatory window), no sign-in;
-		// moving it to the keychain needed none.
-		assertCalls(t, before, sb.srv.Calls(), map[string]int64{"sso-oidc:CreateToken": 1})
+		// The access token is good: moving needed no refresh and no sign-in.
+		assertCalls(t, before, sb.srv.Calls(), map[string]int64{})
 	})
 
 	t.Run("an unknown token_storage", func(t *testing.T) {

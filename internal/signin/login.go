@@ -76,12 +76,17 @@ func (m *Manager) Login(ctx context.Context, s Session, o LoginOptions) (LoginRe
 	if o.TokenStorage != "" {
 		storage = o.TokenStorage
 	}
-	if storage == StorageKeychain {
-		// Before anyone signs in: a keychain that cannot keep the token
-		// must not cost a sign-in, nor change the cache file.
-		if _, err := m.secrets().Get(ctx, refreshItem(s.cacheKey())); err != nil && !errors.Is(err, keychain.ErrNotFound) {
-			return LoginResult{}, fmt.Errorf("keep the refresh token of %s in the OS keychain: %w", s.label(), err)
+	// Before a token is refreshed, moved or signed in for: a keychain that
+	// cannot keep it must not cost a sign-in (or a rotated refresh token),
+	// nor change the cache file. A token in hand needs no keychain.
+	probe := func() error {
+		if storage != StorageKeychain {
+			return nil
 		}
+		if _, err := m.secrets().Get(ctx, refreshItem(s.cacheKey())); err != nil && !errors.Is(err, keychain.ErrNotFound) {
+			return fmt.Errorf("keep the refresh token of %s in the OS keychain: %w", s.label(), err)
+		}
+		return nil
 	}
 
 	old, err := readToken(path)
@@ -101,9 +106,6 @@ func (m *Manager) Login(ctx context.Context, s Session, o LoginOptions) (LoginRe
 		was = StorageFile
 	} else if m.inKeychain(path, old) != nil {
 		was = StorageKeychain
-		if old, err = m.withSecrets(ctx, path, old); err != nil {
-			return LoginResult{}, fmt.Errorf("read the refresh token of %s from the OS keychain: %w", s.label(), err)
-		}
 	}
 	moved := func() string {
 		if was != "" && was != normStorage(storage) {
@@ -112,15 +114,23 @@ func (m *Manager) Login(ctx context.Context, s Session, o LoginOptions) (LoginRe
 		return ""
 	}
 	now := m.now()
+	if (!o.Force || waited) && old.Valid(now, AdvisoryWindow) && moved() == "" {
+		return LoginResult{Token: old, Reused: true, How: "cached"}, nil
+	}
+	if err := probe(); err != nil {
+		return LoginResult{}, err
+	}
+	if was == StorageKeychain {
+		if old, err = m.withSecrets(ctx, path, old); err != nil {
+			return LoginResult{}, fmt.Errorf("read the refresh token of %s from the OS keychain: %w", s.label(), err)
+		}
+	}
 	if !o.Force || waited {
 		if old.Valid(now, AdvisoryWindow) {
-			if mv := moved(); mv != "" {
-				if err := m.saveToken(ctx, s, path, old, storage); err != nil {
-					return LoginResult{}, err
-				}
-				return LoginResult{Token: old, Reused: true, How: "cached", Moved: mv}, nil
+			if err := m.saveToken(ctx, s, path, old, storage); err != nil {
+				return LoginResult{}, err
 			}
-			return LoginResult{Token: old, Reused: true, How: "cached"}, nil
+			return LoginResult{Token: old, Reused: true, How: "cached", Moved: moved()}, nil
 		}
 		if old.CanRefresh(now) {
 			if nt, err := m.refresh(ctx, s, old); err == nil {
