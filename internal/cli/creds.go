@@ -280,6 +280,7 @@ func newEnvCommand(g *globalOptions) *cobra.Command {
 	var (
 		format string
 		unset  bool
+		narrow narrowOptions
 	)
 	cmd := &cobra.Command{
 		Use:   "env [PROFILE]",
@@ -293,7 +294,19 @@ sh (bash, zsh, dash), fish, powershell, cmd, json or dotenv.
 
 Without PROFILE, on a terminal, a picker lists the SSO profiles, most
 recently used first. --unset prints statements that clear all of them.
-'keyless shell-init' defines 'assume', which does this for you.`,
+'keyless shell-init' defines 'assume', which does this for you.
+
+For a tool or an agent that must not hold your session, --scope and --ttl
+export credentials of their own: sts:AssumeRole of a role that trusts the
+profile's permission set (--role-arn, or keyless_scoped_role_arn in the
+profile), with a session policy allowing only the scope and a lifetime of
+--ttl (15m to 1h, STS's bounds for chained roles):
+
+  keyless env dev --scope s3:GetObject,s3:ListBucket,arn:aws:s3:::logs/* --ttl 15m
+  keyless env dev --scope file://policy.json --ttl 30m
+
+They can do only what both the role and the scope allow, and end at the
+TTL; nothing of the sign-in is exported (docs/scoped-credentials.md).`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: completeProfiles,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -316,15 +329,24 @@ recently used first. --unset prints statements that clear all of them.
 				}
 				profile = p
 			}
+			if err := narrow.check(cmd); err != nil {
+				return err
+			}
 			c, region, err := roleCredentials(cmd.Context(), g, profile, true)
 			if err != nil {
 				return err
 			}
 			touchRecent(g, profile)
+			if narrow.on {
+				if c, err = narrow.assume(cmd.Context(), g, profile, region, c); err != nil {
+					return err
+				}
+			}
 			vars := credentialVars(c, region, profile)
 			return shell.Export(g.streams.Out, format, vars, unsetWith(vars, true))
 		},
 	}
+	narrow.addFlags(cmd)
 	cmd.Flags().StringVar(&format, "format", "sh", "`FORMAT`: "+strings.Join(shell.Formats(), ", "))
 	cmd.Flags().BoolVar(&unset, "unset", false, "print statements that clear the variables instead")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(shell.Formats(), cobra.ShellCompDirectiveNoFileComp))
