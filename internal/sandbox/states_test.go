@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	schedtypes "github.com/aws/aws-sdk-go-v2/service/scheduler/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 )
 
@@ -320,7 +321,7 @@ func TestSchedulerStartsAnExecution(t *testing.T) {
 		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"states:StartExecution","Resource":"` + sm + `"}]}`)}))(t)
 	must(f.sc.CreateSchedule(ctx, &scheduler.CreateScheduleInput{Name: aws.String("sweep"), ScheduleExpression: aws.String("at(2026-11-24T08:05:00)"),
 		FlexibleTimeWindow: &schedtypes.FlexibleTimeWindow{Mode: schedtypes.FlexibleTimeWindowModeOff},
-		Target: &schedtypes.Target{Arn: aws.String(sm), RoleArn: invoke.Role.Arn, Input: aws.String(f.elevationInput(t, ps, "alice", 60, 0))}}))(t)
+		Target:             &schedtypes.Target{Arn: aws.String(sm), RoleArn: invoke.Role.Arn, Input: aws.String(f.elevationInput(t, ps, "alice", 60, 0))}}))(t)
 	f.clock.Add(5 * time.Minute)
 	if ran := f.runDue(t); len(ran) != 1 || ran[0].Status != "SUCCEEDED" {
 		t.Fatalf("ran %+v", ran)
@@ -364,4 +365,115 @@ func TestStepFunctionsFromAWSCLI(t *testing.T) {
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+func TestStepFunctionsCallersNeedPassRoleAndTheirPolicies(t *testing.T) {
+	ctx := context.Background()
+	f := newSFNFixture(t)
+	referee := f.role(t, "keyless-referee", refereePolicy)
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + defaultManagementAccount + `:root"},"Action":"sts:AssumeRole"}]}`
+	must(f.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("deployer"), AssumeRolePolicyDocument: aws.String(trust)}))(t)
+	policy := func(service string) {
+		must(f.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("deployer"), PolicyName: aws.String("p"), PolicyDocument: aws.String(
+			`{"Version":"2012-10-17","Statement":[
+			{"Effect":"Allow","Action":["states:CreateStateMachine","states:StartExecution"],"Resource":"arn:aws:states:us-east-1:` + defaultManagementAccount + `:stateMachine:keyless-*"},
+			{"Effect":"Allow","Action":"states:DescribeExecution","Resource":"arn:aws:states:us-east-1:` + defaultManagementAccount + `:execution:keyless-decide:*"},
+			{"Effect":"Allow","Action":"iam:PassRole","Resource":"` + referee + `","Condition":{"StringEquals":{"iam:PassedToService":"` + service + `"}}}]}`)}))(t)
+	}
+	policy("scheduler.amazonaws.com")
+	out := must(sts.NewFromConfig(sdkConfig(t, f.url)).AssumeRole(ctx, &sts.AssumeRoleInput{
+		RoleArn: aws.String("arn:aws:iam::" + defaultManagementAccount + ":role/deployer"), RoleSessionName: aws.String("ci")}))(t)
+	c := out.Credentials
+	dep := sfn.NewFromConfig(as(sdkConfig(t, f.url), aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken)))
+	who := "User: arn:aws:sts::" + defaultManagementAccount + ":assumed-role/deployer/ci is not authorized to perform: "
+
+	in := &sfn.CreateStateMachineInput{Name: aws.String("keyless-decide"), RoleArn: aws.String(referee), Definition: aws.String(elevationLike)}
+	_, err := dep.CreateStateMachine(ctx, in)
+	wantDenied(t, err, "AccessDeniedException", who+"iam:PassRole on resource: "+referee+" because no identity-based policy allows the iam:PassRole action")
+	policy("states.amazonaws.com")
+	sm := must(dep.CreateStateMachine(ctx, in))(t)
+	_, err = dep.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("other"), RoleArn: aws.String(referee), Definition: aws.String(elevationLike)})
+	wantDenied(t, err, "AccessDeniedException", who+"states:CreateStateMachine on resource: arn:aws:states:us-east-1:"+defaultManagementAccount+
+		":stateMachine:other because no identity-based policy allows the states:CreateStateMachine action")
+	ex := must(dep.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`{}`)}))(t)
+	must(dep.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: ex.ExecutionArn}))(t)
+	_, err = dep.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: ex.ExecutionArn})
+	wantDenied(t, err, "AccessDeniedException", who+"states:StopExecution on resource: "+aws.ToString(ex.ExecutionArn)+
+		" because no identity-based policy allows the states:StopExecution action")
+}
+
+// schedulerMachine does what elevation's step 7 does: get the schedule,
+// create it when missing, else update it; then delete it.
+const schedulerMachine = `{
+  "QueryLanguage": "JSONata",
+  "StartAt": "Get",
+  "States": {
+    "Get": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:scheduler:getSchedule",
+      "Arguments": {"Name": "{% $states.input.name %}", "GroupName": "default"},
+      "Catch": [{"ErrorEquals": ["Scheduler.ResourceNotFoundException"], "Next": "Create", "Output": "{% $states.input %}"}],
+      "Output": "{% $states.input %}", "Next": "Update"},
+    "Create": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:scheduler:createSchedule",
+      "Arguments": {"Name": "{% $states.input.name %}", "ScheduleExpression": "{% 'at(' & $states.input.at & ')' %}",
+        "FlexibleTimeWindow": {"Mode": "OFF"}, "ActionAfterCompletion": "DELETE",
+        "Target": {"Arn": "arn:aws:scheduler:::aws-sdk:ssoadmin:deleteAccountAssignment", "RoleArn": "{% $states.input.role %}", "Input": "{}"}},
+      "Assign": {"created": "{% $states.result.ScheduleArn %}"}, "Output": "{% $states.input %}", "Next": "Get"},
+    "Update": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:scheduler:updateSchedule",
+      "Arguments": {"Name": "{% $states.input.name %}", "ScheduleExpression": "at(2026-11-25T08:00:00)",
+        "FlexibleTimeWindow": {"Mode": "OFF"},
+        "Target": {"Arn": "arn:aws:scheduler:::aws-sdk:ssoadmin:deleteAccountAssignment", "RoleArn": "{% $states.input.role %}", "Input": "{}"}},
+      "Output": "{% $states.input %}", "Next": "Delete"},
+    "Delete": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:scheduler:deleteSchedule",
+      "Arguments": {"Name": "{% $states.input.name %}"}, "Output": {"created": "{% $created %}"}, "End": true}
+  }
+}`
+
+func TestStepFunctionsCallsTheScheduler(t *testing.T) {
+	ctx := context.Background()
+	f := newSFNFixture(t)
+	role := f.role(t, "keyless-referee", `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":["scheduler:GetSchedule","scheduler:CreateSchedule","scheduler:UpdateSchedule","scheduler:DeleteSchedule"],"Resource":"*"},
+		{"Effect":"Allow","Action":"iam:PassRole","Resource":"`+f.schedFixture.role+`"}]}`)
+	sm := f.machine(t, "keyless-decide", role, schedulerMachine)
+	ex := must(f.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm),
+		Input: aws.String(`{"name":"grant-1","at":"2026-11-24T09:00:00","role":"` + f.schedFixture.role + `"}`)}))(t)
+	d := f.settle(t, aws.ToString(ex.ExecutionArn))
+	if d.Status != sfntypes.ExecutionStatusSucceeded || aws.ToString(d.Output) != `{"created":"arn:aws:scheduler:us-east-1:`+defaultManagementAccount+`:schedule/default/grant-1"}` {
+		t.Fatalf("got %s %s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause), aws.ToString(d.Output))
+	}
+	calls := f.srv.Calls()
+	for _, op := range []string{"GetSchedule", "CreateSchedule", "UpdateSchedule", "DeleteSchedule"} {
+		if want := map[string]int64{"GetSchedule": 2}[op]; calls["scheduler:"+op] != max(want, 1) {
+			t.Errorf("scheduler:%s called %d times", op, calls["scheduler:"+op])
+		}
+	}
+	_, err := f.sc.GetSchedule(ctx, &scheduler.GetScheduleInput{Name: aws.String("grant-1")})
+	wantCode(t, err, "ResourceNotFoundException")
+}
+
+func TestStepFunctionsStopExecution(t *testing.T) {
+	ctx := context.Background()
+	f := newSFNFixture(t)
+	ps := f.sso.createPS(t, "Admin")
+	sm := f.machine(t, "keyless-decide", f.role(t, "keyless-referee", refereePolicy), elevationLike)
+	ex := must(f.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm), Input: aws.String(f.elevationInput(t, ps, "alice", 60, 600))}))(t)
+	f.settle(t, aws.ToString(ex.ExecutionArn))
+	f.clock.Add(time.Second)
+	stop := must(f.sfn.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: ex.ExecutionArn, Error: aws.String("Revoked"), Cause: aws.String("by hand")}))(t)
+	if !stop.StopDate.Equal(f.clock.Now()) {
+		t.Fatalf("stop date %v", stop.StopDate)
+	}
+	f.clock.Add(time.Hour)
+	f.runDue(t)
+	d := f.settle(t, aws.ToString(ex.ExecutionArn))
+	if d.Status != sfntypes.ExecutionStatusAborted || aws.ToString(d.Error) != "Revoked" || aws.ToString(d.Cause) != "by hand" {
+		t.Fatalf("got %s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+	f.clock.Add(time.Minute)
+	if n := f.assignments(t, ps, "222222222222"); n != 0 {
+		t.Fatalf("the stopped execution assigned: %d", n)
+	}
+	list := must(f.sfn.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(sm), StatusFilter: sfntypes.ExecutionStatusAborted}))(t)
+	if len(list.Executions) != 1 {
+		t.Fatalf("aborted executions %+v", list.Executions)
+	}
 }
