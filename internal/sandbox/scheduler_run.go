@@ -156,14 +156,9 @@ func (c *call) schedJob(inv *ScheduleInvocation) *schedJob {
 		j.failCode, j.failMsg = "AccessDenied", "EventBridge Scheduler could not assume the execution role "+inv.RoleARN+": its trust policy must allow scheduler.amazonaws.com"
 		return j
 	}
-	roleID := role.ID
-	if roleID == "" {
-		roleID = c.w.sessionRoleID(account, role.Name)
-	}
-	sess := c.issueSession(account, role.Name, c.rand(32, "0123456789abcdef"), roleID, c.now.Add(schedulerSessionLength), "scheduler")
-	c.w.roleUsed(account, role.Name, inv.region, c.now)
+	var sess *Session
+	sess, j.creds = c.serviceSession(account, role, inv.region, schedulerSessionLength, "scheduler")
 	inv.Caller = sess.ARN
-	j.creds = aws.Credentials{AccessKeyID: sess.AccessKeyID, SecretAccessKey: sess.SecretAccessKey, SessionToken: sess.SessionToken}
 	return j
 }
 
