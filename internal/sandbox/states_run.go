@@ -100,8 +100,7 @@ func cloneRun(r *stepfunctions.Run) *stepfunctions.Run {
 // statesSession assumes the execution's role as states.amazonaws.com. A
 // role that does not trust the service fails every Task, as in AWS.
 func (c *call) statesSession(e *Execution) (aws.Credentials, *stepfunctions.Failure) {
-	refused := &stepfunctions.Failure{Error: stepfunctions.ErrTaskFailed, Cause: fmt.Sprintf(
-		"Neither the global service principal states.amazonaws.com, nor the regional one is authorized to assume the provided role %s.", e.RoleARN)}
+	refused := &stepfunctions.Failure{Error: stepfunctions.ErrTaskFailed, Cause: statesUntrusted}
 	role, account := c.serviceRole(e.RoleARN, "states.amazonaws.com",
 		map[string][]string{"aws:sourceaccount": {e.Account}, "aws:sourcearn": {e.StateMachineARN}})
 	if role == nil {
