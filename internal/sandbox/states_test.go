@@ -482,3 +482,22 @@ func TestStepFunctionsStopExecution(t *testing.T) {
 		t.Fatalf("aborted executions %+v", list.Executions)
 	}
 }
+
+func TestSDKErrorNames(t *testing.T) {
+	for _, tc := range []struct{ service, code, want string }{
+		{"ssoadmin", "AccessDeniedException", "SsoAdmin.AccessDeniedException"},
+		{"identitystore", "ResourceNotFoundException", "Identitystore.ResourceNotFoundException"},
+		{"dynamodb", "ConditionalCheckFailedException", "DynamoDb.ConditionalCheckFailedException"},
+		{"dynamodb", "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException", "DynamoDb.ConditionalCheckFailedException"},
+		// Not in DynamoDB's model: the service's base exception.
+		{"dynamodb", "AccessDeniedException", "DynamoDb.DynamoDbException"},
+		// The suffix is always there.
+		{"sfn", "ExecutionAlreadyExists", "Sfn.ExecutionAlreadyExistsException"},
+		{"scheduler", "ConflictException", "Scheduler.ConflictException"},
+		{"organizations", "AccountNotFoundException", "Organizations.AccountNotFoundException"},
+	} {
+		if got := sdkErrorName(selfServices[tc.service], tc.code); got != tc.want {
+			t.Errorf("%s %s = %s, want %s", tc.service, tc.code, got, tc.want)
+		}
+	}
+}
