@@ -580,7 +580,8 @@ func sfnStopExecution(c *call, in *sfnExecutionIn) (any, error) {
 		return nil, errValidation("1 validation error detected: the error is at most 256 characters and the cause at most 32768")
 	}
 	if e.Run.Status != stepfunctions.StatusRunning {
-		return nil, errValidation("Execution Does Not Exist: '%s'", e.ARN)
+		// Already stopped: nothing changes (the sandbox's choice).
+		return map[string]any{"stopDate": epochTime{e.Run.Stopped}}, nil
 	}
 	e.Run.Abort(c.now, in.Error, in.Cause)
 	return map[string]any{"stopDate": epochTime{c.now}}, nil
