@@ -13,7 +13,8 @@ import (
 
 // Authorization: what a role session may do. Calls signed with credentials
 // of a role session (a permission set's role from the portal, AssumeRole,
-// AssumeRoleWithWebIdentity, AssumeRoleWithSAML) are evaluated against the
+// AssumeRoleWithWebIdentity, AssumeRoleWithSAML, the sessions the Scheduler
+// and Step Functions take of an execution role) are evaluated against the
 // role's policies as IAM holds them (inline, attached managed, the
 // permissions boundary) and the session's policies, with the condition keys
 // the sandbox can supply (sessionContext). Every other caller is not
@@ -22,7 +23,7 @@ import (
 // policies, sts_root.go). docs/sandbox.md, "Authorization".
 
 // evaluatedSources are the session sources whose calls are evaluated.
-var evaluatedSources = map[string]bool{"portal": true, "assume-role": true, "web-identity": true, "saml": true}
+var evaluatedSources = map[string]bool{"portal": true, "assume-role": true, "web-identity": true, "saml": true, "scheduler": true, "states": true}
 
 // alwaysAllowed are the actions no policy can refuse (sts:GetCallerIdentity:
 // "No permissions are required to perform this operation").
