@@ -116,10 +116,13 @@ for i in range(2):
 		}
 	}
 	first := goCall()
+	// The SDK's Expires is early by its refresh window; the credentials
+	// were issued before goCall returned, and last roleTTL.
+	expired := time.Now().Add(roleTTL + time.Second)
 	cliCall(cliV1)
 	cliCall(cliV2)
 
-	time.Sleep(time.Until(first.Expires) + time.Second)
+	time.Sleep(time.Until(expired))
 	// The first credentials are dead: STS refuses them.
 	stale := sts.NewFromConfig(cfg, func(o *sts.Options) {
 		o.Credentials = credentials.NewStaticCredentialsProvider(first.AccessKeyID, first.SecretAccessKey, first.SessionToken)
@@ -213,8 +216,8 @@ func startServe(t *testing.T, p *person, profile string) *served {
 	}()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(os.Interrupt)
+		<-errDone // all of stderr, before Wait closes the pipe
 		err := cmd.Wait()
-		<-errDone
 		if err != nil || !strings.Contains(s.stderr(), "keyless serve: stopped") {
 			t.Errorf("keyless serve did not stop cleanly on SIGINT: %v\n%s", err, s.stderr())
 		}
