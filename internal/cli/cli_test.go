@@ -81,6 +81,8 @@ func TestScripts(t *testing.T) {
 		Condition: func(cond string) (bool, error) {
 			var tool string
 			switch cond {
+			case "root":
+				return os.Geteuid() == 0, nil
 			case "moto":
 				tool = "moto_server"
 			case "chromium":
