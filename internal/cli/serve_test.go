@@ -280,4 +280,3 @@ func procAddr(h string) string {
 	}
 	return net.IPv4(b[3], b[2], b[1], b[0]).String()
 }
-
