@@ -436,6 +436,10 @@ func newShellInitCommand(g *globalOptions) *cobra.Command {
   assume           pick a profile (most recently used first)
   assume --unset   clear them
 
+In bash, zsh and fish, the next prompt after fewer than 15 minutes remain
+of the credentials assume set puts fresh ones in their place; prompts run
+nothing until then. See docs/containers.md for jobs longer than that.
+
 Add it to your shell:
   bash/zsh:    eval "$(keyless shell-init bash)"     (or zsh) in ~/.bashrc / ~/.zshrc
   fish:        keyless shell-init fish | source       in ~/.config/fish/config.fish
