@@ -44,7 +44,7 @@ func TestShellRefreshAtPrompt(t *testing.T) {
 			term.waitFor(`INIT=0`)
 			term.send("assume " + powerUser + "; echo EXIT=" + sh.status)
 			sc := term.waitFor(`EXIT=\d`)
-			if !regexp.MustCompile(`keyless: credentials of ` + powerUser + ` expire at \d\d:\d\d \S+ \(in (59m|1h00m)\)`).MatchString(sc) || !strings.Contains(sc, "EXIT=0") {
+			if !regexp.MustCompile(`keyless: credentials of `+powerUser+` expire at \d\d:\d\d \S+ \(in (59m|1h00m)\)`).MatchString(sc) || !strings.Contains(sc, "EXIT=0") {
 				t.Fatalf("assume:\n%s", sc)
 			}
 			term.send("echo KEY1=$AWS_ACCESS_KEY_ID")
