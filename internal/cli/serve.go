@@ -28,9 +28,6 @@ func (o *serveOptions) addFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.allowRoot, "allow-root", false, "serve even as root (a container or CI job where root is the only user)")
 }
 
-// containerVars are what the SDKs' container credential provider reads.
-var containerVars = []string{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN"}
-
 // containerUnset is what must not be set beside the container variables:
 // anything the SDKs use before them (keys, a profile, a web identity) or
 // instead of them (ECS's relative URI, a token file).
