@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -87,6 +88,9 @@ func startEndpoint(ctx context.Context, g *globalOptions, profile string, o *ser
 	}
 	if err != nil {
 		return nil, err
+	}
+	if why := defaultProfileCredentials(f); why != "" {
+		fmt.Fprintf(g.streams.Err, "keyless: warning: %s, which the SDKs take before the credential endpoint when a tool uses the default profile\nhint: remove it (keyless cleanup moves keys to Identity Center), or give such tools a --profile\n", why)
 	}
 	l, err := credserver.Listen(o.addr)
 	var ae *credserver.AddrError
@@ -204,4 +208,38 @@ func dockerRunLine(vars []shell.Var) string {
 	}
 	b.WriteString(" public.ecr.aws/aws-cli/aws-cli sts get-caller-identity")
 	return b.String()
+}
+
+// defaultProfileCredentials says where the [default] profile of
+// ~/.aws/config or ~/.aws/credentials gives credentials: the SDKs look
+// there before the container endpoint, and the endpoint cannot unset a file.
+func defaultProfileCredentials(config *awsconfig.File) string {
+	path := os.Getenv("AWS_SHARED_CREDENTIALS_FILE")
+	if path == "" {
+		if home, err := os.UserHomeDir(); err == nil {
+			path = filepath.Join(home, ".aws", "credentials")
+		}
+	}
+	files := []struct {
+		f    *awsconfig.File
+		path string
+	}{{config, awsconfig.ConfigPath()}}
+	if creds, err := awsconfig.Load(path); err == nil {
+		files = append(files, struct {
+			f    *awsconfig.File
+			path string
+		}{creds, path})
+	}
+	for _, file := range files {
+		sec, ok := file.f.Profile("default")
+		if !ok {
+			continue
+		}
+		for _, k := range []string{"aws_access_key_id", "sso_session", "sso_start_url", "credential_process", "role_arn", "web_identity_token_file"} {
+			if _, ok := sec.Get(k); ok {
+				return fmt.Sprintf("%s:%d: [default] sets %s", file.path, sec.KeyLine(k), k)
+			}
+		}
+	}
+	return ""
 }
