@@ -269,8 +269,8 @@ func sayExpiry(w io.Writer, profile string, exp time.Time, hint string) {
 }
 
 // runWithCredentials runs a command with the variables set and those in
-// unset removed, forwards the
-// signals a terminal or supervisor sends, and returns its exit status.
+// unset removed, forwards the signals a terminal or supervisor sends, and
+// returns its exit status.
 func runWithCredentials(g *globalOptions, vars []shell.Var, unset []string, name string, args []string) error {
 	path, err := exec.LookPath(name)
 	if err != nil {
