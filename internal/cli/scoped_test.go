@@ -84,6 +84,15 @@ func TestEnvScope(t *testing.T) {
 	if err != nil || exp.Before(start.Add(15*time.Minute-time.Minute)) || exp.After(start.Add(15*time.Minute+time.Minute)) {
 		t.Fatalf("the credentials expire at %s (%v), want 15 minutes after %s", vars["AWS_CREDENTIAL_EXPIRATION"], err, start.UTC().Format(time.RFC3339))
 	}
+	// The shell integration's prompt refresh would replace scoped
+	// credentials with the profile's own: nothing names it, and sh output
+	// clears what an earlier assume left.
+	if vars["KEYLESS_PROFILE"] != "" || vars["KEYLESS_EXPIRATION_EPOCH"] != "" {
+		t.Fatalf("env --scope exported KEYLESS_PROFILE=%q or KEYLESS_EXPIRATION_EPOCH: the prompt refresh would widen it", vars["KEYLESS_PROFILE"])
+	}
+	if sh := p.keyless("env", profile, "--scope", "iam:ListRoles", "--role-arn", role); !strings.Contains(sh, "unset") || !strings.Contains(sh, "KEYLESS_PROFILE") || !strings.Contains(sh, "KEYLESS_EXPIRATION_EPOCH") {
+		t.Fatalf("env --scope (sh) does not unset the prompt refresh's variables:\n%s", sh)
+	}
 	// Nothing of the sign-in or of the permission set's session.
 	permissionSet := parseProcessCredentials(t, "credential-process", p.keyless("credential-process", "--profile", profile))
 	if vars["AWS_ACCESS_KEY_ID"] == permissionSet.AccessKeyID || strings.Contains(out, permissionSet.SessionToken) {
