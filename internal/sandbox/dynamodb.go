@@ -144,7 +144,10 @@ func (c *call) dynTableRef(v *string) (account, region, name string, err error) 
 	if len(s) > 1024 || len(s) < 1 {
 		return "", "", "", errConstraint("tableName", truncate(s, 100), "Member must have length less than or equal to 1024")
 	}
-	if len(s) < 3 || len(s) > 255 || !dynTableNamePattern.MatchString(s) {
+	if len(s) < 3 || len(s) > 255 {
+		return "", "", "", errConstraint("tableName", truncate(s, 100), "Member must have length less than or equal to 255 and greater than or equal to 3")
+	}
+	if !dynTableNamePattern.MatchString(s) {
 		return "", "", "", errValidation("1 validation error detected: Value '%s' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+", truncate(s, 100))
 	}
 	return c.caller().AccountID, c.region, s, nil

@@ -355,6 +355,9 @@ type Session struct {
 	PolicyARNs []string `json:"policy_arns,omitempty"`
 	// Tags are the session tags (aws:PrincipalTag/...).
 	Tags []Tag `json:"tags,omitempty"`
+	// IdentityStoreUserID is the Identity Center user a permission set's
+	// session was issued to (the portal's): identitystore:userId.
+	IdentityStoreUserID string `json:"identity_store_user_id,omitempty"`
 }
 
 type SigninToken struct {
