@@ -47,7 +47,7 @@ func TestAuthzPassRoleToScheduler(t *testing.T) {
 	in := func(name string) *scheduler.CreateScheduleInput {
 		return &scheduler.CreateScheduleInput{Name: aws.String(name), ScheduleExpression: aws.String("at(2026-11-24T09:00:00)"),
 			FlexibleTimeWindow: &schedtypes.FlexibleTimeWindow{Mode: schedtypes.FlexibleTimeWindowModeOff},
-			Target: &schedtypes.Target{Arn: aws.String("arn:aws:scheduler:::aws-sdk:ssoadmin:deleteAccountAssignment"), RoleArn: aws.String(f.role), Input: aws.String("{}")}}
+			Target:             &schedtypes.Target{Arn: aws.String("arn:aws:scheduler:::aws-sdk:ssoadmin:deleteAccountAssignment"), RoleArn: aws.String(f.role), Input: aws.String("{}")}}
 	}
 	cfg := sdkConfig(t, f.url)
 	noPass := scheduler.NewFromConfig(roleWithPolicy(t, cfg, "no-pass", `{"Version":"2012-10-17","Statement":[`+schedule+`]}`))
