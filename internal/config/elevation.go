@@ -273,17 +273,14 @@ func (c *Config) checkElevation(at func(Pos, string, string, string), sets map[s
 				ps.Value, assigned[ps.Value], c.at(assigned[ps.Value]).Line), "elevate to a set used only for elevation: define a copy under another name")
 		}
 		t := rule.Target
-		if t.CurrentAccount {
-			at(rule.Pos, rule.Path+".current_account", "current_account is not a rule target", "name the accounts, ous, account_tags or all_accounts")
-		}
 		if len(t.Accounts)+len(t.OUs)+len(t.AccountTags) == 0 && !t.AllAccounts {
-			at(rule.Pos, rule.Path, "a rule needs a target: accounts, ous, account_tags or all_accounts", "")
+			at(rule.Pos, rule.Path, "a rule needs a target: accounts, ous, account_tags or all_accounts", "e.g. accounts: [prod] or ous: [/Workloads/Prod]")
 		}
 		checkTargetRefs(at, t)
 		if rule.MaxDuration > 0 {
 			switch {
 			case rule.MaxDuration < MinElevation:
-				at(rule.Pos, rule.Path+".max_duration", fmt.Sprintf("%s is below the 15m minimum", rule.MaxDuration), "")
+				at(rule.Pos, rule.Path+".max_duration", fmt.Sprintf("%s is below the 15m minimum", rule.MaxDuration), "e.g. 1h")
 			case rule.MaxDuration > e.Ceiling():
 				at(rule.Pos, rule.Path+".max_duration", fmt.Sprintf("%s is above elevation.max_duration (%s)", rule.MaxDuration, e.Ceiling()),
 					"lower it, or raise elevation.max_duration (at most 24h)")
