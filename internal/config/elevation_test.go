@@ -183,7 +183,6 @@ func TestElevationBadInput(t *testing.T) {
 	}
 }
 
-
 func TestSchemaAcceptsElevation(t *testing.T) {
 	if err := compileSchema(t).Validate(asJSON(t, []byte(elevationBase+docExample))); err != nil {
 		t.Errorf("the schema refuses docs/elevation.md's example: %v", err)

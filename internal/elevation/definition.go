@@ -37,11 +37,15 @@ func (m *machine) add(name string, s state) {
 // JSON is the definition, indented for people who read it in the console.
 func (m *machine) JSON() string {
 	def := map[string]any{"Comment": m.comment, "QueryLanguage": "JSONata", "StartAt": m.start, "States": m.states}
-	b, err := json.MarshalIndent(def, "", "  ")
-	if err != nil {
+	// Not HTML-escaped: JSONata's & stays readable.
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(def); err != nil {
 		panic(err)
 	}
-	return string(b)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // x makes a JSONata expression of a state field.
