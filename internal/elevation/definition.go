@@ -216,8 +216,9 @@ const (
 	nowExpr = "$substring($states.context.State.EnteredTime, 0, 19) & 'Z'"
 )
 
-// item reads a GetItem result: the item, or null.
-const itemOrNull = "$exists($states.result.Item) ? $states.result.Item : null"
+// item reads a GetItem result: the item, or false (a variable holding
+// null reads as undefined in some JSONata implementations).
+const itemOrFalse = "$exists($states.result.Item) ? $states.result.Item : false"
 
 // latestOrEmpty reads a Query of grant items newest first: the end of the
 // first, or "".
@@ -230,7 +231,7 @@ func key(pk, sk string) map[string]any {
 
 func (c *compiled) getItem(pk, sk, assignTo, next string) state {
 	return with(task("dynamodb", "getItem", map[string]any{"TableName": TableName, "Key": key(pk, sk), "ConsistentRead": true}, next),
-		"Assign", map[string]any{assignTo: x(itemOrNull)})
+		"Assign", map[string]any{assignTo: x(itemOrFalse)})
 }
 
 // queryLatest asks for the newest grant item of the assignment $asg.

@@ -16,15 +16,17 @@ func DecideDefinition(cat *Catalog) (string, error) {
 
 func (c *compiled) decide() *machine {
 	m := newMachine("keyless elevation: the referee. Grants a request only as the rules compiled in by keyless apply allow (docs/elevation.md).", "Rules")
-	in := "$states.input"
-	m.add("Rules", pass(map[string]any{"rules": c.rules}, "GetRequest"))
+	// A state's output is the next one's input: the execution's input is
+	// kept in $in.
+	in := "$in"
+	m.add("Rules", pass(map[string]any{"rules": c.rules, "in": x("$states.input")}, "GetRequest"))
 
 	// 1. Both records, as stored, each written by a KeylessElevation session.
 	m.add("GetRequest", c.getItem(in+".request.pk", in+".request.sk", "req", "GetDecision"))
 	m.add("GetDecision", c.getItem(in+".decision.pk", in+".decision.sk", "dec", "CheckRecords"))
 	m.add("CheckRecords", choice("Users",
-		when("$req = null", "NoRequest"),
-		when("$dec = null", "NoDecision"),
+		when("$req = false", "NoRequest"),
+		when("$dec = false", "NoDecision"),
 		when("$substring($req.sk.S, 0, 4) != 'REQ#'", "NotARequest"),
 		when("$not($dec.sk.S = 'DEC#' & $req.pk.S & '#' & $req.sk.S)", "DecisionNamesAnother"),
 		when(c.notElevation("$req.pk.S")+" or "+c.notElevation("$dec.pk.S"), "NotElevationRecords"),
@@ -48,13 +50,13 @@ func (c *compiled) decide() *machine {
 	// the seconds asked, to the second.
 	seconds := "($exists($req.seconds.N) ? $number($req.seconds.N) : 0)"
 	m.add("Rule", pass(map[string]any{
-		"rule":    x("$exists($req.rule.S) and $exists($lookup($rules, $req.rule.S)) ? $lookup($rules, $req.rule.S) : null"),
+		"rule":    x("$exists($req.rule.S) and $exists($lookup($rules, $req.rule.S)) ? $lookup($rules, $req.rule.S) : false"),
 		"seconds": x(seconds),
 		"until":   x("$substring($fromMillis($floor($toMillis($states.context.State.EnteredTime) / 1000) * 1000 + " + seconds + " * 1000), 0, 19) & 'Z'"),
 	}, "CheckRule"))
 	ticket := "($exists($req.ticket.S) ? $req.ticket.S : '')"
 	cases := [][2]string{
-		when("$rule = null", "UnknownRule"),
+		when("$rule = false", "UnknownRule"),
 		when("$not($req.permission_set.S = $rule.permission_set) or $not($req.account.S in $rule.accounts)", "OutsideRule"),
 		when("$seconds < "+fmt.Sprint(MinSeconds)+" or $seconds > $rule.max_seconds", "DurationOutsideRule"),
 		when("$rule.reason_required and ($exists($req.reason.S) ? $req.reason.S : '') = ''", "ReasonRequired"),

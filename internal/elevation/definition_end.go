@@ -19,11 +19,11 @@ func EndDefinition(cat *Catalog, sessions map[string]int) (string, error) {
 
 func (c *compiled) end() *machine {
 	m := newMachine("keyless elevation: ends grants. Revokes on a permitted ask, cuts the sessions of ended grants, sweeps what a missing schedule left (docs/elevation.md).", "Rules")
-	in := "$states.input"
+	in := "$in" // the execution's input, kept: a state's input is the one before's output
 	sets, accounts := c.cat.setsAndAccounts()
 	revokers := map[string]any{"users": ids(c.cat.Revokers.Users), "groups": ids(c.cat.Revokers.Groups)}
 	m.add("Rules", pass(map[string]any{"rules": c.rules, "revokers": revokers, "sessions": c.sessions,
-		"now": x(nowExpr), "asgs": []string{}}, "Which"))
+		"at": x(nowExpr), "asgs": []string{}, "in": x("$states.input")}, "Which"))
 	m.add("Which", choice("BadInput",
 		when("$exists("+in+".revoke.pk) and $exists("+in+".revoke.sk)", "GetAsk"),
 		when("$exists("+in+".cut)", "CutInput"),
@@ -33,7 +33,7 @@ func (c *compiled) end() *machine {
 	// revoke: the ask, its request, and whether the asker may.
 	m.add("GetAsk", c.getItem(in+".revoke.pk", in+".revoke.sk", "ask", "CheckAsk"))
 	m.add("CheckAsk", choice("AskNames",
-		when("$ask = null", "NoAsk"),
+		when("$ask = false", "NoAsk"),
 		when("$not($substring($ask.sk.S, 0, 4) = 'REV#')", "NoAsk"),
 		when(c.notElevation("$ask.pk.S"), "NotElevationRecord")))
 	m.add("NoAsk", fail(ErrNoRecord, "no revoke ask of that key"))
@@ -45,7 +45,7 @@ func (c *compiled) end() *machine {
 	m.add("GetRevRequest", c.getItem("$reqPk", "$reqSk", "req", "GetUsed"))
 	m.add("GetUsed", c.getItem("'USED#' & $reqPk & '#' & $reqSk", "'USED'", "used", "CheckGranted"))
 	m.add("CheckGranted", choice("RevokeRule",
-		when("$req = null or $used = null", "NotGranted"),
+		when("$req = false or $used = false", "NotGranted"),
 		when("$not($used.decision.S = 'approve') or $not($exists($used.until.S))", "NotGranted")))
 	m.add("NotGranted", fail(ErrNotGranted, "the request was not granted"))
 	m.add("RevokeRule", pass(map[string]any{
@@ -67,7 +67,7 @@ func (c *compiled) end() *machine {
 	m.add("DeleteGrant", task("dynamodb", "deleteItem", map[string]any{"TableName": TableName,
 		"Key": key("$asg", "'UNTIL#' & $used.until.S & '#' & $reqSk")}, "Remaining"))
 	m.add("Remaining", c.queryLatest("latest", "StillRunning"))
-	m.add("StillRunning", choice("Unassign", when("$latest > $now", "ExpiryUpdate")))
+	m.add("StillRunning", choice("Unassign", when("$latest > $at", "ExpiryUpdate")))
 	c.schedule(m, "Expiry", ExpiryGroup, "CutUpdate")
 	c.schedule(m, "Cut", CutGroup, "Shortened")
 	m.add("Shortened", state{"Type": "Succeed", "Output": map[string]any{"outcome": "revoked", "assignment_ends": x("$latest")}})
@@ -103,7 +103,7 @@ func (c *compiled) end() *machine {
 	m.add("CutLatest", c.queryLatest("latest", "CutDue"))
 	m.add("CutDue", choice("CutRead",
 		when("$latest = ''", "NothingDue"),
-		when("$latest > $now", "NothingDue")))
+		when("$latest > $at", "NothingDue")))
 	m.add("NothingDue", state{"Type": "Succeed", "Output": map[string]any{"outcome": "nothing due"}})
 
 	// Cut the user's sessions of the set in the account: a deny on tokens
@@ -112,12 +112,12 @@ func (c *compiled) end() *machine {
 	m.add("CutRead", with(task("ssoadmin", "getInlinePolicyForPermissionSet", map[string]any{
 		"InstanceArn": c.cat.InstanceARN, "PermissionSetArn": x("$assignment.PermissionSetArn")}, "CutWrite"),
 		"Assign", map[string]any{"policy": x("$exists($states.result.InlinePolicy) and $states.result.InlinePolicy != '' ? $parse($states.result.InlinePolicy) : {'Version': '2012-10-17', 'Statement': []}")}))
-	sid := "'KeylessCut' & $replace($assignment.PrincipalId, '-', '') & $replace($replace($substring($now, 0, 19), '-', ''), ':', '')"
+	sid := "'KeylessCut' & $replace($assignment.PrincipalId, '-', '') & $replace($replace($substring($at, 0, 19), '-', ''), ':', '')"
 	cut := fmt.Sprintf(`{'Sid': %s, 'Effect': 'Deny', 'Action': '*', 'Resource': '*', 'Condition': {`+
 		`'StringEquals': {'identitystore:userId': $assignment.PrincipalId, 'aws:PrincipalAccount': $assignment.TargetId}, `+
-		`'DateLessThan': {'aws:TokenIssueTime': $now, 'aws:CurrentTime': $substring($fromMillis($toMillis($now) + $lookup($sessions, $assignment.PermissionSetArn) * 1000), 0, 19) & 'Z'}}}`, sid)
+		`'DateLessThan': {'aws:TokenIssueTime': $at, 'aws:CurrentTime': $substring($fromMillis($toMillis($at) + $lookup($sessions, $assignment.PermissionSetArn) * 1000), 0, 19) & 'Z'}}}`, sid)
 	keep := fmt.Sprintf("$filter($append([], $policy.Statement), function($s) { $not($type($s.Sid) = 'string' and $substring($s.Sid, 0, 10) = 'KeylessCut' and "+
-		"($s.Sid = %s or ($exists($lookup($s.Condition.DateLessThan, 'aws:CurrentTime')) and $lookup($s.Condition.DateLessThan, 'aws:CurrentTime') < $now))) })", sid)
+		"($s.Sid = %s or ($exists($lookup($s.Condition.DateLessThan, 'aws:CurrentTime')) and $lookup($s.Condition.DateLessThan, 'aws:CurrentTime') < $at))) })", sid)
 	m.add("CutWrite", task("ssoadmin", "putInlinePolicyToPermissionSet", map[string]any{
 		"InstanceArn": c.cat.InstanceARN, "PermissionSetArn": x("$assignment.PermissionSetArn"),
 		"InlinePolicy": x(fmt.Sprintf("$string($merge([$policy, {'Statement': $append(%s, [%s])}]))", keep, cut))}, "CutProvision"))
@@ -139,12 +139,12 @@ func (c *compiled) end() *machine {
 	m.add("Forget", with(task("dynamodb", "query", map[string]any{"TableName": TableName, "ConsistentRead": true,
 		"KeyConditionExpression":    "pk = :p AND begins_with(sk, :s)",
 		"ExpressionAttributeValues": map[string]any{":p": map[string]any{"S": x("$asg")}, ":s": map[string]any{"S": "UNTIL#"}}}, "ForgetNext"),
-		"Assign", map[string]any{"ended": x("($e := $filter($append([], $states.result.Items), function($i) { $substringBefore($substringAfter($i.sk.S, 'UNTIL#'), '#') <= $now }); " +
+		"Assign", map[string]any{"ended": x("($e := $filter($append([], $states.result.Items), function($i) { $substringBefore($substringAfter($i.sk.S, 'UNTIL#'), '#') <= $at }); " +
 			"$count($e) > 0 ? $e[0].sk.S : '')")}))
 	m.add("ForgetNext", choice("Forgotten", when("$ended != ''", "ForgetOne")))
 	m.add("ForgetOne", task("dynamodb", "deleteItem", map[string]any{"TableName": TableName, "Key": key("$asg", "$ended")}, "Forget"))
 	m.add("Forgotten", choice("Ended", when("$after = 'sweep'", "SweepNext")))
-	m.add("Ended", state{"Type": "Succeed", "Output": map[string]any{"outcome": x("$after = 'revoke' ? 'revoked' : 'cut'"), "at": x("$now")}})
+	m.add("Ended", state{"Type": "Succeed", "Output": map[string]any{"outcome": x("$after = 'revoke' ? 'revoked' : 'cut'"), "at": x("$at")}})
 
 	// sweep: every assignment with grant items; ended ones are removed
 	// and cut, running ones get their schedules back.
@@ -152,7 +152,7 @@ func (c *compiled) end() *machine {
 		"ExpressionAttributeValues": map[string]any{":a": map[string]any{"S": "ASG#"}}}
 	scanAssign := map[string]any{
 		"asgs": x("$append([], $distinct($append($asgs, $map($append([], $states.result.Items), function($i) { $i.pk.S }))))"),
-		"more": x("$exists($states.result.LastEvaluatedKey) ? $states.result.LastEvaluatedKey : null"),
+		"more": x("$exists($states.result.LastEvaluatedKey) ? $states.result.LastEvaluatedKey : false"),
 		"i":    0, "after": "sweep"}
 	m.add("SweepScan", with(task("dynamodb", "scan", scan, "SweepMore"), "Assign", scanAssign))
 	scanMore := map[string]any{}
@@ -161,7 +161,7 @@ func (c *compiled) end() *machine {
 	}
 	scanMore["ExclusiveStartKey"] = x("$more")
 	m.add("SweepScanMore", with(task("dynamodb", "scan", scanMore, "SweepMore"), "Assign", scanAssign))
-	m.add("SweepMore", choice("SweepEach", when("$not($more = null)", "SweepScanMore")))
+	m.add("SweepMore", choice("SweepEach", when("$not($more = false)", "SweepScanMore")))
 	m.add("SweepEach", choice("Swept", when("$i < $count($asgs)", "SweepItem")))
 	m.add("Swept", state{"Type": "Succeed", "Output": map[string]any{"outcome": "swept", "assignments": x("$count($asgs)")}})
 	partition := partitionOf(c.cat.InstanceARN)
@@ -174,7 +174,7 @@ func (c *compiled) end() *machine {
 	}, "SweepKeys"))
 	m.add("SweepKeys", pass(map[string]any{"schedule": x(scheduleNameExpr)}, "SweepLatest"))
 	m.add("SweepLatest", c.queryLatest("latest", "SweepDue"))
-	m.add("SweepDue", choice("Unassign", when("$latest > $now", "SweepSchedule")))
+	m.add("SweepDue", choice("Unassign", when("$latest > $at", "SweepSchedule")))
 	m.add("SweepSchedule", catch(task("scheduler", "getSchedule", map[string]any{"Name": x("$schedule"), "GroupName": ExpiryGroup}, "SweepNext"),
 		"SweepExpiryCreate", "Scheduler.ResourceNotFoundException"))
 	// Created (or, made meanwhile, updated) at the latest end.
