@@ -281,8 +281,8 @@ func (c *Config) checkElevation(at func(Pos, string, string, string), sets map[s
 			switch {
 			case rule.MaxDuration < MinElevation:
 				at(rule.Pos, rule.Path+".max_duration", fmt.Sprintf("%s is below the 15m minimum", rule.MaxDuration), "e.g. 1h")
-			case rule.MaxDuration > e.Ceiling():
-				at(rule.Pos, rule.Path+".max_duration", fmt.Sprintf("%s is above elevation.max_duration (%s)", rule.MaxDuration, e.Ceiling()),
+			case rule.MaxDuration > min(e.Ceiling(), MaxElevation):
+				at(rule.Pos, rule.Path+".max_duration", fmt.Sprintf("%s is above elevation.max_duration (%s)", rule.MaxDuration, min(e.Ceiling(), MaxElevation)),
 					"lower it, or raise elevation.max_duration (at most 24h)")
 			}
 		}
