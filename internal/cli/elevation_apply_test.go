@@ -31,8 +31,8 @@ import (
 const elevationWorld = `
 accounts:
   - {id: "111111111111", name: management}
-  - {id: "333333333333", name: prod, ou: Workloads/Prod}
-  - {id: "444444444444", name: staging, ou: Workloads/Staging}
+  - {id: "333333333333", name: elevProd, ou: Workloads/Prod}
+  - {id: "444444444444", name: elevStaging, ou: Workloads/Staging}
 `
 
 const elevationFile = `region: us-east-1
@@ -64,13 +64,13 @@ elevation:
 `
 
 // clock is the sandbox's injected clock.
-type clock struct {
+type elevClock struct {
 	mu  sync.Mutex
 	now time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) {
+func (c *elevClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *elevClock) Add(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
@@ -83,7 +83,7 @@ type elevationEnv struct {
 	srv   *sandbox.Server
 	url   string
 	dir   string
-	clock *clock
+	clock *elevClock
 	admin aws.Config
 }
 
@@ -96,7 +96,7 @@ func newElevationEnv(t *testing.T, file string) *elevationEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &clock{now: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}
+	c := &elevClock{now: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}
 	srv, url := sandboxtest.Start(t, sandbox.Options{Seed: seed, Now: c.Now, ScheduleTick: -1, AssignmentDelay: -1})
 	dir := t.TempDir()
 	e := &elevationEnv{t: t, srv: srv, url: url, dir: dir, clock: c}
@@ -232,9 +232,9 @@ func TestElevationApply(t *testing.T) {
 		t.Errorf("plan --json after apply = %d:\n%s", code, out)
 	}
 	after := e.srv.Calls()
-	t.Logf("apply: %d calls", total(after)-total(before))
+	t.Logf("apply: %d calls", elevCalls(after)-elevCalls(before))
 
-	// A change of the rules: prod-admin also in staging, and longer.
+	// A change of the rules: prod-admin also in elevStaging, and longer.
 	e.write(strings.Replace(strings.Replace(elevationFile, "ous: [/Workloads/Prod]", "ous: [/Workloads]", 1), "max_duration: 2h", "max_duration: 3h", 1))
 	code, out, _ = e.keyless("plan")
 	if code != 0 || !strings.Contains(out, "~ state machine keyless-elevation-decide") || !strings.Contains(out, "~ catalog") ||
@@ -245,7 +245,7 @@ func TestElevationApply(t *testing.T) {
 	e.noOp()
 }
 
-func total(calls map[string]int64) int64 {
+func elevCalls(calls map[string]int64) int64 {
 	var n int64
 	for _, c := range calls {
 		n += c
