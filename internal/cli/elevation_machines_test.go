@@ -344,6 +344,8 @@ func TestElevationMachines(t *testing.T) {
 	if !e.assigned("carol@example.com", elevProd) {
 		t.Fatal("the first grant's end removed the assignment the second still gives")
 	}
+	// Sessions last an hour: everyone signs in again.
+	carol, dave, alice = e.signIn("carol@example.com"), e.signIn("dave@example.com"), e.signIn("alice@example.com")
 
 	// Deny stops at the decision.
 	r4 := carol.ask(t, "04", "prod-admin", elevProd, 1800)
