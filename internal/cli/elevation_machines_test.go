@@ -392,6 +392,49 @@ func TestElevationMachines(t *testing.T) {
 	}
 }
 
+// TestElevationSweep: an administrator deletes a grant's schedules; the
+// sweep (every 15 minutes, no keyless running) still ends it.
+func TestElevationSweep(t *testing.T) {
+	e := newElevationEnv(t, elevationFile)
+	e.mustApply()
+	carol, dave := e.signIn("carol@example.com"), e.signIn("dave@example.com")
+	r := carol.ask(t, "01", "prod-admin", elevProd, 900)
+	if got := elevOutcome(e.decide(dave, r, "approve")); got != "granted" {
+		t.Fatalf("approve: %s", got)
+	}
+	sch := scheduler.NewFromConfig(e.admin)
+	for _, group := range []string{elevation.ExpiryGroup, elevation.CutGroup} {
+		out, err := sch.ListSchedules(context.Background(), &scheduler.ListSchedulesInput{GroupName: aws.String(group)})
+		if err != nil || len(out.Schedules) != 1 {
+			t.Fatalf("%s: %v %v", group, out, err)
+		}
+		if _, err := sch.DeleteSchedule(context.Background(), &scheduler.DeleteScheduleInput{GroupName: aws.String(group), Name: out.Schedules[0].Name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.clock.Add(16 * time.Minute)
+	if !e.assigned("carol@example.com", elevProd) {
+		t.Fatal("the assignment went before the sweep ran")
+	}
+	for range 3 { // the sweep's execution, to its end
+		e.runDue()
+		for range 20 {
+			e.clock.Add(2 * time.Second)
+			e.runDue()
+		}
+		if !e.assigned("carol@example.com", elevProd) {
+			break
+		}
+		e.clock.Add(15 * time.Minute)
+	}
+	if e.assigned("carol@example.com", elevProd) {
+		t.Fatal("the sweep did not end a grant whose schedules were deleted")
+	}
+	if pol := e.inlinePolicy(); !strings.Contains(pol, e.storeID("carol@example.com")) {
+		t.Errorf("the sweep did not cut carol's sessions:\n%s", pol)
+	}
+}
+
 func (e *elevationEnv) inlinePolicy() string {
 	ctx := context.Background()
 	admin := ssoadmin.NewFromConfig(e.admin)
