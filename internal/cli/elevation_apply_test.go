@@ -162,6 +162,7 @@ func TestElevationApply(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("plan = %d\n%s\n%s", code, out, errOut)
 	}
+	t.Log(out)
 	for _, want := range []string{"KeylessElevation", "+ role keyless-elevation-referee in 111111111111", "+ table keyless-elevation",
 		"+ state machine keyless-elevation-decide", "+ schedule group keyless-elevation-sweep", "+ schedule keyless-elevation-sweep/sweep"} {
 		if !strings.Contains(out, want) {
