@@ -303,7 +303,7 @@ func elevOutcome(out *sfn.DescribeExecutionOutput) string {
 func TestElevationMachines(t *testing.T) {
 	e := newElevationEnv(t, elevationFile)
 	e.mustApply()
-	carol, dave, alice := e.signIn("carol@example.com"), e.signIn("dave@example.com"), e.signIn("alice@example.com")
+	carol, dave := e.signIn("carol@example.com"), e.signIn("dave@example.com")
 
 	// Approved: the assignment, and its expiry an hour after the decision.
 	r1 := carol.ask(t, "01", "prod-admin", elevProd, 3600)
@@ -345,7 +345,8 @@ func TestElevationMachines(t *testing.T) {
 		t.Fatal("the first grant's end removed the assignment the second still gives")
 	}
 	// Sessions last an hour: everyone signs in again.
-	carol, dave, alice = e.signIn("carol@example.com"), e.signIn("dave@example.com"), e.signIn("alice@example.com")
+	carol, dave = e.signIn("carol@example.com"), e.signIn("dave@example.com")
+	alice := e.signIn("alice@example.com")
 
 	// Deny stops at the decision.
 	r4 := carol.ask(t, "04", "prod-admin", elevProd, 1800)
