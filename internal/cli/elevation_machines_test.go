@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore/document"
 	istypes "github.com/aws/aws-sdk-go-v2/service/identitystore/types"
@@ -57,6 +58,7 @@ type elevPerson struct {
 	cfg    aws.Config
 	db     *dynamodb.Client
 	sfn    *sfn.Client
+	token  *string // the portal's access token
 }
 
 // signIn signs user in through the device flow (approved on the sandbox's
@@ -119,7 +121,7 @@ func (e *elevationEnv) signIn(user string) *elevPerson {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &elevPerson{name: user, userID: aws.ToString(who.UserId), cfg: cfg, db: dynamodb.NewFromConfig(cfg), sfn: sfn.NewFromConfig(cfg)}
+	return &elevPerson{name: user, userID: aws.ToString(who.UserId), cfg: cfg, db: dynamodb.NewFromConfig(cfg), sfn: sfn.NewFromConfig(cfg), token: tok.AccessToken}
 }
 
 func elevDoc(s string) document.Interface { return document.NewLazyDocument(s) }
@@ -378,7 +380,23 @@ func TestElevationMachines(t *testing.T) {
 	}
 
 	// Revoke: carol ends her running grant early; it goes and her sessions
-	// are cut.
+	// are cut: one issued before the revoke is refused after it.
+	ctx := context.Background()
+	creds, err := sso.NewFromConfig(e.admin).GetRoleCredentials(ctx, &sso.GetRoleCredentialsInput{AccessToken: carol.token,
+		AccountId: aws.String(elevProd), RoleName: aws.String("ProdAdmin")})
+	if err != nil {
+		t.Fatalf("carol's ProdAdmin session in prod: %v", err)
+	}
+	rc := creds.RoleCredentials
+	elevated, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion("us-east-1"), awsconfig.WithBaseEndpoint(e.url),
+		awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(aws.ToString(rc.AccessKeyId), aws.ToString(rc.SecretAccessKey), aws.ToString(rc.SessionToken))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := iam.NewFromConfig(elevated).ListRoles(ctx, &iam.ListRolesInput{}); err != nil {
+		t.Fatalf("carol's elevated session before the revoke: %v", err)
+	}
+	e.clock.Add(time.Second) // the cut is for tokens issued before it
 	if got := elevOutcome(e.revoke(carol, r3)); got != "revoked" {
 		t.Fatalf("revoke: %s", got)
 	}
@@ -390,6 +408,9 @@ func TestElevationMachines(t *testing.T) {
 	}
 	if pol := e.inlinePolicy(); !strings.Contains(pol, e.storeID("carol@example.com")) {
 		t.Errorf("no cut statement for carol after revoke:\n%s", pol)
+	}
+	if _, err := iam.NewFromConfig(elevated).ListRoles(ctx, &iam.ListRolesInput{}); err == nil || !strings.Contains(err.Error(), "explicit deny") {
+		t.Errorf("carol's session issued before the revoke, after it: %v; want AccessDenied with an explicit deny", err)
 	}
 }
 
