@@ -48,9 +48,12 @@ func (r *Report) WriteText(w io.Writer, now time.Time) error {
 		tw.Flush()
 	}
 	b.WriteString("\n")
-	if len(r.Tools) == 0 {
+	switch {
+	case !r.ToolsChecked:
+		b.WriteString("Tools: not looked for (--no-tools).\n")
+	case len(r.Tools) == 0:
 		b.WriteString("Tools: none of the AWS CLI, Terraform, boto3, Pulumi, CDK or kubectl found.\n")
-	} else {
+	default:
 		b.WriteString("Tools:\n")
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		for _, t := range r.Tools {

@@ -55,6 +55,9 @@ type Report struct {
 	Invalid []InvalidProfile `json:"invalid_profiles"`
 	Files   []File           `json:"exposed_files"`
 	Tools   []Tool           `json:"tools"`
+	// ToolsChecked is false when the tools were not looked for
+	// (--no-tools): an empty Tools then says nothing about the machine.
+	ToolsChecked bool `json:"tools_checked"`
 	// Attention counts what needs the person: a session that needs a
 	// sign-in, a profile whose access is gone, a file others can read, a
 	// tool that cannot read SSO profiles.
