@@ -198,7 +198,11 @@ func toSession(s awsconfig.SSOSession) signin.Session {
 }
 
 func profileSession(p awsconfig.SSOProfile) signin.Session {
-	return signin.Session{Name: p.Session, StartURL: p.StartURL, Region: p.SSORegion, Scopes: p.Scopes, TokenStorage: p.TokenStorage}
+	s := signin.Session{Name: p.Session, StartURL: p.StartURL, Region: p.SSORegion, Scopes: p.Scopes, TokenStorage: p.TokenStorage}
+	if p.Session == "" {
+		s.Profile = p.Profile
+	}
+	return s
 }
 
 // role resolves a profile to the role it signs in to.

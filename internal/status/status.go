@@ -178,6 +178,9 @@ func Sessions(ctx context.Context, o Options) ([]Session, []InvalidProfile) {
 			continue
 		}
 		ss := signin.Session{Name: p.Session, StartURL: p.StartURL, Region: p.SSORegion, Scopes: p.Scopes}
+		if p.Session == "" {
+			ss.Profile = p.Profile
+		}
 		st := get(ss)
 		if p.Session == "" {
 			sessions[key{url: p.StartURL}] = ss

@@ -75,7 +75,7 @@ region = eu-west-1
 		TokenFile: signin.TokenPath(home, "https://old.awsapps.com/start"), Refresh: Refresh{Token: signin.RefreshNone},
 		Portal:   PortalSignedOut,
 		Profiles: []Profile{{Name: "old", AccountID: "222222222222", RoleName: "ReadOnly", Access: AccessNotChecked}},
-		Login:    "keyless login --start-url https://old.awsapps.com/start --region us-east-1",
+		Login:    "keyless login --profile old",
 	}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("sessions (-want +got):\n%s", diff)
