@@ -235,10 +235,20 @@ func defaultProfileCredentials(config *awsconfig.File) string {
 		if !ok {
 			continue
 		}
-		for _, k := range []string{"aws_access_key_id", "sso_session", "sso_start_url", "credential_process", "role_arn", "web_identity_token_file"} {
-			if _, ok := sec.Get(k); ok {
-				return fmt.Sprintf("%s:%d: [default] sets %s", file.path, sec.KeyLine(k), k)
-			}
+		if k := credentialKey(sec); k != "" {
+			return fmt.Sprintf("%s:%d: [default] sets %s", file.path, sec.KeyLine(k), k)
+		}
+	}
+	return ""
+}
+
+// credentialKey is the first key of a profile that gives the SDKs
+// credentials, or "" (a profile of settings only: region, output, the
+// AWS CLI's cli_* keys).
+func credentialKey(sec *awsconfig.Section) string {
+	for _, k := range []string{"aws_access_key_id", "sso_session", "sso_start_url", "credential_process", "role_arn", "web_identity_token_file"} {
+		if _, ok := sec.Get(k); ok {
+			return k
 		}
 	}
 	return ""
