@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"strings"
@@ -65,6 +66,37 @@ func TestKeychainStorage(t *testing.T) {
 	} else if at := m.RefreshTokenAt(kcs, cached); at.Kind != signin.RefreshKeychain || at.Item != "sso/keyless/refreshToken" {
 		t.Fatalf("RefreshTokenAt = %+v", at)
 	}
+
+	t.Run("status and audit --local see the keychain, not a token at rest", func(t *testing.T) {
+		out := p.output("status", "--no-tools", "--json")
+		var rep struct {
+			Sessions []struct {
+				Name    string
+				Refresh struct {
+					Possible bool
+					Token    string
+				}
+			}
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Sessions) != 1 {
+			t.Fatalf("status --json: %v\n%s", err, out)
+		}
+		if r := rep.Sessions[0].Refresh; r.Token != signin.RefreshKeychain || !r.Possible {
+			t.Fatalf("status says the refresh token is %+v, want in the keychain and usable", r)
+		}
+		if text := p.output("status", "--no-tools"); !strings.Contains(text, "refresh token  in the OS keychain") || strings.Contains(text, "plain file") {
+			t.Fatalf("status does not say the refresh token is in the keychain:\n%s", text)
+		}
+		audit := p.output("audit", "--local", "--no-usage", "--json")
+		if strings.Contains(audit, `"id": "local-refresh-token-at-rest"`) {
+			t.Fatalf("audit --local reports a refresh token at rest that is in the keychain:\n%s", audit)
+		}
+		for _, secret := range []string{refresh, readCache(t, cachePath)["accessToken"].(string)} {
+			if strings.Contains(out, secret) || strings.Contains(audit, secret) {
+				t.Fatal("status or audit --local printed a token")
+			}
+		}
+	})
 
 	t.Run("the AWS CLI v1 and v2 use the access token", func(t *testing.T) {
 		out := p.must(nil, v1, "sts", "get-caller-identity", "--profile", powerUser, "--query", "Arn", "--output", "text")
@@ -156,6 +188,9 @@ func TestKeychainStorage(t *testing.T) {
 		if out := secretTool(t, kr, "lookup", "service", "keyless", "username", "sso/keyless/refreshToken"); out != "" {
 			t.Fatal("the refresh token stayed in the keychain")
 		}
+		if audit := p.output("audit", "--local", "--no-usage", "--json"); !strings.Contains(audit, `"id": "local-refresh-token-at-rest"`) {
+			t.Fatalf("audit --local does not report the refresh token back in the file:\n%s", audit)
+		}
 		if cfg, _ := os.ReadFile(p.configPath()); strings.Contains(string(cfg), "keyless_token_storage") {
 			t.Fatalf("file storage is the default; the key should be gone:\n%s", cfg)
 		}
@@ -186,6 +221,22 @@ func TestKeychainStorage(t *testing.T) {
 			t.Fatal("the cache file changed")
 		}
 	})
+}
+
+// output runs keyless and returns its stdout whatever its exit code
+// (status and audit exit non-zero when they find something); a failure
+// to start, or an exit code above 3, ends the test.
+func (p *person) output(args ...string) string {
+	p.t.Helper()
+	cmd := p.command(nil, p.bin, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	var ee *exec.ExitError
+	if err != nil && (!errors.As(err, &ee) || ee.ExitCode() > 3) {
+		p.t.Fatalf("keyless %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr.String())
+	}
+	return string(out)
 }
 
 func startKeyring(t *testing.T, dir string, unlock bool) *testtool.Keyring {
