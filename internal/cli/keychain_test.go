@@ -144,6 +144,8 @@ func TestKeychainStorage(t *testing.T) {
 			for _, args := range [][]string{
 				{"credential-process", "--profile", "ReadOnly-333333333333"},
 				{"login", "--token-storage", "file"},
+				{"login", "--token-storage", "keychain"},
+				{"login", "--if-needed"},
 			} {
 				cmd := p.command([]string{"DBUS_SESSION_BUS_ADDRESS=" + tc.bus}, p.bin, args...)
 				var stderr bytes.Buffer
@@ -158,6 +160,9 @@ func TestKeychainStorage(t *testing.T) {
 				}
 				if after, _ := os.ReadFile(cachePath); !bytes.Equal(after, before) {
 					t.Fatalf("keyless %s changed the cache file", args[0])
+				}
+				if cfg, _ := os.ReadFile(p.configPath()); !strings.Contains(string(cfg), "keyless_token_storage = keychain\n") {
+					t.Fatalf("keyless %s changed the token storage in the config:\n%s", strings.Join(args, " "), cfg)
 				}
 			}
 		})
