@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -54,6 +55,18 @@ func TestKeychainStorage(t *testing.T) {
 	}
 	if cfg, _ := os.ReadFile(p.configPath()); !strings.Contains(string(cfg), "[sso-session keyless]\nsso_start_url = "+sb.url+"/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\nkeyless_token_storage = keychain\n") {
 		t.Fatalf("login did not remember the storage in the sso-session:\n%s", cfg)
+	}
+	// The cache file and keyless's note (which names the keychain items,
+	// no secret) are the person's alone.
+	note := filepath.Join(p.home, ".aws", "keyless", "sso", filepath.Base(cachePath)+".keychain")
+	for _, path := range []string{cachePath, note} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Fatalf("%s: mode %v, want 0600", path, fi.Mode().Perm())
+		}
 	}
 	refresh := secretTool(t, kr, "lookup", "service", "keyless", "username", "sso/keyless/refreshToken")
 	if refresh == "" || secretTool(t, kr, "lookup", "service", "keyless", "username", "sso/keyless/clientSecret") == "" {
