@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -152,6 +155,8 @@ of any length keeps working while the Identity Center session lasts.
 Only requests with the token get credentials (401 without it, 403 with
 another). It listens on 127.0.0.1 only, never on all interfaces or the
 instance metadata address, and refuses to run as root unless --allow-root.
+It refuses to print the token into a file others can read (stdout
+redirected to a file of mode 0644): (umask 077; keyless serve P > FILE).
 PROFILE must be an SSO profile. 'keyless exec --serve PROFILE -- CMD' runs
 one command against an endpoint of its own. See docs/containers.md.`,
 		Example: `  keyless serve PowerUser-111111111111
@@ -162,6 +167,9 @@ one command against an endpoint of its own. See docs/containers.md.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !slices.Contains(shell.Formats(), format) {
 				return usageErrorf("--format %q: use one of %s", format, strings.Join(shell.Formats(), ", "))
+			}
+			if err := privateOutput(g.streams.Out); err != nil {
+				return err
 			}
 			ep, err := startEndpoint(cmd.Context(), g, args[0], o)
 			if err != nil {
@@ -193,6 +201,22 @@ one command against an endpoint of its own. See docs/containers.md.`,
 	cmd.Flags().StringVar(&format, "format", "sh", "`FORMAT` of the variables: "+strings.Join(shell.Formats(), ", "))
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(shell.Formats(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
+}
+
+// privateOutput refuses to print the endpoint's token into a file that
+// other users can read: 127.0.0.1 is open to every local user, and the
+// token is all that keeps them out. A terminal or a pipe is fine.
+func privateOutput(w io.Writer) error {
+	f, ok := w.(interface{ Stat() (fs.FileInfo, error) })
+	if !ok || runtime.GOOS == "windows" {
+		return nil
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o044 == 0 {
+		return nil
+	}
+	return withHint(fmt.Errorf("stdout goes to a file others can read (mode %04o): the endpoint's token would be readable by every user of this machine",
+		fi.Mode().Perm()), "create the file private first: (umask 077; keyless serve PROFILE > FILE), or chmod 600 FILE")
 }
 
 // dockerRunLine passes the variables by name, so the token stays out of
