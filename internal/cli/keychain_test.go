@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -237,6 +238,26 @@ func TestKeychainStorage(t *testing.T) {
 		}
 		if after, _ := os.ReadFile(cachePath); !bytes.Equal(after, before) {
 			t.Fatal("the cache file changed")
+		}
+		if err := os.WriteFile(p.configPath(), cfg, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("logout removes the keychain items with the cache file", func(t *testing.T) {
+		if secretTool(t, kr, "lookup", "service", "keyless", "username", "sso/keyless/refreshToken") == "" {
+			t.Fatal("nothing in the keychain before logout")
+		}
+		p.keyless("logout")
+		for _, item := range []string{"sso/keyless/refreshToken", "sso/keyless/clientSecret"} {
+			if secretTool(t, kr, "lookup", "service", "keyless", "username", item) != "" {
+				t.Errorf("%s is still in the keychain after logout", item)
+			}
+		}
+		for _, path := range []string{cachePath, note} {
+			if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("%s after logout: %v, want it gone", path, err)
+			}
 		}
 	})
 }
