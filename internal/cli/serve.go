@@ -220,12 +220,13 @@ func privateOutput(w io.Writer) error {
 }
 
 // dockerRunLine passes the variables by name, so the token stays out of
-// the command line and the shell's history.
+// the command line and the shell's history. Both region variables go:
+// botocore (the AWS CLI v1, boto3) reads AWS_DEFAULT_REGION only.
 func dockerRunLine(vars []shell.Var) string {
 	var b strings.Builder
 	b.WriteString("docker run --rm --network host")
 	for _, v := range vars {
-		if v.Name == "KEYLESS_PROFILE" || v.Name == "AWS_DEFAULT_REGION" {
+		if v.Name == "KEYLESS_PROFILE" {
 			continue
 		}
 		b.WriteString(" -e " + v.Name)
