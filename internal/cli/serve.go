@@ -168,7 +168,7 @@ one command against an endpoint of its own. See docs/containers.md.`,
 			if !slices.Contains(shell.Formats(), format) {
 				return usageErrorf("--format %q: use one of %s", format, strings.Join(shell.Formats(), ", "))
 			}
-			if err := privateOutput(g.streams.Out); err != nil {
+			if err := privateOutput(g.streams.Out, "the endpoint's token", "keyless serve PROFILE"); err != nil {
 				return err
 			}
 			ep, err := startEndpoint(cmd.Context(), g, args[0], o)
@@ -203,10 +203,11 @@ one command against an endpoint of its own. See docs/containers.md.`,
 	return cmd
 }
 
-// privateOutput refuses to print the endpoint's token into a file that
-// other users can read: 127.0.0.1 is open to every local user, and the
-// token is all that keeps them out. A terminal or a pipe is fine.
-func privateOutput(w io.Writer) error {
+// privateOutput refuses to print a secret (what) into a file that other
+// users can read: credentials (env), or serve's token (127.0.0.1 is open
+// to every local user, and the token is all that keeps them out). A
+// terminal or a pipe is fine.
+func privateOutput(w io.Writer, what, command string) error {
 	f, ok := w.(interface{ Stat() (fs.FileInfo, error) })
 	if !ok || runtime.GOOS == "windows" {
 		return nil
@@ -215,8 +216,8 @@ func privateOutput(w io.Writer) error {
 	if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o044 == 0 {
 		return nil
 	}
-	return withHint(fmt.Errorf("stdout goes to a file others can read (mode %04o): the endpoint's token would be readable by every user of this machine",
-		fi.Mode().Perm()), "create the file private first: (umask 077; keyless serve PROFILE > FILE), or chmod 600 FILE")
+	return withHint(fmt.Errorf("stdout goes to a file others can read (mode %04o): %s would be readable by every user of this machine",
+		fi.Mode().Perm(), what), fmt.Sprintf("create the file private first: (umask 077; %s > FILE), or chmod 600 FILE", command))
 }
 
 // dockerRunLine passes the variables by name, so the token stays out of
