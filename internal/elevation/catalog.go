@@ -47,4 +47,8 @@ type Principals struct {
 type Principal struct {
 	Name string `json:"name"`
 	ID   string `json:"id"`
+	// Members are a group's members' user names when apply ran: clients
+	// use them to refuse a request that decide would refuse, before
+	// writing it. decide asks Identity Store (IsMemberInGroups) instead.
+	Members []string `json:"members,omitempty"`
 }
