@@ -138,6 +138,11 @@ credentials through AWS IAM Identity Center, and keeps it there.
 		newGendocsCommand(g),
 		newInitCommand(g),
 		newWorkloadsCommand(g),
+		newRequestCommand(g),
+		newRequestsCommand(g),
+		newApproveCommand(g),
+		newDenyCommand(g),
+		newRevokeCommand(g),
 	)
 	// keyless's own completion command replaces cobra's, with install notes.
 	root.CompletionOptions.DisableDefaultCmd = true

@@ -21,15 +21,23 @@ import (
 // ErrNoRequest is returned when no request has the id given.
 var ErrNoRequest = errors.New("no such request")
 
-// Find reads the request whose ULID is id or starts with it.
+// Find reads the request whose ULID is id or starts with it. Anyone may
+// write any sk in their own partition, so "USER/ID" picks the requester
+// when two requests share an id.
 func (c *Client) Find(ctx context.Context, id string) (Request, error) {
-	id = strings.ToUpper(strings.TrimPrefix(strings.TrimSpace(id), requestPrefix))
+	user, id, qualified := strings.Cut(strings.TrimSpace(id), "/")
+	if !qualified {
+		user, id = "", user
+	}
+	id = strings.ToUpper(strings.TrimPrefix(id, requestPrefix))
 	if len(id) < 4 || len(id) > ulid.EncodedSize || strings.Trim(id, "0123456789ABCDEFGHJKMNPQRSTVWXYZ") != "" {
 		return Request{}, &InputError{Field: "id", Msg: fmt.Sprintf("%q is not a request id: keyless requests lists them (26 letters and digits; a unique prefix of 4 or more will do)", id)}
 	}
 	var found []Key
 	err := c.scan(ctx, "begins_with(sk, :p)", map[string]types.AttributeValue{":p": str(requestPrefix + id)}, func(m map[string]types.AttributeValue) {
-		found = append(found, keyOf(m))
+		if k := keyOf(m); user == "" || strings.EqualFold(UserName(k.PK), user) {
+			found = append(found, k)
+		}
 	})
 	if err != nil {
 		return Request{}, err
@@ -41,7 +49,7 @@ func (c *Client) Find(ctx context.Context, id string) (Request, error) {
 	default:
 		var ids []string
 		for _, k := range found {
-			ids = append(ids, strings.TrimPrefix(k.SK, requestPrefix))
+			ids = append(ids, UserName(k.PK)+"/"+strings.TrimPrefix(k.SK, requestPrefix))
 		}
 		return Request{}, &InputError{Field: "id", Msg: fmt.Sprintf("%s names %d requests (%s): give more of the id", id, len(found), strings.Join(ids, ", "))}
 	}
@@ -138,7 +146,7 @@ func (c *Client) Decide(ctx context.Context, req Request, decision, comment stri
 	if decision == Deny {
 		verb = "denied"
 	}
-	text := fmt.Sprintf("%s %s %s's request %s for %s (%s)", c.Me(), verb, req.Requester(), req.ID(), c.target(req), formatSeconds(req.Seconds))
+	text := fmt.Sprintf("%s %s %s's request %s for %s (%s)", c.Me(), verb, req.Requester(), req.ID(), c.target(req), FormatDuration(req.Seconds))
 	if d.Comment != "" {
 		text += fmt.Sprintf(": %q", d.Comment)
 	}

@@ -101,6 +101,9 @@ func (c *Client) List(ctx context.Context, all bool) ([]Entry, error) {
 		}
 		if e.Status == Approved {
 			for _, g := range grants[r.SK] {
+				if g.account() != r.Account {
+					continue
+				}
 				until := g.Until
 				e.Until = &until
 				e.Status = Active
@@ -144,4 +147,16 @@ func splitRequestKey(s string) (Key, bool) {
 		return Key{}, false
 	}
 	return Key{PK: s[:i], SK: s[i+1:]}, true
+}
+
+// GrantOf reads the grant the referee recorded for req; nil when there is
+// none (denied, pending, revoked).
+func (c *Client) GrantOf(ctx context.Context, req Request) (*Grant, error) {
+	var found *Grant
+	err := c.scan(ctx, "begins_with(pk, :p)", map[string]types.AttributeValue{":p": str(grantPrefix)}, func(m map[string]types.AttributeValue) {
+		if g, ok := ParseGrant(keyOf(m)); ok && g.RequestSK == req.SK && g.account() == req.Account {
+			found = &g
+		}
+	})
+	return found, err
 }

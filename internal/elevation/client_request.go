@@ -104,7 +104,7 @@ func (c *Client) Check(ask Ask) (*Rule, string, error) {
 	case ask.Duration%time.Second != 0:
 		return nil, "", inputErr("duration", "%s is not a whole number of seconds", ask.Duration)
 	case secs > r.MaxSeconds:
-		return nil, "", inputErr("duration", "%s is longer than rule %s allows (at most %s)", formatSeconds(secs), r.Name, formatSeconds(r.MaxSeconds))
+		return nil, "", inputErr("duration", "%s is longer than rule %s allows (at most %s)", FormatDuration(secs), r.Name, FormatDuration(r.MaxSeconds))
 	}
 	if r.ReasonRequired && strings.TrimSpace(ask.Reason) == "" {
 		return nil, "", inputErr("reason", "rule %s requires a reason", r.Name)
@@ -181,7 +181,7 @@ func (c *Client) Request(ctx context.Context, ask Ask) (Request, error) {
 		return Request{}, fmt.Errorf("write the request: %w", err)
 	}
 	c.notify(ctx, fmt.Sprintf("%s requests %s for %s (rule %s)%s: keyless approve %s",
-		r.Requester(), c.target(r), formatSeconds(r.Seconds), r.Rule, whyText(r), r.ID()))
+		r.Requester(), c.target(r), FormatDuration(r.Seconds), r.Rule, whyText(r), r.ID()))
 	return r, nil
 }
 
@@ -204,8 +204,8 @@ func whyText(r Request) string {
 	return s
 }
 
-// formatSeconds prints a duration as 2h, 1h30m, 45m or 90s.
-func formatSeconds(secs int) string {
+// FormatDuration prints seconds a duration as 2h, 1h30m, 45m or 90s.
+func FormatDuration(secs int) string {
 	h, m, sec := secs/3600, secs%3600/60, secs%60
 	var b strings.Builder
 	if h > 0 {

@@ -157,6 +157,15 @@ func ParseGrant(k Key) (g Grant, ok bool) {
 	return Grant{Key: k, Until: until.UTC(), RequestSK: sk}, true
 }
 
+// account is the account id in the grant's pk.
+func (g Grant) account() string {
+	parts := strings.Split(g.PK, "#")
+	if len(parts) < 4 {
+		return ""
+	}
+	return parts[2]
+}
+
 // UserName is the user name in an aws:userid of a permission-set session
 // (role-id:user-name).
 func UserName(userID string) string {

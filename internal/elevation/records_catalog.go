@@ -141,7 +141,7 @@ type Choice struct {
 }
 
 func (c Choice) String() string {
-	return fmt.Sprintf("%s@%s  (rule %s, up to %s)", c.Rule.PermissionSet, c.Rule.AccountLabel(c.Account), c.Rule.Name, formatSeconds(c.Rule.MaxSeconds))
+	return fmt.Sprintf("%s@%s  (rule %s, up to %s)", c.Rule.PermissionSet, c.Rule.AccountLabel(c.Account), c.Rule.Name, FormatDuration(c.Rule.MaxSeconds))
 }
 
 // Choices lists what user may request, for the picker.

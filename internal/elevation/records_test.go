@@ -80,10 +80,10 @@ func TestRequestItemRoundTrip(t *testing.T) {
 	}
 }
 
-func TestFormatSeconds(t *testing.T) {
+func TestFormatDuration(t *testing.T) {
 	for secs, want := range map[int]string{7200: "2h", 5400: "1h30m", 2700: "45m", 90: "1m30s", 0: "0s", 86400: "24h"} {
-		if got := formatSeconds(secs); got != want {
-			t.Errorf("formatSeconds(%d) = %q, want %q", secs, got, want)
+		if got := FormatDuration(secs); got != want {
+			t.Errorf("FormatDuration(%d) = %q, want %q", secs, got, want)
 		}
 	}
 }
