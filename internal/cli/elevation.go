@@ -335,7 +335,7 @@ func runDecide(ctx context.Context, g *globalOptions, o *decideOptions, id, deci
 		return elevationError(err)
 	}
 	showRequest(g, c, r)
-	if rule, ok := c.Catalog.Rule(r.Rule); ok && !rule.MayApprove(c.Me(), r.Requester()) {
+	if rule, ok := c.Catalog.Rule(r.Rule); ok && !c.Catalog.MayApprove(rule, c.Me(), r.Requester()) {
 		who := "its approvers are " + rule.Approvers.String()
 		if strings.EqualFold(c.Me(), r.Requester()) {
 			who = "it is your own request"

@@ -17,6 +17,10 @@ type Catalog struct {
 	Webhook         string `json:"webhook,omitempty"`
 	// Revokers may end any grant.
 	Revokers Principals `json:"revokers"`
+	// GroupMembers is true when apply listed each group's Members, so a
+	// client can refuse a request from someone in none of a rule's groups
+	// before writing it.
+	GroupMembers bool `json:"group_members,omitempty"`
 	Rules    []Rule     `json:"rules"`
 }
 

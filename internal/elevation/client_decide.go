@@ -110,21 +110,30 @@ func (e *RefusedError) Error() string {
 }
 
 // refusals say what each of the machines' Fail errors means to the
-// person who asked.
+// person who asked (the errors of definition.go).
 var refusals = map[string]string{
-	"RequestChanged":  "the request changed after you saw it; look at it again and decide again",
-	"AlreadyDecided":  "the request was already decided (approved or denied), by you or another approver",
-	"NotApprover":     "you may not decide requests under this rule",
-	"SelfApproval":    "you may not approve your own request",
-	"NotEligible":     "the requester is not eligible for this rule",
-	"OutsideRule":     "the request is outside its rule (set, account, duration, reason or ticket)",
-	"UnknownRule":     "the request names no rule the referee knows",
-	"NoRecord":        "the referee found no such request or decision",
-	"ForeignRecord":   "a record was not written by a " + PermissionSetName + " session",
-	"NotRevoker":      "you may not revoke this grant (the requester, the rule's approvers and the revokers may)",
-	"NotGranted":      "the request has no grant to end",
-	"States.Timeout":  "the machine timed out",
-	"States.TaskFail": "an AWS call of the machine failed",
+	"RequestChanged":         "the request changed after you saw it; look at it again and decide again",
+	"AlreadyDecided":         "the request was already decided (approved or denied), by you or another approver",
+	"NotAnApprover":          "you are not an approver of the request's rule",
+	"SelfApprovalNotAllowed": "you may not approve your own request under this rule",
+	"NotEligible":            "the requester is not eligible for the rule",
+	"OutsideRule":            "the rule does not give that permission set in that account",
+	"DurationOutsideRule":    "the duration is outside what the rule allows",
+	"ReasonRequired":         "the rule requires a reason",
+	"TicketRequired":         "the rule requires a ticket",
+	"TicketInvalid":          "the ticket does not match the rule's pattern",
+	"UnknownRule":            "the request names no rule the referee knows",
+	"UnknownUser":            "a writer is not a user of the identity store",
+	"NoRecord":               "the referee found no such request or decision",
+	"NotAnElevationRecord":   "a record was not written by a " + PermissionSetName + " session",
+	"BadDecision":            "a decision is approve or deny",
+	"AssignmentFailed":       "sso-admin did not make the assignment",
+	"NotAllowedToRevoke":     "you may not revoke this grant (the requester, the rule's approvers and the revokers may)",
+	"NotGranted":             "the request was not granted, so there is nothing to revoke",
+	"BadInput":               "the machine's input is not one it takes",
+	"ProvisioningFailed":     "sso-admin did not provision the session cut",
+	"States.Timeout":         "the machine timed out",
+	"States.TaskFailed":      "an AWS call of the machine failed",
 }
 
 // Decide writes the caller's decision (Approve or Deny) on req, as they

@@ -51,7 +51,7 @@ func (c *Client) List(ctx context.Context, all bool) ([]Entry, error) {
 	var (
 		requests  []Request
 		used      = map[Key]map[string]types.AttributeValue{}
-		grants    = map[string][]Grant{} // by request sk
+		grants    = map[Key][]Grant{} // by request
 		decisions = map[Key][]Decision{}
 		revokes   = map[Key][]string{}
 	)
@@ -67,8 +67,8 @@ func (c *Client) List(ctx context.Context, all bool) ([]Entry, error) {
 				used[rk] = m
 			}
 		case strings.HasPrefix(k.PK, grantPrefix):
-			if g, ok := ParseGrant(k); ok {
-				grants[g.RequestSK] = append(grants[g.RequestSK], g)
+			if g, ok := parseGrantItem(m); ok {
+				grants[g.Request] = append(grants[g.Request], g)
 			}
 		case strings.HasPrefix(k.SK, decisionPrefix):
 			if rk, ok := splitRequestKey(strings.TrimPrefix(k.SK, decisionPrefix)); ok {
@@ -100,10 +100,7 @@ func (c *Client) List(ctx context.Context, all bool) ([]Entry, error) {
 			}
 		}
 		if e.Status == Approved {
-			for _, g := range grants[r.SK] {
-				if g.account() != r.Account {
-					continue
-				}
+			for _, g := range grants[r.Key] {
 				until := g.Until
 				e.Until = &until
 				e.Status = Active
@@ -113,6 +110,9 @@ func (c *Client) List(ctx context.Context, all bool) ([]Entry, error) {
 			}
 			if e.Until == nil && len(e.RevokedBy) > 0 {
 				e.Status = Revoked
+			} else if until, err := time.Parse(time.RFC3339, attrS(used[r.Key], "until")); e.Until == nil && err == nil && !until.After(now) {
+				// The grant item is gone once ended; the marker keeps the end.
+				e.Until, e.Status = &until, Ended
 			}
 		}
 		if all || c.Mine(e) || e.Status == Pending {
@@ -124,10 +124,9 @@ func (c *Client) List(ctx context.Context, all bool) ([]Entry, error) {
 }
 
 // decidedBy is the decision a USED# marker records: its "decision" and
-// "approver" (the decision's pk) attributes when the referee wrote them,
-// else the only decision on the request.
+// "decision_pk" attributes, with the comment of that decision.
 func decidedBy(used map[string]types.AttributeValue, ds []Decision) Decision {
-	d := Decision{Key: Key{PK: attrS(used, "approver")}, Decision: attrS(used, "decision")}
+	d := Decision{Key: Key{PK: attrS(used, "decision_pk")}, Decision: attrS(used, "decision")}
 	for _, x := range ds {
 		if x.PK == d.PK || (d.PK == "" && len(ds) == 1) {
 			if d.Decision == "" {
@@ -154,7 +153,7 @@ func splitRequestKey(s string) (Key, bool) {
 func (c *Client) GrantOf(ctx context.Context, req Request) (*Grant, error) {
 	var found *Grant
 	err := c.scan(ctx, "begins_with(pk, :p)", map[string]types.AttributeValue{":p": str(grantPrefix)}, func(m map[string]types.AttributeValue) {
-		if g, ok := ParseGrant(keyOf(m)); ok && g.RequestSK == req.SK && g.account() == req.Account {
+		if g, ok := parseGrantItem(m); ok && g.Request == req.Key {
 			found = &g
 		}
 	})

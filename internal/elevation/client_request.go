@@ -85,7 +85,7 @@ func (c *Client) Check(ask Ask) (*Rule, string, error) {
 		}
 		inAccount = inAccount[i : i+1]
 	}
-	eligible := slices.DeleteFunc(slices.Clone(inAccount), func(r *Rule) bool { return !r.IsEligible(me) })
+	eligible := slices.DeleteFunc(slices.Clone(inAccount), func(r *Rule) bool { return !cat.Eligible(r, me) })
 	if len(eligible) == 0 {
 		var who []string
 		for _, r := range inAccount {

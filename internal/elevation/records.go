@@ -133,20 +133,21 @@ func UsedKey(req Key) Key {
 
 // Grant is the referee's record of one approved request's assignment:
 // pk ASG#<ps-id>#<account>#<identity-store user id>, sk
-// UNTIL#<RFC 3339 UTC>#<request sk>. The items of one assignment sort by
-// their end.
+// UNTIL#<RFC 3339 UTC>#<request sk>, and the request's keys. The items of
+// one assignment sort by their end.
 type Grant struct {
 	Key
-	Until     time.Time
-	RequestSK string
+	Until   time.Time
+	Request Key // from request_pk and request_sk
 }
 
-// ParseGrant reads a grant's key; ok is false for any other item.
-func ParseGrant(k Key) (g Grant, ok bool) {
+// parseGrantItem reads a grant item; ok is false for any other item.
+func parseGrantItem(m map[string]types.AttributeValue) (g Grant, ok bool) {
+	k := keyOf(m)
 	if !strings.HasPrefix(k.PK, grantPrefix) || !strings.HasPrefix(k.SK, untilPrefix) {
 		return Grant{}, false
 	}
-	at, sk, ok := strings.Cut(strings.TrimPrefix(k.SK, untilPrefix), "#")
+	at, _, ok := strings.Cut(strings.TrimPrefix(k.SK, untilPrefix), "#")
 	if !ok {
 		return Grant{}, false
 	}
@@ -154,16 +155,7 @@ func ParseGrant(k Key) (g Grant, ok bool) {
 	if err != nil {
 		return Grant{}, false
 	}
-	return Grant{Key: k, Until: until.UTC(), RequestSK: sk}, true
-}
-
-// account is the account id in the grant's pk.
-func (g Grant) account() string {
-	parts := strings.Split(g.PK, "#")
-	if len(parts) < 4 {
-		return ""
-	}
-	return parts[2]
+	return Grant{Key: k, Until: until.UTC(), Request: Key{PK: attrS(m, "request_pk"), SK: attrS(m, "request_sk")}}, true
 }
 
 // UserName is the user name in an aws:userid of a permission-set session

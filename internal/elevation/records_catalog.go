@@ -120,18 +120,21 @@ func (p Principals) String() string {
 	return strings.Join(names, ", ")
 }
 
-// IsEligible reports whether user may request under the rule, as of the
-// last apply.
-func (r *Rule) IsEligible(user string) bool { return r.Eligible.includes(user) }
+// Eligible reports whether user may request under rule r, as of the last
+// apply. Without the groups' members in the catalog, a rule with groups
+// may be anyone's: decide will tell.
+func (c *Catalog) Eligible(r *Rule, user string) bool {
+	return r.Eligible.includes(user) || (!c.GroupMembers && len(r.Eligible.Groups) > 0)
+}
 
 // MayApprove reports whether approver may decide requester's request
-// under the rule, as of the last apply: an approver, or the requester
+// under rule r, as of the last apply: an approver, or the requester
 // themselves when self_approval names them.
-func (r *Rule) MayApprove(approver, requester string) bool {
+func (c *Catalog) MayApprove(r *Rule, approver, requester string) bool {
 	if strings.EqualFold(approver, requester) {
 		return slices.ContainsFunc(r.SelfApproval, func(p Principal) bool { return strings.EqualFold(p.Name, approver) })
 	}
-	return r.Approvers.includes(approver)
+	return r.Approvers.includes(approver) || (!c.GroupMembers && len(r.Approvers.Groups) > 0)
 }
 
 // Choice is one permission set in one account a user may request.
@@ -149,7 +152,7 @@ func (c *Catalog) Choices(user string) []Choice {
 	var out []Choice
 	for i := range c.Rules {
 		r := &c.Rules[i]
-		if !r.Eligible.includes(user) {
+		if !c.Eligible(r, user) {
 			continue
 		}
 		for _, a := range r.Accounts {

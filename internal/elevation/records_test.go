@@ -57,12 +57,14 @@ func TestKeys(t *testing.T) {
 	if UserName(req.PK) != "alice@example.com" {
 		t.Errorf("UserName = %q", UserName(req.PK))
 	}
-	g, ok := ParseGrant(Key{PK: "ASG#ps-1#222222222222#9067-u", SK: "UNTIL#2026-12-02T11:30:00Z#REQ#01KBGZ4X1Y2Z3A4B5C6D7E8F9G"})
-	if !ok || !g.Until.Equal(time.Date(2026, 12, 2, 11, 30, 0, 0, time.UTC)) || g.RequestSK != req.SK {
-		t.Errorf("ParseGrant = %+v %v", g, ok)
+	item := Key{PK: "ASG#ps-1#222222222222#9067-u", SK: "UNTIL#2026-12-02T11:30:00Z#REQ#01KBGZ4X1Y2Z3A4B5C6D7E8F9G"}.item()
+	item["request_pk"], item["request_sk"] = str(req.PK), str(req.SK)
+	g, ok := parseGrantItem(item)
+	if !ok || !g.Until.Equal(time.Date(2026, 12, 2, 11, 30, 0, 0, time.UTC)) || g.Request != req {
+		t.Errorf("parseGrantItem = %+v %v", g, ok)
 	}
-	if _, ok := ParseGrant(Key{PK: "ASG#x", SK: "UNTIL#yesterday#REQ#1"}); ok {
-		t.Error("ParseGrant accepted a bad time")
+	if _, ok := parseGrantItem(Key{PK: "ASG#x", SK: "UNTIL#yesterday#REQ#1"}.item()); ok {
+		t.Error("parseGrantItem accepted a bad time")
 	}
 }
 
@@ -91,7 +93,7 @@ func TestFormatDuration(t *testing.T) {
 // testCatalog has the rules the client tests check against.
 func testCatalog() *Catalog {
 	return &Catalog{Version: 1, Region: "us-east-1", HomeAccount: "111111111111", InstanceARN: "arn:aws:sso:::instance/ssoins-1111111111111111",
-		ElevationRoleID: "AROAEXAMPLE", MaxSeconds: 8 * 3600,
+		ElevationRoleID: "AROAEXAMPLE", MaxSeconds: 8 * 3600, GroupMembers: true,
 		Rules: []Rule{
 			{Name: "prod-admin", PermissionSet: "AdministratorAccess", Accounts: []string{"222222222222"},
 				AccountNames: map[string]string{"222222222222": "prod"}, MaxSeconds: 7200, ReasonRequired: true,
@@ -160,7 +162,7 @@ func TestMayApprove(t *testing.T) {
 		{glass, "alice", "alice", true},
 		{glass, "carol", "alice", false},
 	} {
-		if got := tc.rule.MayApprove(tc.approver, tc.requester); got != tc.want {
+		if got := cat.MayApprove(tc.rule, tc.approver, tc.requester); got != tc.want {
 			t.Errorf("%s: MayApprove(%s, %s) = %v", tc.rule.Name, tc.approver, tc.requester, got)
 		}
 	}
