@@ -51,9 +51,9 @@ or a missing reason or ticket writes nothing.
 		},
 	}
 	f := cmd.Flags()
-	f.DurationVar(&o.duration, "for", 0, "how long, e.g. 30m or 2h (at most the rule's maximum)")
-	f.StringVar(&o.reason, "reason", "", "why you need it (shown to approvers)")
-	f.StringVar(&o.ticket, "ticket", "", "a ticket reference, e.g. OPS-123")
+	f.DurationVar(&o.duration, "for", 0, "how long: a `DURATION` such as 30m or 2h (at most the rule's maximum)")
+	f.StringVar(&o.reason, "reason", "", "`TEXT` saying why you need it (shown to approvers)")
+	f.StringVar(&o.ticket, "ticket", "", "a `TICKET` reference, e.g. OPS-123")
 	f.StringVar(&o.rule, "rule", "", "the `RULE` to request under, when several offer the set in the account")
 	o.addFlags(f)
 	return cmd
@@ -298,7 +298,7 @@ schedules its end.
 			return runDecide(cmd.Context(), g, o, args[0], elevation.Approve)
 		},
 	}
-	cmd.Flags().StringVar(&o.comment, "comment", "", "a note for the requester")
+	cmd.Flags().StringVar(&o.comment, "comment", "", "a `TEXT` for the requester")
 	o.addFlags(cmd.Flags())
 	return cmd
 }
@@ -320,7 +320,7 @@ no longer be approved.
 			return runDecide(cmd.Context(), g, o, args[0], elevation.Deny)
 		},
 	}
-	cmd.Flags().StringVar(&o.comment, "reason", "", "why (shown to the requester)")
+	cmd.Flags().StringVar(&o.comment, "reason", "", "`TEXT` saying why (shown to the requester)")
 	o.addFlags(cmd.Flags())
 	return cmd
 }
@@ -411,7 +411,7 @@ and the revokers keyless.yaml names may revoke.
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&o.comment, "reason", "", "why (recorded with the revoke)")
+	cmd.Flags().StringVar(&o.comment, "reason", "", "`TEXT` saying why (recorded with the revoke)")
 	o.addFlags(cmd.Flags())
 	return cmd
 }
