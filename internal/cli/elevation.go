@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -227,7 +228,13 @@ revoked. Times of grants are AWS's.
 				}
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, status, e.Requester, target(c, e.Request), elevation.FormatDuration(e.Seconds), why)
 			}
-			return w.Flush()
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			if slices.ContainsFunc(entries, func(e elevation.Entry) bool { return c.Mine(e) && e.Status == elevation.Active }) {
+				fmt.Fprintln(g.streams.Err, "Your active grants show in keyless login and keyless profiles sync as any other role.")
+			}
+			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&o.all, "all", false, "every request, not only yours and the pending ones")
