@@ -112,6 +112,9 @@ func applyPlan(ctx context.Context, g *globalOptions, p *plan.Plan, run *planRun
 	if err == nil && len(p.Workloads) > 0 {
 		err = applyWorkloads(ctx, run.workloads, p.Workloads)
 	}
+	if err == nil && run.elevation != nil && (len(p.Elevation) > 0 || len(p.Changes) > 0) {
+		err = run.elevation.apply(ctx, p.Elevation, len(p.Changes) > 0)
+	}
 	if err != nil {
 		return withHint(fmt.Errorf("apply: %w", err), "fix the cause and run 'keyless apply' again: it continues from where AWS is")
 	}
