@@ -41,7 +41,7 @@ func inputErr(field, format string, a ...any) error {
 
 // Limits on what a request carries, beyond the rules.
 const (
-	MinDuration   = time.Minute
+	MinDuration   = MinSeconds * time.Second
 	maxReasonLen  = 1000
 	maxTicketLen  = 100
 	fieldSplitter = "|"

@@ -81,7 +81,7 @@ func (c *fixedClock) Now() time.Time { return c.t }
 // others while pending; refused requests write nothing.
 func TestClientRequestFindList(t *testing.T) {
 	ctx := context.Background()
-	cat := testCatalog()
+	cat := clientCatalog()
 	db := tableWithCatalog(t, cat)
 	read, err := ReadCatalog(ctx, db)
 	if err != nil {

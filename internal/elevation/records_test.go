@@ -90,8 +90,8 @@ func TestFormatDuration(t *testing.T) {
 	}
 }
 
-// testCatalog has the rules the client tests check against.
-func testCatalog() *Catalog {
+// clientCatalog has the rules the client tests check against.
+func clientCatalog() *Catalog {
 	return &Catalog{Version: 1, Region: "us-east-1", HomeAccount: "111111111111", InstanceARN: "arn:aws:sso:::instance/ssoins-1111111111111111",
 		ElevationRoleID: "AROAEXAMPLE", MaxSeconds: 8 * 3600, GroupMembers: true,
 		Rules: []Rule{
@@ -107,7 +107,7 @@ func testCatalog() *Catalog {
 }
 
 func TestCheck(t *testing.T) {
-	c := &Client{Catalog: testCatalog(), Caller: "AROAEXAMPLE:alice"}
+	c := &Client{Catalog: clientCatalog(), Caller: "AROAEXAMPLE:alice"}
 	ok := Ask{PermissionSet: "AdministratorAccess", Account: "prod", Duration: 2 * time.Hour, Reason: "incident"}
 	r, acct, err := c.Check(ok)
 	if err != nil || r.Name != "prod-admin" || acct != "222222222222" {
@@ -137,7 +137,7 @@ func TestCheck(t *testing.T) {
 			if tc.edit != nil {
 				tc.edit(&a)
 			}
-			c := &Client{Catalog: testCatalog(), Caller: "AROAEXAMPLE:" + tc.who}
+			c := &Client{Catalog: clientCatalog(), Caller: "AROAEXAMPLE:" + tc.who}
 			_, _, err := c.Check(a)
 			var ie *InputError
 			if !errors.As(err, &ie) || ie.Field != tc.field || ie.Msg != tc.msg {
@@ -148,7 +148,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestMayApprove(t *testing.T) {
-	cat := testCatalog()
+	cat := clientCatalog()
 	prod, _ := cat.Rule("prod-admin")
 	glass, _ := cat.Rule("break-glass")
 	for _, tc := range []struct {
