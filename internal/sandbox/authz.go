@@ -22,7 +22,7 @@ import (
 // policies, sts_root.go). docs/sandbox.md, "Authorization".
 
 // evaluatedSources are the session sources whose calls are evaluated.
-var evaluatedSources = map[string]bool{"portal": true, "assume-role": true, "web-identity": true, "saml": true}
+var evaluatedSources = map[string]bool{"portal": true, "assume-role": true, "web-identity": true, "saml": true, "scheduler": true, "states": true}
 
 // alwaysAllowed are the actions no policy can refuse (sts:GetCallerIdentity:
 // "No permissions are required to perform this operation").

@@ -41,6 +41,15 @@ func (c *call) resourceOf(action, account string, param func(string) string) str
 		if id := param("IdentityStoreId"); id != "" {
 			return fmt.Sprintf("arn:%s:identitystore::%s:identitystore/%s", p, c.w.Instance.OwnerAccountID, id)
 		}
+	case "states":
+		for _, k := range []string{"stateMachineArn", "executionArn"} {
+			if arn := param(k); arn != "" {
+				return arn
+			}
+		}
+		if name := param("name"); name != "" && op == "CreateStateMachine" {
+			return fmt.Sprintf("arn:%s:states:%s:%s:stateMachine:%s", p, c.region, account, name)
+		}
 	case "organizations":
 		if id := param("AccountId"); id != "" && c.w.Organization != nil {
 			return fmt.Sprintf("arn:%s:organizations::%s:account/%s/%s", p, c.w.Organization.MasterAccountID, c.w.Organization.ID, id)

@@ -54,6 +54,9 @@ type World struct {
 	Scheduler SchedulerState `json:"scheduler"`
 	// DynamoDB is DynamoDB's tables and their items (dynamodb.go).
 	DynamoDB DynamoDBState `json:"dynamodb"`
+	// StepFunctions is Step Functions' state machines and executions
+	// (states.go, states_run.go).
+	StepFunctions StepFunctionsState `json:"stepfunctions"`
 }
 
 // Tag is a key/value tag as every service here spells it.
