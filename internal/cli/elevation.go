@@ -342,6 +342,15 @@ func runDecide(ctx context.Context, g *globalOptions, o *decideOptions, id, deci
 		return elevationError(err)
 	}
 	showRequest(g, c, r)
+	if d, by, done, err := c.Decided(ctx, r); err != nil {
+		return err
+	} else if done {
+		verb := "approved"
+		if d == elevation.Deny {
+			verb = "denied"
+		}
+		return fmt.Errorf("request %s was already %s by %s: a request is decided once", r.ID(), verb, by)
+	}
 	if rule, ok := c.Catalog.Rule(r.Rule); ok && !c.Catalog.MayApprove(rule, c.Me(), r.Requester()) {
 		who := "its approvers are " + rule.Approvers.String()
 		if strings.EqualFold(c.Me(), r.Requester()) {

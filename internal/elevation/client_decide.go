@@ -250,3 +250,16 @@ func (c *Client) wait(ctx context.Context, arn string) (Outcome, error) {
 		}
 	}
 }
+
+// Decided reads the referee's marker of req: the decision acted on and
+// who made it; ok is false while no decision has been acted on.
+func (c *Client) Decided(ctx context.Context, req Request) (decision, by string, ok bool, err error) {
+	out, err := c.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(TableName), Key: UsedKey(req.Key).item(), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return "", "", false, fmt.Errorf("read request %s's state: %w", req.ID(), err)
+	}
+	if out.Item == nil {
+		return "", "", false, nil
+	}
+	return attrS(out.Item, "decision"), UserName(attrS(out.Item, "decision_pk")), true, nil
+}
