@@ -42,12 +42,20 @@ func machineARN(name string) string {
 
 // startDecide starts decide as cfg's holder with any input and waits for
 // its outcome.
-func startDecide(t *testing.T, cfg aws.Config, name string, input any) (*sfn.DescribeExecutionOutput, error) {
-	t.Helper()
-	ctx := context.Background()
+func (w *elevWorld) startDecide(cfg aws.Config, name string, input any) (*sfn.DescribeExecutionOutput, error) {
 	b, _ := json.Marshal(input)
+	return w.start(cfg, machineARN(elevation.DecideMachine), name, string(b))
+}
+
+// start starts a machine as cfg's holder and waits for its outcome.
+func (w *elevWorld) start(cfg aws.Config, machine, name, input string) (*sfn.DescribeExecutionOutput, error) {
+	ctx := context.Background()
 	st := sfn.NewFromConfig(cfg)
-	out, err := st.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(machineARN(elevation.DecideMachine)), Name: aws.String(name), Input: aws.String(string(b))})
+	in := &sfn.StartExecutionInput{StateMachineArn: aws.String(machine), Input: aws.String(input)}
+	if name != "" {
+		in.Name = aws.String(name)
+	}
+	out, err := st.StartExecution(ctx, in)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +64,7 @@ func startDecide(t *testing.T, cfg aws.Config, name string, input any) (*sfn.Des
 		if err != nil || d.Status != sfntypes.ExecutionStatusRunning {
 			return d, err
 		}
-		time.Sleep(5 * time.Millisecond)
+		w.pass(time.Second)
 	}
 }
 
@@ -117,7 +125,7 @@ func TestElevationThreats(t *testing.T) {
 		_, err = dynamodb.NewFromConfig(carolCfg).PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(elevation.TableName), Item: forged.Item()})
 		wantAccessDenied(t, "carol writing a decision in bob's partition", err)
 		// Asking the referee to read bob's (missing) decision.
-		d, err := startDecide(t, carolCfg, "forged-"+r.ID(), map[string]elevation.Key{"request": r.Key, "decision": forged.Key})
+		d, err := w.startDecide(carolCfg, "forged-"+r.ID(), map[string]elevation.Key{"request": r.Key, "decision": forged.Key})
 		if err != nil || d.Status != sfntypes.ExecutionStatusFailed || aws.ToString(d.Error) != "NoRecord" {
 			t.Fatalf("decide on a forged decision = %+v, %v; want FAILED NoRecord", d, err)
 		}
@@ -185,13 +193,13 @@ func TestElevationThreats(t *testing.T) {
 		}
 		// The same decision started again under a new name: one decision per request.
 		input := map[string]elevation.Key{"request": r.Key, "decision": elevation.DecisionKey(bob.Caller, r.Key)}
-		d, err := startDecide(t, w.elevationSession("alice"), "replay-"+r.ID(), input)
+		d, err := w.startDecide(w.elevationSession("alice"), "replay-"+r.ID(), input)
 		if err != nil || aws.ToString(d.Error) != "AlreadyDecided" {
 			t.Fatalf("replayed decide = %+v, %v; want AlreadyDecided", d, err)
 		}
 		// Under the same name with other input: Step Functions refuses.
 		name := out.ExecutionARN[strings.LastIndex(out.ExecutionARN, ":")+1:]
-		_, err = startDecide(t, w.elevationSession("alice"), name, map[string]any{"request": r.Key})
+		_, err = w.startDecide(w.elevationSession("alice"), name, map[string]any{"request": r.Key})
 		var exists *sfntypes.ExecutionAlreadyExists
 		if !errors.As(err, &exists) {
 			t.Fatalf("start under a used name = %v, want ExecutionAlreadyExists", err)
@@ -312,7 +320,7 @@ func TestElevationThreats(t *testing.T) {
 			"made-up-record": map[string]any{"request": map[string]string{"pk": alice.Caller, "sk": "REQ#NONE"}, "decision": map[string]string{"pk": alice.Caller, "sk": "DEC#x"}},
 			"cut":            map[string]any{"cut": map[string]string{"InstanceArn": inst, "PermissionSetArn": set, "PrincipalId": "x", "PrincipalType": "USER", "TargetId": prodAccount, "TargetType": "AWS_ACCOUNT"}},
 		} {
-			d, err := startDecide(t, cfg, "forged-"+name+"-"+r.ID(), input)
+			d, err := w.startDecide(cfg, "forged-"+name+"-"+r.ID(), input)
 			if err != nil || d.Status == sfntypes.ExecutionStatusSucceeded {
 				t.Errorf("decide with forged input %s = %+v, %v; want a failure", name, d, err)
 			}
@@ -462,11 +470,12 @@ func TestElevationThreats(t *testing.T) {
 		}
 		approver := w.client("bob")
 		approver.Now = func() time.Time { return w.clock.Now().Add(9 * time.Hour) }
+		approvedAt := w.clock.Now()
 		if _, err := approver.Decide(ctx, r, elevation.Approve, ""); err != nil {
 			t.Fatal(err)
 		}
 		g, err := bob.GrantOf(ctx, r)
-		if want := w.clock.Now().Add(30 * time.Minute).Truncate(time.Second); err != nil || g == nil || !g.Until.Equal(want) {
+		if want := approvedAt.Add(30 * time.Minute); err != nil || g == nil || !aroundAfter(g.Until, want) {
 			t.Fatalf("grant = %+v, %v; want until %s (AWS's time, not a client's)", g, err, want)
 		}
 		w.clock.Add(31 * time.Minute)
@@ -535,7 +544,7 @@ func TestElevationThreats(t *testing.T) {
 			RoleArn:    aws.String("arn:aws:iam::" + mgmtAccount + ":role/" + elevation.RefereeRole),
 			Definition: aws.String(`{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:ssoadmin:listInstances","Arguments":{},"End":true}}}`)})
 		if err == nil {
-			d, err := startDecideARN(t, dev, "arn:aws:states:us-east-1:"+devAccount+":stateMachine:deputy")
+			d, err := w.start(dev, "arn:aws:states:us-east-1:"+devAccount+":stateMachine:deputy", "", "{}")
 			if err != nil || d.Status == sfntypes.ExecutionStatusSucceeded {
 				t.Fatalf("another account's machine ran as the referee: %+v, %v", d, err)
 			}
@@ -561,21 +570,4 @@ func (w *elevWorld) accountAdmin(account string) aws.Config {
 	cr := out.Credentials
 	c.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(cr.AccessKeyId), aws.ToString(cr.SecretAccessKey), aws.ToString(cr.SessionToken))
 	return c
-}
-
-func startDecideARN(t *testing.T, cfg aws.Config, machine string) (*sfn.DescribeExecutionOutput, error) {
-	t.Helper()
-	ctx := context.Background()
-	st := sfn.NewFromConfig(cfg)
-	out, err := st.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(machine), Input: aws.String("{}")})
-	if err != nil {
-		return nil, err
-	}
-	for {
-		d, err := st.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: out.ExecutionArn})
-		if err != nil || d.Status != sfntypes.ExecutionStatusRunning {
-			return d, err
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }

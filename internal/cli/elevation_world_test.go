@@ -17,7 +17,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sso"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	"github.com/aws/smithy-go"
 
@@ -108,6 +111,8 @@ type elevWorld struct {
 	mu      sync.Mutex
 	tokens  map[string]string
 	webhook *webhookLog
+	// hookClient trusts the webhook's test certificate.
+	hookClient *http.Client
 }
 
 // webhookLog records the webhook's posts.
@@ -134,11 +139,13 @@ func (l *webhookLog) all() string {
 func newElevWorld(t *testing.T) *elevWorld {
 	t.Helper()
 	clock := &testClock{t: time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)}
-	_, url := sandboxtest.Start(t, sandbox.Options{Now: clock.Now, AssignmentDelay: -1, ScheduleTick: -1})
+	_, url := sandboxtest.Start(t, sandbox.Options{Now: clock.Now, AssignmentDelay: -1, ScheduleTick: -1,
+		// The tests move the clock by hours; the portal token outlives them.
+		AccessTokenTTL: 7 * 24 * time.Hour})
 	hook := &webhookLog{}
-	hs := httptest.NewServer(hook)
+	hs := httptest.NewTLSServer(hook)
 	t.Cleanup(hs.Close)
-	w := &elevWorld{t: t, clock: clock, url: url, dir: t.TempDir(), tokens: map[string]string{}, webhook: hook}
+	w := &elevWorld{t: t, clock: clock, url: url, dir: t.TempDir(), tokens: map[string]string{}, webhook: hook, hookClient: hs.Client()}
 	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion("us-east-1"),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "")))
 	if err != nil {
@@ -181,21 +188,57 @@ func (w *elevWorld) session(user, account, set string) (aws.Config, error) {
 	return sandboxtest.RoleSession(w.t, w.admin, w.token(user), account, set)
 }
 
-// client is user's elevation client, with their KeylessElevation session.
+// client is user's elevation client, with their KeylessElevation session
+// got again from the portal for every call, as keyless's cache would once
+// the session is old: the tests move the clock by hours.
 func (w *elevWorld) client(user string) *elevation.Client {
 	w.t.Helper()
-	cfg, err := w.session(user, mgmtAccount, elevation.PermissionSetName)
-	if err != nil {
+	if _, err := w.session(user, mgmtAccount, elevation.PermissionSetName); err != nil {
 		w.t.Fatalf("%s's %s session: %v", user, elevation.PermissionSetName, err)
 	}
+	cfg := w.admin.Copy()
+	cfg.Credentials = aws.CredentialsProviderFunc(func(ctx context.Context) (aws.Credentials, error) {
+		out, err := sso.NewFromConfig(w.admin).GetRoleCredentials(ctx, &sso.GetRoleCredentialsInput{AccessToken: aws.String(w.token(user)),
+			AccountId: aws.String(mgmtAccount), RoleName: aws.String(elevation.PermissionSetName)})
+		if err != nil {
+			return aws.Credentials{}, err
+		}
+		rc := out.RoleCredentials
+		// Expired by the real clock at once: the SDK's cache asks again.
+		return aws.Credentials{AccessKeyID: aws.ToString(rc.AccessKeyId), SecretAccessKey: aws.ToString(rc.SecretAccessKey),
+			SessionToken: aws.ToString(rc.SessionToken), CanExpire: true, Expires: time.Now()}, nil
+	})
 	c, err := elevation.Open(context.Background(), cfg)
 	if err != nil {
 		w.t.Fatalf("%s's elevation client: %v", user, err)
 	}
-	c.Now, c.Poll = w.clock.Now, 5*time.Millisecond
-	hook := &elevation.Webhook{URL: c.Catalog.Webhook}
+	c.Now, c.Poll = w.clock.Now, time.Millisecond
+	c.States = flowingStates{c.States, w}
+	hook := &elevation.Webhook{URL: c.Catalog.Webhook, HTTP: w.hookClient}
 	c.Notify = hook.Post
 	return c
+}
+
+// flowingStates lets AWS's time pass while a person's keyless waits for
+// a machine: a machine's Wait state (decide polls the assignment every 2s)
+// ends by the sandbox's clock, which only the test moves.
+type flowingStates struct {
+	elevation.StepFunctions
+	w *elevWorld
+}
+
+func (f flowingStates) DescribeExecution(ctx context.Context, in *sfn.DescribeExecutionInput, optFns ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error) {
+	out, err := f.StepFunctions.DescribeExecution(ctx, in, optFns...)
+	if err == nil && out.Status == sfntypes.ExecutionStatusRunning {
+		f.w.pass(time.Second)
+	}
+	return out, err
+}
+
+// pass moves the clock and runs what became due.
+func (w *elevWorld) pass(d time.Duration) {
+	w.clock.Add(d)
+	w.runSchedules()
 }
 
 // runSchedules runs what is due at the sandbox's time: schedules and

@@ -20,8 +20,8 @@ type Catalog struct {
 	// GroupMembers is true when apply listed each group's Members, so a
 	// client can refuse a request from someone in none of a rule's groups
 	// before writing it.
-	GroupMembers bool `json:"group_members,omitempty"`
-	Rules    []Rule     `json:"rules"`
+	GroupMembers bool   `json:"group_members,omitempty"`
+	Rules        []Rule `json:"rules"`
 }
 
 // Rule is one elevation rule with every name resolved to an id.

@@ -157,4 +157,3 @@ func Roles(t testing.TB, cfg aws.Config, token, account string) []string {
 	}
 	return out
 }
-
