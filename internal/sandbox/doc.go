@@ -1,12 +1,12 @@
 // Package sandbox is a local AWS IAM Identity Center: the admin APIs
 // (organizations, sso-admin, identitystore), the sign-in side (sso-oidc, the
-// SSO portal, console federation), STS, IAM and EventBridge Scheduler (which
-// runs its due schedules against the sandbox itself), served on one loopback
+// SSO portal, console federation), STS, IAM, EventBridge Scheduler (which
+// runs its due schedules against the sandbox itself) and DynamoDB, served on one loopback
 // address so that the AWS CLI, boto3 and aws-sdk-go-v2 talk to it when
 // AWS_ENDPOINT_URL points at it.
 //
 // It owns the simulated world (plain Go data behind one lock), the three wire
-// protocols (awsJson1_1 with X-Amz-Target, restJson1, awsQuery with XML
+// protocols (awsJson1_0 and 1_1 with X-Amz-Target, restJson1, awsQuery with XML
 // replies) and one file per service. It must never reach the real AWS, and it
 // binds to loopback unless told otherwise.
 //
