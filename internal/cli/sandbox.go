@@ -33,7 +33,8 @@ func newSandboxCommand(g *globalOptions) *cobra.Command {
 		Short: "Run a local IAM Identity Center that the AWS CLI and SDKs can talk to",
 		Long: `Run a local IAM Identity Center on one loopback address: Organizations,
 sso-admin, identitystore, sso-oidc, the SSO portal, STS, IAM, console
-federation and EventBridge Scheduler, whose due schedules it runs. Point AWS_ENDPOINT_URL at it and the AWS CLI, boto3 and
+federation, EventBridge Scheduler and Step Functions, whose due schedules
+and state machines it runs. Point AWS_ENDPOINT_URL at it and the AWS CLI, boto3 and
 aws-sdk-go-v2 talk to it; any access keys act as the management account's
 administrator.
 

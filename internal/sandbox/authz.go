@@ -13,7 +13,8 @@ import (
 
 // Authorization: what a role session may do. Calls signed with credentials
 // of a role session (a permission set's role from the portal, AssumeRole,
-// AssumeRoleWithWebIdentity, AssumeRoleWithSAML) are evaluated against the
+// AssumeRoleWithWebIdentity, AssumeRoleWithSAML, the sessions the Scheduler
+// and Step Functions take of an execution role) are evaluated against the
 // role's policies as IAM holds them (inline, attached managed, the
 // permissions boundary) and the session's policies, with the condition keys
 // the sandbox can supply (sessionContext). Every other caller is not

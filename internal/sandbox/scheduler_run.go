@@ -18,9 +18,10 @@ import (
 // what a role's session may do decides what the schedule may do.
 //
 // Universal targets (arn:aws:scheduler:::aws-sdk:SERVICE:apiAction) of the
-// sandbox's awsJson services are invoked: the Input is the request body,
-// with the API's parameter names. Other targets fail as the sandbox cannot
-// reach them. A failed invocation is retried with exponential backoff per
+// services selfcall.go lists are invoked: the Input is the request, with
+// the API's parameter names. The templated target of a Step Functions
+// state machine starts an execution. Other targets fail as the sandbox
+// cannot reach them. A failed invocation is retried with exponential backoff per
 // the target's RetryPolicy when the failure is one AWS retries (throttling,
 // server errors), then recorded as FAILED; the dead-letter queue is not
 // modelled. Due schedules run on a ticker (Options.ScheduleTick) while the
@@ -155,14 +156,9 @@ func (c *call) schedJob(inv *ScheduleInvocation) *schedJob {
 		j.failCode, j.failMsg = "AccessDenied", "EventBridge Scheduler could not assume the execution role "+inv.RoleARN+": its trust policy must allow scheduler.amazonaws.com"
 		return j
 	}
-	roleID := role.ID
-	if roleID == "" {
-		roleID = c.w.sessionRoleID(account, role.Name)
-	}
-	sess := c.issueSession(account, role.Name, c.rand(32, "0123456789abcdef"), roleID, c.now.Add(schedulerSessionLength), "scheduler")
-	c.w.roleUsed(account, role.Name, inv.region, c.now)
+	var sess *Session
+	sess, j.creds = c.serviceSession(account, role, inv.region, schedulerSessionLength, "scheduler")
 	inv.Caller = sess.ARN
-	j.creds = aws.Credentials{AccessKeyID: sess.AccessKeyID, SecretAccessKey: sess.SecretAccessKey, SessionToken: sess.SessionToken}
 	return j
 }
 

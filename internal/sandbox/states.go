@@ -199,6 +199,20 @@ func (c *call) statesPassRole(roleARN string) error {
 	return newError(400, "AccessDeniedException", "User: %s is not authorized to perform: iam:PassRole on resource: %s %s", sess.ARN, roleARN, d.Reason("iam:PassRole"))
 }
 
+// statesTrusted refuses a role Step Functions could not assume for the
+// machine, as CreateStateMachine and UpdateStateMachine do.
+func (c *call) statesTrusted(roleARN, account, machineARN string) error {
+	if role, _ := c.serviceRole(roleARN, "states.amazonaws.com",
+		map[string][]string{"aws:sourceaccount": {account}, "aws:sourcearn": {machineARN}}); role == nil {
+		return newError(400, "AccessDeniedException", "%s", statesUntrusted)
+	}
+	return nil
+}
+
+// statesUntrusted is AWS's message for a role whose trust policy does not
+// let Step Functions assume it.
+const statesUntrusted = "Neither the global service principal states.amazonaws.com, nor the regional one is authorized to assume the provided role."
+
 func sfnRole(arn string) error {
 	if len(arn) < 1 || len(arn) > 256 || !sfnRoleARN.MatchString(arn) {
 		return newError(400, "InvalidArn", "Invalid Arn: 'Role ARN is not valid: %s'", truncate(arn, 256))
@@ -263,6 +277,9 @@ func sfnCreateStateMachine(c *call, in *sfnCreateIn) (any, error) {
 	}
 	account := c.caller().AccountID
 	arn := c.sfnMachineARN(account, in.Name)
+	if err := c.statesTrusted(in.RoleArn, account, arn); err != nil {
+		return nil, err
+	}
 	for _, sm := range c.w.StepFunctions.StateMachines {
 		if sm.ARN == arn {
 			if sm.Definition == in.Definition && sm.RoleARN == in.RoleArn {
@@ -273,7 +290,7 @@ func sfnCreateStateMachine(c *call, in *sfnCreateIn) (any, error) {
 	}
 	tags := make([]Tag, 0, len(in.Tags))
 	for _, t := range in.Tags {
-		tags = append(tags, Tag{Key: t.Key, Value: t.Value})
+		tags = append(tags, Tag(t))
 	}
 	sm := &StateMachine{Account: account, Region: c.region, ARN: arn, Name: in.Name, Definition: in.Definition, RoleARN: in.RoleArn,
 		Created: c.now, RevisionID: c.uuid(), Tags: tags, machine: m}
@@ -314,6 +331,9 @@ func sfnUpdateStateMachine(c *call, in *sfnUpdateIn) (any, error) {
 			return nil, err
 		}
 		if err := c.statesPassRole(*in.RoleArn); err != nil {
+			return nil, err
+		}
+		if err := c.statesTrusted(*in.RoleArn, sm.Account, sm.ARN); err != nil {
 			return nil, err
 		}
 		sm.RoleARN = *in.RoleArn
@@ -560,7 +580,8 @@ func sfnStopExecution(c *call, in *sfnExecutionIn) (any, error) {
 		return nil, errValidation("1 validation error detected: the error is at most 256 characters and the cause at most 32768")
 	}
 	if e.Run.Status != stepfunctions.StatusRunning {
-		return nil, errValidation("Execution Does Not Exist: '%s'", e.ARN)
+		// Already stopped: nothing changes (the sandbox's choice).
+		return map[string]any{"stopDate": epochTime{e.Run.Stopped}}, nil
 	}
 	e.Run.Abort(c.now, in.Error, in.Cause)
 	return map[string]any{"stopDate": epochTime{c.now}}, nil

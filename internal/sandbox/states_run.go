@@ -100,29 +100,14 @@ func cloneRun(r *stepfunctions.Run) *stepfunctions.Run {
 // statesSession assumes the execution's role as states.amazonaws.com. A
 // role that does not trust the service fails every Task, as in AWS.
 func (c *call) statesSession(e *Execution) (aws.Credentials, *stepfunctions.Failure) {
-	refused := &stepfunctions.Failure{Error: stepfunctions.ErrTaskFailed, Cause: fmt.Sprintf(
-		"Neither the global service principal states.amazonaws.com, nor the regional one is authorized to assume the provided role %s.", e.RoleARN)}
-	m := schedRolePattern.FindStringSubmatch(e.RoleARN)
-	if m == nil {
+	refused := &stepfunctions.Failure{Error: stepfunctions.ErrTaskFailed, Cause: statesUntrusted}
+	role, account := c.serviceRole(e.RoleARN, "states.amazonaws.com",
+		map[string][]string{"aws:sourceaccount": {e.Account}, "aws:sourcearn": {e.StateMachineARN}})
+	if role == nil {
 		return aws.Credentials{}, refused
 	}
-	path, name := "/", m[3]
-	if i := strings.LastIndex(m[3], "/"); i >= 0 {
-		path, name = "/"+m[3][:i+1], m[3][i+1:]
-	}
-	account := m[2]
-	role := c.w.stsRole(account, path, name)
-	if role == nil || !c.w.trustAllows(account, role, trustRequest{service: "states.amazonaws.com", action: "sts:AssumeRole",
-		keys: map[string][]string{"aws:sourceaccount": {e.Account}, "aws:sourcearn": {e.StateMachineARN}}}) {
-		return aws.Credentials{}, refused
-	}
-	roleID := role.ID
-	if roleID == "" {
-		roleID = c.w.sessionRoleID(account, role.Name)
-	}
-	sess := c.issueSession(account, role.Name, c.rand(32, "0123456789abcdef"), roleID, c.now.Add(statesSessionLength), "states")
-	c.w.roleUsed(account, role.Name, e.Region, c.now)
-	return aws.Credentials{AccessKeyID: sess.AccessKeyID, SecretAccessKey: sess.SecretAccessKey, SessionToken: sess.SessionToken}, nil
+	_, creds := c.serviceSession(account, role, e.Region, statesSessionLength, "states")
+	return creds, nil
 }
 
 // sdkTask calls an AWS SDK integration's API action with its arguments.

@@ -263,10 +263,15 @@ func TestStepFunctionsRetryCatchAndAccessDenied(t *testing.T) {
 		t.Fatalf("assignments = %d", n)
 	}
 
-	// A role that does not trust states.amazonaws.com for this machine.
+	// A role that does not trust states.amazonaws.com for this machine
+	// (aws:SourceArn keyless-*) is refused at creation; one whose trust
+	// changed afterwards fails the tasks.
 	other := f.role(t, "other-role", refereePolicy)
-	sm3 := f.machine(t, "not-keyless", other, elevationLike)
-	ex = must(f.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm3), Input: aws.String(f.elevationInput(t, ps, "alice", 60, 0))}))(t)
+	_, err := f.sfn.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("not-keyless"), RoleArn: aws.String(other), Definition: aws.String(elevationLike)})
+	wantDenied(t, err, "AccessDeniedException", "Neither the global service principal states.amazonaws.com, nor the regional one is authorized to assume the provided role.")
+	must(f.iam.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("keyless-referee"),
+		PolicyDocument: aws.String(strings.Replace(statesTrust, "states.amazonaws.com", "lambda.amazonaws.com", 1))}))(t)
+	ex = must(f.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm), Input: aws.String(f.elevationInput(t, ps, "alice", 60, 0))}))(t)
 	d = f.settle(t, aws.ToString(ex.ExecutionArn))
 	if aws.ToString(d.Error) != "States.TaskFailed" || !strings.Contains(aws.ToString(d.Cause), "is authorized to assume the provided role") {
 		t.Fatalf("got %s %s %q", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
@@ -475,5 +480,24 @@ func TestStepFunctionsStopExecution(t *testing.T) {
 	list := must(f.sfn.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(sm), StatusFilter: sfntypes.ExecutionStatusAborted}))(t)
 	if len(list.Executions) != 1 {
 		t.Fatalf("aborted executions %+v", list.Executions)
+	}
+}
+
+func TestSDKErrorNames(t *testing.T) {
+	for _, tc := range []struct{ service, code, want string }{
+		{"ssoadmin", "AccessDeniedException", "SsoAdmin.AccessDeniedException"},
+		{"identitystore", "ResourceNotFoundException", "Identitystore.ResourceNotFoundException"},
+		{"dynamodb", "ConditionalCheckFailedException", "DynamoDb.ConditionalCheckFailedException"},
+		{"dynamodb", "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException", "DynamoDb.ConditionalCheckFailedException"},
+		// Not in DynamoDB's model: the service's base exception.
+		{"dynamodb", "AccessDeniedException", "DynamoDb.DynamoDbException"},
+		// The suffix is always there.
+		{"sfn", "ExecutionAlreadyExists", "Sfn.ExecutionAlreadyExistsException"},
+		{"scheduler", "ConflictException", "Scheduler.ConflictException"},
+		{"organizations", "AccountNotFoundException", "Organizations.AccountNotFoundException"},
+	} {
+		if got := sdkErrorName(selfServices[tc.service], tc.code); got != tc.want {
+			t.Errorf("%s %s = %s, want %s", tc.service, tc.code, got, tc.want)
+		}
 	}
 }

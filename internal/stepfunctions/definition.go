@@ -173,11 +173,7 @@ func (p *parser) parse(definition string) *Machine {
 		p.schema("/", "These fields are required: [StartAt]")
 	}
 	m.StartAt = start
-	if v, ok := top["TimeoutSeconds"]; ok {
-		n, isInt := wholeNumber(v)
-		if !isInt || n < 0 || n > 99999999 {
-			p.schema("/TimeoutSeconds", "The value for the field 'TimeoutSeconds' must be a positive integer")
-		}
+	if n, ok := p.integer("", top, "TimeoutSeconds", 1, 99999999); ok {
 		m.TimeoutSeconds = n
 	}
 	states, ok := top["States"].(map[string]any)
@@ -470,18 +466,10 @@ func (p *parser) retrier(path string, x any, last bool) Retrier {
 		}
 	}
 	r.ErrorEquals = p.errorEquals(path, raw, last)
-	if v, ok := raw["IntervalSeconds"]; ok {
-		n, isInt := wholeNumber(v)
-		if !isInt || n < 1 || n > 99999999 {
-			p.schema(path+"/IntervalSeconds", "The value for the field 'IntervalSeconds' must be a positive integer")
-		}
+	if n, ok := p.integer(path, raw, "IntervalSeconds", 1, 99999999); ok {
 		r.IntervalSeconds = float64(n)
 	}
-	if v, ok := raw["MaxAttempts"]; ok {
-		n, isInt := wholeNumber(v)
-		if !isInt || n < 0 || n > 99999999 {
-			p.schema(path+"/MaxAttempts", "The value for the field 'MaxAttempts' must be a non-negative integer")
-		}
+	if n, ok := p.integer(path, raw, "MaxAttempts", 0, 99999999); ok {
 		r.MaxAttempts = n
 	}
 	if v, ok := raw["BackoffRate"]; ok {
@@ -491,11 +479,7 @@ func (p *parser) retrier(path string, x any, last bool) Retrier {
 		}
 		r.BackoffRate = f
 	}
-	if v, ok := raw["MaxDelaySeconds"]; ok {
-		n, isInt := wholeNumber(v)
-		if !isInt || n < 1 || n > 31622400 {
-			p.schema(path+"/MaxDelaySeconds", "The value for the field 'MaxDelaySeconds' must be an integer between 1 and 31622400")
-		}
+	if n, ok := p.integer(path, raw, "MaxDelaySeconds", 1, 31622400); ok {
 		r.MaxDelaySeconds = float64(n)
 	}
 	if v, ok := raw["JitterStrategy"]; ok {
@@ -637,6 +621,20 @@ func (p *parser) numberOrExpr(path string, v any, lo, hi int) {
 		field := path[strings.LastIndex(path, "/")+1:]
 		p.schema(path, "The value for the field '%s' must be an integer between %d and %d, or a JSONata expression", field, lo, hi)
 	}
+}
+
+// integer reads an integer field of raw, between lo and hi; ok is false
+// when the field is absent.
+func (p *parser) integer(path string, raw map[string]any, field string, lo, hi int) (int, bool) {
+	v, ok := raw[field]
+	if !ok {
+		return 0, false
+	}
+	n, isInt := wholeNumber(v)
+	if !isInt || n < lo || n > hi {
+		p.schema(path+"/"+field, "The value for the field '%s' must be an integer between %d and %d", field, lo, hi)
+	}
+	return n, true
 }
 
 // wholeNumber reads a JSON integer.

@@ -1,11 +1,13 @@
 package stepfunctions
 
 import (
+	"cmp"
 	"crypto/md5"
 	"crypto/rand"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -138,7 +140,28 @@ func (env *evalEnv) functions() map[string]jsonata.Extension {
 		"random":    {Func: random},
 		"uuid":      {Func: uuid},
 		"parse":     {Func: parse},
+		// JSONata 2.x functions the library (JSONata 1.x) lacks.
+		"base64encode": {Func: func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }},
+		"base64decode": {Func: base64decode},
+		"assert":       {Func: assertFunc},
 	}
+}
+
+func base64decode(s string) (string, error) {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return "", fmt.Errorf("$base64decode: %v", err)
+	}
+	return string(b), nil
+}
+
+// assertFunc is $assert(condition, message): an error when condition is
+// false.
+func assertFunc(cond bool, msg jtypes.OptionalString) (bool, error) {
+	if !cond {
+		return false, errors.New(cmp.Or(msg.String, "$assert() statement failed"))
+	}
+	return true, nil
 }
 
 // hashFunc is $hash(value, algorithm): the hex digest of a string.

@@ -147,7 +147,9 @@ func (m *Machine) Step(ctx context.Context, r *Run, now time.Time, invoke Invoke
 	env := r.env(st, input, now)
 	switch st.Type {
 	case "Pass":
-		r.leave(m, st, env, input, now)
+		if f := r.leave(st, st.exit(), env, input, now); f != nil {
+			r.fail(now, f)
+		}
 	case "Succeed":
 		out, f := r.output(st.Output, st.HasOutput, env, input)
 		if f != nil {
@@ -180,7 +182,9 @@ func (m *Machine) Step(ctx context.Context, r *Run, now time.Time, invoke Invoke
 		r.fail(now, f)
 	case "Wait":
 		if pending == "wait" {
-			r.leave(m, st, env, input, now)
+			if f := r.leave(st, st.exit(), env, input, now); f != nil {
+				r.fail(now, f)
+			}
 			return
 		}
 		until, f := waitUntil(st, env, now)
@@ -192,7 +196,9 @@ func (m *Machine) Step(ctx context.Context, r *Run, now time.Time, invoke Invoke
 			r.Until, r.Pending = until, "wait"
 			return
 		}
-		r.leave(m, st, env, input, now)
+		if f := r.leave(st, st.exit(), env, input, now); f != nil {
+			r.fail(now, f)
+		}
 	case "Choice":
 		m.choose(r, st, env, input, now)
 	case "Task":
@@ -272,22 +278,33 @@ func (r *Run) assign(tmpl map[string]any, env *evalEnv) *Failure {
 	return nil
 }
 
-// leave finishes a Pass or Wait state (and a Task after its result is in
-// env): Output and Assign, then the transition.
-func (r *Run) leave(m *Machine, st *State, env *evalEnv, def any, now time.Time) {
-	out, f := r.output(st.Output, st.HasOutput, env, def)
+// exit is how a state, a choice rule or a catcher ends: its Output (def
+// when it has none) and its Assign, then the transition to next (or the
+// end of the execution).
+type exit struct {
+	output    any
+	hasOutput bool
+	assign    map[string]any
+	next      string
+	end       bool
+}
+
+// leave takes an exit, or returns the failure of its expressions.
+func (r *Run) leave(st *State, x exit, env *evalEnv, def any, now time.Time) *Failure {
+	out, f := r.output(x.output, x.hasOutput, env, def)
 	if f == nil {
-		f = r.assign(st.Assign, env)
+		f = r.assign(x.assign, env)
 	}
 	if f != nil {
-		if st.Type == "Task" {
-			m.handle(r, st, env, f, now)
-			return
-		}
-		r.fail(now, f)
-		return
+		return f
 	}
-	r.transition(st.Name, st.Type, st.Next, st.End, out, now)
+	r.transition(st.Name, st.Type, x.next, x.end, out, now)
+	return nil
+}
+
+// stateExit is a state's own exit.
+func (st *State) exit() exit {
+	return exit{output: st.Output, hasOutput: st.HasOutput, assign: st.Assign, next: st.Next, end: st.End}
 }
 
 func (r *Run) transition(name, typ, next string, end bool, out any, now time.Time) {
@@ -356,37 +373,28 @@ func (m *Machine) choose(r *Run, st *State, env *evalEnv, input any, now time.Ti
 		if !b {
 			continue
 		}
-		tmplOut, hasOut, assign := st.Output, st.HasOutput, st.Assign
+		x := st.exit()
+		x.next = rule.Next
 		if rule.HasOutput {
-			tmplOut, hasOut = rule.Output, true
+			x.output, x.hasOutput = rule.Output, true
 		}
 		if rule.Assign != nil {
-			assign = rule.Assign
+			x.assign = rule.Assign
 		}
-		out, f := r.output(tmplOut, hasOut, env, input)
-		if f == nil {
-			f = r.assign(assign, env)
-		}
-		if f != nil {
+		if f := r.leave(st, x, env, input, now); f != nil {
 			r.fail(now, f)
-			return
 		}
-		r.transition(st.Name, st.Type, rule.Next, false, out, now)
 		return
 	}
 	if st.Default == "" {
 		r.fail(now, &Failure{Error: ErrNoChoiceMatched, Cause: "No Matches!"})
 		return
 	}
-	out, f := r.output(st.Output, st.HasOutput, env, input)
-	if f == nil {
-		f = r.assign(st.Assign, env)
-	}
-	if f != nil {
+	x := st.exit()
+	x.next = st.Default
+	if f := r.leave(st, x, env, input, now); f != nil {
 		r.fail(now, f)
-		return
 	}
-	r.transition(st.Name, st.Type, st.Default, false, out, now)
 }
 
 func (m *Machine) task(ctx context.Context, r *Run, st *State, env *evalEnv, input any, now time.Time, invoke Invoker) {
@@ -408,7 +416,9 @@ func (m *Machine) task(ctx context.Context, r *Run, st *State, env *evalEnv, inp
 	}
 	r.event(now, Event{Type: "TaskSucceeded", State: st.Name, Resource: st.Resource, Output: jsonText(result)})
 	env.states["result"] = result
-	r.leave(m, st, env, result, now)
+	if f := r.leave(st, st.exit(), env, result, now); f != nil {
+		m.handle(r, st, env, f, now)
+	}
 }
 
 // Matches tells whether an ErrorEquals list names err.
@@ -459,15 +469,9 @@ func (m *Machine) handle(r *Run, st *State, env *evalEnv, f *Failure, now time.T
 		errOut := map[string]any{"Error": f.Error, "Cause": f.Cause}
 		env.states["errorOutput"] = errOut
 		delete(env.states, "result")
-		out, ef := r.output(c.Output, c.HasOutput, env, errOut)
-		if ef == nil {
-			ef = r.assign(c.Assign, env)
-		}
-		if ef != nil {
+		if ef := r.leave(st, exit{output: c.Output, hasOutput: c.HasOutput, assign: c.Assign, next: c.Next}, env, errOut, now); ef != nil {
 			r.fail(now, ef)
-			return
 		}
-		r.transition(st.Name, st.Type, c.Next, false, out, now)
 		return
 	}
 	r.fail(now, f)

@@ -72,6 +72,8 @@ func TestStepFunctionsFunctions(t *testing.T) {
 		"$length($uuid())":                      36.0,
 		"$split($x, ':')[1]":                    "alice",
 		"$fromMillis($toMillis($now()) + 1000)": "2026-12-02T11:30:01.000Z",
+		"$base64decode($base64encode('a|b'))":   "a|b",
+		"$assert(1 = 1, 'no')":                  true,
 	} {
 		got, f := env.eval("Output", expr)
 		if f != nil {
