@@ -22,7 +22,9 @@ func newApplyCommand(g *globalOptions) *cobra.Command {
 		Long: `Show the plan, ask for confirmation on a terminal (or take --yes), and make
 the changes: users and groups, memberships, permission sets and their
 policies (updated in place, provisioned once), then account assignments;
-deletions (with --prune) in reverse. It ends with the summary and the
+deletions (with --prune) in reverse; then workloads' roles and, with
+elevation:, the home account's resources, compiled with the ids Identity
+Center has now. It ends with the summary and the
 access portal URL.
 
 apply runs within AWS's quotas (see --sso-admin-tps, --identitystore-tps,

@@ -53,6 +53,10 @@ func prepareElevation(ctx context.Context, cfg *config.Config, st *ic.State, cli
 	if err := cfg.ElevationDesired(d, st, home); err != nil {
 		return nil, err
 	}
+	// Every name AWS must know, checked before anything is planned.
+	if _, err := cfg.ElevationCatalog(st, home); err != nil {
+		return nil, err
+	}
 	homeCfg := awsCfg.Copy()
 	homeCfg.Region = st.Region
 	if home != st.Caller.AccountID {

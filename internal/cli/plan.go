@@ -48,6 +48,8 @@ func newPlanCommand(g *globalOptions) *cobra.Command {
 keyless.yaml: create (+), update in place (~), delete (-), provision a
 permission set again whose roles are older than it (↻), and a summary.
 Access the file does not give and keyless leaves alone is listed too (!).
+With elevation:, the home account's table, roles, state machines and
+schedules are listed under "Elevation (home account)" (docs/elevation.md).
 Run from Identity Center's delegated administrator account, changes AWS
 lets only the management account make are listed apart (✗): apply leaves
 them, warns, and still exits 0.

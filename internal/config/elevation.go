@@ -301,6 +301,10 @@ func (c *Config) checkElevation(at func(Pos, string, string, string), sets map[s
 			}
 			c.checkPrincipals(at, f.p, groups)
 		}
+		if n := len(rule.Approvers.Groups) + len(e.Revokers.Groups); n > maxRuleGroups && len(rule.Approvers.Groups) <= maxRuleGroups {
+			at(rule.Pos, rule.Path+".approvers.groups", fmt.Sprintf("%d groups with elevation.revokers': at most %d (a revoke asks identitystore:IsMemberInGroups of both at once)", n, maxRuleGroups),
+				"make a group of the groups' members")
+		}
 		for _, u := range rule.SelfApproval.Users {
 			if !c.eligibleInFile(rule, u.Value) {
 				at(u.Pos, u.Path, fmt.Sprintf("%s may approve their own requests but is not eligible for this rule", u.Value),

@@ -36,7 +36,8 @@ func (c *Config) ElevationHome(st *ic.State, delegatedAdmin string) (string, err
 // Center: the KeylessElevation permission set (its inline policy naming
 // home's table and machines), assigned in home to every eligible, approver
 // and revoker user and group; and the rules' sets, whose assignments the
-// machines make and end, so plan leaves them alone.
+// machines make and end, so plan leaves them alone. Names AWS does not
+// know are left out here and reported by ElevationCatalog.
 func (c *Config) ElevationDesired(d *ic.Desired, st *ic.State, home string) error {
 	e := c.Elevation
 	if e == nil {
@@ -49,7 +50,6 @@ func (c *Config) ElevationDesired(d *ic.Desired, st *ic.State, home string) erro
 	d.PermissionSets = append(d.PermissionSets, ic.PermissionSet{Name: elevation.PermissionSetName,
 		Description: "Ask for, approve and revoke elevations (keyless elevation:)", SessionDuration: "PT1H",
 		InlinePolicy: policy, Tags: map[string]string{ic.OwnerTagKey: ic.OwnerTagValue}})
-	errs := &Errors{File: c.File}
 	users := c.userNames(st)
 	seen := map[ic.DesiredAssignment]bool{}
 	add := func(p Principals) {
@@ -67,9 +67,7 @@ func (c *Config) ElevationDesired(d *ic.Desired, st *ic.State, home string) erro
 			case c.External:
 				name = u.Value
 			default:
-				errs.add(Problem{Line: u.Pos.Line, Col: u.Pos.Col, Path: u.Path, Message: fmt.Sprintf("%s is not a user", u.Value),
-					Hint: "add it under users:, or create it in Identity Center"})
-				continue
+				continue // ElevationCatalog reports it, with the rest
 			}
 			seen[ic.DesiredAssignment{PermissionSet: elevation.PermissionSetName, PrincipalType: "USER", Principal: name, AccountID: home}] = true
 		}
@@ -83,10 +81,8 @@ func (c *Config) ElevationDesired(d *ic.Desired, st *ic.State, home string) erro
 			d.ElevationSets = append(d.ElevationSets, r.PermissionSet.Value)
 		}
 	}
-	for _, a := range sortedAssignments(seen) {
-		d.Assignments = append(d.Assignments, a)
-	}
-	return errs.err()
+	d.Assignments = append(d.Assignments, sortedAssignments(seen)...)
+	return nil
 }
 
 func sortedAssignments(m map[ic.DesiredAssignment]bool) []ic.DesiredAssignment {

@@ -1,6 +1,9 @@
 package elevation
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // DecideDefinition is keyless-elevation-decide: docs/elevation.md's
 // decide, steps 1 to 8, for input {"request": {pk, sk}, "decision": {pk,
@@ -76,7 +79,9 @@ func (c *compiled) decide() *machine {
 	m.add("DurationOutsideRule", fail(ErrDuration, "the duration is outside what the rule allows"))
 	m.add("ReasonRequired", fail(ErrReasonRequired, "the rule requires a reason"))
 	m.add("TicketRequired", fail(ErrTicketRequired, "the rule requires a ticket"))
-	m.add("TicketInvalid", fail(ErrTicketInvalid, "the ticket does not match the rule's pattern"))
+	if slices.ContainsFunc(c.cat.Rules, func(r Rule) bool { return r.TicketPattern != "" }) {
+		m.add("TicketInvalid", fail(ErrTicketInvalid, "the ticket does not match the rule's pattern"))
+	}
 	m.add("BadDecision", fail(ErrBadDecision, "a decision is approve or deny"))
 
 	// The requester: listed, or in an eligible group.
