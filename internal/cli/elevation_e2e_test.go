@@ -70,8 +70,8 @@ func TestElevation(t *testing.T) {
 		if err != nil || grant == nil || !aroundAfter(grant.Until, approvedAt.Add(time.Hour)) {
 			t.Fatalf("grant = %+v, %v; want until %s (AWS's time of the decision + 1h)", grant, err, approvedAt.Add(time.Hour))
 		}
-		if !w.assigned("alice", prodAccount, "AdministratorAccess") {
-			t.Fatal("after approval the portal does not list AdministratorAccess for alice")
+		if !w.assigned("alice", prodAccount, "AdministratorAccess") || w.assignments(prodAccount, "AdministratorAccess") != 1 {
+			t.Fatal("after approval the portal does not list AdministratorAccess for alice, or sso-admin has not one assignment")
 		}
 		admin, err := w.session("alice", prodAccount, "AdministratorAccess")
 		if err != nil {
@@ -93,7 +93,7 @@ func TestElevation(t *testing.T) {
 		}
 		w.clock.Add(time.Minute + time.Second)
 		w.runSchedules()
-		if w.assigned("alice", prodAccount, "AdministratorAccess") {
+		if w.assigned("alice", prodAccount, "AdministratorAccess") || w.assignments(prodAccount, "AdministratorAccess") != 0 {
 			t.Fatal("the grant outlived its end")
 		}
 		if _, err := w.session("alice", prodAccount, "AdministratorAccess"); err == nil {
