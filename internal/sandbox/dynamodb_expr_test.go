@@ -154,3 +154,48 @@ func TestDynamoDBExpressionErrors(t *testing.T) {
 		})
 	}
 }
+
+// FuzzDynamoDBExpression: any expression text parses or is refused with a
+// ValidationException, and what parses evaluates on an item, never a panic.
+func FuzzDynamoDBExpression(f *testing.F) {
+	for _, s := range []string{"a = :v", "NOT (a.b[1] BETWEEN :n AND :n) OR begins_with(#n, :v)", "size(l) > :n AND contains(s, :v)",
+		"a IN (:v, :n)", "SET a = a + :n, l = list_append(l, :l) REMOVE b[0] ADD s :s DELETE t :s", "SET a = if_not_exists(a, :n)",
+		"a, b.c, l[2]", "attribute_type(a, :v)", "((a = :v))", "a[", "#n.#n[0].x <> :l", "SET a.b = :m"} {
+		f.Add(s)
+	}
+	item := dynItem{"a": {T: "N", S: "1"}, "b": {T: "M", M: map[string]*dynAttr{"c": {T: "S", S: "x"}}},
+		"l": {T: "L", L: []*dynAttr{{T: "S", S: "x"}, {T: "N", S: "2"}}}, "s": {T: "SS", Set: []string{"x"}}}
+	f.Fuzz(func(t *testing.T, src string) {
+		newEnv := func() *dynExprEnv {
+			return newDynExprEnv(map[string]string{"#n": "b"}, map[string]*dynAttr{":v": {T: "S", S: "x"}, ":n": {T: "N", S: "2"},
+				":l": {T: "L", L: []*dynAttr{{T: "BOOL", Bool: true}}}, ":s": {T: "SS", Set: []string{"y"}}, ":m": {T: "M", M: map[string]*dynAttr{}}})
+		}
+		check := func(err error) {
+			if err != nil && asAPIError(err).Code != "ValidationException" {
+				t.Fatalf("%q: %v", src, err)
+			}
+		}
+		if p, err := newEnv().parser("ConditionExpression", src); err == nil {
+			c, err := p.condition()
+			check(err)
+			if err == nil {
+				c.holds(item)
+				c.holds(nil)
+			}
+		}
+		if p, err := newEnv().parser("UpdateExpression", src); err == nil {
+			u, err := p.update()
+			check(err)
+			if err == nil {
+				check(u.apply(item.clone(), item))
+			}
+		}
+		if p, err := newEnv().parser("ProjectionExpression", src); err == nil {
+			paths, err := p.projection()
+			check(err)
+			if err == nil {
+				project(item, paths)
+			}
+		}
+	})
+}

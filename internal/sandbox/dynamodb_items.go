@@ -188,6 +188,9 @@ func (t *DynamoTable) checkKey(key dynItem) error {
 	if r := t.rangeKey(); r != "" {
 		names = append(names, r)
 	}
+	if err := key.validate(); err != nil {
+		return err
+	}
 	if len(key) != len(names) {
 		return errValidation("The provided key element does not match the schema")
 	}

@@ -182,3 +182,42 @@ func TestDynamoDBListAndDelete(t *testing.T) {
 		t.Fatalf("eu-west-1: %v, %v", other, err)
 	}
 }
+
+// TestDynamoDBRawBodies: bodies no SDK sends (nulls, wrong types) get a
+// DynamoDB error, never a 5xx.
+func TestDynamoDBRawBodies(t *testing.T) {
+	_, u := startSandbox(t, Options{})
+	createTable(t, dynamodb.NewFromConfig(sdkConfig(t, u)), "tbl")
+	for _, tc := range []struct{ op, body, code string }{
+		{"PutItem", `{"TableName":"tbl","Item":{"pk":null,"sk":{"S":"a"}}}`, "ValidationException"},
+		{"PutItem", `{"TableName":"tbl","Item":{"pk":{"S":"a"},"sk":{"S":"a"},"x":{"L":[null]}}}`, "ValidationException"},
+		{"PutItem", `{"TableName":"tbl","Item":{"pk":{"S":"a"},"sk":{"S":"a"},"x":{"S":"a","N":"1"}}}`, "ValidationException"},
+		{"PutItem", `{"TableName":"tbl","Item":{"pk":{"S":"a"},"sk":{"S":"a"},"x":{"N":1}}}`, "SerializationException"},
+		{"PutItem", `{"TableName":"tbl","Item":{"pk":{"S":"a"},"sk":{"S":"a"},"x":{"Q":"1"}}}`, "SerializationException"},
+		{"GetItem", `{"TableName":"tbl","Key":{"pk":null,"sk":null}}`, "ValidationException"},
+		{"GetItem", `{"TableName":"tbl"}`, "ValidationException"},
+		{"Query", `{"TableName":"tbl","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":null}}`, "ValidationException"},
+		{"Query", `{"TableName":"tbl","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"a"}},"ExclusiveStartKey":{"pk":{"S":"a"},"sk":null}}`, "ValidationException"},
+		{"UpdateItem", `{"TableName":"tbl","Key":{"pk":{"S":"a"},"sk":{"S":"a"}},"UpdateExpression":"SET x = :v","ExpressionAttributeValues":{":v":{"N":"1e999"}}}`, "ValidationException"},
+		{"CreateTable", `{"TableName":"x1x"}`, "ValidationException"},
+	} {
+		req, err := http.NewRequest("POST", u+"/", strings.NewReader(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+tc.op)
+		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e struct {
+			Type string `json:"__type"`
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if resp.StatusCode != 400 || e.Type != tc.code || resp.Header.Get("Content-Type") != "application/x-amz-json-1.0" {
+			t.Errorf("%s %s: %d %s (%s), want 400 %s", tc.op, tc.body, resp.StatusCode, e.Type, resp.Header.Get("Content-Type"), tc.code)
+		}
+	}
+}
