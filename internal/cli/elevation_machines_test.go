@@ -199,7 +199,11 @@ func (e *elevationEnv) execute(p *elevPerson, machine, name, input string) *sfn.
 func (e *elevationEnv) wait(c *sfn.Client, arn string) *sfn.DescribeExecutionOutput {
 	t := e.t
 	t.Helper()
-	for range 200 {
+	// The sandbox runs an execution in its own goroutine until it waits:
+	// the clock moves 2 s (a Wait state's) every 200 ms of real time, so
+	// a slow machine slows the test but does not change what it sees.
+	deadline := time.Now().Add(time.Minute)
+	for i := 1; time.Now().Before(deadline); i++ {
 		out, err := c.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
 		if err != nil {
 			t.Fatal(err)
@@ -207,12 +211,42 @@ func (e *elevationEnv) wait(c *sfn.Client, arn string) *sfn.DescribeExecutionOut
 		if out.Status != sfntypes.ExecutionStatusRunning {
 			return out
 		}
-		e.clock.Add(2 * time.Second)
-		e.runDue()
-		time.Sleep(5 * time.Millisecond)
+		if i%20 == 0 {
+			e.clock.Add(2 * time.Second)
+			e.runDue()
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	t.Fatalf("execution %s still running", arn)
+	t.Fatalf("execution %s still running after a minute", arn)
 	return nil
+}
+
+// settle waits for every execution of the two machines to end.
+func (e *elevationEnv) settle() {
+	t := e.t
+	t.Helper()
+	c := sfn.NewFromConfig(e.admin)
+	deadline := time.Now().Add(time.Minute)
+	for i := 1; time.Now().Before(deadline); i++ {
+		running := 0
+		for _, m := range []string{elevation.DecideMachine, elevation.EndMachine} {
+			out, err := c.ListExecutions(context.Background(), &sfn.ListExecutionsInput{StatusFilter: sfntypes.ExecutionStatusRunning,
+				StateMachineArn: aws.String(fmt.Sprintf("arn:aws:states:us-east-1:%s:stateMachine:%s", elevHome, m))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			running += len(out.Executions)
+		}
+		if running == 0 {
+			return
+		}
+		if i%20 == 0 {
+			e.clock.Add(2 * time.Second)
+			e.runDue()
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("executions still running after a minute")
 }
 
 // runDue asks the sandbox to run what is due: schedules and waits.
@@ -371,10 +405,7 @@ func TestElevationMachines(t *testing.T) {
 		t.Fatalf("the expiry schedule did not remove alice's assignment: %v", ran)
 	}
 	// The cut schedule started end, which cut alice's sessions of the set.
-	for range 20 {
-		e.clock.Add(2 * time.Second)
-		e.runDue()
-	}
+	e.settle()
 	if pol := e.inlinePolicy(); !strings.Contains(pol, "KeylessCut") || !strings.Contains(pol, e.storeID("alice@example.com")) {
 		t.Errorf("no cut statement for alice after expiry:\n%s", pol)
 	}
@@ -440,10 +471,7 @@ func TestElevationSweep(t *testing.T) {
 	}
 	for range 3 { // the sweep's execution, to its end
 		e.runDue()
-		for range 20 {
-			e.clock.Add(2 * time.Second)
-			e.runDue()
-		}
+		e.settle()
 		if !e.assigned("carol@example.com", elevProd) {
 			break
 		}

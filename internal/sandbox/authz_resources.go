@@ -1,7 +1,9 @@
 package sandbox
 
 import (
+	"cmp"
 	"fmt"
+	"net/url"
 	"strings"
 )
 
@@ -9,7 +11,7 @@ import (
 // Resource element see it: computed from the request's parameters where
 // that is cheap (IAM entities and policies, the role of an assume-role
 // call, sso-admin's permission set or instance, identitystore's store,
-// organizations' account, the Scheduler's schedule or group), else "*" (docs/sandbox.md, "Authorization").
+// organizations' account), else "*" (docs/sandbox.md, "Authorization").
 // account is the caller's, which IAM calls act in.
 func (c *call) resourceOf(action, account string, param func(string) string) string {
 	p := c.partition()
@@ -51,13 +53,19 @@ func (c *call) resourceOf(action, account string, param func(string) string) str
 			return fmt.Sprintf("arn:%s:states:%s:%s:stateMachine:%s", p, c.region, account, name)
 		}
 	case "scheduler":
-		name := param("Name")
-		switch {
-		case name == "":
-		case strings.Contains(op, "ScheduleGroup"):
+		// REST: the schedule's name is in the path, its group in the body
+		// (CreateSchedule, UpdateSchedule) or the query (Get, Delete).
+		if c.r == nil {
+			break
+		}
+		if name, ok := strings.CutPrefix(c.r.URL.Path, "/schedules/"); ok && name != "" {
+			name, _ = url.PathUnescape(name)
+			group := cmp.Or(param("GroupName"), c.r.URL.Query().Get("groupName"), "default")
+			return fmt.Sprintf("arn:%s:scheduler:%s:%s:schedule/%s/%s", p, c.region, account, group, name)
+		}
+		if name, ok := strings.CutPrefix(c.r.URL.Path, "/schedule-groups/"); ok && name != "" {
+			name, _ = url.PathUnescape(name)
 			return fmt.Sprintf("arn:%s:scheduler:%s:%s:schedule-group/%s", p, c.region, account, name)
-		case strings.HasSuffix(op, "Schedule"):
-			return fmt.Sprintf("arn:%s:scheduler:%s:%s:schedule/%s/%s", p, c.region, account, param("GroupName"), name)
 		}
 	case "organizations":
 		if id := param("AccountId"); id != "" && c.w.Organization != nil {

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"cmp"
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
@@ -476,7 +475,7 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, route restRou
 	s.withWorld(func(wd *World, now time.Time) {
 		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid}
 		if !unsignedServices[route.service] {
-			err = c.admit(protoREST, route.service, route.service, route.op, restParams(r, route, body))
+			err = c.admit(protoREST, route.service, route.service, route.op, jsonParams(body))
 		}
 		if err == nil {
 			status, out, err = route.h(c, body)
@@ -494,27 +493,6 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, route restRou
 		status = 200
 	}
 	writeJSON(w, status, ct, out)
-}
-
-// restParams are a REST call's parameters for authorization: the body's,
-// and for the Scheduler the name its path ends in (Name) and the schedule
-// group (GroupName: the body's, the groupName query parameter's, or
-// "default"), so that schedules and groups are the resources IAM decides on.
-func restParams(r *http.Request, route restRoute, body []byte) func(string) string {
-	base := jsonParams(body)
-	if route.service != "scheduler" || !route.prefix {
-		return base
-	}
-	name := strings.TrimPrefix(r.URL.Path, route.path)
-	return func(k string) string {
-		switch k {
-		case "Name":
-			return name
-		case "GroupName":
-			return cmp.Or(base("GroupName"), r.URL.Query().Get("groupName"), "default")
-		}
-		return base(k)
-	}
 }
 
 // stsActions are the actions that identify STS when a query request is unsigned.
