@@ -101,7 +101,11 @@ func elevationError(err error) error {
 	}
 	flag := map[string]string{"set": "SET@ACCOUNT", "account": "SET@ACCOUNT", "rule": "--rule", "duration": "--for",
 		"reason": "--reason", "ticket": "--ticket", "id": "ID"}[ie.Field]
-	return usageErrorf("%s: %s\nhint: keyless request with no arguments, on a terminal, offers what you may request", flag, ie.Msg)
+	hint := "keyless request with no arguments, on a terminal, offers what you may request; keyless requests --rules lists it"
+	if ie.Field == "id" {
+		hint = "keyless requests lists the requests and their ids"
+	}
+	return usageErrorf("%s: %s\nhint: %s", flag, ie.Msg, hint)
 }
 
 // oneID takes a command's one request id, naming it when missing.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
 // ErrNoCatalog is returned when the table holds no catalog: apply has not
@@ -23,6 +24,10 @@ func ReadCatalog(ctx context.Context, db DynamoDB) (*Catalog, error) {
 		Key:            Key{PK: CatalogPK, SK: CatalogSK}.item(),
 		ConsistentRead: aws.Bool(true),
 	})
+	var missing *types.ResourceNotFoundException
+	if errors.As(err, &missing) {
+		return nil, fmt.Errorf("%w: there is no table %s in this account and region", ErrNoCatalog, TableName)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read the elevation rules from table %s: %w", TableName, err)
 	}
