@@ -49,6 +49,9 @@ type Applier struct {
 	PollInterval time.Duration
 	// Log receives debug notes; nil discards.
 	Log *slog.Logger
+	// Now judges which session cuts are still in force; nil means
+	// time.Now.
+	Now func() time.Time
 }
 
 // Result is what an Apply did.
@@ -585,6 +588,13 @@ func (r *run) permissionSetARN(name string) (string, error) {
 		return arn, nil
 	}
 	return "", fmt.Errorf("permission set %s does not exist in %s", name, r.st.InstanceARN)
+}
+
+func (r *run) now() time.Time {
+	if r.a.Now != nil {
+		return r.a.Now()
+	}
+	return time.Now()
 }
 
 func (r *run) sleep(ctx context.Context) error { return r.sleepFor(ctx, r.poll) }
