@@ -351,6 +351,10 @@ func checkSetText(at func(Pos, string, string, string), ps *PermissionSet) {
 		at(ps.Pos, ps.Path+".inline_policy", fmt.Sprintf("the inline policy contains %q (U+%04X): AWS takes only Latin-1 characters there", string(r), r),
 			fmt.Sprintf("write it as \\u%04x inside a JSON string, or remove it", r))
 	}
+	if ic.HasCutSid(ps.InlinePolicy) {
+		at(ps.Pos, ps.Path+".inline_policy", fmt.Sprintf("a statement's Sid starts with %s, which keyless keeps for its session cuts (docs/offboarding.md)", ic.CutSidPrefix),
+			"give the statement another Sid")
+	}
 	for i, arn := range ps.ManagedPolicies {
 		if !managedARNPattern.MatchString(arn) || len(arn) > 2048 {
 			at(ps.Pos, fmt.Sprintf("%s.managed_policies[%d]", ps.Path, i), fmt.Sprintf("%q is not an AWS-managed policy ARN", arn), "e.g. ReadOnlyAccess or arn:aws:iam::aws:policy/job-function/ViewOnlyAccess")

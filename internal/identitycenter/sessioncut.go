@@ -280,6 +280,16 @@ func KeepCuts(want, have string, now time.Time) string {
 	return out
 }
 
+// HasCutSid reports whether a policy has a statement whose Sid starts
+// with CutSidPrefix.
+func HasCutSid(doc string) bool {
+	if !strings.Contains(doc, CutSidPrefix) {
+		return false
+	}
+	p, err := splitPolicy(doc)
+	return err == nil && len(p.cuts) > 0
+}
+
 // stripCuts is doc without its cut statements ("" when nothing else is
 // left but the version), as the file would ask for it.
 func stripCuts(doc string) string {
