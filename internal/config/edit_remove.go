@@ -151,6 +151,38 @@ func RemovePerson(path string, src []byte, body ast.Node, names []string) ([]byt
 	return res, out, nil
 }
 
+// Mentions lists where the file names any of names (user names or emails,
+// without case) as a person: users:, the built-in lists, group members and
+// assignments' users.
+func (c *Config) Mentions(names []string) []string {
+	is := func(s string) bool {
+		return slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, s) })
+	}
+	var out []string
+	for _, u := range c.Users {
+		if is(u.Email) || is(u.UserName) {
+			out = append(out, u.Path)
+		}
+	}
+	refs := func(rs []Ref) {
+		for _, r := range rs {
+			if is(r.Value) {
+				out = append(out, r.Path)
+			}
+		}
+	}
+	refs(c.SuperAdmins)
+	refs(c.PowerUsers)
+	refs(c.ReadonlyUsers)
+	for _, g := range c.Groups {
+		refs(g.Members)
+	}
+	for _, a := range c.Assignments {
+		refs(a.Users)
+	}
+	return out
+}
+
 // mappingPairs are the fields of a mapping node (none for anything else).
 func mappingPairs(n ast.Node) []*ast.MappingValueNode {
 	switch x := unwrap(n).(type) {

@@ -128,7 +128,7 @@ func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
 	p := &Plan{PortalURL: PortalURL(d, st)}
 	var conflicts []error
 	add := func(c ic.Change) {
-		if c.Op == ic.Delete && !d.Prune {
+		if c.Op == ic.Delete && !d.Prune && (d.PruneAlso == nil || !d.PruneAlso(c)) {
 			p.Withheld = append(p.Withheld, c)
 			return
 		}
