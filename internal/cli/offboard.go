@@ -232,7 +232,9 @@ func printOffboard(w io.Writer, file string, r *offboardRun, color bool) {
 	} else {
 		var b strings.Builder
 		r.plan.Render(&b, color)
-		fmt.Fprintln(w, indent(b.String()))
+		for _, l := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
+			fmt.Fprintln(w, strings.TrimRight("   "+l, " "))
+		}
 	}
 
 	fmt.Fprintln(w, "\n3. Elevation grants to end:")
