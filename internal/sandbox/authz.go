@@ -69,12 +69,25 @@ func (c *call) authorize(service, op string, proto protocol, param func(string) 
 	if role != nil {
 		policies = c.s.policies.of(c.w, sess, role)
 	}
-	resource := c.resourceOf(action, sess.AccountID, param)
-	d := policies.Evaluate(&policy.Request{Action: action, Resource: resource, Context: c.sessionContext(sess, role)})
-	if d.Allowed {
-		return nil
+	ctx := c.sessionContext(sess, role)
+	for k, v := range c.requestContext(action) {
+		ctx[k] = v
 	}
-	msg := fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s", sess.ARN, action, resource, d.Reason(action))
+	// Every resource the call acts on must be allowed (sso-admin's
+	// account assignments name three).
+	for _, resource := range c.resourcesOf(action, sess.AccountID, param) {
+		d := policies.Evaluate(&policy.Request{Action: action, Resource: resource, Context: ctx})
+		if !d.Allowed {
+			return accessDenied(proto, sess.ARN, action, resource, d)
+		}
+	}
+	return nil
+}
+
+// accessDenied is AWS's refusal of action on resource, in the protocol's
+// shape.
+func accessDenied(proto protocol, principal, action, resource string, d policy.Decision) error {
+	msg := fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s", principal, action, resource, d.Reason(action))
 	switch proto {
 	case protoQuery:
 		return newError(403, "AccessDenied", "%s", msg)
@@ -118,6 +131,12 @@ func (c *call) sessionContext(sess *Session, role *IAMRole) map[string][]string 
 		"aws:multifactorauthpresent": one(strconv.FormatBool(sess.MFA)),
 		"aws:securetransport":        one(strconv.FormatBool(c.r.TLS != nil)),
 		"aws:viaawsservice":          one("false"),
+	}
+	if sess.IdentityStoreUserID != "" {
+		// The key Identity Center's guide uses to revoke one user's
+		// sessions of a permission set ("Revoke active user permissions
+		// with a deny policy").
+		ctx["identitystore:userid"] = one(sess.IdentityStoreUserID)
 	}
 	if !sess.Issued.IsZero() {
 		ctx["aws:tokenissuetime"] = one(sess.Issued.UTC().Format(time.RFC3339Nano))

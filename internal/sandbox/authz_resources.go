@@ -15,6 +15,16 @@ func (c *call) resourceOf(action, account string, param func(string) string) str
 	p := c.partition()
 	service, op, _ := strings.Cut(action, ":")
 	switch service {
+	case "dynamodb":
+		if arn := param("ResourceArn"); arn != "" {
+			return arn
+		}
+		if name := param("TableName"); name != "" {
+			if strings.HasPrefix(name, "arn:") {
+				return name
+			}
+			return fmt.Sprintf("arn:%s:dynamodb:%s:%s:table/%s", p, c.region, account, name)
+		}
 	case "iam":
 		return iamResource(p, account, op, param)
 	case "sts":
@@ -37,6 +47,27 @@ func (c *call) resourceOf(action, account string, param func(string) string) str
 		}
 	}
 	return "*"
+}
+
+// resourcesOf is every resource a call acts on, each of which the
+// caller's policies must allow: sso-admin's account assignment calls act
+// on the instance, the permission set and the account
+// (arn:aws:sso:::account/ID), as the Service Authorization Reference lists
+// them; any other call on resourceOf's one.
+func (c *call) resourcesOf(action, account string, param func(string) string) []string {
+	first := c.resourceOf(action, account, param)
+	switch action {
+	case "sso:CreateAccountAssignment", "sso:DeleteAccountAssignment":
+		out := []string{first}
+		if inst := param("InstanceArn"); inst != "" && inst != first {
+			out = append(out, inst)
+		}
+		if id := param("TargetId"); id != "" {
+			out = append(out, fmt.Sprintf("arn:%s:sso:::account/%s", c.partition(), id))
+		}
+		return out
+	}
+	return []string{first}
 }
 
 // iamEntityParams name the IAM entity an operation acts on, in the order

@@ -432,6 +432,12 @@ func (c *call) validateTarget(t *scheduleTarget, group string) error {
 	if len(*t.RoleArn) > 1600 || !schedRolePattern.MatchString(*t.RoleArn) {
 		return errConstraint("target.roleArn", truncate(*t.RoleArn, 100), `Member must satisfy regular expression pattern: ^arn:aws(-[a-z]+)?:iam::\d{12}:role\/[\w+=,.@\/-]+$`)
 	}
+	// Handing the role to the scheduler takes iam:PassRole on it for
+	// scheduler.amazonaws.com (the Service Authorization Reference lists
+	// it as CreateSchedule's and UpdateSchedule's dependent action).
+	if err := c.mayPassRole(*t.RoleArn, "scheduler.amazonaws.com", protoREST); err != nil {
+		return err
+	}
 	if _, _, err := c.schedulerRole(*t.RoleArn, c.schedAccount(), group); err != nil {
 		return err
 	}
