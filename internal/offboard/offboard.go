@@ -83,10 +83,12 @@ func Find(cfg *config.Config, st *ic.State, who string) (Person, error) {
 }
 
 // RefusedError is an offboarding keyless will not do.
-type RefusedError struct{ Reason, Hint_ string }
+type RefusedError struct{ Reason, Advice string }
 
-func (e *RefusedError) Error() string { return "refusing to offboard: " + e.Reason + "; nothing was changed" }
-func (e *RefusedError) Hint() string  { return e.Hint_ }
+func (e *RefusedError) Error() string {
+	return "refusing to offboard: " + e.Reason + "; nothing was changed"
+}
+func (e *RefusedError) Hint() string { return e.Advice }
 
 // Refuse returns a *RefusedError when offboarding p would lock the owner
 // out: p is the caller, or the last one with AdministratorAccess in the
@@ -94,7 +96,7 @@ func (e *RefusedError) Hint() string  { return e.Hint_ }
 func Refuse(st *ic.State, p Person) error {
 	if c := st.Caller; c.SSOUserName != "" && strings.EqualFold(c.SSOUserName, p.UserName) {
 		return &RefusedError{Reason: fmt.Sprintf("%s is you (signed in as %s in %s)", p.UserName, c.SSOPermissionSet, c.AccountID),
-			Hint_: "ask another administrator to run it: offboarding yourself would cut the session you run with half way through"}
+			Advice: "ask another administrator to run it: offboarding yourself would cut the session you run with half way through"}
 	}
 	if p.UserID == "" || st.ManagementAccountID == "" {
 		return nil
@@ -102,7 +104,7 @@ func Refuse(st *ic.State, p Person) error {
 	admins := Admins(st, st.ManagementAccountID)
 	if len(admins) == 1 && admins[0] == p.UserID {
 		return &RefusedError{Reason: fmt.Sprintf("%s is the last one with AdministratorAccess in the management account %s", p.UserName, st.ManagementAccountID),
-			Hint_: "give AdministratorAccess to someone else first (super_admins: in keyless.yaml, keyless apply), then offboard"}
+			Advice: "give AdministratorAccess to someone else first (super_admins: in keyless.yaml, keyless apply), then offboard"}
 	}
 	return nil
 }
