@@ -32,6 +32,7 @@ type offboardOptions struct {
 	aws  awsOptions
 	file string
 	yes  bool
+	json bool
 	// now is the clock of the cut; tests set it.
 	now func() time.Time
 }
@@ -76,7 +77,8 @@ Exit codes: 0 success (dry run included), 1 error, 64 usage error.`,
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.file, "file", "f", "keyless.yaml", "the configuration `FILE`")
-	f.BoolVarP(&o.yes, "yes", "y", false, "act (on a terminal, after typing the email)")
+	f.BoolVarP(&o.yes, "yes", "y", false, "act (on a terminal, after typing the user name)")
+	f.BoolVar(&o.json, "json", false, "print what it does (or would do) as JSON on stdout")
 	o.aws.addFlags(f)
 	return cmd
 }
@@ -148,8 +150,15 @@ func runOffboard(ctx context.Context, g *globalOptions, o *offboardOptions, who 
 	}
 
 	out := g.streams.Out
-	printOffboard(out, o.file, r, colorOK(out))
+	if !o.json {
+		printOffboard(out, o.file, r, colorOK(out))
+	}
 	if !o.yes {
+		if o.json {
+			if err := writeJSON(out, offboardReport(o.file, r, false)); err != nil {
+				return err
+			}
+		}
 		fmt.Fprintf(g.streams.Err, "\nDry run: nothing changed. Run 'keyless offboard %s --yes' to do it.\n", who)
 		return nil
 	}
@@ -168,7 +177,80 @@ func runOffboard(ctx context.Context, g *globalOptions, o *offboardOptions, who 
 	if home != "" {
 		log.Path = filepath.Join(home, ".aws", "keyless", "audit.log")
 	}
-	return actOffboard(ctx, g, o, r, fi.Mode().Perm(), log)
+	if err := actOffboard(ctx, g, o, r, fi.Mode().Perm(), log); err != nil {
+		return err
+	}
+	if o.json {
+		return writeJSON(out, offboardReport(o.file, r, true))
+	}
+	fmt.Fprintf(out, "Offboarded %s.\n", r.person.UserName)
+	return nil
+}
+
+// offboardJSON is --json's output.
+type offboardJSON struct {
+	Person struct {
+		UserID   string `json:"user_id,omitempty"`
+		UserName string `json:"user_name"`
+		Email    string `json:"email,omitempty"`
+	} `json:"person"`
+	File        string           `json:"file"`
+	Removals    []config.Removal `json:"file_removals"`
+	Changes     []ic.Change      `json:"identity_center_changes"`
+	Grants      []offboardGrant  `json:"grants"`
+	Cuts        []offboardCut    `json:"session_cuts"`
+	TiedIAMUser []offboardTied   `json:"tied_iam_users"`
+	Notes       []string         `json:"notes,omitempty"`
+	// Done is false for a dry run.
+	Done bool `json:"done"`
+}
+
+type offboardGrant struct {
+	PermissionSet string    `json:"permission_set"`
+	Account       string    `json:"account"`
+	Until         time.Time `json:"until"`
+}
+
+type offboardCut struct {
+	PermissionSet string   `json:"permission_set"`
+	Accounts      []string `json:"accounts"`
+	Via           []string `json:"via"`
+	// Managed is false for a set keyless does not manage: not cut.
+	Managed bool `json:"managed"`
+}
+
+type offboardTied struct {
+	Name       string              `json:"name"`
+	By         string              `json:"by"`
+	AccessKeys []offboardAccessKey `json:"access_keys"`
+}
+
+type offboardAccessKey struct {
+	ID       string     `json:"id"`
+	Status   string     `json:"status"`
+	Created  time.Time  `json:"created"`
+	LastUsed *time.Time `json:"last_used,omitempty"`
+}
+
+func offboardReport(file string, r *offboardRun, done bool) offboardJSON {
+	var j offboardJSON
+	j.Person.UserID, j.Person.UserName, j.Person.Email = r.person.UserID, r.person.UserName, r.person.Email
+	j.File, j.Removals, j.Changes, j.Notes, j.Done = file, r.edit.Removals, r.plan.Changes, r.notes, done
+	j.Grants, j.Cuts, j.TiedIAMUser = []offboardGrant{}, []offboardCut{}, []offboardTied{}
+	for _, gr := range r.grants {
+		j.Grants = append(j.Grants, offboardGrant{PermissionSet: setName(r, gr.PermissionSetARN), Account: gr.AccountID, Until: gr.Until})
+	}
+	for _, h := range r.held {
+		j.Cuts = append(j.Cuts, offboardCut{PermissionSet: h.Name, Accounts: h.Accounts, Via: h.Via, Managed: h.Owned})
+	}
+	for _, u := range r.tied {
+		t := offboardTied{Name: u.Name, By: u.By, AccessKeys: []offboardAccessKey{}}
+		for _, k := range u.AccessKeys {
+			t.AccessKeys = append(t.AccessKeys, offboardAccessKey{ID: k.ID, Status: k.Status, Created: k.Created, LastUsed: k.LastUsed})
+		}
+		j.TiedIAMUser = append(j.TiedIAMUser, t)
+	}
+	return j
 }
 
 // planOffboard finds the person, refuses what would lock the owner out,
@@ -351,6 +433,5 @@ func actOffboard(ctx context.Context, g *globalOptions, o *offboardOptions, r *o
 	if len(r.tied) > 0 {
 		fmt.Fprintf(w, "%d IAM users are still tied to %s: review them with 'keyless cleanup'.\n", len(r.tied), p.UserName)
 	}
-	fmt.Fprintf(g.streams.Out, "Offboarded %s.\n", p.UserName)
 	return nil
 }

@@ -18,12 +18,12 @@ import (
 
 // Removal is one place RemovePerson takes the person out of.
 type Removal struct {
-	Line int
+	Line int `json:"line"`
 	// Path is the field or item, as plan's errors name them
 	// (groups[1].members[0], assignments[2]).
-	Path string
+	Path string `json:"path"`
 	// What says it in words: "user entry", "member of Developers".
-	What string
+	What string `json:"what"`
 }
 
 // RemovePerson removes every mention of the person named by names (user
