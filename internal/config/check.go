@@ -7,7 +7,6 @@ import (
 	"net/mail"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -32,7 +31,6 @@ var builtins = []builtin{
 
 var (
 	setNamePattern   = regexp.MustCompile(`^[\w+=,.@-]{1,32}$`)
-	durationPattern  = regexp.MustCompile(`^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$`)
 	accountIDPattern = regexp.MustCompile(`^\d{12}$`)
 	ouIDPattern      = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$|^r-[0-9a-z]{4,32}$`)
 )
@@ -443,23 +441,7 @@ func checkDuration(s string) string {
 	return ""
 }
 
-func parseDuration(s string) (time.Duration, bool) {
-	m := durationPattern.FindStringSubmatch(s)
-	if m == nil || s == "PT" {
-		return 0, false
-	}
-	var d time.Duration
-	for i, unit := range []time.Duration{time.Hour, time.Minute, time.Second} {
-		if m[i+1] != "" {
-			n, err := strconv.Atoi(m[i+1])
-			if err != nil {
-				return 0, false
-			}
-			d += time.Duration(n) * unit
-		}
-	}
-	return d, true
-}
+func parseDuration(s string) (time.Duration, bool) { return ic.ParseSessionDuration(s) }
 
 func validEmail(s string) bool {
 	a, err := mail.ParseAddress(s)
