@@ -1,10 +1,13 @@
 package identitycenter
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -89,5 +92,48 @@ func TestCutTime(t *testing.T) {
 	}
 	if got := CutTime(at.Add(time.Millisecond)); !got.Equal(at.Add(time.Second)) {
 		t.Errorf("CutTime(+1ms) = %s", got)
+	}
+}
+
+// TestMotoCutSessions: moto, an independent sso-admin, stores the cut as
+// keyless wrote it; a later cut drops the one that has ended; the file's
+// own statement stays first.
+func TestMotoCutSessions(t *testing.T) {
+	url := motoURL(t)
+	c := NewClients(sdkConfig(t, url, newRecorder(), false), fastLimits())
+	ctx := context.Background()
+	st, err := Read(ctx, c, ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := `{"Version":"2012-10-17","Statement":[{"Sid":"NoBuckets","Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*"}]}`
+	a := &Applier{C: c, PollInterval: time.Millisecond}
+	if _, err := a.Apply(ctx, st, []Change{{Op: Create, Kind: KindPermissionSet, Name: "Admin",
+		WantPermissionSet: &PermissionSet{Name: "Admin", SessionDuration: "PT2H", InlinePolicy: file}}}); err != nil {
+		t.Fatal(err)
+	}
+	if st, err = Read(ctx, c, ReadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	arn := st.PermissionSets[0].ARN
+	at := time.Date(2026, 12, 2, 11, 30, 0, 0, time.UTC)
+	res, err := a.CutSessions(ctx, Cut{InstanceARN: st.InstanceARN, PermissionSetARN: arn, UserID: "u-1", At: at}, func() time.Time { return at })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sid != "KeylessCutu120261202T1130" || !res.Until.Equal(at.Add(2*time.Hour)) {
+		t.Errorf("CutSessions = %+v", res)
+	}
+	later := at.Add(3 * time.Hour)
+	if _, err := a.CutSessions(ctx, Cut{InstanceARN: st.InstanceARN, PermissionSetARN: arn, UserID: "u-2", At: later}, func() time.Time { return later }); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.SSOAdmin.GetInlinePolicyForPermissionSet(ctx, &ssoadmin.GetInlinePolicyForPermissionSetInput{InstanceArn: aws.String(st.InstanceARN), PermissionSetArn: aws.String(arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := AddCut(file, "u-2", later, 2*time.Hour, later)
+	if diff := cmp.Diff(want, aws.ToString(got.InlinePolicy)); diff != "" {
+		t.Errorf("moto's inline policy (-want +got):\n%s", diff)
 	}
 }
