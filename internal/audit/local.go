@@ -56,7 +56,8 @@ func MaskKey(id string) string {
 
 // Local checks this machine: long-lived keys in the credentials file and
 // the profiles of the config file that use them, keys in the environment,
-// key ids in shell history files. Files that do not exist pass.
+// key ids in shell history files, AWS files others can read or write, and
+// SSO refresh tokens kept in plain files. Files that do not exist pass.
 func Local(m Machine) (*Report, error) {
 	if m.Getenv == nil {
 		m.Getenv = os.Getenv
@@ -91,6 +92,16 @@ func Local(m Machine) (*Report, error) {
 		return nil, err
 	}
 	add("local-shell-history-key", found)
+	found, err = exposedFiles(m, cf)
+	if err != nil {
+		return nil, err
+	}
+	add("local-file-exposed", found)
+	found, err = refreshTokensAtRest(m)
+	if err != nil {
+		return nil, err
+	}
+	add("local-refresh-token-at-rest", found)
 	r.Sort()
 	return r, nil
 }

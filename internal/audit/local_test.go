@@ -3,9 +3,13 @@ package audit
 import (
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/keyless-dev/keyless/internal/signin"
 )
 
 func TestLocal(t *testing.T) {
@@ -55,5 +59,61 @@ func TestLocal(t *testing.T) {
 	r, err = Local(Machine{Home: t.TempDir(), Getenv: func(k string) string { return env[k] }})
 	if err != nil || len(r.Findings) != 0 || r.Checks["local-env-key"].Pass != 1 {
 		t.Errorf("clean machine: findings %v, checks %v, err %v", r.Findings, r.Checks, err)
+	}
+}
+
+// TestLocalTokens: a token cache others can read, a refresh token at rest
+// for a configured session and for one no longer configured; a session
+// without a refresh token and a private file pass.
+func TestLocalTokens(t *testing.T) {
+	home := t.TempDir()
+	cache := filepath.Join(home, ".aws", "sso", "cache")
+	if err := os.MkdirAll(cache, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	write := func(path, body string, mode os.FileMode) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(body), mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(path, mode); err != nil { // past the umask
+			t.Fatal(err)
+		}
+	}
+	cfg := filepath.Join(home, ".aws", "config")
+	write(cfg, "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n"+
+		"[sso-session norefresh]\nsso_start_url = https://n.awsapps.com/start\nsso_region = eu-west-1\n"+
+		"[profile legacy]\nsso_start_url = https://old.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 111111111111\nsso_role_name = Admin\n", 0o600)
+	corp := signin.TokenPath(home, "corp")
+	write(corp, `{"startUrl":"https://corp.awsapps.com/start","accessToken":"a","refreshToken":"r","clientId":"c","clientSecret":"s"}`, 0o644)
+	write(signin.TokenPath(home, "norefresh"), `{"startUrl":"https://n.awsapps.com/start","accessToken":"a"}`, 0o600)
+	legacy := signin.TokenPath(home, "https://old.awsapps.com/start")
+	write(legacy, `{"startUrl":"https://old.awsapps.com/start","accessToken":"a","refreshToken":"r2"}`, 0o600)
+	orphan := filepath.Join(cache, "0123456789abcdef0123456789abcdef01234567.json")
+	write(orphan, `{"startUrl":"https://gone.awsapps.com/start","refreshToken":"r3"}`, 0o600)
+	write(filepath.Join(cache, "botocore-client-id-eu-west-1.json"), `{"clientId":"c","clientSecret":"s"}`, 0o600)
+
+	r, err := Local(Machine{Home: home, Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct{ ID, Severity, Resource, Remediation string }
+	var got []row
+	for _, f := range r.Findings {
+		got = append(got, row{f.ID, f.Severity.String(), f.Resource, f.Remediation})
+	}
+	want := []row{
+		{"local-file-exposed", "high", corp, "chmod 600 " + corp},
+		{"local-refresh-token-at-rest", "medium", orphan, "delete it: rm " + orphan},
+		{"local-refresh-token-at-rest", "medium", corp, "keep the refresh token in the OS keychain: set token_storage = keychain and run keyless login --session corp --force; until then, sign out when not working: keyless logout"},
+		{"local-refresh-token-at-rest", "medium", legacy, "keep the refresh token in the OS keychain: set token_storage = keychain and run keyless login --start-url https://old.awsapps.com/start --region us-east-1 --force; until then, sign out when not working: keyless logout"},
+	}
+	slices.SortFunc(want, func(a, b row) int { return strings.Compare(a.ID+a.Resource, b.ID+b.Resource) })
+	slices.SortFunc(got, func(a, b row) int { return strings.Compare(a.ID+a.Resource, b.ID+b.Resource) })
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	if c := r.Checks["local-file-exposed"]; c.Fail != 1 {
+		t.Errorf("local-file-exposed counted %+v", c)
 	}
 }

@@ -61,7 +61,9 @@ no keys, hardware MFA, unused) and the keys allowed to stay
 is shown as excepted until the day after it expires).
 With --local (on by default when run at a terminal) it also checks this
 machine: long-lived keys in ~/.aws/credentials and the profiles using them,
-keys in the environment, key ids in shell history files.
+keys in the environment, key ids in shell history files, AWS files others can
+read or write (the token and credential caches, config, credentials), and SSO
+refresh tokens kept in plain files.
 
 Every finding has a stable id, severity, resource, evidence, its CIS AWS
 Foundations / Security Hub controls and the remediation. A check that could

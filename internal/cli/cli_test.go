@@ -174,6 +174,7 @@ func TestScripts(t *testing.T) {
 			"waitfile":  cmdWaitFile,
 			"nosecrets": cmdNoSecrets,
 			"jsonget":   cmdJSONGet,
+			"jsontimes": cmdJSONTimes,
 			// terraformapply VARS.json: make what the basic Identity Center
 			// Terraform module makes (terraform_test.go).
 			"terraformapply": cmdTerraformApply,

@@ -22,6 +22,8 @@ type loginOptions struct {
 	deviceCode, force                  bool
 	noSync                             bool
 	json                               bool
+	ifNeeded                           bool
+	minValid                           time.Duration
 }
 
 // loginReport is what login did, as --json prints it.
@@ -41,8 +43,8 @@ func newLoginCommand(g *globalOptions) *cobra.Command {
 		Short: "Sign in to IAM Identity Center (browser, or device code) and cache the token",
 		Long: `Sign in to IAM Identity Center and save the token where the AWS CLI and SDKs
 read it (~/.aws/sso/cache). The browser sign-in (authorization code with PKCE)
-is used when a browser can open; --device-code, BROWSER=none, an SSH session
-or no display switch to the device code, whose URL and code are printed.
+is used when a browser can open; --device-code, BROWSER=none, an SSH session,
+WSL or no display switch to the device code, whose URL and code are printed.
 
 The first time, give the start URL and region:
   keyless login --start-url https://d-1234567890.awsapps.com/start --region eu-west-1
@@ -51,7 +53,13 @@ refreshes) and, after the first sign-in, one profile per account and role
 (see 'keyless profiles sync'; --no-sync skips it).
 
 A valid or refreshable token is reused; --force signs in again. Concurrent
-logins of one session wait for each other and open at most one browser.`,
+logins of one session wait for each other and open at most one browser.
+
+--if-needed is for scripts: when the access token is valid for at least
+--min-valid (10m) it does nothing; when it can be refreshed it refreshes it;
+either way silently, with no browser and exit 0. Only when neither works does
+it sign in as usual.
+  keyless login --if-needed && terraform apply`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runLogin(cmd, g, o) },
 	}
@@ -64,7 +72,10 @@ logins of one session wait for each other and open at most one browser.`,
 	f.BoolVar(&o.force, "force", false, "sign in again even if the cached token is good")
 	f.BoolVar(&o.noSync, "no-sync", false, "do not write profiles after the first sign-in")
 	f.BoolVar(&o.json, "json", false, "print what happened (session, how, token expiry, profiles written) as JSON on stdout")
+	f.BoolVar(&o.ifNeeded, "if-needed", false, "sign in only when the token is neither valid for --min-valid nor refreshable; otherwise quietly do nothing (or refresh)")
+	f.DurationVar(&o.minValid, "min-valid", signin.MandatoryWindow, "with --if-needed: how long the access token must still be valid to be kept as it is")
 	cmd.MarkFlagsMutuallyExclusive("profile", "start-url")
+	cmd.MarkFlagsMutuallyExclusive("if-needed", "force")
 	cmd.MarkFlagsMutuallyExclusive("profile", "session")
 	return cmd
 }
@@ -73,6 +84,12 @@ var sessionNamePattern = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 
 func runLogin(cmd *cobra.Command, g *globalOptions, o *loginOptions) error {
 	ctx := cmd.Context()
+	if cmd.Flags().Changed("min-valid") && !o.ifNeeded {
+		return usageErrorf("--min-valid goes with --if-needed\nhint: keyless login --if-needed --min-valid %s", o.minValid)
+	}
+	if o.minValid <= 0 {
+		return usageErrorf("--min-valid %s: give a positive duration like 10m or 1h", o.minValid)
+	}
 	e, err := newSigninEnv(g)
 	if err != nil {
 		return err
@@ -104,9 +121,21 @@ func runLogin(cmd *cobra.Command, g *globalOptions, o *loginOptions) error {
 	if s.Name != "" && !slices.Contains(s.Scopes, signin.ScopeAccountAccess) {
 		fmt.Fprintf(g.streams.Err, "keyless: warning: sso-session %s has no sso_registration_scopes = %s: its token cannot be refreshed and lasts until it expires\n", s.Name, signin.ScopeAccountAccess)
 	}
-	res, err := e.m.Login(ctx, s, signin.LoginOptions{DeviceCode: o.deviceCode, Force: o.force})
+	lo := signin.LoginOptions{DeviceCode: o.deviceCode, Force: o.force}
+	if o.ifNeeded {
+		lo.MinValid = o.minValid
+	}
+	res, err := e.m.Login(ctx, s, lo)
 	if err != nil {
 		return err
+	}
+	report := loginReport{Session: s.Name, StartURL: s.StartURL, Region: s.Region, How: res.How, ExpiresAt: res.Token.ExpiresAt.UTC()}
+	if o.ifNeeded && res.Reused {
+		// Nothing for the person to see: scripts call this every time.
+		if o.json {
+			return json.NewEncoder(g.streams.Out).Encode(report)
+		}
+		return nil
 	}
 	left := time.Until(res.Token.ExpiresAt).Round(time.Second)
 	if left > time.Minute {
@@ -120,7 +149,6 @@ func runLogin(cmd *cobra.Command, g *globalOptions, o *loginOptions) error {
 	default:
 		fmt.Fprintf(g.streams.Err, "Signed in to %s (token valid for %s).\n", s.StartURL, left)
 	}
-	report := loginReport{Session: s.Name, StartURL: s.StartURL, Region: s.Region, How: res.How, ExpiresAt: res.Token.ExpiresAt.UTC()}
 	done := func() error {
 		if !o.json {
 			return nil

@@ -60,6 +60,7 @@ const exitCodesHelp = `Exit codes:
   0    success
   1    error (the message says what went wrong and what to do)
   2    reserved for "changes present" (plan --detailed-exitcode)
+  3    keyless status: something needs attention
   64   usage error: an unknown command, flag or bad argument
   130  interrupted (SIGINT or SIGTERM)`
 
@@ -124,6 +125,7 @@ credentials through AWS IAM Identity Center, and keeps it there.
 		newImportCommand(g),
 		newLoginCommand(g),
 		newLogoutCommand(g),
+		newStatusCommand(g),
 		newProfilesCommand(g),
 		newCredentialProcessCommand(g),
 		newExecCommand(g),

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,9 +76,15 @@ func (e *signinEnv) loadConfig() (*awsconfig.File, error) {
 
 // browserOpener decides how to open a URL: $BROWSER (a command; "none"
 // means no browser), else the system's opener when there is a display and
-// this is not an SSH session. A nil opener means device-code sign-in; why
-// says why.
+// this is neither an SSH session nor WSL. A nil opener means device-code
+// sign-in; why says why.
 func browserOpener(stderr io.Writer, getenv func(string) string) (open func(string) error, why string) {
+	return browserOpenerOn(stderr, getenv, runtime.GOOS, os.ReadFile)
+}
+
+// browserOpenerOn is browserOpener on the system goos, reading /proc
+// through readFile (tests pass their own).
+func browserOpenerOn(stderr io.Writer, getenv func(string) string, goos string, readFile func(string) ([]byte, error)) (open func(string) error, why string) {
 	if b := strings.TrimSpace(getenv("BROWSER")); b != "" {
 		if b == "none" {
 			return nil, "BROWSER=none"
@@ -87,13 +94,36 @@ func browserOpener(stderr io.Writer, getenv func(string) string) (open func(stri
 	if getenv("SSH_CONNECTION") != "" || getenv("SSH_TTY") != "" {
 		return nil, "this is an SSH session"
 	}
-	if runtime.GOOS != "windows" && runtime.GOOS != "darwin" && getenv("DISPLAY") == "" && getenv("WAYLAND_DISPLAY") == "" {
+	if goos == "linux" && isWSL(getenv, readFile) {
+		// The Linux side of WSL has no browser of its own, and xdg-open
+		// there opens nothing or a Linux browser the person never sees;
+		// the device code works from the Windows browser.
+		return nil, "this is WSL"
+	}
+	if goos != "windows" && goos != "darwin" && getenv("DISPLAY") == "" && getenv("WAYLAND_DISPLAY") == "" {
 		return nil, "there is no display"
 	}
 	return func(u string) error {
 		browser.Stdout, browser.Stderr = stderr, stderr // never on stdout, which may carry data
 		return browser.OpenURL(u)
 	}, ""
+}
+
+// isWSL reports whether this Linux runs under the Windows Subsystem for
+// Linux: WSL sets WSL_DISTRO_NAME (and WSL_INTEROP in WSL 2) for login
+// shells, registers the WSLInterop binfmt handler, and its kernel's
+// /proc/version names Microsoft ("4.4.0-19041-Microsoft" in WSL 1,
+// "5.15.90.1-microsoft-standard-WSL2" in WSL 2). The environment can be
+// cleared (sudo, env -i), so the files are read too.
+func isWSL(getenv func(string) string, readFile func(string) ([]byte, error)) bool {
+	if getenv("WSL_DISTRO_NAME") != "" || getenv("WSL_INTEROP") != "" {
+		return true
+	}
+	if _, err := readFile("/proc/sys/fs/binfmt_misc/WSLInterop"); err == nil || errors.Is(err, fs.ErrPermission) {
+		return true
+	}
+	v, err := readFile("/proc/version")
+	return err == nil && strings.Contains(strings.ToLower(string(v)), "microsoft")
 }
 
 // runBrowser starts $BROWSER the way most tools read it: a command line,

@@ -38,6 +38,9 @@ type LoginOptions struct {
 	DeviceCode bool
 	// Force signs in again even when the cached token is still good.
 	Force bool
+	// MinValid is how long the cached token must still be valid to be
+	// reused without a refresh (default AdvisoryWindow).
+	MinValid time.Duration
 }
 
 // LoginResult says what Login did.
@@ -78,7 +81,11 @@ func (m *Manager) Login(ctx context.Context, s Session, o LoginOptions) (LoginRe
 	}
 	now := m.now()
 	if !o.Force || waited {
-		if old.Valid(now, AdvisoryWindow) {
+		minValid := o.MinValid
+		if minValid <= 0 {
+			minValid = AdvisoryWindow
+		}
+		if old.Valid(now, minValid) {
 			return LoginResult{Token: old, Reused: true, How: "cached"}, nil
 		}
 		if old.CanRefresh(now) {

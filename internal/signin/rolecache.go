@@ -102,3 +102,9 @@ func writeRole(path string, c Credentials) error {
 	}
 	return safefile.Write(path, b, 0o600)
 }
+
+// CachedCredentials returns the role credentials cached for r, as they are
+// (expired or not), without any network call.
+func (m *Manager) CachedCredentials(r Role) (Credentials, bool) {
+	return readRole(RolePath(m.Home, r))
+}

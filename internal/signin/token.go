@@ -188,3 +188,36 @@ func (e *CacheError) Error() string {
 }
 
 func (e *CacheError) Unwrap() error { return e.Err }
+
+// Where a refresh token can be kept (RefreshStore.Kind).
+const (
+	// RefreshNone: the session has no refresh token (never signed in, or
+	// signed in without the sso:account:access scope).
+	RefreshNone = "none"
+	// RefreshFile: in the AWS CLI's token cache, a plain file readable by
+	// every process of the user.
+	RefreshFile = "file"
+)
+
+// RefreshStore says where a session's refresh token (and the client
+// secret that goes with it) is kept.
+type RefreshStore struct {
+	Kind string // RefreshNone or RefreshFile
+	Path string // the file, for RefreshFile
+}
+
+// RefreshTokenAt says where the refresh token of session s lives, given its
+// cached token t (nil when there is none). keyless status and audit ask
+// here rather than look at the token themselves, so that a new storage (the
+// OS keychain) changes this one function.
+func (m *Manager) RefreshTokenAt(s Session, t *Token) RefreshStore {
+	if t == nil || t.RefreshToken == "" {
+		return RefreshStore{Kind: RefreshNone}
+	}
+	return RefreshStore{Kind: RefreshFile, Path: TokenPath(m.Home, s.cacheKey())}
+}
+
+// TokenFile is the token cache file of session s.
+func (m *Manager) TokenFile(s Session) string {
+	return TokenPath(m.Home, s.cacheKey())
+}

@@ -1,0 +1,97 @@
+package status
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+)
+
+// File is a file others than its owner can read or write.
+type File struct {
+	Path  string `json:"path"`
+	Mode  string `json:"mode"`  // octal, e.g. 0644
+	Holds string `json:"holds"` // what is in it
+	Fix   string `json:"fix"`   // the command that fixes it
+}
+
+// exposedBits are the group and other read and write bits: a cache others
+// can read gives away tokens; a config others can write can run their
+// commands (credential_process).
+const exposedBits = 0o066
+
+// ExposedFiles lists the files that hold AWS secrets or settings and that
+// others can read or write: the config and credentials files, the SSO
+// token cache, the role-credential cache and keyless's own directory.
+// Missing files and directories pass. On Windows, whose ACLs modes do not
+// show, it finds nothing.
+func ExposedFiles(home, configPath, credentialsPath string) ([]File, error) {
+	if runtime.GOOS == "windows" {
+		return nil, nil
+	}
+	var out []File
+	check := func(path, holds string) error {
+		fi, err := os.Stat(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("check %s: %w", path, err)
+		}
+		if fi.Mode().IsRegular() && fi.Mode().Perm()&exposedBits != 0 {
+			out = append(out, File{Path: path, Mode: fmt.Sprintf("%04o", fi.Mode().Perm()), Holds: holds, Fix: "chmod 600 " + shellQuote(path)})
+		}
+		return nil
+	}
+	if err := check(configPath, "AWS config (profiles, credential_process commands)"); err != nil {
+		return nil, err
+	}
+	if err := check(credentialsPath, "AWS credentials (access keys)"); err != nil {
+		return nil, err
+	}
+	aws := filepath.Join(home, ".aws")
+	for _, d := range []struct{ dir, holds string }{
+		{filepath.Join(aws, "sso", "cache"), "SSO token cache (access token, refresh token, client secret)"},
+		{filepath.Join(aws, "cli", "cache"), "role credentials cache (AWS CLI, botocore, keyless)"},
+		{filepath.Join(aws, "keyless"), "keyless's own files"},
+	} {
+		err := filepath.WalkDir(d.dir, func(path string, e fs.DirEntry, err error) error {
+			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) {
+					return nil
+				}
+				return err
+			}
+			if e.IsDir() {
+				return nil
+			}
+			return check(path, d.holds)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("check %s: %w", d.dir, err)
+		}
+	}
+	slices.SortFunc(out, func(a, b File) int {
+		switch {
+		case a.Path < b.Path:
+			return -1
+		case a.Path > b.Path:
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}
+
+func shellQuote(s string) string {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '/' || r == '.' || r == '_' || r == '-') {
+			return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+		}
+	}
+	return s
+}

@@ -1,0 +1,95 @@
+package status
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/keyless-dev/keyless/internal/awsconfig"
+	"github.com/keyless-dev/keyless/internal/signin"
+)
+
+// TestSessionsOffline: sessions and legacy start URLs from the config,
+// profiles grouped under them, unresolvable ones named with the config's
+// error, and no portal call for a signed-out or expired session (the
+// manager has no SDK configuration: a call would panic).
+func TestSessionsOffline(t *testing.T) {
+	home := t.TempDir()
+	f, err := awsconfig.Parse("config", []byte(`[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = eu-west-1
+sso_registration_scopes = sso:account:access
+
+[sso-session half]
+sso_region = eu-west-1
+
+[profile a]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = Admin
+
+[profile old]
+sso_start_url = https://old.awsapps.com/start
+sso_region = us-east-1
+sso_account_id = 222222222222
+sso_role_name = ReadOnly
+
+[profile broken]
+sso_session = nosuch
+sso_account_id = 1
+sso_role_name = X
+
+[profile keys]
+region = eu-west-1
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	tok := filepath.Join(home, ".aws", "sso", "cache")
+	if err := os.MkdirAll(tok, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// corp: expired an hour ago, refreshable until the registration ends.
+	if err := os.WriteFile(signin.TokenPath(home, "corp"), []byte(`{"startUrl":"https://corp.awsapps.com/start","region":"eu-west-1",
+"accessToken":"x","expiresAt":"2026-12-02T11:00:00Z","refreshToken":"r","clientId":"c","clientSecret":"s","registrationExpiresAt":"2027-02-01T00:00:00Z"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := &signin.Manager{Home: home}
+	got, invalid := Sessions(context.Background(), Options{Config: f, Manager: m, Now: func() time.Time { return now }})
+
+	at := func(s string) *time.Time { v, _ := time.Parse(time.RFC3339, s); return &v }
+	want := []Session{{
+		Name: "corp", StartURL: "https://corp.awsapps.com/start", Region: "eu-west-1", State: Expired,
+		TokenFile: signin.TokenPath(home, "corp"), AccessTokenExpiresAt: at("2026-12-02T11:00:00Z"),
+		Refresh:               Refresh{Possible: true, Until: at("2027-02-01T00:00:00Z"), Token: signin.RefreshFile, TokenFile: signin.TokenPath(home, "corp")},
+		RegistrationExpiresAt: at("2027-02-01T00:00:00Z"), Portal: PortalSignedOut,
+		Profiles: []Profile{{Name: "a", AccountID: "111111111111", RoleName: "Admin", Access: AccessNotChecked}},
+		Login:    "keyless login --session corp",
+	}, {
+		StartURL: "https://old.awsapps.com/start", Region: "us-east-1", Legacy: true, State: SignedOut,
+		TokenFile: signin.TokenPath(home, "https://old.awsapps.com/start"), Refresh: Refresh{Token: signin.RefreshNone},
+		Portal:   PortalSignedOut,
+		Profiles: []Profile{{Name: "old", AccountID: "222222222222", RoleName: "ReadOnly", Access: AccessNotChecked}},
+		Login:    "keyless login --start-url https://old.awsapps.com/start --region us-east-1",
+	}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("sessions (-want +got):\n%s", diff)
+	}
+	var names []string
+	for _, p := range invalid {
+		names = append(names, p.Name)
+	}
+	if diff := cmp.Diff([]string{"sso-session half", "broken"}, names); diff != "" {
+		t.Errorf("invalid (-want +got):\n%s", diff)
+	}
+	r := Report{Sessions: got, Invalid: invalid}
+	r.Count()
+	if r.Attention != 3 { // the legacy session needs a sign-in; two invalid entries
+		t.Errorf("attention = %d, want 3", r.Attention)
+	}
+}
