@@ -597,9 +597,8 @@ func (r *run) now() time.Time {
 	return time.Now()
 }
 
-func (r *run) sleep(ctx context.Context) error { return r.sleepFor(ctx, r.poll) }
-
-func (r *run) sleepFor(ctx context.Context, d time.Duration) error {
+// sleepFor waits d, or until ctx ends.
+func sleepFor(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

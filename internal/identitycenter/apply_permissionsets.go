@@ -308,12 +308,8 @@ func provisionAll(ctx context.Context, c *ssoadmin.Client, inst, arn string, pol
 	}
 	status, reason, id := st.Status, aws.ToString(st.FailureReason), st.RequestId
 	for status == ssotypes.StatusValuesInProgress {
-		t := time.NewTimer(poll)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
+		if err := sleepFor(ctx, poll); err != nil {
+			return err
 		}
 		d, err := c.DescribePermissionSetProvisioningStatus(ctx, &ssoadmin.DescribePermissionSetProvisioningStatusInput{InstanceArn: aws.String(inst), ProvisionPermissionSetRequestId: id})
 		if notImplemented(err) {
