@@ -63,8 +63,8 @@ prints what it would do. With --yes, in this order:
      listed, never deleted: 'keyless cleanup' retires them.
 
 It refuses to offboard the caller and the last person with AdministratorAccess
-in the management account. With --yes on a terminal it asks you to type the
-email; without a terminal --yes acts. Every step is appended to
+in the management account. With --yes on a terminal it asks you to type their
+user name; without a terminal --yes acts. Every step is appended to
 ~/.aws/keyless/audit.log. docs/offboarding.md has the details.
 
 Exit codes: 0 success (dry run included), 1 error, 64 usage error.`,
