@@ -129,6 +129,7 @@ credentials through AWS IAM Identity Center, and keeps it there.
 		newProfilesCommand(g),
 		newCredentialProcessCommand(g),
 		newExecCommand(g),
+		newServeCommand(g),
 		newEnvCommand(g),
 		newShellInitCommand(g),
 		newConsoleCommand(g),

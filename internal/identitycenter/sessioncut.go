@@ -34,8 +34,9 @@ const (
 	// MaxInlinePolicy is AWS's limit on a permission set's inline policy,
 	// in characters (PermissionSetPolicyDocument, 1-32768).
 	MaxInlinePolicy = 32768
-	// cutSidTime is the cut's minute in the Sid, UTC.
-	cutSidTime = "20060102T1504"
+	// cutSidTime is the cut's second in the Sid, UTC, as the elevation end
+	// machine writes it.
+	cutSidTime = "20060102T150405"
 )
 
 var isoDuration = regexp.MustCompile(`^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$`)
@@ -62,8 +63,8 @@ func ParseSessionDuration(s string) (time.Duration, bool) {
 
 // CutSid is the Sid of the cut of userID's sessions at cut: the prefix, the
 // user id's hex digits (the id without its hyphens) and the cut's UTC
-// minute. Two cuts of one user in one minute share it; the later replaces
-// the earlier, which it covers.
+// second. Two cuts of one user in one second share it; the later replaces
+// the earlier.
 func CutSid(userID string, cut time.Time) string {
 	return CutSidPrefix + strings.ReplaceAll(userID, "-", "") + cut.UTC().Format(cutSidTime)
 }
@@ -86,7 +87,9 @@ type cutStatement struct {
 }
 
 // CutStatement is the Deny that refuses userID's sessions issued before
-// cut, in force until until.
+// cut, in force until until, in every account the set is provisioned to
+// (the end machine's own cuts add aws:PrincipalAccount: one grant's
+// account; offboarding cuts everywhere).
 func CutStatement(userID string, cut, until time.Time) json.RawMessage {
 	s := cutStatement{Sid: CutSid(userID, cut), Effect: "Deny", Action: "*", Resource: "*"}
 	s.Condition.StringEquals.UserID = userID

@@ -1,7 +1,9 @@
 package sandbox
 
 import (
+	"cmp"
 	"fmt"
+	"net/url"
 	"strings"
 )
 
@@ -40,6 +42,30 @@ func (c *call) resourceOf(action, account string, param func(string) string) str
 	case "identitystore":
 		if id := param("IdentityStoreId"); id != "" {
 			return fmt.Sprintf("arn:%s:identitystore::%s:identitystore/%s", p, c.w.Instance.OwnerAccountID, id)
+		}
+	case "states":
+		for _, k := range []string{"stateMachineArn", "executionArn"} {
+			if arn := param(k); arn != "" {
+				return arn
+			}
+		}
+		if name := param("name"); name != "" && op == "CreateStateMachine" {
+			return fmt.Sprintf("arn:%s:states:%s:%s:stateMachine:%s", p, c.region, account, name)
+		}
+	case "scheduler":
+		// REST: the schedule's name is in the path, its group in the body
+		// (CreateSchedule, UpdateSchedule) or the query (Get, Delete).
+		if c.r == nil {
+			break
+		}
+		if name, ok := strings.CutPrefix(c.r.URL.Path, "/schedules/"); ok && name != "" {
+			name, _ = url.PathUnescape(name)
+			group := cmp.Or(param("GroupName"), c.r.URL.Query().Get("groupName"), "default")
+			return fmt.Sprintf("arn:%s:scheduler:%s:%s:schedule/%s/%s", p, c.region, account, group, name)
+		}
+		if name, ok := strings.CutPrefix(c.r.URL.Path, "/schedule-groups/"); ok && name != "" {
+			name, _ = url.PathUnescape(name)
+			return fmt.Sprintf("arn:%s:scheduler:%s:%s:schedule-group/%s", p, c.region, account, name)
 		}
 	case "organizations":
 		if id := param("AccountId"); id != "" && c.w.Organization != nil {

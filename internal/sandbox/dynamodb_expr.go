@@ -235,7 +235,7 @@ func (p *dynParser) end() error {
 func (p *dynParser) path() (dynPath, error) {
 	var out dynPath
 	name := func() error {
-		t := p.next()
+		t := p.peek()
 		switch t.kind {
 		case "#":
 			n, ok := p.env.names[t.text]
@@ -250,9 +250,9 @@ func (p *dynParser) path() (dynPath, error) {
 			}
 			out = append(out, dynPathPart{name: t.text})
 		default:
-			p.pos--
 			return p.syntaxError()
 		}
+		p.next()
 		return nil
 	}
 	if err := name(); err != nil {
@@ -268,12 +268,12 @@ func (p *dynParser) path() (dynPath, error) {
 			}
 		case "[":
 			p.next()
-			t := p.next()
+			t := p.peek()
 			n, err := strconv.Atoi(t.text)
 			if t.kind != "num" || err != nil {
-				p.pos--
 				return nil, p.syntaxError()
 			}
+			p.next()
 			if err := p.expect("]"); err != nil {
 				return nil, err
 			}
@@ -558,12 +558,12 @@ func (p *dynParser) update() (*dynUpdate, error) {
 	u := &dynUpdate{}
 	seen := map[string]bool{}
 	for p.peek().kind != "" {
-		t := p.next()
+		t := p.peek()
 		clause := strings.ToUpper(t.text)
 		if t.kind != "name" || !map[string]bool{"SET": true, "REMOVE": true, "ADD": true, "DELETE": true}[clause] {
-			p.pos--
 			return nil, p.syntaxError()
 		}
+		p.next()
 		if seen[clause] {
 			return nil, p.fail("The %q section can only be used once in an update expression;", clause)
 		}

@@ -33,8 +33,6 @@ type dynAttr struct {
 // dynItem is an item: attribute name to value.
 type dynItem map[string]*dynAttr
 
-func dynString(s string) *dynAttr { return &dynAttr{T: "S", S: s} }
-
 func (a *dynAttr) MarshalJSON() ([]byte, error) {
 	var v any
 	switch a.T {
@@ -423,10 +421,17 @@ func (it dynItem) clone() dynItem {
 	return c
 }
 
-// validateValues refuses what DynamoDB refuses anywhere in an item: empty
-// names. (Empty strings and binaries are allowed outside keys.)
+// errDynEmptyValue is DynamoDB's refusal of a null where a value must be.
+var errDynEmptyValue = errValidation("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+
+// validate refuses what DynamoDB refuses anywhere in an item: a null
+// value, an empty name. (Empty strings and binaries are allowed outside
+// keys.)
 func (it dynItem) validate() error {
-	for k := range it {
+	for k, v := range it {
+		if v == nil {
+			return errDynEmptyValue
+		}
 		if k == "" {
 			return errValidation("One or more parameter values were invalid: An AttributeValue may not contain an empty attribute name")
 		}

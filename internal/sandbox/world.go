@@ -52,6 +52,9 @@ type World struct {
 	// Scheduler is EventBridge Scheduler's groups, schedules and their
 	// invocations (scheduler.go, scheduler_run.go).
 	Scheduler SchedulerState `json:"scheduler"`
+	// StepFunctions is Step Functions' state machines and executions
+	// (states.go, states_run.go).
+	StepFunctions StepFunctionsState `json:"stepfunctions"`
 	// DynamoDB is DynamoDB's tables and their items (dynamodb.go).
 	DynamoDB DynamoDBState `json:"dynamodb"`
 }
