@@ -46,9 +46,10 @@ func newOffboardCommand(g *globalOptions) *cobra.Command {
 prints what it would do. With --yes, in this order:
 
   1. keyless.yaml: remove their users: entry, their names in super_admins,
-     power_users and readonly_users, in groups' members and in assignments'
-     users (an assignment left with no one goes). Comments and order stay;
-     the file before is kept as FILE.bak.
+     power_users and readonly_users, in groups' members, in assignments'
+     users (an assignment left with no one goes), in elevation's revokers
+     and its rules' eligible, approvers and self_approval. Comments and
+     order stay; the file before is kept as FILE.bak.
   2. Identity Center: apply that change, as keyless apply does. Their user,
      memberships and assignments are deleted even without --prune; other
      deletions wait for prune as usual.
@@ -286,9 +287,6 @@ func planOffboard(cfg *config.Config, st *ic.State, src []byte, who string) (*of
 	case !p.Owned:
 		r.notes = append(r.notes, "keyless does not manage their Identity Center user, so it stays: disable or delete it in the console")
 	}
-	// TODO(elevation config): once keyless.yaml has elevation: (elevcore),
-	// take the person out of its rules' eligible, approvers and
-	// self_approval, and of revokers, in config.RemovePerson.
 	return r, nil
 }
 

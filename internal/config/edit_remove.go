@@ -30,7 +30,8 @@ type Removal struct {
 // name and email; compared without case, as Identity Center does) from
 // src, whose YAML body is body (ReadForEdit): the users: entry; the
 // built-in lists; groups' members; assignments' users, and an assignment
-// left with neither users nor groups. A list left empty becomes []. The
+// left with neither users nor groups; elevation's revokers and its rules'
+// eligible, approvers and self_approval users. A list left empty becomes []. The
 // caller checks that the result reads as it should.
 func RemovePerson(path string, src []byte, body ast.Node, names []string) ([]byte, []Removal, error) {
 	pairs, err := topPairs(body)
@@ -81,6 +82,61 @@ func RemovePerson(path string, src []byte, body ast.Node, names []string) ([]byt
 			}
 			if err := e.dropItems(kv, seq, drop); err != nil {
 				return nil, nil, fail(kv, err)
+			}
+		case "elevation":
+			// revokers.users, and each rule's eligible, approvers and
+			// self_approval users.
+			var lists []*ast.MappingValueNode
+			var labels []string
+			var paths []string
+			usersOf := func(n ast.Node, label, path string) {
+				for _, f := range mappingPairs(n) {
+					if f.Key.String() == "users" {
+						lists = append(lists, f)
+						labels = append(labels, label)
+						paths = append(paths, path+".users")
+					}
+				}
+			}
+			for _, f := range mappingPairs(kv.Value) {
+				switch f.Key.String() {
+				case "revokers":
+					usersOf(f.Value, "revoker of elevation", "elevation.revokers")
+				case "rules":
+					rules, ok := unwrap(f.Value).(*ast.SequenceNode)
+					if !ok {
+						continue
+					}
+					for i, rule := range rules.Values {
+						name := ""
+						for _, rf := range mappingPairs(rule) {
+							if rf.Key.String() == "name" {
+								name, _ = scalar(rf.Value)
+							}
+						}
+						for _, rf := range mappingPairs(rule) {
+							if k := rf.Key.String(); k == "eligible" || k == "approvers" || k == "self_approval" {
+								usersOf(rf.Value, strings.ReplaceAll(k, "_", " ")+" in elevation rule "+name, fmt.Sprintf("elevation.rules[%d].%s", i, k))
+							}
+						}
+					}
+				}
+			}
+			for n, list := range lists {
+				l, ok := unwrap(list.Value).(*ast.SequenceNode)
+				if !ok {
+					continue
+				}
+				var drop []int
+				for j, m := range l.Values {
+					if is(m) {
+						drop = append(drop, j)
+						out = append(out, Removal{Line: posOf(m).Line, Path: fmt.Sprintf("%s[%d]", paths[n], j), What: labels[n]})
+					}
+				}
+				if err := e.dropItems(list, l, drop); err != nil {
+					return nil, nil, fail(kv, err)
+				}
 			}
 		case "groups", "assignments":
 			seq, ok := unwrap(kv.Value).(*ast.SequenceNode)
@@ -179,6 +235,14 @@ func (c *Config) Mentions(names []string) []string {
 	}
 	for _, a := range c.Assignments {
 		refs(a.Users)
+	}
+	if e := c.Elevation; e != nil {
+		refs(e.Revokers.Users)
+		for _, r := range e.Rules {
+			refs(r.Eligible.Users)
+			refs(r.Approvers.Users)
+			refs(r.SelfApproval.Users)
+		}
 	}
 	return out
 }

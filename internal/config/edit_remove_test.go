@@ -107,3 +107,58 @@ assignments:
 		t.Errorf("comment in brackets: err = %v, want ErrCannotEdit at k.yaml:1", err)
 	}
 }
+
+// TestRemovePersonElevation: the person leaves elevation's revokers and
+// every rule's eligible, approvers and self_approval; the rest stays.
+func TestRemovePersonElevation(t *testing.T) {
+	src := elevationBase + `elevation:
+  revokers: {users: [bob@example.com], groups: [SecOps]}
+  rules:
+    - name: break-glass
+      permission_set: AdministratorAccess
+      all_accounts: true
+      eligible: {users: [alice@example.com, bob@example.com]}
+      approvers: {groups: [Platform]}
+      self_approval: {users: [alice@example.com, bob@example.com]}
+      max_duration: 1h
+`
+	body, _, err := ReadForEdit("keyless.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, removed, err := RemovePerson("keyless.yaml", []byte(src), body, []string{"bob@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Replace(elevationBase, "  - {email: bob@example.com, given_name: Bob, family_name: B}\n", "", 1) + `elevation:
+  revokers: {users: [], groups: [SecOps]}
+  rules:
+    - name: break-glass
+      permission_set: AdministratorAccess
+      all_accounts: true
+      eligible: {users: [alice@example.com]}
+      approvers: {groups: [Platform]}
+      self_approval: {users: [alice@example.com]}
+      max_duration: 1h
+`
+	if diff := cmp.Diff(want, string(out)); diff != "" {
+		t.Errorf("file (-want +got):\n%s", diff)
+	}
+	var paths []string
+	for _, r := range removed {
+		paths = append(paths, r.Path+": "+r.What)
+	}
+	wantPaths := []string{"users[1]: user entry", "elevation.revokers.users[0]: revoker of elevation",
+		"elevation.rules[0].eligible.users[1]: eligible in elevation rule break-glass",
+		"elevation.rules[0].self_approval.users[1]: self approval in elevation rule break-glass"}
+	if diff := cmp.Diff(wantPaths, paths); diff != "" {
+		t.Errorf("removals (-want +got):\n%s", diff)
+	}
+	c, err := Parse("keyless.yaml", out)
+	if err != nil {
+		t.Fatalf("the result does not validate: %v", err)
+	}
+	if m := c.Mentions([]string{"bob@example.com"}); len(m) != 0 {
+		t.Errorf("still mentioned at %v", m)
+	}
+}

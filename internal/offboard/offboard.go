@@ -243,13 +243,26 @@ func EditFile(path string, src []byte, p Person) (*Edit, error) {
 	}
 	c, err := config.Parse(path, out)
 	if err != nil {
-		return nil, fmt.Errorf("taking %s out of %s went wrong (a keyless bug; please report it), so nothing was written: %w", p.UserName, path, err)
+		// An elevation rule left with no one eligible or no approver is the
+		// likely cause: a decision for a person, not for keyless.
+		return nil, withHint(fmt.Errorf("%s would not validate without %s, so nothing was written: %w", path, p.UserName, err),
+			"edit the places named above by hand (give the rule another eligible user or approver, or remove it), then run keyless offboard again")
 	}
 	if where := c.Mentions(p.Names()); len(where) > 0 {
 		return nil, fmt.Errorf("taking %s out of %s left them at %s (a keyless bug; please report it), so nothing was written", p.UserName, path, strings.Join(where, ", "))
 	}
 	return &Edit{Removals: removals, Before: src, After: out, Config: c}, nil
 }
+
+type hinted struct {
+	error
+	hint string
+}
+
+func (h hinted) Unwrap() error { return h.error }
+func (h hinted) Hint() string  { return h.hint }
+
+func withHint(err error, hint string) error { return hinted{err, hint} }
 
 // TiedUser is an IAM user still tied to the person, with its keys.
 type TiedUser struct {
