@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/keyless-dev/keyless/internal/elevation"
 	"github.com/keyless-dev/keyless/internal/shell"
@@ -23,6 +24,7 @@ request, approve and revoke is decided inside AWS: docs/elevation.md.`
 
 type requestOptions struct {
 	elevOptions
+	json     bool
 	duration time.Duration
 	reason   string
 	ticket   string
@@ -56,6 +58,7 @@ or a missing reason or ticket writes nothing.
 	f.StringVar(&o.reason, "reason", "", "`TEXT` saying why you need it (shown to approvers)")
 	f.StringVar(&o.ticket, "ticket", "", "a `TICKET` reference, e.g. OPS-123")
 	f.StringVar(&o.rule, "rule", "", "the `RULE` to request under, when several offer the set in the account")
+	f.BoolVar(&o.json, "json", false, "print the request as JSON (default: its id)")
 	o.addFlags(f)
 	return cmd
 }
@@ -94,6 +97,9 @@ func runRequest(ctx context.Context, g *globalOptions, o *requestOptions, args [
 		return elevationError(err)
 	}
 	fmt.Fprintf(g.streams.Err, "Requested %s for %s under rule %s.\nAn approver runs: keyless approve %s\n", target(c, r), elevation.FormatDuration(r.Seconds), r.Rule, r.ID())
+	if o.json {
+		return json.NewEncoder(g.streams.Out).Encode(c.Pending(r))
+	}
 	fmt.Fprintln(g.streams.Out, r.ID())
 	return nil
 }
@@ -287,6 +293,21 @@ func printChoices(g *globalOptions, c *elevation.Client, asJSON bool) error {
 type decideOptions struct {
 	elevOptions
 	comment string
+	json    bool
+}
+
+// decisionReport is what approve, deny and revoke print with --json.
+type decisionReport struct {
+	ID           string     `json:"id"`
+	Requester    string     `json:"requester"`
+	Status       string     `json:"status"` // active, denied, revoked
+	Until        *time.Time `json:"until,omitempty"`
+	ExecutionARN string     `json:"execution_arn"`
+}
+
+func (o *decideOptions) addFlags(f *pflag.FlagSet) {
+	f.BoolVar(&o.json, "json", false, "print the outcome as JSON on stdout")
+	o.elevOptions.addFlags(f)
 }
 
 func newApproveCommand(g *globalOptions) *cobra.Command {
@@ -359,21 +380,26 @@ func runDecide(ctx context.Context, g *globalOptions, o *decideOptions, id, deci
 		return fmt.Errorf("%s may not decide request %s under rule %s: %s (as of the last keyless apply)", c.Me(), r.ID(), r.Rule, who)
 	}
 	stop := busy(g.streams.Err, "Waiting for AWS to act on your decision")
-	_, err = c.Decide(ctx, r, decision, o.comment)
+	out, err := c.Decide(ctx, r, decision, o.comment)
 	stop()
 	if err != nil {
 		return err
 	}
+	rep := decisionReport{ID: r.ID(), Requester: r.Requester(), Status: string(elevation.Denied), ExecutionARN: out.ExecutionARN}
 	if decision == elevation.Deny {
 		fmt.Fprintf(g.streams.Err, "Denied request %s.\n", r.ID())
-		return nil
+	} else {
+		rep.Status = string(elevation.Active)
+		until := "its end"
+		if grant, err := c.GrantOf(ctx, r); err == nil && grant != nil {
+			until, rep.Until = grant.Until.Format("2006-01-02 15:04:05Z"), &grant.Until
+		}
+		fmt.Fprintf(g.streams.Err, "Approved: %s holds %s until %s.\n%s sees the role in keyless login and keyless profiles sync.\n",
+			r.Requester(), target(c, r), until, r.Requester())
 	}
-	until := "its end"
-	if grant, err := c.GrantOf(ctx, r); err == nil && grant != nil {
-		until = grant.Until.Format("2006-01-02 15:04:05Z")
+	if o.json {
+		return json.NewEncoder(g.streams.Out).Encode(rep)
 	}
-	fmt.Fprintf(g.streams.Err, "Approved: %s holds %s until %s.\n%s sees the role in keyless login and keyless profiles sync.\n",
-		r.Requester(), target(c, r), until, r.Requester())
 	return nil
 }
 
@@ -418,12 +444,15 @@ and the revokers keyless.yaml names may revoke.
 				return elevationError(err)
 			}
 			stop := busy(g.streams.Err, "Waiting for AWS to end the grant")
-			_, err = c.Revoke(ctx, r, o.comment)
+			out, err := c.Revoke(ctx, r, o.comment)
 			stop()
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(g.streams.Err, "Revoked %s's %s (request %s): the assignment is gone and its sessions are refused.\n", r.Requester(), target(c, r), r.ID())
+			if o.json {
+				return json.NewEncoder(g.streams.Out).Encode(decisionReport{ID: r.ID(), Requester: r.Requester(), Status: string(elevation.Revoked), ExecutionARN: out.ExecutionARN})
+			}
 			return nil
 		},
 	}

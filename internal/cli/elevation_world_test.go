@@ -84,24 +84,6 @@ elevation:
       ticket: {required: true, pattern: '^INC-[0-9]+$'}
 `
 
-// testClock is the one clock of the sandbox and the clients.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type elevWorld struct {
 	t       *testing.T
 	clock   *testClock
@@ -138,7 +120,7 @@ func (l *webhookLog) all() string {
 // newElevWorld starts the sandbox and applies elevationYAML.
 func newElevWorld(t *testing.T) *elevWorld {
 	t.Helper()
-	clock := &testClock{t: time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)}
+	clock := &testClock{now: time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)}
 	_, url := sandboxtest.Start(t, sandbox.Options{Now: clock.Now, AssignmentDelay: -1, ScheduleTick: -1,
 		// The tests move the clock by hours; the portal token outlives them.
 		AccessTokenTTL: 7 * 24 * time.Hour})

@@ -137,6 +137,7 @@ credentials through AWS IAM Identity Center, and keeps it there.
 		newScanCommand(g),
 		newAuditCommand(g),
 		newCleanupCommand(g),
+		newOffboardCommand(g),
 		newCompletionCommand(g),
 		newGendocsCommand(g),
 		newInitCommand(g),

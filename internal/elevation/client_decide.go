@@ -34,7 +34,7 @@ func (c *Client) Find(ctx context.Context, id string) (Request, error) {
 		return Request{}, &InputError{Field: "id", Msg: fmt.Sprintf("%q is not a request id: keyless requests lists them (26 letters and digits; a unique prefix of 4 or more will do)", id)}
 	}
 	var found []Key
-	err := c.scan(ctx, "begins_with(sk, :p)", map[string]types.AttributeValue{":p": str(requestPrefix + id)}, func(m map[string]types.AttributeValue) {
+	err := c.scan(ctx, "begins_with(sk, :p)", map[string]types.AttributeValue{":p": strValue(requestPrefix + id)}, func(m map[string]types.AttributeValue) {
 		if k := keyOf(m); user == "" || strings.EqualFold(UserName(k.PK), user) {
 			found = append(found, k)
 		}
@@ -178,7 +178,7 @@ func DecideExecutionName(req Key, d Decision) string {
 func (c *Client) Revoke(ctx context.Context, req Request, comment string) (Outcome, error) {
 	k := RevokeKey(c.Caller, req.Key)
 	item := k.item()
-	item["comment"] = str(strings.TrimSpace(comment))
+	item["comment"] = strValue(strings.TrimSpace(comment))
 	if _, err := c.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(TableName), Item: item}); err != nil {
 		return Outcome{}, fmt.Errorf("write your revoke: %w", err)
 	}

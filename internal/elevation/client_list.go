@@ -51,7 +51,7 @@ func (c *Client) List(ctx context.Context, all bool) ([]Entry, error) {
 	var (
 		requests  []Request
 		used      = map[Key]map[string]types.AttributeValue{}
-		grants    = map[Key][]Grant{} // by request
+		grants    = map[Key][]GrantItem{} // by request
 		decisions = map[Key][]Decision{}
 		revokes   = map[Key][]string{}
 	)
@@ -86,11 +86,8 @@ func (c *Client) List(ctx context.Context, all bool) ([]Entry, error) {
 	now := c.now()
 	var out []Entry
 	for _, r := range requests {
-		e := Entry{Request: r, ID: r.ID(), Requester: r.Requester(), Rule: r.Rule, Set: r.PermissionSet, Account: r.Account,
-			Seconds: r.Seconds, Reason: r.Reason, Ticket: r.Ticket, RequestedAt: r.Created(), Status: Pending, RevokedBy: revokes[r.Key]}
-		if rule, ok := c.Catalog.Rule(r.Rule); ok {
-			e.AccountName = rule.AccountNames[r.Account]
-		}
+		e := c.Pending(r)
+		e.RevokedBy = revokes[r.Key]
 		if u, ok := used[r.Key]; ok {
 			e.Status = Approved
 			d := decidedBy(u, decisions[r.Key])
@@ -123,6 +120,16 @@ func (c *Client) List(ctx context.Context, all bool) ([]Entry, error) {
 	return out, nil
 }
 
+// Pending is r as a pending entry, before anything was decided.
+func (c *Client) Pending(r Request) Entry {
+	e := Entry{Request: r, ID: r.ID(), Requester: r.Requester(), Rule: r.Rule, Set: r.PermissionSet, Account: r.Account,
+		Seconds: r.Seconds, Reason: r.Reason, Ticket: r.Ticket, RequestedAt: r.Created(), Status: Pending}
+	if rule, ok := c.Catalog.Rule(r.Rule); ok {
+		e.AccountName = rule.AccountNames[r.Account]
+	}
+	return e
+}
+
 // decidedBy is the decision a USED# marker records: its "decision" and
 // "decision_pk" attributes, with the comment of that decision.
 func decidedBy(used map[string]types.AttributeValue, ds []Decision) Decision {
@@ -150,9 +157,9 @@ func splitRequestKey(s string) (Key, bool) {
 
 // GrantOf reads the grant the referee recorded for req; nil when there is
 // none (denied, pending, revoked).
-func (c *Client) GrantOf(ctx context.Context, req Request) (*Grant, error) {
-	var found *Grant
-	err := c.scan(ctx, "begins_with(pk, :p)", map[string]types.AttributeValue{":p": str(grantPrefix)}, func(m map[string]types.AttributeValue) {
+func (c *Client) GrantOf(ctx context.Context, req Request) (*GrantItem, error) {
+	var found *GrantItem
+	err := c.scan(ctx, "begins_with(pk, :p)", map[string]types.AttributeValue{":p": strValue(grantPrefix)}, func(m map[string]types.AttributeValue) {
 		if g, ok := parseGrantItem(m); ok && g.Request == req.Key {
 			found = &g
 		}

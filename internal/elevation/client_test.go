@@ -53,7 +53,7 @@ func tableWithCatalog(t *testing.T, cat *Catalog) *dynamodb.Client {
 	}
 	b, _ := json.Marshal(cat)
 	item := Key{PK: CatalogPK, SK: CatalogSK}.item()
-	item["catalog"] = str(string(b))
+	item["catalog"] = strValue(string(b))
 	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(TableName), Item: item}); err != nil {
 		t.Fatal(err)
 	}

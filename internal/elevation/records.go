@@ -21,7 +21,6 @@ const (
 	revokePrefix   = "REV#"
 	usedPrefix     = "USED#"
 	usedSK         = "USED"
-	grantPrefix    = "ASG#"
 	untilPrefix    = "UNTIL#"
 
 	// Approve and Deny are a decision's "decision" attribute.
@@ -36,7 +35,7 @@ type Key struct {
 }
 
 func (k Key) item() map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"pk": str(k.PK), "sk": str(k.SK)}
+	return map[string]types.AttributeValue{"pk": strValue(k.PK), "sk": strValue(k.SK)}
 }
 
 // Request is a requester's ask for a permission set in an account, in the
@@ -89,12 +88,12 @@ func (r Request) Digest() string {
 // Item is the request as DynamoDB stores it.
 func (r Request) Item() map[string]types.AttributeValue {
 	m := r.Key.item()
-	m["rule"] = str(r.Rule)
-	m["permission_set"] = str(r.PermissionSet)
-	m["account"] = str(r.Account)
+	m["rule"] = strValue(r.Rule)
+	m["permission_set"] = strValue(r.PermissionSet)
+	m["account"] = strValue(r.Account)
 	m["seconds"] = &types.AttributeValueMemberN{Value: strconv.Itoa(r.Seconds)}
-	m["reason"] = str(r.Reason)
-	m["ticket"] = str(r.Ticket)
+	m["reason"] = strValue(r.Reason)
+	m["ticket"] = strValue(r.Ticket)
 	return m
 }
 
@@ -115,9 +114,9 @@ func DecisionKey(approver string, req Key) Key {
 // Item is the decision as DynamoDB stores it.
 func (d Decision) Item() map[string]types.AttributeValue {
 	m := d.Key.item()
-	m["decision"] = str(d.Decision)
-	m["comment"] = str(d.Comment)
-	m["digest"] = str(d.Digest)
+	m["decision"] = strValue(d.Decision)
+	m["comment"] = strValue(d.Comment)
+	m["digest"] = strValue(d.Digest)
 	return m
 }
 
@@ -131,31 +130,31 @@ func UsedKey(req Key) Key {
 	return Key{PK: usedPrefix + req.PK + "#" + req.SK, SK: usedSK}
 }
 
-// Grant is the referee's record of one approved request's assignment:
+// GrantItem is the referee's record of one approved request's assignment:
 // pk ASG#<ps-id>#<account>#<identity-store user id>, sk
 // UNTIL#<RFC 3339 UTC>#<request sk>, and the request's keys. The items of
 // one assignment sort by their end.
-type Grant struct {
+type GrantItem struct {
 	Key
 	Until   time.Time
 	Request Key // from request_pk and request_sk
 }
 
 // parseGrantItem reads a grant item; ok is false for any other item.
-func parseGrantItem(m map[string]types.AttributeValue) (g Grant, ok bool) {
+func parseGrantItem(m map[string]types.AttributeValue) (g GrantItem, ok bool) {
 	k := keyOf(m)
 	if !strings.HasPrefix(k.PK, grantPrefix) || !strings.HasPrefix(k.SK, untilPrefix) {
-		return Grant{}, false
+		return GrantItem{}, false
 	}
 	at, _, ok := strings.Cut(strings.TrimPrefix(k.SK, untilPrefix), "#")
 	if !ok {
-		return Grant{}, false
+		return GrantItem{}, false
 	}
 	until, err := time.Parse(time.RFC3339, at)
 	if err != nil {
-		return Grant{}, false
+		return GrantItem{}, false
 	}
-	return Grant{Key: k, Until: until.UTC(), Request: Key{PK: attrS(m, "request_pk"), SK: attrS(m, "request_sk")}}, true
+	return GrantItem{Key: k, Until: until.UTC(), Request: Key{PK: attrS(m, "request_pk"), SK: attrS(m, "request_sk")}}, true
 }
 
 // UserName is the user name in an aws:userid of a permission-set session
@@ -174,7 +173,8 @@ func roleID(userID string) string {
 	return id
 }
 
-func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+// strValue is s as a DynamoDB string.
+func strValue(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
 
 // attrS reads a string attribute ("" when absent or not a string).
 func attrS(m map[string]types.AttributeValue, name string) string {

@@ -58,7 +58,7 @@ func TestKeys(t *testing.T) {
 		t.Errorf("UserName = %q", UserName(req.PK))
 	}
 	item := Key{PK: "ASG#ps-1#222222222222#9067-u", SK: "UNTIL#2026-12-02T11:30:00Z#REQ#01KBGZ4X1Y2Z3A4B5C6D7E8F9G"}.item()
-	item["request_pk"], item["request_sk"] = str(req.PK), str(req.SK)
+	item["request_pk"], item["request_sk"] = strValue(req.PK), strValue(req.SK)
 	g, ok := parseGrantItem(item)
 	if !ok || !g.Until.Equal(time.Date(2026, 12, 2, 11, 30, 0, 0, time.UTC)) || g.Request != req {
 		t.Errorf("parseGrantItem = %+v %v", g, ok)

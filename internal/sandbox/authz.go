@@ -65,11 +65,7 @@ func (c *call) authorize(service, op string, proto protocol, param func(string) 
 	if alwaysAllowed[action] {
 		return nil
 	}
-	role := c.sessionRole(sess)
-	var policies policy.Policies
-	if role != nil {
-		policies = c.s.policies.of(c.w, sess, role)
-	}
+	policies, role := c.sessionPolicies(sess)
 	ctx := c.sessionContext(sess, role)
 	for k, v := range c.requestContext(action) {
 		ctx[k] = v
@@ -96,6 +92,16 @@ func accessDenied(proto protocol, principal, action, resource string, d policy.D
 		return newError(403, "AccessDeniedException", "%s", msg)
 	}
 	return newError(400, "AccessDeniedException", "%s", msg)
+}
+
+// sessionPolicies are the policies that decide what sess may do, and its
+// role (nil once deleted: then none).
+func (c *call) sessionPolicies(sess *Session) (policy.Policies, *IAMRole) {
+	role := c.sessionRole(sess)
+	if role == nil {
+		return policy.Policies{}, nil
+	}
+	return c.s.policies.of(c.w, sess, role), role
 }
 
 // sessionRole is the IAM role a session acts as, nil once the role is

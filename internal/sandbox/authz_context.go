@@ -121,11 +121,7 @@ func (c *call) mayPassRole(roleARN, service string, proto protocol) error {
 	if c.accessKeyID == "" || sess == nil || !evaluatedSources[sess.Source] {
 		return nil
 	}
-	role := c.sessionRole(sess)
-	var policies policy.Policies
-	if role != nil {
-		policies = c.s.policies.of(c.w, sess, role)
-	}
+	policies, role := c.sessionPolicies(sess)
 	ctx := c.sessionContext(sess, role)
 	ctx["iam:passedtoservice"] = []string{service}
 	const action = "iam:PassRole"

@@ -9,8 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
 // keylessElevationPolicy is docs/elevation.md's KeylessElevation inline
@@ -116,22 +114,8 @@ func TestDynamoDBConditionKeys(t *testing.T) {
 	roles := 0
 	session := func(t *testing.T, policy string) *dynamodb.Client {
 		t.Helper()
-		i := iam.NewFromConfig(cfg)
 		roles++
-		name := fmt.Sprintf("r%d", roles)
-		trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole"}]}`
-		if _, err := i.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := i.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String("p"), PolicyDocument: aws.String(policy)}); err != nil {
-			t.Fatal(err)
-		}
-		out, err := sts.NewFromConfig(cfg).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111111111111:role/" + name), RoleSessionName: aws.String("job")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := out.Credentials
-		return dynamodb.NewFromConfig(as(cfg, aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken)))
+		return dynamodb.NewFromConfig(roleWithPolicy(t, cfg, fmt.Sprintf("r%d", roles), policy))
 	}
 	allowAllBut := func(cond string) string {
 		return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:*","Resource":"*"},` +

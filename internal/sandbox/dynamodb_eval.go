@@ -191,18 +191,25 @@ func errDynUpdateType() error {
 // setValue evaluates the right side of a SET action against the item as
 // it was before the update.
 func (o *dynOperand) setValue(old dynItem) (*dynAttr, error) {
+	// two evaluates a binary operator's or function's operands, which
+	// must both be of type t.
+	two := func(t string) (a, b *dynAttr, err error) {
+		if a, err = o.args[0].setValue(old); err != nil {
+			return nil, nil, err
+		}
+		if b, err = o.args[1].setValue(old); err != nil {
+			return nil, nil, err
+		}
+		if a.T != t || b.T != t {
+			return nil, nil, errDynUpdateType()
+		}
+		return a, b, nil
+	}
 	switch {
 	case o.op != "":
-		a, err := o.args[0].setValue(old)
+		a, b, err := two("N")
 		if err != nil {
 			return nil, err
-		}
-		b, err := o.args[1].setValue(old)
-		if err != nil {
-			return nil, err
-		}
-		if a.T != "N" || b.T != "N" {
-			return nil, errDynUpdateType()
 		}
 		r := dynRat(a.S)
 		if o.op == "+" {
@@ -221,16 +228,9 @@ func (o *dynOperand) setValue(old dynItem) (*dynAttr, error) {
 		}
 		return o.args[1].setValue(old)
 	case o.fn == "list_append":
-		a, err := o.args[0].setValue(old)
+		a, b, err := two("L")
 		if err != nil {
 			return nil, err
-		}
-		b, err := o.args[1].setValue(old)
-		if err != nil {
-			return nil, err
-		}
-		if a.T != "L" || b.T != "L" {
-			return nil, errDynUpdateType()
 		}
 		return &dynAttr{T: "L", L: slices.Concat(a.clone().L, b.clone().L)}, nil
 	}

@@ -1,9 +1,7 @@
 package sandbox
 
 import (
-	"maps"
 	"slices"
-	"strings"
 )
 
 // DynamoDB's item operations: PutItem, GetItem, DeleteItem, UpdateItem,
@@ -339,24 +337,46 @@ func dynAttributes(it dynItem) map[string]any {
 	return map[string]any{"Attributes": it}
 }
 
-func dynPutItem(c *call, in *dynItemIn) (any, error) {
+// itemRequest makes the checks every item operation starts with: the
+// table, the item (PutItem) or the key, ReturnValues among rvs (none: the
+// operation has no ReturnValues), and the expressions, of which only the
+// kinds named in allowed may be present.
+func (c *call) itemRequest(in *dynItemIn, op string, rvs []string, allowed ...string) (*DynamoTable, string, *dynExprs, error) {
 	t, err := c.dynTable(in.TableName)
 	if err != nil {
-		return nil, err
+		return nil, "", nil, err
 	}
-	if err := t.checkItem(in.Item); err != nil {
-		return nil, err
+	if op == "PutItem" {
+		err = t.checkItem(in.Item)
+	} else {
+		err = t.checkKey(in.Key)
 	}
-	rv, err := returnValues(in.ReturnValues, "NONE", "ALL_OLD")
 	if err != nil {
-		return nil, err
+		return nil, "", nil, err
+	}
+	rv := "NONE"
+	if rvs != nil {
+		if rv, err = returnValues(in.ReturnValues, rvs...); err != nil {
+			return nil, "", nil, err
+		}
 	}
 	x, err := in.parseExprs()
 	if err != nil {
-		return nil, err
+		return nil, "", nil, err
 	}
-	if x.projection != nil || x.update != nil || x.filter != nil || x.keyCond != nil {
-		return nil, errValidation("PutItem takes a ConditionExpression only")
+	for kind, present := range map[string]bool{"ConditionExpression": x.condition != nil, "ProjectionExpression": x.projection != nil,
+		"UpdateExpression": x.update != nil, "FilterExpression": x.filter != nil, "KeyConditionExpression": x.keyCond != nil} {
+		if present && !slices.Contains(allowed, kind) {
+			return nil, "", nil, errValidation("%s does not take a %s", op, kind)
+		}
+	}
+	return t, rv, x, nil
+}
+
+func dynPutItem(c *call, in *dynItemIn) (any, error) {
+	t, rv, x, err := c.itemRequest(in, "PutItem", []string{"NONE", "ALL_OLD"}, "ConditionExpression")
+	if err != nil {
+		return nil, err
 	}
 	old := t.get(in.Item)
 	if err := in.checkCondition(x, old); err != nil {
@@ -372,19 +392,9 @@ func dynPutItem(c *call, in *dynItemIn) (any, error) {
 }
 
 func dynGetItem(c *call, in *dynItemIn) (any, error) {
-	t, err := c.dynTable(in.TableName)
+	t, _, x, err := c.itemRequest(in, "GetItem", nil, "ProjectionExpression")
 	if err != nil {
 		return nil, err
-	}
-	if err := t.checkKey(in.Key); err != nil {
-		return nil, err
-	}
-	x, err := in.parseExprs()
-	if err != nil {
-		return nil, err
-	}
-	if x.condition != nil || x.update != nil || x.filter != nil || x.keyCond != nil {
-		return nil, errValidation("GetItem takes a ProjectionExpression only")
 	}
 	// Every read is consistent: the sandbox has one copy of each item.
 	it := t.get(in.Key)
@@ -395,23 +405,9 @@ func dynGetItem(c *call, in *dynItemIn) (any, error) {
 }
 
 func dynDeleteItem(c *call, in *dynItemIn) (any, error) {
-	t, err := c.dynTable(in.TableName)
+	t, rv, x, err := c.itemRequest(in, "DeleteItem", []string{"NONE", "ALL_OLD"}, "ConditionExpression")
 	if err != nil {
 		return nil, err
-	}
-	if err := t.checkKey(in.Key); err != nil {
-		return nil, err
-	}
-	rv, err := returnValues(in.ReturnValues, "NONE", "ALL_OLD")
-	if err != nil {
-		return nil, err
-	}
-	x, err := in.parseExprs()
-	if err != nil {
-		return nil, err
-	}
-	if x.projection != nil || x.update != nil || x.filter != nil || x.keyCond != nil {
-		return nil, errValidation("DeleteItem takes a ConditionExpression only")
 	}
 	if err := in.checkCondition(x, t.get(in.Key)); err != nil {
 		return nil, err
@@ -424,23 +420,9 @@ func dynDeleteItem(c *call, in *dynItemIn) (any, error) {
 }
 
 func dynUpdateItem(c *call, in *dynItemIn) (any, error) {
-	t, err := c.dynTable(in.TableName)
+	t, rv, x, err := c.itemRequest(in, "UpdateItem", []string{"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"}, "ConditionExpression", "UpdateExpression")
 	if err != nil {
 		return nil, err
-	}
-	if err := t.checkKey(in.Key); err != nil {
-		return nil, err
-	}
-	rv, err := returnValues(in.ReturnValues, "NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW")
-	if err != nil {
-		return nil, err
-	}
-	x, err := in.parseExprs()
-	if err != nil {
-		return nil, err
-	}
-	if x.projection != nil || x.filter != nil || x.keyCond != nil {
-		return nil, errValidation("UpdateItem takes an UpdateExpression and a ConditionExpression only")
 	}
 	if x.update != nil {
 		for _, p := range x.update.touched {
@@ -496,17 +478,4 @@ func dynTopPaths(paths []dynPath) []dynPath {
 		}
 	}
 	return out
-}
-
-// dynItemNames are an item's attribute names, sorted.
-func dynItemNames(it dynItem) []string {
-	return slices.Sorted(maps.Keys(it))
-}
-
-// dynKeyString shows a key value in messages.
-func dynKeyString(v *dynAttr) string {
-	if v == nil {
-		return ""
-	}
-	return strings.TrimSpace(v.S)
 }

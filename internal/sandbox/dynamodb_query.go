@@ -89,12 +89,11 @@ func (t *DynamoTable) keyRange(c *dynCond) (*dynKeyRange, error) {
 
 // dynPage is what Query and Scan share.
 type dynPage struct {
-	limit  int // 0: none
-	selct  string
-	x      *dynExprs
-	start  dynItem
-	t      *DynamoTable
-	filter func(dynItem) bool
+	limit int // 0: none
+	selct string
+	x     *dynExprs
+	start dynItem
+	t     *DynamoTable
 }
 
 func (in *dynItemIn) page(t *DynamoTable, x *dynExprs) (*dynPage, error) {

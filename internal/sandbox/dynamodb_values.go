@@ -33,8 +33,6 @@ type dynAttr struct {
 // dynItem is an item: attribute name to value.
 type dynItem map[string]*dynAttr
 
-func dynString(s string) *dynAttr { return &dynAttr{T: "S", S: s} }
-
 func (a *dynAttr) MarshalJSON() ([]byte, error) {
 	var v any
 	switch a.T {

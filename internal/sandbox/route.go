@@ -190,7 +190,7 @@ type jsonService struct {
 	// limit is the TPS scope: "service" for one bucket for all operations,
 	// "operation" for one bucket per operation.
 	limit string
-	// json10 is set for awsJson1_0 services (DynamoDB, Step Functions):
+	// json10 is set for awsJson1_0 services (Step Functions, DynamoDB):
 	// their responses are application/x-amz-json-1.0.
 	json10 bool
 	// requestIDInErrors is set for services whose error shapes carry a
@@ -235,8 +235,8 @@ func (s *Server) routes() *routes {
 			// aws-sdk-go-v2 the short one.
 			"com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101": cloudtrailService,
 			"CloudTrail_20131101": cloudtrailService,
-			"DynamoDB_20120810":   {name: "dynamodb", ops: guardRootSessionsJSON("dynamodb", dynamoDBOps()), json10: true},
 			"AWSStepFunctions":    {name: "states", ops: guardRootSessionsJSON("states", statesOps()), json10: true},
+			"DynamoDB_20120810":   {name: "dynamodb", ops: guardRootSessionsJSON("dynamodb", dynamoDBOps()), json10: true},
 		},
 		rest: slices.Concat(oidcRoutes(), portalRoutes(), schedulerRoutes()),
 		query: map[string]*querySvc{

@@ -9,7 +9,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/keyless-dev/keyless/internal/policy"
 	"github.com/keyless-dev/keyless/internal/stepfunctions"
 )
 
@@ -177,28 +176,6 @@ func sfnDefinition(def string) (*stepfunctions.Machine, error) {
 	return m, nil
 }
 
-// statesPassRole is the iam:PassRole check CreateStateMachine and
-// UpdateStateMachine make for a role session's caller, with
-// iam:PassedToService states.amazonaws.com.
-func (c *call) statesPassRole(roleARN string) error {
-	sess := c.w.Sessions[c.accessKeyID]
-	if c.accessKeyID == "" || sess == nil || !evaluatedSources[sess.Source] {
-		return nil
-	}
-	role := c.sessionRole(sess)
-	var pol policy.Policies
-	if role != nil {
-		pol = c.s.policies.of(c.w, sess, role)
-	}
-	ctx := c.sessionContext(sess, role)
-	ctx["iam:passedtoservice"] = []string{"states.amazonaws.com"}
-	d := pol.Evaluate(&policy.Request{Action: "iam:PassRole", Resource: roleARN, Context: ctx})
-	if d.Allowed {
-		return nil
-	}
-	return newError(400, "AccessDeniedException", "User: %s is not authorized to perform: iam:PassRole on resource: %s %s", sess.ARN, roleARN, d.Reason("iam:PassRole"))
-}
-
 // statesTrusted refuses a role Step Functions could not assume for the
 // machine, as CreateStateMachine and UpdateStateMachine do.
 func (c *call) statesTrusted(roleARN, account, machineARN string) error {
@@ -272,7 +249,7 @@ func sfnCreateStateMachine(c *call, in *sfnCreateIn) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.statesPassRole(in.RoleArn); err != nil {
+	if err := c.mayPassRole(in.RoleArn, "states.amazonaws.com", protoJSON); err != nil {
 		return nil, err
 	}
 	account := c.caller().AccountID
@@ -330,7 +307,7 @@ func sfnUpdateStateMachine(c *call, in *sfnUpdateIn) (any, error) {
 		if err := sfnRole(*in.RoleArn); err != nil {
 			return nil, err
 		}
-		if err := c.statesPassRole(*in.RoleArn); err != nil {
+		if err := c.mayPassRole(*in.RoleArn, "states.amazonaws.com", protoJSON); err != nil {
 			return nil, err
 		}
 		if err := c.statesTrusted(*in.RoleArn, sm.Account, sm.ARN); err != nil {

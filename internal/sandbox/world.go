@@ -52,11 +52,11 @@ type World struct {
 	// Scheduler is EventBridge Scheduler's groups, schedules and their
 	// invocations (scheduler.go, scheduler_run.go).
 	Scheduler SchedulerState `json:"scheduler"`
-	// DynamoDB is DynamoDB's tables and their items (dynamodb.go).
-	DynamoDB DynamoDBState `json:"dynamodb"`
 	// StepFunctions is Step Functions' state machines and executions
 	// (states.go, states_run.go).
 	StepFunctions StepFunctionsState `json:"stepfunctions"`
+	// DynamoDB is DynamoDB's tables and their items (dynamodb.go).
+	DynamoDB DynamoDBState `json:"dynamodb"`
 }
 
 // Tag is a key/value tag as every service here spells it.
