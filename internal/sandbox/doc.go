@@ -1,10 +1,11 @@
 // Package sandbox is a local AWS IAM Identity Center: the admin APIs
 // (organizations, sso-admin, identitystore), the sign-in side (sso-oidc, the
 // SSO portal, console federation), STS, IAM, EventBridge Scheduler (which
-// runs its due schedules against the sandbox itself), DynamoDB and Step
-// Functions (which runs state machines whose tasks call the sandbox), served
-// on one loopback address so that the AWS CLI, boto3 and aws-sdk-go-v2 talk
-// to it when AWS_ENDPOINT_URL points at it.
+// runs its due schedules against the sandbox itself), Step Functions
+// (which runs state machines whose tasks call the sandbox) and DynamoDB,
+// served on one loopback
+// address so that the AWS CLI, boto3 and aws-sdk-go-v2 talk to it when
+// AWS_ENDPOINT_URL points at it.
 //
 // It owns the simulated world (plain Go data behind one lock), the three wire
 // protocols (awsJson1_0 and 1_1 with X-Amz-Target, restJson1, awsQuery with XML
