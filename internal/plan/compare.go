@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
+	"github.com/keyless-dev/keyless/internal/lazyre"
 )
 
 // key folds names that Identity Center compares without case (user names,
@@ -291,7 +291,7 @@ func (e *conflictsError) Hint() string {
 	return "adopt them with 'keyless import', or give them other names in keyless.yaml"
 }
 
-var isoDuration = regexp.MustCompile(`^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$`)
+var isoDuration = lazyre.New(`^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$`)
 
 // sameDuration compares ISO 8601 durations by value: PT90M is PT1H30M.
 func sameDuration(a, b string) bool {
