@@ -58,7 +58,9 @@ func TestInitBudget(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("credential-process: %v\n%s", err, stderr.String())
 	}
-	var c struct{ AccessKeyID string `json:"AccessKeyId"` }
+	var c struct {
+		AccessKeyID string `json:"AccessKeyId"`
+	}
 	if err := json.Unmarshal(stdout.Bytes(), &c); err != nil || c.AccessKeyID != "init-budget-key" {
 		t.Fatalf("credential-process did not print the cached credentials (%v): %s", err, stdout.String())
 	}
