@@ -7,14 +7,17 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/cli/browser"
 
@@ -39,7 +42,7 @@ func newSigninEnv(g *globalOptions) (*signinEnv, error) {
 	open, why := browserOpener(g.streams.Err, os.Getenv)
 	e.m = &signin.Manager{
 		Home:      home,
-		Config:    sdkConfig,
+		Config:    sdkConfigOnce(),
 		Log:       g.Log(),
 		Out:       g.streams.Err,
 		Browser:   open,
@@ -67,7 +70,68 @@ func sdkConfig(ctx context.Context, region string) (aws.Config, error) {
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS SDK configuration: %w", err)
 	}
+	cfg.HTTPClient = caBundleForTLSOnly(cfg)
 	return cfg, nil
+}
+
+// caBundleForTLSOnly returns cfg's HTTP client, except that with a custom CA
+// bundle (AWS_CA_BUNDLE, a profile's ca_bundle) plain-http requests, to a
+// local endpoint such as the sandbox, go through a client without it: the
+// SDK's client parses the whole bundle before its first request, whatever
+// its scheme, and a system bundle of a few hundred certificates costs more
+// than the rest of a cold credential-process. HTTPS requests are the SDK's
+// own, bundle and all.
+func caBundleForTLSOnly(cfg aws.Config) aws.HTTPClient {
+	withCA, ok := cfg.HTTPClient.(*awshttp.BuildableClient)
+	if !ok {
+		return cfg.HTTPClient
+	}
+	bundle := false
+	for _, src := range cfg.ConfigSources {
+		switch c := src.(type) {
+		case config.EnvConfig:
+			bundle = bundle || c.CustomCABundle != ""
+		case config.SharedConfig:
+			bundle = bundle || c.CustomCABundle != ""
+		}
+	}
+	if !bundle {
+		return cfg.HTTPClient
+	}
+	return byScheme{tls: withCA, plain: awshttp.NewBuildableClient()}
+}
+
+// byScheme sends https requests to tls and the others to plain.
+type byScheme struct{ tls, plain aws.HTTPClient }
+
+func (c byScheme) Do(r *http.Request) (*http.Response, error) {
+	if r.URL.Scheme == "https" {
+		return c.tls.Do(r)
+	}
+	return c.plain.Do(r)
+}
+
+// sdkConfigOnce is sdkConfig loaded once per region in this process: a
+// token refresh and the GetRoleCredentials after it (the cold
+// credential-process) share one load of the SDK configuration and one HTTP
+// client.
+func sdkConfigOnce() func(context.Context, string) (aws.Config, error) {
+	var (
+		mu   sync.Mutex
+		done = map[string]aws.Config{}
+	)
+	return func(ctx context.Context, region string) (aws.Config, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if cfg, ok := done[region]; ok {
+			return cfg, nil
+		}
+		cfg, err := sdkConfig(ctx, region)
+		if err == nil {
+			done[region] = cfg
+		}
+		return cfg, err
+	}
 }
 
 func (e *signinEnv) loadConfig() (*awsconfig.File, error) {

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -109,9 +108,6 @@ type Manager struct {
 	NoBrowser string
 	// ClientName is the OIDC client name registered (default "keyless").
 	ClientName string
-
-	configMu sync.Mutex
-	configs  map[string]aws.Config // by region: Config is called once each
 }
 
 func (m *Manager) now() time.Time {
@@ -149,28 +145,8 @@ func (m *Manager) out() io.Writer {
 	return io.Discard
 }
 
-// config is Config(ctx, region), loaded once per region: a refresh and the
-// GetRoleCredentials after it share one load of the SDK configuration (and
-// one HTTP client).
-func (m *Manager) config(ctx context.Context, region string) (aws.Config, error) {
-	m.configMu.Lock()
-	defer m.configMu.Unlock()
-	if cfg, ok := m.configs[region]; ok {
-		return cfg, nil
-	}
-	cfg, err := m.Config(ctx, region)
-	if err != nil {
-		return aws.Config{}, err
-	}
-	if m.configs == nil {
-		m.configs = map[string]aws.Config{}
-	}
-	m.configs[region] = cfg
-	return cfg, nil
-}
-
 func (m *Manager) oidc(ctx context.Context, region string) (*ssooidc.Client, error) {
-	cfg, err := m.config(ctx, region)
+	cfg, err := m.Config(ctx, region)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +155,7 @@ func (m *Manager) oidc(ctx context.Context, region string) (*ssooidc.Client, err
 
 // Portal returns a client of the access portal in the session's region.
 func (m *Manager) Portal(ctx context.Context, s Session) (*sso.Client, error) {
-	cfg, err := m.config(ctx, s.Region)
+	cfg, err := m.Config(ctx, s.Region)
 	if err != nil {
 		return nil, err
 	}
