@@ -59,7 +59,7 @@ func refreshTokensAtRest(m Machine) ([]Finding, error) {
 			Title: "SSO refresh token at rest in a plain file",
 			Evidence: fmt.Sprintf("%s: its refresh token and client secret are in %s, readable by every process you run; "+
 				"they renew access until the Identity Center session ends", label, rs.Path),
-			Remediation: "keep the refresh token in the OS keychain: set token_storage = keychain and run " + s.LoginCommand() + " --force; " +
+			Remediation: "keep the refresh token in the OS keychain: " + s.LoginCommand() + " --token-storage keychain (docs/keychain.md); " +
 				"until then, sign out when not working: keyless logout"})
 	}
 	for _, s := range cfg.Sessions() {

@@ -41,12 +41,16 @@ type SSOProfile struct {
 	Profile, Session, StartURL, SSORegion string
 	Scopes                                []string
 	AccountID, RoleName, Region           string
+	// TokenStorage is where keyless keeps the session's refresh token:
+	// "" (the token cache file, as the AWS CLI does) or "keychain".
+	TokenStorage string
 }
 
 // SSOSession is one [sso-session NAME] section.
 type SSOSession struct {
 	Name, StartURL, Region string
 	Scopes                 []string
+	TokenStorage           string // see SSOProfile.TokenStorage
 }
 
 // SSO resolves profile as botocore's SSO provider does: through its
@@ -82,7 +86,7 @@ func (f *File) SSO(profile string) (SSOProfile, error) {
 			return SSOProfile{}, fmt.Errorf("%s:%d: profile %q: sso_region differs from [sso-session %s] at line %d; remove it from the profile",
 				f.name, p.KeyLine("sso_region"), profile, session, s.KeyLine("sso_region"))
 		}
-		out.Session, out.StartURL, out.SSORegion, out.Scopes = sess.Name, sess.StartURL, sess.Region, sess.Scopes
+		out.Session, out.StartURL, out.SSORegion, out.Scopes, out.TokenStorage = sess.Name, sess.StartURL, sess.Region, sess.Scopes, sess.TokenStorage
 	} else {
 		if !hasURL && !hasRegion {
 			return SSOProfile{}, withHint(hintSync, "%s:%d: profile %q has neither sso_session nor sso_start_url: %w",
@@ -92,6 +96,11 @@ func (f *File) SSO(profile string) (SSOProfile, error) {
 			return SSOProfile{}, err
 		}
 		out.StartURL, out.SSORegion = startURL, region
+		ts, err := tokenStorage(f.name, p, fmt.Sprintf("profile %q", profile))
+		if err != nil {
+			return SSOProfile{}, err
+		}
+		out.TokenStorage = ts
 	}
 	if (out.AccountID == "") != (out.RoleName == "") {
 		missing := "sso_account_id"
@@ -126,7 +135,40 @@ func (f *File) session(s *Section) (SSOSession, error) {
 	if err := requireKeys(f.name, s, "[sso-session "+s.Name+"]", "sso_start_url", "sso_region"); err != nil {
 		return SSOSession{}, err
 	}
-	return sessionOf(s), nil
+	out := sessionOf(s)
+	ts, err := tokenStorage(f.name, s, "[sso-session "+s.Name+"]")
+	if err != nil {
+		return SSOSession{}, err
+	}
+	out.TokenStorage = ts
+	return out, nil
+}
+
+// TokenStorageKey is the key of an sso-session (or legacy SSO profile) that
+// says where keyless keeps its refresh token and client secret: "file" (the
+// default, the AWS CLI's token cache) or "keychain" (the OS keychain). The
+// AWS CLI and SDKs ignore keys they do not know; the keyless_ prefix keeps
+// it from ever meaning something to them.
+const TokenStorageKey = "keyless_token_storage"
+
+// Token storage values.
+const (
+	TokenStorageFile     = "file"
+	TokenStorageKeychain = "keychain"
+)
+
+// tokenStorage reads keyless_token_storage: "" for file (the default),
+// "keychain", or an error naming the file, line and key.
+func tokenStorage(file string, s *Section, what string) (string, error) {
+	v, ok := s.Get(TokenStorageKey)
+	switch v = strings.ToLower(strings.TrimSpace(v)); {
+	case !ok || v == TokenStorageFile:
+		return "", nil
+	case v == TokenStorageKeychain:
+		return v, nil
+	}
+	return "", fmt.Errorf("%s:%d: %s: %s = %q: use %s or %s (or remove the line for the default, file)",
+		file, s.KeyLine(TokenStorageKey), what, TokenStorageKey, v, TokenStorageKeychain, TokenStorageFile)
 }
 
 func sessionOf(s *Section) SSOSession {

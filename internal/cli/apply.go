@@ -22,7 +22,9 @@ func newApplyCommand(g *globalOptions) *cobra.Command {
 		Long: `Show the plan, ask for confirmation on a terminal (or take --yes), and make
 the changes: users and groups, memberships, permission sets and their
 policies (updated in place, provisioned once), then account assignments;
-deletions (with --prune) in reverse. It ends with the summary and the
+deletions (with --prune) in reverse; then workloads' roles and, with
+elevation:, the home account's resources, compiled with the ids Identity
+Center has now. It ends with the summary and the
 access portal URL.
 
 apply runs within AWS's quotas (see --sso-admin-tps, --identitystore-tps,
@@ -111,6 +113,9 @@ func applyPlan(ctx context.Context, g *globalOptions, p *plan.Plan, run *planRun
 	}
 	if err == nil && len(p.Workloads) > 0 {
 		err = applyWorkloads(ctx, run.workloads, p.Workloads)
+	}
+	if err == nil && run.elevation != nil && (len(p.Elevation) > 0 || len(p.Changes) > 0) {
+		err = run.elevation.apply(ctx, p.Elevation, len(p.Changes) > 0)
 	}
 	if err != nil {
 		return withHint(fmt.Errorf("apply: %w", err), "fix the cause and run 'keyless apply' again: it continues from where AWS is")

@@ -81,6 +81,8 @@ func TestScripts(t *testing.T) {
 		Condition: func(cond string) (bool, error) {
 			var tool string
 			switch cond {
+			case "root":
+				return os.Geteuid() == 0, nil
 			case "moto":
 				tool = "moto_server"
 			case "chromium":
@@ -109,7 +111,7 @@ func TestScripts(t *testing.T) {
 				ts.Setenv(args[0], fmt.Sprint(port))
 			},
 			// sandbox [--seed FILE] [--throttle P] [--fail5xx P] [--assignment-delay D] [--tps N] [--latency D]
-			// [--approve-as USER] [--access-token-ttl D] [--refresh-token-ttl D]:
+			// [--approve-as USER] [--access-token-ttl D] [--refresh-token-ttl D] [--role-credentials-ttl D]:
 			// start a sandbox for this script and point the AWS SDK at it.
 			"sandbox": cmdSandbox,
 			// moto: point the AWS SDK at a freshly reset moto_server (started
@@ -199,6 +201,7 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 	fs.StringVar(&opts.ApproveAs, "approve-as", "", "")
 	fs.DurationVar(&opts.AccessTokenTTL, "access-token-ttl", 0, "")
 	fs.DurationVar(&opts.RefreshTokenTTL, "refresh-token-ttl", 0, "")
+	fs.DurationVar(&opts.RoleCredentialsTTL, "role-credentials-ttl", 0, "")
 	ts.Check(fs.Parse(args))
 	if opts.AssignmentDelay == 0 {
 		opts.AssignmentDelay = -1 // zero means "complete at once", as on the command line

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -144,13 +146,19 @@ func credentialVars(c signin.Credentials, region, profile string) []shell.Var {
 		vars = append(vars, shell.Var{Name: "AWS_SESSION_TOKEN", Value: c.SessionToken})
 	}
 	if !c.Expiration.IsZero() {
-		vars = append(vars, shell.Var{Name: "AWS_CREDENTIAL_EXPIRATION", Value: c.Expiration.UTC().Format(time.RFC3339)})
+		vars = append(vars, shell.Var{Name: "AWS_CREDENTIAL_EXPIRATION", Value: c.Expiration.UTC().Format(time.RFC3339)},
+			shell.Var{Name: expiryEpochVar, Value: strconv.FormatInt(c.Expiration.Unix(), 10)})
 	}
 	if region != "" {
 		vars = append(vars, shell.Var{Name: "AWS_REGION", Value: region}, shell.Var{Name: "AWS_DEFAULT_REGION", Value: region})
 	}
 	return append(vars, shell.Var{Name: "KEYLESS_PROFILE", Value: profile})
 }
+
+// expiryEpochVar holds the credentials' expiry in seconds since 1970: the
+// shell integration compares it with the shell's own clock at each prompt,
+// without running anything, and asks keyless again only when it is near.
+const expiryEpochVar = "KEYLESS_EXPIRATION_EPOCH"
 
 // staleVars are unset wherever credentials are set: a profile or an older
 // session token in the environment would override or confuse them.
@@ -165,7 +173,7 @@ func unsetWith(vars []shell.Var, region bool) []string {
 		set[v.Name] = true
 	}
 	out := slices.Clone(staleVars)
-	for _, k := range []string{"AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION", "AWS_REGION", "AWS_DEFAULT_REGION"} {
+	for _, k := range []string{"AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION", expiryEpochVar, "KEYLESS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION"} {
 		if !set[k] && (region || !strings.Contains(k, "REGION")) {
 			out = append(out, k)
 		}
@@ -175,16 +183,28 @@ func unsetWith(vars []shell.Var, region bool) []string {
 
 // allVars is what `env --unset` clears.
 var allVars = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-	"AWS_CREDENTIAL_EXPIRATION", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "KEYLESS_PROFILE"}
+	"AWS_CREDENTIAL_EXPIRATION", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "KEYLESS_PROFILE", expiryEpochVar}
 
 func newExecCommand(g *globalOptions) *cobra.Command {
+	o := &serveOptions{}
+	var serve bool
 	cmd := &cobra.Command{
-		Use:   "exec PROFILE -- COMMAND [ARGS...]",
+		Use:   "exec [--serve] PROFILE -- COMMAND [ARGS...]",
 		Short: "Run a command with a profile's role credentials in its environment",
 		Long: `Run COMMAND with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
 AWS_CREDENTIAL_EXPIRATION, AWS_REGION and AWS_DEFAULT_REGION set, and
 AWS_PROFILE unset. Signals are passed to COMMAND; keyless exits with its exit
-code (128+N when a signal N ended it).
+code (128+N when a signal N ended it). It says on stderr when the credentials
+expire: a command still running then fails.
+
+With --serve, COMMAND gets no credentials but a credential endpoint of its
+own instead (AWS_CONTAINER_CREDENTIALS_FULL_URI and
+AWS_CONTAINER_AUTHORIZATION_TOKEN, as 'keyless serve' prints them), which
+hands out fresh role credentials for as long as COMMAND runs and stops when
+it exits: for jobs longer than the credentials last, and for containers it
+starts on the host's network. Static keys, AWS_PROFILE and web identity
+variables are removed from its environment. PROFILE must then be an SSO
+profile.
 
 PROFILE is an SSO profile, or any profile the AWS SDK resolves (a role
 assumed from an SSO profile with role_arn and source_profile, a
@@ -197,26 +217,67 @@ credential_process).`,
 		},
 		ValidArgsFunction: completeProfiles,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, region, err := roleCredentials(cmd.Context(), g, args[0], true)
+			if !serve {
+				for _, name := range []string{"addr", "allow-root"} {
+					if cmd.Flags().Changed(name) {
+						return usageErrorf("--%s goes with --serve", name)
+					}
+				}
+				c, region, err := roleCredentials(cmd.Context(), g, args[0], true)
+				if err != nil {
+					return err
+				}
+				touchRecent(g, args[0])
+				sayExpiry(g.streams.Err, args[0], c.Expiration, "for a longer command: keyless exec --serve")
+				vars := credentialVars(c, region, args[0])
+				return runWithCredentials(g, vars, unsetWith(vars, false), args[1], args[2:])
+			}
+			ep, err := startEndpoint(cmd.Context(), g, args[0], o)
 			if err != nil {
 				return err
 			}
 			touchRecent(g, args[0])
-			return runWithCredentials(g, credentialVars(c, region, args[0]), args[1], args[2:])
+			g.Log().Debug("credential endpoint", "url", ep.url)
+			err = runWithCredentials(g, ep.vars(), containerUnset, args[1], args[2:])
+			if cerr := ep.close(); cerr != nil && err == nil {
+				err = fmt.Errorf("credential endpoint: %w", cerr)
+			}
+			return err
 		},
 	}
+	cmd.Flags().BoolVar(&serve, "serve", false, "give COMMAND a credential endpoint that stays fresh, instead of credentials that expire")
+	o.addFlags(cmd.Flags())
 	return cmd
 }
 
-// runWithCredentials runs a command with the variables set, forwards the
-// signals a terminal or supervisor sends, and returns its exit status.
-func runWithCredentials(g *globalOptions, vars []shell.Var, name string, args []string) error {
+// sayExpiry tells the person (stderr) when credentials handed out expire,
+// and what to do about it when hint is set.
+func sayExpiry(w io.Writer, profile string, exp time.Time, hint string) {
+	if exp.IsZero() {
+		return
+	}
+	left := time.Until(exp).Truncate(time.Minute)
+	in := fmt.Sprintf("%dm", int(left.Minutes()))
+	if left >= time.Hour {
+		in = fmt.Sprintf("%dh%02dm", int(left.Hours()), int(left.Minutes())%60)
+	}
+	fmt.Fprintf(w, "keyless: credentials of %s expire at %s (in %s)", profile, exp.Local().Format("15:04 MST"), in)
+	if hint != "" {
+		fmt.Fprintf(w, "; %s", hint)
+	}
+	fmt.Fprintln(w)
+}
+
+// runWithCredentials runs a command with the variables set and those in
+// unset removed, forwards the signals a terminal or supervisor sends, and
+// returns its exit status.
+func runWithCredentials(g *globalOptions, vars []shell.Var, unset []string, name string, args []string) error {
 	path, err := exec.LookPath(name)
 	if err != nil {
 		return fmt.Errorf("run %s: %w", name, err)
 	}
 	drop := map[string]bool{}
-	for _, k := range unsetWith(vars, false) {
+	for _, k := range unset {
 		drop[k] = true
 	}
 	for _, v := range vars {
@@ -280,6 +341,7 @@ func newEnvCommand(g *globalOptions) *cobra.Command {
 	var (
 		format string
 		unset  bool
+		narrow narrowOptions
 	)
 	cmd := &cobra.Command{
 		Use:   "env [PROFILE]",
@@ -293,7 +355,19 @@ sh (bash, zsh, dash), fish, powershell, cmd, json or dotenv.
 
 Without PROFILE, on a terminal, a picker lists the SSO profiles, most
 recently used first. --unset prints statements that clear all of them.
-'keyless shell-init' defines 'assume', which does this for you.`,
+'keyless shell-init' defines 'assume', which does this for you.
+
+For a tool or an agent that must not hold your session, --scope and --ttl
+export credentials of their own: sts:AssumeRole of a role that trusts the
+profile's permission set (--role-arn, or keyless_scoped_role_arn in the
+profile), with a session policy allowing only the scope and a lifetime of
+--ttl (15m to 1h, STS's bounds for chained roles):
+
+  keyless env dev --scope s3:GetObject,s3:ListBucket,arn:aws:s3:::logs/* --ttl 15m
+  keyless env dev --scope file://policy.json --ttl 30m
+
+They can do only what both the role and the scope allow, and end at the
+TTL; nothing of the sign-in is exported (docs/scoped-credentials.md).`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: completeProfiles,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -316,15 +390,33 @@ recently used first. --unset prints statements that clear all of them.
 				}
 				profile = p
 			}
+			if err := narrow.check(cmd); err != nil {
+				return err
+			}
 			c, region, err := roleCredentials(cmd.Context(), g, profile, true)
 			if err != nil {
 				return err
 			}
 			touchRecent(g, profile)
+			if narrow.on {
+				if c, err = narrow.assume(cmd.Context(), g, profile, region, c); err != nil {
+					return err
+				}
+			}
+			if isTerminal(g.streams.Err) {
+				// assume, and the shell's refresh at a prompt; not scripts.
+				sayExpiry(g.streams.Err, profile, c.Expiration, "")
+			}
 			vars := credentialVars(c, region, profile)
+			if narrow.on {
+				// Scoped credentials end at their TTL: the shell's prompt
+				// refresh must not replace them with the profile's own.
+				vars = slices.DeleteFunc(vars, func(v shell.Var) bool { return v.Name == expiryEpochVar || v.Name == "KEYLESS_PROFILE" })
+			}
 			return shell.Export(g.streams.Out, format, vars, unsetWith(vars, true))
 		},
 	}
+	narrow.addFlags(cmd)
 	cmd.Flags().StringVar(&format, "format", "sh", "`FORMAT`: "+strings.Join(shell.Formats(), ", "))
 	cmd.Flags().BoolVar(&unset, "unset", false, "print statements that clear the variables instead")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(shell.Formats(), cobra.ShellCompDirectiveNoFileComp))
@@ -370,6 +462,10 @@ func newShellInitCommand(g *globalOptions) *cobra.Command {
   assume PROFILE   set the profile's role credentials in this shell
   assume           pick a profile (most recently used first)
   assume --unset   clear them
+
+In bash, zsh and fish, the next prompt after fewer than 15 minutes remain
+of the credentials assume set puts fresh ones in their place; prompts run
+nothing until then. See docs/containers.md for jobs longer than that.
 
 Add it to your shell:
   bash/zsh:    eval "$(keyless shell-init bash)"     (or zsh) in ~/.bashrc / ~/.zshrc

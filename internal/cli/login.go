@@ -19,6 +19,7 @@ import (
 
 type loginOptions struct {
 	session, startURL, region, profile string
+	tokenStorage                       string
 	deviceCode, force                  bool
 	noSync                             bool
 	json                               bool
@@ -34,6 +35,10 @@ type loginReport struct {
 	How       string      `json:"how"` // cached, refreshed, browser or device code
 	ExpiresAt time.Time   `json:"expires_at"`
 	Profiles  *syncReport `json:"profiles,omitempty"` // the first sign-in's profiles sync
+	// TokenStorage is where the refresh token is kept (file or keychain);
+	// Moved is set when this login moved it there.
+	TokenStorage string `json:"token_storage"`
+	Moved        bool   `json:"moved,omitempty"`
 }
 
 func newLoginCommand(g *globalOptions) *cobra.Command {
@@ -55,6 +60,14 @@ refreshes) and, after the first sign-in, one profile per account and role
 A valid or refreshable token is reused; --force signs in again. Concurrent
 logins of one session wait for each other and open at most one browser.
 
+--token-storage keychain keeps the refresh token and client secret in the OS
+keychain (macOS Keychain, Windows Credential Manager, the Secret Service on
+Linux) instead of the token cache file, which then holds only the access
+token the AWS CLI and SDKs use while it lasts; keyless refreshes it from the
+keychain. It is remembered as keyless_token_storage in the sso-session
+(docs/keychain.md); --token-storage file moves the token back. A session
+signed in already is moved without a new sign-in.
+
 --if-needed is for scripts: when the access token is valid for at least
 --min-valid (10m) it does nothing; when it can be refreshed it refreshes it;
 either way silently, with no browser and exit 0. Only when neither works does
@@ -71,6 +84,8 @@ it sign in as usual.
 	f.BoolVar(&o.deviceCode, "device-code", false, "sign in with a device code instead of the browser")
 	f.BoolVar(&o.force, "force", false, "sign in again even if the cached token is good")
 	f.BoolVar(&o.noSync, "no-sync", false, "do not write profiles after the first sign-in")
+	f.StringVar(&o.tokenStorage, "token-storage", "", "where the refresh token is kept: `STORAGE` is keychain (the OS keychain) or file (the token cache; default: the session's keyless_token_storage, else file)")
+	_ = cmd.RegisterFlagCompletionFunc("token-storage", cobra.FixedCompletions([]string{signin.StorageKeychain, signin.StorageFile}, cobra.ShellCompDirectiveNoFileComp))
 	f.BoolVar(&o.json, "json", false, "print what happened (session, how, token expiry, profiles written) as JSON on stdout")
 	f.BoolVar(&o.ifNeeded, "if-needed", false, "sign in only when the token is neither valid for --min-valid nor refreshable; otherwise quietly do nothing (or refresh)")
 	f.DurationVar(&o.minValid, "min-valid", signin.MandatoryWindow, "with --if-needed: how long the access token must still be valid to be kept as it is")
@@ -89,6 +104,11 @@ func runLogin(cmd *cobra.Command, g *globalOptions, o *loginOptions) error {
 	}
 	if o.minValid <= 0 {
 		return usageErrorf("--min-valid %s: give a positive duration like 10m or 1h", o.minValid)
+	}
+	switch o.tokenStorage {
+	case "", signin.StorageFile, signin.StorageKeychain:
+	default:
+		return usageErrorf("--token-storage %q: use keychain or file", o.tokenStorage)
 	}
 	e, err := newSigninEnv(g)
 	if err != nil {
@@ -112,7 +132,7 @@ func runLogin(cmd *cobra.Command, g *globalOptions, o *loginOptions) error {
 		if err != nil {
 			return err
 		}
-		s = signin.Session{Name: p.Session, StartURL: p.StartURL, Region: p.SSORegion, Scopes: p.Scopes}
+		s = profileSession(p)
 	default:
 		if s, err = e.session(f, o.session, cmd.CommandPath()); err != nil {
 			return err
@@ -121,7 +141,7 @@ func runLogin(cmd *cobra.Command, g *globalOptions, o *loginOptions) error {
 	if s.Name != "" && !slices.Contains(s.Scopes, signin.ScopeAccountAccess) {
 		fmt.Fprintf(g.streams.Err, "keyless: warning: sso-session %s has no sso_registration_scopes = %s: its token cannot be refreshed and lasts until it expires\n", s.Name, signin.ScopeAccountAccess)
 	}
-	lo := signin.LoginOptions{DeviceCode: o.deviceCode, Force: o.force}
+	lo := signin.LoginOptions{DeviceCode: o.deviceCode, Force: o.force, TokenStorage: o.tokenStorage}
 	if o.ifNeeded {
 		lo.MinValid = o.minValid
 	}
@@ -129,13 +149,28 @@ func runLogin(cmd *cobra.Command, g *globalOptions, o *loginOptions) error {
 	if err != nil {
 		return err
 	}
-	report := loginReport{Session: s.Name, StartURL: s.StartURL, Region: s.Region, How: res.How, ExpiresAt: res.Token.ExpiresAt.UTC()}
-	if o.ifNeeded && res.Reused {
+	storage := s.TokenStorage
+	if o.tokenStorage != "" {
+		storage = o.tokenStorage
+		e.rememberTokenStorage(s, o.profile, o.tokenStorage)
+	}
+	if storage == "" {
+		storage = signin.StorageFile
+	}
+	report := loginReport{Session: s.Name, StartURL: s.StartURL, Region: s.Region, How: res.How, ExpiresAt: res.Token.ExpiresAt.UTC(),
+		TokenStorage: storage, Moved: res.Moved != ""}
+	if o.ifNeeded && res.Reused && res.Moved == "" {
 		// Nothing for the person to see: scripts call this every time.
 		if o.json {
 			return json.NewEncoder(g.streams.Out).Encode(report)
 		}
 		return nil
+	}
+	switch res.Moved {
+	case signin.StorageKeychain:
+		fmt.Fprintf(g.streams.Err, "Moved the refresh token and client secret of %s to the OS keychain; %s keeps the access token only.\n", s.StartURL, e.m.TokenFile(s))
+	case signin.StorageFile:
+		fmt.Fprintf(g.streams.Err, "Moved the refresh token and client secret of %s from the OS keychain back to %s.\n", s.StartURL, e.m.TokenFile(s))
 	}
 	left := time.Until(res.Token.ExpiresAt).Round(time.Second)
 	if left > time.Minute {
@@ -240,4 +275,30 @@ func defaultSessionName(u *url.URL) string {
 		return first
 	}
 	return "keyless"
+}
+
+// rememberTokenStorage writes --token-storage to the sso-session (or the
+// legacy profile) as keyless_token_storage, so refreshes keep the token
+// where this login put it; file, the default, removes the key. A config
+// keyless cannot write is a warning: the token is where it was asked to be,
+// but the next refresh follows the config.
+func (e *signinEnv) rememberTokenStorage(s signin.Session, profile, storage string) {
+	header := "sso-session " + s.Name
+	if s.Name == "" {
+		header = "profile " + profile
+	}
+	value := storage
+	if value == signin.StorageFile {
+		value = ""
+	}
+	_, _, err := awsconfig.Update(e.configPath, func(f *awsconfig.File) error {
+		if _, ok := f.Section(header); !ok {
+			return fmt.Errorf("%s has no [%s]", e.configPath, header)
+		}
+		return f.SetKey(header, awsconfig.TokenStorageKey, value)
+	})
+	if err != nil {
+		fmt.Fprintf(e.g.streams.Err, "keyless: warning: remember the token storage: %v\nhint: set %s = %s in [%s] of %s, or the next refresh keeps the token as the config says\n",
+			err, awsconfig.TokenStorageKey, storage, header, e.configPath)
+	}
 }

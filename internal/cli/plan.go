@@ -30,7 +30,7 @@ func (o *planOptions) addFlags(cmd *cobra.Command) {
 	f.StringVarP(&o.file, "file", "f", "keyless.yaml", "the configuration `FILE`")
 	f.BoolVar(&o.prune, "prune", false, "delete objects keyless manages that left the file (or set prune: true)")
 	f.BoolVar(&o.json, "json", false, "print the plan as JSON on stdout")
-	f.StringVar(&o.orgRole, "org-role", "OrganizationAccountAccessRole", "the `ROLE` to assume in member accounts for workloads:")
+	f.StringVar(&o.orgRole, "org-role", "OrganizationAccountAccessRole", "the `ROLE` to assume in member accounts for workloads: and elevation.home_account")
 	f.Float64Var(&o.iamTPS, "iam-tps", 10, "requests/s to IAM for workloads:, in each account (IAM's quota is per account; AWS publishes no figure)")
 	o.aws.addFlags(f)
 }
@@ -48,6 +48,8 @@ func newPlanCommand(g *globalOptions) *cobra.Command {
 keyless.yaml: create (+), update in place (~), delete (-), provision a
 permission set again whose roles are older than it (↻), and a summary.
 Access the file does not give and keyless leaves alone is listed too (!).
+With elevation:, the home account's table, roles, state machines and
+schedules are listed under "Elevation (home account)" (docs/elevation.md).
 Run from Identity Center's delegated administrator account, changes AWS
 lets only the management account make are listed apart (✗): apply leaves
 them, warns, and still exits 0.
@@ -94,8 +96,9 @@ func computePlan(ctx context.Context, g *globalOptions, o *planOptions) (*plan.P
 	}
 	start := time.Now()
 	stop := busy(g.streams.Err, "reading Identity Center")
-	st, err := ic.Read(ctx, clients, ic.ReadOptions{InstanceARN: cfg.InstanceARN, AccountTags: cfg.UsesAccountTags(), Log: g.Log(),
-		PermissionSets: len(cfg.Sets)+len(cfg.Assignments)+len(cfg.SuperAdmins)+len(cfg.PowerUsers)+len(cfg.ReadonlyUsers) > 0})
+	readOpts := ic.ReadOptions{InstanceARN: cfg.InstanceARN, AccountTags: cfg.UsesAccountTags(), Log: g.Log(),
+		PermissionSets: len(cfg.Sets)+len(cfg.Assignments)+len(cfg.SuperAdmins)+len(cfg.PowerUsers)+len(cfg.ReadonlyUsers) > 0 || cfg.Elevation != nil}
+	st, err := ic.Read(ctx, clients, readOpts)
 	stop()
 	if err != nil {
 		return nil, nil, fmt.Errorf("read Identity Center: %w", err)
@@ -107,16 +110,31 @@ func computePlan(ctx context.Context, g *globalOptions, o *planOptions) (*plan.P
 		return nil, nil, err
 	}
 	d.Prune = d.Prune || o.prune
+	var elev *elevationRun
+	if cfg.Elevation != nil {
+		if elev, err = prepareElevation(ctx, cfg, st, clients, awsCfg, o.orgRole, d); err != nil {
+			return nil, nil, err
+		}
+		elev.reread = func(ctx context.Context) (*ic.State, error) { return ic.Read(ctx, clients, readOpts) }
+	}
 	p, err := plan.Compute(d, st)
 	if err != nil {
 		return nil, nil, err
+	}
+	if elev != nil {
+		stop := busy(g.streams.Err, "reading the elevation home account")
+		p.Elevation, err = elev.plan(ctx, st)
+		stop()
+		if err != nil {
+			return nil, nil, err
+		}
 	}
 	var warnings []string
 	for _, w := range cfg.Warnings {
 		warnings = append(warnings, w.String())
 	}
 	p.Warnings = append(warnings, p.Warnings...)
-	run := &planRun{clients: clients, state: st}
+	run := &planRun{clients: clients, state: st, elevation: elev}
 	if len(cfg.Workloads) > 0 {
 		if o.iamTPS <= 0 {
 			return nil, nil, usageErrorf("--iam-tps must be positive")
@@ -133,6 +151,7 @@ type planRun struct {
 	clients   *ic.Clients
 	state     *ic.State
 	workloads *workloadRun
+	elevation *elevationRun
 }
 
 func showPlan(g *globalOptions, o *planOptions, p *plan.Plan) error {

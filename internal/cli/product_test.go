@@ -27,6 +27,7 @@ var printsDataAnyway = map[string]string{
 	"keyless completion":         "prints a completion script",
 	"keyless console":            "opens a browser; --print prints the URL",
 	"keyless sandbox":            "a server: prints the environment to point tools at it",
+	"keyless serve":              "a server: prints the environment to point the SDKs at it; --format json is its JSON",
 	"keyless demo":               "a guided story for people to read",
 	"keyless init":               "a guided walk-through for a person; the commands it runs (apply, login) have --json",
 }

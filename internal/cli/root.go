@@ -122,6 +122,7 @@ func newRootCommand(g *globalOptions) *cobra.Command {
 		newProfilesCommand(g),
 		newCredentialProcessCommand(g),
 		newExecCommand(g),
+		newServeCommand(g),
 		newEnvCommand(g),
 		newShellInitCommand(g),
 		newConsoleCommand(g),

@@ -24,6 +24,7 @@ type sandboxOptions struct {
 	approveAs       string
 	accessTokenTTL  time.Duration
 	refreshTokenTTL time.Duration
+	roleCredsTTL    time.Duration
 }
 
 func newSandboxCommand(g *globalOptions) *cobra.Command {
@@ -33,7 +34,8 @@ func newSandboxCommand(g *globalOptions) *cobra.Command {
 		Short: "Run a local IAM Identity Center that the AWS CLI and SDKs can talk to",
 		Long: `Run a local IAM Identity Center on one loopback address: Organizations,
 sso-admin, identitystore, sso-oidc, the SSO portal, STS, IAM, console
-federation and EventBridge Scheduler, whose due schedules it runs. Point AWS_ENDPOINT_URL at it and the AWS CLI, boto3 and
+federation, EventBridge Scheduler and Step Functions, whose due schedules
+and state machines it runs. Point AWS_ENDPOINT_URL at it and the AWS CLI, boto3 and
 aws-sdk-go-v2 talk to it; any access keys act as the management account's
 administrator.
 
@@ -61,6 +63,7 @@ It stops cleanly on SIGINT or SIGTERM.`,
 	f.StringVar(&o.approveAs, "approve-as", "", "approve every sign-in at once as this identity-store `USERNAME`")
 	f.DurationVar(&o.accessTokenTTL, "access-token-ttl", time.Hour, "lifetime of OIDC access tokens")
 	f.DurationVar(&o.refreshTokenTTL, "refresh-token-ttl", 90*24*time.Hour, "lifetime of OIDC refresh tokens")
+	f.DurationVar(&o.roleCredsTTL, "role-credentials-ttl", 0, "lifetime of the portal's role credentials (0: the permission set's session duration)")
 	return cmd
 }
 
@@ -82,6 +85,9 @@ func (o *sandboxOptions) validate() error {
 	if o.accessTokenTTL <= 0 || o.refreshTokenTTL <= 0 {
 		return usageErrorf("--access-token-ttl and --refresh-token-ttl must be positive durations, e.g. 1h")
 	}
+	if o.roleCredsTTL < 0 {
+		return usageErrorf("--role-credentials-ttl %v: give a positive duration, e.g. 2m, or 0 for the permission set's session duration", o.roleCredsTTL)
+	}
 	return nil
 }
 
@@ -92,7 +98,7 @@ func runSandbox(cmd *cobra.Command, g *globalOptions, o *sandboxOptions) error {
 	opts := sandbox.Options{
 		TPS: o.tps, IAMTPS: o.iamTPS, AssignmentDelay: o.assignmentDelay, Latency: o.latency,
 		Throttle: o.throttle, Fail5xx: o.fail5xx, ApproveAs: o.approveAs,
-		AccessTokenTTL: o.accessTokenTTL, RefreshTokenTTL: o.refreshTokenTTL,
+		AccessTokenTTL: o.accessTokenTTL, RefreshTokenTTL: o.refreshTokenTTL, RoleCredentialsTTL: o.roleCredsTTL,
 		Log: g.Log(),
 	}
 	if o.assignmentDelay == 0 {

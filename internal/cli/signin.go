@@ -240,7 +240,11 @@ func (e *signinEnv) session(f *awsconfig.File, name, command string) (signin.Ses
 		}
 		return signin.Session{}, withHint(fmt.Errorf("%s has no [sso-session] section", e.configPath), hint)
 	case 1:
-		return toSession(all[0]), nil
+		s, err := f.Session(all[0].Name)
+		if err != nil {
+			return signin.Session{}, err
+		}
+		return toSession(s), nil
 	}
 	var names []string
 	for _, s := range all {
@@ -254,7 +258,11 @@ func (e *signinEnv) session(f *awsconfig.File, name, command string) (signin.Ses
 }
 
 func toSession(s awsconfig.SSOSession) signin.Session {
-	return signin.Session{Name: s.Name, StartURL: s.StartURL, Region: s.Region, Scopes: s.Scopes}
+	return signin.Session{Name: s.Name, StartURL: s.StartURL, Region: s.Region, Scopes: s.Scopes, TokenStorage: s.TokenStorage}
+}
+
+func profileSession(p awsconfig.SSOProfile) signin.Session {
+	return signin.Session{Name: p.Session, StartURL: p.StartURL, Region: p.SSORegion, Scopes: p.Scopes, TokenStorage: p.TokenStorage}
 }
 
 // role resolves a profile to the role it signs in to.
@@ -270,7 +278,7 @@ func (e *signinEnv) role(f *awsconfig.File, profile string) (signin.Role, awscon
 		return signin.Role{}, p, fmt.Errorf("profile %s names no sso_account_id and sso_role_name: it can sign in but not get credentials", profile)
 	}
 	return signin.Role{
-		Session:   signin.Session{Name: p.Session, StartURL: p.StartURL, Region: p.SSORegion, Scopes: p.Scopes},
+		Session:   profileSession(p),
 		AccountID: p.AccountID,
 		RoleName:  p.RoleName,
 	}, p, nil

@@ -220,6 +220,8 @@ func (c *Config) check(e *Errors) {
 			at(ps.Pos, path, "every permission set needs a name", "")
 		case !setNamePattern.MatchString(ps.Name):
 			at(ps.Pos, path, fmt.Sprintf("%q is not a valid permission set name", ps.Name), "1 to 32 letters, digits and +=,.@_-")
+		case strings.EqualFold(ps.Name, elevationSetName):
+			at(ps.Pos, path, fmt.Sprintf("%s is the permission set keyless makes for elevation:", elevationSetName), "choose another name")
 		default:
 			if msg := unique(setsFolded, "permission set", ps.Name, c.at(path).Line, "AWS compares permission set names without case"); msg != "" {
 				at(ps.Pos, path, msg, "rename one of them")
@@ -271,6 +273,7 @@ func (c *Config) check(e *Errors) {
 		checkTargetRefs(at, *a)
 	}
 	c.checkWorkloads(at)
+	c.checkElevation(at, sets, groups)
 	c.checkBreakGlass(at)
 	c.checkKeyExceptions(at)
 }

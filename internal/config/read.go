@@ -51,6 +51,8 @@ type Config struct {
 	Workloads     []Workload
 	BreakGlass    []BreakGlass
 	KeyExceptions []KeyException
+	// Elevation is the elevation: section, nil when the file has none.
+	Elevation *Elevation
 
 	// Notes are things the file says in an accepted but not canonical way
 	// (the Terraform module's field names), for plan to mention.
@@ -193,7 +195,7 @@ var topFields = []string{"region", "portal_url", "instance_arn", "prune", "sessi
 	"power_users", "readonly_users", "groups", "permission_sets", "assignments",
 	"default_aws_region", "default_session_duration",
 	"identity_source", "super_admins_group", "power_users_group", "readonly_users_group", "workloads",
-	"break_glass", "key_exceptions"}
+	"break_glass", "key_exceptions", "elevation"}
 
 // moduleNames are the Terraform module's names for keyless's fields: a
 // module block's values can be pasted as they are, and plan says which
@@ -283,6 +285,8 @@ func (r *reader) config(c *Config, n ast.Node) {
 			for i, item := range r.list(v, key) {
 				c.BreakGlass = append(c.BreakGlass, r.breakGlass(item, fmt.Sprintf("break_glass[%d]", i)))
 			}
+		case "elevation":
+			c.Elevation = r.elevation(v, key)
 		case "key_exceptions":
 			for i, item := range r.list(v, key) {
 				c.KeyExceptions = append(c.KeyExceptions, r.keyException(item, fmt.Sprintf("key_exceptions[%d]", i)))

@@ -84,6 +84,9 @@ func TestSchemaRefusesBadDocuments(t *testing.T) {
 		"break_glass: [{root: true, iam_user: x}]\n",
 		"key_exceptions: [{iam_user: bot, owner: ops@example.com}]\n",
 		"key_exceptions: [{iam_user: bot, expires: \"2027-01-01\"}]\n",
+		"elevation: {rules: [{name: a, permission_set: P, all_accounts: true, eligible: {users: [a@example.com]}}]}\n",
+		"elevation: {rules: [{name: A, permission_set: P, all_accounts: true, eligible: {users: [a@example.com]}, approvers: {groups: [G]}}]}\n",
+		"elevation: {max_duration: PT2H, rules: []}\n",
 	} {
 		if err := s.Validate(asJSON(t, []byte(doc))); err == nil {
 			t.Errorf("the schema accepts %q", doc)
@@ -131,6 +134,10 @@ func TestSchemaMatchesTheReader(t *testing.T) {
 		{"workload", keys(schema.Defs["workload"].Properties), workloadFields},
 		{"breakGlass", keys(schema.Defs["breakGlass"].Properties), breakGlassFields},
 		{"keyException", keys(schema.Defs["keyException"].Properties), keyExceptionFields},
+		{"elevation", keys(schema.Defs["elevation"].Properties), elevationFields},
+		{"elevationRule", keys(schema.Defs["elevationRule"].Properties), elevRuleFields},
+		{"principals", keys(schema.Defs["principals"].Properties), principalsFields},
+		{"ticket", keys(schema.Defs["ticket"].Properties), ticketFields},
 	} {
 		if diff := cmp.Diff(sorted(tc.reader), tc.schema); diff != "" {
 			t.Errorf("%s fields (-reader +schema):\n%s", tc.name, diff)

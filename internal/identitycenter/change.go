@@ -15,6 +15,10 @@ type Desired struct {
 	// users and groups (SCIM), and keyless only references them by name in
 	// assignments; Users and Groups stay empty.
 	External bool
+	// ElevationSets are the permission sets of elevation: rules. Their
+	// assignments are grants the elevation machines make and end: plan
+	// neither deletes them nor reports them as drift.
+	ElevationSets []string
 }
 
 // DesiredGroup is a group and its members by user name.

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/keyless-dev/keyless/internal/elevation"
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
 	"github.com/keyless-dev/keyless/internal/workloads"
 )
@@ -41,6 +42,9 @@ type Plan struct {
 	// Workloads are the IAM changes for workloads: (OIDC providers and
 	// roles in the target accounts), applied after Changes.
 	Workloads []workloads.Change
+	// Elevation are the home account's resources for elevation: (table,
+	// roles, state machines, schedules, catalog), applied last.
+	Elevation []elevation.Change
 }
 
 // Drift is one object a reviewer should know of that the plan leaves alone.
@@ -75,6 +79,13 @@ func (p *Plan) Counts() (create, update, del int) {
 			del++
 		}
 	}
+	for _, c := range p.Elevation {
+		if c.Op == "create" {
+			create++
+		} else {
+			update++
+		}
+	}
 	for _, c := range p.Workloads {
 		switch c.Op {
 		case "create":
@@ -89,7 +100,9 @@ func (p *Plan) Counts() (create, update, del int) {
 }
 
 // Empty reports whether the plan changes nothing.
-func (p *Plan) Empty() bool { return len(p.Changes) == 0 && len(p.Workloads) == 0 }
+func (p *Plan) Empty() bool {
+	return len(p.Changes) == 0 && len(p.Workloads) == 0 && len(p.Elevation) == 0
+}
 
 // ConflictError is a declared object that exists in AWS without keyless's
 // marker: keyless never changes what it does not own.
@@ -248,8 +261,13 @@ func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
 	// Assignments, by names.
 	haveAssign := map[assignKey]ic.Assignment{}
 	ownedAssign := map[assignKey]bool{}
+	wantAssign := map[assignKey]bool{}
 	for _, a := range st.Assignments {
 		k, owned, ok := nameAssignment(st, a, d.External)
+		if ok && slices.Contains(d.ElevationSets, k.set) {
+			wantAssign[k] = true // a grant: the elevation machines end it
+			continue
+		}
 		if ok {
 			haveAssign[k] = a
 			if owned {
@@ -257,7 +275,6 @@ func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
 			}
 		}
 	}
-	wantAssign := map[assignKey]bool{}
 	for i := range d.Assignments {
 		a := &d.Assignments[i]
 		k := assignKey{a.PermissionSet, a.PrincipalType, key(a.Principal), a.AccountID}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/keyless-dev/keyless/internal/elevation"
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
 	"github.com/keyless-dev/keyless/internal/workloads"
 )
@@ -105,6 +106,17 @@ func (p *Plan) Render(w io.Writer, color bool) {
 			// Details are JSON lines (control characters escaped) and ARNs.
 			for _, d := range c.Details {
 				fmt.Fprintln(w, "      "+d)
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	if len(p.Elevation) > 0 {
+		fmt.Fprintln(w, "Elevation (home account)")
+		for _, c := range p.Elevation {
+			op := map[string]ic.Op{"create": ic.Create, "update": ic.Update}[c.Op]
+			fmt.Fprintln(w, paint(op, fmt.Sprintf("  %s %s %s in %s", symbols[op], strings.ReplaceAll(c.Kind, "_", " "), shown(c.Name), c.Account)))
+			for _, d := range c.Details {
+				fmt.Fprintln(w, strings.Join(wrap("      ", shown(d), "        "), "\n"))
 			}
 		}
 		fmt.Fprintln(w)
@@ -225,11 +237,13 @@ type jsonPlan struct {
 	PortalURL string `json:"portal_url"`
 	// Workloads are the IAM changes for workloads:.
 	Workloads []workloads.Change `json:"workloads,omitempty"`
+	// Elevation are the home account's resources for elevation:.
+	Elevation []elevation.Change `json:"elevation,omitempty"`
 }
 
 // WriteJSON writes the plan as JSON.
 func (p *Plan) WriteJSON(w io.Writer) error {
-	out := jsonPlan{Changes: p.Changes, Withheld: p.Withheld, Warnings: p.Warnings, Drift: p.Drift, PortalURL: p.PortalURL, Workloads: p.Workloads}
+	out := jsonPlan{Changes: p.Changes, Withheld: p.Withheld, Warnings: p.Warnings, Drift: p.Drift, PortalURL: p.PortalURL, Workloads: p.Workloads, Elevation: p.Elevation}
 	if out.Changes == nil {
 		out.Changes = []ic.Change{}
 	}

@@ -13,7 +13,8 @@ import (
 
 // Authorization: what a role session may do. Calls signed with credentials
 // of a role session (a permission set's role from the portal, AssumeRole,
-// AssumeRoleWithWebIdentity, AssumeRoleWithSAML) are evaluated against the
+// AssumeRoleWithWebIdentity, AssumeRoleWithSAML, the sessions the Scheduler
+// and Step Functions take of an execution role) are evaluated against the
 // role's policies as IAM holds them (inline, attached managed, the
 // permissions boundary) and the session's policies, with the condition keys
 // the sandbox can supply (sessionContext). Every other caller is not
@@ -22,7 +23,7 @@ import (
 // policies, sts_root.go). docs/sandbox.md, "Authorization".
 
 // evaluatedSources are the session sources whose calls are evaluated.
-var evaluatedSources = map[string]bool{"portal": true, "assume-role": true, "web-identity": true, "saml": true}
+var evaluatedSources = map[string]bool{"portal": true, "assume-role": true, "web-identity": true, "saml": true, "scheduler": true, "states": true}
 
 // alwaysAllowed are the actions no policy can refuse (sts:GetCallerIdentity:
 // "No permissions are required to perform this operation").
@@ -64,17 +65,26 @@ func (c *call) authorize(service, op string, proto protocol, param func(string) 
 	if alwaysAllowed[action] {
 		return nil
 	}
-	role := c.sessionRole(sess)
-	var policies policy.Policies
-	if role != nil {
-		policies = c.s.policies.of(c.w, sess, role)
+	policies, role := c.sessionPolicies(sess)
+	ctx := c.sessionContext(sess, role)
+	for k, v := range c.requestContext(action) {
+		ctx[k] = v
 	}
-	resource := c.resourceOf(action, sess.AccountID, param)
-	d := policies.Evaluate(&policy.Request{Action: action, Resource: resource, Context: c.sessionContext(sess, role)})
-	if d.Allowed {
-		return nil
+	// Every resource the call acts on must be allowed (sso-admin's
+	// account assignments name three).
+	for _, resource := range c.resourcesOf(action, sess.AccountID, param) {
+		d := policies.Evaluate(&policy.Request{Action: action, Resource: resource, Context: ctx})
+		if !d.Allowed {
+			return accessDenied(proto, sess.ARN, action, resource, d)
+		}
 	}
-	msg := fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s", sess.ARN, action, resource, d.Reason(action))
+	return nil
+}
+
+// accessDenied is AWS's refusal of action on resource, in the protocol's
+// shape.
+func accessDenied(proto protocol, principal, action, resource string, d policy.Decision) error {
+	msg := fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s", principal, action, resource, d.Reason(action))
 	switch proto {
 	case protoQuery:
 		return newError(403, "AccessDenied", "%s", msg)
@@ -82,6 +92,16 @@ func (c *call) authorize(service, op string, proto protocol, param func(string) 
 		return newError(403, "AccessDeniedException", "%s", msg)
 	}
 	return newError(400, "AccessDeniedException", "%s", msg)
+}
+
+// sessionPolicies are the policies that decide what sess may do, and its
+// role (nil once deleted: then none).
+func (c *call) sessionPolicies(sess *Session) (policy.Policies, *IAMRole) {
+	role := c.sessionRole(sess)
+	if role == nil {
+		return policy.Policies{}, nil
+	}
+	return c.s.policies.of(c.w, sess, role), role
 }
 
 // sessionRole is the IAM role a session acts as, nil once the role is
@@ -118,6 +138,12 @@ func (c *call) sessionContext(sess *Session, role *IAMRole) map[string][]string 
 		"aws:multifactorauthpresent": one(strconv.FormatBool(sess.MFA)),
 		"aws:securetransport":        one(strconv.FormatBool(c.r.TLS != nil)),
 		"aws:viaawsservice":          one("false"),
+	}
+	if sess.IdentityStoreUserID != "" {
+		// The key Identity Center's guide uses to revoke one user's
+		// sessions of a permission set ("Revoke active user permissions
+		// with a deny policy").
+		ctx["identitystore:userid"] = one(sess.IdentityStoreUserID)
 	}
 	if !sess.Issued.IsZero() {
 		ctx["aws:tokenissuetime"] = one(sess.Issued.UTC().Format(time.RFC3339Nano))

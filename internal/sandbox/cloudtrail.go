@@ -107,6 +107,14 @@ var eventSources = map[string]string{
 	"sts":           "sts.amazonaws.com",
 	"iam":           "iam.amazonaws.com",
 	"cloudtrail":    "cloudtrail.amazonaws.com",
+	"dynamodb":      "dynamodb.amazonaws.com",
+}
+
+// dataEvents are calls CloudTrail logs as data events, which only a trail
+// that asks for them records: never in the event history LookupEvents reads.
+var dataEvents = map[string]bool{
+	"dynamodb:PutItem": true, "dynamodb:GetItem": true, "dynamodb:DeleteItem": true, "dynamodb:UpdateItem": true,
+	"dynamodb:Query": true, "dynamodb:Scan": true,
 }
 
 // globalSources are recorded in us-east-1 whatever region signed the call.
@@ -136,7 +144,7 @@ func readOnlyEvent(name string) bool {
 // caller as it was before the handler ran (the handler may delete the key
 // it was signed with); err is the handler's.
 func (c *call) record(who caller, service, action string, err error, res *trailResource) {
-	if c.accessKeyID == "" {
+	if c.accessKeyID == "" || dataEvents[service+":"+action] {
 		return
 	}
 	source := eventSources[service]

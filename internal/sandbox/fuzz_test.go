@@ -43,7 +43,10 @@ func FuzzJSONProtocol(f *testing.F) {
 	seeds := []string{`{}`, ``, `{"InstanceArn":"arn:aws:sso:::instance/ssoins-1111111111111111"}`,
 		`{"IdentityStoreId":"d-1111111111","UserName":"x","DisplayName":"x","Name":{"GivenName":"a","FamilyName":"b"}}`,
 		`{"MaxResults":0}`, `{"MaxResults":-1,"NextToken":"!!"}`, `{"AccountId":"000000000000"}`, `[]`, `null`, `{"a":`,
-		`{"Operations":[{"AttributePath":"name","AttributeValue":{"GivenName":1}}]}`, `{"Filters":[{}]}`}
+		`{"Operations":[{"AttributePath":"name","AttributeValue":{"GivenName":1}}]}`, `{"Filters":[{}]}`,
+		`{"TableName":"tbl","Item":{"pk":{"S":"a"},"x":{"L":[{"M":{"y":{"NS":["1","1.0"]}}},null]}},"ConditionExpression":"attribute_not_exists(pk)"}`,
+		`{"TableName":"tbl","Key":{"pk":null},"UpdateExpression":"SET a = :v","ExpressionAttributeValues":{":v":{"N":"1e999"}}}`,
+		`{"TableName":"tbl","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"a"}},"ExclusiveStartKey":{"pk":{"B":"!!"}}}`}
 	for i := range targets {
 		for _, s := range seeds {
 			f.Add(uint16(i), []byte(s))

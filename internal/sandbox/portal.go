@@ -208,9 +208,13 @@ func portalGetRoleCredentials(c *call, _ []byte) (int, any, error) {
 		c.s.opts.Log.Warn("permission set has a bad SessionDuration; using 1h", "permission_set", ps.Name, "err", err)
 		length = portalDefaultSession
 	}
+	if ttl := c.s.opts.RoleCredentialsTTL; ttl > 0 {
+		length = ttl
+	}
 	role := fmt.Sprintf("AWSReservedSSO_%s_%s", ps.Name, ps.RoleSuffix)
 	roleID := c.w.sessionRoleID(acct, role)
 	sess := c.issueSession(acct, role, u.UserName, roleID, c.now.Add(length), "portal")
+	sess.IdentityStoreUserID = u.ID
 	c.w.roleUsed(acct, role, c.region, c.now)
 	return 200, map[string]any{"roleCredentials": map[string]any{
 		"accessKeyId":     sess.AccessKeyID,

@@ -108,6 +108,10 @@ func decodeJSON(body []byte, v any) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
+		var ae *apiError
+		if errors.As(err, &ae) {
+			return ae // a custom decoder's own check (DynamoDB's attribute values)
+		}
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
 			return newError(400, "SerializationException", "Unexpected value type for field '%s': expected %s", te.Field, te.Type)

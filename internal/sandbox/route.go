@@ -26,6 +26,9 @@ type call struct {
 	// arrived is when the request came in (real time): limits count
 	// requests as they arrive, not as the world lock lets them through.
 	arrived time.Time
+	// body is an awsJson request's body, for the condition keys read from
+	// it (dynamodb:LeadingKeys, authz_dynamodb.go).
+	body []byte
 }
 
 // caller is the identity behind a signed request.
@@ -187,6 +190,9 @@ type jsonService struct {
 	// limit is the TPS scope: "service" for one bucket for all operations,
 	// "operation" for one bucket per operation.
 	limit string
+	// json10 is set for awsJson1_0 services (Step Functions, DynamoDB):
+	// their responses are application/x-amz-json-1.0.
+	json10 bool
 	// requestIDInErrors is set for services whose error shapes carry a
 	// RequestId member (identitystore's, in its model): the body repeats
 	// the x-amzn-RequestId header.
@@ -229,6 +235,8 @@ func (s *Server) routes() *routes {
 			// aws-sdk-go-v2 the short one.
 			"com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101": cloudtrailService,
 			"CloudTrail_20131101": cloudtrailService,
+			"AWSStepFunctions":    {name: "states", ops: guardRootSessionsJSON("states", statesOps()), json10: true},
+			"DynamoDB_20120810":   {name: "dynamodb", ops: guardRootSessionsJSON("dynamodb", dynamoDBOps()), json10: true},
 		},
 		rest: slices.Concat(oidcRoutes(), portalRoutes(), schedulerRoutes()),
 		query: map[string]*querySvc{
@@ -367,7 +375,7 @@ func (s *Server) table() *routes {
 }
 
 func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, target, reqID, akid, region, sigService string) {
-	const ct = "application/x-amz-json-1.1"
+	ct := "application/x-amz-json-1.1"
 	// The prefix may have dots (CloudTrail's, in botocore), the operation not.
 	prefix, opName := target, ""
 	if i := strings.LastIndex(target, "."); i >= 0 {
@@ -377,6 +385,9 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, t
 	if !ok {
 		writeJSONError(w, ct, newError(400, "UnknownOperationException", "unknown X-Amz-Target %q", truncate(target, 100)))
 		return
+	}
+	if svc.json10 {
+		ct = "application/x-amz-json-1.0"
 	}
 	h, ok := svc.ops[opName]
 	if !ok {
@@ -421,7 +432,7 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, rt *routes, t
 	body = toStoredPartition(body, partition)
 	var out any
 	s.withWorld(func(wd *World, now time.Time) {
-		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid, arrived: arrived}
+		c := &call{s: s, w: wd, now: now, r: r, requestID: reqID, region: region, accessKeyID: akid, arrived: arrived, body: body}
 		if err = c.admit(protoJSON, signingName(sigService, svc.name), svc.name, opName, jsonParams(body)); err == nil {
 			who := c.caller()
 			out, err = h(c, body)

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // Amazon EventBridge Scheduler (restJson1, signing name "scheduler"):
@@ -432,6 +434,12 @@ func (c *call) validateTarget(t *scheduleTarget, group string) error {
 	if len(*t.RoleArn) > 1600 || !schedRolePattern.MatchString(*t.RoleArn) {
 		return errConstraint("target.roleArn", truncate(*t.RoleArn, 100), `Member must satisfy regular expression pattern: ^arn:aws(-[a-z]+)?:iam::\d{12}:role\/[\w+=,.@\/-]+$`)
 	}
+	// Handing the role to the scheduler takes iam:PassRole on it for
+	// scheduler.amazonaws.com (the Service Authorization Reference lists
+	// it as CreateSchedule's and UpdateSchedule's dependent action).
+	if err := c.mayPassRole(*t.RoleArn, "scheduler.amazonaws.com", protoREST); err != nil {
+		return err
+	}
 	if _, _, err := c.schedulerRole(*t.RoleArn, c.schedAccount(), group); err != nil {
 		return err
 	}
@@ -444,21 +452,44 @@ func ptrInt32(v int32) *int32 { return &v }
 // lets scheduler.amazonaws.com assume it for a schedule of account's group
 // (aws:SourceAccount, aws:SourceArn: the group's ARN).
 func (c *call) schedulerRole(roleARN, account, group string) (*IAMRole, string, error) {
-	refused := errValidation("The execution role you provide must allow AWS EventBridge Scheduler to assume the role.")
+	role, roleAccount := c.serviceRole(roleARN, "scheduler.amazonaws.com",
+		map[string][]string{"aws:sourceaccount": {account}, "aws:sourcearn": {c.schedGroupARN(account, group)}})
+	if role == nil {
+		return nil, "", errValidation("The execution role you provide must allow AWS EventBridge Scheduler to assume the role.")
+	}
+	return role, roleAccount, nil
+}
+
+// serviceRole finds the role roleARN names and checks that its trust
+// policy lets the service principal assume it with the condition keys
+// given (aws:SourceAccount, aws:SourceArn). It returns the role and its
+// account, or nil.
+func (c *call) serviceRole(roleARN, service string, keys map[string][]string) (*IAMRole, string) {
 	m := schedRolePattern.FindStringSubmatch(roleARN)
 	if m == nil {
-		return nil, "", refused
+		return nil, ""
 	}
 	path, name := "/", m[3]
 	if i := strings.LastIndex(m[3], "/"); i >= 0 {
 		path, name = "/"+m[3][:i+1], m[3][i+1:]
 	}
 	role := c.w.stsRole(m[2], path, name)
-	if role == nil || !c.w.trustAllows(m[2], role, trustRequest{service: "scheduler.amazonaws.com", action: "sts:AssumeRole",
-		keys: map[string][]string{"aws:sourceaccount": {account}, "aws:sourcearn": {c.schedGroupARN(account, group)}}}) {
-		return nil, "", refused
+	if role == nil || !c.w.trustAllows(m[2], role, trustRequest{service: service, action: "sts:AssumeRole", keys: keys}) {
+		return nil, ""
 	}
-	return role, m[2], nil
+	return role, m[2]
+}
+
+// serviceSession issues a session of a role that a service principal
+// assumed, lasting length, its keys in creds.
+func (c *call) serviceSession(account string, role *IAMRole, region string, length time.Duration, source string) (*Session, aws.Credentials) {
+	roleID := role.ID
+	if roleID == "" {
+		roleID = c.w.sessionRoleID(account, role.Name)
+	}
+	sess := c.issueSession(account, role.Name, c.rand(32, "0123456789abcdef"), roleID, c.now.Add(length), source)
+	c.w.roleUsed(account, role.Name, region, c.now)
+	return sess, aws.Credentials{AccessKeyID: sess.AccessKeyID, SecretAccessKey: sess.SecretAccessKey, SessionToken: sess.SessionToken}
 }
 
 // firstRun is when a schedule is first due, from now in its zone.

@@ -1,20 +1,14 @@
 package sandbox
 
 import (
-	"bytes"
-	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
 // Running schedules. When a schedule is due by the sandbox's clock, the
@@ -24,9 +18,10 @@ import (
 // what a role's session may do decides what the schedule may do.
 //
 // Universal targets (arn:aws:scheduler:::aws-sdk:SERVICE:apiAction) of the
-// sandbox's awsJson services are invoked: the Input is the request body,
-// with the API's parameter names. Other targets fail as the sandbox cannot
-// reach them. A failed invocation is retried with exponential backoff per
+// services selfcall.go lists are invoked: the Input is the request, with
+// the API's parameter names. The templated target of a Step Functions
+// state machine starts an execution. Other targets fail as the sandbox
+// cannot reach them. A failed invocation is retried with exponential backoff per
 // the target's RetryPolicy when the failure is one AWS retries (throttling,
 // server errors), then recorded as FAILED; the dead-letter queue is not
 // modelled. Due schedules run on a ticker (Options.ScheduleTick) while the
@@ -161,14 +156,9 @@ func (c *call) schedJob(inv *ScheduleInvocation) *schedJob {
 		j.failCode, j.failMsg = "AccessDenied", "EventBridge Scheduler could not assume the execution role "+inv.RoleARN+": its trust policy must allow scheduler.amazonaws.com"
 		return j
 	}
-	roleID := role.ID
-	if roleID == "" {
-		roleID = c.w.sessionRoleID(account, role.Name)
-	}
-	sess := c.issueSession(account, role.Name, c.rand(32, "0123456789abcdef"), roleID, c.now.Add(schedulerSessionLength), "scheduler")
-	c.w.roleUsed(account, role.Name, inv.region, c.now)
+	var sess *Session
+	sess, j.creds = c.serviceSession(account, role, inv.region, schedulerSessionLength, "scheduler")
 	inv.Caller = sess.ARN
-	j.creds = aws.Credentials{AccessKeyID: sess.AccessKeyID, SecretAccessKey: sess.SecretAccessKey, SessionToken: sess.SessionToken}
 	return j
 }
 
@@ -225,67 +215,30 @@ func (w *World) finishAttempt(inv *ScheduleInvocation, now time.Time, status int
 	}
 }
 
-// schedTargetService is how the sandbox serves a universal target's
-// service: its X-Amz-Target prefix and signing name.
-var schedTargetServices = map[string]struct{ prefix, signing, region string }{
-	"ssoadmin":      {"SWBExternalService", "sso", ""},
-	"identitystore": {"AWSIdentityStore", "identitystore", ""},
-	"organizations": {"AWSOrganizationsV20161128", "organizations", "us-east-1"},
-}
+// schedStatesTarget is a templated target: Step Functions StartExecution
+// of a state machine, the schedule's Input its execution input.
+var schedStatesTarget = lazyRegexp(`^arn:aws[\w-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[^:]+$`)
 
 // invokeTarget makes one attempt: a signed request to the sandbox's own
-// handler. It returns the HTTP status and, on failure, AWS's error code
-// and message.
+// handler (selfcall.go). It returns the HTTP status and, on failure, AWS's
+// error code and message.
 func (s *Server) invokeTarget(ctx context.Context, j *schedJob) (int, string, string) {
-	m := schedUniversalPattern.FindStringSubmatch(j.inv.Target)
-	if m == nil {
-		return 0, "UnsupportedTarget", "the sandbox invokes universal targets (arn:aws:scheduler:::aws-sdk:SERVICE:apiAction) of its own services only, not " + j.inv.Target
+	service, op, input := "", "", []byte(j.inv.input)
+	if m := schedUniversalPattern.FindStringSubmatch(j.inv.Target); m != nil {
+		service, op = m[1], m[2]
+	} else if schedStatesTarget.MatchString(j.inv.Target) {
+		in := map[string]string{"stateMachineArn": j.inv.Target}
+		if j.inv.input != "" {
+			in["input"] = j.inv.input
+		}
+		service, op = "sfn", "StartExecution"
+		input, _ = json.Marshal(in)
+	} else {
+		return 0, "UnsupportedTarget", "the sandbox invokes universal targets (arn:aws:scheduler:::aws-sdk:SERVICE:apiAction) of its own services and Step Functions state machines only, not " + j.inv.Target
 	}
-	svc, ok := schedTargetServices[m[1]]
-	if !ok {
-		return 0, "UnsupportedTarget", "the sandbox does not serve " + m[1] + " to universal targets: it serves ssoadmin, identitystore and organizations"
-	}
-	op := []rune(m[2])
-	op[0] = unicode.ToUpper(op[0])
-	body := []byte(j.inv.input)
-	if len(body) == 0 {
-		body = []byte("{}")
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.BaseURL()+"/", bytes.NewReader(body))
-	if err != nil {
-		return 0, "InternalServerException", err.Error()
-	}
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", svc.prefix+"."+string(op))
-	sum := sha256.Sum256(body)
-	region := cmp.Or(svc.region, j.inv.region)
-	if err := v4.NewSigner().SignHTTP(ctx, j.creds, req, hex.EncodeToString(sum[:]), svc.signing, region, j.now); err != nil {
-		return 0, "InternalServerException", err.Error()
-	}
-	rec := &recordedResponse{header: http.Header{}, status: http.StatusOK}
-	s.ServeHTTP(rec, req)
-	if rec.status < 300 {
-		return rec.status, "", ""
-	}
-	var e struct {
-		Type    string `json:"__type"`
-		Message string `json:"message"`
-	}
-	_ = json.Unmarshal(rec.body.Bytes(), &e)
-	return rec.status, cmp.Or(e.Type, http.StatusText(rec.status)), e.Message
+	res := s.selfCall(ctx, service, op, input, j.creds, j.inv.region, j.now)
+	return res.status, res.code, res.message
 }
-
-// recordedResponse is the ResponseWriter of a call the sandbox makes to
-// itself.
-type recordedResponse struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (r *recordedResponse) Header() http.Header         { return r.header }
-func (r *recordedResponse) Write(b []byte) (int, error) { return r.body.Write(b) }
-func (r *recordedResponse) WriteHeader(code int)        { r.status = code }
 
 // tickSchedules runs due schedules every tick until ctx is done.
 func (s *Server) tickSchedules(ctx context.Context, tick time.Duration) {
@@ -297,6 +250,7 @@ func (s *Server) tickSchedules(ctx context.Context, tick time.Duration) {
 			return
 		case <-t.C:
 			s.RunSchedules(ctx)
+			s.RunExecutions()
 		}
 	}
 }
@@ -313,5 +267,9 @@ func (s *Server) serveAdminScheduler(w http.ResponseWriter, r *http.Request) {
 	if ran == nil {
 		ran = []ScheduleInvocation{}
 	}
-	writeJSON(w, 200, ct, map[string]any{"invocations": ran})
+	resumed := s.RunExecutions()
+	if resumed == nil {
+		resumed = []string{}
+	}
+	writeJSON(w, 200, ct, map[string]any{"invocations": ran, "executions": resumed})
 }

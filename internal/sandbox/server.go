@@ -54,6 +54,11 @@ type Options struct {
 	// 1h and 90 days, as Identity Center's defaults); DeviceCodeTTL the
 	// device authorization's (10m).
 	AccessTokenTTL, RefreshTokenTTL, DeviceCodeTTL time.Duration
+	// RoleCredentialsTTL, when positive, is how long the portal's
+	// GetRoleCredentials credentials last instead of the permission set's
+	// session duration (an hour or more on AWS), so that their expiry can be
+	// tested in seconds.
+	RoleCredentialsTTL time.Duration
 	// ScheduleTick is how often a serving sandbox runs the schedules due
 	// (scheduler_run.go); zero means every second, negative never (then
 	// only POST /_sandbox/scheduler/run does).

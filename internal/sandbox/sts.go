@@ -92,7 +92,7 @@ func stsAssumeRole(c *call, form url.Values) (any, error) {
 	if role == nil {
 		return nil, newError(403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", who.ARN, target.arn)
 	}
-	if !c.w.trustAllows(target.account, role, trustRequest{who: who, action: "sts:AssumeRole", keys: assumeRoleKeys(who, form)}) {
+	if !c.w.trustAllows(target.account, role, trustRequest{who: who, action: "sts:AssumeRole", keys: c.assumeRoleKeys(who, form)}) {
 		return nil, newError(403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", who.ARN, target.arn)
 	}
 	if who.Session != nil && duration > stsChainedMax {
@@ -113,7 +113,11 @@ func stsAssumeRole(c *call, form url.Values) (any, error) {
 }
 
 // assumeRoleKeys are the condition keys an AssumeRole request carries.
-func assumeRoleKeys(who caller, form url.Values) map[string][]string {
+// For a role session, aws:PrincipalArn is the role's ARN (with its path),
+// not the session's: "For IAM roles, the request context returns the ARN
+// of the role, not the ARN of the user that assumed the role" (IAM's global
+// condition keys), as authorize has it (authz.go).
+func (c *call) assumeRoleKeys(who caller, form url.Values) map[string][]string {
 	keys := map[string][]string{
 		"aws:principalaccount": {who.AccountID},
 		"aws:principalarn":     {who.ARN},
@@ -122,6 +126,9 @@ func assumeRoleKeys(who caller, form url.Values) map[string][]string {
 	}
 	if who.Session != nil {
 		keys["aws:principaltype"] = []string{"AssumedRole"}
+		if role := c.sessionRole(who.Session); role != nil {
+			keys["aws:principalarn"] = []string{strings.Replace(roleARN(who.AccountID, role), "arn:aws:", "arn:"+c.partition()+":", 1)}
+		}
 	} else {
 		keys["aws:principaltype"] = []string{"User"}
 		keys["aws:username"] = []string{who.ARN[strings.LastIndex(who.ARN, "/")+1:]}

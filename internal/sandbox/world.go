@@ -52,6 +52,11 @@ type World struct {
 	// Scheduler is EventBridge Scheduler's groups, schedules and their
 	// invocations (scheduler.go, scheduler_run.go).
 	Scheduler SchedulerState `json:"scheduler"`
+	// StepFunctions is Step Functions' state machines and executions
+	// (states.go, states_run.go).
+	StepFunctions StepFunctionsState `json:"stepfunctions"`
+	// DynamoDB is DynamoDB's tables and their items (dynamodb.go).
+	DynamoDB DynamoDBState `json:"dynamodb"`
 }
 
 // Tag is a key/value tag as every service here spells it.
@@ -353,6 +358,9 @@ type Session struct {
 	PolicyARNs []string `json:"policy_arns,omitempty"`
 	// Tags are the session tags (aws:PrincipalTag/...).
 	Tags []Tag `json:"tags,omitempty"`
+	// IdentityStoreUserID is the Identity Center user a permission set's
+	// session was issued to (the portal's): identitystore:userId.
+	IdentityStoreUserID string `json:"identity_store_user_id,omitempty"`
 }
 
 type SigninToken struct {

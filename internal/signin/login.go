@@ -21,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sso"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	oidctypes "github.com/aws/aws-sdk-go-v2/service/ssooidc/types"
+
+	"github.com/keyless-dev/keyless/internal/keychain"
 )
 
 // LoginTimeout bounds how long a person has to finish signing in.
@@ -41,6 +43,9 @@ type LoginOptions struct {
 	// MinValid is how long the cached token must still be valid to be
 	// reused without a refresh (default AdvisoryWindow).
 	MinValid time.Duration
+	// TokenStorage overrides the session's: StorageFile or StorageKeychain.
+	// A token kept elsewhere is moved there, without a new sign-in.
+	TokenStorage string
 }
 
 // LoginResult says what Login did.
@@ -51,6 +56,9 @@ type LoginResult struct {
 	// waited for the lock.
 	Reused bool
 	How    string // "cached", "refreshed", "device code", "browser"
+	// Moved is the storage the refresh token was moved to (StorageFile or
+	// StorageKeychain) when it was kept elsewhere before; "" otherwise.
+	Moved string
 }
 
 // Login signs a session in and saves the token. Concurrent logins of one
@@ -67,6 +75,23 @@ func (m *Manager) Login(ctx context.Context, s Session, o LoginOptions) (LoginRe
 	}
 	defer unlock()
 
+	storage := s.TokenStorage
+	if o.TokenStorage != "" {
+		storage = o.TokenStorage
+	}
+	// Before a token is refreshed, moved or signed in for: a keychain that
+	// cannot keep it must not cost a sign-in (or a rotated refresh token),
+	// nor change the cache file. A token in hand needs no keychain.
+	probe := func() error {
+		if storage != StorageKeychain {
+			return nil
+		}
+		if _, err := m.secrets().Get(ctx, refreshItem(s.cacheKey())); err != nil && !errors.Is(err, keychain.ErrNotFound) {
+			return fmt.Errorf("keep the refresh token of %s in the OS keychain: %w", s.label(), err)
+		}
+		return nil
+	}
+
 	old, err := readToken(path)
 	if err != nil {
 		var ce *CacheError
@@ -79,21 +104,47 @@ func (m *Manager) Login(ctx context.Context, s Session, o LoginOptions) (LoginRe
 	if old != nil && old.StartURL != "" && old.StartURL != s.StartURL {
 		old = nil // the session now points elsewhere: nothing to reuse
 	}
-	now := m.now()
-	if !o.Force || waited {
-		minValid := o.MinValid
-		if minValid <= 0 {
-			minValid = AdvisoryWindow
+	was := ""
+	if old != nil && old.RefreshToken != "" {
+		was = StorageFile
+	} else if m.inKeychain(path, old) != nil {
+		was = StorageKeychain
+	}
+	moved := func() string {
+		if was != "" && was != normStorage(storage) {
+			return normStorage(storage)
 		}
+		return ""
+	}
+	now := m.now()
+	minValid := o.MinValid
+	if minValid <= 0 {
+		minValid = AdvisoryWindow
+	}
+	if (!o.Force || waited) && old.Valid(now, minValid) && moved() == "" {
+		return LoginResult{Token: old, Reused: true, How: "cached"}, nil
+	}
+	if err := probe(); err != nil {
+		return LoginResult{}, err
+	}
+	if was == StorageKeychain {
+		if old, err = m.withSecrets(ctx, path, old); err != nil {
+			return LoginResult{}, fmt.Errorf("read the refresh token of %s from the OS keychain: %w", s.label(), err)
+		}
+	}
+	if !o.Force || waited {
 		if old.Valid(now, minValid) {
-			return LoginResult{Token: old, Reused: true, How: "cached"}, nil
+			if err := m.saveToken(ctx, s, path, old, storage); err != nil {
+				return LoginResult{}, err
+			}
+			return LoginResult{Token: old, Reused: true, How: "cached", Moved: moved()}, nil
 		}
 		if old.CanRefresh(now) {
 			if nt, err := m.refresh(ctx, s, old); err == nil {
-				if err := writeToken(path, nt); err != nil {
+				if err := m.saveToken(ctx, s, path, nt, storage); err != nil {
 					return LoginResult{}, err
 				}
-				return LoginResult{Token: nt, Reused: true, How: "refreshed"}, nil
+				return LoginResult{Token: nt, Reused: true, How: "refreshed", Moved: moved()}, nil
 			}
 		}
 	}
@@ -140,10 +191,10 @@ func (m *Manager) Login(ctx context.Context, s Session, o LoginOptions) (LoginRe
 	t.ExpiresAt = start.Add(time.Duration(out.ExpiresIn) * time.Second).UTC().Truncate(time.Second)
 	t.ClientID, t.ClientSecret, t.RegistrationExpiresAt = reg.ClientID, reg.ClientSecret, reg.RegistrationExpiresAt
 	t.RefreshToken = aws.ToString(out.RefreshToken)
-	if err := writeToken(path, t); err != nil {
+	if err := m.saveToken(ctx, s, path, t, storage); err != nil {
 		return LoginResult{}, fmt.Errorf("save token: %w", err)
 	}
-	return LoginResult{Token: t, How: how}, nil
+	return LoginResult{Token: t, How: how, Moved: moved()}, nil
 }
 
 // register registers keyless as a public OIDC client allowed every grant
@@ -405,6 +456,9 @@ func (m *Manager) Logout(ctx context.Context, s Session, roles []Role) (hadToken
 		hadToken = true
 	}
 	_ = os.Remove(m.failedPath(path))
+	if r, _ := readRecord(m.recordPath(path)); r != nil {
+		m.forgetKeychain(ctx, m.recordPath(path), r)
+	}
 	for _, r := range roles {
 		if err := os.Remove(RolePath(m.Home, r)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return hadToken, err

@@ -40,6 +40,9 @@ type Session struct {
 	StartURL string
 	Region   string
 	Scopes   []string
+	// TokenStorage is where the refresh token and client secret are kept:
+	// StorageFile (also "") or StorageKeychain.
+	TokenStorage string
 }
 
 func (s Session) cacheKey() string {
@@ -108,6 +111,9 @@ type Manager struct {
 	NoBrowser string
 	// ClientName is the OIDC client name registered (default "keyless").
 	ClientName string
+	// Keychain keeps sessions' secrets when their TokenStorage is
+	// StorageKeychain; nil means the OS keychain (keychain.Store).
+	Keychain SecretStore
 }
 
 func (m *Manager) now() time.Time {
@@ -162,6 +168,9 @@ func (m *Manager) Portal(ctx context.Context, s Session) (*sso.Client, error) {
 	return sso.NewFromConfig(cfg), nil
 }
 
+// TokenFile is the session's token cache file.
+func (m *Manager) TokenFile(s Session) string { return TokenPath(m.Home, s.cacheKey()) }
+
 // CachedToken returns the cached token of a session as it is, or nil.
 func (m *Manager) CachedToken(s Session) (*Token, error) {
 	return readToken(TokenPath(m.Home, s.cacheKey()))
@@ -188,7 +197,7 @@ func (m *Manager) Token(ctx context.Context, s Session) (*Token, error) {
 	if t == nil {
 		return nil, &LoginRequiredError{Session: s, Reason: "not signed in"}
 	}
-	if !t.CanRefresh(now) {
+	if !t.CanRefresh(now) && m.inKeychain(path, t) == nil {
 		if t.Valid(now, 0) {
 			return t, nil // cannot refresh; use it while it lasts
 		}
@@ -208,9 +217,6 @@ func (m *Manager) Token(ctx context.Context, s Session) (*Token, error) {
 	if t.Valid(now, AdvisoryWindow) {
 		return t, nil
 	}
-	if t == nil || !t.CanRefresh(now) {
-		return nil, &LoginRequiredError{Session: s, Reason: "not signed in"}
-	}
 	advisory := t.Valid(now, MandatoryWindow)
 	failed := m.failedPath(path)
 	if advisory && recentlyFailed(failed, now) {
@@ -219,9 +225,26 @@ func (m *Manager) Token(ctx context.Context, s Session) (*Token, error) {
 		// behind a failing OIDC service while the token is still good.
 		return t, nil
 	}
+	if t != nil {
+		kt, err := m.withSecrets(ctx, path, t)
+		if err != nil {
+			// A keychain that cannot be read is a failed refresh: in the
+			// advisory window the token is still good.
+			if advisory {
+				m.warn("%v; the SSO token is used while it lasts (until %s)", err, t.ExpiresAt.Format(time.RFC3339))
+				m.recordFailure(failed, now)
+				return t, nil
+			}
+			return nil, fmt.Errorf("refresh the sign-in of %s: %w", s.label(), err)
+		}
+		t = kt
+	}
+	if t == nil || !t.CanRefresh(now) {
+		return nil, &LoginRequiredError{Session: s, Reason: "not signed in"}
+	}
 	nt, err := m.refresh(ctx, s, t)
 	if err == nil {
-		if err := writeToken(path, nt); err != nil {
+		if err := m.saveToken(ctx, s, path, nt, s.TokenStorage); err != nil {
 			// The new token works now; the next process refreshes again
 			// (or, if the refresh token rotated, asks for a sign-in).
 			m.warn("save the refreshed SSO token to %s: %v; it is used now but not kept", path, err)
@@ -237,9 +260,7 @@ func (m *Manager) Token(ctx context.Context, s Session) (*Token, error) {
 		// even when the refresh token was refused (revoked, expired): the
 		// access token is still good for more than 10 minutes.
 		m.log().Debug("sso token refresh failed; token still valid", "err", err)
-		if werr := safefile.Write(failed, []byte(now.UTC().Format(time.RFC3339)), 0o600); werr != nil {
-			m.log().Debug("record the failed refresh", "err", werr)
-		}
+		m.recordFailure(failed, now)
 		return t, nil
 	case errors.As(err, &lr):
 		return nil, err
@@ -278,6 +299,12 @@ func (m *Manager) failedPath(path string) string {
 // the command (stderr; never a secret).
 func (m *Manager) warn(format string, a ...any) {
 	fmt.Fprintf(m.out(), "keyless: warning: "+format+"\n", a...)
+}
+
+func (m *Manager) recordFailure(failed string, now time.Time) {
+	if err := safefile.Write(failed, []byte(now.UTC().Format(time.RFC3339)), 0o600); err != nil {
+		m.log().Debug("record the failed refresh", "err", err)
+	}
 }
 
 // refreshRetryAfter is how long after a failed advisory refresh the next

@@ -197,27 +197,34 @@ const (
 	// RefreshFile: in the AWS CLI's token cache, a plain file readable by
 	// every process of the user.
 	RefreshFile = "file"
+	// RefreshKeychain: in the OS keychain (token_storage = keychain); the
+	// cache file keeps the access token only.
+	RefreshKeychain = "keychain"
 )
 
 // RefreshStore says where a session's refresh token (and the client
 // secret that goes with it) is kept.
 type RefreshStore struct {
-	Kind string // RefreshNone or RefreshFile
-	Path string // the file, for RefreshFile
+	Kind string // RefreshNone, RefreshFile or RefreshKeychain
+	Path string // the token cache file
+	Item string // the keychain item, for RefreshKeychain
 }
 
 // RefreshTokenAt says where the refresh token of session s lives, given its
 // cached token t (nil when there is none). keyless status and audit ask
 // here rather than look at the token themselves, so that a new storage (the
 // OS keychain) changes this one function.
+// It never opens the keychain.
 func (m *Manager) RefreshTokenAt(s Session, t *Token) RefreshStore {
-	if t == nil || t.RefreshToken == "" {
+	path := TokenPath(m.Home, s.cacheKey())
+	switch {
+	case t == nil:
 		return RefreshStore{Kind: RefreshNone}
+	case t.RefreshToken != "":
+		return RefreshStore{Kind: RefreshFile, Path: path}
 	}
-	return RefreshStore{Kind: RefreshFile, Path: TokenPath(m.Home, s.cacheKey())}
-}
-
-// TokenFile is the token cache file of session s.
-func (m *Manager) TokenFile(s Session) string {
-	return TokenPath(m.Home, s.cacheKey())
+	if r := m.inKeychain(path, t); r != nil {
+		return RefreshStore{Kind: RefreshKeychain, Path: path, Item: r.RefreshToken}
+	}
+	return RefreshStore{Kind: RefreshNone}
 }

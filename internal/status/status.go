@@ -240,7 +240,10 @@ func tokenState(st *Session, m *signin.Manager, s signin.Session, now time.Time)
 	}
 	rs := m.RefreshTokenAt(s, t)
 	st.Refresh.Token, st.Refresh.TokenFile = rs.Kind, rs.Path
-	if rs.Kind != signin.RefreshNone && t.CanRefresh(now) {
+	// A keychain's refresh token is not read here (status never opens the
+	// keychain): the registration says whether it can still be used.
+	if rs.Kind == signin.RefreshKeychain && (t.RegistrationExpiresAt.IsZero() || t.RegistrationExpiresAt.After(now)) ||
+		rs.Kind == signin.RefreshFile && t.CanRefresh(now) {
 		st.Refresh.Possible = true
 		if !t.RegistrationExpiresAt.IsZero() {
 			st.Refresh.Until = timePtr(t.RegistrationExpiresAt)

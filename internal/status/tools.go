@@ -49,7 +49,7 @@ type ToolFinder struct {
 }
 
 // versionTimeout bounds one `--version`: the AWS CLI v1 takes about 0.4 s.
-const versionTimeout = 5 * time.Second
+const versionTimeout = 15 * time.Second
 
 // Find lists the tools installed, asking their versions in parallel.
 func (f ToolFinder) Find(ctx context.Context) []Tool {

@@ -1,0 +1,54 @@
+package scoped
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestPolicy(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "p.json")
+	if err := os.WriteFile(file, []byte("{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\"}]\n}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("s3:GetObject,", 200)
+	for _, tc := range []struct {
+		scope     []string
+		want, err string
+	}{
+		{[]string{"s3:GetObject,s3:ListBucket"}, `{"Statement":[{"Action":["s3:GetObject","s3:ListBucket"],"Effect":"Allow","Resource":["*"]}],"Version":"2012-10-17"}`, ""},
+		{[]string{"s3:Get*", "arn:aws:s3:::logs/*, arn:aws:s3:::logs"}, `{"Statement":[{"Action":["s3:Get*"],"Effect":"Allow","Resource":["arn:aws:s3:::logs/*","arn:aws:s3:::logs"]}],"Version":"2012-10-17"}`, ""},
+		{[]string{"file://" + file}, `{"Statement":[{"Action":"s3:GetObject","Effect":"Allow","Resource":"*"}],"Version":"2012-10-17"}`, ""},
+		{[]string{"s3:GetObject", "file://" + file}, "", "a policy file is the whole scope"},
+		{[]string{"s3 GetObject"}, "", `--scope "s3 GetObject": neither an action`},
+		{[]string{"arn:aws:s3:::logs"}, "", "--scope names no action"},
+		{[]string{big}, "", "more than STS's 2048"},
+	} {
+		got, err := Policy("--scope", tc.scope)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%v: err %v, want %q", tc.scope, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%v: %v", tc.scope, err)
+		}
+		if d := cmp.Diff(tc.want, got); d != "" {
+			t.Errorf("%v: -want +got\n%s", tc.scope, d)
+		}
+	}
+}
+
+func TestCheckTTL(t *testing.T) {
+	for d, ok := range map[time.Duration]bool{14 * time.Minute: false, 15 * time.Minute: true, time.Hour: true, 61 * time.Minute: false} {
+		if err := CheckTTL(d); (err == nil) != ok {
+			t.Errorf("CheckTTL(%s) = %v", d, err)
+		}
+	}
+}
