@@ -36,14 +36,15 @@ import (
 // Init budget of the keyless binary: what every start spends initialising
 // the packages it links, before main, credential-process included (issue
 // 15). Measured with GODEBUG=inittrace=1 on linux/amd64 with Go 1.26:
-// 2.06 MB in 13,700 allocations in all, almost all of it aws-sdk-go-v2's
-// generated schemas and endpoint tables and blackfriday (linked by cobra's
-// man-page generator); keyless's own packages 16 KB. Allocations are
+// 2.96 MB in 19,542 allocations in all, almost all of it aws-sdk-go-v2's
+// generated schemas and endpoint tables (the dynamodb client that issue 14
+// linked alone 0.67 MB) and blackfriday (linked by cobra's man-page
+// generator); keyless's own packages under 16 KB each. Allocations are
 // counted, not time, which a shared machine makes noisy. Raise a budget
 // only for a reason written in docs/benchmarks.md.
 const (
-	initBudgetBytes  = 2_500_000
-	initBudgetAllocs = 16_500
+	initBudgetBytes  = 3_400_000
+	initBudgetAllocs = 22_500
 	// Each of keyless's own packages: regular expressions, templates and
 	// tables are built on first use (lazyre, sync.OnceValue), not at start.
 	initBudgetOwnBytes  = 16 << 10
@@ -175,7 +176,8 @@ func largestInits(in []initCost, n int) string {
 
 // TestNoStartupWork: keyless's packages declare no package-level value
 // that is computed at start from a call that compiles or builds something
-// (a regular expression, a template, a string replacer): every command
+// (a regular expression, a template, a string replacer, a table made by a
+// function literal called at once): every command
 // would pay for it, credential-process included. lazyre.New and
 // sync.OnceValue defer the work to first use.
 func TestNoStartupWork(t *testing.T) {
@@ -212,6 +214,10 @@ func TestNoStartupWork(t *testing.T) {
 					call, ok := n.(*ast.CallExpr)
 					if !ok {
 						return true
+					}
+					if _, ok := call.Fun.(*ast.FuncLit); ok {
+						t.Errorf("%s: a package-level value built by a function literal called at once runs at every keyless start; use sync.OnceValue",
+							fset.Position(call.Pos()))
 					}
 					if sel, ok := call.Fun.(*ast.SelectorExpr); ok {
 						if x, ok := sel.X.(*ast.Ident); ok && banned[x.Name+"."+sel.Sel.Name] {
