@@ -3,22 +3,12 @@ package cli
 import (
 	"bufio"
 	"bytes"
-	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"io/fs"
-	"math/big"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,9 +16,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 
 	"github.com/keyless-dev/keyless/internal/signin"
 )
@@ -263,83 +250,5 @@ func TestCredentialProcessFastPath(t *testing.T) {
 		if fast != whole {
 			t.Errorf("keyless %s:\nwhole tree:\n%s\nfast path:\n%s", strings.Join(args, " "), whole, fast)
 		}
-	}
-}
-
-// TestCABundleForTLSOnly: with AWS_CA_BUNDLE set, the sign-in clients send
-// plain-http requests without the bundle (never parsed for them) and https
-// requests with it, as the SDK does.
-func TestCABundleForTLSOnly(t *testing.T) {
-	plainSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	defer plainSrv.Close()
-	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	defer tlsSrv.Close()
-	dir := t.TempDir()
-	bundle := filepath.Join(dir, "bundle.pem")
-	pemCert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: tlsSrv.Certificate().Raw})
-	if err := os.WriteFile(bundle, pemCert, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
-	t.Setenv("AWS_PROFILE", "")
-
-	get := func(c aws.HTTPClient, url string) error {
-		req, _ := http.NewRequest(http.MethodGet, url, nil)
-		resp, err := c.Do(req)
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err
-	}
-	t.Setenv("AWS_CA_BUNDLE", "")
-	cfg, err := sdkConfig(context.Background(), "us-east-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, split := cfg.HTTPClient.(byScheme); split {
-		t.Error("no CA bundle, yet the client is split by scheme")
-	}
-
-	t.Setenv("AWS_CA_BUNDLE", bundle)
-	cfg, err = sdkConfig(context.Background(), "us-east-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, ok := cfg.HTTPClient.(byScheme)
-	if !ok {
-		t.Fatalf("HTTP client %T, want byScheme", cfg.HTTPClient)
-	}
-	if tr := c.plain.(*awshttp.BuildableClient).GetTransport(); tr.TLSClientConfig != nil && tr.TLSClientConfig.RootCAs != nil {
-		t.Error("the plain-http client carries the CA bundle")
-	}
-	if err := get(cfg.HTTPClient, plainSrv.URL); err != nil {
-		t.Errorf("plain http: %v", err)
-	}
-	if err := get(cfg.HTTPClient, tlsSrv.URL); err != nil {
-		t.Errorf("https to a server the bundle vouches for: %v", err)
-	}
-	// The bundle replaces the system roots, as the SDK has it: with a bundle
-	// naming another certificate, the server is refused.
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "other"}, NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(bundle, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if cfg, err = sdkConfig(context.Background(), "us-east-1"); err != nil {
-		t.Fatal(err)
-	}
-	if err := get(cfg.HTTPClient, tlsSrv.URL); err == nil {
-		t.Error("https to a server the bundle does not vouch for succeeded")
-	}
-	if err := get(cfg.HTTPClient, plainSrv.URL); err != nil {
-		t.Errorf("plain http: %v", err)
 	}
 }

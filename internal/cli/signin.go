@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,7 +16,6 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/cli/browser"
 
@@ -70,45 +68,7 @@ func sdkConfig(ctx context.Context, region string) (aws.Config, error) {
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS SDK configuration: %w", err)
 	}
-	cfg.HTTPClient = caBundleForTLSOnly(cfg)
 	return cfg, nil
-}
-
-// caBundleForTLSOnly returns cfg's HTTP client, except that with a custom CA
-// bundle (AWS_CA_BUNDLE, a profile's ca_bundle) plain-http requests, to a
-// local endpoint such as the sandbox, go through a client without it: the
-// SDK's client parses the whole bundle before its first request, whatever
-// its scheme, and a system bundle of a few hundred certificates costs more
-// than the rest of a cold credential-process. HTTPS requests are the SDK's
-// own, bundle and all.
-func caBundleForTLSOnly(cfg aws.Config) aws.HTTPClient {
-	withCA, ok := cfg.HTTPClient.(*awshttp.BuildableClient)
-	if !ok {
-		return cfg.HTTPClient
-	}
-	bundle := false
-	for _, src := range cfg.ConfigSources {
-		switch c := src.(type) {
-		case config.EnvConfig:
-			bundle = bundle || c.CustomCABundle != ""
-		case config.SharedConfig:
-			bundle = bundle || c.CustomCABundle != ""
-		}
-	}
-	if !bundle {
-		return cfg.HTTPClient
-	}
-	return byScheme{tls: withCA, plain: awshttp.NewBuildableClient()}
-}
-
-// byScheme sends https requests to tls and the others to plain.
-type byScheme struct{ tls, plain aws.HTTPClient }
-
-func (c byScheme) Do(r *http.Request) (*http.Response, error) {
-	if r.URL.Scheme == "https" {
-		return c.tls.Do(r)
-	}
-	return c.plain.Do(r)
 }
 
 // sdkConfigOnce is sdkConfig loaded once per region in this process: a
