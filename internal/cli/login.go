@@ -102,7 +102,7 @@ func runLogin(cmd *cobra.Command, g *globalOptions, o *loginOptions) error {
 	if cmd.Flags().Changed("min-valid") && !o.ifNeeded {
 		return usageErrorf("--min-valid goes with --if-needed\nhint: keyless login --if-needed --min-valid %s", o.minValid)
 	}
-	if o.minValid <= 0 {
+	if o.ifNeeded && o.minValid <= 0 {
 		return usageErrorf("--min-valid %s: give a positive duration like 10m or 1h", o.minValid)
 	}
 	switch o.tokenStorage {

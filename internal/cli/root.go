@@ -130,6 +130,7 @@ func newRootCommand(g *globalOptions) *cobra.Command {
 		newScanCommand(g),
 		newAuditCommand(g),
 		newCleanupCommand(g),
+		newOffboardCommand(g),
 		newCompletionCommand(g),
 		newGendocsCommand(g),
 		newInitCommand(g),
