@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyless-dev/keyless/internal/awsconfig"
+	"github.com/keyless-dev/keyless/internal/lazyre"
 	"github.com/keyless-dev/keyless/internal/signin"
 )
 
@@ -95,7 +95,7 @@ it sign in as usual.
 	return cmd
 }
 
-var sessionNamePattern = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+var sessionNamePattern = lazyre.New(`^[A-Za-z0-9._-]+$`)
 
 func runLogin(cmd *cobra.Command, g *globalOptions, o *loginOptions) error {
 	ctx := cmd.Context()

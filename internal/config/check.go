@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"maps"
 	"net/mail"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
+	"github.com/keyless-dev/keyless/internal/lazyre"
 )
 
 // The three permission sets and groups of the Terraform module's shape.
@@ -30,9 +30,9 @@ var builtins = []builtin{
 }
 
 var (
-	setNamePattern   = regexp.MustCompile(`^[\w+=,.@-]{1,32}$`)
-	accountIDPattern = regexp.MustCompile(`^\d{12}$`)
-	ouIDPattern      = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$|^r-[0-9a-z]{4,32}$`)
+	setNamePattern   = lazyre.New(`^[\w+=,.@-]{1,32}$`)
+	accountIDPattern = lazyre.New(`^\d{12}$`)
+	ouIDPattern      = lazyre.New(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$|^r-[0-9a-z]{4,32}$`)
 )
 
 // Limits AWS sets, named in messages.

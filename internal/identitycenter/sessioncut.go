@@ -18,13 +18,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
+
+	"github.com/keyless-dev/keyless/internal/lazyre"
 )
 
 const (
@@ -39,7 +40,7 @@ const (
 	cutSidTime = "20060102T150405"
 )
 
-var isoDuration = regexp.MustCompile(`^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$`)
+var isoDuration = lazyre.New(`^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$`)
 
 // ParseSessionDuration reads an ISO 8601 session duration as sso-admin
 // gives it (PT1H, PT1H30M, PT90M).
