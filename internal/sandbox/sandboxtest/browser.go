@@ -8,13 +8,14 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sso"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
+
+	"github.com/keyless-dev/keyless/internal/lazyre"
 )
 
 // Browse does what a person at a browser does with a sign-in link from
@@ -56,9 +57,9 @@ func Browse(link, user string) error {
 }
 
 var (
-	formRe   = regexp.MustCompile(`(?s)<form method="post" action="([^"]+)">(.*?)</form>`)
-	hiddenRe = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
-	userRe   = regexp.MustCompile(`<button type="submit" name="user_id" value="([^"]+)"><strong>([^<]+)</strong>`)
+	formRe   = lazyre.New(`(?s)<form method="post" action="([^"]+)">(.*?)</form>`)
+	hiddenRe = lazyre.New(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+	userRe   = lazyre.New(`<button type="submit" name="user_id" value="([^"]+)"><strong>([^<]+)</strong>`)
 )
 
 // signinForm reads the page's sign-in form: its hidden fields and the
@@ -69,10 +70,10 @@ func signinForm(page, user string) (url.Values, string, error) {
 		return nil, "", errors.New("no sign-in form on the page")
 	}
 	form := url.Values{}
-	for _, h := range hiddenRe.FindAllStringSubmatch(m[2], -1) {
+	for _, h := range hiddenRe.Regexp().FindAllStringSubmatch(m[2], -1) {
 		form.Set(html.UnescapeString(h[1]), html.UnescapeString(h[2]))
 	}
-	for _, u := range userRe.FindAllStringSubmatch(page, -1) {
+	for _, u := range userRe.Regexp().FindAllStringSubmatch(page, -1) {
 		if html.UnescapeString(u[2]) == user {
 			form.Set("user_id", html.UnescapeString(u[1]))
 			return form, html.UnescapeString(m[1]), nil
