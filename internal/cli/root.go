@@ -135,6 +135,11 @@ func newRootCommand(g *globalOptions) *cobra.Command {
 		newGendocsCommand(g),
 		newInitCommand(g),
 		newWorkloadsCommand(g),
+		newRequestCommand(g),
+		newRequestsCommand(g),
+		newApproveCommand(g),
+		newDenyCommand(g),
+		newRevokeCommand(g),
 	)
 }
 
