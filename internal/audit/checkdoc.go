@@ -12,7 +12,7 @@ func WriteCheckTable(w io.Writer) error {
 	if _, err := fmt.Fprintln(w, "| id | severity | what fails | controls | needs |\n|---|---|---|---|---|"); err != nil {
 		return err
 	}
-	for _, c := range checks {
+	for _, c := range checks() {
 		needs := strings.Join(c.needs, ", ")
 		if c.cannot != "" {
 			needs = "(no API: always not evaluated)"

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/keyless-dev/keyless/internal/usage"
@@ -256,47 +257,50 @@ func (r *Report) WriteHTML(w io.Writer, generated string) error {
 			N   int
 		}{sev.String(), s.Fail[sev]})
 	}
-	return htmlPage.Execute(w, map[string]any{
+	return htmlPage().Execute(w, map[string]any{
 		"Report": r, "Summary": s.String(), "Counts": counts, "NotEvaluated": s.NotEvaluated, "Excepted": s.Excepted, "Passed": s.Passed,
 		"Rows": rows, "Generated": generated,
 	})
 }
 
-var htmlPage = template.Must(template.New("audit").Funcs(template.FuncMap{
-	"join": strings.Join,
-	"day":  func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
-	"top":  func(m map[string]int) []usage.Count { return usage.Top(m, 10) },
-	// usages are the keys the findings carry evidence of, once each.
-	"usages": func(fs []Finding) []*Usage {
-		var out []*Usage
-		seen := map[*Usage]bool{}
-		for _, f := range fs {
-			if f.Usage != nil && !seen[f.Usage] {
-				seen[f.Usage] = true
-				out = append(out, f.Usage)
+// htmlPage is parsed on first use: parsing it at start-up cost every
+// keyless command, credential-process included.
+var htmlPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("audit").Funcs(template.FuncMap{
+		"join": strings.Join,
+		"day":  func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
+		"top":  func(m map[string]int) []usage.Count { return usage.Top(m, 10) },
+		// usages are the keys the findings carry evidence of, once each.
+		"usages": func(fs []Finding) []*Usage {
+			var out []*Usage
+			seen := map[*Usage]bool{}
+			for _, f := range fs {
+				if f.Usage != nil && !seen[f.Usage] {
+					seen[f.Usage] = true
+					out = append(out, f.Usage)
+				}
 			}
-		}
-		return out
-	},
-	"label": func(f Finding) string {
-		switch f.Status {
-		case NotEvaluated:
-			return "not evaluated"
-		case Excepted:
-			return "excepted"
-		}
-		return f.Severity.String()
-	},
-	"class": func(f Finding) string {
-		switch f.Status {
-		case NotEvaluated:
-			return "ne"
-		case Excepted:
-			return "exc"
-		}
-		return f.Severity.String()
-	},
-}).Parse(`<!DOCTYPE html>
+			return out
+		},
+		"label": func(f Finding) string {
+			switch f.Status {
+			case NotEvaluated:
+				return "not evaluated"
+			case Excepted:
+				return "excepted"
+			}
+			return f.Severity.String()
+		},
+		"class": func(f Finding) string {
+			switch f.Status {
+			case NotEvaluated:
+				return "ne"
+			case Excepted:
+				return "exc"
+			}
+			return f.Severity.String()
+		},
+	}).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>keyless audit</title>
@@ -340,3 +344,4 @@ code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em;word-brea
 {{end}}</tbody></table>{{else}}<p>Identity Center was not read (audit the management account to see who has access where).</p>{{end}}
 </body></html>
 `))
+})

@@ -7,12 +7,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/keyless-dev/keyless/internal/lazyre"
 	"github.com/keyless-dev/keyless/internal/redact"
 )
 
@@ -256,7 +256,7 @@ func quoteLine(v string) string {
 
 // tokenShaped matches words as long as access tokens, session tokens and
 // secret keys are at least.
-var tokenShaped = regexp.MustCompile(`[A-Za-z0-9+/=_.~-]{32,}`)
+var tokenShaped = lazyre.New(`[A-Za-z0-9+/=_.~-]{32,}`)
 
 func secretKey(k string) bool {
 	k = strings.ToLower(k)

@@ -2,9 +2,9 @@ package cleanup
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
+	"github.com/keyless-dev/keyless/internal/lazyre"
 	"github.com/keyless-dev/keyless/internal/workloads"
 )
 
@@ -25,7 +25,7 @@ var MapProviders = []struct{ Name, Form string }{
 const defaultBranch = "main"
 
 // mapProvider matches a value naming a provider: github:..., not an email.
-var mapProvider = regexp.MustCompile(`^([a-z][a-z_-]*):`)
+var mapProvider = lazyre.New(`^([a-z][a-z_-]*):`)
 
 // IsWorkloadMap reports whether a --map value names a workload
 // (PROVIDER:WHERE) rather than a person's email or user name.

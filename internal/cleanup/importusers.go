@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/mail"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -15,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/keyless-dev/keyless/internal/audit"
+	"github.com/keyless-dev/keyless/internal/lazyre"
 )
 
 // IAMUsersImport is keyless.yaml text for an account's IAM users: the
@@ -207,7 +207,7 @@ func validEmail(s string) bool {
 	return at > 0 && strings.Contains(s[at+1:], ".")
 }
 
-var plainScalar = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9@._/+=-]*$`)
+var plainScalar = lazyre.New(`^[A-Za-z][A-Za-z0-9@._/+=-]*$`)
 
 // scalar writes s plainly when YAML reads it back as the same text, else
 // as a double-quoted string.

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/keyless-dev/keyless/internal/sandbox"
+	"github.com/keyless-dev/keyless/internal/sandbox/sandboxtest"
 	"github.com/keyless-dev/keyless/internal/testtool"
 	"github.com/keyless-dev/keyless/internal/testtool/sarif"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -30,6 +31,15 @@ func TestMain(m *testing.M) {
 		// awsgo: sts get-caller-identity through aws-sdk-go-v2's default
 		// credential chain (workloads_script_test.go).
 		"awsgo": func() { os.Exit(goCallerIdentity()) },
+		// browser-as USER URL: a person choosing USER on the sandbox's
+		// sign-in page (BROWSER='browser-as bob'), so one script signs
+		// in several people.
+		"browser-as": func() {
+			if err := sandboxtest.Browse(os.Args[2], os.Args[1]); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+		},
 	})
 }
 

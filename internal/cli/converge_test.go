@@ -180,6 +180,7 @@ func wantNoDuplicates(t *testing.T, w world) {
 }
 
 func TestApplyConvergesUnderFaults(t *testing.T) {
+	t.Parallel() // its own sandbox and HOME: nothing shared
 	if testing.Short() {
 		t.Skip("runs the binary against faulty sandboxes")
 	}
@@ -210,6 +211,7 @@ func TestApplyConvergesUnderFaults(t *testing.T) {
 }
 
 func TestApplyKilledAtRandomPointsConverges(t *testing.T) {
+	t.Parallel() // its own sandbox and HOME: nothing shared
 	if testing.Short() {
 		t.Skip("kills the binary mid-apply")
 	}
@@ -261,6 +263,7 @@ func TestApplyKilledAtRandomPointsConverges(t *testing.T) {
 // them leaves roles with the old settings while the sets match the file: the
 // next plan must still show the provisioning, and apply must do it.
 func TestApplyKilledBetweenUpdateAndProvisionConverges(t *testing.T) {
+	t.Parallel() // its own sandbox and HOME: nothing shared
 	if testing.Short() {
 		t.Skip("kills the binary mid-apply")
 	}

@@ -18,6 +18,7 @@ import (
 // TestDemo runs `keyless demo` as a person would: it must tell the whole
 // story, exit 0, and leave nothing behind.
 func TestDemo(t *testing.T) {
+	t.Parallel() // its own sandbox and HOME: nothing shared
 	bin := buildKeyless(t)
 	tmp := t.TempDir()
 	cmd := exec.Command(bin, "demo")
@@ -76,6 +77,7 @@ func TestDemo(t *testing.T) {
 // TestDemoKeep: --keep leaves the sandbox running, says how to explore it,
 // and the AWS CLI can use the profile keyless wrote; Ctrl-C ends it.
 func TestDemoKeep(t *testing.T) {
+	t.Parallel() // its own sandbox and HOME: nothing shared
 	aws := testtool.RequireTool(t, "aws")
 	bin := buildKeyless(t)
 	tmp := t.TempDir()

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,6 +17,7 @@ import (
 	"github.com/keyless-dev/keyless/internal/config"
 	"github.com/keyless-dev/keyless/internal/elevation"
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
+	"github.com/keyless-dev/keyless/internal/lazyre"
 )
 
 // elevationRun is what plan and apply need for elevation:: the home
@@ -115,7 +115,7 @@ func (r *elevationRun) apply(ctx context.Context, planned []elevation.Change, id
 	return r.reach(elevation.Apply(ctx, r.h, planned))
 }
 
-var isoDuration = regexp.MustCompile(`^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$`)
+var isoDuration = lazyre.New(`^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$`)
 
 // isoSeconds is an ISO 8601 session duration (PT1H30M) in seconds, 0 if
 // it is not one.

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -26,6 +25,7 @@ import (
 	"github.com/keyless-dev/keyless/internal/awsconfig"
 	"github.com/keyless-dev/keyless/internal/config"
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
+	"github.com/keyless-dev/keyless/internal/lazyre"
 	"github.com/keyless-dev/keyless/internal/portal"
 	"github.com/keyless-dev/keyless/internal/safefile"
 	"github.com/keyless-dev/keyless/internal/shell"
@@ -210,7 +210,7 @@ func (r *initRun) scripted() error {
 	return nil
 }
 
-var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
+var regionPattern = lazyre.New(`^[a-z]{2}(-[a-z]+)+-\d+$`)
 
 // resolveRegion makes sure a region is known: --region, the SDK's
 // configuration, or an answer.
@@ -460,7 +460,7 @@ func (r *initRun) readPeopleFlags() error {
 	return nil
 }
 
-var userPath = regexp.MustCompile(`^users\[(\d+)\]`)
+var userPath = lazyre.New(`^users\[(\d+)\]`)
 
 // peopleError says what is wrong with which person, rather than where in
 // a file that is not written yet.

@@ -23,6 +23,7 @@ import (
 // AWS CLI v1 and v2 use it, keyless refreshes from the keychain, and a
 // locked or absent keychain is a clear error that changes nothing.
 func TestKeychainStorage(t *testing.T) {
+	t.Parallel() // its own sandbox and HOME: nothing shared
 	testtool.RequireTool(t, "gnome-keyring-daemon")
 	testtool.RequireTool(t, "dbus-run-session")
 	testtool.RequireTool(t, "secret-tool")

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyless-dev/keyless/internal/awsconfig"
+	"github.com/keyless-dev/keyless/internal/lazyre"
 	"github.com/keyless-dev/keyless/internal/signin"
 )
 
@@ -95,14 +95,14 @@ it sign in as usual.
 	return cmd
 }
 
-var sessionNamePattern = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+var sessionNamePattern = lazyre.New(`^[A-Za-z0-9._-]+$`)
 
 func runLogin(cmd *cobra.Command, g *globalOptions, o *loginOptions) error {
 	ctx := cmd.Context()
 	if cmd.Flags().Changed("min-valid") && !o.ifNeeded {
 		return usageErrorf("--min-valid goes with --if-needed\nhint: keyless login --if-needed --min-valid %s", o.minValid)
 	}
-	if o.minValid <= 0 {
+	if o.ifNeeded && o.minValid <= 0 {
 		return usageErrorf("--min-valid %s: give a positive duration like 10m or 1h", o.minValid)
 	}
 	switch o.tokenStorage {

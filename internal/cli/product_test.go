@@ -75,6 +75,7 @@ func TestEveryReportingCommandHasJSON(t *testing.T) {
 // piped, with and without NO_COLOR: no escape sequence reaches either.
 // On a terminal, NO_COLOR alone turns colors off (the plan's + ~ -).
 func TestNoColorThroughPipes(t *testing.T) {
+	t.Parallel() // its own sandbox and HOME: nothing shared
 	bin := buildStamped(t, "v0.0.0-test")
 	_, url := startTestSandbox(t, sandbox.Options{AssignmentDelay: 10 * time.Millisecond})
 	dir := t.TempDir()

@@ -76,6 +76,7 @@ func TestReadmeCommandsParse(t *testing.T) {
 // blocks as written, with the built binary for `go run ./cmd/keyless` and a
 // free port for 4599.
 func TestReadmeSandboxBlocks(t *testing.T) {
+	t.Parallel() // its own sandbox and HOME: nothing shared
 	testtool.RequireTool(t, "aws")
 	testtool.RequireTool(t, "curl")
 	bin := buildKeyless(t)

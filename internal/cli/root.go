@@ -69,7 +69,7 @@ func Main(args []string, in io.Reader, out, errOut io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	g := &globalOptions{streams: Streams{In: in, Out: out, Err: errOut}}
-	root := newRootCommand(g)
+	root := newRootCommandFor(g, args)
 	root.SetArgs(args)
 	done := make(chan int, 1)
 	go func() { done <- report(errOut, root.ExecuteContext(ctx)) }()
@@ -98,7 +98,52 @@ func Main(args []string, in io.Reader, out, errOut io.Writer) int {
 // interruptGrace is how long an interrupted command has to stop by itself.
 const interruptGrace = 2 * time.Second
 
+// newRootCommandFor is the command tree args need. credential-process runs
+// on every AWS call a tool makes through its profile, so it gets the root
+// with itself alone: building the twenty other commands and their flags
+// cost it more than its own work. Help, errors and flags are the same as in
+// the whole tree (TestCredentialProcessFastPath).
+func newRootCommandFor(g *globalOptions, args []string) *cobra.Command {
+	if len(args) > 0 && args[0] == "credential-process" {
+		return newRoot(g, newCredentialProcessCommand(g))
+	}
+	return newRootCommand(g)
+}
+
 func newRootCommand(g *globalOptions) *cobra.Command {
+	return newRoot(g,
+		newSandboxCommand(g),
+		newPlanCommand(g),
+		newApplyCommand(g),
+		newImportCommand(g),
+		newLoginCommand(g),
+		newLogoutCommand(g),
+		newStatusCommand(g),
+		newProfilesCommand(g),
+		newCredentialProcessCommand(g),
+		newExecCommand(g),
+		newServeCommand(g),
+		newEnvCommand(g),
+		newShellInitCommand(g),
+		newConsoleCommand(g),
+		newDemoCommand(g),
+		newScanCommand(g),
+		newAuditCommand(g),
+		newCleanupCommand(g),
+		newOffboardCommand(g),
+		newCompletionCommand(g),
+		newGendocsCommand(g),
+		newInitCommand(g),
+		newWorkloadsCommand(g),
+		newRequestCommand(g),
+		newRequestsCommand(g),
+		newApproveCommand(g),
+		newDenyCommand(g),
+		newRevokeCommand(g),
+	)
+}
+
+func newRoot(g *globalOptions, commands ...*cobra.Command) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "keyless",
 		Short: "Short-lived AWS credentials through IAM Identity Center, instead of access keys",
@@ -118,30 +163,7 @@ credentials through AWS IAM Identity Center, and keeps it there.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErrorf("%v\nhint: run '%s --help' for usage", err, c.CommandPath())
 	})
-	root.AddCommand(
-		newSandboxCommand(g),
-		newPlanCommand(g),
-		newApplyCommand(g),
-		newImportCommand(g),
-		newLoginCommand(g),
-		newLogoutCommand(g),
-		newStatusCommand(g),
-		newProfilesCommand(g),
-		newCredentialProcessCommand(g),
-		newExecCommand(g),
-		newServeCommand(g),
-		newEnvCommand(g),
-		newShellInitCommand(g),
-		newConsoleCommand(g),
-		newDemoCommand(g),
-		newScanCommand(g),
-		newAuditCommand(g),
-		newCleanupCommand(g),
-		newCompletionCommand(g),
-		newGendocsCommand(g),
-		newInitCommand(g),
-		newWorkloadsCommand(g),
-	)
+	root.AddCommand(commands...)
 	// keyless's own completion command replaces cobra's, with install notes.
 	root.CompletionOptions.DisableDefaultCmd = true
 	registerCompletions(root)

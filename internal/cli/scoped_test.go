@@ -24,6 +24,7 @@ import (
 // call the role allows but the scope does not, and refuses everything once
 // the TTL has passed.
 func TestEnvScope(t *testing.T) {
+	t.Parallel() // its own sandbox and HOME: nothing shared
 	bin := buildKeyless(t)
 	var skew atomic.Int64
 	now := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }

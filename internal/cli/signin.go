@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -39,7 +40,7 @@ func newSigninEnv(g *globalOptions) (*signinEnv, error) {
 	open, why := browserOpener(g.streams.Err, os.Getenv)
 	e.m = &signin.Manager{
 		Home:      home,
-		Config:    sdkConfig,
+		Config:    sdkConfigOnce(),
 		Log:       g.Log(),
 		Out:       g.streams.Err,
 		Browser:   open,
@@ -68,6 +69,29 @@ func sdkConfig(ctx context.Context, region string) (aws.Config, error) {
 		return aws.Config{}, fmt.Errorf("load AWS SDK configuration: %w", err)
 	}
 	return cfg, nil
+}
+
+// sdkConfigOnce is sdkConfig loaded once per region in this process: a
+// token refresh and the GetRoleCredentials after it (the cold
+// credential-process) share one load of the SDK configuration and one HTTP
+// client.
+func sdkConfigOnce() func(context.Context, string) (aws.Config, error) {
+	var (
+		mu   sync.Mutex
+		done = map[string]aws.Config{}
+	)
+	return func(ctx context.Context, region string) (aws.Config, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if cfg, ok := done[region]; ok {
+			return cfg, nil
+		}
+		cfg, err := sdkConfig(ctx, region)
+		if err == nil {
+			done[region] = cfg
+		}
+		return cfg, err
+	}
 }
 
 func (e *signinEnv) loadConfig() (*awsconfig.File, error) {

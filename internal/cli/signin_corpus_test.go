@@ -23,6 +23,7 @@ import (
 // the backup stays the person's original, and botocore reads the result
 // with every old profile unchanged and the new ones as SSO profiles.
 func TestSyncCorpus(t *testing.T) {
+	t.Parallel() // its own sandbox and HOME: nothing shared
 	python := testtool.RequireTool(t, "python3")
 	if err := exec.Command(python, "-c", "import botocore").Run(); err != nil {
 		testtool.RequireTool(t, "botocore (pip install botocore)")

@@ -11,6 +11,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 
+	ic "github.com/keyless-dev/keyless/internal/identitycenter"
 	"github.com/keyless-dev/keyless/internal/policy"
 )
 
@@ -226,7 +227,7 @@ func (r *reader) policy(n ast.Node, path string) string {
 }
 
 // MaxInlinePolicy is AWS's limit on a permission set's inline policy.
-const MaxInlinePolicy = 32768
+const MaxInlinePolicy = ic.MaxInlinePolicy
 
 func (r *reader) policyText(n ast.Node, path, text string) string {
 	var buf bytes.Buffer

@@ -2,11 +2,12 @@ package config
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"time"
 
 	"github.com/goccy/go-yaml/ast"
+
+	"github.com/keyless-dev/keyless/internal/lazyre"
 )
 
 // BreakGlass is an entry of break_glass:: the one emergency way into its
@@ -48,8 +49,8 @@ var (
 	keyExceptionFields = []string{"iam_user", "access_key", "accounts", "owner", "expires", "reason"}
 
 	// IAM's user name: 1 to 64 of [\w+=,.@-]; a long-lived key's id.
-	iamUserPattern   = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
-	accessKeyPattern = regexp.MustCompile(`^AKIA[A-Z0-9]{16}$`)
+	iamUserPattern   = lazyre.New(`^[\w+=,.@-]{1,64}$`)
+	accessKeyPattern = lazyre.New(`^AKIA[A-Z0-9]{16}$`)
 )
 
 func (r *reader) breakGlass(n ast.Node, path string) BreakGlass {

@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"maps"
 	"net/mail"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
+	"github.com/keyless-dev/keyless/internal/lazyre"
 )
 
 // The three permission sets and groups of the Terraform module's shape.
@@ -31,10 +30,9 @@ var builtins = []builtin{
 }
 
 var (
-	setNamePattern   = regexp.MustCompile(`^[\w+=,.@-]{1,32}$`)
-	durationPattern  = regexp.MustCompile(`^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$`)
-	accountIDPattern = regexp.MustCompile(`^\d{12}$`)
-	ouIDPattern      = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$|^r-[0-9a-z]{4,32}$`)
+	setNamePattern   = lazyre.New(`^[\w+=,.@-]{1,32}$`)
+	accountIDPattern = lazyre.New(`^\d{12}$`)
+	ouIDPattern      = lazyre.New(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$|^r-[0-9a-z]{4,32}$`)
 )
 
 // Limits AWS sets, named in messages.
@@ -354,6 +352,10 @@ func checkSetText(at func(Pos, string, string, string), ps *PermissionSet) {
 		at(ps.Pos, ps.Path+".inline_policy", fmt.Sprintf("the inline policy contains %q (U+%04X): AWS takes only Latin-1 characters there", string(r), r),
 			fmt.Sprintf("write it as \\u%04x inside a JSON string, or remove it", r))
 	}
+	if ic.HasCutSid(ps.InlinePolicy) {
+		at(ps.Pos, ps.Path+".inline_policy", fmt.Sprintf("a statement's Sid starts with %s, which keyless keeps for its session cuts (docs/offboarding.md)", ic.CutSidPrefix),
+			"give the statement another Sid")
+	}
 	for i, arn := range ps.ManagedPolicies {
 		if !managedARNPattern.MatchString(arn) || len(arn) > 2048 {
 			at(ps.Pos, fmt.Sprintf("%s.managed_policies[%d]", ps.Path, i), fmt.Sprintf("%q is not an AWS-managed policy ARN", arn), "e.g. ReadOnlyAccess or arn:aws:iam::aws:policy/job-function/ViewOnlyAccess")
@@ -442,23 +444,7 @@ func checkDuration(s string) string {
 	return ""
 }
 
-func parseDuration(s string) (time.Duration, bool) {
-	m := durationPattern.FindStringSubmatch(s)
-	if m == nil || s == "PT" {
-		return 0, false
-	}
-	var d time.Duration
-	for i, unit := range []time.Duration{time.Hour, time.Minute, time.Second} {
-		if m[i+1] != "" {
-			n, err := strconv.Atoi(m[i+1])
-			if err != nil {
-				return 0, false
-			}
-			d += time.Duration(n) * unit
-		}
-	}
-	return d, true
-}
+func parseDuration(s string) (time.Duration, bool) { return ic.ParseSessionDuration(s) }
 
 func validEmail(s string) bool {
 	a, err := mail.ParseAddress(s)

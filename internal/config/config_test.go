@@ -132,6 +132,8 @@ func TestMoreProblems(t *testing.T) {
 			`4:16: permission_sets[0].inline_policy: the inline policy is malformed: IAM would refuse it with "Policy document must be version 2012-10-17 or greater."`},
 		{"inline policy with a principal", "permission_sets:\n  - name: P\n    inline_policy: {Version: '2012-10-17', Statement: {Effect: Allow, Principal: '*', Action: 's3:*', Resource: '*'}}\n",
 			`3:20: permission_sets[0].inline_policy: the inline policy is malformed: IAM would refuse it with "Policy document should not specify a principal."`},
+		{"inline policy with keyless's cut sid", "permission_sets:\n  - name: P\n    inline_policy: {Version: '2012-10-17', Statement: [{Sid: KeylessCutMine, Effect: Deny, Action: 's3:*', Resource: '*'}]}\n",
+			`3:5: permission_sets[0].inline_policy: a statement's Sid starts with KeylessCut, which keyless keeps for its session cuts (docs/offboarding.md) (give the statement another Sid)`},
 		{"policy file missing", "permission_sets:\n  - name: P\n    inline_policy_file: nope.json\n",
 			"3:25: permission_sets[0].inline_policy_file: cannot read "},
 		{"wrong type", "users: john@example.com\n", "1:8: users: expected a list, found a single value (write it as [a, b] or as lines starting with -)"},

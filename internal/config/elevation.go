@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml/ast"
+
+	"github.com/keyless-dev/keyless/internal/lazyre"
 )
 
 // Elevation is keyless.yaml's elevation: section: who may ask for which
@@ -68,7 +70,7 @@ var (
 	principalsFields = []string{"users", "groups"}
 	ticketFields     = []string{"required", "pattern"}
 
-	ruleNamePattern = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
+	ruleNamePattern = lazyre.New(`^[a-z0-9-]{1,32}$`)
 )
 
 // Elevation's limits, as docs/elevation.md gives them.

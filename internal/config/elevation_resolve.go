@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -139,6 +140,36 @@ func (c *Config) ElevationCatalog(st *ic.State, home string) (*elevation.Catalog
 	for _, g := range st.Groups {
 		groupID[strings.ToLower(g.Name)] = g.ID
 	}
+	// The groups' members, for clients to refuse a request decide would
+	// refuse before writing it: the file's for its groups, else the
+	// identity store's. A group in neither leaves them unknown.
+	cat.GroupMembers = true
+	userName := map[string]string{}
+	for _, u := range st.Users {
+		userName[u.ID] = u.UserName
+	}
+	members := func(group string) []string {
+		var out []string
+		for _, g := range c.Groups {
+			if strings.EqualFold(g.Name, group) {
+				for _, m := range g.Members {
+					out = append(out, cmp.Or(users[strings.ToLower(m.Value)], m.Value))
+				}
+				return out
+			}
+		}
+		for _, g := range st.Groups {
+			if strings.EqualFold(g.Name, group) {
+				for id := range g.Members {
+					out = append(out, userName[id])
+				}
+				slices.Sort(out)
+				return out
+			}
+		}
+		cat.GroupMembers = false
+		return nil
+	}
 	principals := func(p Principals) elevation.Principals {
 		var out elevation.Principals
 		for _, u := range p.Users {
@@ -161,7 +192,7 @@ func (c *Config) ElevationCatalog(st *ic.State, home string) (*elevation.Catalog
 				name = externalGroupName(st, g.Value)
 			}
 			if !slices.ContainsFunc(out.Groups, func(x elevation.Principal) bool { return strings.EqualFold(x.Name, name) }) {
-				out.Groups = append(out.Groups, elevation.Principal{Name: name, ID: groupID[strings.ToLower(name)]})
+				out.Groups = append(out.Groups, elevation.Principal{Name: name, ID: groupID[strings.ToLower(name)], Members: members(name)})
 			}
 		}
 		return out

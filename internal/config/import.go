@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
+	"github.com/keyless-dev/keyless/internal/lazyre"
 )
 
 // ImportOptions tune Import.
@@ -401,7 +401,7 @@ func writeSet(b *bytes.Buffer, ps ic.PermissionSet) {
 	}
 }
 
-var plainYAML = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9@._/+=-]*$`)
+var plainYAML = lazyre.New(`^[A-Za-z][A-Za-z0-9@._/+=-]*$`)
 
 // scalarYAML writes s plainly when YAML reads it back as the same text,
 // else as a double-quoted (JSON) string.

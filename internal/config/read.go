@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
 
+	"github.com/keyless-dev/keyless/internal/lazyre"
 	"github.com/keyless-dev/keyless/internal/safeyaml"
 )
 
@@ -508,7 +508,7 @@ func errorsRoot(err error) error {
 	return err
 }
 
-var moduleDurationPattern = regexp.MustCompile(`^(\d+H)?(\d+M)?(\d+S)?$`)
+var moduleDurationPattern = lazyre.New(`^(\d+H)?(\d+M)?(\d+S)?$`)
 
 // moduleDuration turns the Terraform module's duration ("1H", "12H",
 // "1H30M": the module writes PT before it) into ISO 8601; anything else is

@@ -2,25 +2,27 @@ package config
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf16"
+
+	"github.com/keyless-dev/keyless/internal/lazyre"
 )
 
 // What AWS accepts in the fields keyless.yaml maps to, from the service
 // models (identitystore 2020-06-15, sso-admin 2020-07-20). AWS anchors its
 // patterns; these are anchored too.
 var (
-	regionPattern      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
-	instanceARNPattern = regexp.MustCompile(`^arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$`)
-	setDescPattern     = regexp.MustCompile(`^[\x{09}\x{0A}\x{0D}\x{20}-\x{7E}\x{A1}-\x{FF}]*$`)
-	relayStatePattern  = regexp.MustCompile(`^[a-zA-Z0-9&$@#\\/%?=~\-_'"|!:,.;*+\[\] (){}]+$`)
-	managedARNPattern  = regexp.MustCompile(`^arn:aws(-[a-z]{1,5}){0,3}:iam::aws:policy((/[A-Za-z0-9.,+@=_-]+)*)/([A-Za-z0-9.,+=@_-]+)$`)
-	policyNamePattern  = regexp.MustCompile(`^[\w+=,.@-]{1,128}$`)
-	policyPathPattern  = regexp.MustCompile(`^((/[A-Za-z0-9.,+@=_-]+)*)/$`)
-	tagPattern         = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	regionPattern      = lazyre.New(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
+	instanceARNPattern = lazyre.New(`^arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$`)
+	setDescPattern     = lazyre.New(`^[\x{09}\x{0A}\x{0D}\x{20}-\x{7E}\x{A1}-\x{FF}]*$`)
+	relayStatePattern  = lazyre.New(`^[a-zA-Z0-9&$@#\\/%?=~\-_'"|!:,.;*+\[\] (){}]+$`)
+	managedARNPattern  = lazyre.New(`^arn:aws(-[a-z]{1,5}){0,3}:iam::aws:policy((/[A-Za-z0-9.,+@=_-]+)*)/([A-Za-z0-9.,+=@_-]+)$`)
+	policyNamePattern  = lazyre.New(`^[\w+=,.@-]{1,128}$`)
+	policyPathPattern  = lazyre.New(`^((/[A-Za-z0-9.,+@=_-]+)*)/$`)
+	tagPattern         = lazyre.New(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 )
 
 // identityStoreMaxText is the longest name, email or description the
@@ -154,16 +156,19 @@ func mixedScripts(s string) string {
 
 // confusables maps Cyrillic and Greek letters to the Latin letters they
 // look like: enough to see that "јоhn" (three Cyrillic letters) is "john".
-var confusables = strings.NewReplacer(
-	"а", "a", "е", "e", "о", "o", "р", "p", "с", "c", "у", "y", "х", "x", "ѕ", "s", "і", "i", "ј", "j", "һ", "h",
-	"ԁ", "d", "ԛ", "q", "ԝ", "w", "ү", "y", "ӏ", "l", "ɡ", "g",
-	"А", "a", "В", "b", "Е", "e", "К", "k", "М", "m", "Н", "h", "О", "o", "Р", "p", "С", "c", "Т", "t", "Х", "x",
-	"У", "y", "Ѕ", "s", "І", "i", "Ј", "j",
-	"α", "a", "ο", "o", "ν", "v", "ρ", "p", "ι", "i", "κ", "k", "υ", "u",
-	"Α", "a", "Β", "b", "Ε", "e", "Ζ", "z", "Η", "h", "Ι", "i", "Κ", "k", "Μ", "m", "Ν", "n", "Ο", "o", "Ρ", "p",
-	"Τ", "t", "Υ", "y", "Χ", "x",
-)
+// Built on first use, not at every keyless start.
+var confusables = sync.OnceValue(func() *strings.Replacer {
+	return strings.NewReplacer(
+		"а", "a", "е", "e", "о", "o", "р", "p", "с", "c", "у", "y", "х", "x", "ѕ", "s", "і", "i", "ј", "j", "һ", "h",
+		"ԁ", "d", "ԛ", "q", "ԝ", "w", "ү", "y", "ӏ", "l", "ɡ", "g",
+		"А", "a", "В", "b", "Е", "e", "К", "k", "М", "m", "Н", "h", "О", "o", "Р", "p", "С", "c", "Т", "t", "Х", "x",
+		"У", "y", "Ѕ", "s", "І", "i", "Ј", "j",
+		"α", "a", "ο", "o", "ν", "v", "ρ", "p", "ι", "i", "κ", "k", "υ", "u",
+		"Α", "a", "Β", "b", "Ε", "e", "Ζ", "z", "Η", "h", "Ι", "i", "Κ", "k", "Μ", "m", "Ν", "n", "Ο", "o", "Ρ", "p",
+		"Τ", "t", "Υ", "y", "Χ", "x",
+	)
+})
 
 // skeleton is what s looks like: folded, with look-alike letters made Latin.
 // Two names with one skeleton and different spellings are look-alikes.
-func skeleton(s string) string { return strings.ToLower(confusables.Replace(s)) }
+func skeleton(s string) string { return strings.ToLower(confusables().Replace(s)) }

@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/goccy/go-yaml/ast"
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
+	"github.com/keyless-dev/keyless/internal/lazyre"
 	"github.com/keyless-dev/keyless/internal/policy"
 	"github.com/keyless-dev/keyless/internal/workloads"
 )
@@ -143,8 +143,8 @@ func (r *reader) provider(e *workloads.Entry, name string, n ast.Node, path stri
 
 var (
 	// IAM's role name: 1 to 64 of [\w+=,.@-]; its path: / or /x/y/.
-	roleNamePattern = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
-	rolePathPattern = regexp.MustCompile(`^/([\x21-\x7E]{0,510}/)?$`)
+	roleNamePattern = lazyre.New(`^[\w+=,.@-]{1,64}$`)
+	rolePathPattern = lazyre.New(`^/([\x21-\x7E]{0,510}/)?$`)
 )
 
 // RoleNameOf is the workload's role name: role_name, or keyless-NAME.

@@ -15,9 +15,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 
+	"github.com/keyless-dev/keyless/internal/lazyre"
 	"github.com/keyless-dev/keyless/internal/redact"
 )
 
@@ -56,8 +56,8 @@ var global = map[string]bool{
 }
 
 var (
-	servicePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
-	regionPattern  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	servicePattern = lazyre.New(`^[a-z0-9][a-z0-9-]*$`)
+	regionPattern  = lazyre.New(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 )
 
 // Destination returns the console URL for a service: "" is the console

@@ -17,7 +17,11 @@ type Catalog struct {
 	Webhook         string `json:"webhook,omitempty"`
 	// Revokers may end any grant.
 	Revokers Principals `json:"revokers"`
-	Rules    []Rule     `json:"rules"`
+	// GroupMembers is true when apply listed each group's Members, so a
+	// client can refuse a request from someone in none of a rule's groups
+	// before writing it.
+	GroupMembers bool   `json:"group_members,omitempty"`
+	Rules        []Rule `json:"rules"`
 }
 
 // Rule is one elevation rule with every name resolved to an id.
@@ -47,4 +51,8 @@ type Principals struct {
 type Principal struct {
 	Name string `json:"name"`
 	ID   string `json:"id"`
+	// Members are a group's members' user names when apply ran: clients
+	// use them to refuse a request that decide would refuse, before
+	// writing it. decide asks Identity Store (IsMemberInGroups) instead.
+	Members []string `json:"members,omitempty"`
 }

@@ -49,6 +49,9 @@ type Applier struct {
 	PollInterval time.Duration
 	// Log receives debug notes; nil discards.
 	Log *slog.Logger
+	// Now judges which session cuts are still in force; nil means
+	// time.Now.
+	Now func() time.Time
 }
 
 // Result is what an Apply did.
@@ -587,9 +590,15 @@ func (r *run) permissionSetARN(name string) (string, error) {
 	return "", fmt.Errorf("permission set %s does not exist in %s", name, r.st.InstanceARN)
 }
 
-func (r *run) sleep(ctx context.Context) error { return r.sleepFor(ctx, r.poll) }
+func (r *run) now() time.Time {
+	if r.a.Now != nil {
+		return r.a.Now()
+	}
+	return time.Now()
+}
 
-func (r *run) sleepFor(ctx context.Context, d time.Duration) error {
+// sleepFor waits d, or until ctx ends.
+func sleepFor(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -89,7 +89,7 @@ func (r *run) waitAssignment(ctx context.Context, what string, st *ssotypes.Acco
 		if polls == 0 {
 			wait = r.firstPoll()
 		}
-		if err := r.sleepFor(ctx, wait); err != nil {
+		if err := sleepFor(ctx, wait); err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
 		next, err := describe(id)

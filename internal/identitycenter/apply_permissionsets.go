@@ -6,9 +6,12 @@ package identitycenter
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
@@ -174,6 +177,18 @@ func (r *run) syncPermissionSet(ctx context.Context, have, want *PermissionSet) 
 	if err != nil {
 		return reprovision, fmt.Errorf("inline policy: %w; fix it in keyless.yaml", err)
 	}
+	if inline != have.InlinePolicy && strings.Contains(inline+have.InlinePolicy, CutSidPrefix) {
+		// A session cut may have landed since the plan read the set (the
+		// elevation end machine cuts on its own): keep the cuts in force
+		// now, from the policy as it is now.
+		cur, err := c.GetInlinePolicyForPermissionSet(ctx, &ssoadmin.GetInlinePolicyForPermissionSetInput{InstanceArn: r.inst, PermissionSetArn: arn})
+		if err != nil {
+			return reprovision, fmt.Errorf("get the inline policy: %w", err)
+		}
+		now, _ := CompactPolicy(aws.ToString(cur.InlinePolicy))
+		inline = KeepCuts(stripCuts(inline), now, r.now())
+		have.InlinePolicy = now
+	}
 	if inline != have.InlinePolicy {
 		if inline == "" {
 			_, err = c.DeleteInlinePolicyFromPermissionSet(ctx, &ssoadmin.DeleteInlinePolicyFromPermissionSetInput{InstanceArn: r.inst, PermissionSetArn: arn})
@@ -267,10 +282,25 @@ func (r *run) provision(ctx context.Context, ps *PermissionSet) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	out, err := r.a.C.SSOAdmin.ProvisionPermissionSet(ctx, &ssoadmin.ProvisionPermissionSetInput{InstanceArn: r.inst,
-		PermissionSetArn: aws.String(ps.ARN), TargetType: ssotypes.ProvisionTargetTypeAllProvisionedAccounts})
-	if err != nil {
+	if err := provisionAll(ctx, r.a.C.SSOAdmin, r.st.InstanceARN, ps.ARN, r.poll, r.log); err != nil {
 		return fmt.Errorf("provision to its %d accounts: %w", len(ps.ProvisionedTo), err)
+	}
+	r.mu.Lock()
+	r.res.Provisioned++
+	r.mu.Unlock()
+	return nil
+}
+
+// provisionAll provisions a permission set to every account it is
+// provisioned to and polls every poll until AWS says it is done.
+func provisionAll(ctx context.Context, c *ssoadmin.Client, inst, arn string, poll time.Duration, log *slog.Logger) error {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	out, err := c.ProvisionPermissionSet(ctx, &ssoadmin.ProvisionPermissionSetInput{InstanceArn: aws.String(inst),
+		PermissionSetArn: aws.String(arn), TargetType: ssotypes.ProvisionTargetTypeAllProvisionedAccounts})
+	if err != nil {
+		return err
 	}
 	st := out.PermissionSetProvisioningStatus
 	if st == nil {
@@ -278,14 +308,14 @@ func (r *run) provision(ctx context.Context, ps *PermissionSet) error {
 	}
 	status, reason, id := st.Status, aws.ToString(st.FailureReason), st.RequestId
 	for status == ssotypes.StatusValuesInProgress {
-		if err := r.sleep(ctx); err != nil {
+		if err := sleepFor(ctx, poll); err != nil {
 			return err
 		}
-		d, err := r.a.C.SSOAdmin.DescribePermissionSetProvisioningStatus(ctx, &ssoadmin.DescribePermissionSetProvisioningStatusInput{InstanceArn: r.inst, ProvisionPermissionSetRequestId: id})
+		d, err := c.DescribePermissionSetProvisioningStatus(ctx, &ssoadmin.DescribePermissionSetProvisioningStatusInput{InstanceArn: aws.String(inst), ProvisionPermissionSetRequestId: id})
 		if notImplemented(err) {
 			// moto differs from AWS: provisioning finishes at once there and
 			// the status call is not implemented (HTTP 500).
-			r.log.Debug("provisioning status cannot be read here; taking provisioning as done", "permission_set", ps.Name, "err", err)
+			log.Debug("provisioning status cannot be read here; taking provisioning as done", "permission_set", arn, "err", err)
 			break
 		}
 		if err != nil {
@@ -296,9 +326,6 @@ func (r *run) provision(ctx context.Context, ps *PermissionSet) error {
 	if status == ssotypes.StatusValuesFailed {
 		return fmt.Errorf("provisioning to its accounts failed: %s", reason)
 	}
-	r.mu.Lock()
-	r.res.Provisioned++
-	r.mu.Unlock()
 	return nil
 }
 

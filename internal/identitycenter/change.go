@@ -9,6 +9,10 @@ type Desired struct {
 	Assignments    []DesiredAssignment
 	// Prune allows deleting owned objects that left the file.
 	Prune bool
+	// PruneAlso, when set, allows the deletions it accepts even when Prune
+	// is off: offboarding deletes one person's user, memberships and
+	// assignments, and withholds the rest as apply would.
+	PruneAlso func(Change) bool
 	// PortalURL overrides https://<identity store id>.awsapps.com/start.
 	PortalURL string
 	// External is identity_source: external: an identity provider owns the

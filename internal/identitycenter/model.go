@@ -2,6 +2,7 @@ package identitycenter
 
 import (
 	"strings"
+	"time"
 )
 
 // State is what AWS holds: the Identity Center instance, its identity
@@ -32,6 +33,10 @@ type State struct {
 	Groups         []Group
 	PermissionSets []PermissionSet
 	Assignments    []Assignment
+
+	// ReadAt is when Read began: it judges which session cuts (KeylessCut
+	// statements, sessioncut.go) are still in force. Zero keeps them all.
+	ReadAt time.Time
 }
 
 // Delegated reports whether keyless runs from Identity Center's delegated

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
@@ -45,6 +46,8 @@ type ReadOptions struct {
 	// Log receives debug notes (calls an emulator does not implement); nil
 	// discards.
 	Log *slog.Logger
+	// Now is the clock for State.ReadAt; nil means time.Now.
+	Now func() time.Time
 }
 
 // readParallel bounds the calls Read has in flight per service; the rate
@@ -57,7 +60,10 @@ func Read(ctx context.Context, c *Clients, opts ReadOptions) (*State, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	st := &State{Region: c.Region}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	st := &State{Region: c.Region, ReadAt: opts.Now()}
 	if err := readInstance(ctx, c, opts.InstanceARN, st); err != nil {
 		return nil, err
 	}

@@ -46,6 +46,7 @@ func byName(st *State) *State {
 		sets[p.ARN] = p.Name
 	}
 	out.InstanceARN, out.IdentityStoreID, out.RootID = "", "", ""
+	out.ReadAt = time.Time{}
 	out.Accounts = slices.Clone(st.Accounts)
 	for i := range out.Accounts {
 		out.Accounts[i].ParentID = ous[out.Accounts[i].ParentID]

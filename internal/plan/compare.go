@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
@@ -291,31 +289,12 @@ func (e *conflictsError) Hint() string {
 	return "adopt them with 'keyless import', or give them other names in keyless.yaml"
 }
 
-var isoDuration = regexp.MustCompile(`^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$`)
-
 // sameDuration compares ISO 8601 durations by value: PT90M is PT1H30M.
 func sameDuration(a, b string) bool {
 	if a == b {
 		return true
 	}
-	seconds := func(s string) (int, bool) {
-		m := isoDuration.FindStringSubmatch(s)
-		if m == nil {
-			return 0, false
-		}
-		total := 0
-		for i, unit := range []int{3600, 60, 1} {
-			if m[i+1] != "" {
-				n, err := strconv.Atoi(m[i+1])
-				if err != nil {
-					return 0, false
-				}
-				total += n * unit
-			}
-		}
-		return total, true
-	}
-	x, okA := seconds(a)
-	y, okB := seconds(b)
+	x, okA := ic.ParseSessionDuration(a)
+	y, okB := ic.ParseSessionDuration(b)
 	return okA && okB && x == y
 }

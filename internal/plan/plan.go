@@ -141,7 +141,7 @@ func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
 	p := &Plan{PortalURL: PortalURL(d, st)}
 	var conflicts []error
 	add := func(c ic.Change) {
-		if c.Op == ic.Delete && !d.Prune {
+		if c.Op == ic.Delete && !d.Prune && (d.PruneAlso == nil || !d.PruneAlso(c)) {
 			p.Withheld = append(p.Withheld, c)
 			return
 		}
@@ -240,6 +240,13 @@ func Compute(d *ic.Desired, st *ic.State) (*Plan, error) {
 		case !have.Owned():
 			conflicts = append(conflicts, &ConflictError{Kind: ic.KindPermissionSet, Name: want.Name})
 		default:
+			if inline := ic.KeepCuts(want.InlinePolicy, have.InlinePolicy, st.ReadAt); inline != want.InlinePolicy {
+				// Session cuts still in force stay (sessioncut.go): the
+				// file never names them, and they are not a difference.
+				w := *want
+				w.InlinePolicy = inline
+				want = &w
+			}
 			c := ic.Change{Op: ic.Update, Kind: ic.KindPermissionSet, Name: want.Name, Fields: setFields(have, want), WantPermissionSet: want, HavePermissionSet: have}
 			if len(have.Outdated) > 0 {
 				// Its roles are older than it: an apply stopped between the

@@ -3,11 +3,12 @@ package policy
 import (
 	"encoding/json"
 	"io"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/keyless-dev/keyless/internal/lazyre"
 )
 
 // IAM checks a document in stages, and the first stage that fails names the
@@ -32,8 +33,8 @@ var (
 	// iamResourceTypes are the resource types an IAM ARN may start with.
 	iamResourceTypes = []string{"user/", "federated-user/", "role/", "group/", "instance-profile/", "mfa/", "server-certificate/",
 		"policy/", "sms-mfa/", "saml-provider/", "oidc-provider/", "report/", "access-report/"}
-	badVendor = regexp.MustCompile(`[^a-zA-Z0-9\-.]`)
-	sidChars  = regexp.MustCompile(`^[0-9A-Za-z]*$`)
+	badVendor = lazyre.New(`[^a-zA-Z0-9\-.]`)
+	sidChars  = lazyre.New(`^[0-9A-Za-z]*$`)
 )
 
 type statement map[string]any

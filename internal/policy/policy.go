@@ -16,10 +16,11 @@ package policy
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/keyless-dev/keyless/internal/lazyre"
 )
 
 // IAM's size quotas for a policy, counted without white space
@@ -136,7 +137,7 @@ func ValidateTrust(doc string) error {
 	return nil
 }
 
-var accountID = regexp.MustCompile(`^\d{12}$`)
+var accountID = lazyre.New(`^\d{12}$`)
 
 // validatePrincipal checks a Principal value: "*" or an object whose keys are
 // principal kinds and whose values are strings or lists of strings.

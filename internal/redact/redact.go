@@ -8,8 +8,9 @@ package redact
 import (
 	"context"
 	"log/slog"
-	"regexp"
 	"strings"
+
+	"github.com/keyless-dev/keyless/internal/lazyre"
 )
 
 // Mask replaces a redacted value.
@@ -33,15 +34,15 @@ func IsSecretKey(name string) bool {
 }
 
 // Patterns of secret values that may appear inside free text.
-var secretValues = []*regexp.Regexp{
+var secretValues = []*lazyre.Regexp{
 	// "accessToken":"...", "SecretAccessKey": "...", and similar JSON fields.
-	regexp.MustCompile(`(?i)("(?:accessToken|refreshToken|clientSecret|secretAccessKey|sessionToken|deviceCode|codeVerifier|SigninToken)"\s*:\s*")[^"]*(")`),
+	lazyre.New(`(?i)("(?:accessToken|refreshToken|clientSecret|secretAccessKey|sessionToken|deviceCode|codeVerifier|SigninToken)"\s*:\s*")[^"]*(")`),
 	// key=value pairs in query strings, forms and log lines.
-	regexp.MustCompile(`(?i)((?:access_?token|refresh_?token|client_?secret|secret_?access_?key|session_?token|device_?code|code_?verifier|SigninToken|X-Amz-Security-Token|x-amz-sso_bearer_token)[=:]\s*)[^&\s",]+()`),
+	lazyre.New(`(?i)((?:access_?token|refresh_?token|client_?secret|secret_?access_?key|session_?token|device_?code|code_?verifier|SigninToken|X-Amz-Security-Token|x-amz-sso_bearer_token)[=:]\s*)[^&\s",]+()`),
 }
 
 // secretKeyShape finds 40-character runs that may be secret access keys.
-var secretKeyShape = regexp.MustCompile(`(?:^|[^A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])`)
+var secretKeyShape = lazyre.New(`(?:^|[^A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])`)
 
 // String removes secret values from free text.
 func String(s string) string {
@@ -88,10 +89,10 @@ func inARN(s string, i int) bool {
 
 // problemLine is the start of a line of a keyless.yaml problem up to a
 // quoted value: file:line:col: field: ... "
-var problemLine = regexp.MustCompile(`^\S+:\d+:\d+: [\w.\[\]]+: .*"$`)
+var problemLine = lazyre.New(`^\S+:\d+:\d+: [\w.\[\]]+: .*"$`)
 
 // wordRun is a run of lower-case letters as words have.
-var wordRun = regexp.MustCompile(`[a-z]{3,}`)
+var wordRun = lazyre.New(`[a-z]{3,}`)
 
 // quotedName reports whether s[i:j], 40 characters shaped like a secret
 // access key, is rather a name quoted in a keyless.yaml problem

@@ -13,7 +13,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -41,7 +40,7 @@ type ciIssuer struct {
 	// issuer URL is one of this provider's (CircleCI and Bitbucket have
 	// one per organization or workspace).
 	issuer string
-	match  *regexp.Regexp
+	match  *lazyRE
 	// jwksPath is where, under the issuer URL, the provider's discovery
 	// document points for its keys.
 	jwksPath string
@@ -60,10 +59,10 @@ var ciIssuers = []*ciIssuer{
 		mint: mintGitHub, lifetime: 5 * time.Minute},
 	{name: "gitlab", issuer: "https://gitlab.com", jwksPath: "/oauth/discovery/keys",
 		mint: mintGitLab, lifetime: 5 * time.Minute},
-	{name: "circleci", issuer: "https://oidc.circleci.com/org/", match: regexp.MustCompile(`^https://oidc\.circleci\.com/org/[^/]+$`),
+	{name: "circleci", issuer: "https://oidc.circleci.com/org/", match: lazyRegexp(`^https://oidc\.circleci\.com/org/[^/]+$`),
 		jwksPath: "/.well-known/jwks-pub.json", mint: mintCircleCI, lifetime: time.Hour},
 	{name: "bitbucket", issuer: "https://api.bitbucket.org/2.0/workspaces/",
-		match:    regexp.MustCompile(`^https://api\.bitbucket\.org/2\.0/workspaces/[^/]+/pipelines-config/identity/oidc$`),
+		match:    lazyRegexp(`^https://api\.bitbucket\.org/2\.0/workspaces/[^/]+/pipelines-config/identity/oidc$`),
 		jwksPath: "/keys.json", mint: mintBitbucket, lifetime: time.Hour},
 	{name: "buildkite", issuer: "https://agent.buildkite.com", jwksPath: "/.well-known/jwks",
 		mint: mintBuildkite, lifetime: 5 * time.Minute},
@@ -419,7 +418,7 @@ func defaultAudience(c *ciTokenCommon, aud ...string) {
 	}
 }
 
-var ownerRepo = regexp.MustCompile(`^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$`)
+var ownerRepo = lazyRegexp(`^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$`)
 
 // GitHubTokenRequest is a GitHub Actions job's token request. The claims
 // follow https://docs.github.com/en/actions/reference/security/oidc; the
@@ -511,7 +510,7 @@ type GitLabTokenRequest struct {
 	UserLogin      string `json:"user_login"`
 }
 
-var gitlabProject = regexp.MustCompile(`^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$`)
+var gitlabProject = lazyRegexp(`^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$`)
 
 func mintGitLab(body []byte, c *ciTokenCommon) (string, map[string]any, error) {
 	var in GitLabTokenRequest
@@ -568,7 +567,7 @@ type CircleCITokenRequest struct {
 	VCSRef         string   `json:"vcs_ref"`
 }
 
-var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+var uuidPattern = lazyRegexp(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 func mintCircleCI(body []byte, c *ciTokenCommon) (string, map[string]any, error) {
 	var in CircleCITokenRequest
@@ -610,7 +609,7 @@ type BitbucketTokenRequest struct {
 	Branch                    string `json:"branch"`
 }
 
-var bitbucketSlug = regexp.MustCompile(`^[a-z0-9_.-]+$`)
+var bitbucketSlug = lazyRegexp(`^[a-z0-9_.-]+$`)
 
 // braced is a UUID as Bitbucket writes it, in braces.
 func braced(id string) string {

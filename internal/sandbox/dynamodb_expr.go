@@ -245,7 +245,7 @@ func (p *dynParser) path() (dynPath, error) {
 			p.env.usedNames[t.text] = true
 			out = append(out, dynPathPart{name: n})
 		case "name":
-			if dynReservedWords[strings.ToUpper(t.text)] {
+			if dynReservedWords()[strings.ToUpper(t.text)] {
 				return p.fail("Attribute name is a reserved keyword; reserved keyword: %s", t.text)
 			}
 			out = append(out, dynPathPart{name: t.text})

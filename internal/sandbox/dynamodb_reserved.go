@@ -1,11 +1,15 @@
 package sandbox
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // dynReservedWords are the words DynamoDB reserves: an expression must name
 // such an attribute through ExpressionAttributeNames (the developer guide's
-// "Reserved words in DynamoDB", 573 words).
-var dynReservedWords = func() map[string]bool {
+// "Reserved words in DynamoDB", 573 words), made into a set on first use:
+// the sandbox is linked into every keyless command.
+var dynReservedWords = sync.OnceValue(func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(`
 ABORT ABSOLUTE ACTION ADD AFTER AGENT AGGREGATE ALL ALLOCATE ALTER ANALYZE AND ANY ARCHIVE ARE ARRAY
@@ -55,4 +59,4 @@ WITHOUT WORK WRAPPED WRITE YEAR ZONE
 		m[w] = true
 	}
 	return m
-}()
+})

@@ -1,25 +1,11 @@
 package sandbox
 
-import (
-	"regexp"
-	"sync"
-)
+import "github.com/keyless-dev/keyless/internal/lazyre"
 
-// lazyRE is a regular expression compiled on first use. The sandbox is
-// linked into the keyless binary, and compiling its patterns at start-up
-// cost every keyless command about 2 ms, credential-process included.
-type lazyRE struct {
-	once sync.Once
-	src  string
-	re   *regexp.Regexp
-}
+// lazyRegexp is a regular expression compiled on first use (see lazyre):
+// the sandbox is linked into the keyless binary, and compiling its
+// patterns at start-up cost every keyless command about 2 ms,
+// credential-process included.
+func lazyRegexp(src string) *lazyre.Regexp { return lazyre.New(src) }
 
-func lazyRegexp(src string) *lazyRE { return &lazyRE{src: src} }
-
-func (l *lazyRE) get() *regexp.Regexp {
-	l.once.Do(func() { l.re = regexp.MustCompile(l.src) })
-	return l.re
-}
-
-func (l *lazyRE) MatchString(s string) bool            { return l.get().MatchString(s) }
-func (l *lazyRE) FindStringSubmatch(s string) []string { return l.get().FindStringSubmatch(s) }
+type lazyRE = lazyre.Regexp

@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/keyless-dev/keyless/internal/lazyre"
 )
 
 // RuleCIKeys is CI configuration that hands a long-lived AWS key to its
@@ -44,7 +45,7 @@ func ciSystem(p string) string {
 // ciKeyUse matches the variables and action inputs that carry a key:
 // secrets.AWS_ACCESS_KEY_ID, $AWS_SECRET_ACCESS_KEY, and
 // aws-actions/configure-aws-credentials' aws-access-key-id: input.
-var ciKeyUse = regexp.MustCompile(`\bAWS_(?:ACCESS_KEY_ID|SECRET_ACCESS_KEY)\b|\baws-(?:access-key-id|secret-access-key)\s*:`)
+var ciKeyUse = lazyre.New(`\bAWS_(?:ACCESS_KEY_ID|SECRET_ACCESS_KEY)\b|\baws-(?:access-key-id|secret-access-key)\s*:`)
 
 // ciUse is one line of CI configuration that uses a key.
 type ciUse struct {

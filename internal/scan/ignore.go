@@ -8,8 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"regexp"
 	"strings"
+
+	"github.com/keyless-dev/keyless/internal/lazyre"
 )
 
 // IgnoreFileName is the ignore file keyless reads at the root of what it scans.
@@ -41,7 +42,7 @@ type glob struct {
 	anchored bool
 }
 
-var fingerprintLine = regexp.MustCompile(`^(A[A-Z0-9]{19}|sha256-[0-9a-f]{16})(:.+:[0-9]+)?$`)
+var fingerprintLine = lazyre.New(`^(A[A-Z0-9]{19}|sha256-[0-9a-f]{16})(:.+:[0-9]+)?$`)
 
 // ParseIgnore reads an ignore file; name is used in errors.
 func ParseIgnore(r io.Reader, name string) (*Ignore, error) {

@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/keyless-dev/keyless/internal/lazyre"
 )
 
 // Var is one environment variable to set.
@@ -17,7 +18,7 @@ type Var struct{ Name, Value string }
 func Formats() []string { return []string{"sh", "fish", "powershell", "cmd", "json", "dotenv"} }
 
 // namePattern is what every format can name: POSIX shells allow no more.
-var namePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var namePattern = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // Export writes statements that set the variables in set and remove those in
 // unset, in format (one of Formats):

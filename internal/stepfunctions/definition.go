@@ -4,11 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/keyless-dev/keyless/internal/lazyre"
 )
 
 // Machine is a parsed, validated state machine definition.
@@ -115,7 +116,7 @@ const (
 	ErrResultPathMismatch = "States.ResultPathMatchFailure"
 )
 
-var variableName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var variableName = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // maxDefinitionBytes is CreateStateMachine's limit on a definition.
 const maxDefinitionBytes = 1048576
@@ -646,7 +647,7 @@ func wholeNumber(v any) (int, bool) {
 	return int(f), true
 }
 
-var sdkResource = regexp.MustCompile(`^arn:aws[\w-]*:states:::aws-sdk:([a-z0-9.-]+):([a-zA-Z0-9]+)$`)
+var sdkResource = lazyre.New(`^arn:aws[\w-]*:states:::aws-sdk:([a-z0-9.-]+):([a-zA-Z0-9]+)$`)
 
 // SDKResource splits an AWS SDK integration's Resource into its service
 // and API action.

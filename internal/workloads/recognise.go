@@ -2,21 +2,21 @@ package workloads
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/keyless-dev/keyless/internal/lazyre"
 	"github.com/keyless-dev/keyless/internal/policy"
 )
 
 var (
-	githubSub    = regexp.MustCompile(`^repo:([^@:/]+)(?:@([0-9]+))?/([^@:]+)(?:@([0-9]+))?:(.+)$`)
-	gitlabSub    = regexp.MustCompile(`^project_path:([^:]+):ref_type:(branch|tag):ref:([^:]+)$`)
-	circleciSub  = regexp.MustCompile(`^org/([^/]+)/project/([^/]+)/user/\*$`)
-	bitbucketSub = regexp.MustCompile(`^(\{[^}]+\}):(?:(\{[^}]+\}):)?\*$`)
-	buildkiteSub = regexp.MustCompile(`^organization:([^:]+):pipeline:([^:]+):ref:refs/heads/([^:]+):commit:\*:step:\*$`)
-	tfcSub       = regexp.MustCompile(`^organization:([^:]+):project:([^:]+):workspace:([^:]+):run_phase:(plan|apply|\*)$`)
-	bitbucketIss = regexp.MustCompile(`^api\.bitbucket\.org/2\.0/workspaces/([^/]+)/pipelines-config/identity/oidc$`)
+	githubSub    = lazyre.New(`^repo:([^@:/]+)(?:@([0-9]+))?/([^@:]+)(?:@([0-9]+))?:(.+)$`)
+	gitlabSub    = lazyre.New(`^project_path:([^:]+):ref_type:(branch|tag):ref:([^:]+)$`)
+	circleciSub  = lazyre.New(`^org/([^/]+)/project/([^/]+)/user/\*$`)
+	bitbucketSub = lazyre.New(`^(\{[^}]+\}):(?:(\{[^}]+\}):)?\*$`)
+	buildkiteSub = lazyre.New(`^organization:([^:]+):pipeline:([^:]+):ref:refs/heads/([^:]+):commit:\*:step:\*$`)
+	tfcSub       = lazyre.New(`^organization:([^:]+):project:([^:]+):workspace:([^:]+):run_phase:(plan|apply|\*)$`)
+	bitbucketIss = lazyre.New(`^api\.bitbucket\.org/2\.0/workspaces/([^/]+)/pipelines-config/identity/oidc$`)
 )
 
 // RecogniseTrust reads a role's trust policy back into the workload entry

@@ -18,9 +18,9 @@ package workloads
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 
+	"github.com/keyless-dev/keyless/internal/lazyre"
 	"github.com/keyless-dev/keyless/internal/policy"
 )
 
@@ -122,11 +122,11 @@ const (
 )
 
 var (
-	githubRepo    = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$`)
-	gitlabProject = regexp.MustCompile(`^[A-Za-z0-9_.][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_.][A-Za-z0-9_.-]*)+$`)
-	digits        = regexp.MustCompile(`^[0-9]+$`)
-	uuidPattern   = regexp.MustCompile(`^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$`)
-	slug          = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+	githubRepo    = lazyre.New(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$`)
+	gitlabProject = lazyre.New(`^[A-Za-z0-9_.][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_.][A-Za-z0-9_.-]*)+$`)
+	digits        = lazyre.New(`^[0-9]+$`)
+	uuidPattern   = lazyre.New(`^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$`)
+	slug          = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 )
 
 func wild(s string) bool { return strings.ContainsAny(s, "*?") }

@@ -1,0 +1,462 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/keyless-dev/keyless/internal/elevation"
+	"github.com/keyless-dev/keyless/internal/shell"
+)
+
+const elevationHelp = `Elevation commands act as you, with your ` + elevation.PermissionSetName + ` role in the
+elevation home account (keyless profiles sync writes its profile). Who may
+request, approve and revoke is decided inside AWS: docs/elevation.md.`
+
+type requestOptions struct {
+	elevOptions
+	json     bool
+	duration time.Duration
+	reason   string
+	ticket   string
+	rule     string
+}
+
+func newRequestCommand(g *globalOptions) *cobra.Command {
+	o := &requestOptions{}
+	cmd := &cobra.Command{
+		Use:   "request [SET@ACCOUNT] --for DURATION --reason TEXT",
+		Short: "Ask for a permission set in an account for a while, for an approver to approve",
+		Long: `Ask for a permission set in an account (id or name) for a while. An
+approver runs 'keyless approve ID'; AWS then assigns you the set until the
+time is up and removes it by itself, whether or not keyless runs anywhere.
+
+With no SET@ACCOUNT on a terminal, keyless offers what the rules let you
+request. The request is checked against the rules first: an unknown set or
+account, a duration above the rule's maximum, a set you are not eligible for,
+or a missing reason or ticket writes nothing.
+
+` + elevationHelp,
+		Example: `  keyless request AdministratorAccess@prod --for 2h --reason "incident 4711"
+  keyless request --for 30m --reason "rotate the KMS key" --ticket OPS-12`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRequest(cmd.Context(), g, o, args)
+		},
+	}
+	f := cmd.Flags()
+	f.DurationVar(&o.duration, "for", 0, "how long: a `DURATION` such as 30m or 2h (at most the rule's maximum)")
+	f.StringVar(&o.reason, "reason", "", "`TEXT` saying why you need it (shown to approvers)")
+	f.StringVar(&o.ticket, "ticket", "", "a `TICKET` reference, e.g. OPS-123")
+	f.StringVar(&o.rule, "rule", "", "the `RULE` to request under, when several offer the set in the account")
+	f.BoolVar(&o.json, "json", false, "print the request as JSON (default: its id)")
+	o.addFlags(f)
+	return cmd
+}
+
+func runRequest(ctx context.Context, g *globalOptions, o *requestOptions, args []string) error {
+	if o.duration < 0 {
+		return usageErrorf("--for %s: give a positive duration, e.g. 2h", o.duration)
+	}
+	c, err := elevationClient(ctx, g, &o.elevOptions)
+	if err != nil {
+		return err
+	}
+	ask := elevation.Ask{Rule: o.rule, Duration: o.duration, Reason: o.reason, Ticket: o.ticket}
+	tty := isTerminal(g.streams.In) && isTerminal(g.streams.Err)
+	if len(args) == 1 {
+		set, account, ok := strings.Cut(args[0], "@")
+		if !ok || set == "" || account == "" {
+			return usageErrorf("SET@ACCOUNT: %q names no account: write the permission set, @ and the account id or name, e.g. AdministratorAccess@prod", args[0])
+		}
+		ask.PermissionSet, ask.Account = set, account
+	} else {
+		if !tty {
+			return usageErrorf("name SET@ACCOUNT (the picker needs a terminal)\nhint: keyless requests --rules lists what you may request")
+		}
+		choice, err := pickChoice(g, c)
+		if err != nil {
+			return err
+		}
+		ask.PermissionSet, ask.Account, ask.Rule = choice.Rule.PermissionSet, choice.Account, choice.Rule.Name
+	}
+	if err := askMissing(ctx, g, c, &ask, tty); err != nil {
+		return err
+	}
+	r, err := c.Request(ctx, ask)
+	if err != nil {
+		return elevationError(err)
+	}
+	fmt.Fprintf(g.streams.Err, "Requested %s for %s under rule %s.\nAn approver runs: keyless approve %s\n", target(c, r), elevation.FormatDuration(r.Seconds), r.Rule, r.ID())
+	if o.json {
+		return json.NewEncoder(g.streams.Out).Encode(c.Pending(r))
+	}
+	fmt.Fprintln(g.streams.Out, r.ID())
+	return nil
+}
+
+// pickChoice offers what the person may request.
+func pickChoice(g *globalOptions, c *elevation.Client) (elevation.Choice, error) {
+	choices := c.Catalog.Choices(c.Me())
+	if len(choices) == 0 {
+		return elevation.Choice{}, fmt.Errorf("no elevation rule lets %s request anything (as of the last keyless apply)", c.Me())
+	}
+	items := make([]string, len(choices))
+	for i, ch := range choices {
+		items[i] = ch.String()
+	}
+	in, _ := g.streams.In.(*os.File)
+	picked, err := shell.Pick(in, g.streams.Err, items)
+	if errors.Is(err, shell.ErrCancelled) {
+		return elevation.Choice{}, &quietExit{code: ExitInterrupted}
+	}
+	if err != nil {
+		return elevation.Choice{}, err
+	}
+	for i, it := range items {
+		if it == picked {
+			return choices[i], nil
+		}
+	}
+	return elevation.Choice{}, errors.New("pick: nothing chosen")
+}
+
+// askMissing asks, on a terminal, for the duration and the reason or
+// ticket the rule requires; off a terminal the checks name the flag.
+func askMissing(ctx context.Context, g *globalOptions, c *elevation.Client, ask *elevation.Ask, tty bool) error {
+	if !tty {
+		if ask.Duration == 0 {
+			return usageErrorf("--for: say how long you need it, e.g. --for 2h")
+		}
+		return nil
+	}
+	p := &prompter{tty: true, in: g.streams.In, out: g.streams.Err}
+	var rule *elevation.Rule
+	if ask.Rule != "" {
+		rule, _ = c.Catalog.Rule(ask.Rule)
+	}
+	for ask.Duration == 0 {
+		max := "the rule's maximum"
+		if rule != nil {
+			max = elevation.FormatDuration(rule.MaxSeconds)
+		}
+		l, err := p.text(ctx, fmt.Sprintf("For how long (at most %s)", max), "1h", "--for")
+		if err != nil {
+			return err
+		}
+		if d, err := time.ParseDuration(l); err == nil && d > 0 {
+			ask.Duration = d
+		} else {
+			fmt.Fprintln(g.streams.Err, "Give a duration such as 30m, 1h or 1h30m.")
+		}
+	}
+	if rule != nil && rule.ReasonRequired && strings.TrimSpace(ask.Reason) == "" {
+		l, err := p.text(ctx, "Reason (shown to approvers)", "", "--reason")
+		if err != nil {
+			return err
+		}
+		ask.Reason = l
+	}
+	if rule != nil && rule.TicketRequired && strings.TrimSpace(ask.Ticket) == "" {
+		l, err := p.text(ctx, "Ticket", "", "--ticket")
+		if err != nil {
+			return err
+		}
+		ask.Ticket = l
+	}
+	return nil
+}
+
+func target(c *elevation.Client, r elevation.Request) string {
+	if rule, ok := c.Catalog.Rule(r.Rule); ok {
+		return r.PermissionSet + "@" + rule.AccountLabel(r.Account)
+	}
+	return r.PermissionSet + "@" + r.Account
+}
+
+type requestsOptions struct {
+	elevOptions
+	all, json, rules bool
+}
+
+func newRequestsCommand(g *globalOptions) *cobra.Command {
+	o := &requestsOptions{}
+	cmd := &cobra.Command{
+		Use:   "requests",
+		Short: "List elevation requests: pending, active and past",
+		Long: `List your elevation requests and everyone's pending ones (--all: every
+request), with their state: pending, denied, active (until when), ended,
+revoked. Times of grants are AWS's.
+
+` + elevationHelp,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := elevationClient(cmd.Context(), g, &o.elevOptions)
+			if err != nil {
+				return err
+			}
+			if o.rules {
+				return printChoices(g, c, o.json)
+			}
+			entries, err := c.List(cmd.Context(), o.all)
+			if err != nil {
+				return err
+			}
+			if o.json {
+				if entries == nil {
+					entries = []elevation.Entry{}
+				}
+				return json.NewEncoder(g.streams.Out).Encode(entries)
+			}
+			if len(entries) == 0 {
+				fmt.Fprintln(g.streams.Err, "No requests.")
+				return nil
+			}
+			w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "ID\tSTATUS\tREQUESTER\tSET@ACCOUNT\tFOR\tREASON")
+			for _, e := range entries {
+				status := string(e.Status)
+				if e.Until != nil {
+					status += " until " + e.Until.UTC().Format("2006-01-02 15:04Z")
+				}
+				why := e.Reason
+				if e.Ticket != "" {
+					why = strings.TrimSpace(e.Ticket + " " + why)
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, status, e.Requester, target(c, e.Request), elevation.FormatDuration(e.Seconds), why)
+			}
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			if slices.ContainsFunc(entries, func(e elevation.Entry) bool { return c.Mine(e) && e.Status == elevation.Active }) {
+				fmt.Fprintln(g.streams.Err, "Your active grants show in keyless login and keyless profiles sync as any other role.")
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&o.all, "all", false, "every request, not only yours and the pending ones")
+	cmd.Flags().BoolVar(&o.rules, "rules", false, "list what you may request instead (as of the last keyless apply)")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	o.addFlags(cmd.Flags())
+	return cmd
+}
+
+// printChoices lists what the person may request.
+func printChoices(g *globalOptions, c *elevation.Client, asJSON bool) error {
+	type row struct {
+		Target   string `json:"target"`
+		Rule     string `json:"rule"`
+		Max      int    `json:"max_seconds"`
+		Reason   bool   `json:"reason_required"`
+		Ticket   bool   `json:"ticket_required"`
+		Approver string `json:"approvers"`
+	}
+	rows := []row{}
+	for _, ch := range c.Catalog.Choices(c.Me()) {
+		rows = append(rows, row{ch.Rule.PermissionSet + "@" + ch.Rule.AccountLabel(ch.Account), ch.Rule.Name, ch.Rule.MaxSeconds,
+			ch.Rule.ReasonRequired, ch.Rule.TicketRequired, ch.Rule.Approvers.String()})
+	}
+	if asJSON {
+		return json.NewEncoder(g.streams.Out).Encode(rows)
+	}
+	if len(rows) == 0 {
+		fmt.Fprintf(g.streams.Err, "No elevation rule lets %s request anything.\n", c.Me())
+		return nil
+	}
+	w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "SET@ACCOUNT\tRULE\tAT MOST\tNEEDS\tAPPROVERS")
+	for _, r := range rows {
+		var needs []string
+		if r.Reason {
+			needs = append(needs, "reason")
+		}
+		if r.Ticket {
+			needs = append(needs, "ticket")
+		}
+		if len(needs) == 0 {
+			needs = []string{"-"}
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.Target, r.Rule, elevation.FormatDuration(r.Max), strings.Join(needs, ", "), r.Approver)
+	}
+	return w.Flush()
+}
+
+type decideOptions struct {
+	elevOptions
+	comment string
+	json    bool
+}
+
+// decisionReport is what approve, deny and revoke print with --json.
+type decisionReport struct {
+	ID           string     `json:"id"`
+	Requester    string     `json:"requester"`
+	Status       string     `json:"status"` // active, denied, revoked
+	Until        *time.Time `json:"until,omitempty"`
+	ExecutionARN string     `json:"execution_arn"`
+}
+
+func (o *decideOptions) addFlags(f *pflag.FlagSet) {
+	f.BoolVar(&o.json, "json", false, "print the outcome as JSON on stdout")
+	o.elevOptions.addFlags(f)
+}
+
+func newApproveCommand(g *globalOptions) *cobra.Command {
+	o := &decideOptions{}
+	cmd := &cobra.Command{
+		Use:   "approve ID",
+		Short: "Approve an elevation request: AWS grants it for its time",
+		Long: `Approve a request (its id from keyless requests, or a unique prefix). keyless
+shows the request and records your approval of exactly what it showed; the
+referee in AWS checks the rules again, grants the permission set and
+schedules its end.
+
+` + elevationHelp,
+		Args: oneID,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDecide(cmd.Context(), g, o, args[0], elevation.Approve)
+		},
+	}
+	cmd.Flags().StringVar(&o.comment, "comment", "", "a `TEXT` for the requester")
+	o.addFlags(cmd.Flags())
+	return cmd
+}
+
+func newDenyCommand(g *globalOptions) *cobra.Command {
+	o := &decideOptions{}
+	cmd := &cobra.Command{
+		Use:   "deny ID --reason TEXT",
+		Short: "Deny an elevation request",
+		Long: `Deny a request (its id from keyless requests, or a unique prefix): it can
+no longer be approved.
+
+` + elevationHelp,
+		Args: oneID,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if strings.TrimSpace(o.comment) == "" {
+				return usageErrorf("--reason: say why you deny it (the requester sees it)")
+			}
+			return runDecide(cmd.Context(), g, o, args[0], elevation.Deny)
+		},
+	}
+	cmd.Flags().StringVar(&o.comment, "reason", "", "`TEXT` saying why (shown to the requester)")
+	o.addFlags(cmd.Flags())
+	return cmd
+}
+
+func runDecide(ctx context.Context, g *globalOptions, o *decideOptions, id, decision string) error {
+	c, err := elevationClient(ctx, g, &o.elevOptions)
+	if err != nil {
+		return err
+	}
+	r, err := c.Find(ctx, id)
+	if err != nil {
+		return elevationError(err)
+	}
+	showRequest(g, c, r)
+	if d, by, done, err := c.Decided(ctx, r); err != nil {
+		return err
+	} else if done {
+		verb := "approved"
+		if d == elevation.Deny {
+			verb = "denied"
+		}
+		return fmt.Errorf("request %s was already %s by %s: a request is decided once", r.ID(), verb, by)
+	}
+	if rule, ok := c.Catalog.Rule(r.Rule); ok && !c.Catalog.MayApprove(rule, c.Me(), r.Requester()) {
+		who := "its approvers are " + rule.Approvers.String()
+		if strings.EqualFold(c.Me(), r.Requester()) {
+			who = "it is your own request"
+		}
+		return fmt.Errorf("%s may not decide request %s under rule %s: %s (as of the last keyless apply)", c.Me(), r.ID(), r.Rule, who)
+	}
+	stop := busy(g.streams.Err, "Waiting for AWS to act on your decision")
+	out, err := c.Decide(ctx, r, decision, o.comment)
+	stop()
+	if err != nil {
+		return err
+	}
+	rep := decisionReport{ID: r.ID(), Requester: r.Requester(), Status: string(elevation.Denied), ExecutionARN: out.ExecutionARN}
+	if decision == elevation.Deny {
+		fmt.Fprintf(g.streams.Err, "Denied request %s.\n", r.ID())
+	} else {
+		rep.Status = string(elevation.Active)
+		until := "its end"
+		if grant, err := c.GrantOf(ctx, r); err == nil && grant != nil {
+			until, rep.Until = grant.Until.Format("2006-01-02 15:04:05Z"), &grant.Until
+		}
+		fmt.Fprintf(g.streams.Err, "Approved: %s holds %s until %s.\n%s sees the role in keyless login and keyless profiles sync.\n",
+			r.Requester(), target(c, r), until, r.Requester())
+	}
+	if o.json {
+		return json.NewEncoder(g.streams.Out).Encode(rep)
+	}
+	return nil
+}
+
+// showRequest prints what the person is deciding on: exactly the fields
+// the digest covers.
+func showRequest(g *globalOptions, c *elevation.Client, r elevation.Request) {
+	w := g.streams.Err
+	fmt.Fprintf(w, "Request %s\n", r.ID())
+	fmt.Fprintf(w, "  requester  %s\n", r.Requester())
+	fmt.Fprintf(w, "  wants      %s for %s (rule %s)\n", target(c, r), elevation.FormatDuration(r.Seconds), r.Rule)
+	if r.Reason != "" {
+		fmt.Fprintf(w, "  reason     %s\n", r.Reason)
+	}
+	if r.Ticket != "" {
+		fmt.Fprintf(w, "  ticket     %s\n", r.Ticket)
+	}
+	if t := r.Created(); !t.IsZero() {
+		fmt.Fprintf(w, "  asked at   %s (the requester's clock)\n", t.Format("2006-01-02 15:04:05Z"))
+	}
+}
+
+func newRevokeCommand(g *globalOptions) *cobra.Command {
+	o := &decideOptions{}
+	cmd := &cobra.Command{
+		Use:   "revoke ID",
+		Short: "End an elevation grant now, and the sessions issued for it",
+		Long: `End a grant before its time (its id from keyless requests). AWS removes the
+assignment and refuses the sessions issued for it. A later grant of the same
+set in the same account keeps its own end. The requester, the rule's approvers
+and the revokers keyless.yaml names may revoke.
+
+` + elevationHelp,
+		Args: oneID,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			c, err := elevationClient(ctx, g, &o.elevOptions)
+			if err != nil {
+				return err
+			}
+			r, err := c.Find(ctx, args[0])
+			if err != nil {
+				return elevationError(err)
+			}
+			stop := busy(g.streams.Err, "Waiting for AWS to end the grant")
+			out, err := c.Revoke(ctx, r, o.comment)
+			stop()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.streams.Err, "Revoked %s's %s (request %s): the assignment is gone and its sessions are refused.\n", r.Requester(), target(c, r), r.ID())
+			if o.json {
+				return json.NewEncoder(g.streams.Out).Encode(decisionReport{ID: r.ID(), Requester: r.Requester(), Status: string(elevation.Revoked), ExecutionARN: out.ExecutionARN})
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&o.comment, "reason", "", "`TEXT` saying why (recorded with the revoke)")
+	o.addFlags(cmd.Flags())
+	return cmd
+}

@@ -1,0 +1,265 @@
+package elevation
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/oklog/ulid/v2"
+)
+
+// ErrNoRequest is returned when no request has the id given.
+var ErrNoRequest = errors.New("no such request")
+
+// Find reads the request whose ULID is id or starts with it. Anyone may
+// write any sk in their own partition, so "USER/ID" picks the requester
+// when two requests share an id.
+func (c *Client) Find(ctx context.Context, id string) (Request, error) {
+	user, id, qualified := strings.Cut(strings.TrimSpace(id), "/")
+	if !qualified {
+		user, id = "", user
+	}
+	id = strings.ToUpper(strings.TrimPrefix(id, requestPrefix))
+	if len(id) < 4 || len(id) > ulid.EncodedSize || strings.Trim(id, "0123456789ABCDEFGHJKMNPQRSTVWXYZ") != "" {
+		return Request{}, &InputError{Field: "id", Msg: fmt.Sprintf("%q is not a request id: keyless requests lists them (26 letters and digits; a unique prefix of 4 or more will do)", id)}
+	}
+	var found []Key
+	err := c.scan(ctx, "begins_with(sk, :p)", map[string]types.AttributeValue{":p": strValue(requestPrefix + id)}, func(m map[string]types.AttributeValue) {
+		if k := keyOf(m); user == "" || strings.EqualFold(UserName(k.PK), user) {
+			found = append(found, k)
+		}
+	})
+	if err != nil {
+		return Request{}, err
+	}
+	switch len(found) {
+	case 0:
+		return Request{}, fmt.Errorf("%w %s: keyless requests --all lists them", ErrNoRequest, id)
+	case 1:
+	default:
+		var ids []string
+		for _, k := range found {
+			ids = append(ids, UserName(k.PK)+"/"+strings.TrimPrefix(k.SK, requestPrefix))
+		}
+		return Request{}, &InputError{Field: "id", Msg: fmt.Sprintf("%s names %d requests (%s): give more of the id", id, len(found), strings.Join(ids, ", "))}
+	}
+	out, err := c.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(TableName), Key: found[0].item(), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return Request{}, fmt.Errorf("read request %s: %w", id, err)
+	}
+	if out.Item == nil {
+		return Request{}, fmt.Errorf("%w %s", ErrNoRequest, id)
+	}
+	return parseRequest(out.Item)
+}
+
+// scan reads every item matching filter, page by page.
+func (c *Client) scan(ctx context.Context, filter string, values map[string]types.AttributeValue, each func(map[string]types.AttributeValue)) error {
+	in := &dynamodb.ScanInput{TableName: aws.String(TableName)}
+	if filter != "" {
+		in.FilterExpression, in.ExpressionAttributeValues = aws.String(filter), values
+	}
+	p := dynamodb.NewScanPaginator(c.DB, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("read table %s: %w", TableName, err)
+		}
+		for _, m := range page.Items {
+			each(m)
+		}
+	}
+	return nil
+}
+
+// Outcome is how a machine's execution ended.
+type Outcome struct {
+	ExecutionARN string
+	Status       string // SUCCEEDED, FAILED, TIMED_OUT, ABORTED
+	Error, Cause string
+	Output       string
+}
+
+// RefusedError is a machine's refusal (its Fail state's error and cause).
+type RefusedError struct {
+	Machine      string
+	Code, Cause  string
+	ExecutionARN string
+}
+
+func (e *RefusedError) Error() string {
+	msg, ok := refusals[e.Code]
+	if !ok {
+		msg = "refused"
+	}
+	s := fmt.Sprintf("%s: %s (%s", e.Machine, msg, e.Code)
+	if e.Cause != "" && e.Cause != msg {
+		s += ": " + e.Cause
+	}
+	return s + ")"
+}
+
+// refusals say what each of the machines' Fail errors means to the
+// person who asked (the errors of definition.go).
+var refusals = map[string]string{
+	ErrRequestChanged:   "the request changed after you saw it; look at it again and decide again",
+	ErrAlreadyDecided:   "the request was already decided (approved or denied), by you or another approver",
+	ErrNotApprover:      "you are not an approver of the request's rule",
+	ErrSelfApproval:     "you may not approve your own request under this rule",
+	ErrNotEligible:      "the requester is not eligible for the rule",
+	ErrOutsideRule:      "the rule does not give that permission set in that account",
+	ErrDuration:         "the duration is outside what the rule allows",
+	ErrReasonRequired:   "the rule requires a reason",
+	ErrTicketRequired:   "the rule requires a ticket",
+	ErrTicketInvalid:    "the ticket does not match the rule's pattern",
+	ErrUnknownRule:      "the request names no rule the referee knows",
+	ErrUnknownUser:      "a writer is not a user of the identity store",
+	ErrNoRecord:         "the referee found no such request or decision",
+	ErrNotElevation:     "a record was not written by a " + PermissionSetName + " session",
+	ErrBadDecision:      "a decision is approve or deny",
+	ErrAssignment:       "sso-admin did not make the assignment",
+	ErrNotAllowed:       "you may not revoke this grant (the requester, the rule's approvers and the revokers may)",
+	ErrNotGranted:       "the request was not granted, so there is nothing to revoke",
+	ErrBadInput:         "the machine's input is not one it takes",
+	ErrProvisionFailed:  "sso-admin did not provision the session cut",
+	"States.Timeout":    "the machine timed out",
+	"States.TaskFailed": "an AWS call of the machine failed",
+}
+
+// Decide writes the caller's decision (Approve or Deny) on req, as they
+// saw it, and asks decide to act on it.
+func (c *Client) Decide(ctx context.Context, req Request, decision, comment string) (Outcome, error) {
+	if decision != Approve && decision != Deny {
+		return Outcome{}, fmt.Errorf("decision %q: want %s or %s", decision, Approve, Deny)
+	}
+	d := Decision{Key: DecisionKey(c.Caller, req.Key), Decision: decision, Comment: strings.TrimSpace(comment), Digest: req.Digest()}
+	if _, err := c.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(TableName), Item: d.Item()}); err != nil {
+		return Outcome{}, fmt.Errorf("write your decision: %w", err)
+	}
+	input, _ := json.Marshal(map[string]Key{"request": req.Key, "decision": d.Key})
+	out, err := c.run(ctx, DecideMachine, DecideExecutionName(req.Key, d), string(input))
+	if err != nil {
+		return out, err
+	}
+	verb := "approved"
+	if decision == Deny {
+		verb = "denied"
+	}
+	text := fmt.Sprintf("%s %s %s's request %s for %s (%s)", c.Me(), verb, req.Requester(), req.ID(), c.target(req), FormatDuration(req.Seconds))
+	if d.Comment != "" {
+		text += fmt.Sprintf(": %q", d.Comment)
+	}
+	c.notify(ctx, text)
+	return out, nil
+}
+
+// DecideExecutionName names decide's execution for one decision: "d-"
+// and 64 hex of SHA-256 over the request's and decision's keys, the
+// decision and its digest. Each approver has their own name, so a refused
+// approver blocks no other; the same decision asked again answers the
+// execution that already ran; a changed one gets a new execution, which
+// the USED# marker stops if the request was already decided.
+func DecideExecutionName(req Key, d Decision) string {
+	sum := sha256.Sum256([]byte(strings.Join([]string{req.PK, req.SK, d.PK, d.SK, d.Decision, d.Digest}, "|")))
+	return "d-" + hex.EncodeToString(sum[:])
+}
+
+// Revoke asks end to end req's grant, and the sessions issued for it.
+func (c *Client) Revoke(ctx context.Context, req Request, comment string) (Outcome, error) {
+	k := RevokeKey(c.Caller, req.Key)
+	item := k.item()
+	item["comment"] = strValue(strings.TrimSpace(comment))
+	if _, err := c.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(TableName), Item: item}); err != nil {
+		return Outcome{}, fmt.Errorf("write your revoke: %w", err)
+	}
+	id, err := ulid.New(ulid.Timestamp(c.now()), c.entropy())
+	if err != nil {
+		return Outcome{}, err
+	}
+	input, _ := json.Marshal(map[string]Key{"revoke": k})
+	out, err := c.run(ctx, EndMachine, "r-"+req.ID()+"-"+id.String(), string(input))
+	if err != nil {
+		return out, err
+	}
+	c.notify(ctx, fmt.Sprintf("%s revoked %s's grant %s of %s", c.Me(), req.Requester(), req.ID(), c.target(req)))
+	return out, nil
+}
+
+// run starts a machine and waits for it to end. A name already used
+// answers that execution's outcome.
+func (c *Client) run(ctx context.Context, machine, name, input string) (Outcome, error) {
+	arn := c.Catalog.executionARN(machine, name)
+	out, err := c.States.StartExecution(ctx, &sfn.StartExecutionInput{
+		StateMachineArn: aws.String(c.Catalog.machineARN(machine)),
+		Name:            aws.String(name),
+		Input:           aws.String(input),
+	})
+	var exists *sfntypes.ExecutionAlreadyExists
+	switch {
+	case errors.As(err, &exists):
+	case err != nil:
+		return Outcome{}, fmt.Errorf("start %s: %w", machine, err)
+	default:
+		arn = aws.ToString(out.ExecutionArn)
+	}
+	o, err := c.wait(ctx, arn)
+	if err != nil {
+		return o, fmt.Errorf("wait for %s: %w", machine, err)
+	}
+	if o.Status != string(sfntypes.ExecutionStatusSucceeded) {
+		code := o.Error
+		if code == "" {
+			code = o.Status
+		}
+		return o, &RefusedError{Machine: machine, Code: code, Cause: o.Cause, ExecutionARN: arn}
+	}
+	return o, nil
+}
+
+// wait polls an execution until it is no longer running.
+func (c *Client) wait(ctx context.Context, arn string) (Outcome, error) {
+	poll := c.Poll
+	if poll <= 0 {
+		poll = time.Second
+	}
+	for {
+		d, err := c.States.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+		if err != nil {
+			return Outcome{ExecutionARN: arn}, err
+		}
+		if d.Status != sfntypes.ExecutionStatusRunning && d.Status != sfntypes.ExecutionStatusPendingRedrive {
+			return Outcome{ExecutionARN: arn, Status: string(d.Status), Error: aws.ToString(d.Error),
+				Cause: aws.ToString(d.Cause), Output: aws.ToString(d.Output)}, nil
+		}
+		t := time.NewTimer(poll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return Outcome{ExecutionARN: arn}, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// Decided reads the referee's marker of req: the decision acted on and
+// who made it; ok is false while no decision has been acted on.
+func (c *Client) Decided(ctx context.Context, req Request) (decision, by string, ok bool, err error) {
+	out, err := c.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(TableName), Key: UsedKey(req.Key).item(), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return "", "", false, fmt.Errorf("read request %s's state: %w", req.ID(), err)
+	}
+	if out.Item == nil {
+		return "", "", false, nil
+	}
+	return attrS(out.Item, "decision"), UserName(attrS(out.Item, "decision_pk")), true, nil
+}
