@@ -106,7 +106,7 @@ func TestLocalTokens(t *testing.T) {
 		{"local-file-exposed", "high", corp, "chmod 600 " + corp},
 		{"local-refresh-token-at-rest", "medium", orphan, "delete it: rm " + orphan},
 		{"local-refresh-token-at-rest", "medium", corp, "keep the refresh token in the OS keychain: keyless login --session corp --token-storage keychain (docs/keychain.md); until then, sign out when not working: keyless logout"},
-		{"local-refresh-token-at-rest", "medium", legacy, "keep the refresh token in the OS keychain: keyless login --start-url https://old.awsapps.com/start --region us-east-1 --token-storage keychain (docs/keychain.md); until then, sign out when not working: keyless logout"},
+		{"local-refresh-token-at-rest", "medium", legacy, "keep the refresh token in the OS keychain: keyless login --profile legacy --token-storage keychain (docs/keychain.md); until then, sign out when not working: keyless logout"},
 	}
 	slices.SortFunc(want, func(a, b row) int { return strings.Compare(a.ID+a.Resource, b.ID+b.Resource) })
 	slices.SortFunc(got, func(a, b row) int { return strings.Compare(a.ID+a.Resource, b.ID+b.Resource) })

@@ -68,10 +68,10 @@ func refreshTokensAtRest(m Machine) ([]Finding, error) {
 		}
 		report(signin.Session{Name: s.Name, StartURL: s.StartURL, Region: s.Region}, "sso-session "+s.Name)
 	}
-	legacy := map[string]string{}
+	legacy := map[string]signin.Session{}
 	for _, p := range cfg.Profiles() {
-		if sp, err := cfg.SSO(p.Name); err == nil && sp.Session == "" {
-			legacy[sp.StartURL] = sp.SSORegion
+		if sp, err := cfg.SSO(p.Name); err == nil && sp.Session == "" && legacy[sp.StartURL].StartURL == "" {
+			legacy[sp.StartURL] = signin.Session{StartURL: sp.StartURL, Region: sp.SSORegion, Profile: sp.Profile}
 		}
 	}
 	urls := make([]string, 0, len(legacy))
@@ -80,7 +80,7 @@ func refreshTokensAtRest(m Machine) ([]Finding, error) {
 	}
 	slices.Sort(urls)
 	for _, u := range urls {
-		report(signin.Session{StartURL: u, Region: legacy[u]}, "legacy SSO profiles of "+u)
+		report(legacy[u], "legacy SSO profiles of "+u)
 	}
 
 	// Caches of sessions the config no longer names.

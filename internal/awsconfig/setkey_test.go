@@ -79,3 +79,21 @@ func TestTokenStorage(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenStorageWithoutPrefix: token_storage, as one might write it, is
+// read by nobody; keyless says so with the line rather than leave the
+// refresh token in the file.
+func TestTokenStorageWithoutPrefix(t *testing.T) {
+	f, err := Parse("config", []byte("[sso-session corp]\nsso_start_url = https://d-1.awsapps.com/start\nsso_region = eu-west-1\ntoken_storage = keychain\n\n"+
+		"[profile legacy]\nsso_start_url = https://d-2.awsapps.com/start\nsso_region = eu-west-1\ntoken_storage = keychain\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Session("corp")
+	if want := "config:4: [sso-session corp]: token_storage is read by neither keyless nor the AWS CLI; rename it to keyless_token_storage = keychain"; err == nil || err.Error() != want {
+		t.Errorf("session: err = %v, want %q", err, want)
+	}
+	if _, err := f.SSO("legacy"); err == nil || !strings.Contains(err.Error(), `config:9: profile "legacy": token_storage is read by neither`) {
+		t.Errorf("legacy: err = %v", err)
+	}
+}

@@ -161,6 +161,13 @@ const (
 // "keychain", or an error naming the file, line and key.
 func tokenStorage(file string, s *Section, what string) (string, error) {
 	v, ok := s.Get(TokenStorageKey)
+	if bare, set := s.Get("token_storage"); set && !ok {
+		// The key without keyless's prefix is read by nobody: the
+		// refresh token would stay in the file while the person believes
+		// it moved.
+		return "", fmt.Errorf("%s:%d: %s: token_storage is read by neither keyless nor the AWS CLI; rename it to %s = %s",
+			file, s.KeyLine("token_storage"), what, TokenStorageKey, strings.TrimSpace(bare))
+	}
 	switch v = strings.ToLower(strings.TrimSpace(v)); {
 	case !ok || v == TokenStorageFile:
 		return "", nil

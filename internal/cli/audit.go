@@ -490,7 +490,7 @@ func credentialsConfigured(getenv func(string) string) bool {
 		return true
 	}
 	s, ok := cfg.Profile("default")
-	return ok && slices.ContainsFunc(s.Keys(), func(kv awsconfig.KV) bool { return kv.Key != "region" && kv.Key != "output" })
+	return ok && credentialKey(s) != ""
 }
 
 // partitionOf reads the partition (aws, aws-cn, aws-us-gov) from an ARN.

@@ -393,6 +393,9 @@ TTL; nothing of the sign-in is exported (docs/scoped-credentials.md).`,
 			if err := narrow.check(cmd); err != nil {
 				return err
 			}
+			if err := privateOutput(g.streams.Out, "the credentials", "keyless env PROFILE"); err != nil {
+				return err
+			}
 			c, region, err := roleCredentials(cmd.Context(), g, profile, true)
 			if err != nil {
 				return err

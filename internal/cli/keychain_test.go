@@ -3,8 +3,11 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -55,6 +58,18 @@ func TestKeychainStorage(t *testing.T) {
 	if cfg, _ := os.ReadFile(p.configPath()); !strings.Contains(string(cfg), "[sso-session keyless]\nsso_start_url = "+sb.url+"/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\nkeyless_token_storage = keychain\n") {
 		t.Fatalf("login did not remember the storage in the sso-session:\n%s", cfg)
 	}
+	// The cache file and keyless's note (which names the keychain items,
+	// no secret) are the person's alone.
+	note := filepath.Join(p.home, ".aws", "keyless", "sso", filepath.Base(cachePath)+".keychain")
+	for _, path := range []string{cachePath, note} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Fatalf("%s: mode %v, want 0600", path, fi.Mode().Perm())
+		}
+	}
 	refresh := secretTool(t, kr, "lookup", "service", "keyless", "username", "sso/keyless/refreshToken")
 	if refresh == "" || secretTool(t, kr, "lookup", "service", "keyless", "username", "sso/keyless/clientSecret") == "" {
 		t.Fatal("secret-tool finds no refresh token or client secret in the keychain")
@@ -66,6 +81,37 @@ func TestKeychainStorage(t *testing.T) {
 	} else if at := m.RefreshTokenAt(kcs, cached); at.Kind != signin.RefreshKeychain || at.Item != "sso/keyless/refreshToken" {
 		t.Fatalf("RefreshTokenAt = %+v", at)
 	}
+
+	t.Run("status and audit --local see the keychain, not a token at rest", func(t *testing.T) {
+		out := p.output("status", "--no-tools", "--json")
+		var rep struct {
+			Sessions []struct {
+				Name    string
+				Refresh struct {
+					Possible bool
+					Token    string
+				}
+			}
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Sessions) != 1 {
+			t.Fatalf("status --json: %v\n%s", err, out)
+		}
+		if r := rep.Sessions[0].Refresh; r.Token != signin.RefreshKeychain || !r.Possible {
+			t.Fatalf("status says the refresh token is %+v, want in the keychain and usable", r)
+		}
+		if text := p.output("status", "--no-tools"); !strings.Contains(text, "refresh token  in the OS keychain") || strings.Contains(text, "plain file") {
+			t.Fatalf("status does not say the refresh token is in the keychain:\n%s", text)
+		}
+		audit := p.output("audit", "--local", "--no-usage", "--json")
+		if strings.Contains(audit, `"id": "local-refresh-token-at-rest"`) {
+			t.Fatalf("audit --local reports a refresh token at rest that is in the keychain:\n%s", audit)
+		}
+		for _, secret := range []string{refresh, readCache(t, cachePath)["accessToken"].(string)} {
+			if strings.Contains(out, secret) || strings.Contains(audit, secret) {
+				t.Fatal("status or audit --local printed a token")
+			}
+		}
+	})
 
 	t.Run("the AWS CLI v1 and v2 use the access token", func(t *testing.T) {
 		out := p.must(nil, v1, "sts", "get-caller-identity", "--profile", powerUser, "--query", "Arn", "--output", "text")
@@ -113,6 +159,8 @@ func TestKeychainStorage(t *testing.T) {
 			for _, args := range [][]string{
 				{"credential-process", "--profile", "ReadOnly-333333333333"},
 				{"login", "--token-storage", "file"},
+				{"login", "--token-storage", "keychain"},
+				{"login", "--if-needed"},
 			} {
 				cmd := p.command([]string{"DBUS_SESSION_BUS_ADDRESS=" + tc.bus}, p.bin, args...)
 				var stderr bytes.Buffer
@@ -127,6 +175,9 @@ func TestKeychainStorage(t *testing.T) {
 				}
 				if after, _ := os.ReadFile(cachePath); !bytes.Equal(after, before) {
 					t.Fatalf("keyless %s changed the cache file", args[0])
+				}
+				if cfg, _ := os.ReadFile(p.configPath()); !strings.Contains(string(cfg), "keyless_token_storage = keychain\n") {
+					t.Fatalf("keyless %s changed the token storage in the config:\n%s", strings.Join(args, " "), cfg)
 				}
 			}
 		})
@@ -157,6 +208,9 @@ func TestKeychainStorage(t *testing.T) {
 		if out := secretTool(t, kr, "lookup", "service", "keyless", "username", "sso/keyless/refreshToken"); out != "" {
 			t.Fatal("the refresh token stayed in the keychain")
 		}
+		if audit := p.output("audit", "--local", "--no-usage", "--json"); !strings.Contains(audit, `"id": "local-refresh-token-at-rest"`) {
+			t.Fatalf("audit --local does not report the refresh token back in the file:\n%s", audit)
+		}
 		if cfg, _ := os.ReadFile(p.configPath()); strings.Contains(string(cfg), "keyless_token_storage") {
 			t.Fatalf("file storage is the default; the key should be gone:\n%s", cfg)
 		}
@@ -186,7 +240,43 @@ func TestKeychainStorage(t *testing.T) {
 		if after, _ := os.ReadFile(cachePath); !bytes.Equal(after, before) {
 			t.Fatal("the cache file changed")
 		}
+		if err := os.WriteFile(p.configPath(), cfg, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	})
+
+	t.Run("logout removes the keychain items with the cache file", func(t *testing.T) {
+		if secretTool(t, kr, "lookup", "service", "keyless", "username", "sso/keyless/refreshToken") == "" {
+			t.Fatal("nothing in the keychain before logout")
+		}
+		p.keyless("logout")
+		for _, item := range []string{"sso/keyless/refreshToken", "sso/keyless/clientSecret"} {
+			if secretTool(t, kr, "lookup", "service", "keyless", "username", item) != "" {
+				t.Errorf("%s is still in the keychain after logout", item)
+			}
+		}
+		for _, path := range []string{cachePath, note} {
+			if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("%s after logout: %v, want it gone", path, err)
+			}
+		}
+	})
+}
+
+// output runs keyless and returns its stdout whatever its exit code
+// (status and audit exit non-zero when they find something); a failure
+// to start, or an exit code above 3, ends the test.
+func (p *person) output(args ...string) string {
+	p.t.Helper()
+	cmd := p.command(nil, p.bin, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	var ee *exec.ExitError
+	if err != nil && (!errors.As(err, &ee) || ee.ExitCode() > 3) {
+		p.t.Fatalf("keyless %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr.String())
+	}
+	return string(out)
 }
 
 func startKeyring(t *testing.T, dir string, unlock bool) *testtool.Keyring {

@@ -104,6 +104,29 @@ func TestEnvScope(t *testing.T) {
 			t.Fatalf("env --scope exported the SSO %s", k)
 		}
 	}
+	// Nothing secret on stderr either (agents often log it).
+	cmd := p.command(nil, bin, "env", profile, "--scope", "iam:ListRoles", "--role-arn", role, "--format", "json")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	again, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("env --scope: %v\n%s", err, stderr.String())
+	}
+	var vars2 map[string]string
+	if err := json.Unmarshal(again, &vars2); err != nil {
+		t.Fatal(err)
+	}
+	leaks := []string{vars2["AWS_SECRET_ACCESS_KEY"], vars2["AWS_SESSION_TOKEN"], permissionSet.SecretAccessKey, permissionSet.SessionToken}
+	for _, k := range secretFields[:3] {
+		if v, _ := jsonField(readCache(t, signin.TokenPath(p.home, compatSession)), k).(string); v != "" {
+			leaks = append(leaks, v)
+		}
+	}
+	for i, v := range leaks {
+		if v == "" || strings.Contains(stderr.String(), v) {
+			t.Fatalf("env --scope: secret %d empty or on stderr", i)
+		}
+	}
 	scopedIAM := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(sb.url), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider(vars["AWS_ACCESS_KEY_ID"], vars["AWS_SECRET_ACCESS_KEY"], vars["AWS_SESSION_TOKEN"])})
 	if _, err := scopedIAM.ListRoles(ctx, &iam.ListRolesInput{}); err != nil {

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -152,6 +155,8 @@ of any length keeps working while the Identity Center session lasts.
 Only requests with the token get credentials (401 without it, 403 with
 another). It listens on 127.0.0.1 only, never on all interfaces or the
 instance metadata address, and refuses to run as root unless --allow-root.
+It refuses to print the token into a file others can read (stdout
+redirected to a file of mode 0644): (umask 077; keyless serve P > FILE).
 PROFILE must be an SSO profile. 'keyless exec --serve PROFILE -- CMD' runs
 one command against an endpoint of its own. See docs/containers.md.`,
 		Example: `  keyless serve PowerUser-111111111111
@@ -162,6 +167,9 @@ one command against an endpoint of its own. See docs/containers.md.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !slices.Contains(shell.Formats(), format) {
 				return usageErrorf("--format %q: use one of %s", format, strings.Join(shell.Formats(), ", "))
+			}
+			if err := privateOutput(g.streams.Out, "the endpoint's token", "keyless serve PROFILE"); err != nil {
+				return err
 			}
 			ep, err := startEndpoint(cmd.Context(), g, args[0], o)
 			if err != nil {
@@ -195,13 +203,31 @@ one command against an endpoint of its own. See docs/containers.md.`,
 	return cmd
 }
 
+// privateOutput refuses to print a secret (what) into a file that other
+// users can read: credentials (env), or serve's token (127.0.0.1 is open
+// to every local user, and the token is all that keeps them out). A
+// terminal or a pipe is fine.
+func privateOutput(w io.Writer, what, command string) error {
+	f, ok := w.(interface{ Stat() (fs.FileInfo, error) })
+	if !ok || runtime.GOOS == "windows" {
+		return nil
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o044 == 0 {
+		return nil
+	}
+	return withHint(fmt.Errorf("stdout goes to a file others can read (mode %04o): %s would be readable by every user of this machine",
+		fi.Mode().Perm(), what), fmt.Sprintf("create the file private first: (umask 077; %s > FILE), or chmod 600 FILE", command))
+}
+
 // dockerRunLine passes the variables by name, so the token stays out of
-// the command line and the shell's history.
+// the command line and the shell's history. Both region variables go:
+// botocore (the AWS CLI v1, boto3) reads AWS_DEFAULT_REGION only.
 func dockerRunLine(vars []shell.Var) string {
 	var b strings.Builder
 	b.WriteString("docker run --rm --network host")
 	for _, v := range vars {
-		if v.Name == "KEYLESS_PROFILE" || v.Name == "AWS_DEFAULT_REGION" {
+		if v.Name == "KEYLESS_PROFILE" {
 			continue
 		}
 		b.WriteString(" -e " + v.Name)
@@ -235,10 +261,20 @@ func defaultProfileCredentials(config *awsconfig.File) string {
 		if !ok {
 			continue
 		}
-		for _, k := range []string{"aws_access_key_id", "sso_session", "sso_start_url", "credential_process", "role_arn", "web_identity_token_file"} {
-			if _, ok := sec.Get(k); ok {
-				return fmt.Sprintf("%s:%d: [default] sets %s", file.path, sec.KeyLine(k), k)
-			}
+		if k := credentialKey(sec); k != "" {
+			return fmt.Sprintf("%s:%d: [default] sets %s", file.path, sec.KeyLine(k), k)
+		}
+	}
+	return ""
+}
+
+// credentialKey is the first key of a profile that gives the SDKs
+// credentials, or "" (a profile of settings only: region, output, the
+// AWS CLI's cli_* keys).
+func credentialKey(sec *awsconfig.Section) string {
+	for _, k := range []string{"aws_access_key_id", "sso_session", "sso_start_url", "credential_process", "role_arn", "web_identity_token_file"} {
+		if _, ok := sec.Get(k); ok {
+			return k
 		}
 	}
 	return ""

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/keyless-dev/keyless/internal/sandbox"
+	"github.com/keyless-dev/keyless/internal/signin"
 	"github.com/keyless-dev/keyless/internal/testtool"
 )
 
@@ -170,6 +171,22 @@ for i in range(2):
 	}
 	if strings.Contains(ep.stderr(), ep.token) {
 		t.Errorf("keyless serve wrote its token to stderr")
+	}
+	// Nor what it serves, nor the sign-in's tokens.
+	served, err := endpointcreds.New(ep.url, func(o *endpointcreds.Options) { o.AuthorizationToken = ep.token }).Retrieve(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := []string{served.SecretAccessKey, served.SessionToken}
+	for _, k := range secretFields[:3] {
+		if v, _ := jsonField(readCache(t, signin.TokenPath(p.home, compatSession)), k).(string); v != "" {
+			secrets = append(secrets, v)
+		}
+	}
+	for i, v := range secrets {
+		if strings.Contains(ep.stderr(), v) {
+			t.Errorf("keyless serve wrote a secret (%d) to stderr", i)
+		}
 	}
 }
 

@@ -222,7 +222,11 @@ func toSession(s awsconfig.SSOSession) signin.Session {
 }
 
 func profileSession(p awsconfig.SSOProfile) signin.Session {
-	return signin.Session{Name: p.Session, StartURL: p.StartURL, Region: p.SSORegion, Scopes: p.Scopes, TokenStorage: p.TokenStorage}
+	s := signin.Session{Name: p.Session, StartURL: p.StartURL, Region: p.SSORegion, Scopes: p.Scopes, TokenStorage: p.TokenStorage}
+	if p.Session == "" {
+		s.Profile = p.Profile
+	}
+	return s
 }
 
 // role resolves a profile to the role it signs in to.
@@ -235,7 +239,12 @@ func (e *signinEnv) role(f *awsconfig.File, profile string) (signin.Role, awscon
 		return signin.Role{}, p, err
 	}
 	if p.AccountID == "" || p.RoleName == "" {
-		return signin.Role{}, p, fmt.Errorf("profile %s names no sso_account_id and sso_role_name: it can sign in but not get credentials", profile)
+		where := e.configPath
+		if sec, ok := f.Profile(profile); ok {
+			where = fmt.Sprintf("%s:%d", e.configPath, sec.Line)
+		}
+		return signin.Role{}, p, withHint(fmt.Errorf("%s: profile %q names no sso_account_id and sso_role_name: it can sign in but not get credentials", where, profile),
+			"add both to it, or use a profile of one account and role (keyless profiles list)")
 	}
 	return signin.Role{
 		Session:   profileSession(p),

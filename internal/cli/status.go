@@ -78,6 +78,7 @@ func runStatus(ctx context.Context, g *globalOptions, o *statusOptions) error {
 		rep.Files = []status.File{}
 	}
 	if !o.noTools {
+		rep.ToolsChecked = true
 		wd, _ := os.Getwd()
 		rep.Tools = status.ToolFinder{
 			Getenv: os.Getenv,

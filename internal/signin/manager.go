@@ -43,6 +43,9 @@ type Session struct {
 	// TokenStorage is where the refresh token and client secret are kept:
 	// StorageFile (also "") or StorageKeychain.
 	TokenStorage string
+	// Profile is, for legacy SSO profiles (no Name), a profile that names
+	// this start URL: what `keyless login --profile` signs in with.
+	Profile string
 }
 
 func (s Session) cacheKey() string {
@@ -52,10 +55,16 @@ func (s Session) cacheKey() string {
 	return s.StartURL
 }
 
-// LoginCommand is the command that signs this session in again.
+// LoginCommand is the command that signs this session in again. A
+// legacy start URL is signed in through one of its profiles: login
+// --start-url would write an sso-session, whose token cache is not the one
+// legacy profiles read.
 func (s Session) LoginCommand() string {
-	if s.Name != "" {
+	switch {
+	case s.Name != "":
 		return "keyless login --session " + shellWord(s.Name)
+	case s.Profile != "":
+		return "keyless login --profile " + shellWord(s.Profile)
 	}
 	return "keyless login --start-url " + shellWord(s.StartURL) + " --region " + shellWord(s.Region)
 }

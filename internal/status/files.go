@@ -26,7 +26,9 @@ const exposedBits = 0o066
 
 // ExposedFiles lists the files that hold AWS secrets or settings and that
 // others can read or write: the config and credentials files, the SSO
-// token cache, the role-credential cache and keyless's own directory.
+// token cache, the role-credential cache and keyless's own directory; and
+// the directories of those that others can write (without the sticky
+// bit), where they can replace a file whatever its mode.
 // Missing files and directories pass. On Windows, whose ACLs modes do not
 // show, it finds nothing.
 func ExposedFiles(home, configPath, credentialsPath string) ([]File, error) {
@@ -42,8 +44,12 @@ func ExposedFiles(home, configPath, credentialsPath string) ([]File, error) {
 		if err != nil {
 			return fmt.Errorf("check %s: %w", path, err)
 		}
-		if fi.Mode().IsRegular() && fi.Mode().Perm()&exposedBits != 0 {
-			out = append(out, File{Path: path, Mode: fmt.Sprintf("%04o", fi.Mode().Perm()), Holds: holds, Fix: "chmod 600 " + shellQuote(path)})
+		switch m := fi.Mode(); {
+		case m.IsRegular() && m.Perm()&exposedBits != 0:
+			out = append(out, File{Path: path, Mode: fmt.Sprintf("%04o", m.Perm()), Holds: holds, Fix: "chmod 600 " + shellQuote(path)})
+		case m.IsDir() && m.Perm()&0o022 != 0 && m&fs.ModeSticky == 0:
+			out = append(out, File{Path: path, Mode: fmt.Sprintf("%04o", m.Perm()), Holds: "directory of the " + holds + ": others can replace its files",
+				Fix: "chmod go-w " + shellQuote(path)})
 		}
 		return nil
 	}
@@ -54,6 +60,9 @@ func ExposedFiles(home, configPath, credentialsPath string) ([]File, error) {
 		return nil, err
 	}
 	aws := filepath.Join(home, ".aws")
+	if err := check(aws, "AWS config and caches"); err != nil {
+		return nil, err
+	}
 	for _, d := range []struct{ dir, holds string }{
 		{filepath.Join(aws, "sso", "cache"), "SSO token cache (access token, refresh token, client secret)"},
 		{filepath.Join(aws, "cli", "cache"), "role credentials cache (AWS CLI, botocore, keyless)"},
@@ -65,9 +74,6 @@ func ExposedFiles(home, configPath, credentialsPath string) ([]File, error) {
 					return nil
 				}
 				return err
-			}
-			if e.IsDir() {
-				return nil
 			}
 			return check(path, d.holds)
 		})

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/keyless-dev/keyless/internal/signin"
 )
 
 // WriteJSON writes the report as indented JSON.
@@ -48,9 +50,12 @@ func (r *Report) WriteText(w io.Writer, now time.Time) error {
 		tw.Flush()
 	}
 	b.WriteString("\n")
-	if len(r.Tools) == 0 {
+	switch {
+	case !r.ToolsChecked:
+		b.WriteString("Tools: not looked for (--no-tools).\n")
+	case len(r.Tools) == 0:
 		b.WriteString("Tools: none of the AWS CLI, Terraform, boto3, Pulumi, CDK or kubectl found.\n")
-	} else {
+	default:
 		b.WriteString("Tools:\n")
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		for _, t := range r.Tools {
@@ -129,8 +134,11 @@ func writeSession(b *strings.Builder, s Session, now time.Time) {
 	case s.State != SignedOut && s.State != Unreadable:
 		fmt.Fprintf(tw, "  refresh\tnot possible: the client registration expired\n")
 	}
-	if s.Refresh.Token == "file" {
+	switch s.Refresh.Token {
+	case signin.RefreshFile:
 		fmt.Fprintf(tw, "  refresh token\tin a plain file: %s\n", s.Refresh.TokenFile)
+	case signin.RefreshKeychain:
+		fmt.Fprintf(tw, "  refresh token\tin the OS keychain (the cache file keeps the access token only)\n")
 	}
 	if s.RegistrationExpiresAt != nil {
 		fmt.Fprintf(tw, "  registration\tuntil %s\n", when(*s.RegistrationExpiresAt, now))

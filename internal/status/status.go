@@ -55,6 +55,9 @@ type Report struct {
 	Invalid []InvalidProfile `json:"invalid_profiles"`
 	Files   []File           `json:"exposed_files"`
 	Tools   []Tool           `json:"tools"`
+	// ToolsChecked is false when the tools were not looked for
+	// (--no-tools): an empty Tools then says nothing about the machine.
+	ToolsChecked bool `json:"tools_checked"`
 	// Attention counts what needs the person: a session that needs a
 	// sign-in, a profile whose access is gone, a file others can read, a
 	// tool that cannot read SSO profiles.
@@ -175,6 +178,9 @@ func Sessions(ctx context.Context, o Options) ([]Session, []InvalidProfile) {
 			continue
 		}
 		ss := signin.Session{Name: p.Session, StartURL: p.StartURL, Region: p.SSORegion, Scopes: p.Scopes}
+		if p.Session == "" {
+			ss.Profile = p.Profile
+		}
 		st := get(ss)
 		if p.Session == "" {
 			sessions[key{url: p.StartURL}] = ss

@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,7 +77,7 @@ region = eu-west-1
 		TokenFile: signin.TokenPath(home, "https://old.awsapps.com/start"), Refresh: Refresh{Token: signin.RefreshNone},
 		Portal:   PortalSignedOut,
 		Profiles: []Profile{{Name: "old", AccountID: "222222222222", RoleName: "ReadOnly", Access: AccessNotChecked}},
-		Login:    "keyless login --start-url https://old.awsapps.com/start --region us-east-1",
+		Login:    "keyless login --profile old",
 	}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("sessions (-want +got):\n%s", diff)
@@ -91,5 +93,62 @@ region = eu-west-1
 	r.Count()
 	if r.Attention != 3 { // the legacy session needs a sign-in; two invalid entries
 		t.Errorf("attention = %d, want 3", r.Attention)
+	}
+}
+
+// TestExposedFiles: files others can read or write, and directories
+// others can write, are reported with the fix; private ones and a
+// directory others can only list are not.
+func TestExposedFiles(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("modes are not checked on Windows")
+	}
+	home := t.TempDir()
+	aws := filepath.Join(home, ".aws")
+	cache := filepath.Join(aws, "sso", "cache")
+	if err := os.MkdirAll(cache, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]os.FileMode{
+		filepath.Join(aws, "config"):            0o644,
+		filepath.Join(aws, "credentials"):       0o600,
+		filepath.Join(cache, "a.json"):          0o600,
+		filepath.Join(cache, "b.json"):          0o640,
+		filepath.Join(aws, "cli", "cache", "c"): 0o600,
+	}
+	for path, mode := range files {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte("{}"), mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for dir, mode := range map[string]os.FileMode{aws: 0o755, cache: 0o777, filepath.Join(aws, "cli", "cache"): 0o755} {
+		if err := os.Chmod(dir, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := ExposedFiles(home, filepath.Join(aws, "config"), filepath.Join(aws, "credentials"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for _, f := range got {
+		rows = append(rows, strings.ReplaceAll(f.Mode+" "+f.Path+" "+f.Fix, home, ""))
+	}
+	want := []string{
+		"0644 /.aws/config chmod 600 " + filepath.Join(aws, "config"),
+		"0777 /.aws/sso/cache chmod go-w " + cache,
+		"0640 /.aws/sso/cache/b.json chmod 600 " + filepath.Join(cache, "b.json"),
+	}
+	for i := range want {
+		want[i] = strings.ReplaceAll(want[i], home, "")
+	}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("exposed files (-want +got):\n%s", diff)
 	}
 }
