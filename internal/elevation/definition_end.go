@@ -107,7 +107,9 @@ func (c *compiled) end() *machine {
 	m.add("NothingDue", state{"Type": "Succeed", "Output": map[string]any{"outcome": "nothing due"}})
 
 	// Cut the user's sessions of the set in the account: a deny on tokens
-	// issued before now, for as long as a session of the set lasts;
+	// issued before the next whole second (TokenIssueTime has whole seconds,
+	// so a session issued earlier in this second is cut too), for as long as
+	// a session of the set lasts;
 	// statements whose time has passed are dropped.
 	m.add("CutRead", with(task("ssoadmin", "getInlinePolicyForPermissionSet", map[string]any{
 		"InstanceArn": c.cat.InstanceARN, "PermissionSetArn": x("$assignment.PermissionSetArn")}, "CutWrite"),
@@ -115,7 +117,7 @@ func (c *compiled) end() *machine {
 	sid := "'KeylessCut' & $replace($assignment.PrincipalId, '-', '') & $replace($replace($substring($at, 0, 19), '-', ''), ':', '')"
 	cut := fmt.Sprintf(`{'Sid': %s, 'Effect': 'Deny', 'Action': '*', 'Resource': '*', 'Condition': {`+
 		`'StringEquals': {'identitystore:userId': $assignment.PrincipalId, 'aws:PrincipalAccount': $assignment.TargetId}, `+
-		`'DateLessThan': {'aws:TokenIssueTime': $at, 'aws:CurrentTime': $substring($fromMillis($toMillis($at) + $lookup($sessions, $assignment.PermissionSetArn) * 1000), 0, 19) & 'Z'}}}`, sid)
+		`'DateLessThan': {'aws:TokenIssueTime': $substring($fromMillis($toMillis($at) + 1000), 0, 19) & 'Z', 'aws:CurrentTime': $substring($fromMillis($toMillis($at) + $lookup($sessions, $assignment.PermissionSetArn) * 1000), 0, 19) & 'Z'}}}`, sid)
 	keep := fmt.Sprintf("$filter($append([], $policy.Statement), function($s) { $not($type($s.Sid) = 'string' and $substring($s.Sid, 0, 10) = 'KeylessCut' and "+
 		"($s.Sid = %s or ($exists($lookup($s.Condition.DateLessThan, 'aws:CurrentTime')) and $lookup($s.Condition.DateLessThan, 'aws:CurrentTime') < $at))) })", sid)
 	m.add("CutWrite", task("ssoadmin", "putInlinePolicyToPermissionSet", map[string]any{
