@@ -74,7 +74,10 @@ func newDemoCommand(g *globalOptions) *cobra.Command {
 		Short: "See keyless work end to end in a minute, without an AWS account",
 		Long: `Start a local Identity Center (the sandbox) and a throw-away home directory,
 and run the whole story: apply a keyless.yaml, sign in as one of its people,
-write their profiles, get credentials and call STS with the AWS SDK, then
+write their profiles, get credentials and call STS with the AWS SDK; then
+no standing admin in prod: John's ReadOnly session is refused a write by
+IAM, he asks for AdministratorAccess, Jane signs in and approves, the same
+write works, and revoke ends the grant and the session issued for it; then
 audit an account with root keys and an old IAM user and show what cleanup
 would do, then move the deploy bot's pipeline to a GitHub workload (an OIDC
 role) and run it with the SDK's web-identity provider, and end at zero:
