@@ -74,7 +74,10 @@ func newDemoCommand(g *globalOptions) *cobra.Command {
 		Short: "See keyless work end to end in a minute, without an AWS account",
 		Long: `Start a local Identity Center (the sandbox) and a throw-away home directory,
 and run the whole story: apply a keyless.yaml, sign in as one of its people,
-write their profiles, get credentials and call STS with the AWS SDK, then
+write their profiles, get credentials and call STS with the AWS SDK; then
+no standing admin in prod: John's ReadOnly session is refused a write by
+IAM, he asks for AdministratorAccess, Jane signs in and approves, the same
+write works, and revoke ends the grant and the session issued for it; then
 audit an account with root keys and an old IAM user and show what cleanup
 would do, then move the deploy bot's pipeline to a GitHub workload (an OIDC
 role) and run it with the SDK's web-identity provider, and end at zero:
@@ -89,7 +92,7 @@ explore it with the AWS CLI.`,
 	}
 	cmd.Flags().BoolVar(&o.keep, "keep", false, "leave the sandbox and the directory for exploring; Ctrl-C stops it")
 	cmd.Flags().StringVar(&o.addr, "addr", "127.0.0.1:0", "sandbox address (loopback)")
-	cmd.AddCommand(newDemoSTSCommand(g))
+	cmd.AddCommand(newDemoSTSCommand(g), newDemoBrowserCommand())
 	return cmd
 }
 
@@ -100,6 +103,12 @@ type demoRun struct {
 	env  []string
 	dir  string
 	step int
+}
+
+// browserAs is the environment of a keyless command whose browser is a
+// person choosing user on the sandbox's sign-in page.
+func (d *demoRun) browserAs(user string) []string {
+	return []string{"BROWSER=" + d.exe + " demo browser " + user}
 }
 
 func (d *demoRun) say(format string, a ...any) {
@@ -161,7 +170,7 @@ func runDemo(ctx context.Context, g *globalOptions, o *demoOptions) error {
 		defer os.RemoveAll(dir)
 	}
 
-	srv, err := sandbox.New(sandbox.Options{Seed: demoSeed(time.Now()), ApproveAs: "john@example.com", AssignmentDelay: 100 * time.Millisecond})
+	srv, err := sandbox.New(sandbox.Options{Seed: demoSeed(time.Now()), AssignmentDelay: 100 * time.Millisecond})
 	if err != nil {
 		return err
 	}
@@ -192,7 +201,7 @@ func runDemo(ctx context.Context, g *globalOptions, o *demoOptions) error {
 	}
 	d.env = append(d.env, "HOME="+home, "AWS_CONFIG_FILE="+filepath.Join(home, ".aws", "config"),
 		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, ".aws", "credentials"),
-		"AWS_ENDPOINT_URL="+url, "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true", "BROWSER=none", "NO_COLOR=1")
+		"AWS_ENDPOINT_URL="+url, "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true", "NO_COLOR=1")
 	admin := []string{"AWS_ACCESS_KEY_ID=AKIASANDBOXEXAMPLE00", "AWS_SECRET_ACCESS_KEY=sandbox"}
 
 	d.say("keyless demo: a local IAM Identity Center at %s, a throw-away home in %s", url, home)
@@ -211,9 +220,9 @@ func runDemo(ctx context.Context, g *globalOptions, o *demoOptions) error {
 	d.say("   %s", portal)
 	done()
 
-	done = d.stepf("John signs in (the sandbox approves him at once) and gets a profile per role")
+	done = d.stepf("John signs in (the demo's browser chooses him on the sandbox's sign-in page) and gets a profile per role")
 	startURL := url + "/start"
-	_, errOut, err = d.run(ctx, nil, "login", "--start-url", startURL, "--region", "us-east-1", "--device-code")
+	_, errOut, err = d.run(ctx, d.browserAs("john@example.com"), "login", "--start-url", startURL, "--region", "us-east-1")
 	if err != nil {
 		return err
 	}
@@ -248,6 +257,9 @@ func runDemo(ctx context.Context, g *globalOptions, o *demoOptions) error {
    %[2]s`, profile, strings.TrimSpace(out))
 	done()
 
+	if err := demoElevation(ctx, d, admin, url, startURL); err != nil {
+		return err
+	}
 	if err := demoAudit(ctx, d, admin); err != nil {
 		return err
 	}

@@ -36,6 +36,15 @@ func TestDemo(t *testing.T) {
 		`SuperAdmin-111111111111\t111111111111\tSuperAdmin`,
 		`arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_SuperAdmin_[0-9a-f]{16}/john@example\.com`,
 		`assume SuperAdmin-111111111111`,
+		// No standing admin in prod: ReadOnly refused, an approved elevation
+		// allowed, revoke cuts the session issued for it.
+		`AccessDenied: User: arn:aws:sts::333333333333:assumed-role/AWSReservedSSO_ReadOnly_[0-9a-f]{16}/john@example\.com is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::333333333333:user/made-by-john because no identity-based policy allows the iam:CreateUser action`,
+		`Requested AdministratorAccess@prod \(333333333333\) for 1h under rule prod-admin\.`,
+		`Approved: john@example\.com holds AdministratorAccess@prod \(333333333333\) until `,
+		`iam CreateUser made-by-john as AdministratorAccess-333333333333: arn:aws:iam::333333333333:user/made-by-john`,
+		`Revoked john@example\.com's AdministratorAccess@prod`,
+		`the AdministratorAccess session from before the revoke, iam CreateUser:\n   AccessDenied: .* with an explicit deny in an identity-based policy`,
+		`AdministratorAccess has 0 account assignments in prod; nobody holds it standing`,
 		`CRITICAL +root-access-keys`,
 		// audit and cleanup agree: IAM user john is john@example.com.
 		`\+ delete-user john\s+because: IAM user john has an Identity Center user instead: john@example\.com`,
