@@ -50,6 +50,9 @@ or a missing reason or ticket writes nothing.
   keyless request --for 30m --reason "rotate the KMS key" --ticket OPS-12`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("for") && o.duration <= 0 {
+				return usageErrorf("--for %s: give a positive duration, e.g. 2h", cmd.Flags().Lookup("for").Value)
+			}
 			return runRequest(cmd.Context(), g, o, args)
 		},
 	}
@@ -64,9 +67,6 @@ or a missing reason or ticket writes nothing.
 }
 
 func runRequest(ctx context.Context, g *globalOptions, o *requestOptions, args []string) error {
-	if o.duration < 0 {
-		return usageErrorf("--for %s: give a positive duration, e.g. 2h", o.duration)
-	}
 	c, err := elevationClient(ctx, g, &o.elevOptions)
 	if err != nil {
 		return err
