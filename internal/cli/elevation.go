@@ -443,6 +443,14 @@ and the revokers keyless.yaml names may revoke.
 			if err != nil {
 				return elevationError(err)
 			}
+			// Nothing granted, nothing to end: say so before writing.
+			if d, by, done, err := c.Decided(ctx, r); err != nil {
+				return err
+			} else if !done {
+				return fmt.Errorf("request %s is pending: nothing is granted yet, so nothing to revoke (an approver may deny it: keyless deny %s --reason TEXT)", r.ID(), r.ID())
+			} else if d == elevation.Deny {
+				return fmt.Errorf("request %s was denied by %s: nothing was granted, so nothing to revoke", r.ID(), by)
+			}
 			stop := busy(g.streams.Err, "Waiting for AWS to end the grant")
 			out, err := c.Revoke(ctx, r, o.comment)
 			stop()
