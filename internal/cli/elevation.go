@@ -226,7 +226,7 @@ revoked. Times of grants are AWS's.
 			for _, e := range entries {
 				status := string(e.Status)
 				if e.Until != nil {
-					status += " until " + e.Until.UTC().Format("2006-01-02 15:04Z")
+					status += " until " + utcAndLocal(*e.Until, "2006-01-02 15:04")
 				}
 				why := e.Reason
 				if e.Ticket != "" {
@@ -392,7 +392,7 @@ func runDecide(ctx context.Context, g *globalOptions, o *decideOptions, id, deci
 		rep.Status = string(elevation.Active)
 		until := "its end"
 		if grant, err := c.GrantOf(ctx, r); err == nil && grant != nil {
-			until, rep.Until = grant.Until.Format("2006-01-02 15:04:05Z"), &grant.Until
+			until, rep.Until = utcAndLocal(grant.Until, "2006-01-02 15:04:05"), &grant.Until
 		}
 		fmt.Fprintf(g.streams.Err, "Approved: %s holds %s until %s.\n%s sees the role in keyless login and keyless profiles sync.\n",
 			r.Requester(), target(c, r), until, r.Requester())
@@ -417,7 +417,7 @@ func showRequest(g *globalOptions, c *elevation.Client, r elevation.Request) {
 		fmt.Fprintf(w, "  ticket     %s\n", r.Ticket)
 	}
 	if t := r.Created(); !t.IsZero() {
-		fmt.Fprintf(w, "  asked at   %s (the requester's clock)\n", t.Format("2006-01-02 15:04:05Z"))
+		fmt.Fprintf(w, "  asked at   %s (the requester's clock)\n", utcAndLocal(t, "2006-01-02 15:04:05"))
 	}
 }
 
@@ -467,4 +467,20 @@ and the revokers keyless.yaml names may revoke.
 	cmd.Flags().StringVar(&o.comment, "reason", "", "`TEXT` saying why (recorded with the revoke)")
 	o.addFlags(cmd.Flags())
 	return cmd
+}
+
+// utcAndLocal writes t in UTC (Z), and in the local zone after it when
+// that differs: "2026-12-02 15:52Z (16:52 CET)". Grants end by AWS's
+// clock; the local time is for the reader.
+func utcAndLocal(t time.Time, layout string) string {
+	out := t.UTC().Format(layout) + "Z"
+	local := t.Local()
+	if _, off := local.Zone(); off != 0 {
+		short := strings.TrimPrefix(layout, "2006-01-02 ")
+		if local.YearDay() != t.UTC().YearDay() {
+			short = layout
+		}
+		out += " (" + local.Format(short+" MST") + ")"
+	}
+	return out
 }
