@@ -195,7 +195,13 @@ func newRequestsCommand(g *globalOptions) *cobra.Command {
 		Short: "List elevation requests: pending, active and past",
 		Long: `List your elevation requests and everyone's pending ones (--all: every
 request), with their state: pending, denied, active (until when), ended,
-revoked. Times of grants are AWS's.
+revoked. Times of grants are AWS's, shown in UTC and in the local zone.
+
+--json prints an array, one object per request: id, requester, rule,
+permission_set, account, account_name, seconds, reason, ticket,
+requested_at, status (pending, denied, active, ended, revoked), until,
+decided_by, comment, revoked_by. With --rules: target, rule, max_seconds,
+reason_required, ticket_required, approvers.
 
 ` + elevationHelp,
 		Args: cobra.NoArgs,
@@ -245,7 +251,7 @@ revoked. Times of grants are AWS's.
 	}
 	cmd.Flags().BoolVar(&o.all, "all", false, "every request, not only yours and the pending ones")
 	cmd.Flags().BoolVar(&o.rules, "rules", false, "list what you may request instead (as of the last keyless apply)")
-	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON for scripts (its fields are listed above)")
 	o.addFlags(cmd.Flags())
 	return cmd
 }
