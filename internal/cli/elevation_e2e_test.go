@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"path/filepath"
@@ -181,32 +180,8 @@ func TestElevation(t *testing.T) {
 	// its revoke wrote a session cut: apply must neither remove a grant
 	// the machines will end nor drop a cut that still refuses sessions.
 	t.Run("plan_noop_with_grant_and_cut", func(t *testing.T) {
-		planCLI := func(when string) {
-			t.Helper()
-			var out, errb bytes.Buffer
-			if code := Main([]string{"plan", "-f", filepath.Join(w.dir, "keyless.yaml"), "--detailed-exitcode"}, strings.NewReader(""), &out, &errb); code != 0 {
-				t.Fatalf("plan %s = exit %d, want 0 (no changes):\n%s%s", when, code, out.String(), errb.String())
-			}
-		}
-		r, err := alice.Request(ctx, adminAsk(time.Hour))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := bob.Decide(ctx, r, elevation.Approve, ""); err != nil {
-			t.Fatal(err)
-		}
-		if !w.assigned("alice", prodAccount, "AdministratorAccess") {
-			t.Fatal("not granted")
-		}
-		planCLI("with an active grant")
-		if _, err := alice.Revoke(ctx, r, "done"); err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(w.inlinePolicy("AdministratorAccess"), "KeylessCut") {
-			t.Fatal("the revoke wrote no session cut")
-		}
-		// The cut lives for the set's session duration from the revoke,
-		// judged by the clock of the read (the sandbox's, injected here).
+		// Cuts live for the set's session duration from the revoke, judged
+		// by the clock of the read: the sandbox's, injected here.
 		file := filepath.Join(w.dir, "keyless.yaml")
 		planAt := func(at time.Time) *plan.Plan {
 			t.Helper()
@@ -227,6 +202,25 @@ func TestElevation(t *testing.T) {
 				t.Fatal(err)
 			}
 			return p
+		}
+		r, err := alice.Request(ctx, adminAsk(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bob.Decide(ctx, r, elevation.Approve, ""); err != nil {
+			t.Fatal(err)
+		}
+		if !w.assigned("alice", prodAccount, "AdministratorAccess") {
+			t.Fatal("not granted")
+		}
+		if p := planAt(w.clock.Now()); !p.Empty() {
+			t.Fatalf("plan with an active grant changes %+v, want nothing (the machines end it)", p.Changes)
+		}
+		if _, err := alice.Revoke(ctx, r, "done"); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(w.inlinePolicy("AdministratorAccess"), "KeylessCut") {
+			t.Fatal("the revoke wrote no session cut")
 		}
 		if p := planAt(w.clock.Now()); !p.Empty() {
 			t.Fatalf("plan after a revoke's session cut changes %+v, want nothing (the cut still refuses sessions)", p.Changes)
