@@ -50,6 +50,9 @@ or a missing reason or ticket writes nothing.
   keyless request --for 30m --reason "rotate the KMS key" --ticket OPS-12`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("for") && o.duration <= 0 {
+				return usageErrorf("--for %s: give a positive duration, e.g. 2h", cmd.Flags().Lookup("for").Value)
+			}
 			return runRequest(cmd.Context(), g, o, args)
 		},
 	}
@@ -64,9 +67,6 @@ or a missing reason or ticket writes nothing.
 }
 
 func runRequest(ctx context.Context, g *globalOptions, o *requestOptions, args []string) error {
-	if o.duration < 0 {
-		return usageErrorf("--for %s: give a positive duration, e.g. 2h", o.duration)
-	}
 	c, err := elevationClient(ctx, g, &o.elevOptions)
 	if err != nil {
 		return err
@@ -195,7 +195,13 @@ func newRequestsCommand(g *globalOptions) *cobra.Command {
 		Short: "List elevation requests: pending, active and past",
 		Long: `List your elevation requests and everyone's pending ones (--all: every
 request), with their state: pending, denied, active (until when), ended,
-revoked. Times of grants are AWS's.
+revoked. Times of grants are AWS's, shown in UTC and in the local zone.
+
+--json prints an array, one object per request: id, requester, rule,
+permission_set, account, account_name, seconds, reason, ticket,
+requested_at, status (pending, denied, active, ended, revoked), until,
+decided_by, comment, revoked_by. With --rules: target, rule, max_seconds,
+reason_required, ticket_required, approvers.
 
 ` + elevationHelp,
 		Args: cobra.NoArgs,
@@ -226,7 +232,7 @@ revoked. Times of grants are AWS's.
 			for _, e := range entries {
 				status := string(e.Status)
 				if e.Until != nil {
-					status += " until " + e.Until.UTC().Format("2006-01-02 15:04Z")
+					status += " until " + utcAndLocal(*e.Until, "2006-01-02 15:04")
 				}
 				why := e.Reason
 				if e.Ticket != "" {
@@ -245,7 +251,7 @@ revoked. Times of grants are AWS's.
 	}
 	cmd.Flags().BoolVar(&o.all, "all", false, "every request, not only yours and the pending ones")
 	cmd.Flags().BoolVar(&o.rules, "rules", false, "list what you may request instead (as of the last keyless apply)")
-	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON for scripts (its fields are listed above)")
 	o.addFlags(cmd.Flags())
 	return cmd
 }
@@ -392,7 +398,7 @@ func runDecide(ctx context.Context, g *globalOptions, o *decideOptions, id, deci
 		rep.Status = string(elevation.Active)
 		until := "its end"
 		if grant, err := c.GrantOf(ctx, r); err == nil && grant != nil {
-			until, rep.Until = grant.Until.Format("2006-01-02 15:04:05Z"), &grant.Until
+			until, rep.Until = utcAndLocal(grant.Until, "2006-01-02 15:04:05"), &grant.Until
 		}
 		fmt.Fprintf(g.streams.Err, "Approved: %s holds %s until %s.\n%s sees the role in keyless login and keyless profiles sync.\n",
 			r.Requester(), target(c, r), until, r.Requester())
@@ -417,7 +423,7 @@ func showRequest(g *globalOptions, c *elevation.Client, r elevation.Request) {
 		fmt.Fprintf(w, "  ticket     %s\n", r.Ticket)
 	}
 	if t := r.Created(); !t.IsZero() {
-		fmt.Fprintf(w, "  asked at   %s (the requester's clock)\n", t.Format("2006-01-02 15:04:05Z"))
+		fmt.Fprintf(w, "  asked at   %s (the requester's clock)\n", utcAndLocal(t, "2006-01-02 15:04:05"))
 	}
 }
 
@@ -443,6 +449,14 @@ and the revokers keyless.yaml names may revoke.
 			if err != nil {
 				return elevationError(err)
 			}
+			// Nothing granted, nothing to end: say so before writing.
+			if d, by, done, err := c.Decided(ctx, r); err != nil {
+				return err
+			} else if !done {
+				return fmt.Errorf("request %s is pending: nothing is granted yet, so nothing to revoke (an approver may deny it: keyless deny %s --reason TEXT)", r.ID(), r.ID())
+			} else if d == elevation.Deny {
+				return fmt.Errorf("request %s was denied by %s: nothing was granted, so nothing to revoke", r.ID(), by)
+			}
 			stop := busy(g.streams.Err, "Waiting for AWS to end the grant")
 			out, err := c.Revoke(ctx, r, o.comment)
 			stop()
@@ -459,4 +473,20 @@ and the revokers keyless.yaml names may revoke.
 	cmd.Flags().StringVar(&o.comment, "reason", "", "`TEXT` saying why (recorded with the revoke)")
 	o.addFlags(cmd.Flags())
 	return cmd
+}
+
+// utcAndLocal writes t in UTC (Z), and in the local zone after it when
+// that differs: "2026-12-02 15:52Z (16:52 CET)". Grants end by AWS's
+// clock; the local time is for the reader.
+func utcAndLocal(t time.Time, layout string) string {
+	out := t.UTC().Format(layout) + "Z"
+	local := t.Local()
+	if _, off := local.Zone(); off != 0 {
+		short := strings.TrimPrefix(layout, "2006-01-02 ")
+		if local.YearDay() != t.UTC().YearDay() {
+			short = layout
+		}
+		out += " (" + local.Format(short+" MST") + ")"
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +12,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/google/go-cmp/cmp"
 
+	kconfig "github.com/keyless-dev/keyless/internal/config"
 	"github.com/keyless-dev/keyless/internal/elevation"
+	ic "github.com/keyless-dev/keyless/internal/identitycenter"
+	"github.com/keyless-dev/keyless/internal/plan"
 )
 
 // adminAsk is alice's usual request: AdministratorAccess in prod.
@@ -169,6 +173,61 @@ func TestElevation(t *testing.T) {
 		}
 		if _, err := alice.Revoke(ctx, r, "done"); err != nil {
 			t.Fatal(err)
+		}
+	})
+
+	// plan after apply stays a no-op while a grant is active and after
+	// its revoke wrote a session cut: apply must neither remove a grant
+	// the machines will end nor drop a cut that still refuses sessions.
+	t.Run("plan_noop_with_grant_and_cut", func(t *testing.T) {
+		// Cuts live for the set's session duration from the revoke, judged
+		// by the clock of the read: the sandbox's, injected here.
+		file := filepath.Join(w.dir, "keyless.yaml")
+		planAt := func(at time.Time) *plan.Plan {
+			t.Helper()
+			cfg, err := kconfig.Load(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := ic.Read(ctx, ic.NewClients(w.admin, ic.Limits{}), ic.ReadOptions{PermissionSets: true, Now: func() time.Time { return at }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := cfg.Desired(st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := plan.Compute(d, st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		r, err := alice.Request(ctx, adminAsk(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bob.Decide(ctx, r, elevation.Approve, ""); err != nil {
+			t.Fatal(err)
+		}
+		if !w.assigned("alice", prodAccount, "AdministratorAccess") {
+			t.Fatal("not granted")
+		}
+		if p := planAt(w.clock.Now()); !p.Empty() {
+			t.Fatalf("plan with an active grant changes %+v, want nothing (the machines end it)", p.Changes)
+		}
+		if _, err := alice.Revoke(ctx, r, "done"); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(w.inlinePolicy("AdministratorAccess"), "KeylessCut") {
+			t.Fatal("the revoke wrote no session cut")
+		}
+		if p := planAt(w.clock.Now()); !p.Empty() {
+			t.Fatalf("plan after a revoke's session cut changes %+v, want nothing (the cut still refuses sessions)", p.Changes)
+		}
+		// After the set's session duration the cut is inert: apply may drop it.
+		if p := planAt(w.clock.Now().Add(13 * time.Hour)); p.Empty() {
+			t.Fatal("plan keeps an inert cut forever")
 		}
 	})
 }

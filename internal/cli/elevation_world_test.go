@@ -324,3 +324,34 @@ func wantAccessDenied(t *testing.T, what string, err error) {
 		t.Errorf("%s: error = %v, want AccessDenied", what, err)
 	}
 }
+
+// inlinePolicy is the named permission set's inline policy.
+func (w *elevWorld) inlinePolicy(set string) string {
+	w.t.Helper()
+	ctx := context.Background()
+	admin := ssoadmin.NewFromConfig(w.admin)
+	inst, err := admin.ListInstances(ctx, &ssoadmin.ListInstancesInput{})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	arn := inst.Instances[0].InstanceArn
+	sets, err := admin.ListPermissionSets(ctx, &ssoadmin.ListPermissionSetsInput{InstanceArn: arn})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, ps := range sets.PermissionSets {
+		d, err := admin.DescribePermissionSet(ctx, &ssoadmin.DescribePermissionSetInput{InstanceArn: arn, PermissionSetArn: aws.String(ps)})
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		if aws.ToString(d.PermissionSet.Name) == set {
+			out, err := admin.GetInlinePolicyForPermissionSet(ctx, &ssoadmin.GetInlinePolicyForPermissionSetInput{InstanceArn: arn, PermissionSetArn: aws.String(ps)})
+			if err != nil {
+				w.t.Fatal(err)
+			}
+			return aws.ToString(out.InlinePolicy)
+		}
+	}
+	w.t.Fatalf("no permission set %s", set)
+	return ""
+}

@@ -105,7 +105,7 @@ func (r *reader) elevation(n ast.Node, path string) *Elevation {
 		case "webhook":
 			e.Webhook = r.str(v, p)
 			if u, err := url.Parse(e.Webhook); err != nil || u.Scheme != "https" || u.Host == "" {
-				r.problem(v, p, fmt.Sprintf("%q is not an https URL", e.Webhook), "give the incoming webhook's URL, e.g. https://hooks.slack.com/services/...")
+				r.problem(v, p, fmt.Sprintf("%s is not an https URL", redactURL(e.Webhook)), "give the incoming webhook's URL, e.g. https://hooks.slack.com/services/...")
 			}
 		case "revokers":
 			e.Revokers = r.principals(v, p)
@@ -363,4 +363,18 @@ func (c *Config) eligibleInFile(rule *ElevationRule, user string) bool {
 		}
 	}
 	return false
+}
+
+// redactURL shows a webhook URL without what may be its secret: Slack
+// puts the token in the path, others in the query or the user info.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return "the value (not shown: it may hold the webhook's token)"
+	}
+	out := u.Scheme + "://" + u.Host
+	if u.Path != "" || u.RawQuery != "" || u.User != nil {
+		out += "/... (rest not shown)"
+	}
+	return out
 }

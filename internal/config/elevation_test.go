@@ -104,7 +104,7 @@ func TestElevationBadInput(t *testing.T) {
 	doc := elevationBase + `elevation:
   max_duration: 30h
   reason: sometimes
-  webhook: http://hooks.example.com/x
+  webhook: http://hooks.example.com/services/T0/B0/SECRETTOKEN
   rules:
     - name: Prod_Admin
       permission_set: ReadOnlyAccess
@@ -144,7 +144,7 @@ func TestElevationBadInput(t *testing.T) {
 	for _, w := range []want{
 		{2, "elevation.max_duration", "30h0m0s is outside 15m to 24h"},
 		{3, "elevation.reason", `"sometimes" is not a reason setting`},
-		{4, "elevation.webhook", `"http://hooks.example.com/x" is not an https URL`},
+		{4, "elevation.webhook", `http://hooks.example.com/... (rest not shown) is not an https URL`},
 		{6, "elevation.rules[0].name", `"Prod_Admin" is not a rule name`},
 		{7, "elevation.rules[0].permission_set", `permission set "ReadOnlyAccess" is also given by assignments[0].permission_set (line 15): an elevation's expiry would remove that standing access`},
 		{8, "elevation.rules[0].accounts[0]", "account id 12345 is not 12 digits"},
@@ -175,6 +175,9 @@ func TestElevationBadInput(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Log(cmp.Diff(nil, got))
+	}
+	if strings.Contains(errs.Error(), "SECRETTOKEN") {
+		t.Errorf("the error shows the webhook's token:\n%s", errs.Error())
 	}
 	for _, p := range errs.Problems {
 		if p.Hint == "" && !strings.Contains(p.Message, "twice") {

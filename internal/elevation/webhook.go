@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -24,6 +25,12 @@ type Webhook struct {
 	Timeout time.Duration
 	Log     *slog.Logger // nil discards
 }
+
+// slackEscape turns Slack's control characters into the entities Slack
+// asks for (api.slack.com/reference/surfaces/formatting#escaping): a
+// requester's reason cannot ping the channel (<!channel>) or show a link
+// under other words (<https://...|text>).
+var slackEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // DefaultWebhookTimeout bounds one post.
 const DefaultWebhookTimeout = 5 * time.Second
@@ -45,7 +52,7 @@ func (w *Webhook) post(ctx context.Context, text string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
-	body, _ := json.Marshal(map[string]string{"text": text})
+	body, _ := json.Marshal(map[string]string{"text": slackEscape.Replace(text)})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
 	if err != nil {
 		return errors.New("the webhook URL does not parse")

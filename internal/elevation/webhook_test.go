@@ -34,6 +34,22 @@ func TestWebhookPosts(t *testing.T) {
 	}
 }
 
+// A requester's reason is text to Slack, not markup: no channel ping, no
+// link under other words.
+func TestWebhookEscapesSlackMarkup(t *testing.T) {
+	got := make(chan map[string]string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		var body map[string]string
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		got <- body
+	}))
+	defer srv.Close()
+	(&Webhook{URL: srv.URL}).Post(context.Background(), "alice requests X: <!channel> R&D <https://evil.example|the runbook>")
+	if b := <-got; b["text"] != "alice requests X: &lt;!channel&gt; R&amp;D &lt;https://evil.example|the runbook&gt;" {
+		t.Fatalf("text = %q", b["text"])
+	}
+}
+
 // A webhook that hangs, fails or cannot be reached costs at most the
 // timeout, and the log never names the URL's path, where Slack puts its token.
 func TestWebhookNeverBlocksNorLeaks(t *testing.T) {

@@ -2,9 +2,11 @@ package plan
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -101,7 +103,9 @@ func setFields(have, want *ic.PermissionSet) []ic.FieldChange {
 	}
 	diff("relay_state", have.RelayState, want.RelayState)
 	diff("managed_policies", strings.Join(sorted(have.ManagedPolicies), ", "), strings.Join(sorted(want.ManagedPolicies), ", "))
-	diff("inline_policy", have.InlinePolicy, want.InlinePolicy)
+	if !samePolicy(have.InlinePolicy, want.InlinePolicy) {
+		diff("inline_policy", have.InlinePolicy, want.InlinePolicy)
+	}
 	diff("customer_managed_policies", refsString(have.CustomerManaged), refsString(want.CustomerManaged))
 	diff("permissions_boundary", boundaryString(have.Boundary), boundaryString(want.Boundary))
 	if !have.TagsUnknown {
@@ -297,4 +301,19 @@ func sameDuration(a, b string) bool {
 	x, okA := ic.ParseSessionDuration(a)
 	y, okB := ic.ParseSessionDuration(b)
 	return okA && okB && x == y
+}
+
+// samePolicy reports whether two policy documents say the same: equal as
+// JSON, whatever the key order or spacing. The elevation machines write
+// the set's inline policy (a session cut) with their own key order; that
+// is not a difference to apply.
+func samePolicy(a, b string) bool {
+	if a == b {
+		return true
+	}
+	var x, y any
+	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal([]byte(b), &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
 }
