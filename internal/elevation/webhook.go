@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -30,7 +31,7 @@ type Webhook struct {
 // asks for (api.slack.com/reference/surfaces/formatting#escaping): a
 // requester's reason cannot ping the channel (<!channel>) or show a link
 // under other words (<https://...|text>).
-var slackEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+var slackEscape = sync.OnceValue(func() *strings.Replacer { return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;") })
 
 // DefaultWebhookTimeout bounds one post.
 const DefaultWebhookTimeout = 5 * time.Second
@@ -52,7 +53,7 @@ func (w *Webhook) post(ctx context.Context, text string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
-	body, _ := json.Marshal(map[string]string{"text": slackEscape.Replace(text)})
+	body, _ := json.Marshal(map[string]string{"text": slackEscape().Replace(text)})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
 	if err != nil {
 		return errors.New("the webhook URL does not parse")
