@@ -62,12 +62,14 @@ func (f sfnFixture) settle(t *testing.T, arn string) *sfn.DescribeExecutionOutpu
 	ctx := context.Background()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		out := must(f.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)}))(t)
+		// Whether a driver is at work first, then the description: the
+		// other order could describe RUNNING, then see the run finished.
 		busy := false
 		f.srv.withWorld(func(w *World, now time.Time) {
 			e := w.StepFunctions.execution(arn)
 			busy = e != nil && (e.busy || e.Run.Due(now))
 		})
+		out := must(f.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)}))(t)
 		if out.Status != sfntypes.ExecutionStatusRunning || !busy {
 			return out
 		}
