@@ -298,3 +298,28 @@ const scheduleNameExpr = "$hash($assignment.PermissionSetArn & '|' & $assignment
 
 // asgExpr is the grant items' pk of $assignment.
 const asgExpr = "'ASG#' & $substringAfter($substringAfter($assignment.PermissionSetArn, 'permissionSet/'), '/') & '#' & $assignment.TargetId & '#' & $assignment.PrincipalId"
+
+// statusPoll names the states that wait for one asynchronous sso-admin
+// request to finish: the Choice (is), the pause, the describe call and the
+// failure. The state before them assigns $status (the request's status)
+// and $polls = 0.
+type statusPoll struct {
+	is, pause, poll, failed string
+	describe, idField       string // the describe action and its request id argument
+	result                  string // the field of its result holding the status
+	errName, what           string // the failure's error and what sso-admin did not do
+}
+
+// pollStatus adds p's states: done follows SUCCEEDED; FAILED, or pollLimit
+// polls, fails.
+func (c *compiled) pollStatus(m *machine, p statusPoll, done string) {
+	m.add(p.is, choice(p.pause,
+		when("$status.Status = 'SUCCEEDED'", done),
+		when("$status.Status = 'FAILED' or $polls >= "+fmt.Sprint(pollLimit), p.failed)))
+	m.add(p.pause, wait(2, p.poll))
+	m.add(p.poll, with(task("ssoadmin", p.describe, map[string]any{
+		"InstanceArn": c.cat.InstanceARN, p.idField: x("$status.RequestId")}, p.is),
+		"Assign", map[string]any{"status": x("$states.result." + p.result), "polls": x("$polls + 1")}))
+	m.add(p.failed, state{"Type": "Fail", "Error": p.errName,
+		"Cause": x("'sso-admin did not " + p.what + ": ' & ($exists($status.FailureReason) ? $status.FailureReason : $status.Status)")})
+}

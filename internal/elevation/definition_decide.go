@@ -151,15 +151,9 @@ func (c *compiled) decide() *machine {
 	// 8. The assignment, after its schedule.
 	m.add("Assign", with(task("ssoadmin", "createAccountAssignment", x("$assignment"), "IsAssigned"),
 		"Assign", map[string]any{"status": x("$states.result.AccountAssignmentCreationStatus"), "polls": 0}))
-	m.add("IsAssigned", choice("AssignWait",
-		when("$status.Status = 'SUCCEEDED'", "Granted"),
-		when("$status.Status = 'FAILED' or $polls >= "+fmt.Sprint(pollLimit), "AssignmentFailed")))
-	m.add("AssignWait", wait(2, "AssignPoll"))
-	m.add("AssignPoll", with(task("ssoadmin", "describeAccountAssignmentCreationStatus", map[string]any{
-		"InstanceArn": c.cat.InstanceARN, "AccountAssignmentCreationRequestId": x("$status.RequestId")}, "IsAssigned"),
-		"Assign", map[string]any{"status": x("$states.result.AccountAssignmentCreationStatus"), "polls": x("$polls + 1")}))
-	m.add("AssignmentFailed", state{"Type": "Fail", "Error": ErrAssignment,
-		"Cause": x("'sso-admin did not make the assignment: ' & ($exists($status.FailureReason) ? $status.FailureReason : $status.Status)")})
+	c.pollStatus(m, statusPoll{is: "IsAssigned", pause: "AssignWait", poll: "AssignPoll", failed: "AssignmentFailed",
+		describe: "describeAccountAssignmentCreationStatus", idField: "AccountAssignmentCreationRequestId",
+		result: "AccountAssignmentCreationStatus", errName: ErrAssignment, what: "make the assignment"}, "Granted")
 	m.add("Granted", state{"Type": "Succeed", "Output": map[string]any{"outcome": "granted", "until": x("$until"), "ends": x("$latest"),
 		"account": x("$assignment.TargetId"), "permission_set_arn": x("$assignment.PermissionSetArn"), "user_id": x("$requesterId")}})
 	return m

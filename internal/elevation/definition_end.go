@@ -76,15 +76,9 @@ func (c *compiled) end() *machine {
 	m.add("Unassign", catch(with(task("ssoadmin", "deleteAccountAssignment", x("$assignment"), "IsUnassigned"),
 		"Assign", map[string]any{"status": x("$states.result.AccountAssignmentDeletionStatus"), "polls": 0}),
 		"DeleteExpiry", "SsoAdmin.ResourceNotFoundException"))
-	m.add("IsUnassigned", choice("UnassignWait",
-		when("$status.Status = 'SUCCEEDED'", "DeleteExpiry"),
-		when("$status.Status = 'FAILED' or $polls >= "+fmt.Sprint(pollLimit), "UnassignFailed")))
-	m.add("UnassignWait", wait(2, "UnassignPoll"))
-	m.add("UnassignPoll", with(task("ssoadmin", "describeAccountAssignmentDeletionStatus", map[string]any{
-		"InstanceArn": c.cat.InstanceARN, "AccountAssignmentDeletionRequestId": x("$status.RequestId")}, "IsUnassigned"),
-		"Assign", map[string]any{"status": x("$states.result.AccountAssignmentDeletionStatus"), "polls": x("$polls + 1")}))
-	m.add("UnassignFailed", state{"Type": "Fail", "Error": ErrAssignment,
-		"Cause": x("'sso-admin did not remove the assignment: ' & ($exists($status.FailureReason) ? $status.FailureReason : $status.Status)")})
+	c.pollStatus(m, statusPoll{is: "IsUnassigned", pause: "UnassignWait", poll: "UnassignPoll", failed: "UnassignFailed",
+		describe: "describeAccountAssignmentDeletionStatus", idField: "AccountAssignmentDeletionRequestId",
+		result: "AccountAssignmentDeletionStatus", errName: ErrAssignment, what: "remove the assignment"}, "DeleteExpiry")
 	m.add("DeleteExpiry", catch(task("scheduler", "deleteSchedule", map[string]any{"Name": x("$schedule"), "GroupName": ExpiryGroup}, "DeleteCut"),
 		"DeleteCut", "Scheduler.ResourceNotFoundException"))
 	m.add("DeleteCut", catch(task("scheduler", "deleteSchedule", map[string]any{"Name": x("$schedule"), "GroupName": CutGroup}, "CutRead"),
@@ -127,15 +121,9 @@ func (c *compiled) end() *machine {
 		"InstanceArn": c.cat.InstanceARN, "PermissionSetArn": x("$assignment.PermissionSetArn"),
 		"TargetType": "AWS_ACCOUNT", "TargetId": x("$assignment.TargetId")}, "IsProvisioned"),
 		"Assign", map[string]any{"status": x("$states.result.PermissionSetProvisioningStatus"), "polls": 0}))
-	m.add("IsProvisioned", choice("ProvisionWait",
-		when("$status.Status = 'SUCCEEDED'", "Forget"),
-		when("$status.Status = 'FAILED' or $polls >= "+fmt.Sprint(pollLimit), "ProvisionFailed")))
-	m.add("ProvisionWait", wait(2, "ProvisionPoll"))
-	m.add("ProvisionPoll", with(task("ssoadmin", "describePermissionSetProvisioningStatus", map[string]any{
-		"InstanceArn": c.cat.InstanceARN, "ProvisionPermissionSetRequestId": x("$status.RequestId")}, "IsProvisioned"),
-		"Assign", map[string]any{"status": x("$states.result.PermissionSetProvisioningStatus"), "polls": x("$polls + 1")}))
-	m.add("ProvisionFailed", state{"Type": "Fail", "Error": ErrProvisionFailed,
-		"Cause": x("'sso-admin did not provision the cut: ' & ($exists($status.FailureReason) ? $status.FailureReason : $status.Status)")})
+	c.pollStatus(m, statusPoll{is: "IsProvisioned", pause: "ProvisionWait", poll: "ProvisionPoll", failed: "ProvisionFailed",
+		describe: "describePermissionSetProvisioningStatus", idField: "ProvisionPermissionSetRequestId",
+		result: "PermissionSetProvisioningStatus", errName: ErrProvisionFailed, what: "provision the cut"}, "Forget")
 
 	// Forget the ended grants of the assignment, one item at a time.
 	m.add("Forget", with(task("dynamodb", "query", map[string]any{"TableName": TableName, "ConsistentRead": true,
