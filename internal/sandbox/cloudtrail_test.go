@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
@@ -40,17 +39,6 @@ func ctClient(t *testing.T, url, region, key string) *cloudtrail.Client {
 	cfg.Region = region
 	if key != "" {
 		cfg.Credentials = credentials.NewStaticCredentialsProvider(key, ctSecret, "")
-	}
-	// Go's transport sometimes closes a kept-alive connection while the SDK
-	// reads a long reply ("use of closed network connection",
-	// aws/aws-sdk-go-v2#2737): retry connection errors only, so a
-	// throttle still shows.
-	cfg.RetryMaxAttempts = 0
-	cfg.Retryer = func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = 3
-			o.Retryables = []retry.IsErrorRetryable{retry.RetryableConnectionError{}}
-		})
 	}
 	return cloudtrail.NewFromConfig(cfg)
 }

@@ -50,23 +50,36 @@ func startSandbox(t testing.TB, opts Options) (*Server, string) {
 	return srv, "http://" + l.Addr().String()
 }
 
-// sdkConfig is an aws-sdk-go-v2 config pointed at url with dummy keys. One
-// attempt only: moto answers unimplemented calls with 500, which the SDK
-// would otherwise retry.
+// sdkConfig is an aws-sdk-go-v2 config pointed at url with dummy keys. It
+// retries connection errors only: moto answers unimplemented calls with 500
+// and a sandbox error must show on the first answer, but a kept-alive
+// connection torn down under a loaded machine ("use of closed network
+// connection", aws/aws-sdk-go-v2#2737) is retried by every SDK's default
+// retryer, so a test without it fails where no client would.
 func sdkConfig(t testing.TB, url string) aws.Config {
 	t.Helper()
 	cfg, err := config.LoadDefaultConfig(context.Background(),
 		config.WithRegion("us-east-1"),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "")),
 		config.WithBaseEndpoint(url),
-		config.WithRetryMaxAttempts(1),
 		config.WithSharedConfigFiles([]string{}),
 		config.WithSharedCredentialsFiles([]string{}),
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.Retryer = retryConnectionErrors
 	return cfg
+}
+
+// retryConnectionErrors makes up to three attempts, retrying connection
+// errors only (never a 500 or a throttling answer). cfg.RetryMaxAttempts
+// stays 0: clients wrap any retryer with it when it is set.
+func retryConnectionErrors() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = 3
+		o.Retryables = []retry.IsErrorRetryable{retry.RetryableConnectionError{}}
+	})
 }
 
 func requireTool(t testing.TB, name string) string {
@@ -103,17 +116,8 @@ func forEachTarget(t *testing.T, f func(t *testing.T, tg *target)) {
 		// moto sometimes closes a reused connection while the SDK reads the
 		// reply ("use of closed network connection"): one connection per request.
 		cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) { tr.DisableKeepAlives = true })
-		// It still happens under load on a fresh connection: retry connection
-		// errors only (never moto's 500 for an unimplemented call).
-		cfg.Retryer = func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = 3
-				o.Retryables = []retry.IsErrorRetryable{retry.RetryableConnectionError{}}
-			})
-		}
-		// sdkConfig's one attempt would cap this retryer at one: clients wrap
-		// any retryer with cfg.RetryMaxAttempts when it is set.
-		cfg.RetryMaxAttempts = 0
+		// It still happens under load on a fresh connection: sdkConfig's
+		// retryer retries connection errors only.
 		f(t, &target{name: "moto", url: url, moto: true, cfg: cfg})
 	})
 }
