@@ -48,6 +48,11 @@ type stopMotoAfter struct{ m *testing.M }
 
 func (s stopMotoAfter) Run() int {
 	defer moto.Stop()
+	defer func() {
+		if sharedBinaryDir != "" {
+			os.RemoveAll(sharedBinaryDir)
+		}
+	}()
 	scriptParallelism()
 	return s.m.Run()
 }

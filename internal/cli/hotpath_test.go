@@ -45,12 +45,7 @@ func TestInitBudget(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds keyless")
 	}
-	bin := filepath.Join(t.TempDir(), "keyless")
-	build := exec.Command("go", "build", "-o", bin, "../../cmd/keyless")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildKeyless(t)
 	home := warmHome(t)
 	cmd := exec.Command(bin, "credential-process", "--profile", "Dev-111111111111")
 	cmd.Env = append(withoutAWS(os.Environ()), "HOME="+home, "GODEBUG=inittrace=1")

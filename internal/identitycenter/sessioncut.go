@@ -202,10 +202,18 @@ func cutUntil(cond map[string]map[string]json.RawMessage) time.Time {
 	return time.Time{}
 }
 
-// live reports whether cut i still refuses anything at now. A cut whose end
-// cannot be read is kept: a deny is never dropped on a guess.
+// cutClockSkew is how long keyless keeps a cut past its aws:CurrentTime
+// bound. The bound makes the cut inert in AWS by AWS's clock; keyless
+// judges it by the local clock (plan's read time), and a local clock running
+// ahead would otherwise drop the deny early and give a cut session back its
+// last minutes. Keeping an inert statement a little longer costs nothing.
+const cutClockSkew = 5 * time.Minute
+
+// live reports whether cut i may still refuse anything at now, by a clock
+// that may be up to cutClockSkew ahead of AWS's. A cut whose end cannot be
+// read is kept: a deny is never dropped on a guess.
 func (p *policyParts) live(i int, now time.Time) bool {
-	return p.until[i].IsZero() || now.Before(p.until[i])
+	return p.until[i].IsZero() || now.Before(p.until[i].Add(cutClockSkew))
 }
 
 // join writes the policy: its fields, then the base statements and the

@@ -34,8 +34,12 @@ func TestCutPolicy(t *testing.T) {
 	if got := KeepCuts(file, one, at.Add(time.Hour)); got != one {
 		t.Errorf("KeepCuts while in force = %s, want the policy as it is", got)
 	}
-	if got := KeepCuts(file, one, at.Add(12*time.Hour)); got != file {
-		t.Errorf("KeepCuts at the end = %s, want the file's policy", got)
+	// A local clock a minute ahead of AWS's must not drop the cut early.
+	if got := KeepCuts(file, one, at.Add(12*time.Hour+time.Minute)); got != one {
+		t.Errorf("KeepCuts a minute past its bound = %s, want the policy as it is (the local clock may be ahead)", got)
+	}
+	if got := KeepCuts(file, one, at.Add(12*time.Hour+cutClockSkew)); got != file {
+		t.Errorf("KeepCuts at the end plus the clock margin = %s, want the file's policy", got)
 	}
 	if got := KeepCuts("", one, at); !strings.HasPrefix(got, `{"Version":"2012-10-17","Statement":[{"Sid":"KeylessCut`) {
 		t.Errorf("KeepCuts with no file policy = %s, want the cut alone", got)
