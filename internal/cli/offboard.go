@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
@@ -95,7 +96,10 @@ type offboardRun struct {
 	notes   []string
 	clients *ic.Clients
 	elev    elevation.OffboardClients
-	state   *ic.State
+	// elevation is set when keyless.yaml has an elevation: section: apply
+	// recompiles its catalog and machines, as keyless apply would.
+	elevation *elevationRun
+	state     *ic.State
 }
 
 func runOffboard(ctx context.Context, g *globalOptions, o *offboardOptions, who string) error {
@@ -121,14 +125,24 @@ func runOffboard(ctx context.Context, g *globalOptions, o *offboardOptions, who 
 		return err
 	}
 	stop := busy(g.streams.Err, "reading Identity Center")
-	st, err := ic.Read(ctx, clients, ic.ReadOptions{InstanceARN: cfg.InstanceARN, AccountTags: cfg.UsesAccountTags(), Log: g.Log(), Now: o.now})
+	readOpts := ic.ReadOptions{InstanceARN: cfg.InstanceARN, AccountTags: cfg.UsesAccountTags(), Log: g.Log(), Now: o.now}
+	st, err := ic.Read(ctx, clients, readOpts)
 	stop()
 	if err != nil {
 		return fmt.Errorf("read Identity Center: %w", err)
 	}
-	r, err := planOffboard(cfg, st, src, who)
+	r, err := planOffboard(ctx, cfg, st, clients, awsCfg, src, who)
 	if err != nil {
 		return err
+	}
+	if r.elevation != nil {
+		r.elevation.reread = func(ctx context.Context) (*ic.State, error) { return ic.Read(ctx, clients, readOpts) }
+		stop := busy(g.streams.Err, "reading the elevation home account")
+		r.plan.Elevation, err = r.elevation.plan(ctx, st)
+		stop()
+		if err != nil {
+			return err
+		}
 	}
 	r.clients, r.state = clients, st
 	r.elev = elevation.OffboardClients{DynamoDB: dynamodb.NewFromConfig(awsCfg), Scheduler: scheduler.NewFromConfig(awsCfg), SSOAdmin: clients.SSOAdmin}
@@ -255,8 +269,10 @@ func offboardReport(file string, r *offboardRun, done bool) offboardJSON {
 }
 
 // planOffboard finds the person, refuses what would lock the owner out,
-// edits the file in memory and plans Identity Center from it.
-func planOffboard(cfg *config.Config, st *ic.State, src []byte, who string) (*offboardRun, error) {
+// edits the file in memory and plans Identity Center from it, with what
+// its elevation: section asks of Identity Center, as plan does (else the
+// KeylessElevation set and the grants in force would look unwanted).
+func planOffboard(ctx context.Context, cfg *config.Config, st *ic.State, clients *ic.Clients, awsCfg aws.Config, src []byte, who string) (*offboardRun, error) {
 	p, err := offboard.Find(cfg, st, who)
 	if err != nil {
 		return nil, err
@@ -271,6 +287,11 @@ func planOffboard(cfg *config.Config, st *ic.State, src []byte, who string) (*of
 	d, err := r.edit.Config.Desired(st)
 	if err != nil {
 		return nil, err
+	}
+	if r.edit.Config.Elevation != nil {
+		if r.elevation, err = prepareElevation(ctx, r.edit.Config, st, clients, awsCfg, defaultOrgRole, d); err != nil {
+			return nil, err
+		}
 	}
 	d.PruneAlso = p.Concerns
 	if r.plan, err = plan.Compute(d, st); err != nil {
@@ -395,7 +416,7 @@ func actOffboard(ctx context.Context, g *globalOptions, o *offboardOptions, r *o
 		fmt.Fprintf(w, "Edited %s (the file before is %s.bak).\n", o.file, o.file)
 	}
 	if !r.plan.Empty() {
-		if err := applyPlan(ctx, g, r.plan, &planRun{clients: r.clients, state: r.state}, w); err != nil {
+		if err := applyPlan(ctx, g, r.plan, &planRun{clients: r.clients, state: r.state, elevation: r.elevation}, w); err != nil {
 			return fail("apply", o.file, err, again)
 		}
 		record("apply", o.file, "done", fmt.Sprintf("%d changes", len(r.plan.Changes)))

@@ -25,12 +25,16 @@ type planOptions struct {
 	iamTPS float64
 }
 
+// defaultOrgRole is the role keyless assumes in a member account
+// (workloads:, elevation.home_account) unless --org-role says otherwise.
+const defaultOrgRole = "OrganizationAccountAccessRole"
+
 func (o *planOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVarP(&o.file, "file", "f", "keyless.yaml", "the configuration `FILE`")
 	f.BoolVar(&o.prune, "prune", false, "delete objects keyless manages that left the file (or set prune: true)")
 	f.BoolVar(&o.json, "json", false, "print the plan as JSON on stdout")
-	f.StringVar(&o.orgRole, "org-role", "OrganizationAccountAccessRole", "the `ROLE` to assume in member accounts for workloads: and elevation.home_account")
+	f.StringVar(&o.orgRole, "org-role", defaultOrgRole, "the `ROLE` to assume in member accounts for workloads: and elevation.home_account")
 	f.Float64Var(&o.iamTPS, "iam-tps", 10, "requests/s to IAM for workloads:, in each account (IAM's quota is per account; AWS publishes no figure)")
 	o.aws.addFlags(f)
 }
