@@ -97,6 +97,11 @@ func loadAWSConfig(ctx context.Context, opts ...func(*config.LoadOptions) error)
 	return cfg, nil
 }
 
+// LoadAWSConfig is loadAWSConfig for programs outside this package: the
+// end-to-end scripts' awsgo, a pipeline written with aws-sdk-go-v2 whose
+// web identity call must reach the sandbox like everything else.
+func LoadAWSConfig(ctx context.Context) (aws.Config, error) { return loadAWSConfig(ctx) }
+
 // portalAt, assumeRoleAt and webIdentityAt send a credential provider's
 // calls to *base when the client has no endpoint of its own.
 type portalAt struct {

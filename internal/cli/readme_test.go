@@ -87,7 +87,7 @@ func TestReadmeSandboxBlocks(t *testing.T) {
 		}
 		ran++
 		t.Run(fmt.Sprint(ran), func(t *testing.T) {
-			port, err := freePort()
+			port, err := testtool.FreePort()
 			if err != nil {
 				t.Fatal(err)
 			}

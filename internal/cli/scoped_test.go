@@ -16,6 +16,7 @@ import (
 
 	"github.com/keyless-dev/keyless/internal/sandbox"
 	"github.com/keyless-dev/keyless/internal/signin"
+	"github.com/keyless-dev/keyless/internal/testtool"
 )
 
 // TestEnvScope: keyless env --scope --ttl hands out credentials of a role
@@ -99,8 +100,8 @@ func TestEnvScope(t *testing.T) {
 	if vars["AWS_ACCESS_KEY_ID"] == permissionSet.AccessKeyID || strings.Contains(out, permissionSet.SessionToken) {
 		t.Fatal("env --scope exported the permission set's credentials")
 	}
-	for _, k := range secretFields[:3] {
-		if s, _ := jsonField(readCache(t, signin.TokenPath(p.home, compatSession)), k).(string); s != "" && strings.Contains(out, s) {
+	for _, k := range testtool.SecretFields[:3] {
+		if s, _ := testtool.JSONField(readCache(t, signin.TokenPath(p.home, compatSession)), k).(string); s != "" && strings.Contains(out, s) {
 			t.Fatalf("env --scope exported the SSO %s", k)
 		}
 	}
@@ -117,8 +118,8 @@ func TestEnvScope(t *testing.T) {
 		t.Fatal(err)
 	}
 	leaks := []string{vars2["AWS_SECRET_ACCESS_KEY"], vars2["AWS_SESSION_TOKEN"], permissionSet.SecretAccessKey, permissionSet.SessionToken}
-	for _, k := range secretFields[:3] {
-		if v, _ := jsonField(readCache(t, signin.TokenPath(p.home, compatSession)), k).(string); v != "" {
+	for _, k := range testtool.SecretFields[:3] {
+		if v, _ := testtool.JSONField(readCache(t, signin.TokenPath(p.home, compatSession)), k).(string); v != "" {
 			leaks = append(leaks, v)
 		}
 	}

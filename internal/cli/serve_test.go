@@ -178,8 +178,8 @@ for i in range(2):
 		t.Fatal(err)
 	}
 	secrets := []string{served.SecretAccessKey, served.SessionToken}
-	for _, k := range secretFields[:3] {
-		if v, _ := jsonField(readCache(t, signin.TokenPath(p.home, compatSession)), k).(string); v != "" {
+	for _, k := range testtool.SecretFields[:3] {
+		if v, _ := testtool.JSONField(readCache(t, signin.TokenPath(p.home, compatSession)), k).(string); v != "" {
 			secrets = append(secrets, v)
 		}
 	}

@@ -1,4 +1,4 @@
-package cli
+package scripts
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/keyless-dev/keyless/internal/cli"
 )
 
 // cmdCIToken is citoken PROVIDER JSON: a simulated pipeline run's OIDC
@@ -44,12 +46,12 @@ func cmdCIToken(ts *testscript.TestScript, neg bool, args []string) {
 // aws-sdk-go-v2 does, the default config from the environment (here
 // AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE, so the SDK's web identity
 // provider) then sts GetCallerIdentity; it prints the ARN. The config is
-// keyless's loadAWSConfig, LoadDefaultConfig with AWS_ENDPOINT_URL reaching
+// keyless's own (cli.LoadAWSConfig), LoadDefaultConfig with AWS_ENDPOINT_URL reaching
 // the web identity STS client too (the SDK alone would send that call to
 // AWS).
 func goCallerIdentity() int {
 	ctx := context.Background()
-	cfg, err := loadAWSConfig(ctx)
+	cfg, err := cli.LoadAWSConfig(ctx)
 	if err == nil {
 		var out *sts.GetCallerIdentityOutput
 		if out, err = sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err == nil {

@@ -1,4 +1,4 @@
-package cli
+package scripts
 
 import (
 	"crypto/sha1"
@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keyless-dev/keyless/internal/testtool"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -63,27 +64,12 @@ func cmdJSONGet(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	var v any
 	ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[1])), &v))
-	s, _ := jsonField(v, args[2]).(string)
+	s, _ := testtool.JSONField(v, args[2]).(string)
 	if s == "" {
 		ts.Fatalf("%s has no string field %s", args[1], args[2])
 	}
 	ts.Setenv(args[0], s)
 }
-
-func jsonField(v any, path string) any {
-	for _, k := range strings.Split(path, ".") {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
-	return v
-}
-
-// secretFields are the secrets keyless's caches hold: the SSO token cache's
-// and the role cache's.
-var secretFields = []string{"accessToken", "refreshToken", "clientSecret", "Credentials.SecretAccessKey", "Credentials.SessionToken"}
 
 // cmdNoSecrets is `nosecrets FILE...`: none of the secrets in the caches
 // under $HOME/.aws (now, or at any earlier nosecrets of the script, since
@@ -110,8 +96,8 @@ func cmdNoSecrets(ts *testscript.TestScript, neg bool, args []string) {
 			if json.Unmarshal(b, &v) != nil {
 				continue
 			}
-			for _, k := range secretFields {
-				if s, _ := jsonField(v, k).(string); s != "" {
+			for _, k := range testtool.SecretFields {
+				if s, _ := testtool.JSONField(v, k).(string); s != "" {
 					known[s] = true
 				}
 			}
