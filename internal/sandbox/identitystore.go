@@ -179,6 +179,20 @@ func objARN(kind, id string) string { return "arn:aws:identitystore:::" + kind +
 
 func revision(n int) string { return strconv.Itoa(max(n, 1)) }
 
+// idsOut names an object in an answer: the store, and the object's id and
+// ARN under its kind's keys ("UserId" and "UserArn" for kind "user").
+func (c *call) idsOut(kind, id string) map[string]any {
+	k := strings.ToUpper(kind[:1]) + kind[1:]
+	return map[string]any{"IdentityStoreId": c.storeID(), k + "Id": id, k + "Arn": objARN(kind, id)}
+}
+
+// revisedOut answers a create or update: the object's ids and its revision.
+func (c *call) revisedOut(kind, id string, rev int) map[string]any {
+	m := c.idsOut(kind, id)
+	m["Revision"] = revision(rev)
+	return m
+}
+
 // checkRevision enforces an optional expected revision (optimistic locking).
 func checkRevision(kind string, want *string, current int) error {
 	if want != nil && *want != revision(current) {
@@ -235,6 +249,31 @@ func filterValue(filters []isFilter, path string) (*string, error) {
 		return nil, errValidation("Filtering by attribute %s is not supported; the only filter attribute is %s", *f.AttributePath, path)
 	}
 	return f.AttributeValue, nil
+}
+
+// filterList applies ListUsers' or ListGroups' Filters on path to objs: it
+// keeps the objects whose attribute (attr) is the filter's value, regardless
+// of case, and names the value in the paging kind.
+func filterList[T any](objs []T, kind string, filters []isFilter, path string, attr func(T) string) ([]T, string, error) {
+	want, err := filterValue(filters, path)
+	if err != nil || want == nil {
+		return objs, kind, err
+	}
+	objs = slices.DeleteFunc(slices.Clone(objs), func(o T) bool { return !strings.EqualFold(attr(o), *want) })
+	return objs, kind + ":" + *want, nil
+}
+
+// listOut answers a list: a page of objs under key, each as out shows it.
+func listOut[T any](objs []T, kind string, p isPaging, key string, out func(T) map[string]any) (any, error) {
+	pg, next, err := page(objs, kind, p.MaxResults, p.NextToken, 100, 100)
+	if err != nil {
+		return nil, err
+	}
+	shown := make([]map[string]any, len(pg))
+	for i, o := range pg {
+		shown[i] = out(o)
+	}
+	return map[string]any{key: shown, "NextToken": next}, nil
 }
 
 func checkAttrPath(field, p string) error {

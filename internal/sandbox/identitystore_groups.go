@@ -41,7 +41,7 @@ func isCreateGroup(c *call, in *struct {
 	g := &Group{ID: c.newObjectID(), DisplayName: *in.DisplayName, Description: deref(in.Description),
 		Created: c.now, Updated: c.now, CreatedBy: by, UpdatedBy: by, Revision: 1}
 	c.w.Groups = append(c.w.Groups, g)
-	return map[string]any{"IdentityStoreId": c.storeID(), "GroupId": g.ID, "GroupArn": objARN("group", g.ID), "Revision": revision(g.Revision)}, nil
+	return c.revisedOut("group", g.ID, g.Revision), nil
 }
 
 func (c *call) groupOut(g *Group) map[string]any {
@@ -129,7 +129,7 @@ func isUpdateGroup(c *call, in *struct {
 	next.Updated = c.now
 	next.UpdatedBy = c.caller().ARN
 	*g = next
-	return map[string]any{"IdentityStoreId": c.storeID(), "GroupId": g.ID, "GroupArn": objARN("group", g.ID), "Revision": revision(g.Revision)}, nil
+	return c.revisedOut("group", g.ID, g.Revision), nil
 }
 
 func isDeleteGroup(c *call, in *struct {
@@ -160,25 +160,11 @@ func isListGroups(c *call, in *struct {
 	if err := c.checkStore(in.IdentityStoreId); err != nil {
 		return nil, err
 	}
-	want, err := filterValue(in.Filters, "DisplayName")
+	groups, kind, err := filterList(c.w.Groups, "groups", in.Filters, "DisplayName", func(g *Group) string { return g.DisplayName })
 	if err != nil {
 		return nil, err
 	}
-	groups := c.w.Groups
-	kind := "groups"
-	if want != nil {
-		groups = slices.DeleteFunc(slices.Clone(groups), func(g *Group) bool { return !strings.EqualFold(g.DisplayName, *want) })
-		kind += ":" + *want
-	}
-	pg, next, err := page(groups, kind, in.MaxResults, in.NextToken, 100, 100)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]map[string]any, len(pg))
-	for i, g := range pg {
-		out[i] = c.groupOut(g)
-	}
-	return map[string]any{"Groups": out, "NextToken": next}, nil
+	return listOut(groups, kind, in.isPaging, "Groups", c.groupOut)
 }
 
 func isGetGroupID(c *call, in *struct {
@@ -197,7 +183,7 @@ func isGetGroupID(c *call, in *struct {
 	}
 	for _, g := range c.w.Groups {
 		if (ext != nil && hasExternalID(g.ExternalIDs, ext)) || (ext == nil && strings.EqualFold(g.DisplayName, value)) {
-			return map[string]any{"IdentityStoreId": c.storeID(), "GroupId": g.ID, "GroupArn": objARN("group", g.ID)}, nil
+			return c.idsOut("group", g.ID), nil
 		}
 	}
 	return nil, errISNotFound("GROUP", "")

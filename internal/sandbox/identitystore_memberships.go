@@ -41,19 +41,32 @@ func (w *World) membership(groupID, userID string) *Membership {
 	return nil
 }
 
-func isCreateGroupMembership(c *call, in *struct {
+// isGroupMemberIn names a group and a member, for CreateGroupMembership and
+// GetGroupMembershipId.
+type isGroupMemberIn struct {
 	IdentityStoreId *string
 	GroupId         *string
 	MemberId        *isMemberID
-}) (any, error) {
+}
+
+// find checks the store, then looks the group and the member up.
+func (in *isGroupMemberIn) find(c *call) (*Group, *User, error) {
 	if err := c.checkStore(in.IdentityStoreId); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	g, err := c.findGroup("groupId", in.GroupId)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	u, err := c.findMember(in.MemberId)
+	if err != nil {
+		return nil, nil, err
+	}
+	return g, u, nil
+}
+
+func isCreateGroupMembership(c *call, in *isGroupMemberIn) (any, error) {
+	g, u, err := in.find(c)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +75,7 @@ func isCreateGroupMembership(c *call, in *struct {
 	}
 	m := &Membership{ID: c.newObjectID(), GroupID: g.ID, UserID: u.ID, Created: c.now, CreatedBy: c.caller().ARN}
 	c.w.Memberships = append(c.w.Memberships, m)
-	return map[string]any{"IdentityStoreId": c.storeID(), "MembershipId": m.ID, "MembershipArn": objARN("membership", m.ID)}, nil
+	return c.idsOut("membership", m.ID), nil
 }
 
 func (c *call) findMembership(v *string) (*Membership, error) {
@@ -107,18 +120,6 @@ func isDeleteGroupMembership(c *call, in *struct {
 	return nil, nil
 }
 
-func (c *call) pageMemberships(ms []*Membership, kind string, p isPaging) (any, error) {
-	pg, next, err := page(ms, kind, p.MaxResults, p.NextToken, 100, 100)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]map[string]any, len(pg))
-	for i, m := range pg {
-		out[i] = c.membershipOut(m)
-	}
-	return map[string]any{"GroupMemberships": out, "NextToken": next}, nil
-}
-
 func isListGroupMemberships(c *call, in *struct {
 	IdentityStoreId *string
 	GroupId         *string
@@ -137,7 +138,7 @@ func isListGroupMemberships(c *call, in *struct {
 			ms = append(ms, m)
 		}
 	}
-	return c.pageMemberships(ms, "members:"+g.ID, in.isPaging)
+	return listOut(ms, "members:"+g.ID, in.isPaging, "GroupMemberships", c.membershipOut)
 }
 
 func isListGroupMembershipsForMember(c *call, in *struct {
@@ -158,22 +159,11 @@ func isListGroupMembershipsForMember(c *call, in *struct {
 			ms = append(ms, m)
 		}
 	}
-	return c.pageMemberships(ms, "memberof:"+u.ID, in.isPaging)
+	return listOut(ms, "memberof:"+u.ID, in.isPaging, "GroupMemberships", c.membershipOut)
 }
 
-func isGetGroupMembershipID(c *call, in *struct {
-	IdentityStoreId *string
-	GroupId         *string
-	MemberId        *isMemberID
-}) (any, error) {
-	if err := c.checkStore(in.IdentityStoreId); err != nil {
-		return nil, err
-	}
-	g, err := c.findGroup("groupId", in.GroupId)
-	if err != nil {
-		return nil, err
-	}
-	u, err := c.findMember(in.MemberId)
+func isGetGroupMembershipID(c *call, in *isGroupMemberIn) (any, error) {
+	g, u, err := in.find(c)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +171,7 @@ func isGetGroupMembershipID(c *call, in *struct {
 	if m == nil {
 		return nil, errISNotFound("GROUP_MEMBERSHIP", "")
 	}
-	return map[string]any{"IdentityStoreId": c.storeID(), "MembershipId": m.ID, "MembershipArn": objARN("membership", m.ID)}, nil
+	return c.idsOut("membership", m.ID), nil
 }
 
 func isIsMemberInGroups(c *call, in *struct {

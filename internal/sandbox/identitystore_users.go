@@ -61,57 +61,43 @@ func (n *isNameIn) value() Name {
 		MiddleName: d(n.MiddleName), HonorificPrefix: d(n.HonorificPrefix), HonorificSuffix: d(n.HonorificSuffix)}
 }
 
-// checkMultiValued validates Emails, Addresses and PhoneNumbers: each holds
-// one entry at most, and an empty list is refused.
-func checkMultiValued(field string, n int, present bool) error {
+// checkMultiValued validates Emails, Addresses or PhoneNumbers: each holds
+// one entry at most, and an empty list is refused. members gives an entry's
+// members as name and value pairs; an empty value is absent.
+func checkMultiValued[T any](field string, list []T, members func(T) [][2]string) error {
 	switch {
-	case present && n == 0:
+	case list != nil && len(list) == 0:
 		return errConstraint(field, "[]", "Member must have length greater than or equal to 1")
-	case n > 1:
+	case len(list) > 1:
 		return errSensitive(field, "Member must have length less than or equal to 1")
+	}
+	for _, e := range list {
+		for _, m := range members(e) {
+			if m[1] != "" {
+				if err := sensitiveRule.check(field+".1.member."+m[0], &m[1]); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	return nil
 }
 
 func checkUserLists(u *User) error {
-	if err := checkMultiValued("emails", len(u.Emails), u.Emails != nil); err != nil {
+	if err := checkMultiValued("emails", u.Emails, func(e Email) [][2]string {
+		return [][2]string{{"value", e.Value}, {"type", e.Type}}
+	}); err != nil {
 		return err
 	}
-	for _, e := range u.Emails {
-		for _, m := range [][2]string{{"value", e.Value}, {"type", e.Type}} {
-			if m[1] != "" {
-				if err := sensitiveRule.check("emails.1.member."+m[0], &m[1]); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	if err := checkMultiValued("addresses", len(u.Addresses), u.Addresses != nil); err != nil {
+	if err := checkMultiValued("addresses", u.Addresses, func(a Address) [][2]string {
+		return [][2]string{{"streetAddress", a.StreetAddress}, {"locality", a.Locality}, {"region", a.Region},
+			{"postalCode", a.PostalCode}, {"country", a.Country}, {"formatted", a.Formatted}, {"type", a.Type}}
+	}); err != nil {
 		return err
 	}
-	for _, a := range u.Addresses {
-		for _, m := range [][2]string{{"streetAddress", a.StreetAddress}, {"locality", a.Locality}, {"region", a.Region},
-			{"postalCode", a.PostalCode}, {"country", a.Country}, {"formatted", a.Formatted}, {"type", a.Type}} {
-			if m[1] != "" {
-				if err := sensitiveRule.check("addresses.1.member."+m[0], &m[1]); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	if err := checkMultiValued("phoneNumbers", len(u.PhoneNumbers), u.PhoneNumbers != nil); err != nil {
-		return err
-	}
-	for _, p := range u.PhoneNumbers {
-		for _, m := range [][2]string{{"value", p.Value}, {"type", p.Type}} {
-			if m[1] != "" {
-				if err := sensitiveRule.check("phoneNumbers.1.member."+m[0], &m[1]); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	return nil
+	return checkMultiValued("phoneNumbers", u.PhoneNumbers, func(p PhoneNumber) [][2]string {
+		return [][2]string{{"value", p.Value}, {"type", p.Type}}
+	})
 }
 
 // reservedUserNames cannot be used in Identity Center, in any case.
@@ -203,7 +189,7 @@ func isCreateUser(c *call, in *isCreateUserIn) (any, error) {
 	u.UpdatedBy = u.CreatedBy
 	u.Revision = 1
 	c.w.Users = append(c.w.Users, u)
-	return map[string]any{"IdentityStoreId": c.storeID(), "UserId": u.ID, "UserArn": objARN("user", u.ID), "Revision": revision(u.Revision)}, nil
+	return c.revisedOut("user", u.ID, u.Revision), nil
 }
 
 func (c *call) userOut(u *User) map[string]any {
@@ -377,7 +363,7 @@ func isUpdateUser(c *call, in *struct {
 	next.Updated = c.now
 	next.UpdatedBy = c.caller().ARN
 	*u = next
-	return map[string]any{"IdentityStoreId": c.storeID(), "UserId": u.ID, "UserArn": objARN("user", u.ID), "Revision": revision(u.Revision)}, nil
+	return c.revisedOut("user", u.ID, u.Revision), nil
 }
 
 func isDeleteUser(c *call, in *struct {
@@ -408,25 +394,11 @@ func isListUsers(c *call, in *struct {
 	if err := c.checkStore(in.IdentityStoreId); err != nil {
 		return nil, err
 	}
-	want, err := filterValue(in.Filters, "UserName")
+	users, kind, err := filterList(c.w.Users, "users", in.Filters, "UserName", func(u *User) string { return u.UserName })
 	if err != nil {
 		return nil, err
 	}
-	users := c.w.Users
-	kind := "users"
-	if want != nil {
-		users = slices.DeleteFunc(slices.Clone(users), func(u *User) bool { return !strings.EqualFold(u.UserName, *want) })
-		kind += ":" + *want
-	}
-	pg, next, err := page(users, kind, in.MaxResults, in.NextToken, 100, 100)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]map[string]any, len(pg))
-	for i, u := range pg {
-		out[i] = c.userOut(u)
-	}
-	return map[string]any{"Users": out, "NextToken": next}, nil
+	return listOut(users, kind, in.isPaging, "Users", c.userOut)
 }
 
 func isGetUserID(c *call, in *struct {
@@ -455,7 +427,7 @@ func isGetUserID(c *call, in *struct {
 	}
 	for _, u := range c.w.Users {
 		if match(u) {
-			return map[string]any{"IdentityStoreId": c.storeID(), "UserId": u.ID, "UserArn": objARN("user", u.ID)}, nil
+			return c.idsOut("user", u.ID), nil
 		}
 	}
 	return nil, errISNotFound("USER", "")

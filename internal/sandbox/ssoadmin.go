@@ -248,6 +248,42 @@ func (in *statusListIn) status() (string, error) {
 	return in.Filter.Status, checkEnum("filter.status", in.Filter.Status, false, "IN_PROGRESS", "FAILED", "SUCCEEDED")
 }
 
+// statusOp is an asynchronous operation: an account assignment's creation or
+// deletion, or a provisioning.
+type statusOp interface{ metadata() opStatusMetadata }
+
+func (o *AssignmentOp) metadata() opStatusMetadata {
+	return opStatusMetadata{Status: o.Status, RequestId: o.RequestID, CreatedDate: epoch(o.Created)}
+}
+
+func (o *ProvisionOp) metadata() opStatusMetadata {
+	return opStatusMetadata{Status: o.Status, RequestId: o.RequestID, CreatedDate: epoch(o.Created)}
+}
+
+// listOpStatus answers ListPermissionSetProvisioningStatus and
+// ListAccountAssignment{Creation,Deletion}Status: the operations of ops in
+// the status the filter names, under key. list names the paging tokens.
+func listOpStatus[O statusOp](c *call, in *statusListIn, ops []O, list, key string) (any, error) {
+	if _, err := c.instance(in.InstanceArn); err != nil {
+		return nil, err
+	}
+	status, err := in.status()
+	if err != nil {
+		return nil, err
+	}
+	var all []opStatusMetadata
+	for _, o := range ops {
+		if m := o.metadata(); status == "" || m.Status == status {
+			all = append(all, m)
+		}
+	}
+	pg, next, err := page(all, pageKind(list, status), in.MaxResults, in.NextToken, ssoMaxResults, ssoMaxResults)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{key: nonNil(pg), "NextToken": next}, nil
+}
+
 // Asynchronous completion.
 
 // advanceSSOAdmin completes assignment and provisioning operations whose time has come.

@@ -142,24 +142,8 @@ func ssoDescribeAssignmentDeletion(c *call, in *struct {
 }
 
 func (c *call) listAssignmentOps(in *statusListIn, del bool, key string) (any, error) {
-	if _, err := c.instance(in.InstanceArn); err != nil {
-		return nil, err
-	}
-	status, err := in.status()
-	if err != nil {
-		return nil, err
-	}
-	var all []opStatusMetadata
-	for _, o := range c.w.AssignmentOps {
-		if o.Delete == del && (status == "" || o.Status == status) {
-			all = append(all, opStatusMetadata{Status: o.Status, RequestId: o.RequestID, CreatedDate: epoch(o.Created)})
-		}
-	}
-	pg, next, err := page(all, pageKind(key, status), in.MaxResults, in.NextToken, ssoMaxResults, ssoMaxResults)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{key: nonNil(pg), "NextToken": next}, nil
+	ops := slices.DeleteFunc(slices.Clone(c.w.AssignmentOps), func(o *AssignmentOp) bool { return o.Delete != del })
+	return listOpStatus(c, in, ops, key, key)
 }
 
 func ssoListAssignmentCreations(c *call, in *statusListIn) (any, error) {

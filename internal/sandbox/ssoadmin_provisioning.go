@@ -71,24 +71,7 @@ func ssoDescribeProvisioningStatus(c *call, in *struct {
 }
 
 func ssoListProvisioningStatus(c *call, in *statusListIn) (any, error) {
-	if _, err := c.instance(in.InstanceArn); err != nil {
-		return nil, err
-	}
-	status, err := in.status()
-	if err != nil {
-		return nil, err
-	}
-	var all []opStatusMetadata
-	for _, o := range c.w.ProvisionOps {
-		if status == "" || o.Status == status {
-			all = append(all, opStatusMetadata{Status: o.Status, RequestId: o.RequestID, CreatedDate: epoch(o.Created)})
-		}
-	}
-	pg, next, err := page(all, pageKind("provisioning-status", status), in.MaxResults, in.NextToken, ssoMaxResults, ssoMaxResults)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"PermissionSetsProvisioningStatus": nonNil(pg), "NextToken": next}, nil
+	return listOpStatus(c, in, c.w.ProvisionOps, "provisioning-status", "PermissionSetsProvisioningStatus")
 }
 
 // provisionedIn reports whether ps matches a ProvisioningStatus filter in an account.
