@@ -139,6 +139,19 @@ func TestRetireMachineUser(t *testing.T) {
 	ctx := context.Background()
 	w := newMachineWorld(t)
 	at := func(d time.Duration) { w.clock.Set(t0.Add(d)) }
+	// deactivated moves the clock to d, runs the pipeline on its role,
+	// then the plan, which must deactivate ci-bot's key.
+	deactivated := func(d time.Duration, step string) {
+		t.Helper()
+		at(d)
+		w.pipeline(t)
+		p, _, _ := w.machinePlan(t)
+		res, err := w.executor().Run(ctx, p)
+		must(t, err)
+		if got := outcomeOf(res, DeactivateKey, "ci-bot"); got != "done: " {
+			t.Fatalf("%s: %s", step, got)
+		}
+	}
 
 	// The role exists, unused: the pipeline still runs on the key.
 	p, _, _ := w.machinePlan(t)
@@ -180,14 +193,7 @@ func TestRetireMachineUser(t *testing.T) {
 	}
 
 	// The cron job moves too; the pipeline runs; the key is deactivated.
-	at(3 * time.Minute)
-	w.pipeline(t)
-	p, _, _ = w.machinePlan(t)
-	res, err = w.executor().Run(ctx, p)
-	must(t, err)
-	if got := outcomeOf(res, DeactivateKey, "ci-bot"); got != "done: " {
-		t.Fatalf("deactivate: %s", got)
-	}
+	deactivated(3*time.Minute, "deactivate")
 
 	// --reactivate undoes it: the key works again and keyless's tag goes.
 	at(4 * time.Minute)
@@ -206,14 +212,7 @@ func TestRetireMachineUser(t *testing.T) {
 
 	// Deactivated again; someone turns it back on by hand and calls with
 	// it: the next plan and the audit say so, with the call's source.
-	at(5 * time.Minute)
-	w.pipeline(t)
-	p, _, _ = w.machinePlan(t)
-	res, err = w.executor().Run(ctx, p)
-	must(t, err)
-	if got := outcomeOf(res, DeactivateKey, "ci-bot"); got != "done: " {
-		t.Fatalf("deactivate again: %s", got)
-	}
+	deactivated(5*time.Minute, "deactivate again")
 	at(6 * time.Minute)
 	_, err = w.iam.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String("ci-bot"), AccessKeyId: aws.String(ciKey), Status: iamtypes.StatusTypeActive})
 	must(t, err)
@@ -228,14 +227,7 @@ func TestRetireMachineUser(t *testing.T) {
 	}
 
 	// Back to the role; deactivated; a week later the user goes.
-	at(7 * time.Minute)
-	w.pipeline(t)
-	p, _, _ = w.machinePlan(t)
-	res, err = w.executor().Run(ctx, p)
-	must(t, err)
-	if got := outcomeOf(res, DeactivateKey, "ci-bot"); got != "done: " {
-		t.Fatalf("deactivate once more: %s", got)
-	}
+	deactivated(7*time.Minute, "deactivate once more")
 	p, _, _ = w.machinePlan(t)
 	if d := actionOf(t, p, DeleteUser, "ci-bot"); d.State != Waiting || !strings.Contains(d.Why, "deletable from") {
 		t.Fatalf("delete-user within the grace period: %+v", d)

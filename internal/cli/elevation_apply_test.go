@@ -7,13 +7,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -63,19 +60,6 @@ elevation:
       max_duration: 1h
 `
 
-// clock is the sandbox's injected clock.
-type elevClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *elevClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *elevClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // elevationEnv is a sandbox, keyless.yaml in a directory, and the
 // administrator's clients of the home account (the management account).
 type elevationEnv struct {
@@ -83,7 +67,7 @@ type elevationEnv struct {
 	srv   *sandbox.Server
 	url   string
 	dir   string
-	clock *elevClock
+	clock *testClock
 	admin aws.Config
 }
 
@@ -96,22 +80,12 @@ func newElevationEnv(t *testing.T, file string) *elevationEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &elevClock{now: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}
+	c := &testClock{now: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}
 	srv, url := sandboxtest.Start(t, sandbox.Options{Seed: seed, Now: c.Now, ScheduleTick: -1, AssignmentDelay: -1})
 	dir := t.TempDir()
 	e := &elevationEnv{t: t, srv: srv, url: url, dir: dir, clock: c}
 	e.write(file)
-	for _, kv := range [][2]string{{"AWS_ENDPOINT_URL", url}, {"AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"},
-		{"AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}, {"AWS_REGION", "us-east-1"}, {"HOME", dir},
-		{"AWS_CONFIG_FILE", dir + "/none"}, {"AWS_SHARED_CREDENTIALS_FILE", dir + "/none"}, {"AWS_PROFILE", ""}, {"AWS_SESSION_TOKEN", ""}} {
-		t.Setenv(kv[0], kv[1])
-	}
-	e.admin, err = awsconfig.LoadDefaultConfig(context.Background(), awsconfig.WithRegion("us-east-1"),
-		awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "")),
-		awsconfig.WithBaseEndpoint(url))
-	if err != nil {
-		t.Fatal(err)
-	}
+	e.admin = sandboxHome(t, dir, url)
 	return e
 }
 

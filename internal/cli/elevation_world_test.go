@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -128,20 +126,7 @@ func newElevWorld(t *testing.T) *elevWorld {
 	hs := httptest.NewTLSServer(hook)
 	t.Cleanup(hs.Close)
 	w := &elevWorld{t: t, clock: clock, url: url, dir: t.TempDir(), tokens: map[string]string{}, webhook: hook, hookClient: hs.Client()}
-	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion("us-east-1"),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.BaseEndpoint = aws.String(url)
-	w.admin = cfg
-	for k, v := range map[string]string{
-		"HOME": w.dir, "AWS_CONFIG_FILE": filepath.Join(w.dir, ".aws", "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(w.dir, ".aws", "credentials"),
-		"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-		"AWS_REGION": "us-east-1", "AWS_PROFILE": "", "AWS_EC2_METADATA_DISABLED": "true", "NO_COLOR": "1",
-	} {
-		t.Setenv(k, v)
-	}
+	w.admin = sandboxHome(t, w.dir, url)
 	file := filepath.Join(w.dir, "keyless.yaml")
 	if err := os.WriteFile(file, []byte(strings.Replace(elevationYAML, "WEBHOOK", hs.URL+"/hook", 1)), 0o600); err != nil {
 		t.Fatal(err)

@@ -73,14 +73,7 @@ func TestOffboardCutsLiveSessions(t *testing.T) {
 	clock := &testClock{now: time.Now().UTC().Add(-7 * 24 * time.Hour).Truncate(time.Second)}
 	srv, base := sandboxtest.Start(t, sandbox.Options{AssignmentDelay: -1, Now: clock.Now})
 	dir := t.TempDir()
-	t.Setenv("HOME", dir)
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
-	t.Setenv("AWS_ENDPOINT_URL", base)
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("NO_COLOR", "1")
+	admin := sandboxHome(t, dir, base)
 	file := filepath.Join(dir, "keyless.yaml")
 	if err := os.WriteFile(file, []byte(offboardYAML), 0o644); err != nil {
 		t.Fatal(err)
@@ -96,7 +89,6 @@ func TestOffboardCutsLiveSessions(t *testing.T) {
 	keyless("apply", "--yes")
 
 	ctx := context.Background()
-	admin := adminConfig(t, base)
 	const mgmt = "111111111111"
 	jane := portalSession(t, admin, base, "jane@example.com", mgmt, "SuperAdmin")
 	janePU := portalSession(t, admin, base, "jane@example.com", mgmt, "PowerUser")
@@ -220,6 +212,21 @@ func readOnlyCall(call string) bool {
 		}
 	}
 	return strings.HasPrefix(call, "account:") || strings.HasPrefix(call, "throttled:")
+}
+
+// sandboxHome points the SDK and keyless at the sandbox at base as its
+// administrator, with dir as HOME and none of the machine's AWS settings,
+// and returns the administrator's config.
+func sandboxHome(t *testing.T, dir, base string) aws.Config {
+	t.Helper()
+	for k, v := range map[string]string{
+		"HOME": dir, "AWS_CONFIG_FILE": filepath.Join(dir, ".aws", "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, ".aws", "credentials"),
+		"AWS_ENDPOINT_URL": base, "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+		"AWS_REGION": "us-east-1", "AWS_PROFILE": "", "AWS_SESSION_TOKEN": "", "AWS_EC2_METADATA_DISABLED": "true", "NO_COLOR": "1",
+	} {
+		t.Setenv(k, v)
+	}
+	return adminConfig(t, base)
 }
 
 func adminConfig(t *testing.T, base string) aws.Config {

@@ -159,6 +159,11 @@ func (r *reader) str(n ast.Node, path string) string {
 	return s
 }
 
+// ref reads a text value that names something, keeping where it stands.
+func (r *reader) ref(n ast.Node, path string) Ref {
+	return Ref{Value: r.str(n, path), Pos: posOf(n), Path: path}
+}
+
 func (r *reader) boolean(n ast.Node, path string) bool {
 	b, ok := unwrap(n).(*ast.BoolNode)
 	if !ok {

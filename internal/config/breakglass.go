@@ -64,7 +64,7 @@ func (r *reader) breakGlass(n ast.Node, path string) BreakGlass {
 				r.problem(v, p, "root: false names no way in", "write root: true, or name an IAM user with iam_user:")
 			}
 		case "iam_user":
-			b.IAMUser = Ref{Value: r.str(v, p), Pos: posOf(v), Path: p}
+			b.IAMUser = r.ref(v, p)
 		case "accounts":
 			b.Accounts = r.refs(v, p)
 		}
@@ -78,9 +78,9 @@ func (r *reader) keyException(n ast.Node, path string) KeyException {
 		p := path + "." + key
 		switch key {
 		case "iam_user":
-			x.IAMUser = Ref{Value: r.str(v, p), Pos: posOf(v), Path: p}
+			x.IAMUser = r.ref(v, p)
 		case "access_key":
-			x.AccessKey = Ref{Value: r.str(v, p), Pos: posOf(v), Path: p}
+			x.AccessKey = r.ref(v, p)
 		case "accounts":
 			x.Accounts = r.refs(v, p)
 		case "owner":

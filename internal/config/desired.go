@@ -33,14 +33,11 @@ func (c *Config) relayState() string {
 	return fmt.Sprintf("https://%s.console.aws.amazon.com/console/home?region=%s", c.Region, c.Region)
 }
 
-// Desired resolves the file against Identity Center: members to user
-// names, assignment targets (names, OUs, tags, all accounts, the caller's
-// account) to account ids. Problems are reported with their positions.
-func (c *Config) Desired(st *ic.State) (*ic.Desired, error) {
-	e := &Errors{File: c.File}
-	d := &ic.Desired{Prune: c.Prune, PortalURL: c.PortalURL, External: c.External}
-
-	// Users by folded user name and email: the file's, then AWS's.
+// userNames maps folded user names and emails, of the file and of the
+// identity store, to user names: the file's entries win, and in the
+// store a user name wins over another user's email. Desired and
+// ElevationCatalog resolve members by it.
+func (c *Config) userNames(st *ic.State) map[string]string {
 	byName := map[string]string{}
 	for _, u := range st.Users {
 		byName[strings.ToLower(u.UserName)] = u.UserName
@@ -55,6 +52,19 @@ func (c *Config) Desired(st *ic.State) (*ic.Desired, error) {
 		if u.Email != "" {
 			byName[strings.ToLower(u.Email)] = u.UserName
 		}
+	}
+	return byName
+}
+
+// Desired resolves the file against Identity Center: members to user
+// names, assignment targets (names, OUs, tags, all accounts, the caller's
+// account) to account ids. Problems are reported with their positions.
+func (c *Config) Desired(st *ic.State) (*ic.Desired, error) {
+	e := &Errors{File: c.File}
+	d := &ic.Desired{Prune: c.Prune, PortalURL: c.PortalURL, External: c.External}
+
+	byName := c.userNames(st)
+	for _, u := range c.Users {
 		d.Users = append(d.Users, ic.User{UserName: u.UserName, DisplayName: u.DisplayName, GivenName: u.GivenName,
 			FamilyName: u.FamilyName, Email: u.Email, UserType: ic.UserType})
 	}

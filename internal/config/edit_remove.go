@@ -47,6 +47,30 @@ func RemovePerson(path string, src []byte, body ast.Node, names []string) ([]byt
 	fail := func(kv *ast.MappingValueNode, err error) error {
 		return fmt.Errorf("%s:%d: %s: %w, so %w", path, kv.Key.GetToken().Position.Line, kv.Key.String(), err, ErrCannotEdit)
 	}
+	// named are the indexes of the items of seq that name the person.
+	named := func(seq *ast.SequenceNode) []int {
+		var drop []int
+		for i, item := range seq.Values {
+			if is(item) {
+				drop = append(drop, i)
+			}
+		}
+		return drop
+	}
+	// dropNamed removes the person from the list that is the value of
+	// list (nothing if it is not a list), each as a Removal at at[i]
+	// said as what.
+	dropNamed := func(list *ast.MappingValueNode, at, what string) error {
+		seq, ok := unwrap(list.Value).(*ast.SequenceNode)
+		if !ok {
+			return nil
+		}
+		drop := named(seq)
+		for _, i := range drop {
+			out = append(out, Removal{Line: posOf(seq.Values[i]).Line, Path: fmt.Sprintf("%s[%d]", at, i), What: what})
+		}
+		return e.dropItems(list, seq, drop)
+	}
 	for _, kv := range pairs {
 		key := kv.Key.String()
 		switch key {
@@ -69,18 +93,7 @@ func RemovePerson(path string, src []byte, body ast.Node, names []string) ([]byt
 				return nil, nil, fail(kv, err)
 			}
 		case "super_admins", "power_users", "readonly_users":
-			seq, ok := unwrap(kv.Value).(*ast.SequenceNode)
-			if !ok {
-				continue
-			}
-			var drop []int
-			for i, item := range seq.Values {
-				if is(item) {
-					drop = append(drop, i)
-					out = append(out, Removal{Line: posOf(item).Line, Path: fmt.Sprintf("%s[%d]", key, i), What: "in " + key})
-				}
-			}
-			if err := e.dropItems(kv, seq, drop); err != nil {
+			if err := dropNamed(kv, key, "in "+key); err != nil {
 				return nil, nil, fail(kv, err)
 			}
 		case "elevation":
@@ -123,18 +136,7 @@ func RemovePerson(path string, src []byte, body ast.Node, names []string) ([]byt
 				}
 			}
 			for n, list := range lists {
-				l, ok := unwrap(list.Value).(*ast.SequenceNode)
-				if !ok {
-					continue
-				}
-				var drop []int
-				for j, m := range l.Values {
-					if is(m) {
-						drop = append(drop, j)
-						out = append(out, Removal{Line: posOf(m).Line, Path: fmt.Sprintf("%s[%d]", paths[n], j), What: labels[n]})
-					}
-				}
-				if err := e.dropItems(list, l, drop); err != nil {
+				if err := dropNamed(list, paths[n], labels[n]); err != nil {
 					return nil, nil, fail(kv, err)
 				}
 			}
@@ -169,12 +171,7 @@ func RemovePerson(path string, src []byte, body ast.Node, names []string) ([]byt
 				if !ok {
 					continue
 				}
-				var drop []int
-				for j, m := range l.Values {
-					if is(m) {
-						drop = append(drop, j)
-					}
-				}
+				drop := named(l)
 				if len(drop) == 0 {
 					continue
 				}

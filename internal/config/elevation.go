@@ -89,7 +89,7 @@ func (r *reader) elevation(n ast.Node, path string) *Elevation {
 		p := path + "." + key
 		switch key {
 		case "home_account":
-			e.HomeAccount = Ref{Value: r.str(v, p), Pos: posOf(v), Path: p}
+			e.HomeAccount = r.ref(v, p)
 		case "max_duration":
 			e.MaxDuration = r.elevationDuration(v, p)
 		case "reason":
@@ -127,7 +127,7 @@ func (r *reader) elevationRule(n ast.Node, path string) ElevationRule {
 		case "name":
 			rule.Name = r.str(v, p)
 		case "permission_set":
-			rule.PermissionSet = Ref{Value: r.str(v, p), Pos: posOf(v), Path: p}
+			rule.PermissionSet = r.ref(v, p)
 		case "eligible":
 			rule.Eligible = r.principals(v, p)
 		case "approvers":

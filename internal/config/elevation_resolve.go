@@ -96,27 +96,6 @@ func sortedAssignments(m map[ic.DesiredAssignment]bool) []ic.DesiredAssignment {
 	return out
 }
 
-// userNames maps folded user names and emails, of the file and of the
-// identity store, to user names, as Desired resolves members.
-func (c *Config) userNames(st *ic.State) map[string]string {
-	byName := map[string]string{}
-	for _, u := range st.Users {
-		byName[strings.ToLower(u.UserName)] = u.UserName
-		if u.Email != "" {
-			if _, taken := byName[strings.ToLower(u.Email)]; !taken {
-				byName[strings.ToLower(u.Email)] = u.UserName
-			}
-		}
-	}
-	for _, u := range c.Users {
-		byName[strings.ToLower(u.UserName)] = u.UserName
-		if u.Email != "" {
-			byName[strings.ToLower(u.Email)] = u.UserName
-		}
-	}
-	return byName
-}
-
 // ElevationCatalog resolves the section against what AWS holds: rule
 // targets to account ids (as assignments resolve them, at every plan),
 // users and groups to identity store ids, sets to ARNs. What apply has

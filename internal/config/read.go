@@ -260,11 +260,11 @@ func (r *reader) config(c *Config, n ast.Node) {
 					"external (Okta, Entra ID, Google Workspace... make users and groups through SCIM) or identity_center (keyless makes them; the default)")
 			}
 		case "super_admins_group":
-			c.SuperAdminsGroup = Ref{Value: r.str(v, key), Pos: posOf(v), Path: key}
+			c.SuperAdminsGroup = r.ref(v, key)
 		case "power_users_group":
-			c.PowerUsersGroup = Ref{Value: r.str(v, key), Pos: posOf(v), Path: key}
+			c.PowerUsersGroup = r.ref(v, key)
 		case "readonly_users_group":
-			c.ReadonlyUsersGroup = Ref{Value: r.str(v, key), Pos: posOf(v), Path: key}
+			c.ReadonlyUsersGroup = r.ref(v, key)
 		case "groups":
 			for i, item := range r.list(v, key) {
 				c.Groups = append(c.Groups, r.group(item, fmt.Sprintf("groups[%d]", i)))
@@ -469,7 +469,7 @@ func (r *reader) assignment(n ast.Node, path string) Assignment {
 		p := path + "." + key
 		switch key {
 		case "permission_set":
-			a.PermissionSet = Ref{Value: r.str(v, p), Pos: posOf(v), Path: p}
+			a.PermissionSet = r.ref(v, p)
 		case "groups":
 			a.Groups = r.refs(v, p)
 		case "users":

@@ -71,7 +71,7 @@ func (r *reader) workload(n ast.Node, path string) Workload {
 		case "permissions_boundary":
 			w.Boundary = r.boundary(v, p)
 		case "like_user":
-			w.LikeUser = Ref{Value: r.str(v, p), Pos: posOf(v), Path: p}
+			w.LikeUser = r.ref(v, p)
 		case "role_name":
 			w.RoleName = r.str(v, p)
 		case "path":
