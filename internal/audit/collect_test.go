@@ -22,6 +22,7 @@ import (
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
 	"github.com/keyless-dev/keyless/internal/sandbox"
 	"github.com/keyless-dev/keyless/internal/sandbox/sandboxtest"
+	"github.com/keyless-dev/keyless/internal/testtool"
 )
 
 // now is the sandbox's clock and the audit's.
@@ -69,7 +70,7 @@ func sdkConfig(t *testing.T, url string, hc aws.HTTPClient) aws.Config {
 		config.WithRegion("us-east-1"),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "")),
 		config.WithBaseEndpoint(url),
-		config.WithRetryMaxAttempts(1),
+		config.WithRetryer(testtool.RetryConnectionErrors),
 		config.WithSharedConfigFiles([]string{}),
 		config.WithSharedCredentialsFiles([]string{}),
 	}

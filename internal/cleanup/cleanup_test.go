@@ -32,6 +32,7 @@ import (
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
 	"github.com/keyless-dev/keyless/internal/sandbox"
 	"github.com/keyless-dev/keyless/internal/sandbox/sandboxtest"
+	"github.com/keyless-dev/keyless/internal/testtool"
 )
 
 // t0 is when the first cleanup runs.
@@ -103,7 +104,7 @@ func sdkConfig(t *testing.T, url, id, secret string) aws.Config {
 		config.WithRegion("us-east-1"),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(id, secret, "")),
 		config.WithBaseEndpoint(url),
-		config.WithRetryMaxAttempts(1),
+		config.WithRetryer(testtool.RetryConnectionErrors),
 		config.WithSharedConfigFiles([]string{}),
 		config.WithSharedCredentialsFiles([]string{}),
 	)

@@ -128,7 +128,7 @@ func TestEnvScope(t *testing.T) {
 			t.Fatalf("env --scope: secret %d empty or on stderr", i)
 		}
 	}
-	scopedIAM := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(sb.url), RetryMaxAttempts: 1,
+	scopedIAM := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(sb.url), Retryer: testtool.RetryConnectionErrors(),
 		Credentials: credentials.NewStaticCredentialsProvider(vars["AWS_ACCESS_KEY_ID"], vars["AWS_SECRET_ACCESS_KEY"], vars["AWS_SESSION_TOKEN"])})
 	if _, err := scopedIAM.ListRoles(ctx, &iam.ListRolesInput{}); err != nil {
 		t.Fatalf("ListRoles is in the scope: %v", err)

@@ -22,6 +22,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/keyless-dev/keyless/internal/sandbox"
 	"github.com/keyless-dev/keyless/internal/sandbox/sandboxtest"
+	"github.com/keyless-dev/keyless/internal/testtool"
 )
 
 func TestDestination(t *testing.T) {
@@ -67,7 +68,7 @@ func roleCredentials(t *testing.T, base string) Credentials {
 		config.WithRegion("us-east-1"),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "")),
 		config.WithBaseEndpoint(base),
-		config.WithRetryMaxAttempts(1),
+		config.WithRetryer(testtool.RetryConnectionErrors),
 		config.WithSharedConfigFiles([]string{}),
 		config.WithSharedCredentialsFiles([]string{}),
 	)

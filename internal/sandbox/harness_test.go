@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -68,18 +67,8 @@ func sdkConfig(t testing.TB, url string) aws.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Retryer = retryConnectionErrors
+	cfg.Retryer = testtool.RetryConnectionErrors
 	return cfg
-}
-
-// retryConnectionErrors makes up to three attempts, retrying connection
-// errors only (never a 500 or a throttling answer). cfg.RetryMaxAttempts
-// stays 0: clients wrap any retryer with it when it is set.
-func retryConnectionErrors() aws.Retryer {
-	return retry.NewStandard(func(o *retry.StandardOptions) {
-		o.MaxAttempts = 3
-		o.Retryables = []retry.IsErrorRetryable{retry.RetryableConnectionError{}}
-	})
 }
 
 func requireTool(t testing.TB, name string) string {

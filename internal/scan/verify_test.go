@@ -13,6 +13,7 @@ import (
 
 	"github.com/keyless-dev/keyless/internal/sandbox"
 	"github.com/keyless-dev/keyless/internal/sandbox/sandboxtest"
+	"github.com/keyless-dev/keyless/internal/testtool"
 )
 
 const id3 = "AKIAZT5RUDXKQ7MWV4PA"
@@ -23,7 +24,7 @@ func sandboxClients(t *testing.T, opts sandbox.Options) (*sts.Client, *iam.Clien
 	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion("us-east-1"),
 		// The caller's own credentials: the sandbox's management-account admin.
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "")),
-		config.WithBaseEndpoint(url), config.WithRetryMaxAttempts(1),
+		config.WithBaseEndpoint(url), config.WithRetryer(testtool.RetryConnectionErrors),
 		config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}))
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,9 @@ import (
 	"net"
 	"runtime"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 )
 
 // FreePort returns a loopback port that was free a moment ago.
@@ -47,4 +50,19 @@ func RaiseParallelism(n int) {
 	if !set && runtime.GOMAXPROCS(0) < n {
 		_ = flag.Set("test.parallel", fmt.Sprint(n))
 	}
+}
+
+// RetryConnectionErrors is a retryer for tests' SDK clients (config.WithRetryer
+// or aws.Config.Retryer, with RetryMaxAttempts left 0: clients wrap any
+// retryer with it when it is set): up to three attempts, retrying
+// connection errors only, so an AWS error (a 500, a throttle) shows on the
+// first answer. A kept-alive connection torn down under a loaded machine
+// ("use of closed network connection", aws/aws-sdk-go-v2#2737) is retried
+// by every SDK's default retryer; a test without it fails where no client
+// would.
+func RetryConnectionErrors() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = 3
+		o.Retryables = []retry.IsErrorRetryable{retry.RetryableConnectionError{}}
+	})
 }

@@ -1,6 +1,8 @@
 // Package testtool runs the outside tools the tests compare keyless with
 // (moto_server, the AWS CLI). It owns the rule that they are required in CI
-// (CI set) and skipped with a reason elsewhere. It imports nothing of
+// (CI set) and skipped with a reason elsewhere, and the few helpers several
+// packages' tests share (a free port, JSON paths, the cache's secret
+// fields, parallelism, the SDK retryer of tests). It imports nothing of
 // keyless, so every package's tests can use it.
 package testtool
 

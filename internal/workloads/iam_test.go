@@ -16,6 +16,7 @@ import (
 
 	"github.com/keyless-dev/keyless/internal/sandbox"
 	"github.com/keyless-dev/keyless/internal/sandbox/sandboxtest"
+	"github.com/keyless-dev/keyless/internal/testtool"
 )
 
 func sandboxIAM(t *testing.T) *iam.Client {
@@ -31,7 +32,7 @@ func sandboxIAMServer(t *testing.T) (*sandbox.Server, *iam.Client) {
 		Accounts: []sandbox.SeedAccount{{ID: "111111111111", Name: "management"}}}})
 	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion("us-east-1"),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "")),
-		config.WithBaseEndpoint(u), config.WithRetryMaxAttempts(1),
+		config.WithBaseEndpoint(u), config.WithRetryer(testtool.RetryConnectionErrors),
 		config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}))
 	if err != nil {
 		t.Fatal(err)
