@@ -45,6 +45,10 @@ request. The request is checked against the rules first: an unknown set or
 account, a duration above the rule's maximum, a set you are not eligible for,
 or a missing reason or ticket writes nothing.
 
+A request drops the role's credentials cached in ~/.aws/cli/cache: an
+earlier grant's end refused them, and the grant this request may bring
+must not get them.
+
 ` + elevationHelp,
 		Example: `  keyless request AdministratorAccess@prod --for 2h --reason "incident 4711"
   keyless request --for 30m --reason "rotate the KMS key" --ticket OPS-12`,
@@ -96,6 +100,9 @@ func runRequest(ctx context.Context, g *globalOptions, o *requestOptions, args [
 	if err != nil {
 		return elevationError(err)
 	}
+	// Credentials of this role cached under an earlier grant are refused
+	// since its end: the grant this request may bring must not get them.
+	forgetElevatedCredentials(ctx, g, r.Account, r.PermissionSet, time.Time{})
 	fmt.Fprintf(g.streams.Err, "Requested %s for %s under rule %s.\nAn approver runs: keyless approve %s\n", target(c, r), elevation.FormatDuration(r.Seconds), r.Rule, r.ID())
 	if o.json {
 		return json.NewEncoder(g.streams.Out).Encode(c.Pending(r))
@@ -196,6 +203,8 @@ func newRequestsCommand(g *globalOptions) *cobra.Command {
 		Long: `List your elevation requests and everyone's pending ones (--all: every
 request), with their state: pending, denied, active (until when), ended,
 revoked. Times of grants are AWS's, shown in UTC and in the local zone.
+For each of your active grants, the role's credentials cached before it
+began are dropped (an earlier grant's end may have refused them).
 
 --json prints an array, one object per request: id, requester, rule,
 permission_set, account, account_name, seconds, reason, ticket,
@@ -217,6 +226,7 @@ reason_required, ticket_required, approvers.
 			if err != nil {
 				return err
 			}
+			forgetCutCredentials(cmd.Context(), g, c, entries)
 			if o.json {
 				if entries == nil {
 					entries = []elevation.Entry{}
@@ -433,7 +443,8 @@ func newRevokeCommand(g *globalOptions) *cobra.Command {
 		Use:   "revoke ID",
 		Short: "End an elevation grant now, and the sessions issued for it",
 		Long: `End a grant before its time (its id from keyless requests). AWS removes the
-assignment and refuses the sessions issued for it. A later grant of the same
+assignment and refuses the sessions issued for it (run by the requester,
+it drops their credentials cached in ~/.aws/cli/cache too). A later grant of the same
 set in the same account keeps its own end. The requester, the rule's approvers
 and the revokers keyless.yaml names may revoke.
 
@@ -462,6 +473,10 @@ and the revokers keyless.yaml names may revoke.
 			stop()
 			if err != nil {
 				return err
+			}
+			if c.Mine(c.Pending(r)) {
+				// Cut: refused from now on, they must not be handed out again.
+				forgetElevatedCredentials(ctx, g, r.Account, r.PermissionSet, time.Time{})
 			}
 			fmt.Fprintf(g.streams.Err, "Revoked %s's %s (request %s): the assignment is gone and its sessions are refused.\n", r.Requester(), target(c, r), r.ID())
 			if o.json {
