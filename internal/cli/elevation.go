@@ -210,7 +210,9 @@ began are dropped (an earlier grant's end may have refused them).
 permission_set, account, account_name, seconds, reason, ticket,
 requested_at, status (pending, denied, active, ended, revoked), until,
 decided_by, comment, revoked_by. With --rules: target, rule, max_seconds,
-reason_required, ticket_required, approvers.
+reason_required, ticket_required, ticket_pattern (when the rule has one),
+approvers. --rules shows a ticket's pattern under NEEDS, also when the
+ticket is optional.
 
 ` + elevationHelp,
 		Args: cobra.NoArgs,
@@ -274,12 +276,13 @@ func printChoices(g *globalOptions, c *elevation.Client, asJSON bool) error {
 		Max      int    `json:"max_seconds"`
 		Reason   bool   `json:"reason_required"`
 		Ticket   bool   `json:"ticket_required"`
+		Pattern  string `json:"ticket_pattern,omitempty"`
 		Approver string `json:"approvers"`
 	}
 	rows := []row{}
 	for _, ch := range c.Catalog.Choices(c.Me()) {
 		rows = append(rows, row{ch.Rule.PermissionSet + "@" + ch.Rule.AccountLabel(ch.Account), ch.Rule.Name, ch.Rule.MaxSeconds,
-			ch.Rule.ReasonRequired, ch.Rule.TicketRequired, ch.Rule.Approvers.String()})
+			ch.Rule.ReasonRequired, ch.Rule.TicketRequired, ch.Rule.TicketPattern, ch.Rule.Approvers.String()})
 	}
 	if asJSON {
 		return json.NewEncoder(g.streams.Out).Encode(rows)
@@ -295,8 +298,13 @@ func printChoices(g *globalOptions, c *elevation.Client, asJSON bool) error {
 		if r.Reason {
 			needs = append(needs, "reason")
 		}
-		if r.Ticket {
+		switch {
+		case r.Ticket && r.Pattern != "":
+			needs = append(needs, "ticket "+r.Pattern)
+		case r.Ticket:
 			needs = append(needs, "ticket")
+		case r.Pattern != "":
+			needs = append(needs, "optional ticket "+r.Pattern)
 		}
 		if len(needs) == 0 {
 			needs = []string{"-"}
