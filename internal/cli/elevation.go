@@ -45,6 +45,10 @@ request. The request is checked against the rules first: an unknown set or
 account, a duration above the rule's maximum, a set you are not eligible for,
 or a missing reason or ticket writes nothing.
 
+A request drops the role's credentials cached in ~/.aws/cli/cache: an
+earlier grant's end refused them, and the grant this request may bring
+must not get them.
+
 ` + elevationHelp,
 		Example: `  keyless request AdministratorAccess@prod --for 2h --reason "incident 4711"
   keyless request --for 30m --reason "rotate the KMS key" --ticket OPS-12`,
@@ -96,6 +100,9 @@ func runRequest(ctx context.Context, g *globalOptions, o *requestOptions, args [
 	if err != nil {
 		return elevationError(err)
 	}
+	// Credentials of this role cached under an earlier grant are refused
+	// since its end: the grant this request may bring must not get them.
+	forgetElevatedCredentials(ctx, g, r.Account, r.PermissionSet, time.Time{})
 	fmt.Fprintf(g.streams.Err, "Requested %s for %s under rule %s.\nAn approver runs: keyless approve %s\n", target(c, r), elevation.FormatDuration(r.Seconds), r.Rule, r.ID())
 	if o.json {
 		return json.NewEncoder(g.streams.Out).Encode(c.Pending(r))
@@ -196,12 +203,16 @@ func newRequestsCommand(g *globalOptions) *cobra.Command {
 		Long: `List your elevation requests and everyone's pending ones (--all: every
 request), with their state: pending, denied, active (until when), ended,
 revoked. Times of grants are AWS's, shown in UTC and in the local zone.
+For each of your active grants, the role's credentials cached before it
+began are dropped (an earlier grant's end may have refused them).
 
 --json prints an array, one object per request: id, requester, rule,
 permission_set, account, account_name, seconds, reason, ticket,
 requested_at, status (pending, denied, active, ended, revoked), until,
 decided_by, comment, revoked_by. With --rules: target, rule, max_seconds,
-reason_required, ticket_required, approvers.
+reason_required, ticket_required, ticket_pattern (when the rule has one),
+approvers. --rules shows a ticket's pattern under NEEDS, also when the
+ticket is optional.
 
 ` + elevationHelp,
 		Args: cobra.NoArgs,
@@ -217,6 +228,7 @@ reason_required, ticket_required, approvers.
 			if err != nil {
 				return err
 			}
+			forgetCutCredentials(cmd.Context(), g, c, entries)
 			if o.json {
 				if entries == nil {
 					entries = []elevation.Entry{}
@@ -264,12 +276,13 @@ func printChoices(g *globalOptions, c *elevation.Client, asJSON bool) error {
 		Max      int    `json:"max_seconds"`
 		Reason   bool   `json:"reason_required"`
 		Ticket   bool   `json:"ticket_required"`
+		Pattern  string `json:"ticket_pattern,omitempty"`
 		Approver string `json:"approvers"`
 	}
 	rows := []row{}
 	for _, ch := range c.Catalog.Choices(c.Me()) {
 		rows = append(rows, row{ch.Rule.PermissionSet + "@" + ch.Rule.AccountLabel(ch.Account), ch.Rule.Name, ch.Rule.MaxSeconds,
-			ch.Rule.ReasonRequired, ch.Rule.TicketRequired, ch.Rule.Approvers.String()})
+			ch.Rule.ReasonRequired, ch.Rule.TicketRequired, ch.Rule.TicketPattern, ch.Rule.Approvers.String()})
 	}
 	if asJSON {
 		return json.NewEncoder(g.streams.Out).Encode(rows)
@@ -285,8 +298,13 @@ func printChoices(g *globalOptions, c *elevation.Client, asJSON bool) error {
 		if r.Reason {
 			needs = append(needs, "reason")
 		}
-		if r.Ticket {
+		switch {
+		case r.Ticket && r.Pattern != "":
+			needs = append(needs, "ticket "+r.Pattern)
+		case r.Ticket:
 			needs = append(needs, "ticket")
+		case r.Pattern != "":
+			needs = append(needs, "optional ticket "+r.Pattern)
 		}
 		if len(needs) == 0 {
 			needs = []string{"-"}
@@ -433,7 +451,8 @@ func newRevokeCommand(g *globalOptions) *cobra.Command {
 		Use:   "revoke ID",
 		Short: "End an elevation grant now, and the sessions issued for it",
 		Long: `End a grant before its time (its id from keyless requests). AWS removes the
-assignment and refuses the sessions issued for it. A later grant of the same
+assignment and refuses the sessions issued for it (run by the requester,
+it drops their credentials cached in ~/.aws/cli/cache too). A later grant of the same
 set in the same account keeps its own end. The requester, the rule's approvers
 and the revokers keyless.yaml names may revoke.
 
@@ -462,6 +481,10 @@ and the revokers keyless.yaml names may revoke.
 			stop()
 			if err != nil {
 				return err
+			}
+			if c.Mine(c.Pending(r)) {
+				// Cut: refused from now on, they must not be handed out again.
+				forgetElevatedCredentials(ctx, g, r.Account, r.PermissionSet, time.Time{})
 			}
 			fmt.Fprintf(g.streams.Err, "Revoked %s's %s (request %s): the assignment is gone and its sessions are refused.\n", r.Requester(), target(c, r), r.ID())
 			if o.json {

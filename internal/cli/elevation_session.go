@@ -102,8 +102,15 @@ func elevationError(err error) error {
 	flag := map[string]string{"set": "SET@ACCOUNT", "account": "SET@ACCOUNT", "rule": "--rule", "duration": "--for",
 		"reason": "--reason", "ticket": "--ticket", "id": "ID"}[ie.Field]
 	hint := "keyless request with no arguments, on a terminal, offers what you may request; keyless requests --rules lists it"
-	if ie.Field == "id" {
+	switch ie.Field {
+	case "id":
 		hint = "keyless requests lists the requests and their ids"
+	case "duration":
+		hint = "--for takes a duration from 1m to the rule's maximum, e.g. 30m or 2h; keyless requests --rules lists each rule's maximum under AT MOST"
+	case "reason":
+		hint = "say why with --reason TEXT: one line, without |, that approvers see"
+	case "ticket":
+		hint = "give the reference with --ticket TICKET, e.g. OPS-123; keyless requests --rules lists what each rule needs"
 	}
 	return usageErrorf("%s: %s\nhint: %s", flag, ie.Msg, hint)
 }

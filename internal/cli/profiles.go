@@ -122,8 +122,8 @@ func runSync(cmd *cobra.Command, g *globalOptions, e *signinEnv, o *syncOptions)
 	} else if !r.wrote {
 		verb = "No change to"
 	}
-	fmt.Fprintf(w, "%s %s: %d roles in %d accounts; %d added, %d changed, %d removed, %d unchanged.\n",
-		verb, r.Config, r.Roles, r.Accounts, len(r.Added), len(r.Changed), len(r.Removed), len(r.Unchanged))
+	fmt.Fprintf(w, "%s %s: %s in %s; %d added, %d changed, %d removed, %d unchanged.\n",
+		verb, r.Config, plural(r.Roles, "role", "roles"), plural(r.Accounts, "account", "accounts"), len(r.Added), len(r.Changed), len(r.Removed), len(r.Unchanged))
 	if len(r.Kept) > 0 {
 		fmt.Fprintf(w, "Kept %d profiles keyless no longer writes (%s): their roles are no longer assigned, or --name-template renamed them; --prune removes them.\n", len(r.Kept), short(r.Kept))
 	}

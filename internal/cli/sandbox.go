@@ -32,12 +32,18 @@ func newSandboxCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sandbox",
 		Short: "Run a local IAM Identity Center that the AWS CLI and SDKs can talk to",
-		Long: `Run a local IAM Identity Center on one loopback address: Organizations,
-sso-admin, identitystore, sso-oidc, the SSO portal, STS, IAM, console
-federation, EventBridge Scheduler and Step Functions, whose due schedules
-and state machines it runs. Point AWS_ENDPOINT_URL at it and the AWS CLI, boto3 and
-aws-sdk-go-v2 talk to it; any access keys act as the management account's
-administrator.
+		Long: `Run a local IAM Identity Center on one loopback address, in AWS's wire
+protocols. It serves:
+
+  Organizations, sso-admin, identitystore, sso-oidc and the SSO portal
+  STS and IAM (role sessions' policies are evaluated), console federation
+  EventBridge Scheduler and Step Functions (it runs due schedules and
+    the state machines' executions)
+  DynamoDB
+  CloudTrail (LookupEvents)
+
+Point AWS_ENDPOINT_URL at it and the AWS CLI, boto3 and aws-sdk-go-v2 talk
+to it; any access keys act as the management account's administrator.
 
 The default world: management account 111111111111 with members
 222222222222 (dev) and 333333333333 (prod), identity store d-1111111111.

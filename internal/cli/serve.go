@@ -73,7 +73,9 @@ func (e *endpoint) close() error {
 // ctx ends or close is called. The first credentials are fetched before it
 // returns (offering a sign-in at a terminal); later ones as the SDKs ask,
 // through the cache, refreshed before they expire.
-func startEndpoint(ctx context.Context, g *globalOptions, profile string, o *serveOptions) (*endpoint, error) {
+//
+// command names the command in the endpoint's messages.
+func startEndpoint(ctx context.Context, g *globalOptions, command, profile string, o *serveOptions) (*endpoint, error) {
 	if os.Geteuid() == 0 && !o.allowRoot {
 		return nil, usageErrorf("keyless serves credentials as the person who signed in, not as root\nhint: in a container or CI job where root is the only user, pass --allow-root")
 	}
@@ -118,6 +120,7 @@ func startEndpoint(ctx context.Context, g *globalOptions, profile string, o *ser
 		Token:     token,
 		AccountID: r.AccountID,
 		Out:       g.streams.Err,
+		Command:   command,
 		Credentials: func(ctx context.Context) (signin.Credentials, error) {
 			return e.m.Credentials(ctx, r)
 		},
@@ -171,7 +174,7 @@ one command against an endpoint of its own. See docs/containers.md.`,
 			if err := privateOutput(g.streams.Out, "the endpoint's token", "keyless serve PROFILE"); err != nil {
 				return err
 			}
-			ep, err := startEndpoint(cmd.Context(), g, args[0], o)
+			ep, err := startEndpoint(cmd.Context(), g, "keyless serve", args[0], o)
 			if err != nil {
 				return err
 			}

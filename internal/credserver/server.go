@@ -97,6 +97,9 @@ type Handler struct {
 	// Out gets a line when the credentials change or fetching them fails
 	// (stderr); never a secret.
 	Out io.Writer
+	// Command names the command serving in those lines (default
+	// "keyless serve").
+	Command string
 
 	mu      sync.Mutex
 	lastKey string // access key id last served, to log a change once
@@ -169,9 +172,14 @@ func loopbackHost(hostport string) bool {
 }
 
 func (h *Handler) say(format string, a ...any) {
-	if h.Out != nil {
-		fmt.Fprintf(h.Out, format+"\n", a...)
+	if h.Out == nil {
+		return
 	}
+	name := h.Command
+	if name == "" {
+		name = "keyless serve"
+	}
+	fmt.Fprintf(h.Out, name+": "+format+"\n", a...)
 }
 
 // served logs new credentials once (when they are fetched again, before
@@ -184,7 +192,7 @@ func (h *Handler) served(c signin.Credentials) {
 		return
 	}
 	h.lastKey = c.AccessKeyID
-	h.say("keyless serve: credentials fetched, valid until %s", c.Expiration.Local().Format("15:04:05 MST"))
+	h.say("credentials fetched, valid until %s", c.Expiration.Local().Format("15:04:05 MST"))
 }
 
 // failed logs an error once until it changes or credentials come back.
@@ -200,7 +208,7 @@ func (h *Handler) failed(err error) {
 	if errors.As(err, &hinted) {
 		msg += "\nhint: " + hinted.Hint()
 	}
-	h.say("keyless serve: cannot get credentials, requests fail until this is fixed: %s", msg)
+	h.say("cannot get credentials, requests fail until this is fixed: %s", msg)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -1,7 +1,9 @@
 package signin
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -107,4 +109,39 @@ func writeRole(path string, c Credentials) error {
 // (expired or not), without any network call.
 func (m *Manager) CachedCredentials(r Role) (Credentials, bool) {
 	return readRole(RolePath(m.Home, r))
+}
+
+// ForgetCredentials removes the role credentials cached for r that were
+// written before `before` (the file's modification time; zero: whatever
+// their age), under the lock the cache's writers take, so a fetch running
+// at the same time either finishes first or writes after. It reports
+// whether it removed them. A missing entry is not an error.
+//
+// Elevation needs it: credentials issued before a revoke stay refused by
+// its session cut, and the cache would hand them out again under a later
+// grant of the same role.
+func (m *Manager) ForgetCredentials(ctx context.Context, r Role, before time.Time) (bool, error) {
+	path := RolePath(m.Home, r)
+	if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
+		return false, nil // nothing cached: no lock to take
+	}
+	unlock, _, err := m.lock(ctx, path)
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
+	fi, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if !before.IsZero() && !fi.ModTime().Before(before) {
+		return false, nil
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return false, err
+	}
+	return true, nil
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -48,11 +49,18 @@ func cmdCIToken(ts *testscript.TestScript, neg bool, args []string) {
 // provider) then sts GetCallerIdentity; it prints the ARN. The config is
 // keyless's own (cli.LoadAWSConfig), LoadDefaultConfig with AWS_ENDPOINT_URL reaching
 // the web identity STS client too (the SDK alone would send that call to
-// AWS).
+// AWS). awsgo list-users calls iam ListUsers instead, which a policy can
+// refuse (GetCallerIdentity never is), and prints how many users it saw.
 func goCallerIdentity() int {
 	ctx := context.Background()
 	cfg, err := cli.LoadAWSConfig(ctx)
-	if err == nil {
+	if err == nil && len(os.Args) > 1 && os.Args[1] == "list-users" {
+		var out *iam.ListUsersOutput
+		if out, err = iam.NewFromConfig(cfg).ListUsers(ctx, &iam.ListUsersInput{}); err == nil {
+			fmt.Println(len(out.Users), "users")
+			return 0
+		}
+	} else if err == nil {
 		var out *sts.GetCallerIdentityOutput
 		if out, err = sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err == nil {
 			fmt.Println(aws.ToString(out.Arn))
