@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sso"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 	"github.com/spf13/pflag"
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
@@ -74,6 +75,7 @@ func loadAWSConfig(ctx context.Context, opts ...func(*config.LoadOptions) error)
 	// The clients are built during the load, but call AWS only once
 	// credentials are asked for, after the load has resolved the endpoint.
 	base := new(*string)
+	opts = append(withSDKLogger(ctx), opts...)
 	opts = append(opts,
 		config.WithSSOProviderOptions(func(o *ssocreds.Options) { o.Client = portalAt{o.Client, base} }),
 		config.WithSSOTokenProviderOptions(func(o *ssocreds.SSOTokenProviderOptions) {
@@ -129,4 +131,28 @@ type webIdentityAt struct {
 
 func (c webIdentityAt) AssumeRoleWithWebIdentity(ctx context.Context, in *sts.AssumeRoleWithWebIdentityInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleWithWebIdentityOutput, error) {
 	return c.AssumeRoleWithWebIdentityAPIClient.AssumeRoleWithWebIdentity(ctx, in, append(optFns, func(o *sts.Options) { o.BaseEndpoint = cmp.Or(o.BaseEndpoint, *c.base) })...)
+}
+
+// sdkLogger sends the SDK's own log lines (a retry, a response body it
+// could not drain) to keyless's --debug log: on stderr, where the SDK's
+// default logger writes them, they are noise in a command's output that
+// the person can do nothing about. Formatting happens only when the SDK
+// logs, which a successful call does not.
+type sdkLogger struct{ g *globalOptions }
+
+func (l sdkLogger) Logf(c logging.Classification, format string, v ...any) {
+	l.g.Log().Debug(fmt.Sprintf(format, v...), "from", "aws-sdk-go-v2", "sdk_level", string(c))
+}
+
+// sdkLoggerKey holds Main's sdkLogger in the command's context.
+type sdkLoggerKey struct{}
+
+// withSDKLogger is the load option that installs Main's sdkLogger; none
+// outside Main (the SDK's default then applies). Callers' own options come
+// after it, so they win.
+func withSDKLogger(ctx context.Context) []func(*config.LoadOptions) error {
+	if l, ok := ctx.Value(sdkLoggerKey{}).(sdkLogger); ok {
+		return []func(*config.LoadOptions) error{config.WithLogger(l)}
+	}
+	return nil
 }

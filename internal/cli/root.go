@@ -69,6 +69,7 @@ func Main(args []string, in io.Reader, out, errOut io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	g := &globalOptions{streams: Streams{In: in, Out: out, Err: errOut}}
+	ctx = context.WithValue(ctx, sdkLoggerKey{}, sdkLogger{g})
 	root := newRootCommandFor(g, args)
 	root.SetArgs(args)
 	done := make(chan int, 1)

@@ -53,11 +53,11 @@ func newSigninEnv(g *globalOptions) (*signinEnv, error) {
 // region and endpoint overrides (AWS_ENDPOINT_URL*, the config file's
 // services section) as the SDK reads them, no credentials.
 func sdkConfig(ctx context.Context, region string) (aws.Config, error) {
-	opts := []func(*config.LoadOptions) error{
+	opts := append(withSDKLogger(ctx),
 		config.WithRegion(region),
 		config.WithCredentialsProvider(aws.AnonymousCredentials{}),
 		config.WithRetryMaxAttempts(5),
-	}
+	)
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	var missing config.SharedConfigProfileNotExistError
 	if errors.As(err, &missing) {
