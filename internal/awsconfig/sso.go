@@ -61,6 +61,9 @@ func (f *File) SSO(profile string) (SSOProfile, error) {
 	if !ok {
 		return SSOProfile{}, withHint(hintSync, "%s: profile %q: %w", f.name, profile, ErrNoProfile)
 	}
+	if err := inlineComments(f.name, p, fmt.Sprintf("profile %q", profile)); err != nil {
+		return SSOProfile{}, err
+	}
 	out := SSOProfile{Profile: profile}
 	out.Region, _ = p.Get("region")
 	out.AccountID, _ = p.Get("sso_account_id")
@@ -112,6 +115,27 @@ func (f *File) SSO(profile string) (SSOProfile, error) {
 	return out, nil
 }
 
+// ssoKeys are the keys SSO reads whose values never hold white space.
+var ssoKeys = [...]string{"sso_session", "sso_start_url", "sso_region", "sso_account_id", "sso_role_name"}
+
+// inlineComments refuses an SSO key whose value ends in "  # ..." or
+// "  ; ...": botocore's configparser has no inline comments, so the AWS
+// CLI and keyless read the comment as part of the value, and the error
+// that follows (no such sso-session, a role not assigned) would not say why.
+func inlineComments(file string, s *Section, what string) error {
+	for _, k := range ssoKeys {
+		v, ok := s.Get(k)
+		if !ok {
+			continue
+		}
+		if i := strings.IndexAny(v, "#;"); i > 0 && strings.ContainsAny(v[i-1:i], " \t") {
+			return fmt.Errorf("%s:%d: %s: %s = %q ends in what looks like a comment, which the AWS CLI reads as part of the value; move the comment to a line of its own",
+				file, s.KeyLine(k), what, k, v)
+		}
+	}
+	return nil
+}
+
 func requireKeys(file string, s *Section, what string, keys ...string) error {
 	for _, k := range keys {
 		if v, ok := s.Get(k); !ok || v == "" {
@@ -132,6 +156,9 @@ func (f *File) Session(name string) (SSOSession, error) {
 }
 
 func (f *File) session(s *Section) (SSOSession, error) {
+	if err := inlineComments(f.name, s, "[sso-session "+s.Name+"]"); err != nil {
+		return SSOSession{}, err
+	}
 	if err := requireKeys(f.name, s, "[sso-session "+s.Name+"]", "sso_start_url", "sso_region"); err != nil {
 		return SSOSession{}, err
 	}

@@ -51,6 +51,14 @@ sso_region = us-east-1
 
 [profile uses-broken]
 sso_session = broken
+
+[profile commented-session]
+sso_session = corp   ; the work one
+
+[profile commented-account]
+sso_session = corp
+sso_account_id = 111111111111	# mgmt
+sso_role_name = Admin
 `
 
 func TestSSO(t *testing.T) {
@@ -77,6 +85,9 @@ func TestSSO(t *testing.T) {
 		{profile: "no-role", err: `/home/a/.aws/config:31: profile "no-role" has no sso_role_name`},
 		{profile: "conflict", err: `/home/a/.aws/config:37: profile "conflict": sso_region differs from [sso-session corp] at line 3`},
 		{profile: "uses-broken", err: `/home/a/.aws/config:39: [sso-session broken] has no sso_start_url`},
+		// botocore reads an inline comment as part of the value: say so.
+		{profile: "commented-session", err: `/home/a/.aws/config:46: profile "commented-session": sso_session = "corp   ; the work one" ends in what looks like a comment, which the AWS CLI reads as part of the value; move the comment to a line of its own`},
+		{profile: "commented-account", err: `/home/a/.aws/config:50: profile "commented-account": sso_account_id = "111111111111\t# mgmt" ends in what looks like a comment`},
 	} {
 		got, err := f.SSO(c.profile)
 		if c.err != "" {
@@ -123,5 +134,14 @@ func TestSSOCorpus(t *testing.T) {
 	got, err = f.SSO("corp-admin")
 	if err != nil || got.Session != "corp" || got.AccountID != "210987654321" {
 		t.Errorf("SSO(corp-admin) = %+v, %v", got, err)
+	}
+}
+
+func TestSessionInlineComment(t *testing.T) {
+	f := mustParse(t, "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start # prod\nsso_region = us-east-1\n")
+	_, err := f.Session("corp")
+	want := `:2: [sso-session corp]: sso_start_url = "https://corp.awsapps.com/start # prod" ends in what looks like a comment`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Session(corp) error = %v\nwant it to contain %s", err, want)
 	}
 }
