@@ -56,8 +56,8 @@ func TestEnvScope(t *testing.T) {
 			args []string
 			want string
 		}{
-			{[]string{"--scope", "iam:ListRoles", "--ttl", "10m", "--role-arn", role}, "--ttl 10m0s: STS issues credentials for at least 15 minutes"},
-			{[]string{"--scope", "iam:ListRoles", "--ttl", "2h", "--role-arn", role}, "at most 1 hour (role chaining)"},
+			{[]string{"--scope", "iam:ListRoles", "--ttl", "10m", "--role-arn", role}, "--ttl 10m: STS issues credentials for at least 15 minutes"},
+			{[]string{"--scope", "iam:ListRoles", "--ttl", "2h", "--role-arn", role}, "--ttl 2h: credentials assumed with role credentials last at most 1 hour (role chaining)"},
 			{[]string{"--scope", "list everything", "--role-arn", role}, `--scope "list everything": neither an action`},
 			{[]string{"--scope", "arn:aws:s3:::logs/*", "--role-arn", role}, "--scope names no action"},
 			{[]string{"--scope", "file://nope.json", "--role-arn", role}, "--scope file://nope.json: open nope.json"},

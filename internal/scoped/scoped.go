@@ -56,11 +56,24 @@ var (
 func CheckTTL(d time.Duration) error {
 	switch {
 	case d < MinTTL:
-		return fmt.Errorf("--ttl %s: STS issues credentials for at least 15 minutes (DurationSeconds 900); use --ttl 15m, and end the tool's use sooner yourself", d)
+		return fmt.Errorf("--ttl %s: STS issues credentials for at least 15 minutes (DurationSeconds 900); use --ttl 15m, and end the tool's use sooner yourself", shortDuration(d))
 	case d > MaxTTL:
-		return fmt.Errorf("--ttl %s: credentials assumed with role credentials last at most 1 hour (role chaining); use --ttl 1h or less", d)
+		return fmt.Errorf("--ttl %s: credentials assumed with role credentials last at most 1 hour (role chaining); use --ttl 1h or less", shortDuration(d))
 	}
 	return nil
+}
+
+// shortDuration is d as a person types it: 2h, 1h30m, 10m (not Go's
+// 2h0m0s).
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // CheckRole refuses what is not an IAM role ARN.

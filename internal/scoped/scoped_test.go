@@ -51,4 +51,13 @@ func TestCheckTTL(t *testing.T) {
 			t.Errorf("CheckTTL(%s) = %v", d, err)
 		}
 	}
+	// The flag's value as it was typed, not Go's 2h0m0s.
+	if err := CheckTTL(2 * time.Hour); err == nil || !strings.HasPrefix(err.Error(), "--ttl 2h: ") {
+		t.Errorf("CheckTTL(2h) = %v, want it to start with --ttl 2h:", err)
+	}
+	for d, want := range map[time.Duration]string{2 * time.Hour: "2h", 90 * time.Minute: "1h30m", 10 * time.Minute: "10m", 14*time.Minute + 30*time.Second: "14m30s", 5 * time.Second: "5s"} {
+		if got := shortDuration(d); got != want {
+			t.Errorf("shortDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
 }
