@@ -135,7 +135,7 @@ func runSync(cmd *cobra.Command, g *globalOptions, e *signinEnv, o *syncOptions)
 		fmt.Fprintf(w, "Profile %s is your own (outside keyless's block, not an SSO profile of that role) and was left as it is; keyless %s its profile as %s.\n", rn.Profile, wrote, rn.WrittenAs)
 	}
 	if len(r.Skipped) > 0 {
-		fmt.Fprintf(w, "Skipped %d profiles that your own sections outside keyless's block already name (%s); they are left as they are.\n", len(r.Skipped), short(r.Skipped))
+		fmt.Fprintf(w, "Skipped %s already defined outside this sso-session's block, by your own sections or keyless's block of another sso-session (%s); they are left as they are.\n", plural(len(r.Skipped), "profile", "profiles"), short(r.Skipped))
 	}
 	if len(r.Added) > 0 && !o.dryRun {
 		fmt.Fprintf(w, "Use one with: aws sts get-caller-identity --profile %s\n", r.Added[0])
