@@ -60,6 +60,7 @@ type TableAPI interface {
 	UpdateContinuousBackups(context.Context, *dynamodb.UpdateContinuousBackupsInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateContinuousBackupsOutput, error)
 	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
 }
 
 // MachinesAPI is the Step Functions apply uses.
@@ -143,6 +144,11 @@ func Plan(ctx context.Context, h *Home, d *Desired) ([]Change, error) {
 	c, err := planTable(ctx, h.DynamoDB)
 	if err != nil {
 		return nil, fmt.Errorf("elevation: table %s: %w", TableName, err)
+	}
+	if c == nil {
+		if err := checkRunningGrants(ctx, h.DynamoDB, cat, time.Now()); err != nil {
+			return nil, err
+		}
 	}
 	add(c)
 	for _, g := range []string{ExpiryGroup, CutGroup, SweepGroup} {
