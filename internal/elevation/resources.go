@@ -527,6 +527,9 @@ func planCatalog(ctx context.Context, c TableAPI, d *Desired) (*Change, error) {
 		return err
 	}
 	details := []string{fmt.Sprintf("%d rules", len(d.Catalog.Rules))}
+	if len(d.Catalog.Rules) == 1 {
+		details = []string{"1 rule"}
+	}
 	got, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(TableName), ConsistentRead: aws.Bool(true),
 		Key: map[string]ddbtypes.AttributeValue{"pk": &ddbtypes.AttributeValueMemberS{Value: CatalogPK}, "sk": &ddbtypes.AttributeValueMemberS{Value: CatalogSK}}})
 	if errorCode(err) == "ResourceNotFoundException" {
@@ -540,6 +543,9 @@ func planCatalog(ctx context.Context, c TableAPI, d *Desired) (*Change, error) {
 	case !ok:
 		return &Change{Op: "create", Kind: "catalog", Name: name, Details: details, do: put}, nil
 	case canonical(v.Value) != canonical(string(want)):
+		if what := catalogChanges(v.Value, d.Catalog); what != nil {
+			details = what
+		}
 		return &Change{Op: "update", Kind: "catalog", Name: name, Details: details, do: put}, nil
 	}
 	return nil, nil
