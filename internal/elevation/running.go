@@ -45,10 +45,10 @@ func checkRunningGrants(ctx context.Context, c TableAPI, cat *Catalog, now time.
 			if !ok || len(parts) != 3 || offered[parts[0]+"#"+parts[1]] || !g.Until.After(now.Add(-5*time.Minute)) {
 				continue
 			}
-			return &RunningGrantError{fmt.Sprintf("elevation: no rule in keyless.yaml offers permission set %s in account %s any more, but request %s of %s holds it until %s: "+
+			return &RunningGrantError{fmt.Sprintf("elevation: no rule in keyless.yaml offers permission set %s in account %s any more (rule %s did), but request %s of %s holds it until %s: "+
 				"apply would take away what ends it (its expiry, the sweep and revoke), so it would outlive its end; "+
 				"keep the rule until then, or end the grant first: keyless revoke %s (its requester, an approver of its rule or a revoker may)",
-				parts[0], parts[1], strings.TrimPrefix(g.Request.SK, requestPrefix), UserName(g.Request.PK), g.Until.UTC().Format(time.RFC3339),
+				parts[0], parts[1], attrS(item, "rule"), strings.TrimPrefix(g.Request.SK, requestPrefix), UserName(g.Request.PK), g.Until.UTC().Format(time.RFC3339),
 				strings.TrimPrefix(g.Request.SK, requestPrefix))}
 		}
 	}
