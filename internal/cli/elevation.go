@@ -420,6 +420,14 @@ func runDecide(ctx context.Context, g *globalOptions, o *decideOptions, id, deci
 		}
 		fmt.Fprintf(g.streams.Err, "Approved: %s holds %s until %s.\n%s sees the role in keyless login and keyless profiles sync.\n",
 			r.Requester(), target(c, r), until, r.Requester())
+		// An overlapping grant of the same role may end later: the role
+		// stays until the latest end (decide's "ends"), not this grant's.
+		var o struct {
+			Ends time.Time `json:"ends"`
+		}
+		if rep.Until != nil && json.Unmarshal([]byte(out.Output), &o) == nil && o.Ends.After(*rep.Until) {
+			fmt.Fprintf(g.streams.Err, "%s keeps the role until %s, the end of another grant of it.\n", r.Requester(), utcAndLocal(o.Ends, "2006-01-02 15:04:05"))
+		}
 	}
 	if o.json {
 		return json.NewEncoder(g.streams.Out).Encode(rep)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -93,8 +94,8 @@ func (r *elevationRun) plan(ctx context.Context, st *ic.State) ([]elevation.Chan
 }
 
 func (r *elevationRun) reach(err error) error {
-	if err == nil {
-		return nil
+	if _, ok := errors.AsType[*elevation.RunningGrantError](err); err == nil || ok {
+		return err
 	}
 	return withHint(err, fmt.Sprintf("elevation's resources live in account %s (elevation.home_account): keyless reaches it with the caller's credentials there, or through --org-role", r.home))
 }

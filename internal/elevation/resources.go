@@ -60,6 +60,7 @@ type TableAPI interface {
 	UpdateContinuousBackups(context.Context, *dynamodb.UpdateContinuousBackupsInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateContinuousBackupsOutput, error)
 	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
 }
 
 // MachinesAPI is the Step Functions apply uses.
@@ -143,6 +144,11 @@ func Plan(ctx context.Context, h *Home, d *Desired) ([]Change, error) {
 	c, err := planTable(ctx, h.DynamoDB)
 	if err != nil {
 		return nil, fmt.Errorf("elevation: table %s: %w", TableName, err)
+	}
+	if c == nil {
+		if err := checkRunningGrants(ctx, h.DynamoDB, cat, time.Now()); err != nil {
+			return nil, err
+		}
 	}
 	add(c)
 	for _, g := range []string{ExpiryGroup, CutGroup, SweepGroup} {
@@ -521,6 +527,9 @@ func planCatalog(ctx context.Context, c TableAPI, d *Desired) (*Change, error) {
 		return err
 	}
 	details := []string{fmt.Sprintf("%d rules", len(d.Catalog.Rules))}
+	if len(d.Catalog.Rules) == 1 {
+		details = []string{"1 rule"}
+	}
 	got, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(TableName), ConsistentRead: aws.Bool(true),
 		Key: map[string]ddbtypes.AttributeValue{"pk": &ddbtypes.AttributeValueMemberS{Value: CatalogPK}, "sk": &ddbtypes.AttributeValueMemberS{Value: CatalogSK}}})
 	if errorCode(err) == "ResourceNotFoundException" {
@@ -534,6 +543,9 @@ func planCatalog(ctx context.Context, c TableAPI, d *Desired) (*Change, error) {
 	case !ok:
 		return &Change{Op: "create", Kind: "catalog", Name: name, Details: details, do: put}, nil
 	case canonical(v.Value) != canonical(string(want)):
+		if what := catalogChanges(v.Value, d.Catalog); what != nil {
+			details = what
+		}
 		return &Change{Op: "update", Kind: "catalog", Name: name, Details: details, do: put}, nil
 	}
 	return nil, nil
