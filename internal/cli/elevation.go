@@ -102,7 +102,7 @@ func runRequest(ctx context.Context, g *globalOptions, o *requestOptions, args [
 	}
 	// Credentials of this role cached under an earlier grant are refused
 	// since its end: the grant this request may bring must not get them.
-	forgetElevatedCredentials(ctx, g, r.Account, r.PermissionSet, time.Time{})
+	forgetElevatedCredentials(ctx, g, cachedRole{account: r.Account, set: r.PermissionSet})
 	fmt.Fprintf(g.streams.Err, "Requested %s for %s under rule %s.\nAn approver runs: keyless approve %s\n", target(c, r), elevation.FormatDuration(r.Seconds), r.Rule, r.ID())
 	if o.json {
 		return json.NewEncoder(g.streams.Out).Encode(c.Pending(r))
@@ -492,7 +492,7 @@ and the revokers keyless.yaml names may revoke.
 			}
 			if c.Mine(c.Pending(r)) {
 				// Cut: refused from now on, they must not be handed out again.
-				forgetElevatedCredentials(ctx, g, r.Account, r.PermissionSet, time.Time{})
+				forgetElevatedCredentials(ctx, g, cachedRole{account: r.Account, set: r.PermissionSet})
 			}
 			fmt.Fprintf(g.streams.Err, "Revoked %s's %s (request %s): the assignment is gone and its sessions are refused.\n", r.Requester(), target(c, r), r.ID())
 			if o.json {

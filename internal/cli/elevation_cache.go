@@ -14,14 +14,23 @@ import (
 // a grant began: the same allowance the session cuts get.
 const cacheSkew = 5 * time.Minute
 
+// cachedRole is a permission set in an account whose cached credentials
+// written before `before` (zero: whatever their age) are to be dropped.
+type cachedRole struct {
+	account, set string
+	before       time.Time
+}
+
 // forgetElevatedCredentials drops the cached credentials (~/.aws/cli/cache,
-// shared with the AWS CLI) of permission set `set` in account, under every
-// SSO session of ~/.aws/config, when written before `before` (zero: all).
-// A revoke or an expiry cuts the sessions issued before it, and the cache
-// would hand those credentials out again under the next grant of the same
-// set in the same account. Failing to drop them only warns: the request
-// or revoke stands.
-func forgetElevatedCredentials(ctx context.Context, g *globalOptions, account, set string, before time.Time) {
+// shared with the AWS CLI) of each role, under every SSO session of
+// ~/.aws/config (read once). A revoke or an expiry cuts the sessions issued
+// before it, and the cache would hand those credentials out again under
+// the next grant of the same set in the same account. Failing to drop them
+// only warns: the request or revoke stands.
+func forgetElevatedCredentials(ctx context.Context, g *globalOptions, roles ...cachedRole) {
+	if len(roles) == 0 {
+		return
+	}
 	e, err := newSigninEnv(g)
 	if err != nil {
 		return
@@ -48,10 +57,12 @@ func forgetElevatedCredentials(ctx context.Context, g *globalOptions, account, s
 	for _, p := range ssoProfiles(f) {
 		add(profileSession(p))
 	}
-	for _, s := range sessions {
-		r := signin.Role{Session: s, AccountID: account, RoleName: set}
-		if _, err := e.m.ForgetCredentials(ctx, r, before); err != nil {
-			fmt.Fprintf(g.streams.Err, "keyless: warning: remove the cached credentials of %s in %s: %v\nhint: if they are refused, remove %s\n", set, account, err, signin.RolePath(e.m.Home, r))
+	for _, cr := range roles {
+		for _, s := range sessions {
+			r := signin.Role{Session: s, AccountID: cr.account, RoleName: cr.set}
+			if _, err := e.m.ForgetCredentials(ctx, r, cr.before); err != nil {
+				fmt.Fprintf(g.streams.Err, "keyless: warning: remove the cached credentials of %s in %s: %v\nhint: if they are refused, remove %s\n", cr.set, cr.account, err, signin.RolePath(e.m.Home, r))
+			}
 		}
 	}
 }
@@ -61,11 +72,13 @@ func forgetElevatedCredentials(ctx context.Context, g *globalOptions, account, s
 // less its length, by AWS's clock; cacheSkew for the local one): they may
 // have been issued under an earlier grant and refused since its end.
 func forgetCutCredentials(ctx context.Context, g *globalOptions, c *elevation.Client, entries []elevation.Entry) {
+	var roles []cachedRole
 	for _, e := range entries {
 		if !c.Mine(e) || e.Status != elevation.Active || e.Until == nil {
 			continue
 		}
 		began := e.Until.Add(-time.Duration(e.Seconds) * time.Second)
-		forgetElevatedCredentials(ctx, g, e.Account, e.Set, began.Add(cacheSkew))
+		roles = append(roles, cachedRole{e.Account, e.Set, began.Add(cacheSkew)})
 	}
+	forgetElevatedCredentials(ctx, g, roles...)
 }

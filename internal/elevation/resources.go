@@ -145,11 +145,6 @@ func Plan(ctx context.Context, h *Home, d *Desired) ([]Change, error) {
 	if err != nil {
 		return nil, fmt.Errorf("elevation: table %s: %w", TableName, err)
 	}
-	if c == nil {
-		if err := checkRunningGrants(ctx, h.DynamoDB, cat, time.Now()); err != nil {
-			return nil, err
-		}
-	}
 	add(c)
 	for _, g := range []string{ExpiryGroup, CutGroup, SweepGroup} {
 		c, err := planGroup(ctx, h.Scheduler, g)
@@ -171,6 +166,10 @@ func Plan(ctx context.Context, h *Home, d *Desired) ([]Change, error) {
 	}
 	add(c)
 	c, err = planCatalog(ctx, h.DynamoDB, d)
+	var running *RunningGrantError
+	if errors.As(err, &running) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("elevation: catalog: %w", err)
 	}
@@ -543,6 +542,12 @@ func planCatalog(ctx context.Context, c TableAPI, d *Desired) (*Change, error) {
 	case !ok:
 		return &Change{Op: "create", Kind: "catalog", Name: name, Details: details, do: put}, nil
 	case canonical(v.Value) != canonical(string(want)):
+		// The roles and machines are compiled from the rules: only a
+		// changed catalog can take away what ends a running grant, so only
+		// then is the table scanned for them.
+		if err := checkRunningGrants(ctx, c, d.Catalog, time.Now()); err != nil {
+			return nil, err
+		}
 		if what := catalogChanges(v.Value, d.Catalog); what != nil {
 			details = what
 		}
