@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -111,6 +112,13 @@ func newRootCommandFor(g *globalOptions, args []string) *cobra.Command {
 	return newRootCommand(g)
 }
 
+// CommandTree is keyless's whole command tree, writing to out and errOut,
+// for the tools that generate its reference (internal/tools/gendocs): the
+// man-page renderer they link stays out of the keyless binary.
+func CommandTree(out, errOut io.Writer) *cobra.Command {
+	return newRootCommand(&globalOptions{streams: Streams{In: strings.NewReader(""), Out: out, Err: errOut}})
+}
+
 func newRootCommand(g *globalOptions) *cobra.Command {
 	return newRoot(g,
 		newSandboxCommand(g),
@@ -133,7 +141,6 @@ func newRootCommand(g *globalOptions) *cobra.Command {
 		newCleanupCommand(g),
 		newOffboardCommand(g),
 		newCompletionCommand(g),
-		newGendocsCommand(g),
 		newInitCommand(g),
 		newWorkloadsCommand(g),
 		newRequestCommand(g),

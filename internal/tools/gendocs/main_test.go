@@ -1,4 +1,4 @@
-package cli
+package main
 
 import (
 	"bytes"
@@ -15,12 +15,12 @@ import (
 // TestDocsCurrent fails when docs/cli does not match the commands: it
 // generates the reference into a temporary directory and compares.
 func TestDocsCurrent(t *testing.T) {
-	const checkedIn = "../../docs/cli"
-	const regenerate = "regenerate with: go run ./cmd/keyless __gendocs --markdown docs/cli"
+	const checkedIn = "../../../docs/cli"
+	const regenerate = "regenerate with: go run ./internal/tools/gendocs --markdown docs/cli"
 	tmp := t.TempDir()
-	var out, errOut bytes.Buffer
-	if code := Main([]string{gendocsCommand, "--markdown", tmp}, strings.NewReader(""), &out, &errOut); code != 0 {
-		t.Fatalf("%s: exit %d: %s", gendocsCommand, code, errOut.String())
+	var errOut bytes.Buffer
+	if err := run([]string{"--markdown", tmp}, &errOut); err != nil {
+		t.Fatalf("gendocs: %v: %s", err, errOut.String())
 	}
 	want, got := readDir(t, tmp), readDir(t, checkedIn)
 	if len(want) < 10 {
@@ -49,9 +49,9 @@ func TestDocsCurrent(t *testing.T) {
 func TestReleaseExtras(t *testing.T) {
 	t.Setenv("SOURCE_DATE_EPOCH", "1767225600") // 2026-01-01
 	tmp, compl := t.TempDir(), t.TempDir()
-	var out, errOut bytes.Buffer
-	if code := Main([]string{gendocsCommand, "--man", tmp, "--completions", compl}, strings.NewReader(""), &out, &errOut); code != 0 {
-		t.Fatalf("%s: exit %d: %s", gendocsCommand, code, errOut.String())
+	var errOut bytes.Buffer
+	if err := run([]string{"--man", tmp, "--completions", compl}, &errOut); err != nil {
+		t.Fatalf("gendocs: %v: %s", err, errOut.String())
 	}
 	pages := readDir(t, tmp)
 	page, ok := pages["keyless-plan.1"]
@@ -63,8 +63,10 @@ func TestReleaseExtras(t *testing.T) {
 			t.Errorf("keyless-plan.1 lacks %q:\n%.600s", want, page)
 		}
 	}
-	if _, ok := pages["keyless-"+gendocsCommand+".1"]; ok {
-		t.Errorf("the hidden %s command has a man page", gendocsCommand)
+	for name := range pages {
+		if strings.HasPrefix(name, "keyless-__") {
+			t.Errorf("the hidden command %s has a man page", name)
+		}
 	}
 	scripts := readDir(t, compl)
 	if got, want := slices.Sorted(maps.Keys(scripts)), []string{"_keyless", "keyless.bash", "keyless.fish", "keyless.ps1"}; !slices.Equal(got, want) {
@@ -73,6 +75,16 @@ func TestReleaseExtras(t *testing.T) {
 	for name, script := range scripts {
 		if !strings.Contains(script, "__complete") {
 			t.Errorf("%s never calls keyless __complete", name)
+		}
+	}
+}
+
+// TestBadArguments: no output asked for is an error that lists the flags.
+func TestBadArguments(t *testing.T) {
+	var errOut bytes.Buffer
+	for _, args := range [][]string{nil, {"docs/cli"}} {
+		if err := run(args, &errOut); err == nil || !strings.Contains(err.Error(), "--markdown DIR") {
+			t.Errorf("run(%q) = %v, want the flags named", args, err)
 		}
 	}
 }
