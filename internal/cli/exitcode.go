@@ -56,6 +56,26 @@ func ExitCode(err error) int {
 	}
 }
 
+// flagGroupError says in keyless's words what cobra says of flags marked
+// mutually exclusive ("if any flags in the group [a b] are set none of the
+// others can be; [a b] were all set").
+func flagGroupError(err error) error {
+	if err == nil {
+		return nil
+	}
+	rest, ok := strings.CutPrefix(err.Error(), "if any flags in the group [")
+	_, set, found := strings.Cut(rest, "none of the others can be; [")
+	set, _, closed := strings.Cut(set, "]")
+	if !ok || !found || !closed {
+		return err
+	}
+	names := strings.Fields(set)
+	for i, n := range names {
+		names[i] = "--" + n
+	}
+	return usageErrorf("%s cannot be used together", strings.Join(names, " and "))
+}
+
 // isCobraUsage recognises the errors cobra returns for unknown commands and bad args.
 func isCobraUsage(err error) bool {
 	msg := err.Error()

@@ -158,7 +158,6 @@ func TestKeychainStorage(t *testing.T) {
 			before := expireSoon()
 			for _, args := range [][]string{
 				{"credential-process", "--profile", "ReadOnly-333333333333"},
-				{"login", "--token-storage", "file"},
 				{"login", "--token-storage", "keychain"},
 				{"login", "--if-needed"},
 			} {
@@ -259,6 +258,41 @@ func TestKeychainStorage(t *testing.T) {
 			if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
 				t.Errorf("%s after logout: %v, want it gone", path, err)
 			}
+		}
+	})
+
+	// What every keychain error hints at, where the keychain cannot be
+	// read (over SSH: no bus): back to the file, by signing in again.
+	t.Run("back to the file where the keychain cannot be read", func(t *testing.T) {
+		p.keyless("login", "--token-storage", "keychain")
+		old := secretTool(t, kr, "lookup", "service", "keyless", "username", "sso/keyless/refreshToken")
+		if old == "" {
+			t.Fatal("nothing in the keychain after login --token-storage keychain")
+		}
+		noBus := []string{"DBUS_SESSION_BUS_ADDRESS="}
+		cmd := p.command(noBus, p.bin, "login", "--token-storage", "file")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("login --token-storage file without a bus: %v\n%s", err, out)
+		}
+		for _, want := range []string{"cannot be read from the OS keychain", "signing in again", "sso/keyless/refreshToken (service keyless)", "remove it by hand"} {
+			if !strings.Contains(string(out), want) {
+				t.Errorf("no %q in:\n%s", want, out)
+			}
+		}
+		c := readCache(t, cachePath)
+		if r, _ := c["refreshToken"].(string); r == "" || r == old || c["clientSecret"] == nil {
+			t.Fatal("the cache file has no new refresh token of its own")
+		}
+		if _, err := os.Stat(note); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("keyless's keychain note is left: %v", err)
+		}
+		if cfg, _ := os.ReadFile(p.configPath()); strings.Contains(string(cfg), "keyless_token_storage") {
+			t.Fatalf("the config still keeps the token in the keychain:\n%s", cfg)
+		}
+		editJSON(t, cachePath, func(m map[string]any) { m["expiresAt"] = time.Now().Add(time.Minute).UTC().Format(time.RFC3339) })
+		if out := p.must(noBus, p.bin, "credential-process", "--profile", "ReadOnly-333333333333"); !strings.Contains(out, `"AccessKeyId":"ASIA`) {
+			t.Fatalf("credential-process: %s", redactOutput(out))
 		}
 	})
 }

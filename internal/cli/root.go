@@ -74,7 +74,7 @@ func Main(args []string, in io.Reader, out, errOut io.Writer) int {
 	root := newRootCommandFor(g, args)
 	root.SetArgs(args)
 	done := make(chan int, 1)
-	go func() { done <- report(errOut, root.ExecuteContext(ctx)) }()
+	go func() { done <- report(errOut, flagGroupError(root.ExecuteContext(ctx))) }()
 	select {
 	case code := <-done:
 		return code

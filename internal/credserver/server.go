@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -144,7 +145,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if subtle.ConstantTimeCompare([]byte(got), []byte(h.Token)) != 1 {
-		writeJSON(w, http.StatusForbidden, errorResponse{"Forbidden", "the Authorization header does not hold this endpoint's token"})
+		msg := "the Authorization header does not hold this endpoint's token"
+		if rest, ok := strings.CutPrefix(got, "Bearer "); ok && subtle.ConstantTimeCompare([]byte(rest), []byte(h.Token)) == 1 {
+			// Still refused: the SDKs send the value alone, and so must
+			// anything else, so one form works everywhere.
+			msg = "send the token alone, without \"Bearer \", as the SDKs do (Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN)"
+		}
+		writeJSON(w, http.StatusForbidden, errorResponse{"Forbidden", msg})
 		return
 	}
 	c, err := h.Credentials(r.Context())

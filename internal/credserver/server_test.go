@@ -120,6 +120,15 @@ func TestHandler(t *testing.T) {
 		}
 	}
 
+	// curl users reach for "Bearer": the right token in the wrong form
+	// says so (the SDKs send the value alone); a wrong one does not.
+	if _, body := do("GET", Path, "127.0.0.1:9911", "Bearer "+token); !strings.Contains(body["message"], "the token alone, without \"Bearer \"") {
+		t.Errorf("Bearer and the token: %q", body["message"])
+	}
+	if _, body := do("GET", Path, "127.0.0.1:9911", "Bearer "+token+"x"); strings.Contains(body["message"], "Bearer") {
+		t.Errorf("Bearer and a wrong token: %q", body["message"])
+	}
+
 	fail = &signin.LoginRequiredError{Session: signin.Session{Name: "corp"}, Reason: "the sign-in expired"}
 	code, body = do("GET", Path, "127.0.0.1:9911", token)
 	if code != 503 || body["code"] != "CredentialsUnavailable" || !strings.Contains(body["message"], "the sign-in expired") {

@@ -147,6 +147,23 @@ func policyFile(flag, path string) (string, error) {
 		}
 		return "", fmt.Errorf("%s: %s is not an IAM policy document: %v", flag, path, err)
 	}
+	// A trust or resource policy (the role's trust.json is at hand) names
+	// a principal; STS refuses it as a session policy with a bare
+	// MalformedPolicyDocument, after the sign-in and role credentials.
+	var stmts []map[string]json.RawMessage
+	if err := json.Unmarshal(doc.Statement, &stmts); err != nil {
+		var one map[string]json.RawMessage
+		if json.Unmarshal(doc.Statement, &one) == nil {
+			stmts = []map[string]json.RawMessage{one}
+		}
+	}
+	for i, st := range stmts {
+		for _, k := range []string{"Principal", "NotPrincipal"} {
+			if _, ok := st[k]; ok {
+				return "", fmt.Errorf("%s: %s is not a session policy: its statement %d names a %s, as trust and resource policies do; a session policy says what the credentials may do, with Action and Resource only", flag, path, i+1, k)
+			}
+		}
+	}
 	var compact strings.Builder
 	enc := json.NewEncoder(&compact)
 	var v any

@@ -16,6 +16,14 @@ func TestPolicy(t *testing.T) {
 	if err := os.WriteFile(file, []byte("{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\"}]\n}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	trust := filepath.Join(dir, "trust.json")
+	if err := os.WriteFile(trust, []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	one := filepath.Join(dir, "one.json")
+	if err := os.WriteFile(one, []byte(`{"Statement":{"Effect":"Deny","NotPrincipal":{"AWS":"x"},"Action":"*","Resource":"*"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	big := strings.Repeat("s3:GetObject,", 200)
 	for _, tc := range []struct {
 		scope     []string
@@ -25,6 +33,8 @@ func TestPolicy(t *testing.T) {
 		{[]string{"s3:Get*", "arn:aws:s3:::logs/*, arn:aws:s3:::logs"}, `{"Statement":[{"Action":["s3:Get*"],"Effect":"Allow","Resource":["arn:aws:s3:::logs/*","arn:aws:s3:::logs"]}],"Version":"2012-10-17"}`, ""},
 		{[]string{"file://" + file}, `{"Statement":[{"Action":"s3:GetObject","Effect":"Allow","Resource":"*"}],"Version":"2012-10-17"}`, ""},
 		{[]string{"s3:GetObject", "file://" + file}, "", "a policy file is the whole scope"},
+		{[]string{"file://" + trust}, "", "trust.json is not a session policy: its statement 1 names a Principal"},
+		{[]string{"file://" + one}, "", "one.json is not a session policy: its statement 1 names a NotPrincipal"},
 		{[]string{"s3 GetObject"}, "", `--scope "s3 GetObject": neither an action`},
 		{[]string{"arn:aws:s3:::logs"}, "", "--scope names no action"},
 		{[]string{big}, "", "more than STS's 2048"},

@@ -128,7 +128,17 @@ func (m *Manager) Login(ctx context.Context, s Session, o LoginOptions) (LoginRe
 		return LoginResult{}, err
 	}
 	if was == StorageKeychain {
-		if old, err = m.withSecrets(ctx, path, old); err != nil {
+		full, err := m.withSecrets(ctx, path, old)
+		switch {
+		case err == nil:
+			old = full
+		case normStorage(storage) == StorageFile:
+			// Leaving a keychain that cannot be read (what its error
+			// hints at): a new sign-in gives the file a refresh token of
+			// its own; the old items stay behind, and saving says so.
+			m.warn("the refresh token of %s cannot be read from the OS keychain (%v): signing in again to keep a new one in %s", s.label(), err, path)
+			old, was = nil, ""
+		default:
 			return LoginResult{}, fmt.Errorf("read the refresh token of %s from the OS keychain: %w", s.label(), err)
 		}
 	}

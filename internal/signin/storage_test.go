@@ -140,3 +140,63 @@ func TestKeychainRefreshWindows(t *testing.T) {
 		t.Fatalf("RefreshTokenAt = %+v", at)
 	}
 }
+
+// A keychain that cannot be read (an SSH session without a bus, a locked
+// keyring) must not trap the session there: moving back to the file is
+// what its error hints at, and it needs nothing from the keychain when it
+// signs in again.
+func TestLeaveUnreadableKeychain(t *testing.T) {
+	e := newEnv(t, sandbox.Options{AccessTokenTTL: time.Hour})
+	kc := &memKeychain{items: map[string]string{}}
+	e.m.Keychain = kc
+	var out strings.Builder
+	e.m.Out = &out
+	e.sess.TokenStorage = StorageKeychain
+	ctx := context.Background()
+	if _, err := e.m.Login(ctx, e.sess, LoginOptions{DeviceCode: true}); err != nil {
+		t.Fatal(err)
+	}
+	path := e.m.TokenFile(e.sess)
+	kc.refuse = &keychain.UnavailableError{Op: "read", Err: errors.New("no bus")}
+
+	for _, tc := range []struct {
+		name  string
+		after time.Duration
+	}{
+		{"valid access token", time.Minute},
+		{"expired access token", 2 * time.Hour},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Back in the keychain, as a sign-in with it working left it.
+			kc.refuse = nil
+			e.sess.TokenStorage = StorageKeychain
+			if _, err := e.m.Login(ctx, e.sess, LoginOptions{DeviceCode: true, Force: true}); err != nil {
+				t.Fatal(err)
+			}
+			kc.refuse = &keychain.UnavailableError{Op: "read", Err: errors.New("no bus")}
+			e.clock.Add(tc.after)
+			out.Reset()
+			res, err := e.m.Login(ctx, e.sess, LoginOptions{DeviceCode: true, TokenStorage: StorageFile})
+			if err != nil {
+				t.Fatalf("login --token-storage file with the keychain unreadable: %v", err)
+			}
+			if res.How != "device code" {
+				t.Errorf("How = %q, want a new sign-in (the old refresh token cannot be read)", res.How)
+			}
+			tok, err := readToken(path)
+			if err != nil || tok.RefreshToken == "" || tok.ClientSecret == "" {
+				t.Fatalf("the cache file has no refresh token of its own: %+v, %v", tok, err)
+			}
+			if _, err := os.Stat(e.m.recordPath(path)); !os.IsNotExist(err) {
+				t.Errorf("keyless's keychain note is left: %v", err)
+			}
+			if !strings.Contains(out.String(), "no bus") || !strings.Contains(out.String(), "remove it by hand") {
+				t.Errorf("no word of the keychain, or of the items left in it: %q", out.String())
+			}
+			e.sess.TokenStorage = StorageFile
+			if _, err := e.m.Token(ctx, e.sess); err != nil {
+				t.Fatalf("the session in the file does not work: %v", err)
+			}
+		})
+	}
+}

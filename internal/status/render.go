@@ -23,7 +23,10 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // shown in UTC with how long is left at now.
 func (r *Report) WriteText(w io.Writer, now time.Time) error {
 	var b strings.Builder
-	if len(r.Sessions) == 0 {
+	switch {
+	case len(r.Sessions) == 0 && len(r.Invalid) > 0:
+		b.WriteString("No SSO session resolves: fix the lines below.\n")
+	case len(r.Sessions) == 0:
 		b.WriteString("No SSO sessions or SSO profiles in the AWS config.\nSet one up with: keyless login --start-url URL --region REGION\n")
 	}
 	for i, s := range r.Sessions {
@@ -33,7 +36,7 @@ func (r *Report) WriteText(w io.Writer, now time.Time) error {
 		writeSession(&b, s, now)
 	}
 	if len(r.Invalid) > 0 {
-		b.WriteString("\nSSO profiles that do not resolve:\n")
+		b.WriteString("\nSSO sessions and profiles that do not resolve:\n")
 		for _, p := range r.Invalid {
 			fmt.Fprintf(&b, "  %s: %s\n", p.Name, p.Error)
 		}

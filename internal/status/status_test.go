@@ -152,3 +152,21 @@ func TestExposedFiles(t *testing.T) {
 		t.Errorf("exposed files (-want +got):\n%s", diff)
 	}
 }
+
+// A config whose only sso-session does not resolve has a session: the
+// report must not tell the person to set one up (a second one, beside the
+// broken line) but point at the line to fix.
+func TestWriteTextInvalidOnly(t *testing.T) {
+	r := &Report{Invalid: []InvalidProfile{{Name: "sso-session corp", Error: `config:6: [sso-session corp]: keyless_token_storage = "vault": use keychain or file`}}, Attention: 1}
+	var b strings.Builder
+	if err := r.WriteText(&b, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if strings.Contains(out, "No SSO sessions") || strings.Contains(out, "Set one up") {
+		t.Errorf("a broken session is reported as none:\n%s", out)
+	}
+	if !strings.Contains(out, "do not resolve:\n  sso-session corp: config:6:") {
+		t.Errorf("the broken session is not listed:\n%s", out)
+	}
+}
