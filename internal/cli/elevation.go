@@ -419,11 +419,11 @@ func runDecide(ctx context.Context, g *globalOptions, o *decideOptions, id, deci
 		return fmt.Errorf("request %s was already %s by %s: a request is decided once", r.ID(), verb, m.By)
 	}
 	if rule, ok := c.Catalog.Rule(r.Rule); ok && !c.Catalog.MayApprove(rule, c.Me(), r.Requester()) {
-		who := "its approvers are " + rule.Approvers.String()
+		who := "its approvers are " + rule.Approvers.String() + " (as of the last keyless apply)"
 		if strings.EqualFold(c.Me(), r.Requester()) {
-			who = "it is your own request"
+			who = "it is your own request: only users the rule names under self_approval approve their own"
 		}
-		return fmt.Errorf("%s may not decide request %s under rule %s: %s (as of the last keyless apply)", c.Me(), r.ID(), r.Rule, who)
+		return fmt.Errorf("%s may not decide request %s under rule %s: %s", c.Me(), r.ID(), r.Rule, who)
 	}
 	stop := busy(g.streams.Err, "Waiting for AWS to act on your decision")
 	out, err := c.Decide(ctx, r, decision, o.comment)
