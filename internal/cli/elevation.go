@@ -103,7 +103,12 @@ func runRequest(ctx context.Context, g *globalOptions, o *requestOptions, args [
 	// Credentials of this role cached under an earlier grant are refused
 	// since its end: the grant this request may bring must not get them.
 	forgetElevatedCredentials(ctx, g, cachedRole{account: r.Account, set: r.PermissionSet})
-	fmt.Fprintf(g.streams.Err, "Requested %s for %s under rule %s.\nAn approver runs: keyless approve %s\n", target(c, r), elevation.FormatDuration(r.Seconds), r.Rule, r.ID())
+	fmt.Fprintf(g.streams.Err, "Requested %s for %s under rule %s.\n", target(c, r), elevation.FormatDuration(r.Seconds), r.Rule)
+	if rule, ok := c.Catalog.Rule(r.Rule); ok && c.Catalog.MayApprove(rule, c.Me(), c.Me()) {
+		fmt.Fprintf(g.streams.Err, "Rule %s lets you approve it yourself (self_approval), or an approver does: keyless approve %s\n", r.Rule, r.ID())
+	} else {
+		fmt.Fprintf(g.streams.Err, "An approver runs: keyless approve %s\n", r.ID())
+	}
 	if o.json {
 		return json.NewEncoder(g.streams.Out).Encode(c.Pending(r))
 	}
@@ -238,7 +243,11 @@ ticket is optional.
 				return json.NewEncoder(g.streams.Out).Encode(entries)
 			}
 			if len(entries) == 0 {
-				fmt.Fprintln(g.streams.Err, "No requests.")
+				if o.all {
+					fmt.Fprintln(g.streams.Err, "No requests.")
+				} else {
+					fmt.Fprintln(g.streams.Err, "No requests of yours, and none pending (keyless requests --all lists every request).")
+				}
 				return nil
 			}
 			w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
