@@ -103,7 +103,12 @@ func runRequest(ctx context.Context, g *globalOptions, o *requestOptions, args [
 	// Credentials of this role cached under an earlier grant are refused
 	// since its end: the grant this request may bring must not get them.
 	forgetElevatedCredentials(ctx, g, cachedRole{account: r.Account, set: r.PermissionSet})
-	fmt.Fprintf(g.streams.Err, "Requested %s for %s under rule %s.\nAn approver runs: keyless approve %s\n", target(c, r), elevation.FormatDuration(r.Seconds), r.Rule, r.ID())
+	fmt.Fprintf(g.streams.Err, "Requested %s for %s under rule %s.\n", target(c, r), elevation.FormatDuration(r.Seconds), r.Rule)
+	if rule, ok := c.Catalog.Rule(r.Rule); ok && c.Catalog.MayApprove(rule, c.Me(), c.Me()) {
+		fmt.Fprintf(g.streams.Err, "Rule %s lets you approve it yourself (self_approval), or an approver does: keyless approve %s\n", r.Rule, r.ID())
+	} else {
+		fmt.Fprintf(g.streams.Err, "An approver runs: keyless approve %s\n", r.ID())
+	}
 	if o.json {
 		return json.NewEncoder(g.streams.Out).Encode(c.Pending(r))
 	}
@@ -209,7 +214,9 @@ began are dropped (an earlier grant's end may have refused them).
 --json prints an array, one object per request: id, requester, rule,
 permission_set, account, account_name, seconds, reason, ticket,
 requested_at, status (pending, denied, active, ended, revoked), until,
-decided_by, comment, revoked_by. With --rules: target, rule, max_seconds,
+decided_by, comment, revoked_by, rewritten (true when the requester
+rewrote the request after it was decided: its seconds, reason and ticket
+are not what was decided; permission_set and account are). With --rules: target, rule, max_seconds,
 reason_required, ticket_required, ticket_pattern (when the rule has one),
 approvers. --rules shows a ticket's pattern under NEEDS, also when the
 ticket is optional.
@@ -236,7 +243,11 @@ ticket is optional.
 				return json.NewEncoder(g.streams.Out).Encode(entries)
 			}
 			if len(entries) == 0 {
-				fmt.Fprintln(g.streams.Err, "No requests.")
+				if o.all {
+					fmt.Fprintln(g.streams.Err, "No requests.")
+				} else {
+					fmt.Fprintln(g.streams.Err, "No requests of yours, and none pending (keyless requests --all lists every request).")
+				}
 				return nil
 			}
 			w := tabwriter.NewWriter(g.streams.Out, 0, 4, 2, ' ', 0)
@@ -250,10 +261,19 @@ ticket is optional.
 				if e.Ticket != "" {
 					why = strings.TrimSpace(e.Ticket + " " + why)
 				}
+				if e.Rewritten {
+					status += " (rewritten)"
+				}
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, status, e.Requester, target(c, e.Request), elevation.FormatDuration(e.Seconds), why)
 			}
 			if err := w.Flush(); err != nil {
 				return err
+			}
+			for _, e := range entries {
+				if e.Rewritten {
+					fmt.Fprintf(g.streams.Err, "Request %s was rewritten by %s after %s decided it: its FOR and REASON are not what was decided; SET@ACCOUNT is.\n",
+						e.ID, e.Requester, e.DecidedBy)
+				}
 			}
 			if slices.ContainsFunc(entries, func(e elevation.Entry) bool { return c.Mine(e) && e.Status == elevation.Active }) {
 				fmt.Fprintln(g.streams.Err, "Your active grants show in keyless login and keyless profiles sync as any other role.")
@@ -386,22 +406,33 @@ func runDecide(ctx context.Context, g *globalOptions, o *decideOptions, id, deci
 	if err != nil {
 		return elevationError(err)
 	}
-	showRequest(g, c, r)
-	if d, by, done, err := c.Decided(ctx, r); err != nil {
+	m, done, err := c.Decided(ctx, r)
+	if err != nil {
 		return err
-	} else if done {
+	}
+	rewritten := done && m.Rewritten(r)
+	if rewritten {
+		// What it says now is not what was decided: show what the
+		// referee's marker keeps, and say so.
+		r = c.AsDecided(r, m)
+	}
+	showRequest(g, c, r)
+	if done {
 		verb := "approved"
-		if d == elevation.Deny {
+		if m.Decision == elevation.Deny {
 			verb = "denied"
 		}
-		return fmt.Errorf("request %s was already %s by %s: a request is decided once", r.ID(), verb, by)
+		if rewritten {
+			fmt.Fprintf(g.streams.Err, "%s rewrote this request after %s %s it: the time, reason and ticket above are not what was decided.\n", r.Requester(), m.By, verb)
+		}
+		return fmt.Errorf("request %s was already %s by %s: a request is decided once", r.ID(), verb, m.By)
 	}
 	if rule, ok := c.Catalog.Rule(r.Rule); ok && !c.Catalog.MayApprove(rule, c.Me(), r.Requester()) {
-		who := "its approvers are " + rule.Approvers.String()
+		who := "its approvers are " + rule.Approvers.String() + " (as of the last keyless apply)"
 		if strings.EqualFold(c.Me(), r.Requester()) {
-			who = "it is your own request"
+			who = "it is your own request: only users the rule names under self_approval approve their own"
 		}
-		return fmt.Errorf("%s may not decide request %s under rule %s: %s (as of the last keyless apply)", c.Me(), r.ID(), r.Rule, who)
+		return fmt.Errorf("%s may not decide request %s under rule %s: %s", c.Me(), r.ID(), r.Rule, who)
 	}
 	stop := busy(g.streams.Err, "Waiting for AWS to act on your decision")
 	out, err := c.Decide(ctx, r, decision, o.comment)
@@ -477,13 +508,18 @@ and the revokers keyless.yaml names may revoke.
 				return elevationError(err)
 			}
 			// Nothing granted, nothing to end: say so before writing.
-			if d, by, done, err := c.Decided(ctx, r); err != nil {
+			m, done, err := c.Decided(ctx, r)
+			switch {
+			case err != nil:
 				return err
-			} else if !done {
+			case !done:
 				return fmt.Errorf("request %s is pending: nothing is granted yet, so nothing to revoke (an approver may deny it: keyless deny %s --reason TEXT)", r.ID(), r.ID())
-			} else if d == elevation.Deny {
-				return fmt.Errorf("request %s was denied by %s: nothing was granted, so nothing to revoke", r.ID(), by)
+			case m.Decision == elevation.Deny:
+				return fmt.Errorf("request %s was denied by %s: nothing was granted, so nothing to revoke", r.ID(), m.By)
 			}
+			// The grant is what was decided, whatever the request says now:
+			// name that set and account, and drop that role's credentials.
+			r = c.AsDecided(r, m)
 			stop := busy(g.streams.Err, "Waiting for AWS to end the grant")
 			out, err := c.Revoke(ctx, r, o.comment)
 			stop()

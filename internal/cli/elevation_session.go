@@ -121,6 +121,8 @@ func elevationError(err error) error {
 		hint = "say why with --reason TEXT: one line, without |, that approvers see"
 	case "ticket":
 		hint = "give the reference with --ticket TICKET, e.g. OPS-123; keyless requests --rules lists what each rule needs"
+	case "rule":
+		hint = "keyless requests --rules lists each rule with the sets and accounts it offers and what it needs"
 	}
 	return usageErrorf("%s: %s\nhint: %s", flag, ie.Msg, hint)
 }

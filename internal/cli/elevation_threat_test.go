@@ -80,6 +80,22 @@ func (w *elevWorld) grantsOf(r elevation.Request) []map[string]string {
 	return out
 }
 
+// listed is r's entry in c's list of every request.
+func listed(t *testing.T, c *elevation.Client, r elevation.Request) elevation.Entry {
+	t.Helper()
+	entries, err := c.List(context.Background(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.ID == r.ID() && e.Requester == r.Requester() {
+			return e
+		}
+	}
+	t.Fatalf("request %s is not listed", r.ID())
+	return elevation.Entry{}
+}
+
 func TestElevationThreats(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end to end")
@@ -167,6 +183,9 @@ func TestElevationThreats(t *testing.T) {
 		if _, err := bob.Decide(ctx, now, elevation.Approve, ""); err != nil {
 			t.Fatal(err)
 		}
+		if e := listed(t, bob, r); e.Rewritten {
+			t.Fatalf("approved as stored, listed as rewritten: %+v", e)
+		}
 		// Changed within the rule, and approved as changed: decided already.
 		changed := now
 		changed.Seconds, changed.Reason = 3600, "changed after the grant"
@@ -190,6 +209,18 @@ func TestElevationThreats(t *testing.T) {
 		}
 		if w.assigned("alice", devAccount, "AdministratorAccess") {
 			t.Fatal("the tampered account was granted")
+		}
+		// What approvers and revokers are shown is what was decided, not
+		// the rewrite: the referee's marker keeps the account and set.
+		if e := listed(t, bob, r); !e.Rewritten || e.Account != prodAccount || e.Set != "AdministratorAccess" {
+			t.Fatalf("the rewritten request is listed as %+v; want rewritten, in prod", e)
+		}
+		m, ok, err := bob.Decided(ctx, otherSet)
+		if err != nil || !ok || !m.Rewritten(otherSet) || m.By != "bob@example.com" {
+			t.Fatalf("marker = %+v, %v, %v; want rewritten, decided by bob", m, ok, err)
+		}
+		if got := bob.AsDecided(otherSet, m); got.Account != prodAccount || got.PermissionSet != "AdministratorAccess" {
+			t.Fatalf("as decided = %s@%s, want AdministratorAccess@%s", got.PermissionSet, got.Account, prodAccount)
 		}
 		revoke(t, r)
 	})

@@ -251,15 +251,52 @@ func (c *Client) wait(ctx context.Context, arn string) (Outcome, error) {
 	}
 }
 
-// Decided reads the referee's marker of req: the decision acted on and
-// who made it; ok is false while no decision has been acted on.
-func (c *Client) Decided(ctx context.Context, req Request) (decision, by string, ok bool, err error) {
+// Marker is the referee's record that a request was decided (its USED#
+// item): the decision acted on, who made it, and what it was about. The
+// requester may rewrite their request afterwards (their own item); the
+// marker, which only the referee writes, keeps what was decided.
+type Marker struct {
+	Decision         string // Approve or Deny
+	By               string // the approver's user name
+	Digest           string // the request's Digest when it was decided
+	Account          string // the account the decision was about
+	PermissionSetARN string
+}
+
+// Rewritten reports whether req, as stored now, is not what was decided:
+// its requester rewrote it afterwards.
+func (m Marker) Rewritten(req Request) bool { return m.Digest != "" && m.Digest != req.Digest() }
+
+// AsDecided is req with the account and permission set the decision was
+// about, which a rewrite cannot change; the rest is as stored.
+func (c *Client) AsDecided(req Request, m Marker) Request {
+	if m.Account != "" {
+		req.Account = m.Account
+	}
+	for _, r := range c.Catalog.Rules {
+		if m.PermissionSetARN != "" && r.PermissionSetARN == m.PermissionSetARN {
+			req.PermissionSet = r.PermissionSet
+			break
+		}
+	}
+	return req
+}
+
+// markerOf reads a USED# item.
+func markerOf(m map[string]types.AttributeValue) Marker {
+	return Marker{Decision: attrS(m, "decision"), By: UserName(attrS(m, "decision_pk")), Digest: attrS(m, "digest"),
+		Account: attrS(m, "account"), PermissionSetARN: attrS(m, "permission_set_arn")}
+}
+
+// Decided reads the referee's marker of req; ok is false while no decision
+// has been acted on.
+func (c *Client) Decided(ctx context.Context, req Request) (m Marker, ok bool, err error) {
 	out, err := c.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(TableName), Key: UsedKey(req.Key).item(), ConsistentRead: aws.Bool(true)})
 	if err != nil {
-		return "", "", false, fmt.Errorf("read request %s's state: %w", req.ID(), err)
+		return Marker{}, false, fmt.Errorf("read request %s's state: %w", req.ID(), err)
 	}
 	if out.Item == nil {
-		return "", "", false, nil
+		return Marker{}, false, nil
 	}
-	return attrS(out.Item, "decision"), UserName(attrS(out.Item, "decision_pk")), true, nil
+	return markerOf(out.Item), true, nil
 }

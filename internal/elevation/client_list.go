@@ -40,6 +40,10 @@ type Entry struct {
 	DecidedBy string     `json:"decided_by,omitempty"`
 	Comment   string     `json:"comment,omitempty"`
 	RevokedBy []string   `json:"revoked_by,omitempty"`
+	// Rewritten: the requester rewrote the request after it was decided,
+	// so its duration, reason and ticket are not what was decided. Set
+	// and Account are the decided ones (the referee's marker keeps them).
+	Rewritten bool `json:"rewritten,omitempty"`
 }
 
 // Mine reports whether the entry is the caller's request.
@@ -90,6 +94,15 @@ func (c *Client) List(ctx context.Context, all bool) ([]Entry, error) {
 		e.RevokedBy = revokes[r.Key]
 		if u, ok := used[r.Key]; ok {
 			e.Status = Approved
+			if m := markerOf(u); m.Rewritten(r) {
+				d := c.AsDecided(r, m)
+				e.Rewritten, e.Set, e.Account = true, d.PermissionSet, d.Account
+				e.Request.PermissionSet, e.Request.Account = d.PermissionSet, d.Account
+				e.AccountName = ""
+				if rule, ok := c.Catalog.Rule(r.Rule); ok {
+					e.AccountName = rule.AccountNames[d.Account]
+				}
+			}
 			d := decidedBy(u, decisions[r.Key])
 			e.DecidedBy, e.Comment = UserName(d.PK), d.Comment
 			if d.Decision == Deny {

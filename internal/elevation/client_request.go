@@ -81,7 +81,7 @@ func (c *Client) Check(ask Ask) (*Rule, string, error) {
 	if ask.Rule != "" {
 		i := slices.IndexFunc(inAccount, func(r *Rule) bool { return r.Name == ask.Rule })
 		if i < 0 {
-			return nil, "", inputErr("rule", "rule %q does not offer %s in %s; rules that do: %s", ask.Rule, ask.PermissionSet, ask.Account, ruleNames(inAccount))
+			return nil, "", inputErr("rule", "rule %q does not offer %s in %s; rules that do: %s", ask.Rule, ask.PermissionSet, inAccount[0].AccountLabel(id), ruleNames(inAccount))
 		}
 		inAccount = inAccount[i : i+1]
 	}
@@ -94,7 +94,7 @@ func (c *Client) Check(ask Ask) (*Rule, string, error) {
 		return nil, "", inputErr("set", "%s is not eligible for %s in %s (%s)", me, ask.PermissionSet, inAccount[0].AccountLabel(id), strings.Join(who, "; "))
 	}
 	if len(eligible) > 1 && ask.Rule == "" {
-		return nil, "", inputErr("rule", "several rules offer %s in %s to %s: %s; choose one", ask.PermissionSet, id, me, ruleNames(eligible))
+		return nil, "", inputErr("rule", "several rules offer %s in %s to %s: %s; choose one with --rule, e.g. --rule %s", ask.PermissionSet, eligible[0].AccountLabel(id), me, ruleNames(eligible), eligible[0].Name)
 	}
 	r := eligible[0]
 	secs := int(ask.Duration / time.Second)

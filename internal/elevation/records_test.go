@@ -130,7 +130,7 @@ func TestCheck(t *testing.T) {
 		{"pipe", "alice", func(a *Ask) { a.Reason = "a|b" }, "reason", `the reason must not contain "|"`},
 		{"newline", "alice", func(a *Ask) { a.Reason = "a\nb" }, "reason", "the reason must be one line of text"},
 		{"ticket required", "alice", func(a *Ask) { a.Account = "333333333333"; a.Duration = time.Hour }, "ticket", "rule break-glass requires a ticket reference"},
-		{"wrong rule", "alice", func(a *Ask) { a.Rule = "break-glass" }, "rule", "rule \"break-glass\" does not offer AdministratorAccess in prod; rules that do: prod-admin"},
+		{"wrong rule", "alice", func(a *Ask) { a.Rule = "break-glass" }, "rule", "rule \"break-glass\" does not offer AdministratorAccess in prod (222222222222); rules that do: prod-admin"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := ok
@@ -144,6 +144,25 @@ func TestCheck(t *testing.T) {
 				t.Fatalf("Check = %v\nwant %s: %s", err, tc.field, tc.msg)
 			}
 		})
+	}
+}
+
+// Two rules offering the set in one account: the error names the account
+// as the other errors do, and the flag that chooses.
+func TestCheckSeveralRules(t *testing.T) {
+	cat := clientCatalog()
+	cat.Rules[1].Accounts = append(cat.Rules[1].Accounts, "222222222222")
+	cat.Rules[1].AccountNames = map[string]string{"222222222222": "prod"}
+	c := &Client{Catalog: cat, Caller: "AROAEXAMPLE:alice"}
+	_, _, err := c.Check(Ask{PermissionSet: "AdministratorAccess", Account: "prod", Duration: time.Hour, Reason: "incident"})
+	var ie *InputError
+	want := "several rules offer AdministratorAccess in prod (222222222222) to alice: prod-admin, break-glass; choose one with --rule, e.g. --rule prod-admin"
+	if !errors.As(err, &ie) || ie.Field != "rule" || ie.Msg != want {
+		t.Fatalf("Check = %v\nwant rule: %s", err, want)
+	}
+	r, _, err := c.Check(Ask{PermissionSet: "AdministratorAccess", Account: "prod", Rule: "break-glass", Duration: time.Hour, Reason: "incident", Ticket: "OPS-1"})
+	if err != nil || r.Name != "break-glass" {
+		t.Fatalf("Check with --rule break-glass = %v, %v", r, err)
 	}
 }
 
