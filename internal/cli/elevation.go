@@ -206,17 +206,20 @@ func newRequestsCommand(g *globalOptions) *cobra.Command {
 		Use:   "requests",
 		Short: "List elevation requests: pending, active and past",
 		Long: `List your elevation requests and everyone's pending ones (--all: every
-request), with their state: pending, denied, active (until when), ended,
-revoked. Times of grants are AWS's, shown in UTC and in the local zone.
+request), with their state: pending, expired (nobody decided it within
+elevation.request_expiry of its making: it can no longer be approved),
+denied, active (until when), ended, revoked. Times of grants are AWS's,
+shown in UTC and in the local zone.
 For each of your active grants, the role's credentials cached before it
 began are dropped (an earlier grant's end may have refused them).
 
 --json prints an array, one object per request: id, requester, rule,
 permission_set, account, account_name, seconds, reason, ticket,
-requested_at, status (pending, denied, active, ended, revoked), until,
-decided_by, comment, revoked_by, rewritten (true when the requester
-rewrote the request after it was decided: its seconds, reason and ticket
-are not what was decided; permission_set and account are). With --rules: target, rule, max_seconds,
+requested_at, expires_at (pending and expired requests), status (pending,
+expired, denied, active, ended, revoked), until, decided_by, comment,
+revoked_by, rewritten (true when the requester rewrote the request after
+it was decided: its seconds, reason and ticket are not what was decided;
+permission_set and account are). With --rules: target, rule, max_seconds,
 reason_required, ticket_required, ticket_pattern (when the rule has one),
 approvers. --rules shows a ticket's pattern under NEEDS, also when the
 ticket is optional.
@@ -426,6 +429,13 @@ func runDecide(ctx context.Context, g *globalOptions, o *decideOptions, id, deci
 			fmt.Fprintf(g.streams.Err, "%s rewrote this request after %s %s it: the time, reason and ticket above are not what was decided.\n", r.Requester(), m.By, verb)
 		}
 		return fmt.Errorf("request %s was already %s by %s: a request is decided once", r.ID(), verb, m.By)
+	}
+	// AWS refuses it too (decide's RequestExpired, by AWS's clock): said
+	// here, nothing is written.
+	if c.Expired(r) {
+		return withHint(fmt.Errorf("request %s expired at %s: nobody decided it within %s of its making (elevation.request_expiry), so it can no longer be approved or denied",
+			r.ID(), utcAndLocal(c.ExpiresAt(r), "2006-01-02 15:04:05"), elevation.FormatDuration(int(c.Catalog.Expiry().Seconds()))),
+			fmt.Sprintf("if it is still needed, %s requests again: keyless request %s@%s --for %s", r.Requester(), r.PermissionSet, r.Account, elevation.FormatDuration(r.Seconds)))
 	}
 	if rule, ok := c.Catalog.Rule(r.Rule); ok && !c.Catalog.MayApprove(rule, c.Me(), r.Requester()) {
 		who := "its approvers are " + rule.Approvers.String() + " (as of the last keyless apply)"

@@ -32,6 +32,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/oklog/ulid/v2"
 
 	"github.com/keyless-dev/keyless/internal/elevation"
 )
@@ -59,6 +60,7 @@ type elevPerson struct {
 	db     *dynamodb.Client
 	sfn    *sfn.Client
 	token  *string // the portal's access token
+	now    func() time.Time
 }
 
 // signIn signs user in through the device flow (approved on the sandbox's
@@ -121,7 +123,7 @@ func (e *elevationEnv) signIn(user string) *elevPerson {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &elevPerson{name: user, userID: aws.ToString(who.UserId), cfg: cfg, db: dynamodb.NewFromConfig(cfg), sfn: sfn.NewFromConfig(cfg), token: tok.AccessToken}
+	return &elevPerson{name: user, userID: aws.ToString(who.UserId), cfg: cfg, db: dynamodb.NewFromConfig(cfg), sfn: sfn.NewFromConfig(cfg), token: tok.AccessToken, now: e.clock.Now}
 }
 
 func elevDoc(s string) document.Interface { return document.NewLazyDocument(s) }
@@ -139,10 +141,21 @@ func (r elevRequest) digest() string {
 
 func ddbS(v string) ddbtypes.AttributeValue { return &ddbtypes.AttributeValueMemberS{Value: v} }
 
-// ask writes a elevRequest as p, in p's partition.
+// requestID is a request id made at at, as a client makes it (a ULID: the
+// time, then 16 characters; here n, for ids a test can tell apart).
+func requestID(at time.Time, n string) string {
+	var id ulid.ULID
+	if err := id.SetTime(ulid.Timestamp(at)); err != nil {
+		panic(err)
+	}
+	return id.String()[:10] + fmt.Sprintf("%016s", n)
+}
+
+// ask writes a elevRequest as p, in p's partition, made now (id tells
+// the test's requests apart).
 func (p *elevPerson) ask(t *testing.T, id, rule, account string, seconds int) elevRequest {
 	t.Helper()
-	r := elevRequest{pk: p.userID, sk: "REQ#" + id, rule: rule, set: "ProdAdmin", account: account, reason: "incident", seconds: seconds}
+	r := elevRequest{pk: p.userID, sk: "REQ#" + requestID(p.now(), id), rule: rule, set: "ProdAdmin", account: account, reason: "incident", seconds: seconds}
 	_, err := p.db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(elevation.TableName),
 		Item: map[string]ddbtypes.AttributeValue{"pk": ddbS(r.pk), "sk": ddbS(r.sk), "rule": ddbS(r.rule), "permission_set": ddbS(r.set),
 			"account": ddbS(r.account), "seconds": &ddbtypes.AttributeValueMemberN{Value: strconv.Itoa(seconds)}, "reason": ddbS(r.reason), "ticket": ddbS("")},

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
@@ -19,6 +21,7 @@ import (
 	"github.com/keyless-dev/keyless/internal/elevation"
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
 	"github.com/keyless-dev/keyless/internal/lazyre"
+	"github.com/keyless-dev/keyless/internal/plan"
 )
 
 // elevationRun is what plan and apply need for elevation:: the home
@@ -58,16 +61,63 @@ func prepareElevation(ctx context.Context, cfg *config.Config, st *ic.State, cli
 	if _, err := cfg.ElevationCatalog(st, home); err != nil {
 		return nil, err
 	}
+	homeCfg := elevationHomeConfig(st, awsCfg, st.Region, home, orgRole)
+	return &elevationRun{cfg: cfg, home: home, h: &elevation.Home{IAM: iam.NewFromConfig(homeCfg), DynamoDB: dynamodb.NewFromConfig(homeCfg),
+		SFN: sfn.NewFromConfig(homeCfg), Scheduler: scheduler.NewFromConfig(homeCfg)}}, nil
+}
+
+// elevationHomeConfig reaches the home account in region: the caller's
+// credentials when it is the caller's account, else orgRole assumed there,
+// as for workloads:.
+func elevationHomeConfig(st *ic.State, awsCfg aws.Config, region, home, orgRole string) aws.Config {
 	homeCfg := awsCfg.Copy()
-	homeCfg.Region = st.Region
+	homeCfg.Region = region
 	if home != st.Caller.AccountID {
 		arn := fmt.Sprintf("arn:%s:iam::%s:role/%s", partitionOf(&st.Caller.ARN), home, orgRole)
 		homeCfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(awsCfg), arn, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = "keyless-elevation"
 		}))
 	}
-	return &elevationRun{cfg: cfg, home: home, h: &elevation.Home{IAM: iam.NewFromConfig(homeCfg), DynamoDB: dynamodb.NewFromConfig(homeCfg),
-		SFN: sfn.NewFromConfig(homeCfg), Scheduler: scheduler.NewFromConfig(homeCfg)}}, nil
+	return homeCfg
+}
+
+// checkElevationRemoved guards a plan whose keyless.yaml has no
+// elevation: section while Identity Center still holds keyless's
+// KeylessElevation set (the section was taken out): with --prune, plan
+// deletes the assignments of grants still running, which would leave
+// their sessions uncut. It refuses then, naming the grants
+// (elevation.CheckRemoval). The home account is the one the set's inline
+// policy names.
+func checkElevationRemoved(ctx context.Context, st *ic.State, p *plan.Plan, awsCfg aws.Config, orgRole string) error {
+	deleting := map[string]bool{}
+	for _, c := range p.Changes {
+		if a := c.HaveAssignment; c.Op == ic.Delete && c.Kind == ic.KindAssignment && a != nil && a.PrincipalType == "USER" {
+			deleting[elevation.AssignmentKey(a.PermissionSetARN, a.AccountID, a.PrincipalID)] = true
+		}
+	}
+	if len(deleting) == 0 {
+		return nil
+	}
+	var region, home string
+	for i := range st.PermissionSets {
+		if ps := &st.PermissionSets[i]; ps.Name == elevation.PermissionSetName && ps.Owned() {
+			region, home, _ = elevation.HomeOf(ps.InlinePolicy)
+		}
+	}
+	if home == "" {
+		return nil
+	}
+	db := dynamodb.NewFromConfig(elevationHomeConfig(st, awsCfg, region, home, orgRole))
+	err := elevation.CheckRemoval(ctx, db, deleting, time.Now())
+	var gone *ddbtypes.ResourceNotFoundException
+	var running *elevation.RunningGrantError
+	switch {
+	case err == nil, errors.As(err, &gone): // no table: no grant
+		return nil
+	case errors.As(err, &running):
+		return err
+	}
+	return (&elevationRun{home: home}).reach(fmt.Errorf("elevation: left keyless.yaml, and plan deletes assignments: look for running grants first: %w", err))
 }
 
 // plan compiles the catalog against st and reads the home account.

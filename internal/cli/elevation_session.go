@@ -9,7 +9,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/smithy-go"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -83,7 +82,7 @@ func elevationClient(ctx context.Context, g *globalOptions, o *elevOptions) (*el
 		return nil, withHint(fmt.Errorf("profile %s (region %s): %w", profile, cfg.Region, err), "an administrator runs keyless apply with an elevation: section in keyless.yaml")
 	case errors.Is(err, elevation.ErrNotElevationSession):
 		return nil, withHint(fmt.Errorf("profile %s: %w", profile, err), "choose the profile of "+elevation.PermissionSetName+" in the elevation home account with --profile")
-	case isAPIError(err, "AccessDeniedException"):
+	case errors.Is(err, elevation.ErrTableDenied):
 		return nil, withHint(fmt.Errorf("profile %s: %w", profile, err),
 			"your "+elevation.PermissionSetName+" role may not read the elevation table: an apply changed or removed it, or elevation: left keyless.yaml; run 'keyless profiles sync --prune', and if the profile stays and this repeats, ask who runs keyless apply")
 	case err != nil:
@@ -95,12 +94,6 @@ func elevationClient(ctx context.Context, g *globalOptions, o *elevOptions) (*el
 		cl.Notify = w.Post
 	}
 	return cl, nil
-}
-
-// isAPIError is whether err is an AWS API error with code.
-func isAPIError(err error, code string) bool {
-	var apiErr smithy.APIError
-	return errors.As(err, &apiErr) && apiErr.ErrorCode() == code
 }
 
 // elevationError names the flag of a request the rules refuse.

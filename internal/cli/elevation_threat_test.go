@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -22,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/keyless-dev/keyless/internal/elevation"
 )
@@ -300,7 +304,7 @@ func TestElevationThreats(t *testing.T) {
 			{func(r *elevation.Request) { r.Reason = "" }, "ReasonRequired"},
 			{func(r *elevation.Request) { r.Rule, r.Account, r.Ticket = "break-glass", devAccount, "INC-1" }, "NotEligible"},
 		} {
-			r := elevation.Request{Key: elevation.Key{PK: alice.Caller, SK: fmt.Sprintf("REQ#01KBOUTS1DERU1E%010d", i)}, Rule: "prod-admin",
+			r := elevation.Request{Key: elevation.Key{PK: alice.Caller, SK: "REQ#" + requestID(w.clock.Now(), fmt.Sprint(i))}, Rule: "prod-admin",
 				PermissionSet: "AdministratorAccess", Account: prodAccount, Seconds: 3600, Reason: "x"}
 			tc.edit(&r)
 			if _, err := aliceDB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(elevation.TableName), Item: r.Item()}); err != nil {
@@ -599,6 +603,93 @@ func TestElevationThreats(t *testing.T) {
 			}
 		}
 		revoke(t, r)
+	})
+
+	// A request nobody decided is not approvable weeks later: decide
+	// compares its time with AWS's, whatever the approver's keyless does.
+	t.Run("elevation_stale_request", func(t *testing.T) {
+		stale, err := alice.Request(ctx, adminAsk(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh := stale
+		w.clock.Add(elevation.DefaultRequestExpiry - time.Hour)
+		if fresh, err = alice.Request(ctx, adminAsk(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		w.clock.Add(time.Hour + time.Minute)
+		_, err = bob.Decide(ctx, stale, elevation.Approve, "sorry, I was away")
+		wantRefused(t, err, elevation.ErrRequestExpired)
+		if w.assigned("alice", prodAccount, "AdministratorAccess") || len(w.grantsOf(stale)) != 0 {
+			t.Fatal("an expired request was granted")
+		}
+		var re *elevation.RefusedError
+		if errors.As(err, &re); !strings.Contains(err.Error(), "the request expired before it was decided; the requester requests again") ||
+			!strings.Contains(re.Cause, "more than 24h (elevation.request_expiry) before this decision") {
+			t.Errorf("refusal = %v", err)
+		}
+		// Dated ahead of AWS (a modified keyless, or a clock running
+		// ahead), it would stay approvable past its expiry: refused too.
+		ahead := w.client("alice")
+		ahead.Now = func() time.Time { return w.clock.Now().Add(elevation.DefaultRequestExpiry) }
+		future, err := ahead.Request(ctx, adminAsk(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = bob.Decide(ctx, future, elevation.Approve, "")
+		wantRefused(t, err, elevation.ErrRequestAhead)
+		list, err := alice.List(ctx, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range list {
+			if e.ID == stale.ID() && e.Status != elevation.Expired {
+				t.Errorf("the stale request is listed %s, want expired", e.Status)
+			}
+		}
+		// The one made 23h ago is still approvable.
+		if _, err := erin.Decide(ctx, fresh, elevation.Approve, ""); err != nil {
+			t.Fatalf("a request inside its expiry: %v", err)
+		}
+		revoke(t, fresh)
+	})
+
+	// keyless requests shows a request past its expiry as expired, and
+	// keyless approve says so before writing anything. The commands judge
+	// by the local clock: the request is made two days before it.
+	t.Run("elevation_stale_request_commands", func(t *testing.T) {
+		old := w.client("alice")
+		old.Now = func() time.Time { return time.Now().Add(-48 * time.Hour) }
+		r, err := old.Request(ctx, adminAsk(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("BROWSER", filepath.Join(testBinaries(t), "browser-as")+" bob@example.com")
+		run := func(args ...string) (int, string, string) {
+			var out, errb bytes.Buffer
+			code := Main(args, strings.NewReader(""), &out, &errb)
+			return code, out.String(), errb.String()
+		}
+		if code, _, errOut := run("login", "--start-url", w.url+"/start", "--region", "us-east-1"); code != 0 {
+			t.Fatalf("bob's login: %d\n%s", code, errOut)
+		}
+		code, out, errOut := run("requests", "--all")
+		if code != 0 || !regexp.MustCompile(`(?m)^`+r.ID()+` +expired +alice@example.com `).MatchString(out) {
+			t.Fatalf("keyless requests --all = %d\n%s%s\nwant %s expired", code, out, errOut, r.ID())
+		}
+		if _, out, _ := run("requests"); strings.Contains(out, r.ID()) {
+			t.Errorf("keyless requests lists another's expired request as pending:\n%s", out)
+		}
+		before := w.items()
+		code, _, errOut = run("approve", r.ID())
+		if code != 1 || !strings.Contains(errOut, "keyless: request "+r.ID()+" expired at ") ||
+			!strings.Contains(errOut, "nobody decided it within 24h of its making (elevation.request_expiry), so it can no longer be approved or denied") ||
+			!strings.Contains(errOut, "hint: if it is still needed, alice@example.com requests again: keyless request AdministratorAccess@"+prodAccount+" --for 1h") {
+			t.Fatalf("keyless approve of an expired request = %d\n%s", code, errOut)
+		}
+		if d := cmp.Diff(before, w.items()); d != "" {
+			t.Errorf("approving an expired request wrote:\n%s", d)
+		}
 	})
 }
 

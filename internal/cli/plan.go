@@ -132,6 +132,8 @@ func computePlan(ctx context.Context, g *globalOptions, o *planOptions) (*plan.P
 		if err != nil {
 			return nil, nil, err
 		}
+	} else if err := checkElevationRemoved(ctx, st, p, awsCfg, o.orgRole); err != nil {
+		return nil, nil, err
 	}
 	var warnings []string
 	for _, w := range cfg.Warnings {

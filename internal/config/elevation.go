@@ -10,6 +10,7 @@ import (
 
 	"github.com/goccy/go-yaml/ast"
 
+	"github.com/keyless-dev/keyless/internal/elevation"
 	"github.com/keyless-dev/keyless/internal/lazyre"
 )
 
@@ -23,6 +24,9 @@ type Elevation struct {
 	HomeAccount Ref
 	// MaxDuration is the ceiling of every rule (default 8h, at most 24h).
 	MaxDuration time.Duration
+	// RequestExpiry is how long a request nobody decided stays decidable
+	// (default 24h, from 15m to 7 days); 0: the default.
+	RequestExpiry time.Duration
 	// ReasonRequired: reason: required (the default) or optional.
 	ReasonRequired bool
 	Ticket         Ticket
@@ -65,7 +69,7 @@ type ElevationRule struct {
 }
 
 var (
-	elevationFields  = []string{"home_account", "max_duration", "reason", "ticket", "webhook", "revokers", "rules"}
+	elevationFields  = []string{"home_account", "max_duration", "request_expiry", "reason", "ticket", "webhook", "revokers", "rules"}
 	elevRuleFields   = []string{"name", "permission_set", "accounts", "ous", "account_tags", "all_accounts", "eligible", "approvers", "self_approval", "max_duration", "ticket"}
 	principalsFields = []string{"users", "groups"}
 	ticketFields     = []string{"required", "pattern"}
@@ -78,6 +82,10 @@ const (
 	DefaultElevationMax = 8 * time.Hour
 	MaxElevation        = 24 * time.Hour
 	MinElevation        = 15 * time.Minute
+	// A request's expiry: at least a quarter of an hour for someone to
+	// answer, at most a week, after which a request is stale.
+	MinRequestExpiry = 15 * time.Minute
+	MaxRequestExpiry = 7 * 24 * time.Hour
 	// maxRuleGroups is identitystore:IsMemberInGroups' limit of group ids,
 	// which decide asks in one call.
 	maxRuleGroups = 100
@@ -92,6 +100,12 @@ func (r *reader) elevation(n ast.Node, path string) *Elevation {
 			e.HomeAccount = r.ref(v, p)
 		case "max_duration":
 			e.MaxDuration = r.elevationDuration(v, p)
+		case "request_expiry":
+			if d := r.elevationDuration(v, p); d > 0 && (d < MinRequestExpiry || d > MaxRequestExpiry) {
+				r.problem(v, p, fmt.Sprintf("%s is outside 15m to 168h (a week)", d), "how long a request nobody decided may still be approved, e.g. 24h")
+			} else {
+				e.RequestExpiry = d
+			}
 		case "reason":
 			switch s := r.str(v, p); s {
 			case "required":
@@ -205,6 +219,14 @@ func (e *Elevation) Ceiling() time.Duration {
 		return e.MaxDuration
 	}
 	return DefaultElevationMax
+}
+
+// Expiry is the section's request_expiry, or its default.
+func (e *Elevation) Expiry() time.Duration {
+	if e.RequestExpiry > 0 {
+		return e.RequestExpiry
+	}
+	return elevation.DefaultRequestExpiry
 }
 
 // TicketOf is the ticket setting that holds for the rule.

@@ -109,7 +109,8 @@ func (c *Config) ElevationCatalog(st *ic.State, home string) (*elevation.Catalog
 	}
 	errs := &Errors{File: c.File}
 	cat := &elevation.Catalog{Version: 1, Region: st.Region, HomeAccount: home, InstanceARN: st.InstanceARN,
-		IdentityStoreID: st.IdentityStoreID, MaxSeconds: int(e.Ceiling().Seconds()), Webhook: e.Webhook}
+		IdentityStoreID: st.IdentityStoreID, MaxSeconds: int(e.Ceiling().Seconds()),
+		RequestExpiry: int(e.Expiry().Seconds()), Webhook: e.Webhook}
 	users := c.userNames(st)
 	userID := map[string]string{}
 	for _, u := range st.Users {

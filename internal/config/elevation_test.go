@@ -36,6 +36,7 @@ const docExample = `elevation:
   home_account: security           # where the table, machines, schedules and roles live (default: Identity
                                    # Center's delegated administrator, else the management account)
   max_duration: 8h                 # ceiling for every rule (default 8h; at most 24h)
+  request_expiry: 12h              # a request nobody decided by then cannot be approved (default 24h)
   reason: required                 # required | optional (default required)
   ticket: {required: false, pattern: '^[A-Z]+-[0-9]+$'}
   webhook: https://hooks.slack.com/services/...   # optional: Slack-compatible {"text": ...}; not a control
@@ -80,6 +81,9 @@ func TestElevationIsRead(t *testing.T) {
 	if e.HomeAccount.Value != "security" || e.Ceiling() != 8*time.Hour || !e.ReasonRequired || e.Ticket.Pattern != "^[A-Z]+-[0-9]+$" || e.Ticket.Required {
 		t.Errorf("section: %+v", e)
 	}
+	if e.Expiry() != 12*time.Hour {
+		t.Errorf("request_expiry: %s, want 12h", e.Expiry())
+	}
 	prod, glass := &e.Rules[0], &e.Rules[1]
 	if prod.Max(e) != 2*time.Hour || glass.Max(e) != time.Hour {
 		t.Errorf("max: %s %s", prod.Max(e), glass.Max(e))
@@ -93,7 +97,7 @@ func TestElevationIsRead(t *testing.T) {
 	if prod.Target.Accounts[0].Value != "prod" || prod.Target.OUs[0].Value != "/Workloads/Prod" || !glass.Target.AllAccounts {
 		t.Errorf("targets: %+v %+v", prod.Target, glass.Target)
 	}
-	if p := prod.PermissionSet.Pos; p.Line != strings.Count(elevationBase, "\n")+11 {
+	if p := prod.PermissionSet.Pos; p.Line != strings.Count(elevationBase, "\n")+12 {
 		t.Errorf("permission_set at %+v", p)
 	}
 }
@@ -183,6 +187,40 @@ func TestElevationBadInput(t *testing.T) {
 		if p.Hint == "" && !strings.Contains(p.Message, "twice") {
 			t.Errorf("%s: no hint", p)
 		}
+	}
+}
+
+// TestElevationRequestExpiry: request_expiry defaults to a day; a value
+// outside 15m to a week, or not a duration, is refused at its line and
+// field with what to give.
+func TestElevationRequestExpiry(t *testing.T) {
+	rule := `  rules:
+    - {name: prod-admin, permission_set: AdministratorAccess, accounts: ["111111111111"], eligible: {groups: [Developers]}, approvers: {groups: [Platform]}}
+`
+	c, err := parse(t, elevationBase+"elevation:\n"+rule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Elevation.Expiry(); got != 24*time.Hour {
+		t.Errorf("default request expiry = %s, want 24h", got)
+	}
+	line := strings.Count(elevationBase, "\n") + 2
+	for value, msg := range map[string]string{
+		"200h":     "elevation.request_expiry: 200h0m0s is outside 15m to 168h (a week) (how long a request nobody decided may still be approved, e.g. 24h)",
+		"5m":       "elevation.request_expiry: 5m0s is outside 15m to 168h (a week)",
+		"tomorrow": `elevation.request_expiry: "tomorrow" is not a duration (hours and minutes, e.g. 2h, 90m or 1h30m)`,
+	} {
+		_, err := parse(t, elevationBase+"elevation:\n  request_expiry: "+value+"\n"+rule)
+		var errs *Errors
+		if !errors.As(err, &errs) || len(errs.Problems) != 1 {
+			t.Fatalf("request_expiry %s: %v, want one problem", value, err)
+		}
+		if p := errs.Problems[0]; p.Line != line || !strings.HasSuffix(p.File, "keyless.yaml") || !strings.Contains(p.String(), msg) {
+			t.Errorf("request_expiry %s: %s, want line %d: %s", value, p, line, msg)
+		}
+	}
+	if c, err := parse(t, elevationBase+"elevation:\n  request_expiry: 168h\n"+rule); err != nil || c.Elevation.Expiry() != 7*24*time.Hour {
+		t.Errorf("request_expiry 168h: %v", err)
 	}
 }
 

@@ -1,5 +1,16 @@
 package elevation
 
+import "time"
+
+// DefaultRequestExpiry is how long a request nobody decided stays
+// decidable when keyless.yaml does not say (elevation.request_expiry).
+const DefaultRequestExpiry = 24 * time.Hour
+
+// RequestSkew is how far ahead of AWS's clock a request's time (the
+// requester's clock) may be and still be decided: a requester cannot date
+// a request ahead to keep it decidable longer than the expiry.
+const RequestSkew = 5 * time.Minute
+
 // Catalog is the compiled form of keyless.yaml's elevation: section that apply
 // stores in the table (CatalogPK/CatalogSK, attribute "catalog", JSON) and
 // compiles into the decide machine. Clients read it to check a request before
@@ -14,7 +25,11 @@ type Catalog struct {
 	// in the home account: a record's pk must start with it.
 	ElevationRoleID string `json:"elevation_role_id"`
 	MaxSeconds      int    `json:"max_seconds"`
-	Webhook         string `json:"webhook,omitempty"`
+	// RequestExpiry is how long, in seconds, a request stays decidable
+	// after it was made (its id's time): decide refuses it after that.
+	// 0 (a catalog of an older keyless): DefaultRequestExpiry.
+	RequestExpiry int    `json:"request_expiry_seconds,omitempty"`
+	Webhook       string `json:"webhook,omitempty"`
 	// Revokers may end any grant.
 	Revokers Principals `json:"revokers"`
 	// GroupMembers is true when apply listed each group's Members, so a
@@ -55,4 +70,12 @@ type Principal struct {
 	// use them to refuse a request that decide would refuse, before
 	// writing it. decide asks Identity Store (IsMemberInGroups) instead.
 	Members []string `json:"members,omitempty"`
+}
+
+// Expiry is how long a request stays decidable after it was made.
+func (c *Catalog) Expiry() time.Duration {
+	if c.RequestExpiry > 0 {
+		return time.Duration(c.RequestExpiry) * time.Second
+	}
+	return DefaultRequestExpiry
 }

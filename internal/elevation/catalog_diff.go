@@ -73,6 +73,8 @@ func yamlField(k string) string {
 	switch k {
 	case "max_seconds":
 		return "max_duration"
+	case "request_expiry_seconds":
+		return "request_expiry"
 	case "reason_required":
 		return "reason"
 	case "ticket_required", "ticket_pattern":

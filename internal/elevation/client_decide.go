@@ -113,6 +113,8 @@ func (e *RefusedError) Error() string {
 // person who asked (the errors of definition.go).
 var refusals = map[string]string{
 	ErrRequestChanged:   "the request changed after you saw it; look at it again and decide again",
+	ErrRequestExpired:   "the request expired before it was decided; the requester requests again",
+	ErrRequestAhead:     "the request is dated ahead of AWS's clock; the requester sets their clock right and requests again",
 	ErrAlreadyDecided:   "the request was already decided (approved or denied), by you or another approver",
 	ErrNotApprover:      "you are not an approver of the request's rule",
 	ErrSelfApproval:     "you may not approve your own request under this rule",

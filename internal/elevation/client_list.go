@@ -19,6 +19,7 @@ const (
 	Ended    Status = "ended"    // granted, and its end has passed
 	Revoked  Status = "revoked"  // granted, then revoked
 	Approved Status = "approved" // approved, with no grant recorded (yet)
+	Expired  Status = "expired"  // nobody decided it in time: no longer decidable
 )
 
 // Entry is one request and what became of it.
@@ -34,7 +35,11 @@ type Entry struct {
 	Reason      string    `json:"reason"`
 	Ticket      string    `json:"ticket"`
 	RequestedAt time.Time `json:"requested_at"` // the requester's clock (the id's time)
-	Status      Status    `json:"status"`
+	// ExpiresAt is when a pending request stops being decidable (the
+	// catalog's request expiry after RequestedAt); set while pending and
+	// once expired.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	Status    Status     `json:"status"`
 	// Until is the grant's end, as the referee recorded it.
 	Until     *time.Time `json:"until,omitempty"`
 	DecidedBy string     `json:"decided_by,omitempty"`
@@ -125,6 +130,12 @@ func (c *Client) List(ctx context.Context, all bool) ([]Entry, error) {
 				e.Until, e.Status = &until, Ended
 			}
 		}
+		if e.Status == Pending && !now.Before(*e.ExpiresAt) {
+			e.Status = Expired
+		}
+		if e.Status != Pending && e.Status != Expired {
+			e.ExpiresAt = nil
+		}
 		if all || c.Mine(e) || e.Status == Pending {
 			out = append(out, e)
 		}
@@ -137,11 +148,23 @@ func (c *Client) List(ctx context.Context, all bool) ([]Entry, error) {
 func (c *Client) Pending(r Request) Entry {
 	e := Entry{Request: r, ID: r.ID(), Requester: r.Requester(), Rule: r.Rule, Set: r.PermissionSet, Account: r.Account,
 		Seconds: r.Seconds, Reason: r.Reason, Ticket: r.Ticket, RequestedAt: r.Created(), Status: Pending}
+	expires := c.ExpiresAt(r)
+	e.ExpiresAt = &expires
 	if rule, ok := c.Catalog.Rule(r.Rule); ok {
 		e.AccountName = rule.AccountNames[r.Account]
 	}
 	return e
 }
+
+// ExpiresAt is when r stops being decidable: the catalog's request expiry
+// after its time. decide judges it by AWS's clock; this is for showing it
+// and for refusing early.
+func (c *Client) ExpiresAt(r Request) time.Time {
+	return r.Created().Add(c.Catalog.Expiry())
+}
+
+// Expired reports whether r is past its expiry by the client's clock.
+func (c *Client) Expired(r Request) bool { return !c.now().Before(c.ExpiresAt(r)) }
 
 // decidedBy is the decision a USED# marker records: its "decision" and
 // "decision_pk" attributes, with the comment of that decision.

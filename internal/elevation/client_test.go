@@ -154,4 +154,32 @@ func TestClientRequestFindList(t *testing.T) {
 	if err != nil || len(theirs) != 2 {
 		t.Fatalf("carol's list of pending requests = %+v, %v", theirs, err)
 	}
+	if want := r.Created().Add(DefaultRequestExpiry); mine[0].ExpiresAt == nil || !mine[0].ExpiresAt.Equal(want) {
+		t.Fatalf("pending request expires at %v, want %s (its time + the default expiry)", mine[0].ExpiresAt, want)
+	}
+
+	// A day after the first request, nobody having decided: it shows as
+	// expired to its requester and with --all, and leaves others' pending
+	// list; the second, an hour younger, is still pending.
+	clock.t = r.Created().Add(DefaultRequestExpiry)
+	if !alice.Expired(r) || alice.Expired(r2) {
+		t.Fatalf("at %s: Expired(r) = %v, Expired(r2) = %v; want true, false", clock.t, alice.Expired(r), alice.Expired(r2))
+	}
+	mine, err = alice.List(ctx, false)
+	if err != nil || len(mine) != 2 || mine[0].Status != Expired || mine[1].Status != Pending {
+		t.Fatalf("alice's list after a day = %+v, %v; want expired, pending", mine, err)
+	}
+	theirs, err = carol.List(ctx, false)
+	if err != nil || len(theirs) != 1 || theirs[0].ID != r2.ID() {
+		t.Fatalf("carol's pending list after a day = %+v, %v; want only the younger request", theirs, err)
+	}
+	all, err := carol.List(ctx, true)
+	if err != nil || len(all) != 2 || all[0].Status != Expired {
+		t.Fatalf("carol's --all after a day = %+v, %v", all, err)
+	}
+	// The file's request_expiry, when set, is the window.
+	carol.Catalog.RequestExpiry = 3600
+	if !carol.Expired(r2) || carol.Catalog.Expiry() != time.Hour {
+		t.Fatalf("with a 1h request_expiry, the hour-old request is not expired (expiry %s)", carol.Catalog.Expiry())
+	}
 }

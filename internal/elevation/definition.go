@@ -104,6 +104,8 @@ const (
 	ErrNoRecord        = "NoRecord"
 	ErrNotElevation    = "NotAnElevationRecord"
 	ErrRequestChanged  = "RequestChanged"
+	ErrRequestExpired  = "RequestExpired"
+	ErrRequestAhead    = "RequestDatedAhead"
 	ErrUnknownUser     = "UnknownUser"
 	ErrUnknownRule     = "UnknownRule"
 	ErrOutsideRule     = "OutsideRule"

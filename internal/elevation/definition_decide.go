@@ -50,15 +50,25 @@ func (c *compiled) decide() *machine {
 	m.add("UnknownUser", fail(ErrUnknownUser, "a writer is not a user of the identity store"))
 
 	// 4. The rule. until is the grant's end: AWS's time of this state plus
-	// the seconds asked, to the second.
+	// the seconds asked, to the second. asked is when the request was
+	// made, in ms: its ULID's first 10 characters (Crockford base 32, the
+	// requester's clock, covered by the digest); at is AWS's time now.
 	seconds := "($exists($req.seconds.N) ? $number($req.seconds.N) : 0)"
 	m.add("Rule", pass(map[string]any{
 		"rule":    x("$exists($req.rule.S) and $exists($lookup($rules, $req.rule.S)) ? $lookup($rules, $req.rule.S) : false"),
 		"seconds": x(seconds),
 		"until":   x("$substring($fromMillis($floor($toMillis($states.context.State.EnteredTime) / 1000) * 1000 + " + seconds + " * 1000), 0, 19) & 'Z'"),
+		"asked":   x(askedExpr),
+		"at":      x("$toMillis($states.context.State.EnteredTime)"),
 	}, "CheckRule"))
 	ticket := "($exists($req.ticket.S) ? $req.ticket.S : '')"
+	expiry := c.cat.Expiry()
 	cases := [][2]string{
+		// A request nobody decided in time is stale: whoever approves it
+		// later no longer knows whether it is still needed. Dated ahead
+		// of AWS's clock, it would stay decidable past its expiry.
+		when(fmt.Sprintf("$asked < $at - %d", expiry.Milliseconds()), "RequestExpired"),
+		when(fmt.Sprintf("$asked > $at + %d", RequestSkew.Milliseconds()), "RequestDatedAhead"),
 		when("$rule = false", "UnknownRule"),
 		when("$not($req.permission_set.S = $rule.permission_set) or $not($req.account.S in $rule.accounts)", "OutsideRule"),
 		when("$seconds < "+fmt.Sprint(MinSeconds)+" or $seconds > $rule.max_seconds", "DurationOutsideRule"),
@@ -74,6 +84,10 @@ func (c *compiled) decide() *machine {
 	}
 	cases = append(cases, when("$not($dec.decision.S in ['approve', 'deny'])", "BadDecision"))
 	m.add("CheckRule", choice("Eligible", cases...))
+	m.add("RequestExpired", with(fail(ErrRequestExpired, ""), "Cause",
+		x(fmt.Sprintf("'the request was made at ' & $fromMillis($asked) & ', more than %s (elevation.request_expiry) before this decision at ' & $fromMillis($at) & ': the requester requests again'", FormatDuration(int(expiry.Seconds()))))))
+	m.add("RequestDatedAhead", with(fail(ErrRequestAhead, ""), "Cause",
+		x(fmt.Sprintf("'the request is dated ' & $fromMillis($asked) & ', more than %s ahead of AWS (' & $fromMillis($at) & '): the requester sets their clock right and requests again'", FormatDuration(int(RequestSkew.Seconds()))))))
 	m.add("UnknownRule", fail(ErrUnknownRule, "no rule of that name"))
 	m.add("OutsideRule", fail(ErrOutsideRule, "the rule does not give that permission set in that account"))
 	m.add("DurationOutsideRule", fail(ErrDuration, "the duration is outside what the rule allows"))
@@ -158,6 +172,12 @@ func (c *compiled) decide() *machine {
 		"account": x("$assignment.TargetId"), "permission_set_arn": x("$assignment.PermissionSetArn"), "user_id": x("$requesterId")}})
 	return m
 }
+
+// askedExpr is a request's time in Unix ms, from the ULID in its sk
+// (REQ#<ULID>): the first 10 characters are the time in Crockford base 32.
+// A character outside the alphabet counts 32: the number is then garbled,
+// and the expiry and skew checks refuse it or bound it all the same.
+const askedExpr = "$reduce($split($substring($req.sk.S, 4, 10), ''), function($n, $c) { $n * 32 + $length($substringBefore('0123456789ABCDEFGHJKMNPQRSTVWXYZ', $c)) }, 0)"
 
 // jsonataRegex writes a Go regular expression as the body of a JSONata
 // /regex/ literal: a slash ends the literal, so it is escaped.

@@ -139,3 +139,24 @@ func TestPoliciesAreThePages(t *testing.T) {
 		t.Errorf("invoke permissions (-page +apply):\n%s", diff)
 	}
 }
+
+// TestHomeOf: the home account and region are read back from the
+// KeylessElevation set's policy (how plan finds the table once elevation:
+// has left keyless.yaml), also with keyless's session cuts appended.
+func TestHomeOf(t *testing.T) {
+	doc, err := RequesterPolicy("eu-west-1", "222222222222")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withCut := strings.TrimSuffix(doc, "]}") + `,{"Sid":"KeylessCutX","Effect":"Deny","Action":"*","Resource":"*"}]}`
+	for _, d := range []string{doc, withCut} {
+		if region, home, ok := HomeOf(d); !ok || region != "eu-west-1" || home != "222222222222" {
+			t.Errorf("HomeOf(%s) = %q, %q, %v", d, region, home, ok)
+		}
+	}
+	for _, d := range []string{"", "{}", `{"Statement":[{"Sid":"Read","Resource":"arn:aws:dynamodb:eu-west-1:222222222222:table/other"}]}`} {
+		if _, _, ok := HomeOf(d); ok {
+			t.Errorf("HomeOf(%q) found a home", d)
+		}
+	}
+}

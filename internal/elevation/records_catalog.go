@@ -17,6 +17,18 @@ import (
 // run with an elevation: section.
 var ErrNoCatalog = errors.New("the elevation table holds no rules")
 
+// ErrTableDenied is wrapped by ReadCatalog's error (and so Open's) when IAM
+// refuses the read: the session's role may not read the table any more (an
+// apply changed or removed it).
+var ErrTableDenied = errors.New("the elevation table refused the read")
+
+// deniedError keeps the API error's text and answers errors.Is for
+// ErrTableDenied.
+type deniedError struct{ err error }
+
+func (e *deniedError) Error() string   { return e.err.Error() }
+func (e *deniedError) Unwrap() []error { return []error{ErrTableDenied, e.err} }
+
 // ReadCatalog reads the rules apply stored in the table.
 func ReadCatalog(ctx context.Context, db DynamoDB) (*Catalog, error) {
 	out, err := db.GetItem(ctx, &dynamodb.GetItemInput{
@@ -27,6 +39,9 @@ func ReadCatalog(ctx context.Context, db DynamoDB) (*Catalog, error) {
 	var missing *types.ResourceNotFoundException
 	if errors.As(err, &missing) {
 		return nil, fmt.Errorf("%w: there is no table %s in this account and region", ErrNoCatalog, TableName)
+	}
+	if errorCode(err) == "AccessDeniedException" {
+		err = &deniedError{err}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read the elevation rules from table %s: %w", TableName, err)
