@@ -69,7 +69,7 @@ region = eu-west-1
 		Name: "corp", StartURL: "https://corp.awsapps.com/start", Region: "eu-west-1", State: Expired,
 		TokenFile: signin.TokenPath(home, "corp"), AccessTokenExpiresAt: at("2026-12-02T11:00:00Z"),
 		Refresh:               Refresh{Possible: true, Until: at("2027-02-01T00:00:00Z"), Token: signin.RefreshFile, TokenFile: signin.TokenPath(home, "corp")},
-		RegistrationExpiresAt: at("2027-02-01T00:00:00Z"), Portal: PortalSignedOut,
+		RegistrationExpiresAt: at("2027-02-01T00:00:00Z"), Portal: PortalExpired,
 		Profiles: []Profile{{Name: "a", AccountID: "111111111111", RoleName: "Admin", Access: AccessNotChecked}},
 		Login:    "keyless login --session corp",
 	}, {
@@ -191,4 +191,38 @@ func orEmptyJSON(s string) string {
 		return "{}"
 	}
 	return s
+}
+
+// An expired session is not "signed out": one that refreshes says so and
+// how to refresh now (status itself refreshes nothing); one that cannot
+// says the token expired, and its state line says to sign in.
+func TestWriteTextExpired(t *testing.T) {
+	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	exp, reg := now.Add(-time.Hour), now.Add(60*24*time.Hour)
+	session := func(refresh bool) Session {
+		s := Session{Name: "corp", StartURL: "https://corp.awsapps.com/start", Region: "eu-west-1", State: Expired,
+			AccessTokenExpiresAt: &exp, RegistrationExpiresAt: &reg, Portal: PortalExpired, Login: "keyless login --session corp",
+			Refresh:  Refresh{Possible: refresh, Token: signin.RefreshFile, TokenFile: "/h/.aws/sso/cache/x.json"},
+			Profiles: []Profile{{Name: "a", AccountID: "111111111111", RoleName: "Admin", Access: AccessNotChecked}}}
+		if refresh {
+			s.Refresh.Until = &reg
+		}
+		return s
+	}
+	for _, c := range []struct {
+		refresh bool
+		want    string
+	}{
+		{true, "\n  accounts and roles: not checked (the access token expired; keyless refreshes it without a sign-in on next use, or now: keyless login --session corp --if-needed)\n"},
+		{false, "\n  accounts and roles: not checked (the access token expired)\n"},
+	} {
+		r := &Report{Sessions: []Session{session(c.refresh)}}
+		var b strings.Builder
+		if err := r.WriteText(&b, now); err != nil {
+			t.Fatal(err)
+		}
+		if out := b.String(); !strings.Contains(out, c.want) || strings.Contains(out, "signed out") {
+			t.Errorf("refresh possible %v: want %q, and no \"signed out\", in:\n%s", c.refresh, c.want, out)
+		}
+	}
 }
