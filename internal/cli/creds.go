@@ -232,7 +232,7 @@ credential_process).`,
 				vars := credentialVars(c, region, args[0])
 				return runWithCredentials(g, vars, unsetWith(vars, false), args[1], args[2:])
 			}
-			ep, err := startEndpoint(cmd.Context(), g, "keyless exec --serve", args[0], o)
+			ep, err := startEndpoint(cmd.Context(), g, "keyless exec --serve", args[0], o, nil)
 			if err != nil {
 				return err
 			}
