@@ -389,6 +389,12 @@ KEYLESS_PROFILE, and unset AWS_PROFILE, in the --format of a shell:
 sh (bash, zsh, dash), fish, powershell, cmd, json or dotenv.
 
   eval "$(keyless env PowerUser-111111111111)"
+  (umask 077; keyless env PowerUser-111111111111 --format dotenv > aws.env)
+  docker run --env-file aws.env ...
+
+dotenv writes NAME=VALUE lines with credentials bare, as docker run
+--env-file needs (it keeps quotes); only values with spaces, quotes, $ or
+# are double-quoted, for dotenv libraries and Docker Compose.
 
 Without PROFILE, on a terminal, a picker lists the SSO profiles, most
 recently used first. --unset prints statements that clear all of them.
