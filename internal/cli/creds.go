@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -194,8 +195,9 @@ func newExecCommand(g *globalOptions) *cobra.Command {
 		Long: `Run COMMAND with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
 AWS_CREDENTIAL_EXPIRATION, AWS_REGION and AWS_DEFAULT_REGION set, and
 AWS_PROFILE unset. Signals are passed to COMMAND; keyless exits with its exit
-code (128+N when a signal N ended it). It says on stderr when the credentials
-expire: a command still running then fails.
+code (128+N when a signal N ended it), or, as shells and env(1) do, 127 when
+COMMAND is not found and 126 when it is found but cannot be run. It says on
+stderr when the credentials expire: a command still running then fails.
 
 With --serve, COMMAND gets no credentials but a credential endpoint of its
 own instead (AWS_CONTAINER_CREDENTIALS_FULL_URI and
@@ -232,7 +234,7 @@ credential_process).`,
 				vars := credentialVars(c, region, args[0])
 				return runWithCredentials(g, vars, unsetWith(vars, false), args[1], args[2:])
 			}
-			ep, err := startEndpoint(cmd.Context(), g, "keyless exec --serve", args[0], o)
+			ep, err := startEndpoint(cmd.Context(), g, "keyless exec --serve", args[0], o, nil)
 			if err != nil {
 				return err
 			}
@@ -274,7 +276,7 @@ func sayExpiry(w io.Writer, profile string, exp time.Time, hint string) {
 func runWithCredentials(g *globalOptions, vars []shell.Var, unset []string, name string, args []string) error {
 	path, err := exec.LookPath(name)
 	if err != nil {
-		return fmt.Errorf("run %s: %w", name, err)
+		return cannotRun(name, err)
 	}
 	drop := map[string]bool{}
 	for _, k := range unset {
@@ -302,7 +304,7 @@ func runWithCredentials(g *globalOptions, vars []shell.Var, unset []string, name
 	g.child.Store(true)
 	defer g.child.Store(false)
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("run %s: %w", name, err)
+		return cannotRun(name, err)
 	}
 	done := make(chan struct{})
 	go func() {
@@ -331,6 +333,41 @@ func runWithCredentials(g *globalOptions, vars []shell.Var, unset []string, name
 	return nil
 }
 
+// Exit codes of a command exec could not run, as shells and env(1) have
+// them: 127 when it is not found, 126 when it is found but cannot be run.
+const (
+	ExitCannotRun = 126
+	ExitNotFound  = 127
+)
+
+// cannotRun says why name could not be run, with the exit code a shell
+// would give.
+func cannotRun(name string, err error) error {
+	code, hint := ExitCannotRun, ""
+	switch {
+	case errors.Is(err, exec.ErrNotFound):
+		code, hint = ExitNotFound, "check the name, or give the command's path"
+		err = errors.New("command not found in PATH")
+	case errors.Is(err, fs.ErrNotExist):
+		code, hint = ExitNotFound, "check the path"
+		err = errors.New("no such file")
+	case errors.Is(err, exec.ErrDot):
+		hint = "give its path if you mean to run it"
+		err = errors.New("found only in a relative PATH entry (. or empty), which keyless does not run from")
+	case errors.Is(err, syscall.EISDIR):
+		err = errors.New("it is a directory")
+	case errors.Is(err, fs.ErrPermission):
+		hint = "make it executable (chmod +x " + name + "), or run it through its interpreter"
+		err = errors.New("permission denied: it is not executable")
+	default:
+		var ee *exec.Error
+		if errors.As(err, &ee) {
+			err = ee.Err
+		}
+	}
+	return &exitError{code: code, err: fmt.Errorf("run %s: %w", name, err), hint: hint}
+}
+
 // quietExit ends keyless with a code and no message: the command it ran
 // already spoke for itself.
 type quietExit struct{ code int }
@@ -352,6 +389,12 @@ KEYLESS_PROFILE, and unset AWS_PROFILE, in the --format of a shell:
 sh (bash, zsh, dash), fish, powershell, cmd, json or dotenv.
 
   eval "$(keyless env PowerUser-111111111111)"
+  (umask 077; keyless env PowerUser-111111111111 --format dotenv > aws.env)
+  docker run --env-file aws.env ...
+
+dotenv writes NAME=VALUE lines with credentials bare, as docker run
+--env-file needs (it keeps quotes); only values with spaces, quotes, $ or
+# are double-quoted, for dotenv libraries and Docker Compose.
 
 Without PROFILE, on a terminal, a picker lists the SSO profiles, most
 recently used first. --unset prints statements that clear all of them.

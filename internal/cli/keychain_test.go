@@ -111,6 +111,21 @@ func TestKeychainStorage(t *testing.T) {
 				t.Fatal("status or audit --local printed a token")
 			}
 		}
+
+		// A cache file others can read is named for what it holds: the
+		// access token only, not the refresh token and client secret the
+		// keychain keeps.
+		if err := os.Chmod(cachePath, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Chmod(cachePath, 0o600)
+		text := p.output("status", "--no-tools")
+		audit = p.output("audit", "--local", "--no-usage", "--json")
+		for name, out := range map[string]string{"status": text, "audit --local": audit} {
+			if !strings.Contains(out, "SSO token cache (access token)") || strings.Contains(out, "refresh token, client secret") {
+				t.Errorf("%s does not say the exposed cache file holds the access token only:\n%s", name, out)
+			}
+		}
 	})
 
 	t.Run("the AWS CLI v1 and v2 use the access token", func(t *testing.T) {

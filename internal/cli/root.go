@@ -63,6 +63,8 @@ const exitCodesHelp = `Exit codes:
   2    reserved for "changes present" (plan --detailed-exitcode)
   3    keyless status: something needs attention
   64   usage error: an unknown command, flag or bad argument
+  126  keyless exec: the command is there but cannot be run
+  127  keyless exec: the command is not found
   130  interrupted (SIGINT or SIGTERM)`
 
 // Main runs keyless with args and returns the process exit code.

@@ -74,8 +74,11 @@ func (e *endpoint) close() error {
 // returns (offering a sign-in at a terminal); later ones as the SDKs ask,
 // through the cache, refreshed before they expire.
 //
-// command names the command in the endpoint's messages.
-func startEndpoint(ctx context.Context, g *globalOptions, command, profile string, o *serveOptions) (*endpoint, error) {
+// command names the command in the endpoint's messages. check, when set,
+// runs once the profile is known to be one the endpoint can serve, before
+// anything listens or signs in (serve's check of where the token goes: a
+// mistyped profile is the first thing to hear about).
+func startEndpoint(ctx context.Context, g *globalOptions, command, profile string, o *serveOptions, check func() error) (*endpoint, error) {
 	if os.Geteuid() == 0 && !o.allowRoot {
 		return nil, usageErrorf("keyless serves credentials as the person who signed in, not as root\nhint: in a container or CI job where root is the only user, pass --allow-root")
 	}
@@ -94,8 +97,13 @@ func startEndpoint(ctx context.Context, g *globalOptions, command, profile strin
 	if err != nil {
 		return nil, err
 	}
-	if why := defaultProfileCredentials(f); why != "" {
-		fmt.Fprintf(g.streams.Err, "keyless: warning: %s, which the SDKs take before the credential endpoint when a tool uses the default profile\nhint: remove it (keyless cleanup moves keys to Identity Center), or give such tools a --profile\n", why)
+	if check != nil {
+		if err := check(); err != nil {
+			return nil, err
+		}
+	}
+	if why, key := defaultProfileCredentials(f); why != "" {
+		fmt.Fprintf(g.streams.Err, "keyless: warning: %s, which the SDKs take before the credential endpoint when a tool uses the default profile\nhint: %s\n", why, defaultProfileHint(key))
 	}
 	l, err := credserver.Listen(o.addr)
 	var ae *credserver.AddrError
@@ -171,10 +179,9 @@ one command against an endpoint of its own. See docs/containers.md.`,
 			if !slices.Contains(shell.Formats(), format) {
 				return usageErrorf("--format %q: use one of %s", format, strings.Join(shell.Formats(), ", "))
 			}
-			if err := privateOutput(g.streams.Out, "the endpoint's token", "keyless serve PROFILE"); err != nil {
-				return err
-			}
-			ep, err := startEndpoint(cmd.Context(), g, "keyless serve", args[0], o)
+			ep, err := startEndpoint(cmd.Context(), g, "keyless serve", args[0], o, func() error {
+				return privateOutput(g.streams.Out, "the endpoint's token", "keyless serve PROFILE")
+			})
 			if err != nil {
 				return err
 			}
@@ -240,9 +247,10 @@ func dockerRunLine(vars []shell.Var) string {
 }
 
 // defaultProfileCredentials says where the [default] profile of
-// ~/.aws/config or ~/.aws/credentials gives credentials: the SDKs look
-// there before the container endpoint, and the endpoint cannot unset a file.
-func defaultProfileCredentials(config *awsconfig.File) string {
+// ~/.aws/config or ~/.aws/credentials gives credentials, and the key that
+// does: the SDKs look there before the container endpoint, and the
+// endpoint cannot unset a file.
+func defaultProfileCredentials(config *awsconfig.File) (why, key string) {
 	path := os.Getenv("AWS_SHARED_CREDENTIALS_FILE")
 	if path == "" {
 		if home, err := os.UserHomeDir(); err == nil {
@@ -265,10 +273,23 @@ func defaultProfileCredentials(config *awsconfig.File) string {
 			continue
 		}
 		if k := credentialKey(sec); k != "" {
-			return fmt.Sprintf("%s:%d: [default] sets %s", file.path, sec.KeyLine(k), k)
+			return fmt.Sprintf("%s:%d: [default] sets %s", file.path, sec.KeyLine(k), k), k
 		}
 	}
-	return ""
+	return "", ""
+}
+
+// defaultProfileHint says what to do about the [default] profile's key
+// (credentialKey): keys go to Identity Center; the other settings are
+// fine in a profile of their own, named where they are wanted.
+func defaultProfileHint(key string) string {
+	switch key {
+	case "aws_access_key_id":
+		return "remove the keys from [default] (keyless cleanup moves keys to Identity Center)"
+	case "sso_session", "sso_start_url":
+		return "move the SSO settings from [default] to a named profile ([profile NAME]) and pass --profile NAME where you want them"
+	}
+	return fmt.Sprintf("move %s from [default] to a named profile ([profile NAME]) and pass --profile NAME where you want it", key)
 }
 
 // credentialKey is the first key of a profile that gives the SDKs

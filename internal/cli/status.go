@@ -34,7 +34,9 @@ where the refresh token is kept; for each profile the role credentials cached
 (by keyless, the AWS CLI or botocore: one shared cache) and their expiry, and
 whether the portal still offers its account and role. The portal
 (ListAccounts, ListAccountRoles) is asked only with a valid access token:
-status never signs in or refreshes, and says "not checked (signed out)".
+status never signs in or refreshes (it writes nothing), and says "not
+checked (signed out)", or "(the access token expired)" with the command
+that refreshes it where it can be refreshed.
 
 It also lists the files others can read or write (the config and credentials
 files, ~/.aws/sso/cache, ~/.aws/cli/cache, ~/.aws/keyless) and, for the tools

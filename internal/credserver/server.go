@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/keyless-dev/keyless/internal/redact"
 	"github.com/keyless-dev/keyless/internal/signin"
 )
 
@@ -157,7 +158,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c, err := h.Credentials(r.Context())
 	if err != nil {
 		h.failed(err)
-		writeJSON(w, http.StatusServiceUnavailable, errorResponse{"CredentialsUnavailable", err.Error()})
+		// The reason goes to whoever holds the token, and to a job's logs:
+		// no secret an error may quote (a token in a response body).
+		writeJSON(w, http.StatusServiceUnavailable, errorResponse{"CredentialsUnavailable", redact.String(err.Error())})
 		return
 	}
 	h.served(c)
@@ -215,7 +218,7 @@ func (h *Handler) failed(err error) {
 	if errors.As(err, &hinted) {
 		msg += "\nhint: " + hinted.Hint()
 	}
-	h.say("cannot get credentials, requests fail until this is fixed: %s", msg)
+	h.say("cannot get credentials, requests fail until this is fixed: %s", redact.String(msg))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/keyless-dev/keyless/internal/redact"
 	"github.com/keyless-dev/keyless/internal/signin"
 )
 
@@ -147,5 +149,23 @@ func TestHandler(t *testing.T) {
 		if strings.Contains(log.String(), secret) {
 			t.Errorf("the log holds %q", secret)
 		}
+	}
+
+	// An error that quotes a secret (a response body with a token, a
+	// secret access key) reaches neither the 503 body nor the log.
+	const leakedToken, leakedKey = "aoaAAAAAGleakedaccesstoken", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	log.Reset()
+	fail = fmt.Errorf(`get role credentials: unexpected response {"accessToken":"%s"} with key %s`, leakedToken, leakedKey)
+	code, body = do("GET", Path, "127.0.0.1:9911", token)
+	if code != 503 || !strings.Contains(body["message"], "get role credentials: unexpected response") || !strings.Contains(body["message"], redact.Mask) {
+		t.Errorf("a failure quoting secrets: %d %v", code, body)
+	}
+	for _, secret := range []string{leakedToken, leakedKey} {
+		if strings.Contains(body["message"], secret) || strings.Contains(log.String(), secret) {
+			t.Errorf("%q reaches the 503 body or the log:\n%s\n%s", secret, body["message"], log.String())
+		}
+	}
+	if !strings.Contains(log.String(), "cannot get credentials") {
+		t.Errorf("the failure is not logged: %q", log.String())
 	}
 }

@@ -33,9 +33,15 @@ var namePattern = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*$`)
 //     a batch file reads as one `%`. Non-ASCII text is written as UTF-8, which
 //     cmd reads correctly only after `chcp 65001`.
 //   - json: one object, set values as strings and unset names as null.
-//   - dotenv: `K="v"` with `\\`, `\"`, `\$`, `\n`, `\r` escaped, as godotenv
-//     and Docker Compose read them; unset names are left out (dotenv files
-//     cannot remove a variable).
+//   - dotenv: `K=v`, one a line, for `docker run --env-file`, Docker Compose,
+//     dotenv libraries (godotenv, python-dotenv) and `set -a; . FILE`. A
+//     value of letters, digits and `_ . / : + = @ , -` only (every
+//     credential, URL, time and generated profile name) is written bare,
+//     since `docker run --env-file` takes the rest of the line literally,
+//     quotes and all. Any other value is `K="v"` with `\\`, `\"`, `\$`, `\n`,
+//     `\r` escaped, as dotenv libraries and Compose read it (docker's
+//     --env-file would keep the quotes). Unset names are left out (dotenv
+//     files cannot remove a variable).
 //
 // Names must be shell identifiers and appear once; values must be UTF-8
 // without NUL bytes (no environment can hold a NUL). Nothing is written when
@@ -84,7 +90,7 @@ func Export(w io.Writer, format string, set []Var, unset []string) error {
 		}
 	case "dotenv":
 		for _, v := range set {
-			fmt.Fprintf(&b, "%s=%s\n", v.Name, dotenvQuote(v.Value))
+			fmt.Fprintf(&b, "%s=%s\n", v.Name, dotenvValue(v.Value))
 		}
 	default:
 		return fmt.Errorf("unknown format %q: use one of %s", format, strings.Join(Formats(), ", "))
@@ -218,6 +224,18 @@ func jsonText(x any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(e.Bytes(), []byte("\n")), nil
+}
+
+// dotenvValue writes s bare when every reader of dotenv files takes it as
+// it is: no space, quote, `#`, `$`, backslash or `~` (which docker keeps,
+// dotenv libraries and shells strip or expand). Otherwise it is quoted.
+func dotenvValue(s string) string {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_./:+=@,-", r)) {
+			return dotenvQuote(s)
+		}
+	}
+	return s
 }
 
 // dotenvQuote double-quotes s with the escapes dotenv readers undo.

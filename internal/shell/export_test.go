@@ -130,7 +130,7 @@ func TestExportFormats(t *testing.T) {
 		{"powershell", "$Env:AWS_ACCESS_KEY_ID = 'ASIAEXAMPLE'\n$Env:KEYLESS_PROFILE = 'it''s 100% <dev>'\nRemove-Item Env:AWS_PROFILE -ErrorAction SilentlyContinue\n"},
 		{"cmd", "set \"AWS_ACCESS_KEY_ID=ASIAEXAMPLE\"\r\nset \"KEYLESS_PROFILE=it's 100%% <dev>\"\r\nset AWS_PROFILE=\r\n"},
 		{"json", "{\n  \"AWS_ACCESS_KEY_ID\": \"ASIAEXAMPLE\",\n  \"KEYLESS_PROFILE\": \"it's 100% <dev>\",\n  \"AWS_PROFILE\": null\n}\n"},
-		{"dotenv", "AWS_ACCESS_KEY_ID=\"ASIAEXAMPLE\"\nKEYLESS_PROFILE=\"it's 100% <dev>\"\n"},
+		{"dotenv", "AWS_ACCESS_KEY_ID=ASIAEXAMPLE\nKEYLESS_PROFILE=\"it's 100% <dev>\"\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.format, func(t *testing.T) {
@@ -181,6 +181,40 @@ func TestExportDotenvEscapes(t *testing.T) {
 	}
 	if want := `K="a\"b\\c\$HOME\nd\re 'f' é"` + "\n"; b.String() != want {
 		t.Errorf("dotenv = %q, want %q", b.String(), want)
+	}
+}
+
+// TestExportDotenvDockerEnvFile: credentials, the endpoint's URL and token,
+// times and profile names are written bare, so that docker run --env-file,
+// which takes everything after the first = literally (docker/cli's
+// opts.ParseEnvFile: no quote removal, no escapes, trailing spaces kept),
+// reads the same values as dotenv libraries and shells.
+func TestExportDotenvDockerEnvFile(t *testing.T) {
+	set := []Var{
+		{"AWS_ACCESS_KEY_ID", "ASIAIOSFODNN7EXAMPLE"},
+		{"AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY+x"},
+		{"AWS_SESSION_TOKEN", "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQ+abc=="},
+		{"AWS_CREDENTIAL_EXPIRATION", "2026-12-02T15:12:00Z"},
+		{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:41237/credentials"},
+		{"AWS_CONTAINER_AUTHORIZATION_TOKEN", "q3-Jx_9aZ0b1c2d3e4f5g6h7i8j9k0l1m2n3o4p5q6r"},
+		{"AWS_REGION", "eu-west-1"},
+		{"KEYLESS_PROFILE", "PowerUser-111111111111"},
+		{"EMPTY", ""},
+	}
+	var b bytes.Buffer
+	if err := Export(&b, "dotenv", set, []string{"AWS_PROFILE"}); err != nil {
+		t.Fatal(err)
+	}
+	var got []Var
+	for _, line := range strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n") {
+		k, v, ok := strings.Cut(strings.TrimLeft(line, " \t"), "=")
+		if !ok {
+			t.Fatalf("line %q has no =", line)
+		}
+		got = append(got, Var{k, v})
+	}
+	if d := cmp.Diff(set, got); d != "" {
+		t.Errorf("as docker run --env-file reads it (-want +got):\n%s\n%s", d, b.String())
 	}
 }
 

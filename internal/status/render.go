@@ -154,6 +154,13 @@ func writeSession(b *strings.Builder, s Session, now time.Time) {
 	switch s.Portal {
 	case PortalSignedOut:
 		b.WriteString("  accounts and roles: not checked (signed out)\n")
+	case PortalExpired:
+		if s.Refresh.Possible {
+			// keyless refreshes it on its next use; status writes nothing.
+			fmt.Fprintf(b, "  accounts and roles: not checked (the access token expired; keyless refreshes it without a sign-in on next use, or now: %s --if-needed)\n", s.Login)
+		} else {
+			b.WriteString("  accounts and roles: not checked (the access token expired)\n")
+		}
 	case PortalFailed:
 		fmt.Fprintf(b, "  accounts and roles: not checked (%s)\n", s.PortalError)
 	}

@@ -32,8 +32,11 @@ const (
 
 // Portal check results.
 const (
-	PortalChecked    = "checked"
-	PortalSignedOut  = "not_checked_signed_out"
+	PortalChecked   = "checked"
+	PortalSignedOut = "not_checked_signed_out"
+	// PortalExpired: the access token expired. Status does not refresh
+	// it (it writes nothing), so the portal is not asked.
+	PortalExpired    = "not_checked_expired"
 	PortalFailed     = "failed"
 	PortalNoProfiles = "not_checked_no_profiles"
 )
@@ -271,6 +274,9 @@ func checkPortal(ctx context.Context, st *Session, o Options, s signin.Session, 
 	case len(st.Profiles) == 0:
 		st.Portal = PortalNoProfiles
 		return
+	case st.State == Expired:
+		st.Portal = PortalExpired
+		return
 	case st.State != SignedIn:
 		st.Portal = PortalSignedOut
 		return
@@ -284,7 +290,7 @@ func checkPortal(ctx context.Context, st *Session, o Options, s signin.Session, 
 	if err != nil {
 		st.Portal, st.PortalError = PortalFailed, err.Error()
 		if errors.Is(err, portal.ErrTokenExpired) {
-			st.State, st.Portal, st.PortalError = Expired, PortalSignedOut, ""
+			st.State, st.Portal, st.PortalError = Expired, PortalExpired, ""
 		}
 		return
 	}

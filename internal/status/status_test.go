@@ -69,7 +69,7 @@ region = eu-west-1
 		Name: "corp", StartURL: "https://corp.awsapps.com/start", Region: "eu-west-1", State: Expired,
 		TokenFile: signin.TokenPath(home, "corp"), AccessTokenExpiresAt: at("2026-12-02T11:00:00Z"),
 		Refresh:               Refresh{Possible: true, Until: at("2027-02-01T00:00:00Z"), Token: signin.RefreshFile, TokenFile: signin.TokenPath(home, "corp")},
-		RegistrationExpiresAt: at("2027-02-01T00:00:00Z"), Portal: PortalSignedOut,
+		RegistrationExpiresAt: at("2027-02-01T00:00:00Z"), Portal: PortalExpired,
 		Profiles: []Profile{{Name: "a", AccountID: "111111111111", RoleName: "Admin", Access: AccessNotChecked}},
 		Login:    "keyless login --session corp",
 	}, {
@@ -114,13 +114,25 @@ func TestExposedFiles(t *testing.T) {
 		filepath.Join(aws, "credentials"):       0o600,
 		filepath.Join(cache, "a.json"):          0o600,
 		filepath.Join(cache, "b.json"):          0o640,
+		filepath.Join(cache, "keychain.json"):   0o644,
+		filepath.Join(cache, "reg.json"):        0o644,
+		filepath.Join(cache, "broken.json"):     0o644,
 		filepath.Join(aws, "cli", "cache", "c"): 0o600,
+	}
+	// What each file holds is read from its keys, not assumed: a
+	// token_storage = keychain session keeps only the access token in the
+	// file; the AWS CLI's registration file has a client secret only.
+	content := map[string]string{
+		filepath.Join(cache, "b.json"):        `{"startUrl":"u","accessToken":"a","refreshToken":"r","clientId":"c","clientSecret":"s"}`,
+		filepath.Join(cache, "keychain.json"): `{"startUrl":"u","accessToken":"a","clientId":"c","registrationExpiresAt":"2027-01-01T00:00:00Z"}`,
+		filepath.Join(cache, "reg.json"):      `{"clientId":"c","clientSecret":"s","expiresAt":"2027-01-01T00:00:00Z"}`,
+		filepath.Join(cache, "broken.json"):   `{"accessToken":`,
 	}
 	for path, mode := range files {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(path, []byte("{}"), mode); err != nil {
+		if err := os.WriteFile(path, []byte(orEmptyJSON(content[path])), mode); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.Chmod(path, mode); err != nil {
@@ -138,12 +150,15 @@ func TestExposedFiles(t *testing.T) {
 	}
 	var rows []string
 	for _, f := range got {
-		rows = append(rows, strings.ReplaceAll(f.Mode+" "+f.Path+" "+f.Fix, home, ""))
+		rows = append(rows, strings.ReplaceAll(f.Mode+" "+f.Path+" "+f.Holds+" | "+f.Fix, home, ""))
 	}
 	want := []string{
-		"0644 /.aws/config chmod 600 " + filepath.Join(aws, "config"),
-		"0777 /.aws/sso/cache chmod go-w " + cache,
-		"0640 /.aws/sso/cache/b.json chmod 600 " + filepath.Join(cache, "b.json"),
+		"0644 /.aws/config AWS config (profiles, credential_process commands) | chmod 600 " + filepath.Join(aws, "config"),
+		"0777 /.aws/sso/cache directory of the SSO token cache: others can replace its files | chmod go-w " + cache,
+		"0640 /.aws/sso/cache/b.json SSO token cache (access token, refresh token, client secret) | chmod 600 " + filepath.Join(cache, "b.json"),
+		"0644 /.aws/sso/cache/broken.json SSO token cache (not valid JSON) | chmod 600 " + filepath.Join(cache, "broken.json"),
+		"0644 /.aws/sso/cache/keychain.json SSO token cache (access token) | chmod 600 " + filepath.Join(cache, "keychain.json"),
+		"0644 /.aws/sso/cache/reg.json SSO token cache (client secret) | chmod 600 " + filepath.Join(cache, "reg.json"),
 	}
 	for i := range want {
 		want[i] = strings.ReplaceAll(want[i], home, "")
@@ -168,5 +183,46 @@ func TestWriteTextInvalidOnly(t *testing.T) {
 	}
 	if !strings.Contains(out, "do not resolve:\n  sso-session corp: config:6:") {
 		t.Errorf("the broken session is not listed:\n%s", out)
+	}
+}
+
+func orEmptyJSON(s string) string {
+	if s == "" {
+		return "{}"
+	}
+	return s
+}
+
+// An expired session is not "signed out": one that refreshes says so and
+// how to refresh now (status itself refreshes nothing); one that cannot
+// says the token expired, and its state line says to sign in.
+func TestWriteTextExpired(t *testing.T) {
+	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	exp, reg := now.Add(-time.Hour), now.Add(60*24*time.Hour)
+	session := func(refresh bool) Session {
+		s := Session{Name: "corp", StartURL: "https://corp.awsapps.com/start", Region: "eu-west-1", State: Expired,
+			AccessTokenExpiresAt: &exp, RegistrationExpiresAt: &reg, Portal: PortalExpired, Login: "keyless login --session corp",
+			Refresh:  Refresh{Possible: refresh, Token: signin.RefreshFile, TokenFile: "/h/.aws/sso/cache/x.json"},
+			Profiles: []Profile{{Name: "a", AccountID: "111111111111", RoleName: "Admin", Access: AccessNotChecked}}}
+		if refresh {
+			s.Refresh.Until = &reg
+		}
+		return s
+	}
+	for _, c := range []struct {
+		refresh bool
+		want    string
+	}{
+		{true, "\n  accounts and roles: not checked (the access token expired; keyless refreshes it without a sign-in on next use, or now: keyless login --session corp --if-needed)\n"},
+		{false, "\n  accounts and roles: not checked (the access token expired)\n"},
+	} {
+		r := &Report{Sessions: []Session{session(c.refresh)}}
+		var b strings.Builder
+		if err := r.WriteText(&b, now); err != nil {
+			t.Fatal(err)
+		}
+		if out := b.String(); !strings.Contains(out, c.want) || strings.Contains(out, "signed out") {
+			t.Errorf("refresh possible %v: want %q, and no \"signed out\", in:\n%s", c.refresh, c.want, out)
+		}
 	}
 }

@@ -90,6 +90,10 @@ func TestScripts(t *testing.T) {
 				// The AWS CLI v2, where the machine installs it ("aws" on
 				// PATH may be v1, from pip).
 				tool = "/usr/bin/aws"
+			case "dotenv":
+				// python-dotenv: an independent reader of the dotenv format.
+				err := exec.Command("python3", "-c", "import dotenv").Run()
+				return err == nil || os.Getenv("CI") != "", nil
 			case "terraform":
 				// Terraform's own opinion of what import terraform tells
 				// people to do (on this kind of machine; .ci/run requires it).
