@@ -290,6 +290,109 @@ func TestElevationThreats(t *testing.T) {
 		revoke(t, r)
 	})
 
+	// A decide that failed for a reason that can pass runs again when its
+	// approver asks again, under the next name; a refusal does not.
+	t.Run("elevation_retry_after_throttle", func(t *testing.T) {
+		r, err := alice.Request(ctx, adminAsk(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Identity Store throttles decide's first look-up: not UnknownUser,
+		// a failure that can pass.
+		w.faults.fail("identitystore", "getUserId", "ThrottlingException", 1)
+		_, err = bob.Decide(ctx, r, elevation.Approve, "")
+		wantRefused(t, err, "Identitystore.ThrottlingException")
+		var re *elevation.RefusedError
+		if !errors.As(err, &re) || !elevation.Retryable(re.Code) || !strings.Contains(err.Error(), "can pass") {
+			t.Fatalf("a throttle reads as %v", err)
+		}
+		first := re.ExecutionARN
+		if w.assigned("alice", prodAccount, "AdministratorAccess") || len(w.grantsOf(r)) != 0 {
+			t.Fatal("the failed decide granted")
+		}
+		// bob asks again, twice at once: one new execution, one grant.
+		var wg sync.WaitGroup
+		outs, errs := make([]elevation.Outcome, 2), make([]error, 2)
+		for i := range outs {
+			wg.Go(func() { outs[i], errs[i] = bob.Decide(ctx, r, elevation.Approve, "") })
+		}
+		wg.Wait()
+		for i := range outs {
+			if errs[i] != nil || outs[i].ExecutionARN != first+"-2" {
+				t.Fatalf("approve again = %+v, %v; want %s-2 granted", outs[i], errs[i], first)
+			}
+		}
+		if !w.assigned("alice", prodAccount, "AdministratorAccess") || len(w.grantsOf(r)) != 1 {
+			t.Fatalf("assigned %v, grants %v; want one", w.assigned("alice", prodAccount, "AdministratorAccess"), w.grantsOf(r))
+		}
+		// After the success: asked again, the same execution answers.
+		if again, err := bob.Decide(ctx, r, elevation.Approve, ""); err != nil || again.ExecutionARN != first+"-2" {
+			t.Fatalf("approve after the grant = %+v, %v; want %s-2", again, err, first)
+		}
+		w.noExecution(t, first+"-3")
+		if len(w.grantsOf(r)) != 1 {
+			t.Fatalf("grants = %v", w.grantsOf(r))
+		}
+		revoke(t, r)
+	})
+
+	t.Run("elevation_retry_dated_ahead", func(t *testing.T) {
+		// alice's clock is 10 minutes fast: decide refuses until AWS's
+		// clock gets there, then bob's same approval runs again.
+		fast := w.client("alice")
+		fast.Now = func() time.Time { return w.clock.Now().Add(10 * time.Minute) }
+		r, err := fast.Request(ctx, adminAsk(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = bob.Decide(ctx, r, elevation.Approve, "")
+		wantRefused(t, err, "RequestDatedAhead")
+		// Still ahead: run again, refused again.
+		_, err = bob.Decide(ctx, r, elevation.Approve, "")
+		wantRefused(t, err, "RequestDatedAhead")
+		var re *elevation.RefusedError
+		if !errors.As(err, &re) || !strings.HasSuffix(re.ExecutionARN, "-2") {
+			t.Fatalf("second ask ran %s, want the -2 execution", re.ExecutionARN)
+		}
+		w.pass(10 * time.Minute)
+		out, err := bob.Decide(ctx, r, elevation.Approve, "")
+		if err != nil || !strings.HasSuffix(out.ExecutionARN, "-3") {
+			t.Fatalf("approve once AWS's clock reached the request = %+v, %v; want the -3 execution granted", out, err)
+		}
+		if len(w.grantsOf(r)) != 1 {
+			t.Fatalf("grants = %v", w.grantsOf(r))
+		}
+		revoke(t, r)
+	})
+
+	t.Run("elevation_refusal_not_rerun", func(t *testing.T) {
+		r, err := alice.Request(ctx, adminAsk(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = alice.Decide(ctx, r, elevation.Approve, "")
+		wantRefused(t, err, "SelfApprovalNotAllowed")
+		var re *elevation.RefusedError
+		errors.As(err, &re) // wantRefused checked it is one
+		first := re.ExecutionARN
+		_, err = alice.Decide(ctx, r, elevation.Approve, "")
+		wantRefused(t, err, "SelfApprovalNotAllowed")
+		if !errors.As(err, &re) || re.ExecutionARN != first {
+			t.Fatalf("asked again ran %s, want the refusal %s answered", re.ExecutionARN, first)
+		}
+		w.noExecution(t, first+"-2")
+		// After a decision, a second approver's refusal stays too.
+		if _, err := bob.Decide(ctx, r, elevation.Deny, "cleanup"); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			_, err = erin.Decide(ctx, r, elevation.Approve, "")
+			wantRefused(t, err, "AlreadyDecided")
+		}
+		errors.As(err, &re)
+		w.noExecution(t, re.ExecutionARN+"-2")
+	})
+
 	t.Run("elevation_outside_rule", func(t *testing.T) {
 		// alice writes requests her keyless would refuse; bob approves each.
 		for i, tc := range []struct {

@@ -93,6 +93,37 @@ type elevWorld struct {
 	webhook *webhookLog
 	// hookClient trusts the webhook's test certificate.
 	hookClient *http.Client
+	// faults fail the machines' AWS calls the test names.
+	faults *taskFaults
+}
+
+// taskFaults fails the next n AWS SDK tasks of a service's action, in any
+// machine, with a code (the sandbox's Options.TaskFault).
+type taskFaults struct {
+	mu   sync.Mutex
+	left map[string]int
+	code map[string]string
+}
+
+// fail makes the next n calls of service:action fail with code.
+func (f *taskFaults) fail(service, action, code string, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.code == nil {
+		f.code = map[string]string{}
+	}
+	f.left[service+":"+action], f.code[service+":"+action] = n, code
+}
+
+func (f *taskFaults) next(service, action string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	k := service + ":" + action
+	if f.left[k] <= 0 {
+		return ""
+	}
+	f.left[k]--
+	return f.code[k]
 }
 
 // webhookLog records the webhook's posts.
@@ -119,13 +150,14 @@ func (l *webhookLog) all() string {
 func newElevWorld(t *testing.T) *elevWorld {
 	t.Helper()
 	clock := &testClock{now: time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)}
+	faults := &taskFaults{left: map[string]int{}}
 	_, url := sandboxtest.Start(t, sandbox.Options{Now: clock.Now, AssignmentDelay: -1, ScheduleTick: -1,
 		// The tests move the clock by hours; the portal token outlives them.
-		AccessTokenTTL: 7 * 24 * time.Hour})
+		AccessTokenTTL: 7 * 24 * time.Hour, TaskFault: faults.next})
 	hook := &webhookLog{}
 	hs := httptest.NewTLSServer(hook)
 	t.Cleanup(hs.Close)
-	w := &elevWorld{t: t, clock: clock, url: url, dir: t.TempDir(), tokens: map[string]string{}, webhook: hook, hookClient: hs.Client()}
+	w := &elevWorld{t: t, clock: clock, url: url, dir: t.TempDir(), tokens: map[string]string{}, webhook: hook, hookClient: hs.Client(), faults: faults}
 	w.admin = sandboxHome(t, w.dir, url)
 	file := filepath.Join(w.dir, "keyless.yaml")
 	if err := os.WriteFile(file, []byte(strings.Replace(elevationYAML, "WEBHOOK", hs.URL+"/hook", 1)), 0o600); err != nil {
@@ -290,6 +322,16 @@ func (w *elevWorld) assignments(account, set string) int {
 	}
 	w.t.Fatalf("no permission set %s", set)
 	return 0
+}
+
+// noExecution checks that no execution has arn.
+func (w *elevWorld) noExecution(t *testing.T, arn string) {
+	t.Helper()
+	_, err := sfn.NewFromConfig(w.admin).DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+	var missing *sfntypes.ExecutionDoesNotExist
+	if !errors.As(err, &missing) {
+		t.Fatalf("describe %s = %v, want ExecutionDoesNotExist: it ran again", arn, err)
+	}
 }
 
 // wantRefused checks that err is the machine's refusal code.

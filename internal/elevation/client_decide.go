@@ -1,12 +1,14 @@
 package elevation
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -99,7 +101,11 @@ type RefusedError struct {
 
 func (e *RefusedError) Error() string {
 	msg, ok := refusals[e.Code]
-	if !ok {
+	switch {
+	case ok:
+	case Retryable(e.Code):
+		msg = "it failed for a reason that can pass"
+	default:
 		msg = "refused"
 	}
 	s := fmt.Sprintf("%s: %s (%s", e.Machine, msg, e.Code)
@@ -109,12 +115,37 @@ func (e *RefusedError) Error() string {
 	return s + ")"
 }
 
+// Hint says what to do about a failure that can pass.
+func (e *RefusedError) Hint() string {
+	if !Retryable(e.Code) {
+		return ""
+	}
+	return "this can pass: the same command, run again, starts " + e.Machine + " anew"
+}
+
+// Retryable reports whether an execution that ended with code (its error,
+// or its status when it has none) may end otherwise if run again: an AWS
+// call of the machine that failed (a throttle, an outage, access the
+// machine's role lacked), a timeout, an execution stopped, and
+// RequestDatedAhead once AWS's clock reaches the request. The machines'
+// other errors are refusals that stay whatever runs them again.
+func Retryable(code string) bool {
+	return code == ErrRequestAhead || !slices.Contains(machineErrors, code)
+}
+
+// machineErrors are the errors the machines' Fail states raise
+// (definition.go).
+var machineErrors = []string{ErrNoRecord, ErrNotElevation, ErrRequestChanged, ErrRequestExpired, ErrRequestAhead,
+	ErrUnknownUser, ErrUnknownRule, ErrOutsideRule, ErrDuration, ErrReasonRequired, ErrTicketRequired, ErrTicketInvalid,
+	ErrBadDecision, ErrNotEligible, ErrSelfApproval, ErrNotApprover, ErrAlreadyDecided, ErrAssignment, ErrNotGranted,
+	ErrNotAllowed, ErrBadInput, ErrProvisionFailed}
+
 // refusals say what each of the machines' Fail errors means to the
 // person who asked (the errors of definition.go).
 var refusals = map[string]string{
 	ErrRequestChanged:   "the request changed after you saw it; look at it again and decide again",
 	ErrRequestExpired:   "the request expired before it was decided; the requester requests again",
-	ErrRequestAhead:     "the request is dated ahead of AWS's clock; the requester sets their clock right and requests again",
+	ErrRequestAhead:     "the request is dated ahead of AWS's clock; decide again once AWS's clock reaches it, or the requester sets their clock right and requests again",
 	ErrAlreadyDecided:   "the request was already decided (approved or denied), by you or another approver",
 	ErrNotApprover:      "you are not an approver of the request's rule",
 	ErrSelfApproval:     "you may not approve your own request under this rule",
@@ -169,8 +200,10 @@ func (c *Client) Decide(ctx context.Context, req Request, decision, comment stri
 // and 64 hex of SHA-256 over the request's and decision's keys, the
 // decision and its digest. Each approver has their own name, so a refused
 // approver blocks no other; the same decision asked again answers the
-// execution that already ran; a changed one gets a new execution, which
-// the USED# marker stops if the request was already decided.
+// execution that already ran, unless it failed for a reason that can
+// pass: then run starts name-2, name-3 and so on; a changed one gets a new
+// execution, which the USED# marker stops if the request was already
+// decided.
 func DecideExecutionName(req Key, d Decision) string {
 	sum := sha256.Sum256([]byte(strings.Join([]string{req.PK, req.SK, d.PK, d.SK, d.Decision, d.Digest}, "|")))
 	return "d-" + hex.EncodeToString(sum[:])
@@ -197,36 +230,56 @@ func (c *Client) Revoke(ctx context.Context, req Request, comment string) (Outco
 	return out, nil
 }
 
-// run starts a machine and waits for it to end. A name already used
-// answers that execution's outcome.
+// run starts a machine and waits for it to end. name is the first of a
+// series: name, name-2, name-3 and so on. An execution of the series that
+// runs, succeeded or was refused answers, so the same ask twice acts
+// once; one that ended for a reason that can pass (Retryable) is passed
+// over and the next name runs the machine again. What this call started,
+// or joined while it ran, answers whatever its end.
 func (c *Client) run(ctx context.Context, machine, name, input string) (Outcome, error) {
-	arn := c.Catalog.executionARN(machine, name)
-	out, err := c.States.StartExecution(ctx, &sfn.StartExecutionInput{
-		StateMachineArn: aws.String(c.Catalog.machineARN(machine)),
-		Name:            aws.String(name),
-		Input:           aws.String(input),
-	})
-	var exists *sfntypes.ExecutionAlreadyExists
-	switch {
-	case errors.As(err, &exists):
-	case err != nil:
-		return Outcome{}, fmt.Errorf("start %s: %w", machine, err)
-	default:
-		arn = aws.ToString(out.ExecutionArn)
-	}
-	o, err := c.wait(ctx, arn)
-	if err != nil {
-		return o, fmt.Errorf("wait for %s: %w", machine, err)
-	}
-	if o.Status != string(sfntypes.ExecutionStatusSucceeded) {
-		code := o.Error
-		if code == "" {
-			code = o.Status
+	var last Outcome
+	for n := 1; n <= maxRuns; n++ {
+		attempt := name
+		if n > 1 {
+			attempt = fmt.Sprintf("%s-%d", name, n)
 		}
-		return o, &RefusedError{Machine: machine, Code: code, Cause: o.Cause, ExecutionARN: arn}
+		arn := c.Catalog.executionARN(machine, attempt)
+		out, err := c.States.StartExecution(ctx, &sfn.StartExecutionInput{
+			StateMachineArn: aws.String(c.Catalog.machineARN(machine)),
+			Name:            aws.String(attempt),
+			Input:           aws.String(input),
+		})
+		var exists *sfntypes.ExecutionAlreadyExists
+		switch {
+		case errors.As(err, &exists):
+		case err != nil:
+			return Outcome{}, fmt.Errorf("start %s: %w", machine, err)
+		default:
+			arn = aws.ToString(out.ExecutionArn)
+		}
+		o, err := c.wait(ctx, arn)
+		if err != nil {
+			return o, fmt.Errorf("wait for %s: %w", machine, err)
+		}
+		last = o
+		if o.Status == string(sfntypes.ExecutionStatusSucceeded) {
+			return o, nil
+		}
+		refused := &RefusedError{Machine: machine, Code: cmp.Or(o.Error, o.Status), Cause: o.Cause, ExecutionARN: arn}
+		// Ended before this call (ExecutionAlreadyExists is for a name
+		// whose execution ended, or another input, which the name
+		// covers): a failure that can pass is run again.
+		if exists == nil || !Retryable(refused.Code) {
+			return o, refused
+		}
 	}
-	return o, nil
+	return last, fmt.Errorf("%s ran %d times for this and failed each time for a reason that can pass, the last at %s: %s (%s)",
+		machine, maxRuns, last.ExecutionARN, cmp.Or(last.Error, last.Status), last.Cause)
 }
+
+// maxRuns bounds one ask's executions: the name and its -2 to -100 fit
+// Step Functions' 80 characters.
+const maxRuns = 100
 
 // wait polls an execution until it is no longer running.
 func (c *Client) wait(ctx context.Context, arn string) (Outcome, error) {

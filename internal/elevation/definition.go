@@ -250,12 +250,16 @@ func (c *compiled) notElevation(pk string) string {
 }
 
 // getUserID asks the identity store for the id of the user named in the
-// record key pk (role-id:user-name).
+// record key pk (role-id:user-name). No such user, or a name the store
+// refuses, goes to unknown; any other failure (a throttle, an outage)
+// fails the execution as it is, so the client can tell it from a refusal
+// and run it again.
 func (c *compiled) getUserID(pk, assignTo, next, unknown string) state {
 	return catch(with(task("identitystore", "getUserId", map[string]any{"IdentityStoreId": c.cat.IdentityStoreID,
 		"AlternateIdentifier": map[string]any{"UniqueAttribute": map[string]any{"AttributePath": "userName",
 			"AttributeValue": x(fmt.Sprintf("$substringAfter(%s, ':')", pk))}}}, next),
-		"Assign", map[string]any{assignTo: x("$states.result.UserId")}), unknown, "States.ALL")
+		"Assign", map[string]any{assignTo: x("$states.result.UserId")}), unknown,
+		"Identitystore.ResourceNotFoundException", "Identitystore.ValidationException")
 }
 
 // isMember asks whether user is in any of groups (a non-empty list) and

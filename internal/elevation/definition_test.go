@@ -141,3 +141,44 @@ func TestJSONataRegex(t *testing.T) {
 		}
 	}
 }
+
+// TestFailErrorsAreKnown: every Fail state's error is one the client
+// knows (machineErrors), so Retryable never takes a refusal for a
+// failure that can pass, and each has words (refusals); and no Catch
+// swallows every error (States.ALL), which would turn a throttle into a
+// refusal.
+func TestFailErrorsAreKnown(t *testing.T) {
+	decide, _ := DecideDefinition(testCatalog())
+	end, _ := EndDefinition(testCatalog(), nil)
+	for name, def := range map[string]string{"decide": decide, "end": end} {
+		var d struct{ States map[string]map[string]any }
+		if err := json.Unmarshal([]byte(def), &d); err != nil {
+			t.Fatal(err)
+		}
+		for s, st := range d.States {
+			if st["Type"] == "Fail" {
+				code, _ := st["Error"].(string)
+				if Retryable(code) && code != ErrRequestAhead {
+					t.Errorf("%s: %s fails with %q, which the client would run again: add it to machineErrors", name, s, code)
+				}
+				if _, ok := refusals[code]; !ok {
+					t.Errorf("%s: %s fails with %q, which refusals does not explain", name, s, code)
+				}
+			}
+			catches, _ := st["Catch"].([]any)
+			for _, c := range catches {
+				for _, e := range c.(map[string]any)["ErrorEquals"].([]any) {
+					if e == "States.ALL" || e == "States.TaskFailed" {
+						t.Errorf("%s: %s catches %s: a failure that can pass would become a refusal", name, s, e)
+					}
+				}
+			}
+		}
+	}
+	for _, code := range []string{"DynamoDb.ThrottlingException", "Identitystore.InternalServerException", "States.TaskFailed",
+		"States.Timeout", "TIMED_OUT", "ABORTED", ErrRequestAhead} {
+		if !Retryable(code) {
+			t.Errorf("Retryable(%q) = false", code)
+		}
+	}
+}

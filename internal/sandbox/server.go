@@ -47,6 +47,12 @@ type Options struct {
 	// Throttle and Fail5xx are the fractions of API requests that fail with a
 	// ThrottlingException or an HTTP 500.
 	Throttle, Fail5xx float64
+	// TaskFault, for tests, is asked before each AWS SDK task a Step
+	// Functions execution runs, with the service as the integration names
+	// it ("dynamodb") and the action ("getItem"): a code it returns
+	// ("ThrottlingException") fails the task as that error of the service
+	// would, without calling it. Nil never fails one.
+	TaskFault func(service, action string) (code string)
 	// ApproveAs approves every browser and device sign-in as this
 	// identity-store user name at once.
 	ApproveAs string

@@ -113,6 +113,13 @@ func (c *call) statesSession(e *Execution) (aws.Credentials, *stepfunctions.Fail
 // sdkTask calls an AWS SDK integration's API action with its arguments.
 func (s *Server) sdkTask(ctx context.Context, resource string, args any, creds aws.Credentials, region string) (any, *stepfunctions.Failure) {
 	service, action, _ := stepfunctions.SDKResource(resource)
+	if f := s.opts.TaskFault; f != nil {
+		if code := f(service, action); code != "" {
+			svc := selfServices[service]
+			return nil, &stepfunctions.Failure{Error: sdkErrorName(svc, code),
+				Cause: fmt.Sprintf("%s injected by the sandbox's TaskFault (Service: %s, Status Code: 400)", code, svc.errorPrefix)}
+		}
+	}
 	body, err := json.Marshal(args)
 	if err != nil {
 		return nil, &stepfunctions.Failure{Error: stepfunctions.ErrRuntime, Cause: err.Error()}
