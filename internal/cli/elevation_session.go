@@ -82,6 +82,18 @@ func elevationClient(ctx context.Context, g *globalOptions, o *elevOptions) (*el
 		return nil, withHint(fmt.Errorf("profile %s (region %s): %w", profile, cfg.Region, err), "an administrator runs keyless apply with an elevation: section in keyless.yaml")
 	case errors.Is(err, elevation.ErrNotElevationSession):
 		return nil, withHint(fmt.Errorf("profile %s: %w", profile, err), "choose the profile of "+elevation.PermissionSetName+" in the elevation home account with --profile")
+	case errors.Is(err, elevation.ErrTableDenied) && strings.Contains(err.Error(), "with an explicit deny"):
+		// What keyless denies explicitly is the sessions issued before a
+		// cut: these credentials stay refused, so the cache must not hand
+		// them out again.
+		hint := "this " + elevation.PermissionSetName + " session was cut (keyless refuses the sessions issued before a revoke, the end of a grant or an offboarding); "
+		if ferr := forgetProfileCredentials(ctx, g, profile); ferr != nil {
+			hint += fmt.Sprintf("its cached credentials could not be removed (%v): remove them, then run", ferr)
+		} else {
+			hint += "its cached credentials are removed: run"
+		}
+		hint += " the command again for a new session (after 'keyless login' if your sign-in has expired); if that is refused too, you were offboarded or lost " + elevation.PermissionSetName + ": ask who runs keyless apply"
+		return nil, withHint(fmt.Errorf("profile %s: %w", profile, err), hint)
 	case errors.Is(err, elevation.ErrTableDenied):
 		return nil, withHint(fmt.Errorf("profile %s: %w", profile, err),
 			"your "+elevation.PermissionSetName+" role may not read the elevation table: an apply changed or removed it, or elevation: left keyless.yaml; run 'keyless profiles sync --prune', and if the profile stays and this repeats, ask who runs keyless apply")
@@ -94,6 +106,25 @@ func elevationClient(ctx context.Context, g *globalOptions, o *elevOptions) (*el
 		cl.Notify = w.Post
 	}
 	return cl, nil
+}
+
+// forgetProfileCredentials removes the role credentials cached for an SSO
+// profile.
+func forgetProfileCredentials(ctx context.Context, g *globalOptions, profile string) error {
+	e, err := newSigninEnv(g)
+	if err != nil {
+		return err
+	}
+	f, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	r, _, err := e.role(f, profile)
+	if err != nil {
+		return err
+	}
+	_, err = e.m.ForgetCredentials(ctx, r, time.Time{})
+	return err
 }
 
 // elevationError names the flag of a request the rules refuse.

@@ -455,6 +455,52 @@ func TestElevationThreats(t *testing.T) {
 		_, err = db.PutItem(ctx, &dynamodb.PutItemInput{TableName: table, Item: extra})
 		wantAccessDenied(t, "PutItem with an unlisted attribute", err)
 
+		// The same writes through batches, transactions and PartiQL: AWS
+		// evaluates each as its own action (a batch), each item's action
+		// with its keys (a transaction), or the statement's PartiQL action,
+		// and refuses them naming the table.
+		onTable := func(what, action string, err error) {
+			t.Helper()
+			wantAccessDenied(t, what, err)
+			if err != nil && !strings.Contains(err.Error(), "perform: "+action+" on resource: arn:aws:dynamodb:") ||
+				err != nil && !strings.Contains(err.Error(), ":"+mgmtAccount+":table/"+elevation.TableName+" ") {
+				t.Errorf("%s: %v, want %s refused on the elevation table", what, err, action)
+			}
+		}
+		for what, item := range map[string]map[string]ddbtypes.AttributeValue{"bob's partition": bobs.Item(), "a USED# marker": used, "a grant item": asg} {
+			_, err = db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]ddbtypes.WriteRequest{
+				elevation.TableName: {{PutRequest: &ddbtypes.PutRequest{Item: item}}}}})
+			onTable("BatchWriteItem into "+what, "dynamodb:BatchWriteItem", err)
+			// Her own request first, which alone she may write.
+			own := r
+			own.SK = "REQ#01KBTRANSACT0000000000000"
+			_, err = db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []ddbtypes.TransactWriteItem{
+				{Put: &ddbtypes.Put{TableName: table, Item: own.Item()}}, {Put: &ddbtypes.Put{TableName: table, Item: item}}}})
+			onTable("TransactWriteItems into "+what, "dynamodb:PutItem", err)
+			pk := item["pk"].(*ddbtypes.AttributeValueMemberS).Value
+			_, err = db.ExecuteStatement(ctx, &dynamodb.ExecuteStatementInput{
+				Statement:  aws.String(`INSERT INTO "` + elevation.TableName + `" VALUE {'pk': ?, 'sk': 'X', 'decision': 'approve'}`),
+				Parameters: []ddbtypes.AttributeValue{&ddbtypes.AttributeValueMemberS{Value: pk}}})
+			onTable("ExecuteStatement INSERT into "+what, "dynamodb:PartiQLInsert", err)
+		}
+		_, err = db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []ddbtypes.TransactWriteItem{{Update: &ddbtypes.Update{
+			TableName: table, Key: keyItem(r.Key), UpdateExpression: aws.String("SET seconds = :s"),
+			ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":s": &ddbtypes.AttributeValueMemberN{Value: "1"}}}}}})
+		onTable("TransactWriteItems update of her own request", "dynamodb:UpdateItem", err)
+		_, err = db.ExecuteStatement(ctx, &dynamodb.ExecuteStatementInput{
+			Statement:  aws.String(`UPDATE "` + elevation.TableName + `" SET seconds = 1 WHERE pk = ? AND sk = ?`),
+			Parameters: []ddbtypes.AttributeValue{&ddbtypes.AttributeValueMemberS{Value: r.PK}, &ddbtypes.AttributeValueMemberS{Value: r.SK}}})
+		onTable("ExecuteStatement UPDATE of her own request", "dynamodb:PartiQLUpdate", err)
+		if got, err := alice.Find(ctx, r.ID()); err != nil || got.Seconds != r.Seconds {
+			t.Errorf("her request after the refused writes: %+v, %v", got, err)
+		}
+		for _, k := range []elevation.Key{bobs.Key, elevation.UsedKey(r.Key), {PK: "ASG#x", SK: "UNTIL#2099-01-01T00:00:00Z#" + r.SK}, {PK: r.PK, SK: "REQ#01KBTRANSACT0000000000000"}} {
+			got, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: table, Key: keyItem(k)})
+			if err != nil || got.Item != nil {
+				t.Errorf("%v after the refused writes: %v, %v", k, got.Item, err)
+			}
+		}
+
 		inst := alice.Catalog.InstanceARN
 		set := alice.Catalog.Rules[0].PermissionSetARN
 		_, err = ssoadmin.NewFromConfig(cfg).CreateAccountAssignment(ctx, &ssoadmin.CreateAccountAssignmentInput{InstanceArn: aws.String(inst),

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyless-dev/keyless/internal/awsconfig"
+	"github.com/keyless-dev/keyless/internal/elevation"
 	"github.com/keyless-dev/keyless/internal/portal"
 	"github.com/keyless-dev/keyless/internal/signin"
 )
@@ -93,6 +94,10 @@ type syncReport struct {
 	Skipped   []string `json:"skipped"`
 	Renamed   []rename `json:"renamed"`
 	wrote     bool     // the file changed
+	// example is the added profile the summary shows in use: not the
+	// elevation commands' KeylessElevation role, which may do nothing
+	// else ("": only that was added).
+	example string
 }
 
 // rename is a profile written under another name, since a section of the
@@ -137,8 +142,12 @@ func runSync(cmd *cobra.Command, g *globalOptions, e *signinEnv, o *syncOptions)
 	if len(r.Skipped) > 0 {
 		fmt.Fprintf(w, "Skipped %s already defined outside this sso-session's block, by your own sections or keyless's block of another sso-session (%s); they are left as they are.\n", plural(len(r.Skipped), "profile", "profiles"), short(r.Skipped))
 	}
-	if len(r.Added) > 0 && !o.dryRun {
-		fmt.Fprintf(w, "Use one with: aws sts get-caller-identity --profile %s\n", r.Added[0])
+	switch {
+	case len(r.Added) == 0 || o.dryRun:
+	case r.example != "":
+		fmt.Fprintf(w, "Use one with: aws sts get-caller-identity --profile %s\n", r.example)
+	default:
+		fmt.Fprintf(w, "The %s profile is for the elevation commands: keyless request, keyless requests.\n", elevation.PermissionSetName)
 	}
 	return nil
 }
@@ -206,11 +215,21 @@ func syncProfiles(cmd *cobra.Command, g *globalOptions, e *signinEnv, o *syncOpt
 	}
 
 	var res awsconfig.SyncResult
+	var example string
 	apply := func(f *awsconfig.File) error {
 		var err error
 		res, err = awsconfig.Sync(f, in)
 		if err != nil {
 			return syncFlagError(err)
+		}
+		example = ""
+		for _, name := range res.Added {
+			if sec, ok := f.Profile(name); ok {
+				if role, _ := sec.Get("sso_role_name"); role != elevation.PermissionSetName {
+					example = name
+					break
+				}
+			}
 		}
 		return nil
 	}
@@ -230,6 +249,7 @@ func syncProfiles(cmd *cobra.Command, g *globalOptions, e *signinEnv, o *syncOpt
 	}
 	r.Added, r.Changed, r.Unchanged = nonNil(res.Added), nonNil(res.Changed), nonNil(res.Unchanged)
 	r.Removed, r.Kept, r.Skipped = nonNil(res.Removed), nonNil(res.Kept), nonNil(res.Skipped)
+	r.example = example
 	r.Renamed = []rename{}
 	for _, rn := range res.Renamed {
 		r.Renamed = append(r.Renamed, rename{Profile: rn.From, WrittenAs: rn.To})

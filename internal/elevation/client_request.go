@@ -69,14 +69,26 @@ func (c *Client) Check(ask Ask) (*Rule, string, error) {
 		}
 	}
 	if len(inAccount) == 0 {
+		// Only the accounts this person may request the set in: the
+		// others are of no use to them.
 		var accts []string
 		for _, r := range forSet {
-			for _, a := range r.Accounts {
-				accts = append(accts, r.AccountLabel(a))
+			if cat.Eligible(r, me) {
+				for _, a := range r.Accounts {
+					accts = append(accts, r.AccountLabel(a))
+				}
 			}
 		}
 		slices.Sort(accts)
-		return nil, "", inputErr("account", "no elevation rule offers %s in account %q; it is offered in: %s", ask.PermissionSet, ask.Account, strings.Join(slices.Compact(accts), ", "))
+		where := fmt.Sprintf("you may request %s in no account", ask.PermissionSet)
+		if len(accts) > 0 {
+			where = "you may request it in: " + strings.Join(slices.Compact(accts), ", ")
+		}
+		label, known := cat.accountLabel(ask.Account)
+		if !known {
+			return nil, "", inputErr("account", "account %q is not an account id or name in any elevation rule; %s", ask.Account, where)
+		}
+		return nil, "", inputErr("account", "no elevation rule offers %s in account %s; %s", ask.PermissionSet, label, where)
 	}
 	if ask.Rule != "" {
 		i := slices.IndexFunc(inAccount, func(r *Rule) bool { return r.Name == ask.Rule })

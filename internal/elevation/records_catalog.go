@@ -102,6 +102,17 @@ func (r *Rule) AccountID(account string) (string, bool) {
 	return "", false
 }
 
+// accountLabel is the label of the account that account names (an id or
+// a name) in any rule; known is false when no rule has it.
+func (c *Catalog) accountLabel(account string) (label string, known bool) {
+	for i := range c.Rules {
+		if id, ok := c.Rules[i].AccountID(account); ok {
+			return c.Rules[i].AccountLabel(id), true
+		}
+	}
+	return "", false
+}
+
 // AccountLabel is "name (id)", or the id alone when the rule has no name for it.
 func (r *Rule) AccountLabel(id string) string {
 	if name := r.AccountNames[id]; name != "" && name != id {

@@ -121,7 +121,9 @@ func TestCheck(t *testing.T) {
 		msg   string
 	}{
 		{"unknown set", "alice", func(a *Ask) { a.PermissionSet = "Nope" }, "set", `no elevation rule offers permission set "Nope"; requestable sets: AdministratorAccess`},
-		{"unknown account", "alice", func(a *Ask) { a.Account = "dev" }, "account", `no elevation rule offers AdministratorAccess in account "dev"; it is offered in: 333333333333, prod (222222222222)`},
+		{"unknown account", "alice", func(a *Ask) { a.Account = "dev" }, "account", `account "dev" is not an account id or name in any elevation rule; you may request it in: 333333333333, prod (222222222222)`},
+		// bob may not use break-glass's account: it is not offered to him.
+		{"unknown account, fewer rules", "bob", func(a *Ask) { a.Account = "999999999999" }, "account", `account "999999999999" is not an account id or name in any elevation rule; you may request it in: prod (222222222222)`},
 		{"too long", "alice", func(a *Ask) { a.Duration = 3 * time.Hour }, "duration", "3h is longer than rule prod-admin allows (at most 2h)"},
 		{"too short", "alice", func(a *Ask) { a.Duration = time.Second }, "duration", "a grant lasts at least 1m0s, not 1s"},
 		{"not eligible", "dave", nil, "set", "dave is not eligible for AdministratorAccess in prod (222222222222) (rule prod-admin: group Developers)"},
@@ -144,6 +146,25 @@ func TestCheck(t *testing.T) {
 				t.Fatalf("Check = %v\nwant %s: %s", err, tc.field, tc.msg)
 			}
 		})
+	}
+}
+
+// An account a rule of another set names is known: the error names it,
+// and lists only where the person may request the set.
+func TestCheckAccountOfAnotherSet(t *testing.T) {
+	cat := clientCatalog()
+	cat.Rules = append(cat.Rules, Rule{Name: "dev-read", PermissionSet: "ReadOnlyAccess", Accounts: []string{"444444444444"},
+		AccountNames: map[string]string{"444444444444": "dev"}, MaxSeconds: 3600, Eligible: Principals{Users: []Principal{{Name: "dave", ID: "u-4"}}}})
+	for _, tc := range []struct{ who, msg string }{
+		{"alice", `no elevation rule offers AdministratorAccess in account dev (444444444444); you may request it in: 333333333333, prod (222222222222)`},
+		{"dave", `no elevation rule offers AdministratorAccess in account dev (444444444444); you may request AdministratorAccess in no account`},
+	} {
+		c := &Client{Catalog: cat, Caller: "AROAEXAMPLE:" + tc.who}
+		_, _, err := c.Check(Ask{PermissionSet: "AdministratorAccess", Account: "DEV", Duration: time.Hour, Reason: "x"})
+		var ie *InputError
+		if !errors.As(err, &ie) || ie.Field != "account" || ie.Msg != tc.msg {
+			t.Errorf("%s: Check = %v\nwant account: %s", tc.who, err, tc.msg)
+		}
 	}
 }
 

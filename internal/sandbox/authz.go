@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"strconv"
 	"strings"
@@ -67,18 +68,43 @@ func (c *call) authorize(service, op string, proto protocol, param func(string) 
 	}
 	policies, role := c.sessionPolicies(sess)
 	ctx := c.sessionContext(sess, role)
-	for k, v := range c.requestContext(action) {
-		ctx[k] = v
-	}
-	// Every resource the call acts on must be allowed (sso-admin's
-	// account assignments name three).
-	for _, resource := range c.resourcesOf(action, sess.AccountID, param) {
-		d := policies.Evaluate(&policy.Request{Action: action, Resource: resource, Context: ctx})
+	// Every action on every resource the call acts on must be allowed
+	// (sso-admin's account assignments name three resources; DynamoDB's
+	// batches and transactions act on each table, item by item).
+	for _, ch := range c.checksOf(action, sess.AccountID, param) {
+		rctx := ctx
+		if len(ch.context) > 0 {
+			rctx = maps.Clone(ctx)
+			maps.Copy(rctx, ch.context)
+		}
+		d := policies.Evaluate(&policy.Request{Action: ch.action, Resource: ch.resource, Context: rctx})
 		if !d.Allowed {
-			return accessDenied(proto, sess.ARN, action, resource, d)
+			return accessDenied(proto, sess.ARN, ch.action, ch.resource, d)
 		}
 	}
 	return nil
+}
+
+// authzCheck is one evaluation a call needs: an action on a resource,
+// with the request's own condition keys for it.
+type authzCheck struct {
+	action, resource string
+	context          map[string][]string
+}
+
+// checksOf is every evaluation a call needs: DynamoDB's multi-item
+// operations have their own (dynamoChecks); any other call is its action
+// on each of resourcesOf, with requestContext's keys.
+func (c *call) checksOf(action, account string, param func(string) string) []authzCheck {
+	if checks, ok := c.dynamoChecks(action, account); ok {
+		return checks
+	}
+	rctx := c.requestContext(action)
+	var out []authzCheck
+	for _, resource := range c.resourcesOf(action, account, param) {
+		out = append(out, authzCheck{action: action, resource: resource, context: rctx})
+	}
+	return out
 }
 
 // accessDenied is AWS's refusal of action on resource, in the protocol's

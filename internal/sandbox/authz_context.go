@@ -50,6 +50,12 @@ func (c *call) dynamoContext(op string) map[string][]string {
 	if json.Unmarshal(c.body, &in) != nil {
 		return nil
 	}
+	return c.dynItemContext(op, &in)
+}
+
+// dynItemContext is dynamoContext's keys of one item request, on its own
+// or inside a batch or transaction.
+func (c *call) dynItemContext(op string, in *dynItemIn) map[string][]string {
 	out := map[string][]string{}
 	x, err := in.parseExprs()
 	if err != nil {
@@ -90,7 +96,7 @@ func (c *call) dynamoContext(op string) map[string][]string {
 	switch op {
 	case "PutItem":
 		lead = in.Item[t.hashKey()]
-	case "GetItem", "DeleteItem", "UpdateItem":
+	case "GetItem", "DeleteItem", "UpdateItem", "ConditionCheckItem":
 		lead = in.Key[t.hashKey()]
 	case "Query":
 		if x.keyCond != nil {

@@ -22,10 +22,7 @@ func (c *call) resourceOf(action, account string, param func(string) string) str
 			return arn
 		}
 		if name := param("TableName"); name != "" {
-			if strings.HasPrefix(name, "arn:") {
-				return name
-			}
-			return fmt.Sprintf("arn:%s:dynamodb:%s:%s:table/%s", p, c.region, account, name)
+			return c.dynResource(account, name)
 		}
 	case "iam":
 		return iamResource(p, account, op, param)

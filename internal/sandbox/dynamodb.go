@@ -19,9 +19,10 @@ import (
 //
 // A table is created CREATING and is ACTIVE from the next request on (the
 // SDKs' TableExists waiters poll DescribeTable for ACTIVE and accept it
-// at once); DeleteTable answers DELETING and the table is gone. No
-// secondary indexes, streams, global tables, TTL, transactions or batch
-// operations. The state is bounded (dynTablesMax, dynItemsMax,
+// at once); DeleteTable answers DELETING and the table is gone.
+// dynamodb_batch.go has the batch and transaction operations. No
+// secondary indexes, streams, global tables, TTL or PartiQL: those
+// operations are authorized, then refused (dynamodb_authz.go). The state is bounded (dynTablesMax, dynItemsMax,
 // dynTableBytesMax): past them a write fails with LimitExceededException.
 
 // DynamoDBState is DynamoDB's part of the world.
@@ -82,7 +83,7 @@ type dynAttrDef struct {
 }
 
 func dynamoDBOps() map[string]jsonOp {
-	return map[string]jsonOp{
+	ops := map[string]jsonOp{
 		"CreateTable":               op(dynCreateTable),
 		"DescribeTable":             op(dynDescribeTable),
 		"DeleteTable":               op(dynDeleteTable),
@@ -99,7 +100,15 @@ func dynamoDBOps() map[string]jsonOp {
 		"UpdateItem":                op(dynUpdateItem),
 		"Query":                     op(dynQuery),
 		"Scan":                      op(dynScan),
+		"BatchWriteItem":            op(dynBatchWriteItem),
+		"BatchGetItem":              op(dynBatchGetItem),
+		"TransactWriteItems":        op(dynTransactWriteItems),
+		"TransactGetItems":          op(dynTransactGetItems),
 	}
+	for _, name := range dynNotServed {
+		ops[name] = notServedOp(name)
+	}
+	return ops
 }
 
 // hashKey and rangeKey are the key attributes' names ("" for no sort key).

@@ -172,3 +172,83 @@ func TestDynamoDBConditionKeys(t *testing.T) {
 		wantCode(t, err, "AccessDeniedException")
 	})
 }
+
+// TestDynamoDBMultiItemAuthorization: the batch, transaction and PartiQL
+// operations are evaluated as AWS evaluates them, before anything else,
+// with the elevation requester's policy: a batch is its own action on
+// each table (not granted), a transaction each item's action with its
+// keys (a Put in her own partition passes, one in another does not), a
+// PartiQL statement its dynamodb:PartiQL* action on its table.
+func TestDynamoDBMultiItemAuthorization(t *testing.T) {
+	e, db, userid := elevationSession(t)
+	ctx := context.Background()
+	table := aws.String("keyless-elevation")
+	const who = "User: arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_KeylessElevation_5555666677778888/alice is not authorized to perform: "
+	const arn = "arn:aws:dynamodb:us-east-1:111111111111:table/keyless-elevation"
+	denied := func(action string) string {
+		return who + action + " on resource: " + arn + " because no identity-based policy allows the " + action + " action"
+	}
+	own := map[string]ddb.AttributeValue{"pk": s(userid), "sk": s("REQ#01"), "rule": s("r"), "reason": s("x")}
+	others := map[string]ddb.AttributeValue{"pk": s("AROAOTHER:bob"), "sk": s("REQ#01")}
+	used := map[string]ddb.AttributeValue{"pk": s("USED#" + userid + "#REQ#01"), "sk": s("USED")}
+
+	_, err := db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]ddb.WriteRequest{
+		"keyless-elevation": {{PutRequest: &ddb.PutRequest{Item: own}}}}})
+	wantDenied(t, err, "AccessDeniedException", denied("dynamodb:BatchWriteItem"))
+	_, err = db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]ddb.KeysAndAttributes{
+		"keyless-elevation": {Keys: []map[string]ddb.AttributeValue{key(userid, "REQ#01")}}}})
+	wantDenied(t, err, "AccessDeniedException", denied("dynamodb:BatchGetItem"))
+
+	for _, tc := range []struct {
+		name   string
+		item   ddb.TransactWriteItem
+		action string
+	}{
+		{"Put in another partition", ddb.TransactWriteItem{Put: &ddb.Put{TableName: table, Item: others}}, "dynamodb:PutItem"},
+		{"Put of a USED# marker", ddb.TransactWriteItem{Put: &ddb.Put{TableName: table, Item: used}}, "dynamodb:PutItem"},
+		{"Update of her own", ddb.TransactWriteItem{Update: &ddb.Update{TableName: table, Key: key(userid, "REQ#01"),
+			UpdateExpression: aws.String("SET reason = :r"), ExpressionAttributeValues: map[string]ddb.AttributeValue{":r": s("y")}}}, "dynamodb:UpdateItem"},
+		{"Delete", ddb.TransactWriteItem{Delete: &ddb.Delete{TableName: table, Key: key(userid, "REQ#01")}}, "dynamodb:DeleteItem"},
+		{"ConditionCheck", ddb.TransactWriteItem{ConditionCheck: &ddb.ConditionCheck{TableName: table, Key: key(userid, "REQ#01"),
+			ConditionExpression: aws.String("attribute_exists(pk)")}}, "dynamodb:ConditionCheckItem"},
+	} {
+		t.Run("TransactWriteItems "+tc.name, func(t *testing.T) {
+			// With a Put she may make first: the whole call is refused.
+			_, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []ddb.TransactWriteItem{
+				{Put: &ddb.Put{TableName: table, Item: own}}, tc.item}})
+			wantDenied(t, err, "AccessDeniedException", denied(tc.action))
+		})
+	}
+	for _, tc := range []struct{ statement, action string }{
+		{`INSERT INTO "keyless-elevation" VALUE {'pk': 'AROAOTHER:bob', 'sk': 'REQ#01'}`, "dynamodb:PartiQLInsert"},
+		{`update "keyless-elevation" SET seconds = 1 WHERE pk = 'x' AND sk = 'y'`, "dynamodb:PartiQLUpdate"},
+		{`DELETE FROM keyless-elevation WHERE pk = 'x' AND sk = 'y'`, "dynamodb:PartiQLDelete"},
+		{`SELECT * FROM "keyless-elevation" WHERE pk = 'x'`, "dynamodb:PartiQLSelect"},
+	} {
+		t.Run(tc.action, func(t *testing.T) {
+			_, err := db.ExecuteStatement(ctx, &dynamodb.ExecuteStatementInput{Statement: aws.String(tc.statement)})
+			wantDenied(t, err, "AccessDeniedException", denied(tc.action))
+			_, err = db.BatchExecuteStatement(ctx, &dynamodb.BatchExecuteStatementInput{Statements: []ddb.BatchStatementRequest{{Statement: aws.String(tc.statement)}}})
+			wantDenied(t, err, "AccessDeniedException", denied(tc.action))
+			_, err = db.ExecuteTransaction(ctx, &dynamodb.ExecuteTransactionInput{TransactStatements: []ddb.ParameterizedStatement{{Statement: aws.String(tc.statement)}}})
+			wantDenied(t, err, "AccessDeniedException", denied(tc.action))
+		})
+	}
+	_, err = db.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: table})
+	wantDenied(t, err, "AccessDeniedException", denied("dynamodb:DescribeTimeToLive"))
+
+	// What her policy grants passes: a transaction of her own Put, reads.
+	if _, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []ddb.TransactWriteItem{
+		{Put: &ddb.Put{TableName: table, Item: own, ConditionExpression: aws.String("attribute_not_exists(pk)")}}}}); err != nil {
+		t.Fatalf("TransactWriteItems of her own Put: %v", err)
+	}
+	got, err := db.TransactGetItems(ctx, &dynamodb.TransactGetItemsInput{TransactItems: []ddb.TransactGetItem{
+		{Get: &ddb.Get{TableName: table, Key: key(userid, "REQ#01")}}, {Get: &ddb.Get{TableName: table, Key: key("AROAOTHER:bob", "REQ#01")}}}})
+	if err != nil || len(got.Responses) != 2 || got.Responses[0].Item == nil || got.Responses[1].Item != nil {
+		t.Fatalf("TransactGetItems: %+v, %v", got, err)
+	}
+	all, err := dynamodb.NewFromConfig(e.cfg).Scan(ctx, &dynamodb.ScanInput{TableName: table})
+	if err != nil || all.Count != 1 {
+		t.Fatalf("table after the refused calls: %v, %v", all.Items, err)
+	}
+}

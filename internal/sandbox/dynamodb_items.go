@@ -424,28 +424,16 @@ func dynUpdateItem(c *call, in *dynItemIn) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if x.update != nil {
-		for _, p := range x.update.touched {
-			if n := p[0].name; n == t.hashKey() || n == t.rangeKey() {
-				return nil, errValidation("One or more parameter values were invalid: Cannot update attribute %s. This attribute is part of the key", n)
-			}
-		}
+	if err := t.checkUpdateKeys(x); err != nil {
+		return nil, err
 	}
 	old := t.get(in.Key)
 	if err := in.checkCondition(x, old); err != nil {
 		return nil, err
 	}
-	item := old.clone()
-	if item == nil {
-		item = in.Key.clone()
-	}
-	if x.update != nil {
-		if err := x.update.apply(item, old); err != nil {
-			return nil, err
-		}
-	}
-	if item.size() > dynItemMax {
-		return nil, errValidation("Item size to update has exceeded the maximum allowed size")
+	item, err := t.updated(x, in.Key, old)
+	if err != nil {
+		return nil, err
 	}
 	if err := t.store(item); err != nil {
 		return nil, err
@@ -465,6 +453,38 @@ func dynUpdateItem(c *call, in *dynItemIn) (any, error) {
 		return dynAttributes(project(item, dynTopPaths(touched))), nil
 	}
 	return map[string]any{}, nil
+}
+
+// checkUpdateKeys refuses an update expression that writes a key
+// attribute.
+func (t *DynamoTable) checkUpdateKeys(x *dynExprs) error {
+	if x.update == nil {
+		return nil
+	}
+	for _, p := range x.update.touched {
+		if n := p[0].name; n == t.hashKey() || n == t.rangeKey() {
+			return errValidation("One or more parameter values were invalid: Cannot update attribute %s. This attribute is part of the key", n)
+		}
+	}
+	return nil
+}
+
+// updated is the item an update of key makes of old (nil: there is none
+// yet), within DynamoDB's item size.
+func (t *DynamoTable) updated(x *dynExprs, key, old dynItem) (dynItem, error) {
+	item := old.clone()
+	if item == nil {
+		item = key.clone()
+	}
+	if x.update != nil {
+		if err := x.update.apply(item, old); err != nil {
+			return nil, err
+		}
+	}
+	if item.size() > dynItemMax {
+		return nil, errValidation("Item size to update has exceeded the maximum allowed size")
+	}
+	return item, nil
 }
 
 // dynTopPaths are the distinct paths an update wrote, as given.
