@@ -696,6 +696,12 @@ func (r *initRun) importIAMUsers(ctx context.Context, cmd *cobra.Command) (bool,
 	root := newRootCommand(r.g)
 	root.SetArgs([]string{"import", "iam-users", "--out", o.out})
 	if err := root.ExecuteContext(ctx); err != nil {
+		if errors.Is(err, errNoIAMUserImported) {
+			// The checklist is done and nothing was written: ask for the
+			// people rather than end here (init has no --map to offer).
+			r.say("None of the IAM users could be imported (above); name the people who get access instead.")
+			return false, nil
+		}
 		return false, fmt.Errorf("keyless import iam-users: %w", err)
 	}
 	return true, nil
