@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -16,6 +17,7 @@ import (
 	"github.com/spf13/pflag"
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
+	"github.com/keyless-dev/keyless/internal/usage"
 )
 
 // awsOptions are the flags of commands that call AWS.
@@ -91,6 +93,13 @@ func loadAWSConfig(ctx context.Context, opts ...func(*config.LoadOptions) error)
 			}
 		}),
 	)
+	// The user agent's app/keyless tells keyless's own calls apart in
+	// CloudTrail, where the import and the audit classify a key by them.
+	appID := usage.AppID
+	if ci := os.Getenv("CI"); ci != "" && ci != "false" && ci != "0" {
+		appID = usage.CIAppID
+	}
+	opts = append(opts, config.WithAppID(appID))
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return aws.Config{}, err

@@ -26,6 +26,10 @@ type importIAMOptions struct {
 	json     bool
 }
 
+// errNoIAMUserImported: every IAM user was skipped or listed; init then
+// asks for the people instead.
+var errNoIAMUserImported = errors.New("no IAM user could be imported")
+
 // importIAMReport is what --json prints.
 type importIAMReport struct {
 	File     string   `json:"file"`
@@ -165,7 +169,7 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 			}
 			printMachines(g, machines)
 			if len(imp.Imported)+len(machines.Workloads) == 0 {
-				return fmt.Errorf("no IAM user could be imported: each was skipped or listed, for the reason printed above (tag the users, or map them with --map)")
+				return fmt.Errorf("%w: each was skipped or listed, for the reason printed above (tag the users, or map them with --map)", errNoIAMUserImported)
 			}
 			if existing != nil {
 				r, err := addIAMUsers(g, o.out, existing, perm, imp)

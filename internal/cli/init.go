@@ -151,13 +151,17 @@ func runInit(cmd *cobra.Command, g *globalOptions, o *initOptions) error {
 	if err := r.scripted(); err != nil {
 		return err
 	}
-	if err := r.resolveRegion(ctx); err != nil {
+	fileRegion, err := r.fileRegion()
+	if err != nil {
+		return err
+	}
+	if err := r.resolveRegion(ctx, fileRegion); err != nil {
 		return err
 	}
 	if err := r.readPeopleFlags(); err != nil {
 		return err
 	}
-	clients, _, err := o.aws.clients(ctx, "", "")
+	clients, _, err := o.aws.clients(ctx, fileRegion, "")
 	if err != nil {
 		return err
 	}
@@ -212,10 +216,24 @@ func (r *initRun) scripted() error {
 
 var regionPattern = lazyre.New(`^[a-z]{2}(-[a-z]+)+-\d+$`)
 
-// resolveRegion makes sure a region is known: --region, the SDK's
-// configuration, or an answer.
-func (r *initRun) resolveRegion(ctx context.Context) error {
-	if r.o.aws.region != "" {
+// fileRegion is the region of an existing --out file, which init uses as
+// it is: Identity Center lives there, whatever AWS_REGION or the profile
+// say, as for plan and apply.
+func (r *initRun) fileRegion() (string, error) {
+	if _, err := os.Stat(r.o.out); err != nil {
+		return "", nil
+	}
+	cfg, err := config.Load(r.o.out)
+	if err != nil {
+		return "", err
+	}
+	return cfg.Region, nil
+}
+
+// resolveRegion makes sure a region is known: --region, the existing
+// file's, the SDK's configuration, or an answer.
+func (r *initRun) resolveRegion(ctx context.Context, fileRegion string) error {
+	if r.o.aws.region != "" || fileRegion != "" {
 		return nil
 	}
 	var opts []func(*awscfg.LoadOptions) error
@@ -678,6 +696,12 @@ func (r *initRun) importIAMUsers(ctx context.Context, cmd *cobra.Command) (bool,
 	root := newRootCommand(r.g)
 	root.SetArgs([]string{"import", "iam-users", "--out", o.out})
 	if err := root.ExecuteContext(ctx); err != nil {
+		if errors.Is(err, errNoIAMUserImported) {
+			// The checklist is done and nothing was written: ask for the
+			// people rather than end here (init has no --map to offer).
+			r.say("None of the IAM users could be imported (above); name the people who get access instead.")
+			return false, nil
+		}
 		return false, fmt.Errorf("keyless import iam-users: %w", err)
 	}
 	return true, nil

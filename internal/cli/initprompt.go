@@ -43,6 +43,8 @@ func (p *prompter) readLine(ctx context.Context) (string, error) {
 
 // needFlag is the error for a question no flag answered, off a terminal.
 func needFlag(question, flag string) error {
+	// Questions carry the layout of the prompt (a blank line, an indent).
+	question = strings.TrimSpace(question)
 	return usageErrorf("init needs an answer to %q, and there is no terminal to ask on\nhint: pass %s", question, flag)
 }
 

@@ -63,10 +63,22 @@ const (
 // absence of interactive use.
 var ciAgents = []string{"github-actions", "githubactions", "configure-aws-credentials", "gitlab", "jenkins", "circleci",
 	"buildkite", "bitbucket-pipelines", "travis", "teamcity", "azure-pipelines", "drone", "codefresh", "spacelift", "atlantis",
-	"-azure exe/", "-azure md/", "-azure ", "md/ci#"}
+	"-azure exe/", "-azure md/", "-azure ", "md/ci#", "app/" + CIAppID}
+
+// AppID and CIAppID are the application ids keyless gives the AWS SDK,
+// which ends its user agent with app/keyless (app/keyless-ci where CI is
+// set, as CI systems set it): an administrator who runs keyless with an
+// IAM user's key is a person at a terminal, not the SDK program the
+// calls' user agent would otherwise make them (classified outside-service
+// by the import, the audit and cleanup keyless itself runs).
+const (
+	AppID   = "keyless"
+	CIAppID = "keyless-ci"
+)
 
 // interactiveAgents are tools a person runs.
-var interactiveAgents = []string{"aws-cli/", "console.amazonaws.com", "signin.amazonaws.com", "mozilla/", "aws-internal/3 aws-sdk-java"}
+var interactiveAgents = []string{"aws-cli/", "console.amazonaws.com", "signin.amazonaws.com", "mozilla/", "aws-internal/3 aws-sdk-java",
+	"app/" + AppID}
 
 // sdkAgents are libraries programs call AWS with.
 var sdkAgents = []string{"aws-sdk-", "boto3/", "botocore/", "terraform/", "hashicorp", "pulumi", "aws-cdk"}

@@ -27,6 +27,9 @@ const (
 	actionUA = "configure-aws-credentials-for-github-actions"
 	sdkUA    = "Boto3/1.34.0 md/Botocore#1.34.0 ua/2.0 os/linux#5.15 md/arch#x86_64 lang/python#3.11.6"
 	lambdaUA = "aws-sdk-go-v2/1.30.0 os/linux lang/go#1.22 md/GOOS#linux exec-env/AWS_Lambda_provided.al2023"
+	// keyless's own calls, as aws-sdk-go-v2 sends them with its AppID.
+	keylessUA   = "aws-sdk-go-v2/1.48.0 ua/2.1 os/linux lang/go#1.26.8 md/GOOS#linux md/GOARCH#amd64 api/iam#1.64.9 m/E,n app/keyless"
+	keylessCIUA = "aws-sdk-go-v2/1.48.0 ua/2.1 os/linux lang/go#1.26.8 md/GOOS#linux md/GOARCH#amd64 api/iam#1.64.9 m/E,n app/keyless-ci"
 )
 
 func TestClassify(t *testing.T) {
@@ -54,6 +57,8 @@ func TestClassify(t *testing.T) {
 		{"SDK from a fixed server", ev("203.0.113.50", sdkUA, 100, "203.0.113.51", sdkUA, 90), Hints{}, OutsideService, "fixed addresses"},
 		{"SDK from many addresses", ev("203.0.113.1", sdkUA, 10, "203.0.113.2", sdkUA, 10, "203.0.113.3", sdkUA, 10, "203.0.113.4", sdkUA, 10),
 			Hints{}, Unknown, "no kind of call"},
+		{"an administrator running keyless with the key", ev("127.0.0.1", keylessUA, 120, "192.0.2.5", cliUA, 29), Hints{ConsolePassword: true}, Person, "interactive tools"},
+		{"keyless in CI with the key", ev("198.51.100.7", keylessCIUA, 40), Hints{}, CIPipeline, "came from CI"},
 		{"no calls", Evidence{}, Hints{}, Unknown, "no call"},
 		{"no calls, console password", Evidence{}, Hints{ConsolePassword: true}, Person, "password"},
 	} {
