@@ -208,7 +208,9 @@ func newRequestsCommand(g *globalOptions) *cobra.Command {
 		Long: `List your elevation requests and everyone's pending ones (--all: every
 request), with their state: pending, expired (nobody decided it within
 elevation.request_expiry of its making: it can no longer be approved),
-denied, active (until when), ended, revoked. Times of grants are AWS's,
+approved (the grant is not made: AWS failed on the way, or is making it
+now; its approver runs keyless approve again to finish it), denied,
+active (until when), ended, revoked. Times of grants are AWS's,
 shown in UTC and in the local zone.
 For each of your active grants, the role's credentials cached before it
 began are dropped (an earlier grant's end may have refused them).
@@ -216,7 +218,7 @@ began are dropped (an earlier grant's end may have refused them).
 --json prints an array, one object per request: id, requester, rule,
 permission_set, account, account_name, seconds, reason, ticket,
 requested_at, expires_at (pending and expired requests), status (pending,
-expired, denied, active, ended, revoked), until, decided_by, comment,
+expired, approved, denied, active, ended, revoked), until, decided_by, comment,
 revoked_by, rewritten (true when the requester rewrote the request after
 it was decided: its seconds, reason and ticket are not what was decided;
 permission_set and account are). With --rules: target, rule, max_seconds,
@@ -277,6 +279,16 @@ ticket is optional.
 					fmt.Fprintf(g.streams.Err, "Request %s was rewritten by %s after %s decided it: its FOR and REASON are not what was decided; SET@ACCOUNT is.\n",
 						e.ID, e.Requester, e.DecidedBy)
 				}
+			}
+			for _, e := range entries {
+				if e.Status != elevation.Approved {
+					continue
+				}
+				what := fmt.Sprintf("%s runs keyless approve %s again to finish it", e.DecidedBy, e.ID)
+				if e.Until != nil && c.Passed(*e.Until) {
+					what = fmt.Sprintf("its end has passed, so it can no longer be made: if it is still needed, %s requests again", e.Requester)
+				}
+				fmt.Fprintf(g.streams.Err, "Request %s was approved by %s and its grant is not made: AWS failed on the way, or is making it now; %s.\n", e.ID, e.DecidedBy, what)
 			}
 			if slices.ContainsFunc(entries, func(e elevation.Entry) bool { return c.Mine(e) && e.Status == elevation.Active }) {
 				fmt.Fprintln(g.streams.Err, "Your active grants show in keyless login and keyless profiles sync as any other role.")
@@ -420,7 +432,13 @@ func runDecide(ctx context.Context, g *globalOptions, o *decideOptions, id, deci
 		r = c.AsDecided(r, m)
 	}
 	showRequest(g, c, r)
-	if done {
+	finish := done && decision == elevation.Approve && c.Finishable(m, r)
+	switch {
+	case finish:
+		// This approval was acted on, and decide failed before the grant
+		// was made: deciding again finishes it.
+		fmt.Fprintf(g.streams.Err, "You approved this request, and AWS did not finish the grant: finishing it.\n")
+	case done:
 		verb := "approved"
 		if m.Decision == elevation.Deny {
 			verb = "denied"
@@ -428,11 +446,15 @@ func runDecide(ctx context.Context, g *globalOptions, o *decideOptions, id, deci
 		if rewritten {
 			fmt.Fprintf(g.streams.Err, "%s rewrote this request after %s %s it: the time, reason and ticket above are not what was decided.\n", r.Requester(), m.By, verb)
 		}
-		return fmt.Errorf("request %s was already %s by %s: a request is decided once", r.ID(), verb, m.By)
+		err := fmt.Errorf("request %s was already %s by %s: a request is decided once", r.ID(), verb, m.By)
+		if m.Unfinished() {
+			return withHint(fmt.Errorf("%w; the grant was not made: AWS failed on the way (or is making it now)", err), unfinishedHint(c, r, m))
+		}
+		return err
 	}
 	// AWS refuses it too (decide's RequestExpired, by AWS's clock): said
 	// here, nothing is written.
-	if c.Expired(r) {
+	if c.Expired(r) && !finish {
 		return withHint(fmt.Errorf("request %s expired at %s: nobody decided it within %s of its making (elevation.request_expiry), so it can no longer be approved or denied",
 			r.ID(), utcAndLocal(c.ExpiresAt(r), "2006-01-02 15:04:05"), elevation.FormatDuration(int(c.Catalog.Expiry().Seconds()))),
 			fmt.Sprintf("if it is still needed, %s requests again: keyless request %s@%s --for %s", r.Requester(), r.PermissionSet, r.Account, elevation.FormatDuration(r.Seconds)))
@@ -474,6 +496,15 @@ func runDecide(ctx context.Context, g *globalOptions, o *decideOptions, id, deci
 		return json.NewEncoder(g.streams.Out).Encode(rep)
 	}
 	return nil
+}
+
+// unfinishedHint says what to do about an approval whose grant decide
+// did not make.
+func unfinishedHint(c *elevation.Client, r elevation.Request, m elevation.Marker) string {
+	if c.Passed(m.Until) {
+		return fmt.Sprintf("its end (%s) has passed, so it can no longer be made: if it is still needed, %s requests again", utcAndLocal(m.Until, "2006-01-02 15:04:05"), r.Requester())
+	}
+	return fmt.Sprintf("%s runs keyless approve %s again to finish it (until its end, %s)", m.By, r.ID(), utcAndLocal(m.Until, "2006-01-02 15:04:05"))
 }
 
 // showRequest prints what the person is deciding on: exactly the fields

@@ -297,9 +297,9 @@ func TestElevationThreats(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Identity Store throttles decide's first look-up: not UnknownUser,
-		// a failure that can pass.
-		w.faults.fail("identitystore", "getUserId", "ThrottlingException", 1)
+		// Identity Store throttles decide's first look-up, beyond the
+		// machine's own retries: not UnknownUser, a failure that can pass.
+		w.faults.fail("identitystore", "getUserId", "ThrottlingException", 1+elevation.RetryAttempts)
 		_, err = bob.Decide(ctx, r, elevation.Approve, "")
 		wantRefused(t, err, "Identitystore.ThrottlingException")
 		var re *elevation.RefusedError
@@ -838,6 +838,177 @@ func TestElevationThreats(t *testing.T) {
 		}
 		if d := cmp.Diff(before, w.items()); d != "" {
 			t.Errorf("approving an expired request wrote:\n%s", d)
+		}
+	})
+
+	// A throttle decide's own Retry outlasts: the first execution grants.
+	t.Run("elevation_throttle_retried_in_machine", func(t *testing.T) {
+		r, err := alice.Request(ctx, adminAsk(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.faults.fail("identitystore", "getUserId", "ThrottlingException", 1)
+		w.faults.fail("ssoadmin", "createAccountAssignment", "ThrottlingException", 1)
+		w.faults.fail("dynamodb", "putItem", "ProvisionedThroughputExceededException", 1)
+		out, err := bob.Decide(ctx, r, elevation.Approve, "")
+		if err != nil || strings.HasSuffix(out.ExecutionARN, "-2") {
+			t.Fatalf("approve with a throttle = %+v, %v; want the first execution granted", out, err)
+		}
+		for _, k := range [][2]string{{"identitystore", "getUserId"}, {"ssoadmin", "createAccountAssignment"}, {"dynamodb", "putItem"}} {
+			if n := w.faults.pending(k[0], k[1]); n != 0 {
+				t.Fatalf("%s:%s was not called: %d faults left", k[0], k[1], n)
+			}
+		}
+		if !w.assigned("alice", prodAccount, "AdministratorAccess") || len(w.grantsOf(r)) != 1 {
+			t.Fatalf("assigned %v, grants %v; want the grant", w.assigned("alice", prodAccount, "AdministratorAccess"), w.grantsOf(r))
+		}
+		if m, _, err := bob.Decided(ctx, r); err != nil || m.GrantState != elevation.GrantMade {
+			t.Fatalf("marker = %+v, %v; want made", m, err)
+		}
+		revoke(t, r)
+	})
+
+	// decide failed after it marked the request decided: the approval
+	// stands, the grant is not made. The approver's retry finishes it;
+	// nobody else's approval does.
+	t.Run("elevation_finish_after_failure", func(t *testing.T) {
+		r, err := alice.Request(ctx, adminAsk(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.faults.fail("ssoadmin", "createAccountAssignment", "ThrottlingException", 1+elevation.RetryAttempts)
+		_, err = bob.Decide(ctx, r, elevation.Approve, "")
+		wantRefused(t, err, "SsoAdmin.ThrottlingException")
+		var re *elevation.RefusedError
+		errors.As(err, &re)
+		first := re.ExecutionARN
+		if w.assigned("alice", prodAccount, "AdministratorAccess") {
+			t.Fatal("assigned after the failure")
+		}
+		m, done, err := alice.Decided(ctx, r)
+		if err != nil || !done || !m.Unfinished() || alice.Finishable(m, r) || !bob.Finishable(m, r) {
+			t.Fatalf("marker = %+v, %v, %v; want an unfinished approval bob may finish", m, done, err)
+		}
+		if e := listed(t, alice, r); e.Status != elevation.Approved || e.Until == nil || !e.Until.Equal(m.Until) {
+			t.Fatalf("listed as %s until %v; want approved (not granted) until %s", e.Status, e.Until, m.Until)
+		}
+		// Another approver's approval is a second decision.
+		_, err = erin.Decide(ctx, r, elevation.Approve, "")
+		wantRefused(t, err, "AlreadyDecided")
+		// bob asks again, twice at once: the -2 execution finishes it.
+		var wg sync.WaitGroup
+		outs, errs := make([]elevation.Outcome, 2), make([]error, 2)
+		for i := range outs {
+			wg.Go(func() { outs[i], errs[i] = bob.Decide(ctx, r, elevation.Approve, "") })
+		}
+		wg.Wait()
+		for i := range outs {
+			if errs[i] != nil || outs[i].ExecutionARN != first+"-2" {
+				t.Fatalf("approve again = %+v, %v; want %s-2 granted", outs[i], errs[i], first)
+			}
+		}
+		var o struct {
+			Until string `json:"until"`
+		}
+		if err := json.Unmarshal([]byte(outs[0].Output), &o); err != nil || o.Until != m.Until.Format(time.RFC3339) {
+			t.Fatalf("finished until %q (%v), want the approval's %s", o.Until, err, m.Until)
+		}
+		if !w.assigned("alice", prodAccount, "AdministratorAccess") || len(w.grantsOf(r)) != 1 || w.assignments(prodAccount, "AdministratorAccess") != 1 {
+			t.Fatalf("assigned %v, grants %v; want one", w.assigned("alice", prodAccount, "AdministratorAccess"), w.grantsOf(r))
+		}
+		if m, _, _ := alice.Decided(ctx, r); m.GrantState != elevation.GrantMade {
+			t.Fatalf("marker = %+v, want made", m)
+		}
+		if e := listed(t, alice, r); e.Status != elevation.Active {
+			t.Fatalf("listed as %s, want active", e.Status)
+		}
+		// Finished: a replay is a second decision again.
+		input := map[string]elevation.Key{"request": r.Key, "decision": elevation.DecisionKey(bob.Caller, r.Key)}
+		if d, err := w.startDecide(w.elevationSession("alice"), "replay-finished-"+r.ID(), input); err != nil || aws.ToString(d.Error) != "AlreadyDecided" {
+			t.Fatalf("replay after the grant = %+v, %v; want AlreadyDecided", d, err)
+		}
+		revoke(t, r)
+	})
+
+	// An unfinished approval revoked, or past its end, is not made by a
+	// retry or a replay: the marker says revoked, the end is AWS's.
+	t.Run("elevation_no_regrant_after_revoke", func(t *testing.T) {
+		r, err := alice.Request(ctx, adminAsk(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.faults.fail("ssoadmin", "createAccountAssignment", "ThrottlingException", 1+elevation.RetryAttempts)
+		_, err = bob.Decide(ctx, r, elevation.Approve, "")
+		wantRefused(t, err, "SsoAdmin.ThrottlingException")
+		if _, err := alice.Revoke(ctx, r, "not needed any more"); err != nil {
+			t.Fatalf("revoke of the unfinished grant: %v", err)
+		}
+		if m, _, _ := alice.Decided(ctx, r); m.GrantState != elevation.GrantRevoked {
+			t.Fatalf("marker = %+v, want revoked", m)
+		}
+		_, err = bob.Decide(ctx, r, elevation.Approve, "")
+		wantRefused(t, err, "AlreadyDecided")
+		input := map[string]elevation.Key{"request": r.Key, "decision": elevation.DecisionKey(bob.Caller, r.Key)}
+		if d, err := w.startDecide(w.elevationSession("alice"), "replay-revoked-"+r.ID(), input); err != nil || aws.ToString(d.Error) != "AlreadyDecided" {
+			t.Fatalf("replay after the revoke = %+v, %v; want AlreadyDecided", d, err)
+		}
+		if w.assigned("alice", prodAccount, "AdministratorAccess") || len(w.grantsOf(r)) != 0 {
+			t.Fatalf("granted after the revoke: grants %v", w.grantsOf(r))
+		}
+		if e := listed(t, alice, r); e.Status != elevation.Revoked {
+			t.Fatalf("listed as %s, want revoked", e.Status)
+		}
+	})
+
+	t.Run("elevation_no_regrant_after_end", func(t *testing.T) {
+		r, err := alice.Request(ctx, adminAsk(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.faults.fail("ssoadmin", "createAccountAssignment", "ThrottlingException", 1+elevation.RetryAttempts)
+		_, err = bob.Decide(ctx, r, elevation.Approve, "")
+		wantRefused(t, err, "SsoAdmin.ThrottlingException")
+		// Its end: the cut schedule runs end, which forgets the grant item.
+		w.pass(time.Hour + time.Minute)
+		for i := 0; i < 60 && len(w.grantsOf(r)) > 0; i++ {
+			w.pass(time.Second)
+		}
+		_, err = bob.Decide(ctx, r, elevation.Approve, "")
+		wantRefused(t, err, "AlreadyDecided")
+		if w.assigned("alice", prodAccount, "AdministratorAccess") || len(w.grantsOf(r)) != 0 {
+			t.Fatalf("granted after its end: grants %v", w.grantsOf(r))
+		}
+		if e := listed(t, alice, r); e.Status != elevation.Approved || e.Until == nil || e.Until.After(w.clock.Now()) {
+			t.Fatalf("listed as %s until %v; want approved, its end passed", e.Status, e.Until)
+		}
+	})
+
+	// A revoke while decide makes the grant: decide finds its marker
+	// revoked when the assignment is made, and runs the revoke again.
+	t.Run("elevation_revoked_while_granting", func(t *testing.T) {
+		r, err := alice.Request(ctx, adminAsk(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.faults.meanwhile("ssoadmin", "createAccountAssignment", func() {
+			if _, err := alice.Revoke(ctx, r, "changed my mind"); err != nil {
+				t.Errorf("revoke while decide grants: %v", err)
+			}
+		})
+		_, err = bob.Decide(ctx, r, elevation.Approve, "")
+		wantRefused(t, err, elevation.ErrRevoked)
+		for i := 0; i < 120 && w.assigned("alice", prodAccount, "AdministratorAccess"); i++ {
+			w.pass(time.Second)
+		}
+		if w.assigned("alice", prodAccount, "AdministratorAccess") || len(w.grantsOf(r)) != 0 {
+			t.Fatalf("the grant made after the revoke stays: grants %v", w.grantsOf(r))
+		}
+		input := map[string]elevation.Key{"request": r.Key, "decision": elevation.DecisionKey(bob.Caller, r.Key)}
+		if d, err := w.startDecide(w.elevationSession("alice"), "replay-raced-"+r.ID(), input); err != nil || aws.ToString(d.Error) != "AlreadyDecided" {
+			t.Fatalf("replay after the revoke = %+v, %v; want AlreadyDecided", d, err)
+		}
+		if w.assigned("alice", prodAccount, "AdministratorAccess") {
+			t.Fatal("the replay granted")
 		}
 	})
 }

@@ -103,6 +103,27 @@ type taskFaults struct {
 	mu   sync.Mutex
 	left map[string]int
 	code map[string]string
+	// before runs once, before the next call of service:action, in the
+	// machine's own run: what happens meanwhile elsewhere.
+	before map[string]func()
+}
+
+// meanwhile runs fn once, before the next call of service:action, while
+// the machine making it waits.
+func (f *taskFaults) meanwhile(service, action string, fn func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.before == nil {
+		f.before = map[string]func(){}
+	}
+	f.before[service+":"+action] = fn
+}
+
+// pending is how many of service:action's failures are still to come.
+func (f *taskFaults) pending(service, action string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.left[service+":"+action]
 }
 
 // fail makes the next n calls of service:action fail with code.
@@ -116,9 +137,16 @@ func (f *taskFaults) fail(service, action, code string, n int) {
 }
 
 func (f *taskFaults) next(service, action string) string {
+	k := service + ":" + action
+	f.mu.Lock()
+	fn := f.before[k]
+	delete(f.before, k)
+	f.mu.Unlock()
+	if fn != nil {
+		fn()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	k := service + ":" + action
 	if f.left[k] <= 0 {
 		return ""
 	}

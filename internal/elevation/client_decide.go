@@ -137,7 +137,7 @@ func Retryable(code string) bool {
 // (definition.go).
 var machineErrors = []string{ErrNoRecord, ErrNotElevation, ErrRequestChanged, ErrRequestExpired, ErrRequestAhead,
 	ErrUnknownUser, ErrUnknownRule, ErrOutsideRule, ErrDuration, ErrReasonRequired, ErrTicketRequired, ErrTicketInvalid,
-	ErrBadDecision, ErrNotEligible, ErrSelfApproval, ErrNotApprover, ErrAlreadyDecided, ErrAssignment, ErrNotGranted,
+	ErrBadDecision, ErrNotEligible, ErrSelfApproval, ErrNotApprover, ErrAlreadyDecided, ErrAssignment, ErrRevoked, ErrNotGranted,
 	ErrNotAllowed, ErrBadInput, ErrProvisionFailed}
 
 // refusals say what each of the machines' Fail errors means to the
@@ -161,6 +161,7 @@ var refusals = map[string]string{
 	ErrNotElevation:     "a record was not written by a " + PermissionSetName + " session",
 	ErrBadDecision:      "a decision is approve or deny",
 	ErrAssignment:       "sso-admin did not make the assignment",
+	ErrRevoked:          "the grant was revoked while AWS made it; the revoke runs again and removes it",
 	ErrNotAllowed:       "you may not revoke this grant (the requester, the rule's approvers and the revokers may)",
 	ErrNotGranted:       "the request was not granted, so there is nothing to revoke",
 	ErrBadInput:         "the machine's input is not one it takes",
@@ -313,10 +314,39 @@ func (c *Client) wait(ctx context.Context, arn string) (Outcome, error) {
 type Marker struct {
 	Decision         string // Approve or Deny
 	By               string // the approver's user name
+	DecisionPK       string // the approver's aws:userid: their decision's pk
 	Digest           string // the request's Digest when it was decided
 	Account          string // the account the decision was about
 	PermissionSetARN string
+	Until            time.Time // the grant's end (approved)
+	// GrantState is GrantMaking from the approval until the assignment is
+	// made (GrantMade), GrantRevoked once end revoked it; empty for a
+	// denial and for markers written before decide recorded it.
+	GrantState string
 }
+
+// A marker's grant states (its grant_state).
+const (
+	GrantMaking  = "making"
+	GrantMade    = "made"
+	GrantRevoked = "revoked"
+)
+
+// Unfinished reports whether the approval stands but decide did not make
+// the grant: it failed on the way for a reason that can pass, or is
+// making it now. The approver's retry finishes it until its end.
+func (m Marker) Unfinished() bool { return m.Decision == Approve && m.GrantState == GrantMaking }
+
+// Finishable reports whether the caller's approval of req, asked again,
+// may finish the grant the marker's approval began: the same approver and
+// the same request as approved. Whether its end is still ahead is
+// decide's to judge, by AWS's clock (past it: AlreadyDecided).
+func (c *Client) Finishable(m Marker, req Request) bool {
+	return m.Unfinished() && m.DecisionPK == c.Caller && m.Digest == req.Digest()
+}
+
+// Passed reports whether t has passed by the client's clock.
+func (c *Client) Passed(t time.Time) bool { return !c.now().Before(t) }
 
 // Rewritten reports whether req, as stored now, is not what was decided:
 // its requester rewrote it afterwards.
@@ -339,8 +369,10 @@ func (c *Client) AsDecided(req Request, m Marker) Request {
 
 // markerOf reads a USED# item.
 func markerOf(m map[string]types.AttributeValue) Marker {
-	return Marker{Decision: attrS(m, "decision"), By: UserName(attrS(m, "decision_pk")), Digest: attrS(m, "digest"),
-		Account: attrS(m, "account"), PermissionSetARN: attrS(m, "permission_set_arn")}
+	until, _ := time.Parse(time.RFC3339, attrS(m, "until"))
+	return Marker{Decision: attrS(m, "decision"), By: UserName(attrS(m, "decision_pk")), DecisionPK: attrS(m, "decision_pk"),
+		Digest: attrS(m, "digest"), Account: attrS(m, "account"), PermissionSetARN: attrS(m, "permission_set_arn"),
+		Until: until, GrantState: attrS(m, "grant_state")}
 }
 
 // Decided reads the referee's marker of req; ok is false while no decision

@@ -114,7 +114,19 @@ func (c *Client) List(ctx context.Context, all bool) ([]Entry, error) {
 				e.Status = Denied
 			}
 		}
-		if e.Status == Approved {
+		switch m := markerOf(used[r.Key]); {
+		case e.Status != Approved:
+		case m.GrantState == GrantRevoked:
+			e.Status = Revoked
+		case m.Unfinished():
+			// Approved, and decide did not make the grant (yet): a grant
+			// item may be there without its assignment. Until is the end
+			// it has when finished.
+			if !m.Until.IsZero() {
+				until := m.Until
+				e.Until = &until
+			}
+		default:
 			for _, g := range grants[r.Key] {
 				until := g.Until
 				e.Until = &until

@@ -60,10 +60,48 @@ func lit(s string) string {
 // sdk is the resource of an AWS SDK integration.
 func sdk(service, action string) string { return "arn:aws:states:::aws-sdk:" + service + ":" + action }
 
-// Task states.
+// Task states. Each retries the errors of its service that say "try
+// again later" (retried), with exponential backoff and full jitter, as
+// AWS's Step Functions guide advises for AWS SDK integrations; a Catch
+// applies only once the retries are spent.
 func task(service, action string, args any, next string) state {
-	return state{"Type": "Task", "Resource": sdk(service, action), "Arguments": args, "Next": next}
+	s := state{"Type": "Task", "Resource": sdk(service, action), "Arguments": args, "Next": next}
+	if errs := retried[service]; len(errs) > 0 {
+		s["Retry"] = []any{map[string]any{"ErrorEquals": errs, "IntervalSeconds": retryInterval, "BackoffRate": retryBackoff,
+			"MaxAttempts": RetryAttempts, "MaxDelaySeconds": retryMaxDelay, "JitterStrategy": "FULL"}}
+	}
+	return s
 }
+
+// retried are, by the service name of the integration's ARN, the errors
+// that can pass: throttles, the service's own faults (5xx), and
+// sso-admin's ConflictException, which its API reference says to retry
+// with backoff. Step Functions names an AWS SDK integration's error
+// Service.Error, both PascalCase, with Exception added where the API's
+// name lacks it (DynamoDB's InternalServerError). Scheduler's
+// ConflictException is not here: schedule() catches it (made meanwhile:
+// update it), and a Retry is applied before a Catch.
+var retried = map[string][]string{
+	"dynamodb": {"DynamoDb.ThrottlingException", "DynamoDb.ProvisionedThroughputExceededException",
+		"DynamoDb.RequestLimitExceededException", "DynamoDb.InternalServerErrorException"},
+	"identitystore": {"Identitystore.ThrottlingException", "Identitystore.InternalServerException"},
+	"ssoadmin":      {"SsoAdmin.ThrottlingException", "SsoAdmin.InternalServerException", "SsoAdmin.ConflictException"},
+	"scheduler":     {"Scheduler.ThrottlingException", "Scheduler.InternalServerException"},
+	// Step Functions' API models no throttle and no fault for
+	// StartExecution: the SDK raises them as its base exception (so
+	// AccessDenied is retried too, in vain).
+	"sfn": {"Sfn.SfnException", "Sfn.ExecutionLimitExceededException"},
+}
+
+// A task's retries: 1 s, then twice as long each time up to 20 s, each
+// wait drawn at random below that (full jitter): at most 51 s in all.
+const (
+	retryInterval = 1
+	retryBackoff  = 2
+	retryMaxDelay = 20
+	// RetryAttempts is how many times a task is tried again.
+	RetryAttempts = 6
+)
 
 func with(s state, field string, v any) state {
 	s[field] = v
@@ -119,6 +157,7 @@ const (
 	ErrNotApprover     = "NotAnApprover"
 	ErrAlreadyDecided  = "AlreadyDecided"
 	ErrAssignment      = "AssignmentFailed"
+	ErrRevoked         = "RevokedWhileGranting"
 	ErrNotGranted      = "NotGranted"
 	ErrNotAllowed      = "NotAllowedToRevoke"
 	ErrBadInput        = "BadInput"

@@ -118,24 +118,29 @@ func (c *compiled) decide() *machine {
 	m.add("SelfApproval", fail(ErrSelfApproval, "the requester may not approve their own request under this rule"))
 	m.add("NotApprover", fail(ErrNotApprover, "the approver is not an approver of the rule"))
 
-	// 5. One decision per request, ever.
+	// 5. One decision per request, ever. The marker's grant_state is
+	// "making" until the assignment is made ("made"), "revoked" once end
+	// revoked it, "none" for a denial.
 	m.add("Decide", pass(map[string]any{
 		"assignment": x(c.assignmentExpr("$rule.permission_set_arn", "$req.account.S", "$requesterId")),
+		"decidedAt":  x(nowExpr),
 	}, "MarkDecided"))
 	m.add("MarkDecided", catch(task("dynamodb", "putItem", map[string]any{"TableName": TableName,
-		"Item": map[string]any{
-			"pk":                 map[string]any{"S": x("'USED#' & $req.pk.S & '#' & $req.sk.S")},
-			"sk":                 map[string]any{"S": "USED"},
-			"decision":           map[string]any{"S": x("$dec.decision.S")},
-			"decision_pk":        map[string]any{"S": x("$dec.pk.S")},
-			"digest":             map[string]any{"S": x("$dec.digest.S")},
-			"at":                 map[string]any{"S": x(nowExpr)},
-			"until":              map[string]any{"S": x("$until")},
-			"permission_set_arn": map[string]any{"S": x("$assignment.PermissionSetArn")},
-			"account":            map[string]any{"S": x("$assignment.TargetId")},
-			"user_id":            map[string]any{"S": x("$assignment.PrincipalId")},
-		},
-		"ConditionExpression": "attribute_not_exists(pk)"}, "IsDenied"), "AlreadyDecided", "DynamoDb.ConditionalCheckFailedException"))
+		"Item":                markerItem(x("$dec.decision.S = 'approve' ? 'making' : 'none'")),
+		"ConditionExpression": "attribute_not_exists(pk)"}, "IsDenied"), "Decided", "DynamoDb.ConditionalCheckFailedException"))
+	// Decided already: by this very decision, whose making of the grant
+	// failed on the way (a throttle, an outage), it is made now, unless
+	// the grant was revoked or its end has passed meanwhile. Anything
+	// else is a second decision.
+	m.add("Decided", c.getItem("'USED#' & $req.pk.S & '#' & $req.sk.S", "'USED'", "used", "Resumable"))
+	m.add("Resumable", choice("AlreadyDecided", when("$used != false and $exists($used.grant_state.S) and $used.grant_state.S = 'making' and "+
+		"$used.decision.S = 'approve' and $dec.decision.S = 'approve' and $used.decision_pk.S = $dec.pk.S and $used.digest.S = $dec.digest.S and "+
+		"$used.until.S > "+nowExpr, "Resume")))
+	m.add("Resume", pass(map[string]any{
+		"until":      x("$used.until.S"),
+		"decidedAt":  x("$used.at.S"),
+		"assignment": x(c.assignmentExpr("$used.permission_set_arn.S", "$used.account.S", "$used.user_id.S")),
+	}, "Grant"))
 	m.add("AlreadyDecided", fail(ErrAlreadyDecided, "the request was decided already"))
 	m.add("IsDenied", choice("Grant", when("$dec.decision.S = 'deny'", "Denied")))
 	m.add("Denied", state{"Type": "Succeed", "Output": map[string]any{"outcome": "denied"}})
@@ -167,10 +172,42 @@ func (c *compiled) decide() *machine {
 		"Assign", map[string]any{"status": x("$states.result.AccountAssignmentCreationStatus"), "polls": 0}))
 	c.pollStatus(m, statusPoll{is: "IsAssigned", pause: "AssignWait", poll: "AssignPoll", failed: "AssignmentFailed",
 		describe: "describeAccountAssignmentCreationStatus", idField: "AccountAssignmentCreationRequestId",
-		result: "AccountAssignmentCreationStatus", errName: ErrAssignment, what: "make the assignment"}, "Granted")
+		result: "AccountAssignmentCreationStatus", errName: ErrAssignment, what: "make the assignment"}, "MarkGranted")
+
+	// The marker says the grant is made, unless end revoked it
+	// meanwhile: then the assignment just made goes too, by the revoker's
+	// ask run again.
+	m.add("MarkGranted", catch(task("dynamodb", "putItem", map[string]any{"TableName": TableName,
+		"Item":                      markerItem("made"),
+		"ConditionExpression":       "grant_state = :making",
+		"ExpressionAttributeValues": map[string]any{":making": map[string]any{"S": "making"}}}, "Granted"),
+		"GrantRead", "DynamoDb.ConditionalCheckFailedException"))
+	m.add("GrantRead", c.getItem("'USED#' & $req.pk.S & '#' & $req.sk.S", "'USED'", "used", "IsRevoked"))
+	m.add("IsRevoked", choice("Granted", when("$used != false and $exists($used.revoked_by.S) and $used.grant_state.S = 'revoked'", "Undo")))
+	m.add("Undo", task("sfn", "startExecution", map[string]any{"StateMachineArn": c.arns.machine(EndMachine),
+		"Input": x("$string({'revoke': {'pk': $used.revoked_by.S, 'sk': 'REV#' & $req.pk.S & '#' & $req.sk.S}})")}, "RevokedMeanwhile"))
+	m.add("RevokedMeanwhile", fail(ErrRevoked, "the grant was revoked while decide made it: "+EndMachine+" runs the revoke again, which removes the assignment"))
 	m.add("Granted", state{"Type": "Succeed", "Output": map[string]any{"outcome": "granted", "until": x("$until"), "ends": x("$latest"),
 		"account": x("$assignment.TargetId"), "permission_set_arn": x("$assignment.PermissionSetArn"), "user_id": x("$requesterId")}})
 	return m
+}
+
+// markerItem is the USED# marker of the decision $dec on $req, with
+// grantState (a literal or an expression).
+func markerItem(grantState string) map[string]any {
+	return map[string]any{
+		"pk":                 map[string]any{"S": x("'USED#' & $req.pk.S & '#' & $req.sk.S")},
+		"sk":                 map[string]any{"S": "USED"},
+		"decision":           map[string]any{"S": x("$dec.decision.S")},
+		"decision_pk":        map[string]any{"S": x("$dec.pk.S")},
+		"digest":             map[string]any{"S": x("$dec.digest.S")},
+		"at":                 map[string]any{"S": x("$decidedAt")},
+		"until":              map[string]any{"S": x("$until")},
+		"permission_set_arn": map[string]any{"S": x("$assignment.PermissionSetArn")},
+		"account":            map[string]any{"S": x("$assignment.TargetId")},
+		"user_id":            map[string]any{"S": x("$assignment.PrincipalId")},
+		"grant_state":        map[string]any{"S": grantState},
+	}
 }
 
 // askedExpr is a request's time in Unix ms, from the ULID in its sk

@@ -62,8 +62,14 @@ func (c *compiled) end() *machine {
 	m.add("RevokerByGroup", choice("NotAllowed", when("$allowed", "Revoke")))
 	m.add("NotAllowed", fail(ErrNotAllowed, "only the requester, the rule's approvers and the revokers may revoke"))
 
-	// Forget this grant; another one may still run.
-	m.add("Revoke", pass(map[string]any{"asg": x(asgExpr), "schedule": x(scheduleNameExpr), "after": "revoke"}, "DeleteGrant"))
+	// The marker says so first: decide does not make this grant again
+	// (an approver's retry after a failure), and a decide making it now
+	// finds it revoked when done and runs this ask again. Then forget
+	// this grant; another one may still run.
+	m.add("Revoke", pass(map[string]any{"asg": x(asgExpr), "schedule": x(scheduleNameExpr), "after": "revoke"}, "MarkRevoked"))
+	m.add("MarkRevoked", task("dynamodb", "putItem", map[string]any{"TableName": TableName,
+		"Item":                x("$merge([$used, {'grant_state': {'S': 'revoked'}, 'revoked_by': {'S': $ask.pk.S}, 'revoked_at': {'S': $at}}])"),
+		"ConditionExpression": "attribute_exists(pk)"}, "DeleteGrant"))
 	m.add("DeleteGrant", task("dynamodb", "deleteItem", map[string]any{"TableName": TableName,
 		"Key": key("$asg", "'UNTIL#' & $used.until.S & '#' & $reqSk")}, "Remaining"))
 	m.add("Remaining", c.queryLatest("latest", "StillRunning"))

@@ -148,10 +148,13 @@ func Roles(cat *Catalog) []Role {
 			Statement{Effect: "Allow", Action: "sso:DescribeAccountAssignmentCreationStatus", Resource: instance},
 			Statement{Effect: "Allow", Action: []string{"scheduler:GetSchedule", "scheduler:CreateSchedule", "scheduler:UpdateSchedule"}, Resource: schedules},
 			passRole,
+			// A grant revoked while decide made it: the revoke runs again.
+			Statement{Effect: "Allow", Action: "states:StartExecution", Resource: a.machine(EndMachine)},
 		)},
 		{Name: EnderRole, Trust: machineTrust(EndMachine), Policy: doc(
 			Statement{Effect: "Allow", Action: []string{"dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"}, Resource: table},
-			Statement{Effect: "Allow", Action: []string{"dynamodb:PutItem", "dynamodb:DeleteItem"}, Resource: table, Condition: leading("ASG#*")},
+			Statement{Effect: "Allow", Action: "dynamodb:PutItem", Resource: table, Condition: leading("USED#*", "ASG#*")},
+			Statement{Effect: "Allow", Action: "dynamodb:DeleteItem", Resource: table, Condition: leading("ASG#*")},
 			Statement{Effect: "Allow", Action: []string{"identitystore:GetUserId", "identitystore:IsMemberInGroups"}, Resource: identity},
 			Statement{Effect: "Allow", Action: []string{"sso:DeleteAccountAssignment", "sso:DescribeAccountAssignmentDeletionStatus"}, Resource: assignment},
 			Statement{Effect: "Allow", Action: []string{"sso:GetInlinePolicyForPermissionSet", "sso:PutInlinePolicyToPermissionSet",

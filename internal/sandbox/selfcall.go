@@ -38,6 +38,10 @@ type selfService struct {
 	// modeled are the service's error codes in its API model; any other
 	// error is ErrorPrefix + "." + ErrorPrefix + "Exception".
 	modeled []string
+	// camel: the service's JSON names its members in camelCase (Step
+	// Functions' own API), where an SDK task writes PascalCase: the task's
+	// arguments and result are renamed.
+	camel bool
 }
 
 // commonErrors are the errors of the identity services' models.
@@ -62,7 +66,7 @@ var selfServices = map[string]selfService{
 		modeled: []string{"ExecutionAlreadyExists", "ExecutionDoesNotExist", "ExecutionLimitExceeded", "InvalidArn", "InvalidDefinition",
 			"InvalidExecutionInput", "InvalidName", "InvalidToken", "StateMachineAlreadyExists", "StateMachineDeleting", "StateMachineDoesNotExist",
 			"StateMachineLimitExceeded", "StateMachineTypeNotSupported", "TooManyTags", "ValidationException", "ConflictException",
-			"ServiceQuotaExceededException", "ResourceNotFound", "MissingRequiredParameter"}},
+			"ServiceQuotaExceededException", "ResourceNotFound", "MissingRequiredParameter"}, camel: true},
 	"scheduler": {signing: "scheduler", rest: schedulerREST, errorPrefix: "Scheduler",
 		modeled: []string{"ConflictException", "InternalServerException", "ResourceNotFoundException", "ServiceQuotaExceededException",
 			"ThrottlingException", "ValidationException"}},

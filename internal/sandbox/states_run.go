@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -120,13 +121,16 @@ func (s *Server) sdkTask(ctx context.Context, resource string, args any, creds a
 				Cause: fmt.Sprintf("%s injected by the sandbox's TaskFault (Service: %s, Status Code: 400)", code, svc.errorPrefix)}
 		}
 	}
+	svc := selfServices[service]
+	if svc.camel {
+		args = renameMembers(args, unicode.ToLower)
+	}
 	body, err := json.Marshal(args)
 	if err != nil {
 		return nil, &stepfunctions.Failure{Error: stepfunctions.ErrRuntime, Cause: err.Error()}
 	}
 	res := s.selfCall(ctx, service, action, body, creds, region, s.opts.Now())
 	if !res.ok() {
-		svc := selfServices[service]
 		return nil, &stepfunctions.Failure{Error: sdkErrorName(svc, res.code),
 			Cause: fmt.Sprintf("%s (Service: %s, Status Code: %d, Request ID: %s)", res.message, svc.errorPrefix, res.status, res.requestID)}
 	}
@@ -136,7 +140,34 @@ func (s *Server) sdkTask(ctx context.Context, resource string, args any, creds a
 			return nil, &stepfunctions.Failure{Error: stepfunctions.ErrRuntime, Cause: "the response is not JSON: " + err.Error()}
 		}
 	}
+	if svc.camel {
+		out = renameMembers(out, unicode.ToUpper)
+	}
 	return out, nil
+}
+
+// renameMembers changes the first letter of every object member's name,
+// at any depth: an SDK task's PascalCase to a camelCase API's and back.
+func renameMembers(v any, first func(rune) rune) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			r := []rune(k)
+			if len(r) > 0 {
+				r[0] = first(r[0])
+			}
+			out[string(r)] = renameMembers(x, first)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = renameMembers(x, first)
+		}
+		return out
+	}
+	return v
 }
 
 // sdkErrorName is Step Functions' name for a service error:

@@ -503,3 +503,41 @@ func TestSDKErrorNames(t *testing.T) {
 		}
 	}
 }
+
+// TestStepFunctionsStartsAnExecution: an aws-sdk:sfn:startExecution task
+// takes PascalCase arguments and returns PascalCase members, as Step
+// Functions' SDK integration does for its own camelCase API; the role's
+// policy decides which machine it may start.
+func TestStepFunctionsStartsAnExecution(t *testing.T) {
+	ctx := context.Background()
+	f := newSFNFixture(t)
+	target := f.machine(t, "keyless-end", f.role(t, "keyless-ender", `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}`),
+		`{"QueryLanguage":"JSONata","StartAt":"Done","States":{"Done":{"Type":"Succeed","Output":"{% $states.input %}"}}}`)
+	starter := `{"QueryLanguage":"JSONata","StartAt":"Start","States":{"Start":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:sfn:startExecution",` +
+		`"Arguments":{"StateMachineArn":"` + target + `","Input":"{% $string({'revoke': $states.input}) %}"},` +
+		`"Output":"{% {'arn': $states.result.ExecutionArn, 'started': $exists($states.result.StartDate)} %}","End":true}}}`
+	allowed := f.machine(t, "keyless-decide", f.role(t, "keyless-referee", `{"Version":"2012-10-17","Statement":[`+
+		`{"Effect":"Allow","Action":"states:StartExecution","Resource":"`+target+`"}]}`), starter)
+	ex := must(f.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(allowed), Input: aws.String(`{"pk":"p"}`)}))(t)
+	d := f.settle(t, aws.ToString(ex.ExecutionArn))
+	var out struct {
+		ARN     string `json:"arn"`
+		Started bool   `json:"started"`
+	}
+	if d.Status != sfntypes.ExecutionStatusSucceeded || json.Unmarshal([]byte(aws.ToString(d.Output)), &out) != nil || !out.Started ||
+		!strings.HasPrefix(out.ARN, "arn:aws:states:us-east-1:"+defaultManagementAccount+":execution:keyless-end:") {
+		t.Fatalf("got %s %s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause), aws.ToString(d.Output))
+	}
+	started := f.settle(t, out.ARN)
+	if started.Status != sfntypes.ExecutionStatusSucceeded || aws.ToString(started.Input) != `{"revoke":{"pk":"p"}}` {
+		t.Fatalf("the started execution: %s, input %s", started.Status, aws.ToString(started.Input))
+	}
+
+	other := f.machine(t, "keyless-other", f.role(t, "keyless-other", `{"Version":"2012-10-17","Statement":[`+
+		`{"Effect":"Allow","Action":"states:StartExecution","Resource":"`+allowed+`"}]}`), starter)
+	ex = must(f.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(other), Input: aws.String(`{}`)}))(t)
+	d = f.settle(t, aws.ToString(ex.ExecutionArn))
+	if aws.ToString(d.Error) != "Sfn.SfnException" || !strings.Contains(aws.ToString(d.Cause), "is not authorized to perform: states:StartExecution on resource: "+target) {
+		t.Fatalf("got %s %s %q", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+}
