@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/keyless-dev/keyless/internal/audit"
+	"github.com/keyless-dev/keyless/internal/plural"
 	"github.com/keyless-dev/keyless/internal/usage"
 )
 
@@ -103,7 +104,7 @@ func whoBreaks(ku *usage.KeyUsage, from time.Time) []string {
 	case ku.Events == 0:
 		out = append(out, "no call with it seen in CloudTrail ("+ku.Status()+")")
 	default:
-		out = append(out, fmt.Sprintf("%d calls, last %s: %s", ku.Events, ku.Last.UTC().Format(time.RFC3339), top(ku.Actions, 5)),
+		out = append(out, fmt.Sprintf("%s, last %s: %s", plural.Count(ku.Events, "call", "calls"), ku.Last.UTC().Format(time.RFC3339), top(ku.Actions, 5)),
 			"from "+top(ku.SourceIPs, 5), "agents "+top(ku.UserAgents, 3))
 	}
 	return append(out, ku.Limits(from)...)
@@ -128,7 +129,7 @@ func (b *builder) inUse(u audit.IAMUser, k audit.AccessKey) string {
 	if ku == nil || ku.Events == 0 || b.in.Now.Sub(ku.Last) >= audit.MaxUnused {
 		return ""
 	}
-	why := fmt.Sprintf("it is in use (%d calls, the last %s: see who will break)", ku.Events, ku.Last.UTC().Format(time.RFC3339))
+	why := fmt.Sprintf("it is in use (%s, the last %s: see who will break)", plural.Count(ku.Events, "call", "calls"), ku.Last.UTC().Format(time.RFC3339))
 	if c, ok := b.in.Classes[u.Name]; ok {
 		why += "; replace it first with " + c.Replacement
 	}

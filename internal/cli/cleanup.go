@@ -24,6 +24,7 @@ import (
 	"github.com/keyless-dev/keyless/internal/awsconfig"
 	"github.com/keyless-dev/keyless/internal/cleanup"
 	kconfig "github.com/keyless-dev/keyless/internal/config"
+	"github.com/keyless-dev/keyless/internal/plural"
 )
 
 type cleanupOptions struct {
@@ -258,7 +259,7 @@ func runCleanup(ctx context.Context, g *globalOptions, o *cleanupOptions) error 
 			}{p})
 		}
 		printPlan(g.streams.Out, p)
-		fmt.Fprintf(g.streams.Err, "\nDry run: nothing changed. %d actions would run; run 'keyless cleanup --yes' to carry them out.\n", p.Ready())
+		fmt.Fprintf(g.streams.Err, "\nDry run: nothing changed. %s would run; run 'keyless cleanup --yes' to carry them out.\n", plural.Count(p.Ready(), "action", "actions"))
 		return nil
 	}
 	if !o.json {

@@ -11,6 +11,7 @@ import (
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
 	"github.com/keyless-dev/keyless/internal/lazyre"
+	"github.com/keyless-dev/keyless/internal/plural"
 )
 
 // The three permission sets and groups of the Terraform module's shape.
@@ -61,7 +62,7 @@ func (c *Config) check(e *Errors) {
 	defer func() {
 		if moreWarnings > 0 {
 			c.Warnings = append(c.Warnings, Problem{File: e.File, Line: c.Warnings[len(c.Warnings)-1].Line, Col: 1,
-				Message: fmt.Sprintf("... and %d more warnings", moreWarnings)})
+				Message: "... and " + plural.Count(moreWarnings, "more warning", "more warnings")})
 		}
 	}()
 	// text checks a name or free text for hidden characters, AWS's length,

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/keyless-dev/keyless/internal/plural"
 )
 
 // Problem is one thing wrong in a file.
@@ -58,10 +60,7 @@ func (e *Errors) Error() string {
 	if e.More > 0 {
 		lines = append(lines, fmt.Sprintf("... and %d more", e.More))
 	}
-	head := fmt.Sprintf("%s: 1 problem:\n", e.File)
-	if n := len(e.Problems) + e.More; n != 1 {
-		head = fmt.Sprintf("%s: %d problems:\n", e.File, n)
-	}
+	head := fmt.Sprintf("%s: %s:\n", e.File, plural.Count(len(e.Problems)+e.More, "problem", "problems"))
 	return head + strings.Join(lines, "\n")
 }
 
