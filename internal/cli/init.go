@@ -576,7 +576,7 @@ func (r *initRun) askPeople(ctx context.Context, path, region string) ([]initPer
 		}
 		if email == "" {
 			if len(people) == 0 {
-				r.say("At least one initPerson, please.")
+				r.say("At least one person, please.")
 				continue
 			}
 			return people, nil
@@ -599,6 +599,7 @@ func (r *initRun) askPeople(ctx context.Context, path, region string) ([]initPer
 			if slices.Contains(roles, p.role) {
 				break
 			}
+			r.say("%q is not a role: type super_admin, power_user or readonly (or press Enter for %s).", p.role, def)
 		}
 		if _, err := peopleYAML(path, region, append(slices.Clone(people), p)); err != nil {
 			r.say("Not added: %v", peopleError(append(slices.Clone(people), p), err))
