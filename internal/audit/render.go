@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/keyless-dev/keyless/internal/plural"
 	"github.com/keyless-dev/keyless/internal/usage"
 )
 
@@ -48,14 +49,14 @@ func (s Summary) String() string {
 			parts = append(parts, fmt.Sprintf("%d %s", n, sev))
 		}
 	}
-	out := fmt.Sprintf("%d findings", total)
+	out := plural.Count(total, "finding", "findings")
 	if len(parts) > 0 {
 		out += " (" + strings.Join(parts, ", ") + ")"
 	}
 	if s.Excepted > 0 {
 		out += fmt.Sprintf(", %d excepted", s.Excepted)
 	}
-	return out + fmt.Sprintf(", %d not evaluated, %d checks passed", s.NotEvaluated, s.Passed)
+	return out + fmt.Sprintf(", %d not evaluated, %s passed", s.NotEvaluated, plural.Count(s.Passed, "check", "checks"))
 }
 
 var sevColor = map[Severity]string{Critical: "\x1b[1;31m", High: "\x1b[31m", Medium: "\x1b[33m", Low: "\x1b[36m", Info: "\x1b[2m"}
@@ -111,7 +112,8 @@ func (r *Report) WriteText(w io.Writer, color bool) error {
 	if acct != "" {
 		fmt.Fprintln(w)
 	}
-	_, err := fmt.Fprintf(w, "%d accounts audited: %s\n", len(slices.DeleteFunc(slices.Clone(r.Accounts), func(a string) bool { return a == LocalAccount })), r.Summary())
+	n := len(slices.DeleteFunc(slices.Clone(r.Accounts), func(a string) bool { return a == LocalAccount }))
+	_, err := fmt.Fprintf(w, "%s audited: %s\n", plural.Count(n, "account", "accounts"), r.Summary())
 	return err
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keyless-dev/keyless/internal/plural"
 	"github.com/keyless-dev/keyless/internal/usage"
 )
 
@@ -28,7 +29,7 @@ func (u *Usage) Summary() string {
 	}
 	s = append(s, u.Status)
 	if u.Events > 0 {
-		s = append(s, fmt.Sprintf("%d calls, last %s", u.Events, u.Last.UTC().Format(time.RFC3339)))
+		s = append(s, plural.Count(u.Events, "call", "calls")+", last "+u.Last.UTC().Format(time.RFC3339))
 		s = append(s, "services "+counts(u.Services, 3), "from "+counts(u.SourceIPs, 3), "agents "+counts(u.UserAgents, 2))
 	}
 	return strings.Join(s, "; ")

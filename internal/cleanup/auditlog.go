@@ -12,7 +12,9 @@ import (
 )
 
 // AuditLog is the local record of what cleanup did and refused:
-// ~/.aws/keyless/audit.log, one JSON object a line, appended under a lock.
+// ~/.aws/keyless/audit.log, one JSON object a line, appended under a lock
+// in locks/ beside it (~/.aws/keyless/locks/audit.log.lock, with every
+// other keyless lock).
 type AuditLog struct{ Path string }
 
 // Record is one line of the audit log.
@@ -37,7 +39,7 @@ func (l *AuditLog) Append(r Record) error {
 	if err != nil {
 		return err
 	}
-	unlock, _, err := safefile.Lock(context.Background(), l.Path)
+	unlock, _, err := safefile.LockIn(context.Background(), filepath.Join(filepath.Dir(l.Path), "locks"), l.Path)
 	if err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}

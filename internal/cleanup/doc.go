@@ -8,7 +8,10 @@
 // is deleted only once its person has an Identity Center user with access,
 // or, for a machine user, once the workload role keyless.yaml declares for
 // it (like_user) was used after its keys last were, after a JSON backup; a
-// key CloudTrail shows in use is not deactivated before its replacement is; the root user's credentials are removed only through
+// key CloudTrail shows in use is not deactivated before its replacement is
+// shown in use (a person's Identity Center user never is: keyless cannot
+// see her sign-ins, and they do not replace a server calling with her
+// key); the root user's credentials are removed only through
 // sts:AssumeRoot (else the plan prints console steps); long-lived keys leave
 // ~/.aws/credentials only once an SSO profile of the same name works. The
 // guards refuse anything that would lock the caller out or act on another

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/keyless-dev/keyless/internal/audit"
+	"github.com/keyless-dev/keyless/internal/plural"
 	"github.com/keyless-dev/keyless/internal/usage"
 )
 
@@ -103,7 +104,7 @@ func whoBreaks(ku *usage.KeyUsage, from time.Time) []string {
 	case ku.Events == 0:
 		out = append(out, "no call with it seen in CloudTrail ("+ku.Status()+")")
 	default:
-		out = append(out, fmt.Sprintf("%d calls, last %s: %s", ku.Events, ku.Last.UTC().Format(time.RFC3339), top(ku.Actions, 5)),
+		out = append(out, fmt.Sprintf("%s, last %s: %s", plural.Count(ku.Events, "call", "calls"), ku.Last.UTC().Format(time.RFC3339), top(ku.Actions, 5)),
 			"from "+top(ku.SourceIPs, 5), "agents "+top(ku.UserAgents, 3))
 	}
 	return append(out, ku.Limits(from)...)
@@ -121,16 +122,32 @@ func top(m map[string]int, n int) string {
 }
 
 // inUse says why an active key must not be deactivated yet: CloudTrail saw
-// calls with it within audit.MaxUnused, and its user has no replacement in
-// use. "" when the evidence shows no recent call (or was not read).
-func (b *builder) inUse(u audit.IAMUser, k audit.AccessKey) string {
+// calls with it within audit.MaxUnused (the caller decides whether a
+// replacement is proven used). "" when the evidence shows no recent call
+// (or was not read). moving says the user's person has an Identity Center
+// user: that is no proof, since keyless cannot see her use it, and it
+// replaces only what she does herself, not a service calling with her key.
+func (b *builder) inUse(u audit.IAMUser, k audit.AccessKey, moving bool) string {
 	ku := b.in.Usage[k.ID]
 	if ku == nil || ku.Events == 0 || b.in.Now.Sub(ku.Last) >= audit.MaxUnused {
 		return ""
 	}
-	why := fmt.Sprintf("it is in use (%d calls, the last %s: see who will break)", ku.Events, ku.Last.UTC().Format(time.RFC3339))
-	if c, ok := b.in.Classes[u.Name]; ok {
-		why += "; replace it first with " + c.Replacement
+	why := fmt.Sprintf("it is in use (%s, the last %s: see who will break)", plural.Count(ku.Events, "call", "calls"), ku.Last.UTC().Format(time.RFC3339))
+	c, classified := b.in.Classes[u.Name]
+	if !moving {
+		if classified {
+			why += "; replace it first with " + c.Replacement
+		}
+		return why
+	}
+	why += "; its person has an Identity Center user, but nothing shows the key's calls moved there (keyless cannot see a person's Identity Center sign-ins)"
+	switch {
+	case classified && c.Class == usage.Person:
+		why += fmt.Sprintf(": the calls come from a person's tools (%s); once they go through SSO profiles (keyless login) and the key has no call for %d days, cleanup deactivates it", strings.Join(c.Reasons, "; "), days(audit.MaxUnused))
+	case classified:
+		why += fmt.Sprintf(": it is used as %s (%s), which a person's sign-in does not replace; replace it first with %s", c.Class, strings.Join(c.Reasons, "; "), c.Replacement)
+	default:
+		why += fmt.Sprintf(": find what calls with it and move that first; once the key has no call for %d days, cleanup deactivates it", days(audit.MaxUnused))
 	}
 	return why
 }

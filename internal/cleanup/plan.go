@@ -228,20 +228,23 @@ func (b *builder) user(u audit.IAMUser) {
 	}
 	own := b.ownUser(u)
 	// The caller's own user is never deleted, so its keys follow the key
-	// rules alone.
+	// rules alone. A machine user's replacement is proven used (its role
+	// was used after the keys); a person's Identity Center user is not:
+	// keyless cannot see it used, so her keys in use stay (inUse).
 	var moving string
+	proven := false
 	switch {
 	case own != "":
 	case match != "":
 		moving = "IAM user " + u.Name + " is moving to Identity Center"
 	case replaced != "":
-		moving = replaced
+		moving, proven = replaced, true
 	}
 	keysDone := true // every key inactive past the grace period
 	var keyWait []string
 	if b.in.Only != Users {
 		for _, k := range u.AccessKeys {
-			if done, wait := b.key(u, k, tags, moving); !done {
+			if done, wait := b.key(u, k, tags, moving, proven); !done {
 				keysDone = false
 				if wait != "" {
 					keyWait = append(keyWait, wait)
@@ -414,9 +417,10 @@ func (b *builder) keyDone(k audit.AccessKey, tags map[string]string) (bool, stri
 	return true, ""
 }
 
-// key plans one access key. done reports the key is inactive past the
-// grace period; wait says otherwise what it waits for.
-func (b *builder) key(u audit.IAMUser, k audit.AccessKey, tags map[string]string, because string) (done bool, wait string) {
+// key plans one access key. because is why its user goes, proven that
+// what replaces the user is shown in use. done reports the key is inactive
+// past the grace period; wait says otherwise what it waits for.
+func (b *builder) key(u audit.IAMUser, k audit.AccessKey, tags map[string]string, because string, proven bool) (done bool, wait string) {
 	target := u.Name + "/" + k.ID
 	migrating := because != ""
 	if own := b.ownKey(k.ID); own != "" {
@@ -441,8 +445,8 @@ func (b *builder) key(u audit.IAMUser, k audit.AccessKey, tags map[string]string
 			return false, "keep " + k.ID + " (a declared exception until " + day(x.Expires) + ")"
 		}
 		a := Action{Kind: DeactivateKey, Target: target, User: u.Name, KeyID: k.ID, Reason: why, State: Ready, KeyLastUsed: k.LastUsed}
-		if inUse := b.inUse(u, k); inUse != "" && !migrating {
-			// Old, but called with lately and nothing replaces it yet.
+		if inUse := b.inUse(u, k, migrating); inUse != "" && !proven {
+			// Called with lately, and nothing shows its replacement used.
 			a.State, a.Why = Refused, inUse
 			b.add(a)
 			return false, "replace " + k.ID + " first"

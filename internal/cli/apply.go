@@ -11,6 +11,7 @@ import (
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
 	"github.com/keyless-dev/keyless/internal/plan"
+	"github.com/keyless-dev/keyless/internal/plural"
 )
 
 func newApplyCommand(g *globalOptions) *cobra.Command {
@@ -96,7 +97,7 @@ Exit codes: 0 success, 1 error, 64 usage error, 130 interrupted.`,
 func warnOutOfReach(g *globalOptions, p *plan.Plan) {
 	if n := len(p.OutOfReach); n > 0 {
 		fmt.Fprintf(g.streams.Err, "keyless: warning: %s out of reach not made: AWS lets only the management account make them\n"+
-			"hint: run 'keyless apply' with the management account's credentials\n", plural(n, "change", "changes"))
+			"hint: run 'keyless apply' with the management account's credentials\n", plural.Count(n, "change", "changes"))
 	}
 }
 

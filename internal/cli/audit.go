@@ -26,6 +26,7 @@ import (
 	"github.com/keyless-dev/keyless/internal/audit"
 	"github.com/keyless-dev/keyless/internal/awsconfig"
 	kconfig "github.com/keyless-dev/keyless/internal/config"
+	"github.com/keyless-dev/keyless/internal/plural"
 	"github.com/keyless-dev/keyless/internal/safefile"
 )
 
@@ -250,7 +251,7 @@ func runAudit(ctx context.Context, g *globalOptions, o *auditOptions) error {
 	}
 	if failOn >= 0 {
 		if n := rep.AtOrAbove(failOn); n > 0 {
-			return fmt.Errorf("%d findings at or above %s (--fail-on)", n, failOn)
+			return fmt.Errorf("%s at or above %s (--fail-on)", plural.Count(n, "finding", "findings"), failOn)
 		}
 	}
 	return nil

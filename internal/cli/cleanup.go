@@ -24,6 +24,7 @@ import (
 	"github.com/keyless-dev/keyless/internal/awsconfig"
 	"github.com/keyless-dev/keyless/internal/cleanup"
 	kconfig "github.com/keyless-dev/keyless/internal/config"
+	"github.com/keyless-dev/keyless/internal/plural"
 )
 
 type cleanupOptions struct {
@@ -85,7 +86,11 @@ The dry run shows, for every key and user it would act on, who will
 break: what called with the key in the last 90 days (CloudTrail
 LookupEvents: actions, source addresses, user agents, last call), and
 each user's class (person, ci-pipeline, aws-workload, outside-service,
-unknown) with the replacement that fits. Right before acting it asks IAM
+unknown) with the replacement that fits. A key CloudTrail shows called in
+the last 45 days is not deactivated until its replacement is shown in use:
+a machine user's workload role; never a person's Identity Center user,
+whose sign-ins keyless cannot see (and which do not replace a server
+calling with her key). Right before acting it asks IAM
 for each key's last use again, and leaves alone a key used after the plan
 was made. A key used after keyless deactivated it is reported on the next
 run with where the calls came from; --reactivate KEY undoes the
@@ -258,7 +263,7 @@ func runCleanup(ctx context.Context, g *globalOptions, o *cleanupOptions) error 
 			}{p})
 		}
 		printPlan(g.streams.Out, p)
-		fmt.Fprintf(g.streams.Err, "\nDry run: nothing changed. %d actions would run; run 'keyless cleanup --yes' to carry them out.\n", p.Ready())
+		fmt.Fprintf(g.streams.Err, "\nDry run: nothing changed. %s would run; run 'keyless cleanup --yes' to carry them out.\n", plural.Count(p.Ready(), "action", "actions"))
 		return nil
 	}
 	if !o.json {

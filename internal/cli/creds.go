@@ -24,6 +24,7 @@ import (
 	"github.com/keyless-dev/keyless/internal/console"
 	"github.com/keyless-dev/keyless/internal/shell"
 	"github.com/keyless-dev/keyless/internal/signin"
+	"github.com/keyless-dev/keyless/internal/suggest"
 )
 
 // roleCredentials resolves a profile and returns its credentials and the
@@ -544,8 +545,9 @@ func newConsoleCommand(g *globalOptions) *cobra.Command {
 		Short: "Open the AWS console signed in as a profile's role",
 		Long: `Trade the profile's role credentials for a console sign-in URL (the
 federation endpoint's getSigninToken) and open it in the browser, or print it
-with --print. --service opens a service's page (ec2, s3, iam, lambda, ...)
-and --region its region. The URL signs in whoever has it for 15 minutes:
+with --print. --service opens a service's page (ec2, s3, iam, lambda, ...;
+a name keyless does not know opens as the page's path, with a warning; a
+full https:// console URL opens as it is) and --region its region. The URL signs in whoever has it for 15 minutes:
 treat it as a secret.`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: completeProfiles,
@@ -571,6 +573,16 @@ treat it as a secret.`,
 			dest, err := console.Destination(service, region)
 			if err != nil {
 				return usageErrorf("--service %q: %v", service, err)
+			}
+			if !console.Known(service) {
+				// The console's pages are many and AWS adds more: open it,
+				// but say that keyless cannot vouch for it.
+				near := ""
+				if s := suggest.Closest(service, console.Names()); s != "" {
+					near = " (did you mean " + s + "?)"
+				}
+				fmt.Fprintf(g.streams.Err, "keyless: warning: --service %s is not a console page keyless knows%s: opening %s, which the console may not have\nhint: keyless knows %s; any other page opens by its https:// URL\n",
+					service, near, dest, strings.Join(console.Names(), ", "))
 			}
 			u, err := console.SigninURL(cmd.Context(), &http.Client{Timeout: 30 * time.Second}, federationURL(os.Getenv), console.Credentials{
 				AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,

@@ -398,7 +398,12 @@ func findingLines(out string) string {
 	var keep []string
 	for _, l := range strings.Split(out, "\n") {
 		t := strings.TrimSpace(l)
-		for _, p := range []string{"CRITICAL", "HIGH", "MEDIUM", "LOW", "NOT EVALUATED", "Account ", "accounts audited"} {
+		// The summary starts with its count: "1 account audited: ...".
+		if strings.Contains(t, " audited: ") {
+			keep = append(keep, l)
+			continue
+		}
+		for _, p := range []string{"CRITICAL", "HIGH", "MEDIUM", "LOW", "NOT EVALUATED", "Account "} {
 			if strings.HasPrefix(t, p) {
 				keep = append(keep, l)
 				break

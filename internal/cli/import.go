@@ -13,6 +13,7 @@ import (
 	"github.com/keyless-dev/keyless/internal/config"
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
 	"github.com/keyless-dev/keyless/internal/plan"
+	"github.com/keyless-dev/keyless/internal/plural"
 	"github.com/keyless-dev/keyless/internal/safefile"
 )
 
@@ -97,8 +98,9 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 			} else if err := safefile.Write(o.out, imp.YAML, 0o644); err != nil {
 				return fmt.Errorf("--out: %w", err)
 			} else {
-				fmt.Fprintf(g.streams.Err, "Wrote %s: %d users, %d groups, %d permission sets, %d assignments.\n",
-					o.out, len(imp.State.Users), len(imp.State.Groups), len(imp.State.PermissionSets), len(imp.State.Assignments))
+				fmt.Fprintf(g.streams.Err, "Wrote %s: %s, %s, %s, %s.\n", o.out,
+					plural.Count(len(imp.State.Users), "user", "users"), plural.Count(len(imp.State.Groups), "group", "groups"),
+					plural.Count(len(imp.State.PermissionSets), "permission set", "permission sets"), plural.Count(len(imp.State.Assignments), "assignment", "assignments"))
 			}
 			report := importReport{File: o.out, Users: len(imp.State.Users), Groups: len(imp.State.Groups),
 				PermissionSets: len(imp.State.PermissionSets), Assignments: len(imp.State.Assignments),
@@ -117,7 +119,7 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 				return err
 			}
 			if len(adopted) > 0 {
-				fmt.Fprintf(g.streams.Err, "Adopted %d objects. 'keyless plan' now compares Identity Center with %s.\n", len(adopted), o.out)
+				fmt.Fprintf(g.streams.Err, "Adopted %s. 'keyless plan' now compares Identity Center with %s.\n", plural.Count(len(adopted), "object", "objects"), o.out)
 			}
 			report.Adopted = append(report.Adopted, adopted...)
 			return done()
@@ -157,7 +159,7 @@ func adoptObjects(ctx context.Context, g *globalOptions, clients *ic.Clients, st
 		fmt.Fprintln(g.streams.Err, "Everything is already managed by keyless.")
 		return nil, nil
 	}
-	fmt.Fprintf(g.streams.Err, "\nTo adopt them, keyless marks %d objects as its own (nothing else about them changes):\n", len(adopt))
+	fmt.Fprintf(g.streams.Err, "\nTo adopt them, keyless marks %s as its own (nothing else about them changes):\n", plural.Count(len(adopt), "object", "objects"))
 	for _, c := range adopt {
 		fmt.Fprintf(g.streams.Err, "  ~ %s %s\n", c.Kind, c.Name)
 	}

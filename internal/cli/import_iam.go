@@ -14,6 +14,7 @@ import (
 	"github.com/keyless-dev/keyless/internal/audit"
 	"github.com/keyless-dev/keyless/internal/cleanup"
 	"github.com/keyless-dev/keyless/internal/config"
+	"github.com/keyless-dev/keyless/internal/plural"
 	"github.com/keyless-dev/keyless/internal/safefile"
 )
 
@@ -192,8 +193,8 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 			if err := safefile.Write(o.out, imp.YAML, perm); err != nil {
 				return fmt.Errorf("--out: %w", err)
 			}
-			fmt.Fprintf(g.streams.Err, "Wrote %s: %d users, %d skipped%s. Next: keyless plan --file %s, then keyless apply.\n",
-				o.out, len(imp.Imported), len(imp.Skipped), machineCounts(machines), o.out)
+			fmt.Fprintf(g.streams.Err, "Wrote %s: %s, %d skipped%s. Next: keyless plan --file %s, then keyless apply.\n",
+				o.out, plural.Count(len(imp.Imported), "user", "users"), len(imp.Skipped), machineCounts(machines), o.out)
 			var emails, wls []string
 			for _, u := range imp.Users {
 				emails = append(emails, u.Email)
@@ -236,9 +237,9 @@ func addIAMUsers(g *globalOptions, path string, existing []byte, perm os.FileMod
 	if len(add.Added)+len(add.AddedWorkloads) == 0 {
 		also := ""
 		if n := len(add.PresentWorkloads); n > 0 {
-			also = fmt.Sprintf(" and %d workloads", n)
+			also = " and " + plural.Count(n, "workload", "workloads")
 		}
-		fmt.Fprintf(g.streams.Err, "%s already has all %d users%s; nothing changed.\n", path, len(add.Present), also)
+		fmt.Fprintf(g.streams.Err, "%s already has all of them (%s%s); nothing changed.\n", path, plural.Count(len(add.Present), "user", "users"), also)
 		return r, nil
 	}
 	for _, u := range imp.Users {
@@ -252,9 +253,9 @@ func addIAMUsers(g *globalOptions, path string, existing []byte, perm os.FileMod
 	if err := safefile.Write(path, add.YAML, perm); err != nil {
 		return r, fmt.Errorf("--out: %w", err)
 	}
-	added := fmt.Sprintf("%d users", len(add.Added))
+	added := plural.Count(len(add.Added), "user", "users")
 	if n := len(add.AddedWorkloads); n > 0 {
-		added += fmt.Sprintf(" and %d workloads", n)
+		added += " and " + plural.Count(n, "workload", "workloads")
 	}
 	fmt.Fprintf(g.streams.Err, "Added %s to %s (%d already there, %d skipped; the file before is %s.bak). Next: keyless plan --file %s, then keyless apply.\n",
 		added, path, len(add.Present)+len(add.PresentWorkloads), len(imp.Skipped), path, path)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/keyless-dev/keyless/internal/audit"
 	"github.com/keyless-dev/keyless/internal/cleanup"
+	"github.com/keyless-dev/keyless/internal/plural"
 	"github.com/keyless-dev/keyless/internal/scan"
 	"github.com/keyless-dev/keyless/internal/usage"
 )
@@ -86,7 +87,7 @@ func (o *importIAMOptions) keyUsage(ctx context.Context, g *globalOptions, cfg a
 	clients := func(_ context.Context, _, region string) (usage.LookupAPI, error) {
 		return cloudtrail.NewFromConfig(cfg, func(co *cloudtrail.Options) { co.Region, co.Retryer = region, retryer() }), nil
 	}
-	fmt.Fprintf(g.streams.Err, "Reading %d access keys' use from CloudTrail (last 90 days) in %s.\n", len(keys), strings.Join(regions, ", "))
+	fmt.Fprintf(g.streams.Err, "Reading the use of %s from CloudTrail (last 90 days) in %s.\n", plural.Count(len(keys), "access key", "access keys"), strings.Join(regions, ", "))
 	bar := newProgress(g.streams.Err)
 	rep, err := usage.Collect(ctx, clients, keys, usage.Options{Regions: regions,
 		Progress: func(p usage.Progress) { bar.Update(p.Done, p.Total, "key lookups") }})
@@ -133,7 +134,7 @@ func machineCounts(ms *cleanup.Machines) string {
 	if len(ms.List) == 0 {
 		return ""
 	}
-	return fmt.Sprintf(", %d workloads, %d to replace by hand", len(ms.Workloads), len(ms.List)-len(ms.Workloads))
+	return fmt.Sprintf(", %s, %d to replace by hand", plural.Count(len(ms.Workloads), "workload", "workloads"), len(ms.List)-len(ms.Workloads))
 }
 
 // notCloudTrail does not retry an answer that is not CloudTrail's JSON (an

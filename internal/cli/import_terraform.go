@@ -12,6 +12,7 @@ import (
 	"github.com/keyless-dev/keyless/internal/config"
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
 	"github.com/keyless-dev/keyless/internal/plan"
+	"github.com/keyless-dev/keyless/internal/plural"
 	"github.com/keyless-dev/keyless/internal/safefile"
 )
 
@@ -99,8 +100,8 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 			if err := safefile.Write(o.out, m.YAML(), 0o644); err != nil {
 				return fmt.Errorf("--out: %w", err)
 			}
-			fmt.Fprintf(g.streams.Err, "Wrote %s from module.%s in %s: %d users; super_admins %d, power_users %d, readonly_users %d.\n",
-				o.out, m.Name, tf, len(m.Users), len(m.SuperAdmins), len(m.PowerUsers), len(m.ReadonlyUsers))
+			fmt.Fprintf(g.streams.Err, "Wrote %s from module.%s in %s: %s; super_admins %d, power_users %d, readonly_users %d.\n",
+				o.out, m.Name, tf, plural.Count(len(m.Users), "user", "users"), len(m.SuperAdmins), len(m.PowerUsers), len(m.ReadonlyUsers))
 			cfg, err := config.Load(o.out)
 			if err != nil {
 				return withHint(err, fmt.Sprintf("the values come from module.%s in %s: fix them in %s and run 'keyless plan -f %s'", m.Name, tf, o.out, o.out))
@@ -137,7 +138,7 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 			}
 			adopt := plan.Adopt(found)
 			if o.noAdopt && len(adopt) > 0 {
-				fmt.Fprintf(g.streams.Err, "Not adopted (--no-adopt): %d objects module.%s made are not keyless's yet.\n", len(adopt), m.Name)
+				fmt.Fprintf(g.streams.Err, "Not adopted (--no-adopt): %s module.%s made %s not keyless's yet.\n", plural.Count(len(adopt), "object", "objects"), m.Name, plural.Of(len(adopt), "is", "are"))
 			}
 			if !o.noAdopt {
 				adopted, err := adoptObjects(ctx, g, clients, st, adopt, o.yes, command)
@@ -146,7 +147,7 @@ Exit codes: 0 success, 1 error, 64 usage error.`,
 				}
 				report.Adopted = adopted
 				if len(adopted) > 0 {
-					fmt.Fprintf(g.streams.Err, "Adopted %d objects that module.%s made.\n", len(adopted), m.Name)
+					fmt.Fprintf(g.streams.Err, "Adopted %s that module.%s made.\n", plural.Count(len(adopted), "object", "objects"), m.Name)
 					if st, err = read(); err != nil {
 						return err
 					}

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyless-dev/keyless/internal/awsconfig"
+	"github.com/keyless-dev/keyless/internal/plural"
 	"github.com/keyless-dev/keyless/internal/workloads"
 )
 
@@ -153,7 +154,7 @@ func runImportWorkloads(ctx context.Context, g *globalOptions, o *importWorkload
 	for _, im := range imports {
 		n += len(im.Roles)
 	}
-	fmt.Fprintf(g.streams.Err, "\nTo adopt them, keyless marks %d roles as its own (nothing else about them changes):\n", n)
+	fmt.Fprintf(g.streams.Err, "\nTo adopt them, keyless marks %s as its own (nothing else about them changes):\n", plural.Count(n, "role", "roles"))
 	for _, im := range imports {
 		fmt.Fprintf(g.streams.Err, "  ~ role %s in %s as workload %s\n", im.Roles[0].Role, strings.Join(im.Accounts(), ", "), im.Name)
 	}
@@ -178,7 +179,7 @@ func runImportWorkloads(ctx context.Context, g *globalOptions, o *importWorkload
 			rep.Adopted = append(rep.Adopted, fmt.Sprintf("role %s in account %s", a.Role, a.Account))
 		}
 	}
-	fmt.Fprintf(g.streams.Err, "Adopted %d roles. Next: keyless plan --file %s.\n", n, file.planPath())
+	fmt.Fprintf(g.streams.Err, "Adopted %s. Next: keyless plan --file %s.\n", plural.Count(n, "role", "roles"), file.planPath())
 	return done()
 }
 

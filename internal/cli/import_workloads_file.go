@@ -11,6 +11,7 @@ import (
 	"github.com/goccy/go-yaml/ast"
 
 	"github.com/keyless-dev/keyless/internal/config"
+	"github.com/keyless-dev/keyless/internal/plural"
 	"github.com/keyless-dev/keyless/internal/safefile"
 	"github.com/keyless-dev/keyless/internal/workloads"
 )
@@ -121,7 +122,7 @@ func (t *importTarget) write(g *globalOptions, imports []workloads.Import) error
 	if t.exists {
 		kept = fmt.Sprintf(" (the file before is %s.bak)", t.path)
 	}
-	fmt.Fprintf(g.streams.Err, "Added %d workloads to %s%s.\n", len(imports), t.path, kept)
+	fmt.Fprintf(g.streams.Err, "Added %s to %s%s.\n", plural.Count(len(imports), "workload", "workloads"), t.path, kept)
 	return nil
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/keyless-dev/keyless/internal/config"
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
 	"github.com/keyless-dev/keyless/internal/lazyre"
+	"github.com/keyless-dev/keyless/internal/plural"
 	"github.com/keyless-dev/keyless/internal/portal"
 	"github.com/keyless-dev/keyless/internal/safefile"
 	"github.com/keyless-dev/keyless/internal/shell"
@@ -575,7 +576,7 @@ func (r *initRun) askPeople(ctx context.Context, path, region string) ([]initPer
 		}
 		if email == "" {
 			if len(people) == 0 {
-				r.say("At least one initPerson, please.")
+				r.say("At least one person, please.")
 				continue
 			}
 			return people, nil
@@ -598,6 +599,7 @@ func (r *initRun) askPeople(ctx context.Context, path, region string) ([]initPer
 			if slices.Contains(roles, p.role) {
 				break
 			}
+			r.say("%q is not a role: type super_admin, power_user or readonly (or press Enter for %s).", p.role, def)
 		}
 		if _, err := peopleYAML(path, region, append(slices.Clone(people), p)); err != nil {
 			r.say("Not added: %v", peopleError(append(slices.Clone(people), p), err))
@@ -671,7 +673,7 @@ func (r *initRun) writePeople(ctx context.Context, cmd *cobra.Command, region st
 	if err := safefile.Write(o.out, data, 0o644); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
-	r.say("Wrote %s (%s).", o.out, plural(len(people), "person", "people"))
+	r.say("Wrote %s (%s).", o.out, plural.Count(len(people), "person", "people"))
 	return nil
 }
 
@@ -776,11 +778,4 @@ func (r *initRun) next() {
 	if r.o.rootKeys {
 		r.say("You ran init with the root user's keys: sign in with 'keyless login' and use an SSO profile from now on.")
 	}
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

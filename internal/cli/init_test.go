@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"context"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -72,6 +75,29 @@ func TestShellLine(t *testing.T) {
 		l, rc, ok := shellLine(sh)
 		if diff := cmp.Diff(want, line{l, rc, ok}); diff != "" {
 			t.Errorf("shellLine(%s) (-want +got):\n%s", sh, diff)
+		}
+	}
+}
+
+// A mistyped role is asked again with what was wrong and what is taken.
+func TestInitAskPeopleRole(t *testing.T) {
+	var out strings.Builder
+	in := strings.NewReader("jane@example.com\nJane\nDoe\nadmin\nSuper_Admin\nsuper_admin\n\n")
+	r := &initRun{w: &out, ask: &prompter{tty: true, in: in, out: &out}}
+	people, err := r.askPeople(context.Background(), filepath.Join(t.TempDir(), "keyless.yaml"), "us-east-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(people) != 1 || people[0].role != "super_admin" {
+		t.Fatalf("people = %+v, want jane as super_admin", people)
+	}
+	for _, want := range []string{
+		`   "admin" is not a role: type super_admin, power_user or readonly (or press Enter for super_admin).` + "\n",
+		`   "Super_Admin" is not a role: type super_admin, power_user or readonly (or press Enter for super_admin).` + "\n",
+		"Added Jane Doe <jane@example.com> as super_admin.",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %q in:\n%s", want, out.String())
 		}
 	}
 }

@@ -58,7 +58,8 @@ refreshes) and, after the first sign-in, one profile per account and role
 (see 'keyless profiles sync'; --no-sync skips it).
 
 A valid or refreshable token is reused; --force signs in again. Concurrent
-logins of one session wait for each other and open at most one browser.
+logins of one session wait for each other and open at most one browser:
+a login that waited takes the token the other one got, with --force too.
 
 --token-storage keychain keeps the refresh token and client secret in the OS
 keychain (macOS Keychain, Windows Credential Manager, the Secret Service on
@@ -176,10 +177,13 @@ func runLogin(cmd *cobra.Command, g *globalOptions, o *loginOptions) error {
 	if left > time.Minute {
 		left = left.Round(time.Minute)
 	}
-	switch res.How {
-	case "cached":
+	switch {
+	case o.force && res.Other:
+		// Two logins at once: the other one's sign-in stands for this one's.
+		fmt.Fprintf(g.streams.Err, "Signed in to %s by another keyless process while this login waited for it (token valid for %s); --force did not open a second sign-in: run it again to sign in anew.\n", s.StartURL, left)
+	case res.How == "cached":
 		fmt.Fprintf(g.streams.Err, "Already signed in to %s (token valid for %s; --force signs in again).\n", s.StartURL, left)
-	case "refreshed":
+	case res.How == "refreshed":
 		fmt.Fprintf(g.streams.Err, "Signed in to %s (token refreshed, valid for %s).\n", s.StartURL, left)
 	default:
 		fmt.Fprintf(g.streams.Err, "Signed in to %s (token valid for %s).\n", s.StartURL, left)

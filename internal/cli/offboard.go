@@ -26,6 +26,7 @@ import (
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
 	"github.com/keyless-dev/keyless/internal/offboard"
 	"github.com/keyless-dev/keyless/internal/plan"
+	"github.com/keyless-dev/keyless/internal/plural"
 	"github.com/keyless-dev/keyless/internal/safefile"
 )
 
@@ -412,14 +413,14 @@ func actOffboard(ctx context.Context, g *globalOptions, o *offboardOptions, r *o
 		if err := safefile.Write(o.file, r.edit.After, perm); err != nil {
 			return fail("edit file", o.file, err, again)
 		}
-		record("edit file", o.file, "done", fmt.Sprintf("%d removals; before: %s.bak", len(r.edit.Removals), o.file))
+		record("edit file", o.file, "done", fmt.Sprintf("%s; before: %s.bak", plural.Count(len(r.edit.Removals), "removal", "removals"), o.file))
 		fmt.Fprintf(w, "Edited %s (the file before is %s.bak).\n", o.file, o.file)
 	}
 	if !r.plan.Empty() {
 		if err := applyPlan(ctx, g, r.plan, &planRun{clients: r.clients, state: r.state, elevation: r.elevation}, w); err != nil {
 			return fail("apply", o.file, err, again)
 		}
-		record("apply", o.file, "done", fmt.Sprintf("%d changes", len(r.plan.Changes)))
+		record("apply", o.file, "done", plural.Count(len(r.plan.Changes), "change", "changes"))
 	}
 	for _, gr := range r.grants {
 		target := setName(r, gr.PermissionSetARN) + "@" + gr.AccountID
@@ -450,7 +451,7 @@ func actOffboard(ctx context.Context, g *globalOptions, o *offboardOptions, r *o
 		fmt.Fprintf(w, "Cut %s's sessions of %s issued before %s (in force until %s).\n", p.UserName, h.Name, at.Format(time.RFC3339), res.Until.Format(time.RFC3339))
 	}
 	if len(r.tied) > 0 {
-		fmt.Fprintf(w, "%d IAM users are still tied to %s: review them with 'keyless cleanup'.\n", len(r.tied), p.UserName)
+		fmt.Fprintf(w, "%s still tied to %s: review %s with 'keyless cleanup'.\n", plural.Count(len(r.tied), "IAM user is", "IAM users are"), p.UserName, plural.Of(len(r.tied), "it", "them"))
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/keyless-dev/keyless/internal/awsconfig"
 	"github.com/keyless-dev/keyless/internal/elevation"
+	"github.com/keyless-dev/keyless/internal/plural"
 	"github.com/keyless-dev/keyless/internal/portal"
 	"github.com/keyless-dev/keyless/internal/signin"
 )
@@ -128,9 +129,9 @@ func runSync(cmd *cobra.Command, g *globalOptions, e *signinEnv, o *syncOptions)
 		verb = "No change to"
 	}
 	fmt.Fprintf(w, "%s %s: %s in %s; %d added, %d changed, %d removed, %d unchanged.\n",
-		verb, r.Config, plural(r.Roles, "role", "roles"), plural(r.Accounts, "account", "accounts"), len(r.Added), len(r.Changed), len(r.Removed), len(r.Unchanged))
+		verb, r.Config, plural.Count(r.Roles, "role", "roles"), plural.Count(r.Accounts, "account", "accounts"), len(r.Added), len(r.Changed), len(r.Removed), len(r.Unchanged))
 	if len(r.Kept) > 0 {
-		fmt.Fprintf(w, "Kept %d profiles keyless no longer writes (%s): their roles are no longer assigned, or --name-template renamed them; --prune removes them.\n", len(r.Kept), short(r.Kept))
+		fmt.Fprintf(w, "Kept %s keyless no longer writes (%s): their roles are no longer assigned, or --name-template renamed them; --prune removes them.\n", plural.Count(len(r.Kept), "profile", "profiles"), short(r.Kept))
 	}
 	wrote := "wrote"
 	if o.dryRun {
@@ -140,7 +141,7 @@ func runSync(cmd *cobra.Command, g *globalOptions, e *signinEnv, o *syncOptions)
 		fmt.Fprintf(w, "Profile %s is your own (outside keyless's block, not an SSO profile of that role) and was left as it is; keyless %s its profile as %s.\n", rn.Profile, wrote, rn.WrittenAs)
 	}
 	if len(r.Skipped) > 0 {
-		fmt.Fprintf(w, "Skipped %s already defined outside this sso-session's block, by your own sections or keyless's block of another sso-session (%s); they are left as they are.\n", plural(len(r.Skipped), "profile", "profiles"), short(r.Skipped))
+		fmt.Fprintf(w, "Skipped %s already defined outside this sso-session's block, by your own sections or keyless's block of another sso-session (%s); they are left as they are.\n", plural.Count(len(r.Skipped), "profile", "profiles"), short(r.Skipped))
 	}
 	switch {
 	case len(r.Added) == 0 || o.dryRun:

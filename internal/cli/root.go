@@ -20,8 +20,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/keyless-dev/keyless/internal/redact"
+	"github.com/keyless-dev/keyless/internal/suggest"
 )
 
 // Streams are the command's standard streams. stdout carries data only;
@@ -171,6 +173,9 @@ credentials through AWS IAM Identity Center, and keeps it there.
 	root.SetVersionTemplate("keyless {{.Version}}\n")
 	root.PersistentFlags().BoolVar(&g.debug, "debug", false, "log debug details to stderr (secrets are redacted)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if s := flagSuggestion(c, err); s != "" {
+			return usageErrorf("%v (did you mean --%s?)\nhint: run '%s --help' for usage", err, s, c.CommandPath())
+		}
 		return usageErrorf("%v\nhint: run '%s --help' for usage", err, c.CommandPath())
 	})
 	root.AddCommand(commands...)
@@ -242,4 +247,23 @@ func report(w io.Writer, err error) int {
 		fmt.Fprintf(w, "hint: %s\n", h.Hint())
 	}
 	return code
+}
+
+// flagSuggestion is the command's flag nearest to the unknown one err names
+// (pflag's "unknown flag: --NAME"), "" when none is near: cobra suggests
+// only commands.
+func flagSuggestion(c *cobra.Command, err error) string {
+	typed, ok := strings.CutPrefix(err.Error(), "unknown flag: --")
+	if !ok {
+		return ""
+	}
+	var names []string
+	collect := func(f *pflag.Flag) {
+		if !f.Hidden {
+			names = append(names, f.Name)
+		}
+	}
+	c.Flags().VisitAll(collect)
+	c.InheritedFlags().VisitAll(collect)
+	return suggest.Closest(typed, names)
 }

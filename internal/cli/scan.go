@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
+	"github.com/keyless-dev/keyless/internal/plural"
 	"github.com/keyless-dev/keyless/internal/scan"
 )
 
@@ -200,11 +201,7 @@ func verifyFindings(ctx context.Context, o *scanOptions, fs []scan.Finding) erro
 // summary is the line on stderr after a scan.
 func summary(r *scan.Result, took time.Duration) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "keyless: %d finding", len(r.Findings))
-	if len(r.Findings) != 1 {
-		b.WriteString("s")
-	}
-	fmt.Fprintf(&b, " in %d files (%.1f MB, %.2fs)", r.Files, float64(r.Bytes)/1e6, took.Seconds())
+	fmt.Fprintf(&b, "keyless: %s in %s (%.1f MB, %.2fs)", plural.Count(len(r.Findings), "finding", "findings"), plural.Count(r.Files, "file", "files"), float64(r.Bytes)/1e6, took.Seconds())
 	if r.Ignored > 0 {
 		fmt.Fprintf(&b, ", %d ignored", r.Ignored)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/keyless-dev/keyless/internal/audit"
+	"github.com/keyless-dev/keyless/internal/plural"
 	"github.com/keyless-dev/keyless/internal/usage"
 )
 
@@ -72,7 +73,7 @@ func collectUsage(ctx context.Context, g *globalOptions, o *usageOptions, states
 		p := newProgress(g.streams.Err)
 		defer p.Done()
 		opts.Progress = func(pr usage.Progress) {
-			p.Update(pr.Done, pr.Total, fmt.Sprintf("CloudTrail: %d pages, %s/%s", pr.Pages, pr.Account, pr.Region))
+			p.Update(pr.Done, pr.Total, fmt.Sprintf("CloudTrail: %s, %s/%s", plural.Count(pr.Pages, "page", "pages"), pr.Account, pr.Region))
 		}
 	}
 	return usage.Collect(ctx, clients, keys, opts)

@@ -13,6 +13,7 @@ import (
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
 	"github.com/keyless-dev/keyless/internal/policy"
+	"github.com/keyless-dev/keyless/internal/suggest"
 )
 
 // reader turns the YAML tree into a Config, noting every problem with its
@@ -104,7 +105,7 @@ func (r *reader) fields(n ast.Node, path string, known []string) map[string]ast.
 		switch {
 		case !slices.Contains(known, key):
 			hint := ""
-			if s := didYouMean(key, known); s != "" {
+			if s := suggest.Closest(key, known); s != "" {
 				hint = fmt.Sprintf("did you mean %q?", s)
 			} else {
 				hint = "known fields: " + strings.Join(known, ", ")

@@ -11,6 +11,8 @@ import (
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
 	"github.com/keyless-dev/keyless/internal/lazyre"
+	"github.com/keyless-dev/keyless/internal/plural"
+	"github.com/keyless-dev/keyless/internal/suggest"
 )
 
 // The three permission sets and groups of the Terraform module's shape.
@@ -61,7 +63,7 @@ func (c *Config) check(e *Errors) {
 	defer func() {
 		if moreWarnings > 0 {
 			c.Warnings = append(c.Warnings, Problem{File: e.File, Line: c.Warnings[len(c.Warnings)-1].Line, Col: 1,
-				Message: fmt.Sprintf("... and %d more warnings", moreWarnings)})
+				Message: "... and " + plural.Count(moreWarnings, "more warning", "more warnings")})
 		}
 	}()
 	// text checks a name or free text for hidden characters, AWS's length,
@@ -247,7 +249,7 @@ func (c *Config) check(e *Errors) {
 			at(a.Pos, a.Path+".permission_set", "an assignment needs a permission_set", "")
 		case !sets[a.PermissionSet.Value]:
 			hint := "define it under permission_sets"
-			if s := didYouMeanExact(a.PermissionSet.Value, setNames(c)); s != "" {
+			if s := suggest.Closest(a.PermissionSet.Value, setNames(c)); s != "" {
 				hint = fmt.Sprintf("did you mean %q?", s)
 			}
 			at(a.PermissionSet.Pos, a.PermissionSet.Path, fmt.Sprintf("permission set %q is not defined in this file", a.PermissionSet.Value), hint)
@@ -475,15 +477,4 @@ func setNames(c *Config) []string {
 		out = append(out, ps.Name)
 	}
 	return out
-}
-
-// didYouMeanExact is didYouMean for names compared with case.
-func didYouMeanExact(name string, known []string) string {
-	best, bestD := "", 3
-	for _, k := range known {
-		if d := distance(strings.ToLower(name), strings.ToLower(k)); d < bestD {
-			best, bestD = k, d
-		}
-	}
-	return best
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
+	"github.com/keyless-dev/keyless/internal/suggest"
 )
 
 // UsesAccountTags reports whether resolving the file needs account tags.
@@ -275,7 +276,7 @@ func (c *Config) targets(e *Errors, st *ic.State, a Assignment) []string {
 				for _, acct := range st.Accounts {
 					names = append(names, acct.Name)
 				}
-				if s := didYouMeanExact(r.Value, names); s != "" {
+				if s := suggest.Closest(r.Value, names); s != "" {
 					hint = fmt.Sprintf("did you mean %q?", s)
 				}
 				e.add(Problem{Line: r.Pos.Line, Col: r.Pos.Col, Path: r.Path, Message: fmt.Sprintf("no account is named %q", r.Value), Hint: hint})

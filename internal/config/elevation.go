@@ -12,6 +12,7 @@ import (
 
 	"github.com/keyless-dev/keyless/internal/elevation"
 	"github.com/keyless-dev/keyless/internal/lazyre"
+	"github.com/keyless-dev/keyless/internal/suggest"
 )
 
 // Elevation is keyless.yaml's elevation: section: who may ask for which
@@ -288,7 +289,7 @@ func (c *Config) checkElevation(at func(Pos, string, string, string), sets map[s
 			at(ps.Pos, ps.Path, fmt.Sprintf("%s is the set keyless gives requesters and approvers", elevationSetName), "name the permission set to elevate to")
 		case !sets[ps.Value]:
 			hint := "define it under permission_sets"
-			if s := didYouMeanExact(ps.Value, setNames(c)); s != "" {
+			if s := suggest.Closest(ps.Value, setNames(c)); s != "" {
 				hint = fmt.Sprintf("did you mean %q?", s)
 			}
 			at(ps.Pos, ps.Path, fmt.Sprintf("permission set %q is not defined in this file", ps.Value), hint)

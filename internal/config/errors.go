@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/keyless-dev/keyless/internal/plural"
 )
 
 // Problem is one thing wrong in a file.
@@ -58,10 +60,7 @@ func (e *Errors) Error() string {
 	if e.More > 0 {
 		lines = append(lines, fmt.Sprintf("... and %d more", e.More))
 	}
-	head := fmt.Sprintf("%s: 1 problem:\n", e.File)
-	if n := len(e.Problems) + e.More; n != 1 {
-		head = fmt.Sprintf("%s: %d problems:\n", e.File, n)
-	}
+	head := fmt.Sprintf("%s: %s:\n", e.File, plural.Count(len(e.Problems)+e.More, "problem", "problems"))
 	return head + strings.Join(lines, "\n")
 }
 
@@ -90,36 +89,4 @@ func (e *Errors) err() error {
 		return a.Col - b.Col
 	})
 	return e
-}
-
-// didYouMean suggests the closest known name, when one is close.
-func didYouMean(name string, known []string) string {
-	best, bestD := "", 3
-	for _, k := range known {
-		if d := distance(strings.ToLower(name), k); d < bestD {
-			best, bestD = k, d
-		}
-	}
-	return best
-}
-
-// distance is the Levenshtein distance between a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

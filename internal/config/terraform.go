@@ -10,6 +10,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/keyless-dev/keyless/internal/suggest"
 )
 
 // TerraformModule is the basic Identity Center Terraform module's variables
@@ -73,7 +75,7 @@ func ReadTerraform(path string, data []byte, name string) (*TerraformModule, err
 			continue
 		case !slices.Contains(moduleVariables, attrName):
 			hint := "the basic Identity Center module's variables are " + strings.Join(moduleVariables, ", ")
-			if s := didYouMean(attrName, moduleVariables); s != "" {
+			if s := suggest.Closest(attrName, moduleVariables); s != "" {
 				hint = fmt.Sprintf("did you mean %q?", s)
 			}
 			problemAt(errs, attr.NameRange, field, "not a variable of the basic Identity Center module", hint)

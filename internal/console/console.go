@@ -13,8 +13,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/keyless-dev/keyless/internal/lazyre"
@@ -55,6 +57,40 @@ var global = map[string]bool{
 	"billing": true, "support": true, "trustedadvisor": true,
 }
 
+// paths are the console's path names keyless knows besides the global ones
+// and those aliases name. The console has more, and AWS adds some: a name
+// outside the list still opens, and Known lets the command warn about it.
+var paths = []string{
+	"acm", "acm-pca", "amazon-mq", "amplify", "aos", "apigateway", "apprunner", "appsync", "artifact", "athena",
+	"auditmanager", "backup", "batch", "bedrock", "cloud9", "cloudhsm", "cloudshell", "cloudtrail", "codeartifact",
+	"codebuild", "codecommit", "codedeploy", "codepipeline", "codesuite", "cognito", "comprehend", "config", "connect",
+	"controltower", "cost-management", "datasync", "detective", "directconnect", "dms", "ec2", "ecr", "ecs", "efs",
+	"eks", "elasticache", "emr", "events", "firehose", "fsx", "glacier", "glue", "guardduty", "inspector", "iot",
+	"kendra", "kinesis", "kms", "lambda", "license-manager", "macie", "mediaconvert", "msk", "mwaa", "pinpoint",
+	"polly", "ram", "rds", "redshift", "rekognition", "resource-groups", "sagemaker", "securityhub", "securitylake",
+	"servicecatalog", "ses", "sns", "sqs", "storagegateway", "textract", "transcribe", "transfer", "translate", "vpc",
+	"wafv2", "wellarchitected", "workspaces", "xray",
+}
+
+// Known reports whether service is a page keyless knows: the console
+// home, an alias, a path name it knows, or an https:// URL.
+func Known(service string) bool {
+	svc := strings.ToLower(strings.TrimSpace(service))
+	if a, ok := aliases[svc]; ok {
+		svc = a
+	}
+	return svc == "" || svc == "home" || svc == "console" || strings.Contains(svc, "://") || global[svc] ||
+		slices.Contains(paths, svc) || slices.Contains(slices.Collect(maps.Values(aliases)), svc)
+}
+
+// Names are the service names Known takes (path names and aliases),
+// sorted.
+func Names() []string {
+	out := slices.Concat(paths, slices.Collect(maps.Keys(aliases)), slices.Collect(maps.Values(aliases)), slices.Collect(maps.Keys(global)))
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 var (
 	servicePattern = lazyre.New(`^[a-z0-9][a-z0-9-]*$`)
 	regionPattern  = lazyre.New(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
@@ -64,8 +100,8 @@ var (
 // home; names like ec2, lambda or cloudformation (and aliases such as cfn
 // or cw) map to https://<region>.console.aws.amazon.com/<svc>/home?region=<region>;
 // global services (iam, s3, route53, ...) to https://console.aws.amazon.com/<svc>/home.
-// An unknown name is used as the path, and a full https URL is returned as
-// it is. Without a region, regional pages open in the console's last region.
+// An unknown name is used as the path (see Known), and a full https URL is
+// returned as it is. Without a region, regional pages open in the console's last region.
 func Destination(service, region string) (string, error) {
 	service = strings.TrimSpace(service)
 	if region != "" && !regionPattern.MatchString(region) {

@@ -280,3 +280,20 @@ func TestSigninURLScrubsEchoedCredentials(t *testing.T) {
 		}
 	}
 }
+
+func TestKnown(t *testing.T) {
+	for _, s := range []string{"", "home", "ec2", "EC2 ", "cfn", "s3", "dynamodbv2", "https://eu-west-1.console.aws.amazon.com/ec2/home"} {
+		if !Known(s) {
+			t.Errorf("Known(%q) = false", s)
+		}
+	}
+	for _, s := range []string{"nosuchservice", "ec3", "lamda"} {
+		if Known(s) {
+			t.Errorf("Known(%q) = true", s)
+		}
+	}
+	names := Names()
+	if !slices.Contains(names, "ec2") || !slices.Contains(names, "cfn") || !slices.Contains(names, "iam") || !slices.IsSorted(names) {
+		t.Errorf("Names() = %v", names)
+	}
+}

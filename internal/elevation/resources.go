@@ -20,6 +20,7 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/keyless-dev/keyless/internal/plural"
 	"github.com/keyless-dev/keyless/internal/policy"
 )
 
@@ -525,10 +526,7 @@ func planCatalog(ctx context.Context, c TableAPI, d *Desired) (*Change, error) {
 			"catalog": &ddbtypes.AttributeValueMemberS{Value: string(want)}}})
 		return err
 	}
-	details := []string{fmt.Sprintf("%d rules", len(d.Catalog.Rules))}
-	if len(d.Catalog.Rules) == 1 {
-		details = []string{"1 rule"}
-	}
+	details := []string{plural.Count(len(d.Catalog.Rules), "rule", "rules")}
 	got, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(TableName), ConsistentRead: aws.Bool(true),
 		Key: map[string]ddbtypes.AttributeValue{"pk": &ddbtypes.AttributeValueMemberS{Value: CatalogPK}, "sk": &ddbtypes.AttributeValueMemberS{Value: CatalogSK}}})
 	if errorCode(err) == "ResourceNotFoundException" {

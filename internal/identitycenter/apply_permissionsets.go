@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
+
+	"github.com/keyless-dev/keyless/internal/plural"
 )
 
 func ownerTags(tags map[string]string) map[string]string {
@@ -283,7 +285,7 @@ func (r *run) provision(ctx context.Context, ps *PermissionSet) error {
 		return ctx.Err()
 	}
 	if err := provisionAll(ctx, r.a.C.SSOAdmin, r.st.InstanceARN, ps.ARN, r.poll, r.log); err != nil {
-		return fmt.Errorf("provision to its %d accounts: %w", len(ps.ProvisionedTo), err)
+		return fmt.Errorf("provision to its %s: %w", plural.Count(len(ps.ProvisionedTo), "account", "accounts"), err)
 	}
 	r.mu.Lock()
 	r.res.Provisioned++

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	ic "github.com/keyless-dev/keyless/internal/identitycenter"
+	"github.com/keyless-dev/keyless/internal/plural"
 )
 
 // missing reports an assignment whose group or user is neither in
@@ -92,17 +93,12 @@ func sourceWarnings(d *ic.Desired, st *ic.State) []string {
 
 // count shows "2 users and 1 group".
 func count(users, groups int) string {
-	plural := func(n int, what string) string {
-		if n == 1 {
-			return "1 " + what
-		}
-		return fmt.Sprintf("%d %ss", n, what)
-	}
+	u, g := plural.Count(users, "user", "users"), plural.Count(groups, "group", "groups")
 	switch {
 	case groups == 0:
-		return plural(users, "user")
+		return u
 	case users == 0:
-		return plural(groups, "group")
+		return g
 	}
-	return plural(users, "user") + " and " + plural(groups, "group")
+	return u + " and " + g
 }

@@ -52,13 +52,6 @@ func Write(path string, data []byte, perm os.FileMode) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// Lock takes an exclusive lock on path+".lock", waiting until it is free
-// or ctx is done. It is for keyless's own files; files other programs read
-// are locked with LockIn.
-func Lock(ctx context.Context, path string) (unlock func(), waited bool, err error) {
-	return lockFile(ctx, path+".lock")
-}
-
 // LockDir is the directory of the lock files of the files in awsDir
 // (~/.aws): awsDir/keyless/locks.
 func LockDir(awsDir string) string {
@@ -68,25 +61,54 @@ func LockDir(awsDir string) string {
 // LockIn takes an exclusive lock for path on dir/<base name of path>.lock,
 // waiting until it is free or ctx is done. Every process that writes path
 // must pass the same dir. The lock file stays behind (removing it would race
-// with the next locker); it holds no data.
+// with the next locker); it holds no data. path need not exist: a lock of
+// no file (apply's) names the file it would be.
 //
 // waited reports whether another process held the lock when LockIn was
 // called: callers use it to re-read what that process may have written.
 //
-// Earlier keyless versions locked path+".lock" beside the file: once the
-// lock is held, that file is removed when it is empty, so ~/.aws ends up
-// clean without anyone deleting a lock file by hand.
+// Earlier keyless versions locked path+".lock" beside the file. When that
+// file is there (empty), LockIn also waits for it, so a command of an
+// earlier version that holds it finishes first, then removes it while
+// holding it: ~/.aws ends up clean without anyone deleting a lock file by
+// hand. (An earlier version started after that takes a lock of its own
+// again; the next LockIn waits for it.)
 func LockIn(ctx context.Context, dir, path string) (unlock func(), waited bool, err error) {
-	unlock, waited, err = lockFile(ctx, filepath.Join(dir, filepath.Base(path)+".lock"))
-	if err == nil {
-		if fi, err := os.Lstat(path + ".lock"); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
-			_ = os.Remove(path + ".lock")
-		}
-	}
-	return unlock, waited, err
+	return LockInWaiting(ctx, dir, path, nil)
 }
 
-func lockFile(ctx context.Context, name string) (unlock func(), waited bool, err error) {
+// LockInWaiting is LockIn that calls waiting, when not nil, with the lock
+// file's path before it waits for another process.
+func LockInWaiting(ctx context.Context, dir, path string, waiting func(lock string)) (func(), bool, error) {
+	unlockNew, waited, err := lockFile(ctx, filepath.Join(dir, filepath.Base(path)+".lock"), waiting)
+	if err != nil {
+		return nil, waited, err
+	}
+	legacy := path + ".lock"
+	if fi, err := os.Lstat(legacy); err != nil || !fi.Mode().IsRegular() || fi.Size() != 0 {
+		return unlockNew, waited, nil
+	}
+	unlockLegacy, waitedLegacy, err := lockFile(ctx, legacy, waiting)
+	if err != nil {
+		if ctx.Err() != nil {
+			unlockNew()
+			return nil, waited, err
+		}
+		return unlockNew, waited, nil // not ours to take (read-only, another owner): the new lock stands
+	}
+	removed := os.Remove(legacy) == nil // fails on Windows while open
+	return func() {
+		unlockLegacy()
+		if !removed {
+			// Windows removes a file no one has open, and refuses one an
+			// earlier version holds: safe either way.
+			_ = os.Remove(legacy)
+		}
+		unlockNew()
+	}, waited || waitedLegacy, nil
+}
+
+func lockFile(ctx context.Context, name string, waiting func(lock string)) (unlock func(), waited bool, err error) {
 	if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
 		return nil, false, fmt.Errorf("lock %s: %w", name, err)
 	}
@@ -97,6 +119,9 @@ func lockFile(ctx context.Context, name string) (unlock func(), waited bool, err
 	}
 	if !ok {
 		waited = true
+		if waiting != nil {
+			waiting(name)
+		}
 		ok, err = fl.TryLockContext(ctx, 10*time.Millisecond)
 		if err != nil || !ok {
 			if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {

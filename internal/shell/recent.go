@@ -3,6 +3,7 @@ package shell
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,7 +12,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gofrs/flock"
+	"github.com/keyless-dev/keyless/internal/safefile"
 )
 
 // maxRecent is how many profile names Recent keeps.
@@ -22,8 +23,9 @@ const maxRecent = 100
 type Recent struct{ Path string }
 
 // Touch moves profile to the front of the list. The file is rewritten
-// atomically (mode 0600) under a lock on Path + ".lock", so concurrent
-// shells do not lose each other's entries.
+// atomically (mode 0600) under a lock in locks/ beside it
+// (~/.aws/keyless/locks/recent-profiles.lock), so concurrent shells do not
+// lose each other's entries.
 func (r Recent) Touch(profile string) error {
 	if profile == "" || strings.ContainsAny(profile, "\r\n") {
 		return fmt.Errorf("recent profiles: profile name %q cannot be recorded: it is empty or holds a line break", profile)
@@ -32,11 +34,11 @@ func (r Recent) Touch(profile string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("recent profiles: %w", err)
 	}
-	lock := flock.New(r.Path + ".lock")
-	if err := lock.Lock(); err != nil {
-		return fmt.Errorf("recent profiles: lock %s: %w", lock.Path(), err)
+	unlock, _, err := safefile.LockIn(context.Background(), filepath.Join(dir, "locks"), r.Path)
+	if err != nil {
+		return fmt.Errorf("recent profiles: %w", err)
 	}
-	defer lock.Unlock()
+	defer unlock()
 
 	names, err := r.read()
 	if err != nil {
@@ -51,7 +53,10 @@ func (r Recent) Touch(profile string) error {
 	for _, n := range names {
 		b.WriteString(n + "\n")
 	}
-	return writeAtomic(r.Path, b.Bytes())
+	if err := safefile.Write(r.Path, b.Bytes(), 0o600); err != nil {
+		return fmt.Errorf("recent profiles: %w", err)
+	}
+	return nil
 }
 
 // Order returns profiles with the recently used ones first, newest first,
@@ -100,34 +105,4 @@ func (r Recent) read() ([]string, error) {
 		}
 	}
 	return names, nil
-}
-
-// writeAtomic replaces path with data through a temporary file in the same
-// directory, so readers see the old or the new content, never a part.
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("recent profiles: %w", err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // after a successful rename there is nothing to remove
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return fmt.Errorf("recent profiles: %w", err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("recent profiles: write %s: %w", tmp, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("recent profiles: write %s: %w", tmp, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("recent profiles: write %s: %w", tmp, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("recent profiles: %w", err)
-	}
-	return nil
 }

@@ -14,6 +14,13 @@ import (
 func TestRecentOrder(t *testing.T) {
 	r := Recent{Path: filepath.Join(t.TempDir(), "keyless", "recent-profiles")}
 	profiles := []string{"prod", "dev", "audit", "sandbox", "dev"}
+	// The lock an earlier version left beside the list goes away.
+	if err := os.MkdirAll(filepath.Dir(r.Path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(r.Path+".lock", nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if d := cmp.Diff([]string{"audit", "dev", "prod", "sandbox"}, r.Order(profiles)); d != "" {
 		t.Errorf("order without a file (-want +got):\n%s", d)
 	}
@@ -40,14 +47,21 @@ func TestRecentOrder(t *testing.T) {
 	if d := cmp.Diff([]string{"prod", "sandbox", "audit", "dev"}, r.Order(profiles)); d != "" {
 		t.Errorf("order (-want +got):\n%s", d)
 	}
-	// Leftover temporary files would pile up in ~/.aws/keyless.
-	entries, _ := os.ReadDir(filepath.Dir(r.Path))
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
+	// Leftover temporary files would pile up in ~/.aws/keyless, and its
+	// lock lives in locks/ with keyless's others.
+	ls := func(dir string) []string {
+		entries, _ := os.ReadDir(dir)
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		return names
 	}
-	if d := cmp.Diff([]string{"recent-profiles", "recent-profiles.lock"}, names); d != "" {
+	if d := cmp.Diff([]string{"locks", "recent-profiles"}, ls(filepath.Dir(r.Path))); d != "" {
 		t.Errorf("directory (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"recent-profiles.lock"}, ls(filepath.Join(filepath.Dir(r.Path), "locks"))); d != "" {
+		t.Errorf("locks (-want +got):\n%s", d)
 	}
 }
 

@@ -59,6 +59,10 @@ type LoginResult struct {
 	// Moved is the storage the refresh token was moved to (StorageFile or
 	// StorageKeychain) when it was kept elsewhere before; "" otherwise.
 	Moved string
+	// Other is set when the token is one another process wrote while this
+	// one waited for the lock: a forced login takes it rather than open a
+	// second sign-in at the same moment.
+	Other bool
 }
 
 // Login signs a session in and saves the token. Concurrent logins of one
@@ -69,6 +73,10 @@ func (m *Manager) Login(ctx context.Context, s Session, o LoginOptions) (LoginRe
 		return LoginResult{}, errors.New("a sign-in needs a start URL and a region")
 	}
 	path := TokenPath(m.Home, s.cacheKey())
+	// What the cache held before the wait for the lock: a token that
+	// differs after it is another process's sign-in (or refresh), which a
+	// forced login takes instead of signing in again.
+	before, _ := readToken(path)
 	unlock, waited, err := m.lock(ctx, path)
 	if err != nil {
 		return LoginResult{}, err
@@ -104,6 +112,7 @@ func (m *Manager) Login(ctx context.Context, s Session, o LoginOptions) (LoginRe
 	if old != nil && old.StartURL != "" && old.StartURL != s.StartURL {
 		old = nil // the session now points elsewhere: nothing to reuse
 	}
+	other := waited && old != nil && (before == nil || before.AccessToken != old.AccessToken || !before.ExpiresAt.Equal(old.ExpiresAt))
 	was := ""
 	if old != nil && old.RefreshToken != "" {
 		was = StorageFile
@@ -121,8 +130,8 @@ func (m *Manager) Login(ctx context.Context, s Session, o LoginOptions) (LoginRe
 	if minValid <= 0 {
 		minValid = AdvisoryWindow
 	}
-	if (!o.Force || waited) && old.Valid(now, minValid) && moved() == "" {
-		return LoginResult{Token: old, Reused: true, How: "cached"}, nil
+	if (!o.Force || other) && old.Valid(now, minValid) && moved() == "" {
+		return LoginResult{Token: old, Reused: true, How: "cached", Other: other}, nil
 	}
 	if err := probe(); err != nil {
 		return LoginResult{}, err
@@ -142,19 +151,19 @@ func (m *Manager) Login(ctx context.Context, s Session, o LoginOptions) (LoginRe
 			return LoginResult{}, fmt.Errorf("read the refresh token of %s from the OS keychain: %w", s.label(), err)
 		}
 	}
-	if !o.Force || waited {
+	if !o.Force || other {
 		if old.Valid(now, minValid) {
 			if err := m.saveToken(ctx, s, path, old, storage); err != nil {
 				return LoginResult{}, err
 			}
-			return LoginResult{Token: old, Reused: true, How: "cached", Moved: moved()}, nil
+			return LoginResult{Token: old, Reused: true, How: "cached", Moved: moved(), Other: other}, nil
 		}
 		if old.CanRefresh(now) {
 			if nt, err := m.refresh(ctx, s, old); err == nil {
 				if err := m.saveToken(ctx, s, path, nt, storage); err != nil {
 					return LoginResult{}, err
 				}
-				return LoginResult{Token: nt, Reused: true, How: "refreshed", Moved: moved()}, nil
+				return LoginResult{Token: nt, Reused: true, How: "refreshed", Moved: moved(), Other: other}, nil
 			}
 		}
 	}

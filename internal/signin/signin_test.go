@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/keyless-dev/keyless/internal/safefile"
 	"github.com/keyless-dev/keyless/internal/sandbox"
 	"github.com/keyless-dev/keyless/internal/sandbox/sandboxtest"
 )
@@ -485,6 +486,67 @@ func TestConcurrentLoginsOneSignIn(t *testing.T) {
 	wg.Wait()
 	if n := opened.Load(); n != 1 {
 		t.Errorf("%d browsers opened, want 1", n)
+	}
+}
+
+// Two forced logins at once: the one that waited takes the other's new
+// token and says so (Other); a forced login that waited on a lock without a
+// new token behind it still signs in.
+func TestConcurrentForcedLogins(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	first := login(t, e)
+	release := make(chan struct{})
+	var opened atomic.Int32
+	e.m.Browser = func(u string) error {
+		if opened.Add(1) == 1 {
+			go func() { <-release; follow(t, u) }()
+		} else {
+			go follow(t, u)
+		}
+		return nil
+	}
+	results := make(chan LoginResult, 2)
+	start := func() {
+		go func() {
+			res, err := e.m.Login(context.Background(), e.sess, LoginOptions{Force: true})
+			if err != nil {
+				t.Error(err)
+			}
+			results <- res
+		}()
+	}
+	start()
+	for opened.Load() == 0 { // the first holds the lock, its browser open
+		time.Sleep(time.Millisecond)
+	}
+	start()
+	time.Sleep(100 * time.Millisecond) // the second reads the cache and waits for the lock
+	close(release)
+	a, b := <-results, <-results
+	if n := opened.Load(); n != 1 {
+		t.Errorf("%d browsers opened, want 1", n)
+	}
+	if a.Reused || a.Other || !b.Reused || !b.Other {
+		t.Errorf("first %+v, second %+v: want a sign-in, then the other's token", a, b)
+	}
+	if b.Token == nil || b.Token.AccessToken == first.AccessToken {
+		t.Error("the second login kept the old token")
+	}
+
+	// A forced login that waits on the lock while nothing new is written
+	// signs in itself.
+	unlock, _, err := safefile.LockIn(context.Background(), safefile.LockDir(filepath.Join(e.m.Home, ".aws")), TokenPath(e.m.Home, e.sess.cacheKey()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start()
+	time.Sleep(100 * time.Millisecond)
+	unlock()
+	if c := <-results; c.Reused || c.Other {
+		t.Errorf("forced login after a wait with no new token: %+v, want a sign-in", c)
+	}
+	if n := opened.Load(); n != 2 {
+		t.Errorf("%d browsers opened, want 2", n)
 	}
 }
 

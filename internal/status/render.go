@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/keyless-dev/keyless/internal/plural"
 	"github.com/keyless-dev/keyless/internal/signin"
 )
 
@@ -73,7 +74,7 @@ func (r *Report) WriteText(w io.Writer, now time.Time) error {
 	if r.Attention == 0 {
 		b.WriteString("\nAll fine.\n")
 	} else {
-		fmt.Fprintf(&b, "\n%d %s attention.\n", r.Attention, plural(r.Attention, "thing needs", "things need"))
+		fmt.Fprintf(&b, "\n%d %s attention.\n", r.Attention, plural.Of(r.Attention, "thing needs", "things need"))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -207,11 +208,4 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

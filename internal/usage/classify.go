@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/keyless-dev/keyless/internal/plural"
 )
 
 // Class is what kind of caller an IAM user is.
@@ -157,13 +159,13 @@ func Classify(ev Evidence, h Hints) Classification {
 	}
 	ciN = max(ciN, ciAgentN)
 	share := func(n int) float64 { return float64(n) / float64(ev.Events) }
-	pct := func(n int) string { return fmt.Sprintf("%d of %d calls", n, ev.Events) }
+	pct := func(n int) string { return fmt.Sprintf("%d of %s", n, plural.Count(ev.Events, "call", "calls")) }
 	agents := topAgents(ev)
 	switch {
 	case share(awsN) >= majority:
 		return decide(AWSWorkload, pct(awsN)+" came from AWS itself (a service's address, or an SDK in Lambda/ECS): "+topIPs(ev))
 	case share(ciN) >= majority:
-		return decide(CIPipeline, pct(ciN)+" came from CI ("+agents+")", fmt.Sprintf("from %d addresses", outsideIPs))
+		return decide(CIPipeline, pct(ciN)+" came from CI ("+agents+")", "from "+plural.Count(outsideIPs, "address", "addresses"))
 	case share(interactiveN) >= majority && outsideIPs <= personMaxIPs:
 		r := []string{pct(interactiveN) + " came from interactive tools (" + agents + ")", "from " + topIPs(ev)}
 		if h.ConsolePassword {
@@ -173,9 +175,9 @@ func Classify(ev Evidence, h Hints) Classification {
 	case share(sdkN) >= majority && outsideIPs <= serverMaxIPs:
 		return decide(OutsideService, pct(sdkN)+" came from SDKs ("+agents+")", "from fixed addresses: "+topIPs(ev))
 	case h.ConsolePassword && share(interactiveN) >= majority:
-		return decide(Person, pct(interactiveN)+" came from interactive tools", fmt.Sprintf("from %d addresses", outsideIPs), "it signs in to the console with a password")
+		return decide(Person, pct(interactiveN)+" came from interactive tools", "from "+plural.Count(outsideIPs, "address", "addresses"), "it signs in to the console with a password")
 	}
-	return decide(Unknown, fmt.Sprintf("no kind of call is most of its %d calls: %s from %d addresses", ev.Events, agents, outsideIPs))
+	return decide(Unknown, fmt.Sprintf("no kind of call is most of its %s: %s from %s", plural.Count(ev.Events, "call", "calls"), agents, plural.Count(outsideIPs, "address", "addresses")))
 }
 
 func topAgents(ev Evidence) string {

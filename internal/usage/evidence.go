@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/keyless-dev/keyless/internal/plural"
 )
 
 // Evidence is what CloudTrail shows of a credential's calls in a window.
@@ -159,7 +161,8 @@ func (e *Evidence) Summary() string {
 	for _, c := range Top(e.Actions, 3) {
 		acts = append(acts, fmt.Sprintf("%s (%d)", c.Value, c.N))
 	}
-	return fmt.Sprintf("%d calls from %s to %s: %s; %d source addresses, %d user agents, regions %s",
-		e.Events, e.First.Format(time.DateOnly), e.Last.Format(time.DateOnly), strings.Join(acts, ", "),
-		len(e.SourceIPs), len(e.UserAgents), strings.Join(slices.Sorted(maps.Keys(e.Regions)), ", "))
+	return fmt.Sprintf("%s from %s to %s: %s; %s, %s, %s %s",
+		plural.Count(e.Events, "call", "calls"), e.First.Format(time.DateOnly), e.Last.Format(time.DateOnly), strings.Join(acts, ", "),
+		plural.Count(len(e.SourceIPs), "source address", "source addresses"), plural.Count(len(e.UserAgents), "user agent", "user agents"),
+		plural.Of(len(e.Regions), "region", "regions"), strings.Join(slices.Sorted(maps.Keys(e.Regions)), ", "))
 }
