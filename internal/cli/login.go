@@ -14,6 +14,7 @@ import (
 
 	"github.com/keyless-dev/keyless/internal/awsconfig"
 	"github.com/keyless-dev/keyless/internal/lazyre"
+	"github.com/keyless-dev/keyless/internal/scoped"
 	"github.com/keyless-dev/keyless/internal/signin"
 )
 
@@ -101,10 +102,10 @@ var sessionNamePattern = lazyre.New(`^[A-Za-z0-9._-]+$`)
 func runLogin(cmd *cobra.Command, g *globalOptions, o *loginOptions) error {
 	ctx := cmd.Context()
 	if cmd.Flags().Changed("min-valid") && !o.ifNeeded {
-		return usageErrorf("--min-valid goes with --if-needed\nhint: keyless login --if-needed --min-valid %s", typedDuration(o.minValid))
+		return usageErrorf("--min-valid goes with --if-needed\nhint: keyless login --if-needed --min-valid %s", scoped.ShortDuration(o.minValid))
 	}
 	if o.ifNeeded && o.minValid <= 0 {
-		return usageErrorf("--min-valid %s: give a positive duration like 10m or 1h", typedDuration(o.minValid))
+		return usageErrorf("--min-valid %s: give a positive duration like 10m or 1h", scoped.ShortDuration(o.minValid))
 	}
 	switch o.tokenStorage {
 	case "", signin.StorageFile, signin.StorageKeychain:
@@ -305,17 +306,4 @@ func (e *signinEnv) rememberTokenStorage(s signin.Session, profile, storage stri
 		fmt.Fprintf(e.g.streams.Err, "keyless: warning: remember the token storage: %v\nhint: set %s = %s in [%s] of %s, or the next refresh keeps the token as the config says\n",
 			err, awsconfig.TokenStorageKey, storage, header, e.configPath)
 	}
-}
-
-// typedDuration is a duration flag's value as a person types it (5m, 2h,
-// -1m), not Go's 5m0s.
-func typedDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }

@@ -56,16 +56,16 @@ var (
 func CheckTTL(d time.Duration) error {
 	switch {
 	case d < MinTTL:
-		return fmt.Errorf("--ttl %s: STS issues credentials for at least 15 minutes (DurationSeconds 900); use --ttl 15m, and end the tool's use sooner yourself", shortDuration(d))
+		return fmt.Errorf("--ttl %s: STS issues credentials for at least 15 minutes (DurationSeconds 900); use --ttl 15m, and end the tool's use sooner yourself", ShortDuration(d))
 	case d > MaxTTL:
-		return fmt.Errorf("--ttl %s: credentials assumed with role credentials last at most 1 hour (role chaining); use --ttl 1h or less", shortDuration(d))
+		return fmt.Errorf("--ttl %s: credentials assumed with role credentials last at most 1 hour (role chaining); use --ttl 1h or less", ShortDuration(d))
 	}
 	return nil
 }
 
-// shortDuration is d as a person types it: 2h, 1h30m, 10m (not Go's
-// 2h0m0s).
-func shortDuration(d time.Duration) string {
+// ShortDuration is d as a person types it: 2h, 1h30m, 10m, -1m (not Go's
+// 2h0m0s); flag errors show it.
+func ShortDuration(d time.Duration) string {
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = strings.TrimSuffix(s, "0s")

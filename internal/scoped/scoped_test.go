@@ -66,8 +66,8 @@ func TestCheckTTL(t *testing.T) {
 		t.Errorf("CheckTTL(2h) = %v, want it to start with --ttl 2h:", err)
 	}
 	for d, want := range map[time.Duration]string{2 * time.Hour: "2h", 90 * time.Minute: "1h30m", 10 * time.Minute: "10m", 14*time.Minute + 30*time.Second: "14m30s", 5 * time.Second: "5s"} {
-		if got := shortDuration(d); got != want {
-			t.Errorf("shortDuration(%v) = %q, want %q", d, got, want)
+		if got := ShortDuration(d); got != want {
+			t.Errorf("ShortDuration(%v) = %q, want %q", d, got, want)
 		}
 	}
 }
