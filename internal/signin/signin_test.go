@@ -520,7 +520,7 @@ func TestConcurrentForcedLogins(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	start()
-	time.Sleep(100 * time.Millisecond) // the second reads the cache and waits for the lock
+	time.Sleep(500 * time.Millisecond) // the second reads the cache and waits for the lock (generous: CI machines are loaded)
 	close(release)
 	a, b := <-results, <-results
 	if n := opened.Load(); n != 1 {
